@@ -1,0 +1,44 @@
+# The two commands of the set-up contract: `make demo` and `make test`.
+# Both create .venv/ when missing, install into it, then run.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SYSTEM_STAMP := $(VENV)/.system-deps
+
+.PHONY: demo test lint typecheck unit translations benchmark walkthrough package package-test clean
+
+$(SYSTEM_STAMP):
+	@scripts/ensure-system-deps.sh
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+translations: $(STAMP)
+	$(BIN)/python -m kiosk.ui.i18n --build
+
+demo: $(SYSTEM_STAMP) $(STAMP) translations
+	$(BIN)/kiosk --demo $(DEMO_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiosk tests benchmarks
+	$(BIN)/ruff format --check kiosk tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(SYSTEM_STAMP) $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+benchmark: $(SYSTEM_STAMP) $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,8 @@
+"""Hospital lobby self-service kiosk."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("hospital-kiosk")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,235 @@
+"""The Kiosk API v1 models, shared by the reference server and the client.
+
+Written once so the contract cannot drift: the server declares these as its request and
+response models (they appear in ``/openapi.json``) and the client validates every response
+into them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_PREFIX = "/api/v1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDENTIFIER_LENGTH = 128
+
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class ApiModel(BaseModel):
+    """Base for every API model: immutable, and tolerant of fields added by newer servers."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class IdentifierKind(StrEnum):
+    id_card = "id_card"
+    insurance_card = "insurance_card"
+    patient_card = "patient_card"
+    health_qr = "health_qr"
+    phone = "phone"
+
+
+class IdentifyRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: IdentifierKind
+    value: Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)]
+
+
+class Patient(ApiModel):
+    """A patient as the kiosk may show them: the name and ID number are already masked."""
+
+    id: str
+    display_name: str
+    masked_id_number: str = ""
+    gender: str = ""
+    age: int | None = None
+
+
+class Location(ApiModel):
+    building: str
+    building_en: str = ""
+    floor: str
+    room: str
+    directions: str = ""
+    directions_en: str = ""
+
+
+class DepartmentSummary(ApiModel):
+    id: str
+    code: str
+    name: str
+    name_en: str = ""
+
+
+class Department(DepartmentSummary):
+    description: str = ""
+    description_en: str = ""
+    location: Location
+
+
+class DepartmentList(ApiModel):
+    departments: list[Department]
+
+
+class DoctorSummary(ApiModel):
+    id: str
+    name: str
+    name_en: str = ""
+    title: str
+    title_en: str = ""
+
+
+class SessionPeriod(StrEnum):
+    morning = "morning"
+    afternoon = "afternoon"
+    evening = "evening"
+
+
+class ScheduleSession(ApiModel):
+    id: str
+    period: SessionPeriod
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    slots_total: int
+    slots_left: int
+    fee_cents: int
+
+
+class DoctorSchedule(ApiModel):
+    doctor: DoctorSummary
+    sessions: list[ScheduleSession]
+
+
+class Schedule(ApiModel):
+    department: DepartmentSummary
+    date: dt.date
+    doctors: list[DoctorSchedule]
+
+
+class AppointmentStatus(StrEnum):
+    booked = "booked"
+    checked_in = "checked_in"
+    cancelled = "cancelled"
+    completed = "completed"
+
+
+class TicketStatus(StrEnum):
+    waiting = "waiting"
+    called = "called"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Ticket(ApiModel):
+    number: str
+    service_date: dt.date
+    department: DepartmentSummary
+    location: Location
+    people_ahead: int
+    estimated_wait_minutes: int
+    status: TicketStatus
+    status_url: str
+    issued_at: dt.datetime
+    patient_display_name: str = ""
+    doctor: DoctorSummary | None = None
+
+
+class Appointment(ApiModel):
+    id: str
+    patient_id: str
+    department: DepartmentSummary
+    doctor: DoctorSummary
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    location: Location
+    check_in_opens_at: dt.datetime
+    check_in_closes_at: dt.datetime
+    status: AppointmentStatus
+    ticket: Ticket | None = None
+
+
+class AppointmentList(ApiModel):
+    appointments: list[Appointment]
+
+
+class CheckInRequest(ApiModel):
+    """Body of a check-in; empty today, kept as an object so fields can be added."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CheckInResult(ApiModel):
+    ticket: Ticket
+
+
+class TicketPublicStatus(ApiModel):
+    """What the QR code on a ticket shows a phone: no patient data at all."""
+
+    number: str
+    service_date: dt.date
+    department: DepartmentSummary
+    location: Location
+    status: TicketStatus
+    people_ahead: int
+    estimated_wait_minutes: int
+
+
+class DeviceState(ApiModel):
+    name: str
+    kind: str
+    state: str
+    detail: str = ""
+
+
+class HeartbeatRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: ShortText
+    uptime_s: Annotated[float, Field(ge=0)]
+    devices: Annotated[list[DeviceState], Field(max_length=32)] = []
+    last_error: Annotated[str, Field(max_length=2000)] = ""
+
+
+class HeartbeatAck(ApiModel):
+    kiosk_id: str
+    received_at: dt.datetime
+    server_time: dt.datetime
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable reasons; the kiosk maps each to a patient message."""
+
+    bad_request = "bad_request"
+    validation_failed = "validation_failed"
+    unauthorized = "unauthorized"
+    forbidden = "forbidden"
+    not_found = "not_found"
+    patient_not_found = "patient_not_found"
+    too_early = "too_early"
+    too_late = "too_late"
+    already_checked_in = "already_checked_in"
+    cancelled = "cancelled"
+    idempotency_conflict = "idempotency_conflict"
+    payload_too_large = "payload_too_large"
+    unsupported_media_type = "unsupported_media_type"
+    method_not_allowed = "method_not_allowed"
+    internal_error = "internal_error"
+
+
+class ErrorDetail(ApiModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(ApiModel):
+    """Every 4xx/5xx answer. ``ticket`` is set on 409 already_checked_in."""
+
+    error: ErrorDetail
+    ticket: Ticket | None = None

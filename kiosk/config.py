@@ -1,0 +1,294 @@
+"""The kiosk's one configuration file, read once into frozen typed objects.
+
+Nothing else in the kiosk reads the environment or the file: ``app.py`` calls
+:func:`load_config` and hands the pieces to what needs them. Every problem is reported at
+once with its key path, so IT staff fix a bad file in one round.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+APP_NAME = "hospital-kiosk"
+CONFIG_ENV_VAR = "KIOSK_CONFIG"
+CONFIG_FILE_NAME = "kiosk.toml"
+
+Service = Literal["checkin", "appointments", "registration", "payment", "info", "feedback"]
+Language = Literal["zh_CN", "en"]
+PrinterKind = Literal["usb", "serial", "network", "file", "cups", "win32raw", "simulated"]
+ReaderKind = Literal["keyboard", "serial", "pcsc", "command", "simulated"]
+FontCoverage = Literal["gb2312", "gbk", "gb18030"]
+Theme = Literal["standard", "high_contrast"]
+
+PositiveSeconds = Annotated[float, Field(gt=0, le=600)]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` lists each one as ``key.path: reason``."""
+
+    def __init__(self, problems: Sequence[str], source: str = "") -> None:
+        self.problems = list(problems)
+        self.source = source
+        where = f"{source}: " if source else ""
+        count = len(self.problems)
+        heading = f"{where}{count} problem{'s' if count != 1 else ''} in the configuration"
+        super().__init__(heading + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KioskSection(_Section):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    hospital_name: Annotated[str, Field(min_length=1, max_length=80)] = "示例市第一人民医院"
+    hospital_name_en: Annotated[str, Field(max_length=120)] = ""
+    language: Language = "zh_CN"
+    services: tuple[Service, ...] = (
+        "checkin",
+        "appointments",
+        "registration",
+        "payment",
+        "info",
+        "feedback",
+    )
+    service_window: Annotated[str, Field(max_length=80)] = "1"
+    theme: Theme = "standard"
+
+    @field_validator("services")
+    @classmethod
+    def _no_duplicate_services(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(services)) != len(services):
+            raise ValueError("lists a service more than once")
+        return services
+
+
+class BackendSection(_Section):
+    url: str
+    token: Annotated[str, Field(min_length=1, max_length=512)]
+    ca_bundle: Path | None = None
+    connect_timeout_s: PositiveSeconds = 3.0
+    read_timeout_s: PositiveSeconds = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http:// or https:// URL with a host")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        return url.rstrip("/")
+
+    @field_validator("ca_bundle", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"file {str(path)!r} does not exist")
+        return path
+
+
+class IdleSection(_Section):
+    warn_after_s: Annotated[float, Field(ge=10, le=3600)] = 60.0
+    # WCAG 2.2.1: at least 20 seconds to ask for more time.
+    countdown_s: Annotated[float, Field(ge=20, le=600)] = 20.0
+
+
+class PrinterSection(_Section):
+    kind: PrinterKind = "simulated"
+    # network
+    host: str = ""
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    # serial
+    device: str = ""
+    baudrate: Annotated[int, Field(ge=1200, le=921600)] = 9600
+    flow_control: Literal["none", "rtscts", "xonxoff"] = "none"
+    # usb
+    vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    product_id: Annotated[int, Field(ge=0, le=0xFFFF)] = 0
+    # file
+    path: str = ""
+    # cups, win32raw
+    name: str = ""
+    # simulated
+    spool_dir: str = ""
+    timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
+    paper_width_mm: Literal[58, 80] = 80
+    encoding: Literal["gb18030", "gbk", "big5", "utf-8", "cp437", "cp850", "cp1252"] = "gb18030"
+    font_coverage: FontCoverage = "gb18030"
+    raster_only: bool = False
+    native_qr: bool = True
+    status_poll_s: Annotated[float, Field(ge=1, le=600)] = 10.0
+
+    @model_validator(mode="after")
+    def _required_for_kind(self) -> PrinterSection:
+        required: dict[str, tuple[str, ...]] = {
+            "network": ("host",),
+            "serial": ("device",),
+            "usb": ("vendor_id", "product_id"),
+            "file": ("path",),
+            "cups": ("name",),
+            "win32raw": ("name",),
+        }
+        missing = [key for key in required.get(self.kind, ()) if not getattr(self, key)]
+        if missing:
+            raise ValueError(f"kind {self.kind!r} needs {', '.join(missing)}")
+        return self
+
+
+class ReaderSection(_Section):
+    kind: ReaderKind
+    name: str = ""
+    # serial
+    device: str = ""
+    baudrate: Annotated[int, Field(ge=1200, le=921600)] = 9600
+    frame_pattern: str = ""
+    # command
+    command: tuple[str, ...] = ()
+    # keyboard wedge
+    max_key_interval_ms: Annotated[int, Field(ge=1, le=200)] = 50
+    min_burst_length: Annotated[int, Field(ge=2, le=128)] = 6
+    terminator: Literal["enter", "tab"] = "enter"
+    # pcsc
+    reader_name: str = ""
+
+    @model_validator(mode="after")
+    def _required_for_kind(self) -> ReaderSection:
+        if self.kind == "serial" and not self.device:
+            raise ValueError("kind 'serial' needs device")
+        if self.kind == "command" and not self.command:
+            raise ValueError("kind 'command' needs command (a list: program and arguments)")
+        return self
+
+
+class TechnicianSection(_Section):
+    pin_hash: str = ""
+
+
+class LoggingSection(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    directory: str = ""
+
+
+class KioskConfig(_Section):
+    """The whole configuration. ``source`` names the file it came from, for messages."""
+
+    kiosk: KioskSection
+    backend: BackendSection
+    idle: IdleSection = IdleSection()
+    printer: PrinterSection = PrinterSection()
+    readers: tuple[ReaderSection, ...] = (ReaderSection(kind="keyboard"),)
+    technician: TechnicianSection = TechnicianSection()
+    logging: LoggingSection = LoggingSection()
+    demo: bool = False
+    source: str = ""
+
+
+def _key_path(location: Sequence[int | str]) -> str:
+    """``("readers", 1, "kind")`` → ``readers[1].kind``."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "(top level)"
+
+
+def _problems(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        location = [part for part in item["loc"] if part not in ("function-after",)]
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{_key_path(location)}: {message}")
+    return problems
+
+
+def parse_config(data: Mapping[str, Any], source: str = "") -> KioskConfig:
+    """Validate already-parsed TOML data; raises :class:`ConfigError` listing every problem."""
+    if "source" in data or "demo" in data:
+        raise ConfigError(["source/demo: not settable in a file"], source)
+    try:
+        config = KioskConfig.model_validate(dict(data))
+    except ValidationError as error:
+        raise ConfigError(_problems(error), source) from None
+    return config.model_copy(update={"source": source})
+
+
+def load_config(path: str | os.PathLike[str]) -> KioskConfig:
+    """Read and validate one TOML file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(["file not found"], str(file)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"cannot read the file: {error}"], str(file)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"not valid TOML: {error}"], str(file)) from None
+    return parse_config(data, str(file))
+
+
+def config_search_path(cli_path: str | None, environ: Mapping[str, str]) -> list[Path]:
+    """Where to look, in order: ``--config``, ``$KIOSK_CONFIG``, the platform config dirs."""
+    if cli_path:
+        return [Path(cli_path)]
+    if environ.get(CONFIG_ENV_VAR):
+        return [Path(environ[CONFIG_ENV_VAR])]
+    return [
+        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE_NAME,
+        Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE_NAME,
+    ]
+
+
+def find_and_load_config(cli_path: str | None, environ: Mapping[str, str]) -> KioskConfig:
+    """Load the first existing file of :func:`config_search_path`."""
+    candidates = config_search_path(cli_path, environ)
+    if cli_path or environ.get(CONFIG_ENV_VAR):
+        return load_config(candidates[0])
+    for candidate in candidates:
+        if candidate.is_file():
+            return load_config(candidate)
+    searched = ", ".join(str(c) for c in candidates)
+    raise ConfigError([f"no configuration file found (looked in {searched}); use --config PATH"])
+
+
+def demo_config(backend_url: str, spool_dir: Path) -> KioskConfig:
+    """The configuration ``kiosk --demo`` runs with: embedded server, simulated devices."""
+    return KioskConfig(
+        kiosk=KioskSection(id="demo-kiosk", hospital_name_en="Demo City First People's Hospital"),
+        backend=BackendSection(url=backend_url, token="demo-token"),
+        printer=PrinterSection(kind="simulated", spool_dir=str(spool_dir)),
+        readers=(ReaderSection(kind="keyboard"), ReaderSection(kind="simulated")),
+        demo=True,
+        source="(demo)",
+    )
+
+
+def app_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def app_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def app_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

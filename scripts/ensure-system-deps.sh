@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Qt needs (offscreen and on a real X display) when they are missing.
+# Idempotent and quiet when everything is present; used by `make demo`, `make test` and .ci/run.
+set -euo pipefail
+
+packages=(
+  libegl1 libgl1 libfontconfig1 libfreetype6 libxkbcommon0 libdbus-1-3 libglib2.0-0
+  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
+  libx11-xcb1 libnss3 libasound2 xvfb xauth
+)
+
+command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)
+  [[ "$status" == ii* ]] || missing+=("$package")
+done
+((${#missing[@]})) || exit 0
+
+echo "Installing system packages Qt needs: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "Missing system packages (${missing[*]}) and not root: install them with apt-get." >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
