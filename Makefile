@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 translations: $(STAMP)
-	$(BIN)/python -m kiosk.ui.i18n --build
+	$(BIN)/python -m kiosk.ui.i18n --check --build
 
 demo: $(SYSTEM_STAMP) $(STAMP) translations
 	$(BIN)/kiosk --demo $(DEMO_ARGS)

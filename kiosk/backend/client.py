@@ -1,0 +1,284 @@
+"""The Kiosk API client: blocking calls, meant to run on a worker thread via the runner.
+
+Every call has explicit connect and read timeouts. Only safe calls (GETs and the read-only
+identify lookup) are retried, and only when no answer arrived at all or a gateway said the
+backend is briefly unavailable; a read timeout is not retried because a slow backend stays slow
+and the patient would wait three times as long. State-changing calls carry an Idempotency-Key
+chosen by the caller, so the caller can repeat the call safely with the same key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from kiosk.api.models import (
+    API_PREFIX,
+    IDEMPOTENCY_HEADER,
+    Appointment,
+    AppointmentList,
+    CheckInResult,
+    Department,
+    DepartmentList,
+    ErrorBody,
+    HeartbeatAck,
+    HeartbeatRequest,
+    IdentifierKind,
+    IdentifyRequest,
+    Patient,
+    Schedule,
+    TicketPublicStatus,
+)
+from kiosk.backend.errors import (
+    BackendRejectedError,
+    BackendServerError,
+    BackendTimeoutError,
+    BackendUnreachableError,
+    BadResponseError,
+)
+
+log = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one state-changing action; reuse it when repeating that action."""
+    return uuid.uuid4().hex
+
+
+class KioskApiClient:
+    """Typed access to one Kiosk API server for one kiosk.
+
+    Thread-safe: each worker thread gets its own ``requests.Session`` (sessions are not
+    documented as thread-safe), all sharing the same settings.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        kiosk_id: str,
+        *,
+        ca_bundle: Path | None = None,
+        connect_timeout_s: float = 3.0,
+        read_timeout_s: float = 10.0,
+        retries: int = 2,
+        backoff_s: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.kiosk_id = kiosk_id
+        self._token = token
+        self._verify: bool | str = str(ca_bundle) if ca_bundle else True
+        self._timeout = (connect_timeout_s, read_timeout_s)
+        self._retries = retries
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    # -- the Kiosk API -----------------------------------------------------------------------
+
+    def identify(self, kind: IdentifierKind, value: str) -> Patient:
+        body = IdentifyRequest(kind=kind, value=value).model_dump(mode="json")
+        # A lookup, not a change: safe to retry although it is a POST (the value is a body
+        # field so identifiers never appear in URLs or access logs).
+        return self._call("POST", "/patients/identify", Patient, json=body, safe=True)
+
+    def appointments(
+        self, patient_id: str, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[Appointment]:
+        params = {}
+        if start is not None:
+            params["from"] = start.isoformat()
+        if end is not None:
+            params["to"] = end.isoformat()
+        path = f"/patients/{_segment(patient_id)}/appointments"
+        return self._call("GET", path, AppointmentList, params=params).appointments
+
+    def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult:
+        path = f"/appointments/{_segment(appointment_id)}/check-in"
+        return self._call("POST", path, CheckInResult, json={}, idempotency_key=idempotency_key)
+
+    def departments(self) -> list[Department]:
+        return self._call("GET", "/departments", DepartmentList).departments
+
+    def schedule(self, department_id: str, date: dt.date | None = None) -> Schedule:
+        params = {"date": date.isoformat()} if date else {}
+        path = f"/departments/{_segment(department_id)}/schedule"
+        return self._call("GET", path, Schedule, params=params)
+
+    def ticket_status(self, number: str, date: dt.date) -> TicketPublicStatus:
+        path = f"/tickets/{_segment(number)}/status"
+        return self._call("GET", path, TicketPublicStatus, params={"date": date.isoformat()})
+
+    def heartbeat(self, report: HeartbeatRequest) -> HeartbeatAck:
+        path = f"/kiosks/{_segment(self.kiosk_id)}/heartbeat"
+        return self._call(
+            "POST",
+            path,
+            HeartbeatAck,
+            json=report.model_dump(mode="json"),
+            idempotency_key=new_idempotency_key(),
+        )
+
+    def close(self) -> None:
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._local = threading.local()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self._token}"
+            session.headers["Accept"] = "application/json"
+            session.verify = self._verify
+            session.trust_env = False  # a proxy from the environment must not reroute the HIS
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[ModelT],
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        safe: bool | None = None,
+    ) -> ModelT:
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        retryable = method == "GET" if safe is None else safe
+        attempts = 1 + (self._retries if retryable else 0)
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            try:
+                response = self._session().request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=self._timeout,
+                    stream=True,
+                )
+                content = _read_limited(response)
+            except requests.exceptions.ConnectTimeout as error:
+                failure: Exception = BackendUnreachableError(f"{method} {path}: connect timed out")
+                failure.__cause__ = error
+            except requests.exceptions.SSLError as error:
+                raise BackendUnreachableError(f"{method} {path}: TLS failed: {error}") from error
+            except (requests.exceptions.ReadTimeout, TimeoutError) as error:
+                raise BackendTimeoutError(f"{method} {path}: no answer in time") from error
+            except requests.exceptions.ConnectionError as error:
+                if _is_read_timeout(error):
+                    raise BackendTimeoutError(f"{method} {path}: no answer in time") from error
+                failure = BackendUnreachableError(f"{method} {path}: {type(error).__name__}")
+                failure.__cause__ = error
+            except requests.exceptions.RequestException as error:
+                # Chunked encoding errors, truncated bodies and similar: the server answered
+                # but not with a usable HTTP message.
+                raise BadResponseError(f"{method} {path}: {type(error).__name__}") from error
+            else:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed_ms)
+                if response.status_code in RETRYABLE_STATUSES and attempt < attempts:
+                    self._sleep(self._backoff_s * 2 ** (attempt - 1))
+                    continue
+                return _interpret(method, path, response, content, model)
+            if attempt == attempts:
+                raise failure
+            log.info("%s %s: attempt %d failed, retrying", method, path, attempt)
+            self._sleep(self._backoff_s * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _is_read_timeout(error: requests.exceptions.ConnectionError) -> bool:
+    # requests wraps a read timeout that happens while reading a streamed body as a
+    # ConnectionError around urllib3's ReadTimeoutError.
+    return "Read timed out" in str(error)
+
+
+def _read_limited(response: requests.Response) -> bytes:
+    chunks = []
+    size = 0
+    with response:
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise BadResponseError(f"answer larger than {MAX_RESPONSE_BYTES} bytes")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _interpret(
+    method: str, path: str, response: requests.Response, content: bytes, model: type[ModelT]
+) -> ModelT:
+    status = response.status_code
+    where = f"{method} {path}"
+    content_type = response.headers.get("Content-Type", "")
+    is_json = content_type.split(";")[0].strip().lower() in (
+        "application/json",
+        "application/problem+json",
+    )
+    if status >= 500:
+        raise BackendServerError(status, f"{where}: {_error_summary(content, is_json)}")
+    if status >= 400:
+        if not is_json:
+            raise BadResponseError(
+                f"{where}: HTTP {status} with {content_type or 'no content type'}"
+            )
+        try:
+            body = ErrorBody.model_validate_json(content)
+        except ValidationError as error:
+            raise BadResponseError(
+                f"{where}: HTTP {status} with an unreadable error body"
+            ) from error
+        raise BackendRejectedError(status, body.error.code, body.error.message, body.ticket)
+    if not is_json:
+        raise BadResponseError(f"{where}: expected JSON, got {content_type or 'no content type'}")
+    try:
+        return model.model_validate_json(content)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {item['msg']}"
+            for item in error.errors()[:3]
+        )
+        raise BadResponseError(f"{where}: {problems}") from error
+
+
+def _error_summary(content: bytes, is_json: bool) -> str:
+    if is_json:
+        try:
+            return ErrorBody.model_validate_json(content).error.code
+        except ValidationError:
+            pass
+    return f"{len(content)} bytes"

@@ -1,0 +1,95 @@
+"""``kiosk``: run the kiosk, or one of the installer's commands.
+
+Exit codes: 0 fine, 1 runtime failure, 2 bad configuration or usage, 3 no display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from kiosk import __version__
+from kiosk.config import ConfigError, find_and_load_config, load_config
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NO_DISPLAY = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Hospital lobby self-service kiosk.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="configuration file (TOML)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on the embedded demo hospital with simulated devices",
+    )
+    parser.add_argument(
+        "--windowed", action="store_true", help="open a window instead of full screen"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = commands.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("path", metavar="PATH")
+    return parser
+
+
+def display_problem(environ: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """Why Qt could not open a window here, or None when it probably can.
+
+    Qt aborts the process when the xcb platform finds no display; saying so in one line is
+    kinder to whoever started the kiosk over SSH.
+    """
+    if not platform.startswith("linux"):
+        return None
+    requested = environ.get("QT_QPA_PLATFORM", "")
+    if requested and not requested.startswith(("xcb", "wayland")):
+        return None  # offscreen, eglfs, linuxfb, vnc... need no display server
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return "no display: set DISPLAY (X11) or WAYLAND_DISPLAY, or start the kiosk from the desktop"
+
+
+def check_config(path: str) -> int:
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{path}: valid (kiosk {config.kiosk.id}, backend {config.backend.url})")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check-config":
+        return check_config(args.path)
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not args.demo:
+        try:
+            config = find_and_load_config(args.config, os.environ)
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+    problem = display_problem(os.environ)
+    if problem:
+        print(f"kiosk: {problem}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+
+    from kiosk import app  # Qt is imported only once a window is going to open
+
+    qt_argv = [sys.argv[0]]
+    if args.demo:
+        return app.run_demo(windowed=args.windowed, argv=qt_argv)
+    return app.run(config, windowed=args.windowed, argv=qt_argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Fonts and stylesheets: one .qss per theme in ``assets/themes``, scaled for large text."""
+
+from __future__ import annotations
+
+import logging
+from string import Template
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from kiosk.assets import assets_dir, cjk_font_path
+
+log = logging.getLogger(__name__)
+
+BODY_PX = 28
+LARGE_TEXT_SCALE = 1.6
+THEMES = ("standard", "high_contrast")
+
+
+def register_fonts() -> str:
+    """Register the bundled CJK font so Chinese renders on machines without one; its family."""
+    font_id = QFontDatabase.addApplicationFont(str(cjk_font_path()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        log.error("could not load the bundled font %s", cjk_font_path())
+        return QFont().family()
+    return families[0]
+
+
+def stylesheet(theme: str, *, large_text: bool) -> str:
+    """The theme's stylesheet with sizes filled in (``$body``, ``$title``, ``$target``...)."""
+    if theme not in THEMES:
+        raise ValueError(f"unknown theme {theme!r}")
+    scale = LARGE_TEXT_SCALE if large_text else 1.0
+    sizes = {
+        "small": 24,
+        "body": BODY_PX,
+        "button": 34,
+        "heading": 44,
+        "title": 56,
+        "huge": 140,
+        "target": 64,
+    }
+    values = {name: str(round(px * scale)) for name, px in sizes.items()}
+    text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
+    return Template(text).substitute(values)
+
+
+def apply_theme(app: QApplication, family: str, theme: str, *, large_text: bool) -> None:
+    font = QFont(family)
+    font.setPixelSize(round(BODY_PX * (LARGE_TEXT_SCALE if large_text else 1.0)))
+    app.setFont(font)
+    app.setStyleSheet(stylesheet(theme, large_text=large_text))
