@@ -14,7 +14,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QTranslator
 
 from kiosk.assets import translations_dir
 
@@ -37,12 +37,13 @@ class Translations:
     def __init__(self, app: QCoreApplication) -> None:
         self._app = app
         self._translator: QTranslator | None = None
-        self.language = SOURCE_LANGUAGE
+        self.language = ""  # nothing installed yet: the first switch always applies
 
     def switch_to(self, language: str) -> None:
         """Install ``language`` (``zh_CN`` or ``en``); a missing .qm file is an error."""
         if language == self.language:
             return
+        QLocale.setDefault(QLocale(language))
         if self._translator is not None:
             self._app.removeTranslator(self._translator)
             self._translator = None
@@ -52,8 +53,9 @@ class Translations:
                 raise FileNotFoundError(f"{qm_path(language)} is missing: run `make translations`")
             self._app.installTranslator(translator)
             self._translator = translator
-        QLocale.setDefault(QLocale(language))
         self.language = language
+        # Deliver the LanguageChange events now so the switch is complete when this returns.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
 
 
 def _tool(name: str) -> str:
