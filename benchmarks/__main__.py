@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
     }
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"
-written to {RESULTS}")
+    print(f"\nwritten to {RESULTS}")
     return 0
 
 
