@@ -10,16 +10,22 @@ import logging
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 from PySide6.QtWidgets import QApplication
 
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, demo_config
+from kiosk.devices.printing.layout import Language
+from kiosk.devices.printing.service import PrinterService
+from kiosk.devices.printing.tickets import TicketPrinting
+from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.visit import VisitFlow
 from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import KioskWindow
-from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.theme import apply_theme, register_fonts
+from kiosk.ui.visit_view import VisitView
 from kiosk.ui.widgets.header import HeaderBar
 
 log = logging.getLogger(__name__)
@@ -28,9 +34,12 @@ log = logging.getLogger(__name__)
 class Kiosk(QObject):
     """Owns the parts of one running kiosk and shuts them down in order."""
 
-    def __init__(self, config: KioskConfig, app: QApplication) -> None:
+    def __init__(
+        self, config: KioskConfig, app: QApplication, *, printer: PrinterService | None = None
+    ) -> None:
         super().__init__()
         self.config = config
+        self._app = app
         self.client = KioskApiClient(
             config.backend.url,
             config.backend.token,
@@ -43,18 +52,74 @@ class Kiosk(QObject):
         self.runner = Runner(self._executor, parent=self)
         self.translations = Translations(app)
         self.translations.switch_to(config.kiosk.language)
-        apply_theme(app, register_fonts(), config.kiosk.theme, large_text=False)
-        self.home = HomeScreen()
+        self._font_family = register_fonts()
+        self._apply_theme(large_text=False)
+
+        self.printer = printer or PrinterService.from_section(config.printer, parent=self)
+        self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
+        self.flow = VisitFlow(
+            self.client,
+            self.runner,
+            self.ticket_printing,
+            hospital_name=config.kiosk.hospital_name,
+            parent=self,
+        )
+        self.ticket_printing.print_failed.connect(self.flow.printer_failed)
+        self.idle = IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s, parent=self)
         self.window = KioskWindow(
             HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en)
         )
-        self.window.add_screen(self.home)
-        self.window.show_screen(self.home)
+        self.view = VisitView(
+            self.window,
+            self.flow,
+            self.idle,
+            services=config.kiosk.services,
+            service_window=config.kiosk.service_window,
+            demo_cards=_demo_cards() if config.demo else (),
+            toggle_language=self._toggle_language,
+            set_large_text=lambda on: self._apply_theme(large_text=on),
+        )
+        self.flow.visit_wiped.connect(self._restore_language)
         self.setParent(self.window)
 
     def shutdown(self) -> None:
+        self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
+
+    def _apply_theme(self, *, large_text: bool) -> None:
+        apply_theme(self._app, self._font_family, self.config.kiosk.theme, large_text=large_text)
+
+    def _toggle_language(self) -> None:
+        self.translations.switch_to("en" if self.translations.language == "zh_CN" else "zh_CN")
+
+    def _restore_language(self) -> None:
+        """The next patient starts in the kiosk's default language."""
+        self.translations.switch_to(self.config.kiosk.language)
+
+    def _ticket_language(self) -> Language:
+        return "en" if self.translations.language == "en" else "zh_CN"
+
+
+def _demo_cards() -> list[DemoCard]:
+    """Buttons standing in for the card reader in the demo (the demo hospital's fixed patients)."""
+    from kiosk.server.seed import DEMO_IDENTITIES  # the demo hospital is only needed here
+
+    labels: dict[str, str] = {
+        "one_in_window": str(QT_TRANSLATE_NOOP("DemoCards", "One appointment now")),
+        "two_today": str(QT_TRANSLATE_NOOP("DemoCards", "Two appointments today")),
+        "too_early": str(QT_TRANSLATE_NOOP("DemoCards", "Too early")),
+        "too_late": str(QT_TRANSLATE_NOOP("DemoCards", "Too late")),
+        "cancelled": str(QT_TRANSLATE_NOOP("DemoCards", "Cancelled")),
+        "already_checked_in": str(QT_TRANSLATE_NOOP("DemoCards", "Already checked in")),
+        "rare_name": str(QT_TRANSLATE_NOOP("DemoCards", "Rare character name")),
+        "middle_dot": str(QT_TRANSLATE_NOOP("DemoCards", "Name with a middle dot")),
+        "no_appointment_today": str(QT_TRANSLATE_NOOP("DemoCards", "No appointment today")),
+    }
+    return [
+        DemoCard(scenario, labels.get(scenario, scenario), identity.kind, identity.value)
+        for scenario, identity in DEMO_IDENTITIES.items()
+    ]
 
 
 def _application() -> QApplication:

@@ -2,14 +2,411 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AppointmentCard</name>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Checked in</source>
+        <translation>已签到</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>已就诊</translation>
+    </message>
+    <message>
+        <source>Check-in opens at {time}</source>
+        <translation>{time} 起可签到</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预约</translation>
+    </message>
+    <message>
+        <source>Check-in closed</source>
+        <translation>签到已截止</translation>
+    </message>
+    <message>
+        <source>Ready to check in</source>
+        <translation>现在可以签到</translation>
+    </message>
+</context>
+<context>
+    <name>BusyOverlay</name>
+    <message>
+        <source>Please wait a moment…</source>
+        <translation>请稍候……</translation>
+    </message>
+    <message>
+        <source>Stop waiting</source>
+        <translation>不再等待</translation>
+    </message>
+</context>
+<context>
+    <name>CountdownOverlay</name>
+    <message>
+        <source>The kiosk will return to the start in {seconds} seconds.</source>
+        <translation>{seconds} 秒后将返回首页。</translation>
+    </message>
+    <message>
+        <source>Are you still there?</source>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <source>I need more time</source>
+        <translation>我需要更多时间</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+</context>
+<context>
+    <name>DemoCards</name>
+    <message>
+        <source>One appointment now</source>
+        <translation>今日一个预约（可签到）</translation>
+    </message>
+    <message>
+        <source>Two appointments today</source>
+        <translation>今日两个预约</translation>
+    </message>
+    <message>
+        <source>Too early</source>
+        <translation>签到时间未到</translation>
+    </message>
+    <message>
+        <source>Too late</source>
+        <translation>签到已截止</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Already checked in</source>
+        <translation>已签到过</translation>
+    </message>
+    <message>
+        <source>Rare character name</source>
+        <translation>生僻字姓名</translation>
+    </message>
+    <message>
+        <source>Name with a middle dot</source>
+        <translation>带间隔号的姓名</translation>
+    </message>
+    <message>
+        <source>No appointment today</source>
+        <translation>今日无预约</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <source>Scan your ID card, medical insurance card or e-health code to begin.</source>
-        <translation>请刷身份证、医保卡或出示电子健康码开始办理。</translation>
+        <source>Check in</source>
+        <translation>签到取号</translation>
+    </message>
+    <message>
+        <source>My appointments</source>
+        <translation>我的预约</translation>
+    </message>
+    <message>
+        <source>Scan your ID card, medical insurance card, hospital card or e-health code at the reader below the screen to begin.</source>
+        <translation>请在屏幕下方的读卡区刷身份证、医保卡、就诊卡或出示电子健康码，即可开始办理。</translation>
+    </message>
+    <message>
+        <source>Large text</source>
+        <translation>大字模式</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyScreen</name>
+    <message>
+        <source>How would you like to identify yourself?</source>
+        <translation>请选择身份识别方式</translation>
+    </message>
+    <message>
+        <source>Hold your ID card, insurance card or hospital card on the reader</source>
+        <translation>将身份证、医保卡或就诊卡放在读卡区</translation>
+    </message>
+    <message>
+        <source>Show your e-health code to the scanner</source>
+        <translation>将电子健康码对准扫码口</translation>
+    </message>
+    <message>
+        <source>Or type your resident ID or mobile number below</source>
+        <translation>或在下方输入身份证号或手机号</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Confirm the number</source>
+        <translation>确认号码</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Back to the home screen</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Demo cards (stand in for the card reader):</source>
+        <translation>演示卡片（代替读卡器）：</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <source>Delete last digit</source>
+        <translation>删除最后一位</translation>
+    </message>
+    <message>
+        <source>Number typed so far</source>
+        <translation>已输入的号码</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeScreen</name>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Back to my appointments</source>
+        <translation>返回我的预约</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+</context>
+<context>
+    <name>Notices</name>
+    <message>
+        <source>Please go to service window {window} for help.</source>
+        <translation>请到 {window} 号服务窗口咨询办理。</translation>
+    </message>
+    <message>
+        <source>Please try again, or choose another way to identify yourself.</source>
+        <translation>请重试，或换一种方式识别身份。</translation>
+    </message>
+    <message>
+        <source>We could not find you</source>
+        <translation>未找到您的信息</translation>
+    </message>
+    <message>
+        <source>No patient record matches this card or number.</source>
+        <translation>没有与此卡或号码对应的患者档案。</translation>
+    </message>
+    <message>
+        <source>Please check the number</source>
+        <translation>请核对号码</translation>
+    </message>
+    <message>
+        <source>This is not a valid resident ID number. It has 18 characters; the last may be X.</source>
+        <translation>这不是有效的身份证号码。身份证号共 18 位，最后一位可能是 X。</translation>
+    </message>
+    <message>
+        <source>This is not a mobile phone number.</source>
+        <translation>这不是有效的手机号码。</translation>
+    </message>
+    <message>
+        <source>The card could not be read</source>
+        <translation>无法读取卡片</translation>
+    </message>
+    <message>
+        <source>The card or code was not recognised.</source>
+        <translation>未能识别该卡片或二维码。</translation>
+    </message>
+    <message>
+        <source>Please hold it still and try again, or type your ID number.</source>
+        <translation>请放稳后重试，或手动输入身份证号。</translation>
+    </message>
+    <message>
+        <source>No appointment today</source>
+        <translation>今日无预约</translation>
+    </message>
+    <message>
+        <source>You have no appointment for today.</source>
+        <translation>您今天没有预约。</translation>
+    </message>
+    <message>
+        <source>You can register for a visit today at service window {window}.</source>
+        <translation>您可以到 {window} 号服务窗口办理当日挂号。</translation>
+    </message>
+    <message>
+        <source>Check-in for this appointment opens at {time}.</source>
+        <translation>此预约 {time} 起可签到。</translation>
+    </message>
+    <message>
+        <source>Check-in for this appointment has not opened yet.</source>
+        <translation>此预约的签到时间还未开始。</translation>
+    </message>
+    <message>
+        <source>Too early to check in</source>
+        <translation>签到时间未到</translation>
+    </message>
+    <message>
+        <source>Please come back to the kiosk then.</source>
+        <translation>请届时再来自助机签到。</translation>
+    </message>
+    <message>
+        <source>Check-in has closed</source>
+        <translation>签到已截止</translation>
+    </message>
+    <message>
+        <source>The check-in time for this appointment has passed.</source>
+        <translation>此预约的签到时间已过。</translation>
+    </message>
+    <message>
+        <source>Appointment cancelled</source>
+        <translation>预约已取消</translation>
+    </message>
+    <message>
+        <source>This appointment has been cancelled.</source>
+        <translation>此预约已被取消。</translation>
+    </message>
+    <message>
+        <source>The hospital system is slow</source>
+        <translation>医院系统响应缓慢</translation>
+    </message>
+    <message>
+        <source>The hospital system did not answer in time. Nothing was changed.</source>
+        <translation>医院系统未能及时响应，您的信息没有任何变更。</translation>
+    </message>
+    <message>
+        <source>Please try again in a moment.</source>
+        <translation>请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The ticket could not be printed</source>
+        <translation>无法打印凭条</translation>
+    </message>
+    <message>
+        <source>Your check-in is done, but the printer is not working.</source>
+        <translation>您已签到成功，但打印机暂时无法使用。</translation>
+    </message>
+    <message>
+        <source>The kiosk cannot reach the hospital system right now.</source>
+        <translation>自助机暂时无法连接医院系统。</translation>
+    </message>
+    <message>
+        <source>The hospital system could not complete your request.</source>
+        <translation>医院系统未能完成您的请求。</translation>
+    </message>
+    <message>
+        <source>Sorry, something went wrong</source>
+        <translation>抱歉，出现了问题</translation>
+    </message>
+</context>
+<context>
+    <name>TicketScreen</name>
+    <message>
+        <source>Please go to</source>
+        <translation>请前往</translation>
+    </message>
+    <message>
+        <source>People ahead of you</source>
+        <translation>前面等候人数</translation>
+    </message>
+    <message>
+        <source>Estimated wait</source>
+        <translation>预计等候</translation>
+    </message>
+    <message>
+        <source>Scan to follow the queue on your phone</source>
+        <translation>手机扫码查看排队进度</translation>
+    </message>
+    <message>
+        <source>Print again</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Done, return to the home screen</source>
+        <translation>完成，返回首页</translation>
+    </message>
+    <message>
+        <source>You were already checked in. Your number is</source>
+        <translation>您已签到，您的排队号是</translation>
+    </message>
+    <message>
+        <source>You are checked in. Your number is</source>
+        <translation>签到成功，您的排队号是</translation>
+    </message>
+    <message>
+        <source>about {minutes} min</source>
+        <translation>约 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>The ticket could not be printed. Please remember your number or photograph the QR code.</source>
+        <translation>凭条未能打印。请记住您的排队号，或用手机拍下二维码。</translation>
+    </message>
+    <message>
+        <source>Touch “Print again” if you need a paper ticket.</source>
+        <translation>如需纸质凭条，请点击“重新打印”。</translation>
+    </message>
+    <message>
+        <source>Please take your ticket from the printer below.</source>
+        <translation>请从下方出纸口取走您的凭条。</translation>
+    </message>
+</context>
+<context>
+    <name>TodayScreen</name>
+    <message>
+        <source>{name}, your appointments today</source>
+        <translation>{name}，您今天的预约</translation>
+    </message>
+    <message>
+        <source>You have no appointments today.</source>
+        <translation>您今天没有预约。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Finish and return to the home screen</source>
+        <translation>结束并返回首页</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到取号</translation>
+    </message>
+    <message>
+        <source>Show ticket</source>
+        <translation>查看排队号</translation>
+    </message>
+</context>
+<context>
+    <name>UpcomingScreen</name>
+    <message>
+        <source>{name}, your appointments</source>
+        <translation>{name}，您的预约</translation>
+    </message>
+    <message>
+        <source>You have no appointments in the next 30 days.</source>
+        <translation>您未来 30 天内没有预约。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Finish and return to the home screen</source>
+        <translation>结束并返回首页</translation>
     </message>
 </context>
 </TS>

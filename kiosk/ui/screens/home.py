@@ -1,37 +1,88 @@
-"""The home screen: a welcome and how to begin."""
+"""Home: hospital welcome, service tiles, how to identify, language and large-text switches."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from collections.abc import Sequence
 
-from kiosk.ui.widgets.basics import label
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.ui.screens.base import Screen, button, illustration
+from kiosk.ui.widgets.basics import label, named
+
+# Services with a journey behind them; the others stay hidden until they are built.
+AVAILABLE_SERVICES = ("checkin", "appointments")
 
 
-class HomeScreen(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("home")
+class HomeScreen(Screen):
+    """Signals:
+    service_chosen: the service name of the tile the patient touched.
+    language_toggled: the patient asked for the other language.
+    large_text_toggled: the patient switched large text on or off.
+    """
+
+    service_chosen = Signal(str)
+    language_toggled = Signal()
+    large_text_toggled = Signal()
+
+    def __init__(self, services: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__("home", parent)
         self.title = label("home.title", "title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tiles = {}
+        tiles = QGridLayout()
+        tiles.setSpacing(32)
+        shown = [s for s in services if s in AVAILABLE_SERVICES]
+        for index, service in enumerate(shown):
+            tile = button(f"home.{service}", "tile")
+            tile.setMinimumHeight(180)
+            tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
+            self.tiles[service] = tile
+            tiles.addWidget(tile, index // 2, index % 2)
+
+        hint_card = named(QFrame(), "home.scan", "card")
+        hint_layout = QHBoxLayout(hint_card)
+        hint_layout.setContentsMargins(32, 24, 32, 24)
+        hint_layout.addWidget(illustration("card.svg", 120))
         self.hint = label("home.hint", "hint", wrap=True)
-        for text in (self.title, self.hint):
-            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint_layout.addWidget(self.hint, 1)
+
+        self.language = button("home.language")
+        self.language.clicked.connect(self.language_toggled)
+        self.large_text = button("home.large_text")
+        self.large_text.setCheckable(True)
+        self.large_text.clicked.connect(self.large_text_toggled)
+        switches = QHBoxLayout()
+        switches.addWidget(self.language)
+        switches.addStretch(1)
+        switches.addWidget(self.large_text)
+
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 48, 48, 48)
-        layout.addStretch(1)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(32)
         layout.addWidget(self.title)
-        layout.addSpacing(24)
-        layout.addWidget(self.hint)
-        layout.addStretch(2)
-        self._retranslate()
+        layout.addStretch(1)
+        layout.addLayout(tiles)
+        layout.addStretch(1)
+        layout.addWidget(hint_card)
+        layout.addLayout(switches)
+        self.retranslate()
 
-    def _retranslate(self) -> None:
+    def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
+        names = {"checkin": self.tr("Check in"), "appointments": self.tr("My appointments")}
+        for service, tile in self.tiles.items():
+            tile.setText(names[service])
+            tile.setAccessibleName(names[service])
         self.hint.setText(
-            self.tr("Scan your ID card, medical insurance card or e-health code to begin.")
+            self.tr(
+                "Scan your ID card, medical insurance card, hospital card or e-health code "
+                "at the reader below the screen to begin."
+            )
         )
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self._retranslate()
-        super().changeEvent(event)
+        # The switch is labelled in the language it switches to, so anyone can find it.
+        chinese = QLocale().language() == QLocale.Language.Chinese
+        self.language.setText("English" if chinese else "中文")
+        self.language.setAccessibleName(self.language.text())
+        self.large_text.setText(self.tr("Large text"))
+        self.large_text.setAccessibleName(self.large_text.text())

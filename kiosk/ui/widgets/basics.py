@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QLabel, QWidget
 
 W = TypeVar("W", bound=QWidget)
@@ -21,3 +22,10 @@ def label(name: str, role: str = "", *, wrap: bool = False) -> QLabel:
     widget = named(QLabel(), name, role)
     widget.setWordWrap(wrap)
     return widget
+
+
+def in_language(chinese: str, english: str) -> str:
+    """Pick the server's Chinese or English text for the current language."""
+    if QLocale().language() == QLocale.Language.Chinese or not english:
+        return chinese
+    return english

@@ -1,0 +1,1 @@
+"""Thermal printers: ticket layout, ESC/POS and PNG rendering, connections, the print worker."""

@@ -1,0 +1,137 @@
+"""Appointments: today's, each with its check-in button, and the next 30 days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from kiosk.api.models import Appointment, AppointmentStatus, Patient
+from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.widgets.appointment_card import AppointmentCard
+from kiosk.ui.widgets.basics import label
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+class _AppointmentList(Screen):
+    """A heading with the patient's masked name, a scrolling list of cards, a home button."""
+
+    home_requested = Signal()
+
+    def __init__(self, name: str, now: Callable[[], dt.datetime]) -> None:
+        super().__init__(name)
+        self._now = now
+        self._patient: Patient | None = None
+        self._appointments: list[Appointment] = []
+        self.heading = label(f"{name}.heading", "heading", wrap=True)
+        self.empty = label(f"{name}.empty", "hint", wrap=True)
+        self._list_widget = QWidget()
+        self._list = QVBoxLayout(self._list_widget)
+        self._list.setSpacing(20)
+        self._list.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self._list_widget)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.home = button(f"{name}.home")
+        self.home.clicked.connect(self.home_requested)
+        footer = QHBoxLayout()
+        footer.addWidget(self.home)
+        footer.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(20)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.empty)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(footer)
+
+    def show_appointments(self, patient: Patient, appointments: Sequence[Appointment]) -> None:
+        self._patient = patient
+        self._appointments = list(appointments)
+        self.retranslate()
+
+    def wipe(self) -> None:
+        self._patient = None
+        self._appointments = []
+        self._rebuild()
+        self.heading.clear()
+
+    def _rebuild(self) -> None:
+        while self._list.count():
+            item = self._list.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)  # gone from the screen's children at once
+                widget.deleteLater()
+        now = self._now()
+        for index, appointment in enumerate(self._appointments):
+            self._list.addWidget(self._card(index, appointment, now))
+        self._list.addStretch(1)
+        self.empty.setVisible(self._patient is not None and not self._appointments)
+
+    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
+        raise NotImplementedError
+
+
+class TodayScreen(_AppointmentList):
+    """Today's appointments; each one that can be checked in has a big button.
+
+    Signals:
+        check_in_requested: the appointment id.
+    """
+
+    check_in_requested = Signal(str)
+
+    def __init__(self, now: Callable[[], dt.datetime] = _now) -> None:
+        super().__init__("appointments", now)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        name = self._patient.display_name if self._patient else ""
+        self.heading.setText(self.tr("{name}, your appointments today").format(name=name))
+        self.empty.setText(self.tr("You have no appointments today."))
+        self.home.setText(self.tr("Finish"))
+        self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        self._rebuild()
+
+    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
+        action: QPushButton | None = None
+        if appointment.status == AppointmentStatus.booked:
+            action = button(f"appointments.checkin.{index}", "primary")
+            action.setText(self.tr("Check in"))
+        elif appointment.status == AppointmentStatus.checked_in and appointment.ticket:
+            action = button(f"appointments.ticket.{index}")
+            action.setText(self.tr("Show ticket"))
+        if action is not None:
+            action.setAccessibleName(action.text())
+            action.setMinimumWidth(240)
+            action.clicked.connect(
+                lambda _=False, a=appointment.id: self.check_in_requested.emit(a)
+            )
+        return AppointmentCard(appointment, index, now=now, with_date=False, action=action)
+
+
+class UpcomingScreen(_AppointmentList):
+    """The next 30 days, read only."""
+
+    def __init__(self, now: Callable[[], dt.datetime] = _now) -> None:
+        super().__init__("upcoming", now)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        name = self._patient.display_name if self._patient else ""
+        self.heading.setText(self.tr("{name}, your appointments").format(name=name))
+        self.empty.setText(self.tr("You have no appointments in the next 30 days."))
+        self.home.setText(self.tr("Finish"))
+        self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        self._rebuild()
+
+    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
+        return AppointmentCard(appointment, index, now=now, with_date=True)

@@ -1,0 +1,115 @@
+"""Identify: the ways in (card, code, typed number), an on-screen keypad, demo cards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.api.models import IdentifierKind
+from kiosk.ui.screens.base import Screen, button, illustration
+from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.widgets.keypad import Keypad
+
+
+@dataclass(frozen=True)
+class DemoCard:
+    """A button that stands in for the card reader in the demo."""
+
+    name: str
+    label: str  # English source text in the "DemoCards" translation context
+    kind: IdentifierKind
+    value: str
+
+
+class IdentifyScreen(Screen):
+    """Signals:
+    typed_submitted: the keypad's value, when the patient touches OK.
+    demo_card_presented: (kind, value) of a demo card.
+    back_requested: the patient wants the home screen.
+    """
+
+    typed_submitted = Signal(str)
+    demo_card_presented = Signal(object, str)
+    back_requested = Signal()
+
+    def __init__(self, demo_cards: Sequence[DemoCard] = (), parent: QWidget | None = None) -> None:
+        super().__init__("identify", parent)
+        self.heading = label("identify.heading", "heading", wrap=True)
+        ways = QHBoxLayout()
+        ways.setSpacing(24)
+        self.way_labels = []
+        for name, picture in (("card", "card.svg"), ("qr", "qr.svg"), ("keypad", "keypad.svg")):
+            frame = named(QFrame(), f"identify.way.{name}", "card")
+            column = QVBoxLayout(frame)
+            column.addWidget(illustration(picture, 96), 0, Qt.AlignmentFlag.AlignHCenter)
+            text = label(f"identify.way.{name}.text", "small", wrap=True)
+            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            column.addWidget(text)
+            self.way_labels.append(text)
+            ways.addWidget(frame, 1)
+
+        self.keypad = Keypad()
+        self.keypad.text_changed.connect(self._on_typed)
+        self.submit = button("identify.submit", "primary")
+        self.submit.clicked.connect(lambda: self.typed_submitted.emit(self.keypad.text))
+        self.back = button("identify.back")
+        self.back.clicked.connect(self.back_requested)
+        actions = QHBoxLayout()
+        actions.addWidget(self.back)
+        actions.addStretch(1)
+        actions.addWidget(self.submit)
+
+        self.demo_title = label("identify.demo.title", "small")
+        self.demo_buttons = []
+        demo_row = QGridLayout()
+        for index, card in enumerate(demo_cards):
+            demo = button(f"identify.demo.{card.name}")
+            demo.clicked.connect(
+                lambda _=False, c=card: self.demo_card_presented.emit(c.kind, c.value)
+            )
+            self.demo_buttons.append((demo, card))
+            demo_row.addWidget(demo, index // 3, index % 3)
+        self.demo_title.setVisible(bool(demo_cards))
+
+        keypad_box = QHBoxLayout()
+        keypad_box.addStretch(1)
+        keypad_box.addWidget(self.keypad, 3)
+        keypad_box.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(20)
+        layout.addWidget(self.heading)
+        layout.addLayout(ways)
+        layout.addLayout(keypad_box, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.demo_title)
+        layout.addLayout(demo_row)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("How would you like to identify yourself?"))
+        texts = (
+            self.tr("Hold your ID card, insurance card or hospital card on the reader"),
+            self.tr("Show your e-health code to the scanner"),
+            self.tr("Or type your resident ID or mobile number below"),
+        )
+        for widget, text in zip(self.way_labels, texts, strict=True):
+            widget.setText(text)
+        self.submit.setText(self.tr("OK"))
+        self.submit.setAccessibleName(self.tr("Confirm the number"))
+        self.back.setText(self.tr("Back"))
+        self.back.setAccessibleName(self.tr("Back to the home screen"))
+        self.demo_title.setText(self.tr("Demo cards (stand in for the card reader):"))
+        for demo, card in self.demo_buttons:
+            demo.setText(QCoreApplication.translate("DemoCards", card.label))
+            demo.setAccessibleName(demo.text())
+        self._on_typed(self.keypad.text)
+
+    def wipe(self) -> None:
+        self.keypad.clear()
+
+    def _on_typed(self, text: str) -> None:
+        self.submit.setEnabled(len(text) in (11, 18))

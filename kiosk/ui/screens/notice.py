@@ -1,0 +1,83 @@
+"""A plain message when a journey cannot go on: what happened and what to do next."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.flows.notices import Notice
+from kiosk.ui.messages import notice_text
+from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.widgets.basics import label, named
+
+
+class NoticeScreen(Screen):
+    """Signals:
+    retry_requested: try identifying again.
+    back_requested: back to the list of appointments.
+    home_requested: finish.
+    """
+
+    retry_requested = Signal()
+    back_requested = Signal()
+    home_requested = Signal()
+
+    def __init__(self, service_window: str, parent: QWidget | None = None) -> None:
+        super().__init__("notice", parent)
+        self._service_window = service_window
+        self._notice: Notice | None = None
+        self._may_go_back = False
+        card = named(QFrame(), "notice.card", "card")
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(48, 40, 48, 40)
+        inner.setSpacing(24)
+        self.title = label("notice.title", "title", wrap=True)
+        self.body = label("notice.body", wrap=True)
+        self.next_step = label("notice.next_step", "heading", wrap=True)
+        for widget in (self.title, self.body, self.next_step):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            inner.addWidget(widget)
+        self.retry = button("notice.retry", "primary")
+        self.retry.clicked.connect(self.retry_requested)
+        self.back = button("notice.back")
+        self.back.clicked.connect(self.back_requested)
+        self.home = button("notice.home")
+        self.home.clicked.connect(self.home_requested)
+        actions = QHBoxLayout()
+        actions.addWidget(self.home)
+        actions.addStretch(1)
+        actions.addWidget(self.back)
+        actions.addWidget(self.retry)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(64, 48, 64, 32)
+        layout.addStretch(1)
+        layout.addWidget(card)
+        layout.addStretch(1)
+        layout.addLayout(actions)
+        self.retranslate()
+
+    def show_notice(self, notice: Notice, *, may_go_back: bool) -> None:
+        self._notice = notice
+        self._may_go_back = may_go_back
+        self.retranslate()
+
+    def wipe(self) -> None:
+        self._notice = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.retry.setText(self.tr("Try again"))
+        self.back.setText(self.tr("Back to my appointments"))
+        self.home.setText(self.tr("Finish"))
+        for widget in (self.retry, self.back, self.home):
+            widget.setAccessibleName(widget.text())
+        if self._notice is None:
+            for text in (self.title, self.body, self.next_step):
+                text.clear()
+            return
+        words = notice_text(self._notice, service_window=self._service_window)
+        self.title.setText(words.title)
+        self.body.setText(words.body)
+        self.next_step.setText(words.next_step)
+        self.retry.setVisible(words.may_retry_identify)
+        self.back.setVisible(self._may_go_back)

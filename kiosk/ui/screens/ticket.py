@@ -1,0 +1,145 @@
+"""The ticket: big number, where to go, how long, a QR to follow the queue, printing state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.api.models import Ticket
+from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.widgets.appointment_card import location_text
+from kiosk.ui.widgets.basics import in_language, label, named
+from kiosk.ui.widgets.qr import QrCode
+
+
+class TicketScreen(Screen):
+    """Signals:
+    reprint_requested: print the same ticket again.
+    done: the patient is finished.
+    """
+
+    reprint_requested = Signal()
+    done = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("ticket", parent)
+        self._ticket: Ticket | None = None
+        self._existing = False
+        self._print_failure = ""
+        self.heading = label("ticket.heading", "heading", wrap=True)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number = label("ticket.number", "huge")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.department = label("ticket.department", "heading", wrap=True)
+        self.department.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        card = named(QFrame(), "ticket.card", "card")
+        facts = QGridLayout(card)
+        facts.setContentsMargins(32, 24, 32, 24)
+        facts.setHorizontalSpacing(24)
+        self.where_label = label("ticket.where.label", "small")
+        self.where = label("ticket.where", wrap=True)
+        self.directions = label("ticket.directions", "small", wrap=True)
+        self.ahead_label = label("ticket.ahead.label", "small")
+        self.ahead = label("ticket.ahead", "heading")
+        self.wait_label = label("ticket.wait.label", "small")
+        self.wait = label("ticket.wait", "heading")
+        facts.addWidget(self.where_label, 0, 0, 1, 2)
+        facts.addWidget(self.where, 1, 0, 1, 2)
+        facts.addWidget(self.directions, 2, 0, 1, 2)
+        facts.addWidget(self.ahead_label, 3, 0)
+        facts.addWidget(self.wait_label, 3, 1)
+        facts.addWidget(self.ahead, 4, 0)
+        facts.addWidget(self.wait, 4, 1)
+
+        self.qr = named(QrCode(220), "ticket.qr")
+        self.qr_hint = label("ticket.qr.hint", "small", wrap=True)
+        self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        qr_column = QVBoxLayout()
+        qr_column.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        qr_column.addWidget(self.qr_hint)
+
+        middle = QHBoxLayout()
+        middle.setSpacing(32)
+        middle.addWidget(card, 1)
+        middle.addLayout(qr_column)
+
+        self.print_state = label("ticket.print_state", "hint", wrap=True)
+        self.print_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reprint = button("ticket.reprint")
+        self.reprint.clicked.connect(self.reprint_requested)
+        self.finish = button("ticket.done", "primary")
+        self.finish.clicked.connect(self.done)
+        footer = QHBoxLayout()
+        footer.addWidget(self.reprint)
+        footer.addStretch(1)
+        footer.addWidget(self.finish)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(16)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.number)
+        layout.addWidget(self.department)
+        layout.addLayout(middle)
+        layout.addStretch(1)
+        layout.addWidget(self.print_state)
+        layout.addLayout(footer)
+        self.retranslate()
+
+    def show_ticket(self, ticket: Ticket, *, existing: bool, print_failure: str) -> None:
+        self._ticket = ticket
+        self._existing = existing
+        self._print_failure = print_failure
+        self.qr.set_data(ticket.status_url)
+        self.retranslate()
+
+    def wipe(self) -> None:
+        self._ticket = None
+        self._print_failure = ""
+        self.qr.set_data("")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        ticket = self._ticket
+        self.where_label.setText(self.tr("Please go to"))
+        self.ahead_label.setText(self.tr("People ahead of you"))
+        self.wait_label.setText(self.tr("Estimated wait"))
+        self.qr_hint.setText(self.tr("Scan to follow the queue on your phone"))
+        self.reprint.setText(self.tr("Print again"))
+        self.reprint.setAccessibleName(self.reprint.text())
+        self.finish.setText(self.tr("Done"))
+        self.finish.setAccessibleName(self.tr("Done, return to the home screen"))
+        if ticket is None:
+            for widget in (self.heading, self.number, self.department, self.where):
+                widget.clear()
+            for widget in (self.directions, self.ahead, self.wait, self.print_state):
+                widget.clear()
+            return
+        self.heading.setText(
+            self.tr("You were already checked in. Your number is")
+            if self._existing
+            else self.tr("You are checked in. Your number is")
+        )
+        self.number.setText(ticket.number)
+        self.number.setAccessibleName(ticket.number)
+        self.department.setText(in_language(ticket.department.name, ticket.department.name_en))
+        self.where.setText(location_text(ticket.location))
+        self.directions.setText(
+            in_language(ticket.location.directions, ticket.location.directions_en)
+        )
+        self.ahead.setText(str(ticket.people_ahead))
+        self.wait.setText(
+            self.tr("about {minutes} min").format(minutes=ticket.estimated_wait_minutes)
+        )
+        if self._print_failure:
+            self.print_state.setText(
+                self.tr(
+                    "The ticket could not be printed. Please remember your number "
+                    "or photograph the QR code."
+                )
+            )
+        elif self._existing:
+            self.print_state.setText(self.tr("Touch “Print again” if you need a paper ticket."))
+        else:
+            self.print_state.setText(self.tr("Please take your ticket from the printer below."))

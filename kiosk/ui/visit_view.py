@@ -1,0 +1,137 @@
+"""Shows the visit flow on the window: one screen per step, overlays, idle handling.
+
+Holds no journey logic. It forwards what the patient touches to the flow and shows what the
+flow decided; the only state it keeps is presentation (large text, which overlay is up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+
+from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.visit import Intent, Step, VisitFlow
+from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.identify import DemoCard, IdentifyScreen
+from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.ticket import TicketScreen
+from kiosk.ui.widgets.overlays import BusyOverlay, CountdownOverlay
+
+_PATIENT_INPUT = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.KeyPress,
+}
+
+
+class VisitView(QObject):
+    def __init__(
+        self,
+        window: KioskWindow,
+        flow: VisitFlow,
+        idle: IdleWatcher,
+        *,
+        services: Sequence[str],
+        service_window: str,
+        demo_cards: Sequence[DemoCard],
+        toggle_language: Callable[[], None],
+        set_large_text: Callable[[bool], None],
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.flow = flow
+        self.idle = idle
+        self._set_large_text = set_large_text
+        self.large_text = False
+        self.home = HomeScreen(services)
+        self.identify = IdentifyScreen(demo_cards)
+        self.today = TodayScreen()
+        self.upcoming = UpcomingScreen()
+        self.ticket = TicketScreen()
+        self.notice = NoticeScreen(service_window)
+        self.screens: dict[Step, Screen] = {
+            Step.home: self.home,
+            Step.identify: self.identify,
+            Step.looking_up: self.identify,
+            Step.appointments: self.today,
+            Step.checking_in: self.today,
+            Step.upcoming: self.upcoming,
+            Step.ticket: self.ticket,
+            Step.notice: self.notice,
+        }
+        for screen in dict.fromkeys(self.screens.values()):
+            window.add_screen(screen)
+        self.busy = BusyOverlay(window.screens)
+        self.countdown = CountdownOverlay(window)
+
+        self.home.service_chosen.connect(lambda service: flow.choose(Intent(service)))
+        self.home.language_toggled.connect(toggle_language)
+        self.home.large_text_toggled.connect(self._toggle_large_text)
+        self.identify.typed_submitted.connect(flow.submit_typed)
+        self.identify.demo_card_presented.connect(flow.identifier_read)
+        self.identify.back_requested.connect(flow.go_home)
+        self.today.check_in_requested.connect(flow.check_in)
+        self.today.home_requested.connect(flow.go_home)
+        self.upcoming.home_requested.connect(flow.go_home)
+        self.ticket.reprint_requested.connect(flow.reprint)
+        self.ticket.done.connect(flow.go_home)
+        self.notice.retry_requested.connect(flow.retry_identify)
+        self.notice.back_requested.connect(flow.back_to_appointments)
+        self.notice.home_requested.connect(flow.go_home)
+        self.busy.cancelled.connect(flow.go_home)
+        self.countdown.more_time.connect(idle.touch)
+        self.countdown.finish.connect(flow.go_home)
+
+        flow.step_changed.connect(self._on_step_changed)
+        flow.busy_changed.connect(self.busy.set_busy)
+        flow.visit_wiped.connect(self._on_visit_wiped)
+        idle.countdown_started.connect(self.countdown.start)
+        idle.countdown_ticked.connect(self.countdown.update_seconds)
+        idle.countdown_cancelled.connect(self.countdown.hide)
+        idle.timed_out.connect(flow.go_home)
+        # Every touch or key anywhere counts as "the patient is still here".
+        app = QCoreApplication.instance()
+        if app is None:
+            raise RuntimeError("create the QApplication first")
+        app.installEventFilter(self)
+        window.show_screen(self.home)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _PATIENT_INPUT:
+            self.idle.touch()
+        return False
+
+    def _toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self._set_large_text(self.large_text)
+        self.idle.set_slow_mode(self.large_text)
+        self.home.large_text.setChecked(self.large_text)
+
+    def _on_visit_wiped(self) -> None:
+        for screen in dict.fromkeys(self.screens.values()):
+            screen.wipe()
+        self.countdown.hide()
+        if self.large_text:
+            self._toggle_large_text()
+
+    def _on_step_changed(self, step: Step) -> None:
+        flow = self.flow
+        if step == Step.home:
+            self.idle.stop()
+        elif not self.idle.active:
+            self.idle.start()
+        if step in (Step.appointments, Step.checking_in) and flow.patient is not None:
+            self.today.show_appointments(flow.patient, flow.appointments)
+        elif step == Step.upcoming and flow.patient is not None:
+            self.upcoming.show_appointments(flow.patient, flow.appointments)
+        elif step == Step.ticket and flow.ticket is not None:
+            self.ticket.show_ticket(
+                flow.ticket, existing=flow.ticket_was_existing, print_failure=flow.print_failure
+            )
+        elif step == Step.notice and flow.notice is not None:
+            self.notice.show_notice(flow.notice, may_go_back=bool(flow.appointments))
+        self.window.show_screen(self.screens[step])

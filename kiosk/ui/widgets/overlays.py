@@ -1,0 +1,154 @@
+"""Layers over the screens: "please wait" during slow calls, and the idle countdown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.ui.widgets.basics import label, named
+
+SHOW_BUSY_AFTER_MS = 300
+OFFER_CANCEL_AFTER_MS = 10_000
+
+
+class _Overlay(QWidget):
+    """Covers its parent completely and follows its size."""
+
+    def __init__(self, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(f"#{name} {{ background: rgba(0, 0, 0, 150); }}")
+        self._host = parent
+        parent.installEventFilter(self)
+        self.card = named(QFrame(self), f"{name}.card", "card")
+        self.card.setMinimumWidth(560)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._host.rect())
+        return False
+
+    def appear(self) -> None:
+        self.setGeometry(self._host.rect())
+        self.show()
+        self.raise_()
+
+
+def _button(name: str, role: str = "") -> QPushButton:
+    widget = named(QPushButton(), name, role)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return widget
+
+
+class BusyOverlay(_Overlay):
+    """Shown 300 ms into a backend call; offers to give up after 10 s.
+
+    Signals:
+        cancelled: the patient gave up waiting.
+    """
+
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("busy", parent)
+        self.message = label("busy.message", "heading", wrap=True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.cancel = _button("busy.cancel")
+        self.cancel.clicked.connect(self.cancelled)
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(48, 40, 48, 40)
+        layout.setSpacing(24)
+        layout.addWidget(self.message)
+        layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._show_timer = QTimer(self, singleShot=True, interval=SHOW_BUSY_AFTER_MS)
+        self._show_timer.timeout.connect(self.appear)
+        self._cancel_timer = QTimer(self, singleShot=True, interval=OFFER_CANCEL_AFTER_MS)
+        self._cancel_timer.timeout.connect(lambda: self.cancel.setVisible(True))
+        self.retranslate()
+
+    def set_busy(self, busy: bool) -> None:
+        if busy:
+            if not self._show_timer.isActive() and not self.isVisible():
+                self.cancel.setVisible(False)
+                self._show_timer.start()
+                self._cancel_timer.start()
+        else:
+            self._show_timer.stop()
+            self._cancel_timer.stop()
+            self.hide()
+
+    def retranslate(self) -> None:
+        self.message.setText(self.tr("Please wait a moment…"))
+        self.cancel.setText(self.tr("Stop waiting"))
+        self.cancel.setAccessibleName(self.cancel.text())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class CountdownOverlay(_Overlay):
+    """ "Are you still there?" with the seconds left, "more time" and "finish".
+
+    Signals:
+        more_time: keep the visit going.
+        finish: end the visit now.
+    """
+
+    more_time = Signal()
+    finish = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("idle", parent)
+        self._seconds = 0
+        self.question = label("idle.question", "heading", wrap=True)
+        self.seconds = label("idle.seconds", "hint", wrap=True)
+        for widget in (self.question, self.seconds):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.more = _button("idle.more_time", "primary")
+        self.more.clicked.connect(self.more_time)
+        self.end = _button("idle.finish")
+        self.end.clicked.connect(self.finish)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.end)
+        buttons.addStretch(1)
+        buttons.addWidget(self.more)
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(48, 40, 48, 40)
+        layout.setSpacing(24)
+        layout.addWidget(self.question)
+        layout.addWidget(self.seconds)
+        layout.addLayout(buttons)
+        self.retranslate()
+
+    def start(self, seconds: int) -> None:
+        self.update_seconds(seconds)
+        self.appear()
+
+    def update_seconds(self, seconds: int) -> None:
+        self._seconds = seconds
+        self.seconds.setText(
+            self.tr("The kiosk will return to the start in {seconds} seconds.").format(
+                seconds=seconds
+            )
+        )
+
+    def retranslate(self) -> None:
+        self.question.setText(self.tr("Are you still there?"))
+        self.more.setText(self.tr("I need more time"))
+        self.end.setText(self.tr("Finish"))
+        for widget in (self.more, self.end):
+            widget.setAccessibleName(widget.text())
+        self.update_seconds(self._seconds)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

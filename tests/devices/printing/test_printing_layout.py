@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from kiosk.devices.printing.layout import (
+    PAPER_58,
+    PAPER_80,
+    Align,
+    BigNumber,
+    Field,
+    Paper,
+    Row,
+    Separator,
+    display_width,
+    element_lines,
+    paper_for,
+    wrap,
+)
+from kiosk.devices.printing.samples import sample_layout
+
+
+def test_paper_columns() -> None:
+    assert (PAPER_58.dots, PAPER_58.columns) == (384, 32)
+    assert (PAPER_80.dots, PAPER_80.columns) == (576, 48)
+    assert paper_for(58) is PAPER_58
+    with pytest.raises(ValueError, match="unsupported"):
+        paper_for(76)
+
+
+def test_display_width_counts_chinese_and_full_width_as_two() -> None:
+    assert display_width("A023") == 4
+    assert display_width("内科") == 4
+    assert display_width("，。：") == 6
+    assert display_width("𠮷") == 2
+
+
+def test_wrap_never_exceeds_columns_and_keeps_words() -> None:
+    text = "请留意叫号；过号请到服务台重新排队。Please listen for your number carefully."
+    lines = wrap(text, 20)
+    assert all(display_width(line) <= 20 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert any(line.endswith("Please") or line.startswith("Please") for line in lines)
+
+
+def test_wrap_splits_words_longer_than_a_line() -> None:
+    assert wrap("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_wrap_replaces_control_characters() -> None:
+    assert wrap("a\x1b@b\tc", 10) == ["a @b c"]
+
+
+def test_field_continuation_is_indented() -> None:
+    lines = element_lines(Field("位置", "门诊楼 3楼 302诊室 " * 3), PAPER_58)
+    assert lines[0].text.startswith("位置：")
+    assert all(line.text.startswith("      ") for line in lines[1:])
+    assert all(display_width(line.text) <= 32 for line in lines)
+
+
+def test_row_puts_amount_flush_right() -> None:
+    (line,) = element_lines(Row("血常规", "￥25.00"), PAPER_58)
+    assert display_width(line.text) == 32
+    assert line.text.startswith("血常规")
+    assert line.text.endswith("￥25.00")
+
+
+def test_big_number_is_double_size_centred() -> None:
+    (line,) = element_lines(BigNumber("A023"), PAPER_80)
+    assert (line.width_scale, line.height_scale, line.align) == (2, 2, Align.center)
+
+
+def test_separator_fills_the_line() -> None:
+    assert element_lines(Separator("="), PAPER_58)[0].text == "=" * 32
+
+
+@pytest.mark.parametrize("template", ["checkin", "registration", "receipt", "pharmacy", "test"])
+@pytest.mark.parametrize("paper", [PAPER_58, PAPER_80])
+def test_every_template_line_fits(template: str, paper: Paper) -> None:
+    layout = sample_layout(template, hospital_name="示例市第一人民医院", language="zh_CN")
+    for element in layout.elements:
+        for line in element_lines(element, paper):
+            assert display_width(line.text) * line.width_scale <= paper.columns
+
+
+def test_checkin_ticket_in_english_has_no_chinese_labels() -> None:
+    layout = sample_layout("checkin", hospital_name="Demo Hospital", language="en")
+    fields = [e for e in layout.elements if isinstance(e, Field)]
+    assert fields[0].label == "Department"
+    assert fields[0].value == "Cardiology"
+
+
+def test_unknown_sample_template() -> None:
+    with pytest.raises(ValueError, match="unknown template"):
+        sample_layout("menu", hospital_name="x", language="en")
