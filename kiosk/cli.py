@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import ConfigError, find_and_load_config, load_config
@@ -35,7 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", metavar="PATH")
+    walk = commands.add_parser(
+        "walkthrough", help="click through the demo journey and save a PNG of every screen"
+    )
+    walk.add_argument("--out", metavar="DIR", required=True, type=Path)
+    walk.add_argument("--size", metavar="WxH", default="1920x1080", type=_size)
+    walk.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN")
+    walk.add_argument("--large", action="store_true", help="large-text mode")
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 7680):
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+    return width, height
 
 
 def display_problem(environ: Mapping[str, str], platform: str = sys.platform) -> str | None:
@@ -68,6 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check-config":
         return check_config(args.path)
+    if args.command == "walkthrough":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots need no display
+        from kiosk import walkthrough
+
+        shots = walkthrough.run(args.out, size=args.size, language=args.lang, large_text=args.large)
+        for shot in shots:
+            print(shot.path)
+        return EXIT_OK
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets.basics import named
 from kiosk.ui.widgets.header import HeaderBar
@@ -27,6 +27,7 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("Hospital kiosk")
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self._may_close = False
+        self._holders: dict[QWidget, QScrollArea] = {}
         self.header = header
         self.screens = named(QStackedWidget(), "screens")
         central = named(QWidget(), "central")
@@ -38,10 +39,24 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def add_screen(self, screen: QWidget) -> None:
-        self.screens.addWidget(screen)
+        # Each screen scrolls rather than clips when it is taller than the display (large
+        # text on a 1280×1024 monitor), and no screen can force the window beyond the display.
+        holder = named(QScrollArea(), f"{screen.objectName()}.scroll")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QScrollArea.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setWidget(screen)
+        self.screens.addWidget(holder)
+        self._holders[screen] = holder
 
     def show_screen(self, screen: QWidget) -> None:
-        self.screens.setCurrentWidget(screen)
+        holder = self._holders[screen]
+        holder.verticalScrollBar().setValue(0)
+        self.screens.setCurrentWidget(holder)
+
+    def current_screen(self) -> QWidget | None:
+        holder = self.screens.currentWidget()
+        return holder.widget() if isinstance(holder, QScrollArea) else None
 
     def allow_close(self) -> None:
         """Only the technician exit (after the PIN) and a clean shutdown call this."""

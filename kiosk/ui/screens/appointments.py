@@ -31,6 +31,8 @@ class _AppointmentList(Screen):
         self.heading = label(f"{name}.heading", "heading", wrap=True)
         self.empty = label(f"{name}.empty", "hint", wrap=True)
         self._list_widget = QWidget()
+        self._list_widget.setProperty("role", "screen")
+        self._list_widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._list = QVBoxLayout(self._list_widget)
         self._list.setSpacing(20)
         self._list.setContentsMargins(0, 0, 0, 0)

@@ -16,6 +16,8 @@ class Screen(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self.setProperty("role", "screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
 
     def retranslate(self) -> None:
         """Set every visible text in the current language."""

@@ -35,7 +35,7 @@ class HomeScreen(Screen):
         shown = [s for s in services if s in AVAILABLE_SERVICES]
         for index, service in enumerate(shown):
             tile = button(f"home.{service}", "tile")
-            tile.setMinimumHeight(180)
+            tile.setMinimumHeight(220)
             tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
             self.tiles[service] = tile
             tiles.addWidget(tile, index // 2, index % 2)

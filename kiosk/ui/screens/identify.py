@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.api.models import IdentifierKind
 from kiosk.ui.screens.base import Screen, button, illustration
@@ -38,18 +46,19 @@ class IdentifyScreen(Screen):
     def __init__(self, demo_cards: Sequence[DemoCard] = (), parent: QWidget | None = None) -> None:
         super().__init__("identify", parent)
         self.heading = label("identify.heading", "heading", wrap=True)
-        ways = QHBoxLayout()
-        ways.setSpacing(24)
+        ways = QVBoxLayout()
+        ways.setSpacing(20)
         self.way_labels = []
         for name, picture in (("card", "card.svg"), ("qr", "qr.svg"), ("keypad", "keypad.svg")):
             frame = named(QFrame(), f"identify.way.{name}", "card")
-            column = QVBoxLayout(frame)
-            column.addWidget(illustration(picture, 96), 0, Qt.AlignmentFlag.AlignHCenter)
-            text = label(f"identify.way.{name}.text", "small", wrap=True)
-            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            column.addWidget(text)
+            row = QHBoxLayout(frame)
+            row.setContentsMargins(20, 12, 20, 12)
+            row.setSpacing(20)
+            row.addWidget(illustration(picture, 80))
+            text = label(f"identify.way.{name}.text", wrap=True)
+            row.addWidget(text, 1)
             self.way_labels.append(text)
-            ways.addWidget(frame, 1)
+            ways.addWidget(frame)
 
         self.keypad = Keypad()
         self.keypad.text_changed.connect(self._on_typed)
@@ -57,34 +66,36 @@ class IdentifyScreen(Screen):
         self.submit.clicked.connect(lambda: self.typed_submitted.emit(self.keypad.text))
         self.back = button("identify.back")
         self.back.clicked.connect(self.back_requested)
-        actions = QHBoxLayout()
-        actions.addWidget(self.back)
-        actions.addStretch(1)
-        actions.addWidget(self.submit)
+        keypad_actions = QHBoxLayout()
+        keypad_actions.addWidget(self.back)
+        keypad_actions.addStretch(1)
+        keypad_actions.addWidget(self.submit)
+        keypad_column = QVBoxLayout()
+        keypad_column.addWidget(self.keypad)
+        keypad_column.addLayout(keypad_actions)
 
         self.demo_title = label("identify.demo.title", "small")
         self.demo_buttons = []
         demo_row = QGridLayout()
         for index, card in enumerate(demo_cards):
-            demo = button(f"identify.demo.{card.name}")
+            demo = button(f"identify.demo.{card.name}", "small")
             demo.clicked.connect(
                 lambda _=False, c=card: self.demo_card_presented.emit(c.kind, c.value)
             )
             self.demo_buttons.append((demo, card))
-            demo_row.addWidget(demo, index // 3, index % 3)
+            demo_row.addWidget(demo, index // 5, index % 5)
         self.demo_title.setVisible(bool(demo_cards))
 
-        keypad_box = QHBoxLayout()
-        keypad_box.addStretch(1)
-        keypad_box.addWidget(self.keypad, 3)
-        keypad_box.addStretch(1)
+        # Side by side on a landscape screen, stacked on a portrait one.
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(48)
+        self.body.addLayout(ways, 1)
+        self.body.addLayout(keypad_column, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
         layout.addWidget(self.heading)
-        layout.addLayout(ways)
-        layout.addLayout(keypad_box, 1)
-        layout.addLayout(actions)
+        layout.addLayout(self.body, 1)
         layout.addWidget(self.demo_title)
         layout.addLayout(demo_row)
         self.retranslate()
@@ -110,6 +121,13 @@ class IdentifyScreen(Screen):
 
     def wipe(self) -> None:
         self.keypad.clear()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        portrait = event.size().height() > event.size().width()
+        self.body.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
+        super().resizeEvent(event)
 
     def _on_typed(self, text: str) -> None:
         self.submit.setEnabled(len(text) in (11, 18))

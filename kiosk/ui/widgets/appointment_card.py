@@ -14,7 +14,9 @@ from kiosk.ui.widgets.basics import in_language, label, named
 def location_text(location: Location) -> str:
     building = in_language(location.building, location.building_en)
     if QLocale().language() == QLocale.Language.Chinese:
-        return f"{building} {location.floor} {location.room}"
+        floor = f"{location.floor}楼" if location.floor.isdigit() else location.floor
+        room = f"{location.room}室" if location.room.isdigit() else location.room
+        return f"{building} {floor} {room}"
     return f"{building}, floor {location.floor}, room {location.room}"
 
 

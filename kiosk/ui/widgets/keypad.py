@@ -41,7 +41,7 @@ class Keypad(QWidget):
         self.backspace.clicked.connect(self._backspace)
         grid.addWidget(self.backspace, 3, 2)
         for button in self.findChildren(QPushButton):
-            button.setMinimumSize(120, 88)
+            button.setMinimumWidth(120)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
