@@ -233,3 +233,30 @@ class ErrorBody(ApiModel):
 
     error: ErrorDetail
     ticket: Ticket | None = None
+
+
+class HealthStatus(ApiModel):
+    """``GET /api/v1/health``: public liveness probe."""
+
+    status: str
+    time: dt.datetime
+
+
+class KioskStatus(ApiModel):
+    """One kiosk as the fleet view at ``/admin/kiosks`` shows it."""
+
+    kiosk_id: str
+    online: bool = False
+    last_heartbeat_at: dt.datetime | None = None
+    version: str = ""
+    uptime_s: float | None = None
+    devices: list[DeviceState] = []
+    last_error: str = ""
+
+
+class KioskFleet(ApiModel):
+    """``GET /admin/kiosks?format=json``."""
+
+    server_time: dt.datetime
+    online_after_s: int
+    kiosks: list[KioskStatus]

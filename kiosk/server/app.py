@@ -1,0 +1,444 @@
+"""The reference Kiosk API server: a FastAPI app over one SQLite file.
+
+``create_app(db_path)`` builds it; every request opens its own SQLite connection. Every call
+except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code) and the
+fleet page ``/admin/kiosks`` (loopback clients only) needs ``Authorization: Bearer <token>``.
+The request and response models are the shared ones in ``kiosk.api.models``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import ipaddress
+import json
+import math
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kiosk.api.models import (
+    API_PREFIX,
+    IDEMPOTENCY_HEADER,
+    AppointmentList,
+    AppointmentStatus,
+    CheckInRequest,
+    CheckInResult,
+    DepartmentList,
+    ErrorBody,
+    ErrorCode,
+    HealthStatus,
+    HeartbeatAck,
+    HeartbeatRequest,
+    IdentifyRequest,
+    KioskFleet,
+    KioskStatus,
+    Patient,
+    Schedule,
+    TicketPublicStatus,
+)
+from kiosk.server import queries
+from kiosk.server.db import (
+    CHECK_IN_CLOSES_AFTER,
+    CHECK_IN_OPENS_BEFORE,
+    connect,
+    from_db_time,
+    issue_ticket,
+    kiosk_for_token,
+    open_database,
+    system_clock,
+    to_db_time,
+    write_transaction,
+)
+from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
+from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
+
+# A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
+ONLINE_AFTER = dt.timedelta(seconds=90)
+# The longest range of dates one appointments query may ask for.
+MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed request"},
+    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
+    404: {"model": ErrorBody, "description": "Not found"},
+    413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
+    415: {"model": ErrorBody, "description": "Body is not JSON"},
+    422: {"model": ErrorBody, "description": "Request does not match the schema"},
+}
+
+_bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
+    conn = connect(request.app.state.db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+Conn = Annotated[sqlite3.Connection, Depends(_get_conn)]
+
+
+def _authenticated_kiosk(
+    conn: Conn,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    kiosk_id = kiosk_for_token(conn, credentials.credentials) if credentials else None
+    if kiosk_id is None:
+        raise ApiError(
+            401, ErrorCode.unauthorized, headers={"WWW-Authenticate": 'Bearer realm="kiosk"'}
+        )
+    return kiosk_id
+
+
+KioskId = Annotated[str, Depends(_authenticated_kiosk)]
+
+
+def _now(request: Request) -> dt.datetime:
+    clock: Callable[[], dt.datetime] = request.app.state.clock
+    now = clock()
+    if now.tzinfo is None:
+        now = now.astimezone()
+    return now
+
+
+Now = Annotated[dt.datetime, Depends(_now)]
+
+
+def _base_url(request: Request) -> str:
+    public_url: str | None = request.app.state.public_url
+    return (public_url or str(request.base_url)).rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(_base_url)]
+
+
+def _not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, ErrorCode.not_found, f"No {what} {ident!r}.")
+
+
+# --- the API --------------------------------------------------------------------------------
+
+api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
+
+
+@api.get("/health", response_model=HealthStatus, tags=["public"])
+def health(now: Now) -> HealthStatus:
+    return HealthStatus(status="ok", time=now)
+
+
+@api.post(
+    "/patients/identify",
+    response_model=Patient,
+    tags=["patients"],
+    responses={404: {"model": ErrorBody, "description": "patient_not_found"}},
+)
+def identify(body: IdentifyRequest, kiosk_id: KioskId, conn: Conn, now: Now) -> Patient:
+    row = queries.find_patient(conn, body.kind, body.value)
+    if row is None:
+        raise ApiError(404, ErrorCode.patient_not_found, "No patient with this identifier.")
+    return queries.patient(row, now.date())
+
+
+@api.get("/patients/{patient_id}/appointments", response_model=AppointmentList, tags=["patients"])
+def appointments(
+    patient_id: Annotated[str, PathParam(max_length=64)],
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    from_: Annotated[
+        dt.date | None, Query(alias="from", description="First day (default today)")
+    ] = None,
+    to: Annotated[dt.date | None, Query(description="Last day (default: from)")] = None,
+) -> AppointmentList:
+    first = from_ or now.date()
+    last = to or max(first, now.date())
+    if last < first or last - first > MAX_APPOINTMENT_RANGE:
+        raise ApiError(
+            422,
+            ErrorCode.validation_failed,
+            f"'to' must be on or after 'from', at most {MAX_APPOINTMENT_RANGE.days} days later.",
+            details=[{"loc": ["query", "to"], "msg": "bad date range", "type": "date_range"}],
+        )
+    if queries.get_patient_row(conn, patient_id) is None:
+        raise _not_found("patient", patient_id)
+    return AppointmentList(
+        appointments=queries.patient_appointments(conn, patient_id, first, last, base_url)
+    )
+
+
+@api.post(
+    "/appointments/{appointment_id}/check-in",
+    response_model=CheckInResult,
+    tags=["appointments"],
+    responses={
+        400: {"model": ErrorBody, "description": f"Missing {IDEMPOTENCY_HEADER} header"},
+        409: {
+            "model": ErrorBody,
+            "description": "too_early, too_late, cancelled, or already_checked_in (with the "
+            "existing ticket in `ticket`)",
+        },
+        422: {"model": ErrorBody, "description": "validation_failed or idempotency_conflict"},
+    },
+)
+def check_in(
+    appointment_id: Annotated[str, PathParam(max_length=64)],
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="Required. Retrying with the same key replays the first answer.",
+        ),
+    ] = None,
+    body: Annotated[CheckInRequest | None, Body()] = None,
+) -> Response:
+    key = require_key(idempotency_key)
+    canonical_body = (body or CheckInRequest()).model_dump(mode="json")
+
+    def action() -> tuple[int, Any]:
+        row = queries.get_appointment_row(conn, appointment_id)
+        if row is None:
+            raise _not_found("appointment", appointment_id)
+        status = row["a_status"]
+        if status == AppointmentStatus.cancelled.value:
+            raise ApiError(409, ErrorCode.cancelled, "This appointment was cancelled.")
+        if row["ticket_id"] is not None or status != AppointmentStatus.booked.value:
+            ticket = (
+                queries.ticket_by_id(conn, int(row["ticket_id"]), base_url)
+                if row["ticket_id"] is not None
+                else None
+            )
+            raise ApiError(
+                409,
+                ErrorCode.already_checked_in,
+                "This appointment is already checked in.",
+                ticket=ticket,
+            )
+        starts_at = from_db_time(row["starts_at"])
+        window = {
+            "check_in_opens_at": (starts_at - CHECK_IN_OPENS_BEFORE).isoformat(),
+            "check_in_closes_at": (starts_at + CHECK_IN_CLOSES_AFTER).isoformat(),
+        }
+        if now < starts_at - CHECK_IN_OPENS_BEFORE:
+            raise ApiError(409, ErrorCode.too_early, "Check-in is not open yet.", details=window)
+        if now > starts_at + CHECK_IN_CLOSES_AFTER:
+            raise ApiError(409, ErrorCode.too_late, "Check-in has closed.", details=window)
+        ticket_id = issue_ticket(conn, appointment_id, now)
+        result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
+        return 200, result.model_dump(mode="json")
+
+    answer = run_idempotent(
+        conn,
+        kiosk_id=kiosk_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=canonical_body,
+        now=now,
+        action=action,
+    )
+    headers = {REPLAY_HEADER: "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@api.get("/departments", response_model=DepartmentList, tags=["departments"])
+def departments(kiosk_id: KioskId, conn: Conn) -> DepartmentList:
+    return DepartmentList(departments=queries.list_departments(conn))
+
+
+@api.get("/departments/{department_id}/schedule", response_model=Schedule, tags=["departments"])
+def department_schedule(
+    department_id: Annotated[str, PathParam(max_length=64)],
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    date: Annotated[dt.date | None, Query(description="Day (default today)")] = None,
+) -> Schedule:
+    row = queries.get_department_row(conn, department_id)
+    if row is None:
+        raise _not_found("department", department_id)
+    return queries.schedule(conn, row, date or now.date())
+
+
+@api.get(
+    "/tickets/{number}/status",
+    response_model=TicketPublicStatus,
+    tags=["public"],
+    summary="Public queue position (no token; no patient data)",
+)
+def ticket_status(
+    number: Annotated[str, PathParam(max_length=16)],
+    conn: Conn,
+    now: Now,
+    date: Annotated[dt.date | None, Query(description="Service day (default today)")] = None,
+) -> TicketPublicStatus:
+    status = queries.public_ticket_status(conn, number, date or now.date())
+    if status is None:
+        raise _not_found("ticket", number)
+    return status
+
+
+@api.post(
+    "/kiosks/{kiosk_id}/heartbeat",
+    response_model=HeartbeatAck,
+    tags=["kiosks"],
+    responses={403: {"model": ErrorBody, "description": "Token of another kiosk"}},
+)
+def heartbeat(
+    kiosk_id: Annotated[str, PathParam(max_length=64)],
+    body: HeartbeatRequest,
+    authenticated: KioskId,
+    conn: Conn,
+    now: Now,
+) -> HeartbeatAck:
+    if authenticated != kiosk_id:
+        raise ApiError(403, ErrorCode.forbidden, "The token belongs to another kiosk.")
+    if not math.isfinite(body.uptime_s):
+        raise ApiError(
+            422,
+            ErrorCode.validation_failed,
+            details=[{"loc": ["body", "uptime_s"], "msg": "must be finite", "type": "finite"}],
+        )
+    devices = json.dumps([d.model_dump(mode="json") for d in body.devices], ensure_ascii=False)
+    with write_transaction(conn):
+        conn.execute(
+            "UPDATE kiosks SET last_heartbeat_at = ?, version = ?, uptime_s = ?, "
+            "devices_json = ?, last_error = ? WHERE id = ?",
+            (to_db_time(now), body.version, body.uptime_s, devices, body.last_error, kiosk_id),
+        )
+    return HeartbeatAck(kiosk_id=kiosk_id, received_at=now, server_time=now)
+
+
+# --- the fleet page -------------------------------------------------------------------------
+
+admin = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def _is_loopback(request: Request) -> bool:
+    if request.client is None:
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+def _fmt_uptime(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+def _fleet_html(fleet: KioskFleet) -> str:
+    def cell(text: str) -> str:
+        return f"<td>{html.escape(text)}</td>"
+
+    rows = []
+    for kiosk in fleet.kiosks:
+        devices = "; ".join(
+            f"{d.name} ({d.kind}): {d.state}" + (f" – {d.detail}" if d.detail else "")
+            for d in kiosk.devices
+        )
+        rows.append(
+            "<tr>"
+            + cell(kiosk.kiosk_id)
+            + cell("online" if kiosk.online else "offline")
+            + cell(kiosk.last_heartbeat_at.isoformat() if kiosk.last_heartbeat_at else "never")
+            + cell(kiosk.version)
+            + cell(_fmt_uptime(kiosk.uptime_s))
+            + cell(devices)
+            + cell(kiosk.last_error)
+            + "</tr>"
+        )
+    body = "\n".join(rows) or '<tr><td colspan="7">No kiosks registered.</td></tr>'
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
+<title>Kiosk fleet</title>
+<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}</style></head>
+<body><h1>Kiosk fleet</h1><p>Server time {html.escape(fleet.server_time.isoformat())};
+online = heartbeat within {fleet.online_after_s} s.</p>
+<table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
+<th>Uptime</th><th>Devices</th><th>Last error</th></tr></thead>
+<tbody>
+{body}
+</tbody></table></body></html>
+"""
+
+
+@admin.get(
+    "/kiosks",
+    response_model=KioskFleet,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "HTML table, or JSON with format=json"},
+        403: {"model": ErrorBody, "description": "Only loopback clients"},
+    },
+)
+def fleet(
+    request: Request,
+    conn: Conn,
+    now: Now,
+    format: Annotated[Literal["html", "json"], Query()] = "html",
+) -> Response:
+    if not _is_loopback(request):
+        raise ApiError(403, ErrorCode.forbidden, "The fleet page is only served on loopback.")
+    statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
+    fleet = KioskFleet(
+        server_time=now, online_after_s=int(ONLINE_AFTER.total_seconds()), kiosks=statuses
+    )
+    if format == "json":
+        return JSONResponse(fleet.model_dump(mode="json"))
+    return HTMLResponse(_fleet_html(fleet))
+
+
+# --- the factory ----------------------------------------------------------------------------
+
+
+def create_app(
+    db_path: Path,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    public_url: str | None = None,
+) -> FastAPI:
+    """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
+
+    ``clock`` returns the current aware datetime (default: local time); ``public_url`` is the
+    base of the status URL printed on tickets (default: the base URL of each request).
+    """
+    open_database(db_path).close()
+    app = FastAPI(
+        title="Hospital Kiosk API",
+        version="1",
+        description=__doc__,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.db_path = db_path
+    app.state.clock = clock or system_clock
+    app.state.public_url = public_url.rstrip("/") if public_url else None
+    install_error_handlers(app)
+    app.add_middleware(BodyGuardMiddleware)
+    app.include_router(api)
+    app.include_router(admin)
+    return app

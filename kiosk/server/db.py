@@ -1,0 +1,359 @@
+"""SQLite storage of the reference server: schema, connections, transactions, small writers.
+
+One connection per request (``connect``), WAL mode so readers never wait for the writer, a busy
+timeout so concurrent writers queue instead of failing, and every state change inside
+``write_transaction`` (``BEGIN IMMEDIATE``): the write lock is taken up front, so two kiosks can
+never interleave the read-then-write of a ticket counter.
+
+Datetimes are stored as ISO 8601 strings *with* their UTC offset and compared in Python after
+parsing, never as strings. Dates are stored as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+
+# The check-in rules, in one place: a patient may check in from CHECK_IN_OPENS_BEFORE before the
+# appointment until CHECK_IN_CLOSES_AFTER after it. Outside that: 409 too_early / too_late.
+CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=60)
+CHECK_IN_CLOSES_AFTER = dt.timedelta(minutes=30)
+
+# Minutes per waiting patient used for the estimate when a department does not set its own.
+DEFAULT_MINUTES_PER_PATIENT = 6
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    """The default clock: local time, timezone-aware."""
+    return dt.datetime.now().astimezone()
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kiosks (
+    id TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_heartbeat_at TEXT,
+    version TEXT NOT NULL DEFAULT '',
+    uptime_s REAL,
+    devices_json TEXT NOT NULL DEFAULT '[]',
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS departments (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 2 AND code = upper(code)),
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    description_en TEXT NOT NULL DEFAULT '',
+    building TEXT NOT NULL,
+    building_en TEXT NOT NULL DEFAULT '',
+    floor TEXT NOT NULL,
+    room TEXT NOT NULL,
+    directions TEXT NOT NULL DEFAULT '',
+    directions_en TEXT NOT NULL DEFAULT '',
+    minutes_per_patient INTEGER NOT NULL DEFAULT 6,
+    sort INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS doctors (
+    id TEXT PRIMARY KEY,
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    title_en TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS doctors_department ON doctors(department_id);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    doctor_id TEXT NOT NULL REFERENCES doctors(id),
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    service_date TEXT NOT NULL,
+    period TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    slots_total INTEGER NOT NULL,
+    slots_left INTEGER NOT NULL,
+    fee_cents INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_department_date ON sessions(department_id, service_date);
+CREATE TABLE IF NOT EXISTS patients (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    gender TEXT NOT NULL DEFAULT '',
+    birth_date TEXT,
+    id_number TEXT UNIQUE,
+    phone TEXT,
+    insurance_card TEXT UNIQUE,
+    patient_card TEXT UNIQUE,
+    health_qr TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS patients_phone ON patients(phone);
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    service_date TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    appointment_id TEXT REFERENCES appointments(id),
+    patient_id TEXT REFERENCES patients(id),
+    doctor_id TEXT REFERENCES doctors(id),
+    status TEXT NOT NULL DEFAULT 'waiting',
+    issued_at TEXT NOT NULL,
+    UNIQUE (department_id, service_date, number),
+    UNIQUE (department_id, service_date, seq)
+);
+CREATE INDEX IF NOT EXISTS tickets_number ON tickets(number, service_date);
+CREATE TABLE IF NOT EXISTS ticket_counters (
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    service_date TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (department_id, service_date)
+);
+CREATE TABLE IF NOT EXISTS appointments (
+    id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    doctor_id TEXT NOT NULL REFERENCES doctors(id),
+    session_id TEXT REFERENCES sessions(id),
+    service_date TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'booked',
+    ticket_id INTEGER REFERENCES tickets(id)
+);
+CREATE INDEX IF NOT EXISTS appointments_patient_date ON appointments(patient_id, service_date);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    kiosk_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status_code INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, key)
+);
+"""
+
+
+class KioskConnection(sqlite3.Connection):
+    """A connection that knows the in-process writer lock of its database file."""
+
+    write_lock: threading.Lock | None = None
+
+
+_write_locks: dict[Path, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock_for(path: Path) -> threading.Lock:
+    key = path.resolve()
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A new connection in autocommit mode; use ``write_transaction`` for changes.
+
+    The caller closes it. ``check_same_thread`` is off because FastAPI may open, use and close a
+    request's connection on different worker threads; a connection is never shared by two
+    requests.
+    """
+    conn = sqlite3.connect(
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=KioskConnection,
+    )
+    conn.write_lock = _write_lock_for(path)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def init_schema(conn: sqlite3.Connection) -> None:
+    """Create every table and index that does not exist yet (idempotent)."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.executescript(SCHEMA)
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Connect to ``path`` (creating the file and its schema when needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    try:
+        init_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises.
+
+    Writers of the same file in this process first queue on a ``threading.Lock``: SQLite's own
+    busy handler polls with growing sleeps, which under 50 concurrent writers gives a tail of
+    seconds. ``BEGIN IMMEDIATE`` still guards against writers in other processes.
+    """
+    lock = getattr(conn, "write_lock", None)
+    if lock is None:
+        yield from _write_transaction(conn)
+        return
+    with lock:
+        yield from _write_transaction(conn)
+
+
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def is_empty(conn: sqlite3.Connection) -> bool:
+    """True when the database holds no hospital data yet (no departments)."""
+    return conn.execute("SELECT 1 FROM departments LIMIT 1").fetchone() is None
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def to_db_time(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored")
+    return value.isoformat()
+
+
+def from_db_time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+# --- kiosks ---------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_kiosk(
+    conn: sqlite3.Connection, kiosk_id: str, token: str, *, now: dt.datetime | None = None
+) -> None:
+    """Register a kiosk with its bearer token (only the SHA-256 is stored); replaces the token
+    of an existing kiosk with the same id."""
+    if not kiosk_id or not token:
+        raise ValueError("kiosk id and token must not be empty")
+    created = to_db_time(now or system_clock())
+    with write_transaction(conn):
+        conn.execute(
+            "INSERT INTO kiosks (id, token_sha256, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256",
+            (kiosk_id, hash_token(token), created),
+        )
+
+
+def kiosk_for_token(conn: sqlite3.Connection, token: str) -> str | None:
+    row = conn.execute(
+        "SELECT id FROM kiosks WHERE token_sha256 = ?", (hash_token(token),)
+    ).fetchone()
+    return None if row is None else str(row["id"])
+
+
+# --- appointments and tickets ---------------------------------------------------------------
+
+
+def insert_appointment(
+    conn: sqlite3.Connection,
+    *,
+    appointment_id: str,
+    patient_id: str,
+    doctor_id: str,
+    starts_at: dt.datetime,
+    duration: dt.timedelta = dt.timedelta(minutes=15),
+    status: str = "booked",
+    session_id: str | None = None,
+) -> None:
+    """Add one appointment (the department is the doctor's). No transaction of its own."""
+    row = conn.execute("SELECT department_id FROM doctors WHERE id = ?", (doctor_id,)).fetchone()
+    if row is None:
+        raise KeyError(doctor_id)
+    conn.execute(
+        "INSERT INTO appointments (id, patient_id, department_id, doctor_id, session_id, "
+        "service_date, starts_at, ends_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            appointment_id,
+            patient_id,
+            row["department_id"],
+            doctor_id,
+            session_id,
+            starts_at.date().isoformat(),
+            to_db_time(starts_at),
+            to_db_time(starts_at + duration),
+            status,
+        ),
+    )
+
+
+def format_ticket_number(code: str, seq: int) -> str:
+    """Department code + at least three digits: ``A012``."""
+    return f"{code}{seq:03d}"
+
+
+def issue_ticket(conn: sqlite3.Connection, appointment_id: str, now: dt.datetime) -> int:
+    """Issue the next ticket of the appointment's department and day; mark it checked in.
+
+    Must run inside ``write_transaction``: the counter increment and the ticket insert are one
+    atomic step under the database write lock. Returns the ticket's row id.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("issue_ticket needs an open write transaction")
+    apt = conn.execute(
+        "SELECT a.department_id, a.service_date, a.patient_id, a.doctor_id, d.code "
+        "FROM appointments a JOIN departments d ON d.id = a.department_id WHERE a.id = ?",
+        (appointment_id,),
+    ).fetchone()
+    if apt is None:
+        raise KeyError(appointment_id)
+    seq_row = conn.execute(
+        "INSERT INTO ticket_counters (department_id, service_date, last_seq) VALUES (?, ?, 1) "
+        "ON CONFLICT (department_id, service_date) DO UPDATE SET last_seq = last_seq + 1 "
+        "RETURNING last_seq",
+        (apt["department_id"], apt["service_date"]),
+    ).fetchone()
+    seq = int(seq_row[0])
+    cursor = conn.execute(
+        "INSERT INTO tickets (department_id, service_date, seq, number, appointment_id, "
+        "patient_id, doctor_id, status, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)",
+        (
+            apt["department_id"],
+            apt["service_date"],
+            seq,
+            format_ticket_number(apt["code"], seq),
+            appointment_id,
+            apt["patient_id"],
+            apt["doctor_id"],
+            to_db_time(now),
+        ),
+    )
+    ticket_id = cursor.lastrowid
+    assert ticket_id is not None
+    conn.execute(
+        "UPDATE appointments SET status = 'checked_in', ticket_id = ? WHERE id = ?",
+        (ticket_id, appointment_id),
+    )
+    return ticket_id

@@ -1,0 +1,125 @@
+"""The reference server in a background thread on a loopback port (``kiosk --demo``, tests).
+
+>>> with EmbeddedServer.start(path, seed_demo=True) as server:  # doctest: +SKIP
+...     requests.get(server.url + "/api/v1/health")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from kiosk.server.app import create_app
+from kiosk.server.db import is_empty, open_database, system_clock
+from kiosk.server.seed import seed_demo as _seed_demo
+
+_STARTUP_TIMEOUT_S = 10.0
+_STOP_TIMEOUT_S = 10.0
+
+
+class EmbeddedServer:
+    """uvicorn serving ``create_app(db_path)`` on 127.0.0.1:<free port> in a daemon thread."""
+
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        clock: Callable[[], dt.datetime],
+        sock: socket.socket,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+    ) -> None:
+        self.db_path = db_path
+        self.clock = clock
+        self._sock = sock
+        self._server = server
+        self._thread = thread
+        self.port: int = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(
+        cls,
+        db_path: Path,
+        *,
+        seed_demo: bool,
+        clock: Callable[[], dt.datetime] | None = None,
+        public_url: str | None = None,
+        startup_timeout_s: float = _STARTUP_TIMEOUT_S,
+    ) -> EmbeddedServer:
+        """Create/open the database (seeding the demo hospital when asked and it is empty),
+        then serve it; returns once the server accepts connections.
+
+        Raises ``RuntimeError`` when the server does not come up within the timeout.
+        """
+        clock = clock or system_clock
+        conn = open_database(db_path)
+        try:
+            if seed_demo and is_empty(conn):
+                _seed_demo(conn, clock())
+        finally:
+            conn.close()
+        app = create_app(db_path, clock=clock, public_url=public_url)
+
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+        # is TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(128)
+            config = uvicorn.Config(
+                app,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=2,
+            )
+            server = uvicorn.Server(config)
+            errors: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    server.run(sockets=[sock])
+                except BaseException as exc:  # reported by start(), not lost in the thread
+                    errors.append(exc)
+
+            thread = threading.Thread(target=run, name="kiosk-embedded-server", daemon=True)
+            thread.start()
+            deadline = time.monotonic() + startup_timeout_s
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    server.should_exit = True
+                    thread.join(_STOP_TIMEOUT_S)
+                    detail = f": {errors[0]!r}" if errors else ""
+                    raise RuntimeError(f"the embedded Kiosk API server did not start{detail}")
+                time.sleep(0.005)
+        except BaseException:
+            sock.close()
+            raise
+        return cls(db_path=db_path, clock=clock, sock=sock, server=server, thread=thread)
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit, wait for its thread, close the socket (idempotent)."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(_STOP_TIMEOUT_S)
+        self._sock.close()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,263 @@
+"""Uniform error answers: every 4xx/5xx body is an ``ErrorBody``.
+
+- ``ApiError``: raised by handlers for business and lookup errors.
+- Exception handlers turn FastAPI/Starlette errors into ``ErrorBody``: malformed JSON → 400
+  ``bad_request``, schema errors → 422 ``validation_failed``, unknown path → 404 ``not_found``,
+  wrong method → 405 ``method_not_allowed``, anything unhandled → 500 ``internal_error`` (no
+  traceback in the body; the exception is logged by the server).
+- ``BodyGuardMiddleware`` (pure ASGI): bodies over ``MAX_BODY_BYTES`` → 413
+  ``payload_too_large`` (counted as received, so chunked bodies without Content-Length are
+  caught too), and a non-empty body that is not JSON → 415 ``unsupported_media_type``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiosk.api.models import ErrorBody, ErrorCode, ErrorDetail, Ticket
+
+MAX_BODY_BYTES = 64 * 1024
+# After the limit is passed, this much more is read and dropped before answering 413, so that
+# a client still sending its body reads the answer instead of a connection reset.
+_DRAIN_LIMIT_BYTES = 4 * 1024 * 1024
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+_CODES_BY_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.bad_request,
+    401: ErrorCode.unauthorized,
+    403: ErrorCode.forbidden,
+    404: ErrorCode.not_found,
+    405: ErrorCode.method_not_allowed,
+    413: ErrorCode.payload_too_large,
+    415: ErrorCode.unsupported_media_type,
+    422: ErrorCode.validation_failed,
+}
+
+_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.bad_request: "The request is malformed.",
+    ErrorCode.unauthorized: "A valid bearer token is required.",
+    ErrorCode.forbidden: "This kiosk may not do that.",
+    ErrorCode.not_found: "Not found.",
+    ErrorCode.method_not_allowed: "Method not allowed.",
+    ErrorCode.payload_too_large: f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+    ErrorCode.unsupported_media_type: "The request body must be JSON (application/json).",
+    ErrorCode.validation_failed: "The request does not match the schema.",
+    ErrorCode.internal_error: "Internal server error.",
+}
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, machine code, human message, optional details/ticket."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: ErrorCode,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        ticket: Ticket | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or _MESSAGES.get(code, code.value))
+        self.status_code = status_code
+        self.code = code
+        self.message = message or _MESSAGES.get(code, code.value)
+        self.details = details
+        self.ticket = ticket
+        self.headers = headers
+
+
+def error_body(
+    code: ErrorCode,
+    message: str,
+    *,
+    details: Any = None,
+    ticket: Ticket | None = None,
+) -> dict[str, Any]:
+    body = ErrorBody(
+        error=ErrorDetail(code=code.value, message=message, details=jsonable_encoder(details)),
+        ticket=ticket,
+    )
+    return body.model_dump(mode="json")
+
+
+def error_response(
+    status_code: int,
+    code: ErrorCode,
+    message: str | None = None,
+    *,
+    details: Any = None,
+    ticket: Ticket | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    if message is None:
+        message = _MESSAGES.get(code, code.value)
+    return JSONResponse(
+        error_body(code, message, details=details, ticket=ticket),
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def _api_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(
+        exc.status_code,
+        exc.code,
+        exc.message,
+        details=exc.details,
+        ticket=exc.ticket,
+        headers=exc.headers,
+    )
+
+
+def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _CODES_BY_STATUS.get(
+        status, ErrorCode.internal_error if status >= 500 else ErrorCode.bad_request
+    )
+    message = _MESSAGES[code]
+    if isinstance(exc.detail, str) and exc.detail and status not in (404, 405):
+        message = exc.detail
+    return error_response(status, code, message, headers=exc.headers)
+
+
+def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    cleaned: list[dict[str, Any]] = []
+    for error in errors:
+        cleaned.append(
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg", "")),
+                "type": str(error.get("type", "")),
+            }
+        )
+    return cleaned
+
+
+def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _clean_validation_errors(exc.errors())
+    if any(error["type"] == "json_invalid" for error in errors):
+        return error_response(
+            400, ErrorCode.bad_request, "The request body is not valid JSON.", details=errors
+        )
+    return error_response(422, ErrorCode.validation_failed, details=errors)
+
+
+def _unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette's ServerErrorMiddleware logs and re-raises after this answer is sent.
+    return error_response(500, ErrorCode.internal_error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(Exception, _unhandled_error_handler)
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if not media_type.startswith("application/"):
+        return False
+    subtype = media_type.removeprefix("application/")
+    return subtype == "json" or subtype.endswith("+json")
+
+
+class BodyGuardMiddleware:
+    """Reads a request body fully (up to the limit) before the app sees it.
+
+    Over the limit → 413; non-empty body with a non-JSON content type on POST/PUT/PATCH → 415.
+    Otherwise the buffered body is replayed to the app as a single message.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length")
+        too_large = False
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_body_bytes
+            except ValueError:
+                await self._send_error(send, 400, ErrorCode.bad_request, "Bad Content-Length.")
+                return
+
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
+                too_large = True
+            if not too_large:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+            if received > self.max_body_bytes + _DRAIN_LIMIT_BYTES:
+                break
+        if too_large:
+            await self._send_error(send, 413, ErrorCode.payload_too_large)
+            return
+
+        body = b"".join(chunks)
+        if (
+            scope.get("method") in _BODY_METHODS
+            and body
+            and not _is_json_media_type(headers.get("content-type", ""))
+        ):
+            await self._send_error(send, 415, ErrorCode.unsupported_media_type)
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _send_error(
+        send: Send, status: int, code: ErrorCode, message: str | None = None
+    ) -> None:
+        payload = json.dumps(
+            error_body(code, message or _MESSAGES[code]), ensure_ascii=False
+        ).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode("ascii")),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,110 @@
+"""Idempotency keys for state-changing calls (check-in now; registrations and payments later).
+
+A key is scoped by (kiosk id, key). With it the server stores a fingerprint of the request
+(SHA-256 of method, path and canonical JSON body) and the full answer (status and body), in the
+*same* SQLite transaction as the state change, so either both exist or neither does:
+
+- same key, same fingerprint → the stored answer is replayed exactly (status, body, ticket);
+- same key, other fingerprint → 422 ``idempotency_conflict``;
+- only successful (2xx) answers are stored: a refused attempt (409 too early, …) changed
+  nothing, so a retry with the same key is evaluated afresh.
+
+A missing ``Idempotency-Key`` header is a 400 ``bad_request`` (``require_key``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorCode
+from kiosk.server.db import to_db_time, write_transaction
+from kiosk.server.errors import ApiError
+
+MAX_KEY_LENGTH = 200
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    status_code: int
+    body: Any
+    replayed: bool
+
+
+def require_key(value: str | None) -> str:
+    """The header's value, or 400 bad_request when it is missing, empty or unreasonable."""
+    if value is None or not value.strip():
+        raise ApiError(
+            400,
+            ErrorCode.bad_request,
+            f"The {IDEMPOTENCY_HEADER} header is required for this call.",
+            details={"header": IDEMPOTENCY_HEADER},
+        )
+    value = value.strip()
+    if len(value) > MAX_KEY_LENGTH or not value.isprintable() or not value.isascii():
+        raise ApiError(
+            400,
+            ErrorCode.bad_request,
+            f"The {IDEMPOTENCY_HEADER} header must be at most {MAX_KEY_LENGTH} printable "
+            "ASCII characters.",
+            details={"header": IDEMPOTENCY_HEADER},
+        )
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    """SHA-256 hex of method, path and the canonical JSON of the (parsed) body."""
+    text = f"{method.upper()}\n{path}\n{canonical_json(body)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_idempotent(
+    conn: sqlite3.Connection,
+    *,
+    kiosk_id: str,
+    key: str,
+    method: str,
+    path: str,
+    body: Any,
+    now: dt.datetime,
+    action: Callable[[], tuple[int, Any]],
+) -> StoredAnswer:
+    """Run ``action`` (which changes state and returns status and JSON body) at most once.
+
+    Everything runs in one ``BEGIN IMMEDIATE`` transaction: the key lookup, the action and the
+    storing of its answer. An ``ApiError`` raised by the action rolls everything back.
+    """
+    print_ = fingerprint(method, path, body)
+    with write_transaction(conn):
+        row = conn.execute(
+            "SELECT fingerprint, status_code, body FROM idempotency_keys "
+            "WHERE kiosk_id = ? AND key = ?",
+            (kiosk_id, key),
+        ).fetchone()
+        if row is not None:
+            if row["fingerprint"] != print_:
+                raise ApiError(
+                    422,
+                    ErrorCode.idempotency_conflict,
+                    f"This {IDEMPOTENCY_HEADER} was already used for a different request.",
+                    details={"header": IDEMPOTENCY_HEADER},
+                )
+            return StoredAnswer(int(row["status_code"]), json.loads(row["body"]), replayed=True)
+        status_code, answer = action()
+        if 200 <= status_code < 300:
+            conn.execute(
+                "INSERT INTO idempotency_keys (kiosk_id, key, fingerprint, status_code, body, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (kiosk_id, key, print_, status_code, canonical_json(answer), to_db_time(now)),
+            )
+        return StoredAnswer(status_code, answer, replayed=False)

@@ -1,0 +1,526 @@
+"""A deterministic demo hospital: departments, doctors, a week of sessions, 200 patients.
+
+Everything is drawn from ``random.Random(SEED)``, so the same ``now`` gives the same database.
+Appointment times are relative to ``now`` so the demo works at any hour; a few fixed patients
+(``DEMO_IDENTITIES``) exercise each check-in outcome. Near midnight the "today" clamping can
+make a scenario drift (e.g. ``too_late`` is not late yet in the first half hour of the day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from dataclasses import dataclass
+
+from kiosk.api.models import IdentifierKind
+from kiosk.identity import is_valid_resident_id, resident_id_check_character
+from kiosk.server.db import (
+    DEFAULT_MINUTES_PER_PATIENT,
+    add_kiosk,
+    insert_appointment,
+    issue_ticket,
+    to_db_time,
+    write_transaction,
+)
+
+SEED = 20240607
+DEMO_KIOSK_ID = "demo-kiosk"
+DEMO_TOKEN = "demo-token"
+DEMO_PHONE = "13800138000"  # also identifies the "one_in_window" patient
+PATIENT_COUNT = 200
+
+
+@dataclass(frozen=True)
+class DemoIdentity:
+    """How to identify one fixed demo patient, and what their visit looks like."""
+
+    scenario: str
+    kind: IdentifierKind
+    value: str
+    description_en: str
+
+
+def _rid(first17: str) -> str:
+    return first17 + resident_id_check_character(first17)
+
+
+@dataclass(frozen=True)
+class _FixedPatient:
+    scenario: str
+    patient_id: str
+    name: str
+    gender: str
+    id_number: str
+    phone: str
+    insurance_card: str
+    patient_card: str
+    health_qr: str
+    kind: IdentifierKind
+    description_en: str
+
+    @property
+    def value(self) -> str:
+        return {
+            IdentifierKind.id_card: self.id_number,
+            IdentifierKind.insurance_card: self.insurance_card,
+            IdentifierKind.patient_card: self.patient_card,
+            IdentifierKind.health_qr: self.health_qr,
+            IdentifierKind.phone: self.phone,
+        }[self.kind]
+
+
+_FIXED: tuple[_FixedPatient, ...] = (
+    _FixedPatient(
+        "one_in_window", "pat-0001", "王秀英", "female", "11010519491231002X", DEMO_PHONE,
+        "SI11010500000001", "HC10000001", "EHC:demo-0001-7f3a9c", IdentifierKind.id_card,
+        "Exactly one appointment today (Internal Medicine, in about 20 minutes), inside its "
+        f"check-in window; also found by phone {DEMO_PHONE}.",
+    ),
+    _FixedPatient(
+        "two_today", "pat-0002", "李建华", "male", "110101199003074258", "13911112222",
+        "SI11010100000002", "HC10000002", "EHC:demo-0002-2b8e41", IdentifierKind.id_card,
+        "Two appointments today (Cardiology and Ophthalmology), both inside their windows.",
+    ),
+    _FixedPatient(
+        "too_early", "pat-0003", "张伟", "male", _rid("31010419780515003"), "13622223333",
+        "SI31010400000003", "HC10000003", "EHC:demo-0003-c4d210", IdentifierKind.insurance_card,
+        "One appointment today in about 3 hours: check-in is not open yet (too_early).",
+    ),
+    _FixedPatient(
+        "too_late", "pat-0004", "刘芳", "female", _rid("44010619850220004"), "13733334444",
+        "SI44010600000004", "HC10000004", "EHC:demo-0004-91fe07", IdentifierKind.patient_card,
+        "One appointment today 2 hours ago: check-in has closed (too_late).",
+    ),
+    _FixedPatient(
+        "cancelled", "pat-0005", "陈静", "female", _rid("51010719920808006"), "15044445555",
+        "SI51010700000005", "HC10000005", "EHC:demo-0005-5a6b7c", IdentifierKind.health_qr,
+        "One appointment today that was cancelled (cancelled).",
+    ),
+    _FixedPatient(
+        "already_checked_in", "pat-0006", "赵强", "male", _rid("32010219601111007"),
+        "15155556666", "SI32010200000006", "HC10000006", "EHC:demo-0006-de11f0",
+        IdentifierKind.phone,
+        "Checked in today already (General Surgery): check-in answers 409 with the same ticket.",
+    ),
+    _FixedPatient(
+        "rare_name", "pat-0007", "𠮷祥", "male", _rid("33010619881001009"), "18666667777",
+        "SI33010600000007", "HC10000007", "EHC:demo-0007-0a0b0c", IdentifierKind.id_card,
+        "Name with 𠮷 (outside the BMP, not in GB2312); one appointment today inside its window.",
+    ),
+    _FixedPatient(
+        "middle_dot", "pat-0008", "买买提·艾力", "male", _rid("65010219750303001"),
+        "19977778888", "SI65010200000008", "HC10000008", "EHC:demo-0008-88aa99",
+        IdentifierKind.id_card,
+        "Uyghur name with a middle dot; one appointment today inside its window.",
+    ),
+    _FixedPatient(
+        "no_appointment_today", "pat-0009", "龘龙", "male", _rid("21010219550606001"),
+        "17788889999", "SI21010200000009", "HC10000009", "EHC:demo-0009-123abc",
+        IdentifierKind.patient_card,
+        "Rare name 龘; no appointment today, one tomorrow morning.",
+    ),
+)  # fmt: skip
+
+DEMO_IDENTITIES: dict[str, DemoIdentity] = {
+    p.scenario: DemoIdentity(p.scenario, p.kind, p.value, p.description_en) for p in _FIXED
+}
+
+# code, name, name_en, building, building_en, floor, room, directions, directions_en,
+# description, description_en, minutes per patient
+_DEPARTMENTS: tuple[tuple[str, str, str, str, str, str, str, str, str, str, str, int], ...] = (
+    ("A", "内科", "Internal Medicine", "门诊楼", "Outpatient Building", "2", "201",
+     "乘电梯到2楼，出电梯右转，第一个候诊区。",
+     "Take the lift to floor 2, turn right; the first waiting area.",
+     "常见内科疾病的诊断与治疗：发热、咳嗽、腹痛、高血压、糖尿病等。",
+     "Diagnosis and treatment of common illnesses: fever, cough, abdominal pain, "
+     "hypertension, diabetes.", 6),
+    ("B", "外科", "General Surgery", "门诊楼", "Outpatient Building", "2", "221",
+     "乘电梯到2楼，出电梯左转走到底。",
+     "Take the lift to floor 2, turn left and go to the end of the corridor.",
+     "外伤处理、换药、体表肿物及普通外科疾病。",
+     "Wounds, dressing changes, lumps and general surgical conditions.", 8),
+    ("C", "儿科", "Pediatrics", "门诊楼", "Outpatient Building", "1", "105",
+     "一楼大厅向东走，儿童候诊区（有卡通图案）。",
+     "From the ground-floor hall walk east to the children's waiting area.",
+     "14岁以下儿童常见病、多发病诊治及儿童保健。",
+     "Common illnesses and health checks for children under 14.", 7),
+    ("D", "妇产科", "Obstetrics and Gynecology", "门诊楼", "Outpatient Building", "3", "301",
+     "乘电梯到3楼，出电梯右转。",
+     "Take the lift to floor 3 and turn right.",
+     "妇科疾病、产前检查与孕期保健。",
+     "Gynecological conditions, antenatal checks and pregnancy care.", 10),
+    ("E", "眼科", "Ophthalmology", "门诊楼", "Outpatient Building", "4", "402",
+     "乘电梯到4楼，出电梯直走。",
+     "Take the lift to floor 4 and walk straight ahead.",
+     "视力下降、眼红眼痛、白内障、青光眼等眼部疾病。",
+     "Loss of vision, red or painful eyes, cataract, glaucoma.", 8),
+    ("F", "耳鼻喉科", "ENT (Otolaryngology)", "门诊楼", "Outpatient Building", "4", "420",
+     "乘电梯到4楼，出电梯左转。",
+     "Take the lift to floor 4 and turn left.",
+     "耳、鼻、咽喉及头颈部疾病。",
+     "Ear, nose, throat, head and neck conditions.", 8),
+    ("G", "口腔科", "Stomatology (Dental)", "门诊楼", "Outpatient Building", "5", "501",
+     "乘电梯到5楼，出电梯右转。",
+     "Take the lift to floor 5 and turn right.",
+     "牙痛、补牙、拔牙、洁牙及口腔黏膜疾病。",
+     "Toothache, fillings, extractions, cleaning and oral conditions.", 15),
+    ("H", "皮肤科", "Dermatology", "门诊楼", "Outpatient Building", "5", "520",
+     "乘电梯到5楼，出电梯左转。",
+     "Take the lift to floor 5 and turn left.",
+     "湿疹、皮炎、痤疮、过敏等皮肤疾病。",
+     "Eczema, dermatitis, acne, allergies and other skin conditions.", 6),
+    ("J", "心血管内科", "Cardiology", "门诊楼", "Outpatient Building", "3", "330",
+     "乘电梯到3楼，出电梯左转，心电图室旁边。",
+     "Take the lift to floor 3, turn left; next to the ECG room.",
+     "胸闷、胸痛、心悸、高血压、冠心病等心血管疾病。",
+     "Chest tightness or pain, palpitations, hypertension, coronary heart disease.", 8),
+    ("K", "骨科", "Orthopedics", "门诊楼", "Outpatient Building", "1", "120",
+     "一楼大厅向西走，放射科对面。",
+     "From the ground-floor hall walk west; opposite Radiology.",
+     "骨折、关节痛、颈肩腰腿痛及运动损伤。",
+     "Fractures, joint pain, neck and back pain, sports injuries.", 10),
+    ("L", "神经内科", "Neurology", "医技楼", "Medical Technology Building", "2", "210",
+     "穿过一楼连廊到医技楼，乘电梯到2楼。",
+     "Cross the ground-floor walkway to the Medical Technology Building, lift to floor 2.",
+     "头痛、头晕、失眠、中风后遗症等神经系统疾病。",
+     "Headache, dizziness, insomnia, after-effects of stroke.", 10),
+    ("M", "中医科", "Traditional Chinese Medicine", "医技楼", "Medical Technology Building",
+     "3", "305",
+     "穿过一楼连廊到医技楼，乘电梯到3楼。",
+     "Cross the ground-floor walkway to the Medical Technology Building, lift to floor 3.",
+     "中医内科调理、针灸、推拿。",
+     "Traditional Chinese internal medicine, acupuncture and tuina massage.", 12),
+    ("ER", "急诊科", "Emergency", "急诊楼", "Emergency Building", "1", "001",
+     "出门诊楼向南50米，红色“急诊”标志。",
+     "Leave the Outpatient Building and walk 50 m south to the red EMERGENCY sign.",
+     "24小时急危重症救治。危急情况请直接前往急诊，无需排队。",
+     "Round-the-clock emergency care. In an emergency go straight there; no queueing.", 5),
+)  # fmt: skip
+
+_DOCTORS_PER_DEPARTMENT = {"A": 3, "B": 3, "C": 3, "D": 3}  # others: 2 (30 in all)
+
+_TITLES: tuple[tuple[str, str, int], ...] = (
+    ("主任医师", "Chief Physician", 5000),
+    ("副主任医师", "Associate Chief Physician", 3000),
+    ("主治医师", "Attending Physician", 1500),
+    ("住院医师", "Resident Physician", 1000),
+)
+
+_SURNAMES: tuple[tuple[str, str], ...] = (
+    ("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
+    ("杨", "Yang"), ("黄", "Huang"), ("赵", "Zhao"), ("吴", "Wu"), ("周", "Zhou"),
+    ("徐", "Xu"), ("孙", "Sun"), ("马", "Ma"), ("朱", "Zhu"), ("胡", "Hu"), ("郭", "Guo"),
+    ("何", "He"), ("林", "Lin"), ("高", "Gao"), ("罗", "Luo"), ("郑", "Zheng"),
+    ("梁", "Liang"), ("谢", "Xie"), ("宋", "Song"), ("唐", "Tang"), ("韩", "Han"),
+    ("冯", "Feng"), ("邓", "Deng"), ("曹", "Cao"), ("彭", "Peng"), ("欧阳", "Ouyang"),
+    ("司马", "Sima"), ("诸葛", "Zhuge"),
+)  # fmt: skip
+_MALE_GIVEN: tuple[tuple[str, str], ...] = (
+    ("伟", "Wei"), ("强", "Qiang"), ("磊", "Lei"), ("军", "Jun"), ("洋", "Yang"),
+    ("勇", "Yong"), ("杰", "Jie"), ("涛", "Tao"), ("明", "Ming"), ("超", "Chao"),
+    ("刚", "Gang"), ("平", "Ping"), ("建华", "Jianhua"), ("志强", "Zhiqiang"),
+    ("晓明", "Xiaoming"), ("浩然", "Haoran"), ("宇轩", "Yuxuan"), ("俊杰", "Junjie"),
+    ("国强", "Guoqiang"), ("德明", "Deming"), ("子豪", "Zihao"), ("文博", "Wenbo"),
+)  # fmt: skip
+_FEMALE_GIVEN: tuple[tuple[str, str], ...] = (
+    ("芳", "Fang"), ("娜", "Na"), ("秀英", "Xiuying"), ("敏", "Min"), ("静", "Jing"),
+    ("丽", "Li"), ("艳", "Yan"), ("娟", "Juan"), ("秀兰", "Xiulan"), ("霞", "Xia"),
+    ("桂英", "Guiying"), ("海燕", "Haiyan"), ("子涵", "Zihan"), ("欣怡", "Xinyi"),
+    ("雨桐", "Yutong"), ("梓萱", "Zixuan"), ("淑珍", "Shuzhen"), ("玉兰", "Yulan"),
+    ("婷婷", "Tingting"), ("思雨", "Siyu"),
+)  # fmt: skip
+# Names that test masking, fonts and encodings; each used once among the random patients.
+_SPECIAL_NAMES: tuple[tuple[str, str], ...] = (
+    ("古丽米拉·阿不都", "female"), ("阿依古丽·吐尔逊", "female"), ("扎西顿珠", "male"),
+    ("欧阳娜娜", "female"), ("单喆", "male"), ("石磊", "male"), ("叶", "female"),
+)  # fmt: skip
+_REGIONS = (
+    "110101", "110105", "110108", "310104", "310115", "440106", "440305", "510107",
+    "330106", "320102", "420106", "610113", "650102", "210102", "370102",
+)  # fmt: skip
+_PHONE_PREFIXES = ("135", "136", "137", "139", "150", "151", "158", "177", "186", "188", "199")
+
+
+def _department_id(code: str) -> str:
+    return f"dep-{code.lower()}"
+
+
+class _Builder:
+    def __init__(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
+        self.conn = conn
+        self.now = now
+        self.today = now.date()
+        self.rng = random.Random(SEED)
+        self.doctors_by_dep: dict[str, list[str]] = {}
+        self.doctor_rows: list[tuple[str, str, str, str, str, str]] = []
+        self.sessions: list[tuple[str, str, dt.datetime, dt.datetime]] = []  # id, doc, start, end
+        self.used: dict[str, set[str]] = {
+            "id": set(),
+            "phone": set(),
+            "si": set(),
+            "hc": set(),
+            "qr": set(),
+        }
+        self.next_appointment = 1
+        self.to_check_in: list[tuple[dt.datetime, str, str]] = []  # issued_at, appt id, status
+
+    def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.now.tzinfo)
+
+    def today_at_offset(self, minutes: int) -> dt.datetime:
+        """now + minutes, kept inside today."""
+        start = dt.datetime.combine(self.today, dt.time(0, 0), tzinfo=self.now.tzinfo)
+        latest = start + dt.timedelta(hours=23, minutes=59)
+        value = self.now + dt.timedelta(minutes=minutes)
+        return min(max(value, start), latest).replace(second=0, microsecond=0)
+
+    # --- hospital ---------------------------------------------------------------------------
+
+    def departments(self) -> None:
+        rows = []
+        for sort, d in enumerate(_DEPARTMENTS):
+            code, name, name_en, bld, bld_en, floor, room, dirs, dirs_en, desc, desc_en, mins = d
+            rows.append(
+                (_department_id(code), code, name, name_en, desc, desc_en, bld, bld_en,
+                 floor, room, dirs, dirs_en, mins or DEFAULT_MINUTES_PER_PATIENT, sort)
+            )  # fmt: skip
+        self.conn.executemany(
+            "INSERT INTO departments (id, code, name, name_en, description, description_en, "
+            "building, building_en, floor, room, directions, directions_en, "
+            "minutes_per_patient, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def person_name(self, gender: str) -> tuple[str, str]:
+        surname, surname_en = self.rng.choice(_SURNAMES)
+        given, given_en = self.rng.choice(_MALE_GIVEN if gender == "male" else _FEMALE_GIVEN)
+        return surname + given, f"{surname_en} {given_en}"
+
+    def doctors(self) -> None:
+        rows = []
+        number = 1
+        for d in _DEPARTMENTS:
+            code = d[0]
+            dep_id = _department_id(code)
+            for index in range(_DOCTORS_PER_DEPARTMENT.get(code, 2)):
+                gender = self.rng.choice(("male", "female"))
+                name, name_en = self.person_name(gender)
+                title, title_en, _ = _TITLES[0] if index == 0 else self.rng.choice(_TITLES[1:])
+                doctor_id = f"doc-{number:03d}"
+                number += 1
+                rows.append((doctor_id, dep_id, name, name_en, title, title_en))
+                self.doctors_by_dep.setdefault(dep_id, []).append(doctor_id)
+        self.conn.executemany(
+            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        self.doctor_rows = rows
+
+    def sessions_for_week(self) -> None:
+        fees = {title: fee for title, _, fee in _TITLES}
+        rows = []
+        for offset in range(7):
+            day = self.today + dt.timedelta(days=offset)
+            for doctor_id, dep_id, _, _, title, _ in self.doctor_rows:
+                periods = (("morning", 8, 0, 12, 0), ("afternoon", 13, 30, 17, 0))
+                for period, h1, m1, h2, m2 in periods:
+                    if dep_id != _department_id("ER") and self.rng.random() < 0.3:
+                        continue
+                    start, end = self.at(day, h1, m1), self.at(day, h2, m2)
+                    total = self.rng.choice((20, 24, 30, 40))
+                    left = self.rng.randint(0, total)
+                    session_id = f"ses-{day:%Y%m%d}-{doctor_id}-{period[0]}"
+                    rows.append(
+                        (session_id, doctor_id, dep_id, day.isoformat(), period,
+                         to_db_time(start), to_db_time(end), total, left, fees[title])
+                    )  # fmt: skip
+                    self.sessions.append((session_id, doctor_id, start, end))
+        self.conn.executemany(
+            "INSERT INTO sessions (id, doctor_id, department_id, service_date, period, "
+            "starts_at, ends_at, slots_total, slots_left, fee_cents) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    # --- patients ---------------------------------------------------------------------------
+
+    def unique(self, kind: str, make: str) -> bool:
+        if make in self.used[kind]:
+            return False
+        self.used[kind].add(make)
+        return True
+
+    def resident_id(self, gender: str) -> tuple[str, dt.date]:
+        while True:
+            birth = dt.date(1935, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 365 * 88))
+            birth = min(birth, self.today - dt.timedelta(days=200))
+            seq = self.rng.randrange(0, 500) * 2 + (1 if gender == "male" else 0)
+            first17 = f"{self.rng.choice(_REGIONS)}{birth:%Y%m%d}{seq:03d}"
+            value = _rid(first17)
+            if is_valid_resident_id(value) and self.unique("id", value):
+                return value, birth
+
+    def random_digits(self, count: int) -> str:
+        return "".join(self.rng.choice("0123456789") for _ in range(count))
+
+    def patients(self) -> None:
+        rows = []
+        for p in _FIXED:
+            for kind, value in (
+                ("id", p.id_number),
+                ("phone", p.phone),
+                ("si", p.insurance_card),
+                ("hc", p.patient_card),
+                ("qr", p.health_qr),
+            ):
+                assert self.unique(kind, value), value
+            birth = dt.date(
+                int(p.id_number[6:10]), int(p.id_number[10:12]), int(p.id_number[12:14])
+            )
+            rows.append(
+                (p.patient_id, p.name, p.gender, birth.isoformat(), p.id_number, p.phone,
+                 p.insurance_card, p.patient_card, p.health_qr)
+            )  # fmt: skip
+        specials = list(_SPECIAL_NAMES)
+        for number in range(len(_FIXED) + 1, PATIENT_COUNT + 1):
+            if specials and number % 20 == 0:
+                name, gender = specials.pop()
+            else:
+                gender = self.rng.choice(("male", "female"))
+                name = self.person_name(gender)[0]
+            id_number, birth = self.resident_id(gender)
+            phone = ""
+            while not phone or not self.unique("phone", phone):
+                phone = self.rng.choice(_PHONE_PREFIXES) + self.random_digits(8)
+            si = ""
+            while not si or not self.unique("si", si):
+                si = "SI" + id_number[:6] + self.random_digits(8)
+            hc = ""
+            while not hc or not self.unique("hc", hc):
+                hc = "HC" + str(self.rng.randint(2, 9)) + self.random_digits(7)
+            qr = ""
+            while not qr or not self.unique("qr", qr):
+                qr = f"EHC:{self.rng.getrandbits(96):024x}"
+            rows.append(
+                (f"pat-{number:04d}", name, gender, birth.isoformat(), id_number, phone,
+                 si, hc, qr)
+            )  # fmt: skip
+        self.conn.executemany(
+            "INSERT INTO patients (id, name, gender, birth_date, id_number, phone, "
+            "insurance_card, patient_card, health_qr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    # --- appointments -----------------------------------------------------------------------
+
+    def appointment(
+        self,
+        patient_id: str,
+        doctor_id: str,
+        starts_at: dt.datetime,
+        *,
+        status: str = "booked",
+        session_id: str | None = None,
+    ) -> str:
+        appointment_id = f"apt-{self.next_appointment:05d}"
+        self.next_appointment += 1
+        insert_appointment(
+            self.conn,
+            appointment_id=appointment_id,
+            patient_id=patient_id,
+            doctor_id=doctor_id,
+            starts_at=starts_at,
+            status=status,
+            session_id=session_id,
+        )
+        return appointment_id
+
+    def checked_in(
+        self, patient_id: str, doctor_id: str, starts_at: dt.datetime, ticket_status: str
+    ) -> None:
+        appointment_id = self.appointment(patient_id, doctor_id, starts_at)
+        issued_at = min(starts_at - dt.timedelta(minutes=self.rng.randint(5, 40)), self.now)
+        self.to_check_in.append((issued_at, appointment_id, ticket_status))
+
+    def doctor(self, code: str, index: int = 0) -> str:
+        return self.doctors_by_dep[_department_id(code)][index]
+
+    def scenario_appointments(self) -> None:
+        fixed = {p.scenario: p.patient_id for p in _FIXED}
+        tomorrow = self.today + dt.timedelta(days=1)
+        in_three_days = self.today + dt.timedelta(days=3)
+        # People already waiting in Internal Medicine so the demo ticket has some ahead of it.
+        fillers = iter(f"pat-{n:04d}" for n in range(180, 200))
+        self.checked_in(next(fillers), self.doctor("A", 1), self.today_at_offset(-20), "called")
+        for minutes in (-10, 0, 10):
+            self.checked_in(
+                next(fillers), self.doctor("A"), self.today_at_offset(minutes), "waiting"
+            )
+        for minutes in (-5, 5):
+            self.checked_in(
+                next(fillers), self.doctor("B"), self.today_at_offset(minutes), "waiting"
+            )
+
+        self.appointment(fixed["one_in_window"], self.doctor("A"), self.today_at_offset(20))
+        self.appointment(fixed["one_in_window"], self.doctor("M"), self.at(in_three_days, 9))
+        self.appointment(fixed["two_today"], self.doctor("J"), self.today_at_offset(15))
+        self.appointment(fixed["two_today"], self.doctor("E"), self.today_at_offset(40))
+        self.appointment(fixed["too_early"], self.doctor("K"), self.today_at_offset(180))
+        self.appointment(fixed["too_late"], self.doctor("H"), self.today_at_offset(-120))
+        self.appointment(
+            fixed["cancelled"], self.doctor("D"), self.today_at_offset(10), status="cancelled"
+        )
+        self.checked_in(
+            fixed["already_checked_in"], self.doctor("B", 1), self.today_at_offset(10), "waiting"
+        )
+        self.appointment(fixed["rare_name"], self.doctor("F"), self.today_at_offset(25))
+        self.appointment(fixed["middle_dot"], self.doctor("G"), self.today_at_offset(30))
+        self.appointment(fixed["no_appointment_today"], self.doctor("L"), self.at(tomorrow, 9))
+
+    def random_appointments(self) -> None:
+        patients = [f"pat-{n:04d}" for n in range(len(_FIXED) + 1, 180)]
+        for patient_id in patients:
+            roll = self.rng.random()
+            if roll < 0.25:
+                # Today, relative to now: some in the window, some early, some late.
+                dep = self.rng.choice([d[0] for d in _DEPARTMENTS if d[0] != "ER"])
+                doctor_id = self.rng.choice(self.doctors_by_dep[_department_id(dep)])
+                starts = self.today_at_offset(self.rng.randrange(-180, 300, 5))
+                status = "cancelled" if self.rng.random() < 0.08 else "booked"
+                self.appointment(patient_id, doctor_id, starts, status=status)
+                if self.rng.random() < 0.15:  # a second one the same day
+                    other = self.rng.choice(self.doctor_rows)[0]
+                    self.appointment(patient_id, other, self.today_at_offset(60))
+            elif roll < 0.85:
+                session_id, doctor_id, start, end = self.rng.choice(self.sessions)
+                slot = self.rng.randrange(0, int((end - start).total_seconds() // 900))
+                starts = start + dt.timedelta(minutes=15 * slot)
+                self.appointment(patient_id, doctor_id, starts, session_id=session_id)
+            # else: no appointment this week
+
+    def issue_seed_tickets(self) -> None:
+        for issued_at, appointment_id, status in sorted(self.to_check_in):
+            ticket_id = issue_ticket(self.conn, appointment_id, issued_at)
+            if status != "waiting":
+                self.conn.execute("UPDATE tickets SET status = ? WHERE id = ?", (status, ticket_id))
+
+
+def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
+    """Fill an empty database with the demo hospital (deterministic for a given ``now``).
+
+    Also registers the demo kiosk ``demo-kiosk`` with the token ``demo-token``.
+    """
+    if now.tzinfo is None:
+        now = now.astimezone()
+    builder = _Builder(conn, now)
+    with write_transaction(conn):
+        builder.departments()
+        builder.doctors()
+        builder.sessions_for_week()
+        builder.patients()
+        builder.scenario_appointments()
+        builder.random_appointments()
+        builder.issue_seed_tickets()
+    add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now)

@@ -1,0 +1,92 @@
+"""kiosk-server: argument checks, seeding, and a real run in a subprocess."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from kiosk.server import cli
+from kiosk.server.db import kiosk_for_token, open_database
+
+
+def test_refuses_a_remote_address_without_allow_remote(tmp_path, capsys):
+    assert cli.main(["--db", str(tmp_path / "x.sqlite3"), "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--allow-remote" in err
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_db_is_required(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([])
+    assert exc.value.code == 2
+
+
+def test_bad_kiosk_spec(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--db", str(tmp_path / "x.sqlite3"), "--add-kiosk", "no-token"])
+    assert exc.value.code == 2
+
+
+def test_seeds_once_adds_kiosks_and_serves(tmp_path, capsys, monkeypatch):
+    served: list[dict] = []
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(kwargs))
+    db = tmp_path / "api.sqlite3"
+    argv = ["--db", str(db), "--seed-demo", "--add-kiosk", "lobby-east-1:s3cret", "--port", "9123"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "demo-token" in out
+    assert "Seeded" in out
+    assert served == [{"host": "127.0.0.1", "port": 9123, "access_log": False}]
+    assert cli.main(["--db", str(db), "--seed-demo", "--allow-remote", "--host", "0.0.0.0"]) == 0
+    assert "not seeding" in capsys.readouterr().out
+    conn = open_database(db)
+    try:
+        assert kiosk_for_token(conn, "s3cret") == "lobby-east-1"
+        assert kiosk_for_token(conn, "demo-token") == "demo-kiosk"
+        assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 200
+    finally:
+        conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_real_server_process(tmp_path):
+    port = _free_port()
+    command = [sys.executable, "-m", "kiosk.server.cli", "--db", str(tmp_path / "api.sqlite3")]
+    command += ["--seed-demo", "--port", str(port)]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        try:
+            deadline = time.monotonic() + 20
+            with requests.Session() as session:
+                while True:
+                    try:
+                        response = session.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                        break
+                    except requests.ConnectionError:
+                        assert process.poll() is None, "kiosk-server exited"
+                        assert time.monotonic() < deadline, "kiosk-server did not come up"
+                        time.sleep(0.05)
+                assert response.json()["status"] == "ok"
+                departments = session.get(
+                    f"http://127.0.0.1:{port}/api/v1/departments",
+                    headers={"Authorization": "Bearer demo-token"},
+                    timeout=5,
+                )
+                assert departments.status_code == 200
+        finally:
+            process.terminate()
+            process.wait(10)

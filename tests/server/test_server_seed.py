@@ -1,0 +1,130 @@
+"""The demo hospital: deterministic, realistic, every identifier valid and unique."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiosk.identity import is_valid_resident_id
+from kiosk.server.db import kiosk_for_token, open_database
+from kiosk.server.seed import DEMO_IDENTITIES, seed_demo
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture
+def seeded(demo_db: Path):
+    conn = open_database(demo_db)
+    yield conn
+    conn.close()
+
+
+def _dump(path: Path, now: dt.datetime) -> list[str]:
+    conn = open_database(path)
+    try:
+        seed_demo(conn, now)
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_seed_is_deterministic(tmp_path, demo_now):
+    assert _dump(tmp_path / "a.sqlite3", demo_now) == _dump(tmp_path / "b.sqlite3", demo_now)
+
+
+def test_counts(seeded):
+    def count(table: str) -> int:
+        return int(seeded.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    assert count("departments") >= 10
+    assert count("doctors") == 30
+    assert count("patients") == 200
+    assert count("appointments") > 100
+    days = seeded.execute("SELECT count(DISTINCT service_date) FROM sessions").fetchone()[0]
+    assert days == 7
+
+
+def test_every_patient_has_valid_unique_identifiers(seeded):
+    rows = seeded.execute(
+        "SELECT name, id_number, phone, insurance_card, patient_card, health_qr FROM patients"
+    ).fetchall()
+    for name, id_number, phone, insurance, card, qr in rows:
+        assert is_valid_resident_id(id_number), (name, id_number)
+        assert re.fullmatch(r"1[3-9]\d{9}", phone)
+        assert re.fullmatch(r"SI\d{14}", insurance)
+        assert re.fullmatch(r"HC\d{8}", card)
+        assert qr.startswith("EHC:")
+    for column in range(1, 6):
+        values = [row[column] for row in rows]
+        assert len(set(values)) == len(values)
+    names = {row[0] for row in rows}
+    assert {"𠮷祥", "龘龙", "买买提·艾力"} <= names
+
+
+def test_doctor_titles(seeded):
+    titles = {row[0] for row in seeded.execute("SELECT DISTINCT title FROM doctors")}
+    assert "主任医师" in titles
+    assert titles <= {"主任医师", "副主任医师", "主治医师", "住院医师"}
+
+
+def test_demo_kiosk_token(seeded):
+    assert kiosk_for_token(seeded, "demo-token") == "demo-kiosk"
+    assert kiosk_for_token(seeded, "wrong") is None
+    stored = seeded.execute("SELECT token_sha256 FROM kiosks").fetchone()[0]
+    assert stored != "demo-token"
+    assert len(stored) == 64
+
+
+def test_ticket_numbers_are_unique_per_department_and_day(seeded):
+    with pytest.raises(sqlite3.IntegrityError):
+        seeded.execute(
+            "INSERT INTO tickets (department_id, service_date, seq, number, status, issued_at) "
+            "SELECT department_id, service_date, seq + 100, number, status, issued_at "
+            "FROM tickets LIMIT 1"
+        )
+
+
+@pytest.mark.parametrize("hour", [0, 7, 12, 18, 23])
+def test_scenarios_hold_at_any_hour(tmp_path, hour):
+    now = dt.datetime(2025, 3, 10, hour, 40, tzinfo=TZ)
+    conn = open_database(tmp_path / "demo.sqlite3")
+    try:
+        seed_demo(conn, now)
+
+        def today(scenario: str) -> int:
+            ident = DEMO_IDENTITIES[scenario]
+            column = {
+                "id_card": "id_number",
+                "insurance_card": "insurance_card",
+                "patient_card": "patient_card",
+                "health_qr": "health_qr",
+                "phone": "phone",
+            }[ident.kind]
+            return int(
+                conn.execute(
+                    "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id "
+                    f"WHERE p.{column} = ? AND a.service_date = ?",
+                    (ident.value, now.date().isoformat()),
+                ).fetchone()[0]
+            )
+
+        assert today("one_in_window") == 1
+        assert today("two_today") == 2
+        assert today("no_appointment_today") == 0
+        for scenario in ("too_early", "too_late", "cancelled", "already_checked_in"):
+            assert today(scenario) == 1, scenario
+    finally:
+        conn.close()
+
+
+def test_seed_needs_no_more_than_a_moment(tmp_path, demo_now):
+    # Not a benchmark: just guards against an accidental O(n²) that would slow every test.
+    import time
+
+    start = time.perf_counter()
+    _dump(tmp_path / "t.sqlite3", demo_now)
+    assert time.perf_counter() - start < 5
