@@ -6,8 +6,11 @@ window with other parts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
@@ -31,11 +34,22 @@ from kiosk.ui.widgets.header import HeaderBar
 log = logging.getLogger(__name__)
 
 
+def local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
 class Kiosk(QObject):
     """Owns the parts of one running kiosk and shuts them down in order."""
 
     def __init__(
-        self, config: KioskConfig, app: QApplication, *, printer: PrinterService | None = None
+        self,
+        config: KioskConfig,
+        app: QApplication,
+        *,
+        printer: PrinterService | None = None,
+        idle: IdleWatcher | None = None,
+        executor: Executor | None = None,
+        clock: Callable[[], dt.datetime] = local_now,
     ) -> None:
         super().__init__()
         self.config = config
@@ -48,24 +62,27 @@ class Kiosk(QObject):
             connect_timeout_s=config.backend.connect_timeout_s,
             read_timeout_s=config.backend.read_timeout_s,
         )
-        self._executor = background_executor("backend")
+        self._executor = executor or background_executor("backend")
         self.runner = Runner(self._executor, parent=self)
         self.translations = Translations(app)
         self.translations.switch_to(config.kiosk.language)
         self._font_family = register_fonts()
         self._apply_theme(large_text=False)
 
-        self.printer = printer or PrinterService.from_section(config.printer, parent=self)
+        self.printer = printer or PrinterService.from_section(config.printer)
+        self.printer.setParent(self)
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
         self.flow = VisitFlow(
             self.client,
             self.runner,
             self.ticket_printing,
             hospital_name=config.kiosk.hospital_name,
+            today=lambda: clock().date(),
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
-        self.idle = IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s, parent=self)
+        self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
+        self.idle.setParent(self)
         self.window = KioskWindow(
             HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en)
         )
@@ -78,11 +95,13 @@ class Kiosk(QObject):
             demo_cards=_demo_cards() if config.demo else (),
             toggle_language=self._toggle_language,
             set_large_text=lambda on: self._apply_theme(large_text=on),
+            clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
         self.setParent(self.window)
 
     def shutdown(self) -> None:
+        self.window.allow_close()
         self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()

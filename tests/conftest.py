@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -78,6 +79,17 @@ class ApiClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Collect each test's reference cycles here, on the main thread.
+
+    Left to chance, the cyclic collector may run on a worker thread (a backend call, the print
+    worker) and delete a Qt object there, which crashes Qt.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

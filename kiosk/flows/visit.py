@@ -234,6 +234,8 @@ class VisitFlow(QObject):
             self._move(Step.upcoming)
         elif not self.appointments:
             self._show_notice(Notice(NoticeKind.no_appointment_today))
+        elif all(a.status == AppointmentStatus.cancelled for a in self.appointments):
+            self._show_notice(Notice(NoticeKind.cancelled))
         else:
             self._move(Step.appointments)
 

@@ -6,6 +6,7 @@ flow decided; the only state it keeps is presentation (large text, which overlay
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
@@ -40,6 +41,7 @@ class VisitView(QObject):
         demo_cards: Sequence[DemoCard],
         toggle_language: Callable[[], None],
         set_large_text: Callable[[bool], None],
+        clock: Callable[[], dt.datetime],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -49,8 +51,8 @@ class VisitView(QObject):
         self.large_text = False
         self.home = HomeScreen(services)
         self.identify = IdentifyScreen(demo_cards)
-        self.today = TodayScreen()
-        self.upcoming = UpcomingScreen()
+        self.today = TodayScreen(clock)
+        self.upcoming = UpcomingScreen(clock)
         self.ticket = TicketScreen()
         self.notice = NoticeScreen(service_window)
         self.screens: dict[Step, Screen] = {

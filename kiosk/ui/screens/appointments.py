@@ -14,10 +14,6 @@ from kiosk.ui.widgets.appointment_card import AppointmentCard
 from kiosk.ui.widgets.basics import label
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().astimezone()
-
-
 class _AppointmentList(Screen):
     """A heading with the patient's masked name, a scrolling list of cards, a home button."""
 
@@ -91,7 +87,7 @@ class TodayScreen(_AppointmentList):
 
     check_in_requested = Signal(str)
 
-    def __init__(self, now: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(self, now: Callable[[], dt.datetime]) -> None:
         super().__init__("appointments", now)
         self.retranslate()
 
@@ -123,7 +119,7 @@ class TodayScreen(_AppointmentList):
 class UpcomingScreen(_AppointmentList):
     """The next 30 days, read only."""
 
-    def __init__(self, now: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(self, now: Callable[[], dt.datetime]) -> None:
         super().__init__("upcoming", now)
         self.retranslate()
 

@@ -1,0 +1,218 @@
+"""The visit flow against the real reference server: every path a patient can take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.api.models import IdentifierKind
+from kiosk.flows.notices import NoticeKind
+from kiosk.flows.visit import Intent, Step
+from kiosk.runner import ImmediateExecutor, ManualExecutor
+from kiosk.server.seed import DEMO_IDENTITIES
+
+if TYPE_CHECKING:
+    from tests.flows.conftest import Rig, RigFactory
+
+
+def identify(rig: Rig, scenario: str) -> None:
+    identity = DEMO_IDENTITIES[scenario]
+    rig.flow.identifier_read(identity.kind, identity.value)
+
+
+def wait_for_print(qtbot: QtBot, rig: Rig, count: int = 1) -> None:
+    qtbot.waitUntil(lambda: len(rig.printed_jobs()) == count, timeout=5000)
+
+
+def test_one_appointment_in_window_gives_a_ticket(rig: Rig, qtbot: QtBot) -> None:
+    identify(rig, "one_in_window")
+    assert rig.flow.step == Step.appointments
+    assert rig.flow.patient is not None
+    assert rig.flow.patient.display_name == "王*英"
+    [appointment] = rig.flow.appointments
+    rig.flow.check_in(appointment.id)
+    assert rig.flow.step == Step.ticket
+    assert rig.flow.ticket is not None
+    assert rig.flow.ticket.number[0].isalpha()
+    assert not rig.flow.ticket_was_existing
+    wait_for_print(qtbot, rig)
+    assert b"\x1d(k" in rig.printed_jobs()[0].read_bytes()
+
+
+def test_phone_finds_the_same_patient(rig: Rig) -> None:
+    rig.flow.submit_typed("13800138000")
+    assert rig.flow.step == Step.appointments
+    assert rig.flow.patient is not None
+    assert rig.flow.patient.display_name == "王*英"
+
+
+def test_typed_resident_id_with_lower_case_x(rig: Rig) -> None:
+    rig.flow.submit_typed("11010519491231002x")
+    assert rig.flow.step == Step.appointments
+
+
+def test_bad_checksum_never_reaches_the_backend(manual_rig: Rig) -> None:
+    manual_rig.flow.choose(Intent.checkin)
+    manual_rig.flow.submit_typed("110105194912310021")
+    assert manual_rig.flow.step == Step.notice
+    assert manual_rig.flow.notice is not None
+    assert manual_rig.flow.notice.kind == NoticeKind.invalid_resident_id
+    assert isinstance(manual_rig.executor, ManualExecutor)
+    assert manual_rig.executor.waiting == 0
+
+
+def test_two_appointments_today(rig: Rig) -> None:
+    identify(rig, "two_today")
+    assert rig.flow.step == Step.appointments
+    assert len(rig.flow.appointments) == 2
+
+
+def test_not_found(rig: Rig) -> None:
+    rig.flow.identifier_read(IdentifierKind.patient_card, "HC99999999")
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.patient_not_found
+    rig.flow.retry_identify()
+    assert rig.flow.step == Step.identify
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kind"),
+    [
+        ("too_early", NoticeKind.too_early),
+        ("too_late", NoticeKind.too_late),
+    ],
+)
+def test_refused_check_ins_explain_why(rig: Rig, scenario: str, kind: NoticeKind) -> None:
+    identify(rig, scenario)
+    [appointment] = rig.flow.appointments
+    rig.flow.check_in(appointment.id)
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == kind
+    if kind == NoticeKind.too_early:
+        assert rig.flow.notice.at == appointment.check_in_opens_at
+    assert rig.printed_jobs() == []
+    rig.flow.back_to_appointments()
+    assert rig.flow.step == Step.appointments
+
+
+def test_only_a_cancelled_appointment_says_so_at_once(rig: Rig) -> None:
+    identify(rig, "cancelled")
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.cancelled
+
+
+def test_already_checked_in_shows_the_existing_ticket_without_printing(rig: Rig) -> None:
+    identify(rig, "already_checked_in")
+    [appointment] = rig.flow.appointments
+    assert appointment.ticket is not None
+    rig.flow.check_in(appointment.id)
+    assert rig.flow.step == Step.ticket
+    assert rig.flow.ticket == appointment.ticket
+    assert rig.flow.ticket_was_existing
+    assert rig.printed_jobs() == []
+
+
+def test_server_refusal_with_existing_ticket(rig: Rig, qtbot: QtBot) -> None:
+    """A second kiosk visit for the same appointment gets the first visit's ticket back."""
+    identify(rig, "one_in_window")
+    appointment = rig.flow.appointments[0]
+    rig.flow.check_in(appointment.id)
+    first = rig.flow.ticket
+    wait_for_print(qtbot, rig)
+    rig.flow.go_home()
+    identify(rig, "one_in_window")
+    rig.flow.check_in(appointment.id)
+    assert rig.flow.ticket == first
+    assert rig.flow.ticket_was_existing
+    rig.flow.reprint()
+    wait_for_print(qtbot, rig, count=2)
+
+
+def test_repeated_tap_uses_the_same_idempotency_key(manual_rig: Rig, qtbot: QtBot) -> None:
+    flow = manual_rig.flow
+    executor = manual_rig.executor
+    assert isinstance(executor, ManualExecutor)
+    identify(manual_rig, "two_today")
+    executor.run_all()
+    executor.run_all()
+    first, _ = flow.appointments
+    flow.check_in(first.id)
+    flow.check_in(first.id)  # ignored while busy
+    assert executor.waiting == 1
+    executor.run_all()
+    assert flow.step == Step.ticket
+    wait_for_print(qtbot, manual_rig)
+    assert len(manual_rig.printed_jobs()) == 1
+
+
+def test_late_answer_after_a_wipe_is_dropped(manual_rig: Rig) -> None:
+    flow = manual_rig.flow
+    executor = manual_rig.executor
+    assert isinstance(executor, ManualExecutor)
+    wiped: list[bool] = []
+    flow.visit_wiped.connect(lambda: wiped.append(True))
+    identify(manual_rig, "one_in_window")
+    assert flow.step == Step.looking_up
+    flow.go_home()
+    executor.run_all()
+    assert flow.step == Step.home
+    assert flow.patient is None
+    assert flow.appointments == []
+    assert wiped == [True]
+
+
+def test_my_appointments_lists_the_next_30_days(rig: Rig) -> None:
+    rig.flow.choose(Intent.appointments)
+    identify(rig, "no_appointment_today")
+    assert rig.flow.step == Step.upcoming
+    assert len(rig.flow.appointments) >= 1
+
+
+def test_no_appointment_today(rig: Rig) -> None:
+    identify(rig, "no_appointment_today")
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.no_appointment_today
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_backend_slower_than_timeout(
+    silent_server: str, tmp_path: Path, rig_factory: RigFactory
+) -> None:
+    for rig in rig_factory(
+        silent_server, tmp_path / "spool", ImmediateExecutor(), dt.date.today, read_timeout_s=0.3
+    ):
+        identify(rig, "one_in_window")
+        assert rig.flow.step == Step.notice
+        assert rig.flow.notice is not None
+        assert rig.flow.notice.kind == NoticeKind.backend_slow
+
+
+def test_backend_down(tmp_path: Path, rig_factory: RigFactory) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for rig in rig_factory(
+        f"http://127.0.0.1:{port}", tmp_path / "spool", ImmediateExecutor(), dt.date.today
+    ):
+        identify(rig, "one_in_window")
+        assert rig.flow.step == Step.notice
+        assert rig.flow.notice is not None
+        assert rig.flow.notice.kind == NoticeKind.backend_unreachable

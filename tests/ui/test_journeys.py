@@ -1,0 +1,282 @@
+"""The patient journeys through the real window: real clicks, the real server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import Kiosk
+from kiosk.config import demo_config
+from kiosk.devices.printing.drivers import SimulatedConnection
+from kiosk.devices.printing.escpos_render import RenderOptions
+from kiosk.devices.printing.layout import paper_for
+from kiosk.devices.printing.service import PrinterService
+from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.visit import Step
+from kiosk.runner import ManualExecutor
+from kiosk.server.embedded import EmbeddedServer
+
+
+class Touch:
+    """Finds buttons by objectName and clicks them like a finger would; counts the taps."""
+
+    def __init__(self, kiosk: Kiosk, qtbot: QtBot) -> None:
+        self.kiosk = kiosk
+        self.qtbot = qtbot
+        self.taps = 0
+
+    def __call__(self, name: str) -> None:
+        target = self.kiosk.window.findChild(QPushButton, name)
+        assert target is not None, name
+        assert target.isVisible(), f"{name} is not on screen"
+        assert target.isEnabled(), f"{name} is disabled"
+        self.qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+        self.taps += 1
+
+    def wait_for(self, step: Step) -> None:
+        flow = self.kiosk.flow
+        self.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=5000)
+
+    def text(self, name: str) -> str:
+        found = self.kiosk.window.findChild(QLabel, name)
+        assert found is not None, name
+        return found.text()
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> Path:
+    path = tmp_path / "spool"
+    path.mkdir()
+    return path
+
+
+def build_kiosk(
+    qapp: QApplication,
+    server: EmbeddedServer,
+    spool: Path,
+    *,
+    idle: IdleWatcher | None = None,
+    executor: Executor | None = None,
+) -> Kiosk:
+    config = demo_config(server.url, spool)
+    printer = PrinterService(
+        SimulatedConnection(spool), RenderOptions(paper=paper_for(80)), poll_interval_s=600
+    )
+    return Kiosk(config, qapp, printer=printer, idle=idle, executor=executor, clock=server.clock)
+
+
+@pytest.fixture
+def kiosk(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> Iterator[Kiosk]:
+    built = build_kiosk(qapp, live_server, spool)
+    qtbot.addWidget(built.window)
+    built.window.resize(1920, 1080)
+    built.window.show()
+    qtbot.waitExposed(built.window)
+    yield built
+    built.shutdown()
+    built.translations.switch_to("en")
+
+
+@pytest.fixture
+def touch(kiosk: Kiosk, qtbot: QtBot) -> Touch:
+    return Touch(kiosk, qtbot)
+
+
+def type_on_keypad(touch: Touch, digits: str) -> None:
+    for key in digits:
+        touch("keypad.x" if key == "X" else f"keypad.digit{key}")
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    texts = [label.text() for label in root.findChildren(QLabel)]
+    texts += [button.text() for button in root.findChildren(QPushButton)]
+    return texts
+
+
+def test_keypad_check_in_prints_a_ticket(touch: Touch, kiosk: Kiosk, spool: Path) -> None:
+    touch("home.checkin")
+    type_on_keypad(touch, "11010519491231002X")
+    assert touch.text("keypad.display") == "110105 19491231 002X"
+    touch("identify.submit")
+    touch.wait_for(Step.appointments)
+    assert "王*英" in touch.text("appointments.heading")
+    taps_before_ticket = touch.taps
+    touch("appointments.checkin.0")
+    touch.wait_for(Step.ticket)
+    assert touch.taps - taps_before_ticket == 1
+    assert kiosk.flow.ticket is not None
+    assert touch.text("ticket.number") == kiosk.flow.ticket.number
+    assert touch.text("ticket.ahead") == str(kiosk.flow.ticket.people_ahead)
+    touch.qtbot.waitUntil(lambda: any(spool.glob("*.bin")), timeout=5000)
+    touch("ticket.done")
+    touch.wait_for(Step.home)
+
+
+def test_demo_card_to_ticket_in_two_taps(touch: Touch) -> None:
+    touch("home.checkin")
+    touch.taps = 0
+    touch("identify.demo.one_in_window")  # stands in for the card scan
+    touch.wait_for(Step.appointments)
+    touch("appointments.checkin.0")
+    touch.wait_for(Step.ticket)
+    assert touch.taps == 2
+
+
+@pytest.mark.parametrize(
+    ("scenario", "title"),
+    [
+        ("too_early", "签到时间未到"),
+        ("too_late", "签到已截止"),
+        ("cancelled", "预约已取消"),
+    ],
+)
+def test_refusals_have_their_own_message(touch: Touch, scenario: str, title: str) -> None:
+    touch("home.checkin")
+    touch(f"identify.demo.{scenario}")
+    if scenario != "cancelled":  # nothing to check in: the message comes at once
+        touch.wait_for(Step.appointments)
+        touch("appointments.checkin.0")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == title
+    assert touch.text("notice.next_step")
+    touch("notice.back")
+    touch.wait_for(Step.appointments)
+
+
+def test_already_checked_in_offers_a_reprint(touch: Touch, spool: Path) -> None:
+    touch("home.checkin")
+    touch("identify.demo.already_checked_in")
+    touch.wait_for(Step.appointments)
+    touch("appointments.ticket.0")
+    touch.wait_for(Step.ticket)
+    assert touch.text("ticket.heading") == "您已签到，您的排队号是"
+    assert list(spool.glob("*.bin")) == []
+    touch("ticket.reprint")
+    touch.qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == 1, timeout=5000)
+
+
+def test_two_appointments_the_same_day(touch: Touch) -> None:
+    touch("home.checkin")
+    touch("identify.demo.two_today")
+    touch.wait_for(Step.appointments)
+    for index in (0, 1):
+        button = touch.kiosk.window.findChild(QPushButton, f"appointments.checkin.{index}")
+        assert button is not None
+        assert button.isVisible()
+
+
+def test_not_found_then_try_again(touch: Touch) -> None:
+    touch("home.checkin")
+    type_on_keypad(touch, "13000000000")
+    touch("identify.submit")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == "未找到您的信息"
+    touch("notice.retry")
+    touch.wait_for(Step.identify)
+
+
+def test_bad_checksum_is_caught_on_the_kiosk(touch: Touch) -> None:
+    touch("home.checkin")
+    type_on_keypad(touch, "110105194912310021")
+    touch("identify.submit")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == "请核对号码"
+
+
+def test_language_switch_is_live_mid_visit(touch: Touch) -> None:
+    touch("home.language")
+    assert touch.text("home.title") == "Welcome"
+    touch("home.checkin")
+    touch("identify.demo.too_late")
+    touch.wait_for(Step.appointments)
+    touch("appointments.checkin.0")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == "Check-in has closed"
+    touch("notice.home")
+    touch.wait_for(Step.home)
+    assert touch.text("home.title") == "欢迎", "the next patient starts in the default language"
+
+
+def test_idle_countdown_more_time_and_wipe(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    kiosk = build_kiosk(qapp, live_server, spool, idle=IdleWatcher(0.05, 1))
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.resize(1080, 1920)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        touch("home.checkin")
+        touch("identify.demo.one_in_window")
+        touch.wait_for(Step.appointments)
+        overlay = kiosk.view.countdown
+        for _ in range(10):
+            qtbot.waitUntil(overlay.isVisible, timeout=3000)
+            touch("idle.more_time")
+            assert not overlay.isVisible()
+        assert kiosk.flow.step == Step.appointments
+        qtbot.waitUntil(lambda: kiosk.flow.step == Step.home, timeout=5000)
+        assert not overlay.isVisible()
+        leftovers = [t for t in visible_texts(kiosk.window) if "王" in t or "1101" in t]
+        assert leftovers == []
+        assert kiosk.view.today.findChildren(QLabel, "appointment.0.department") == []
+    finally:
+        kiosk.shutdown()
+        kiosk.translations.switch_to("en")
+
+
+def test_late_answer_after_wipe_is_dropped(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    network = ManualExecutor()
+    kiosk = build_kiosk(qapp, live_server, spool, executor=network)
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        touch("home.checkin")
+        touch("identify.demo.one_in_window")
+        assert kiosk.flow.step == Step.looking_up
+        kiosk.flow.go_home()  # as the idle timeout or "stop waiting" would
+        network.run_all()
+        assert kiosk.flow.step == Step.home
+        assert kiosk.flow.patient is None
+        assert not kiosk.view.busy.isVisible()
+    finally:
+        kiosk.shutdown()
+        kiosk.translations.switch_to("en")
+
+
+def test_busy_overlay_appears_after_300_ms_and_offers_a_way_out(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    network = ManualExecutor()
+    kiosk = build_kiosk(qapp, live_server, spool, executor=network)
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        touch("home.checkin")
+        touch("identify.demo.one_in_window")
+        busy = kiosk.view.busy
+        assert not busy.isVisible()
+        qtbot.waitUntil(busy.isVisible, timeout=2000)
+        assert not busy.cancel.isVisible()
+        busy._cancel_timer.setInterval(0)  # do not wait 10 s in a test
+        busy._cancel_timer.start()
+        qtbot.waitUntil(busy.cancel.isVisible, timeout=2000)
+        touch("busy.cancel")
+        assert kiosk.flow.step == Step.home
+        network.run_all()
+        assert kiosk.flow.step == Step.home
+    finally:
+        kiosk.shutdown()
+        kiosk.translations.switch_to("en")
