@@ -36,15 +36,15 @@ def collect() -> list[tuple[str, float, str]]:
         return statistics.median(samples)
 
     return [
-        ("printing: check-in ticket with QR (80 mm, text mode)", float(text_bytes), "bytes"),
-        ("printing: same ticket, full raster", float(raster_bytes), "bytes"),
-        ("printing: raster / text size ratio", raster_bytes / text_bytes, "x"),
-        ("printing: text ticket at 9600 baud", _seconds_at(text_bytes, 9600), "s"),
-        ("printing: text ticket at 115200 baud", _seconds_at(text_bytes, 115200), "s"),
-        ("printing: raster ticket at 9600 baud", _seconds_at(raster_bytes, 9600), "s"),
-        ("printing: raster ticket at 115200 baud", _seconds_at(raster_bytes, 115200), "s"),
-        ("printing: build text ticket bytes (median of 50)", build_ms(text_options), "ms"),
-        ("printing: build raster ticket bytes (median of 50)", build_ms(raster_options), "ms"),
+        ("check-in ticket with QR (80 mm, text mode)", float(text_bytes), "bytes"),
+        ("same ticket, full raster", float(raster_bytes), "bytes"),
+        ("raster / text size ratio", raster_bytes / text_bytes, "x"),
+        ("text ticket at 9600 baud", _seconds_at(text_bytes, 9600), "s"),
+        ("text ticket at 115200 baud", _seconds_at(text_bytes, 115200), "s"),
+        ("raster ticket at 9600 baud", _seconds_at(raster_bytes, 9600), "s"),
+        ("raster ticket at 115200 baud", _seconds_at(raster_bytes, 115200), "s"),
+        ("build text ticket bytes (median of 50)", build_ms(text_options), "ms"),
+        ("build raster ticket bytes (median of 50)", build_ms(raster_options), "ms"),
     ]
 
 

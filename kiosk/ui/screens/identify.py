@@ -76,14 +76,14 @@ class IdentifyScreen(Screen):
 
         self.demo_title = label("identify.demo.title", "small")
         self.demo_buttons = []
-        demo_row = QGridLayout()
+        self.demo_grid = QGridLayout()
         for index, card in enumerate(demo_cards):
             demo = button(f"identify.demo.{card.name}", "small")
             demo.clicked.connect(
                 lambda _=False, c=card: self.demo_card_presented.emit(c.kind, c.value)
             )
             self.demo_buttons.append((demo, card))
-            demo_row.addWidget(demo, index // 5, index % 5)
+            self.demo_grid.addWidget(demo, index // 5, index % 5)
         self.demo_title.setVisible(bool(demo_cards))
 
         # Side by side on a landscape screen, stacked on a portrait one.
@@ -97,7 +97,7 @@ class IdentifyScreen(Screen):
         layout.addWidget(self.heading)
         layout.addLayout(self.body, 1)
         layout.addWidget(self.demo_title)
-        layout.addLayout(demo_row)
+        layout.addLayout(self.demo_grid)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -123,10 +123,17 @@ class IdentifyScreen(Screen):
         self.keypad.clear()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        portrait = event.size().height() > event.size().width()
+        # Side by side only on a wide screen; the window decides (this screen's own height
+        # grows with its content).
+        window = self.window()
+        portrait = window.height() > window.width() or window.width() < 1600
         self.body.setDirection(
             QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         )
+        columns = 5 if event.size().width() >= 1600 else 3
+        for index, (demo, _) in enumerate(self.demo_buttons):
+            self.demo_grid.removeWidget(demo)
+            self.demo_grid.addWidget(demo, index // columns, index % columns)
         super().resizeEvent(event)
 
     def _on_typed(self, text: str) -> None:
