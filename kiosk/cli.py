@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", metavar="PATH")
+    sample = commands.add_parser(
+        "print-sample", help="print a sample ticket on the configured printer"
+    )
+    sample.add_argument("--config", dest="sample_config", metavar="PATH")
+    sample.add_argument(
+        "--template",
+        choices=("checkin", "registration", "receipt", "pharmacy", "test"),
+        default="test",
+    )
     walk = commands.add_parser(
         "walkthrough", help="click through the demo journey and save a PNG of every screen"
     )
@@ -82,10 +91,37 @@ def check_config(path: str) -> int:
     return EXIT_OK
 
 
+def print_sample(config_path: str | None, template: str) -> int:
+    """For installers: one sample ticket, or one line saying why not (within 5 s)."""
+    try:
+        config = find_and_load_config(config_path, os.environ)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    from kiosk.devices.printing.drivers import PrinterError
+    from kiosk.devices.printing.service import print_sample as print_sample_ticket
+
+    try:
+        print_sample_ticket(
+            config.printer,
+            template,
+            timeout_s=5.0,
+            hospital_name=config.kiosk.hospital_name,
+            language=config.kiosk.language,
+        )
+    except PrinterError as error:
+        print(f"kiosk: the printer cannot print: {error.reason}: {error.detail}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"printed the {template} sample on the {config.printer.kind} printer")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check-config":
         return check_config(args.path)
+    if args.command == "print-sample":
+        return print_sample(args.sample_config or args.config, args.template)
     if args.command == "walkthrough":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots need no display
         from kiosk import walkthrough
