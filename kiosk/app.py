@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
@@ -167,11 +168,17 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
     return app.exec()
 
 
-def run_demo(*, windowed: bool, argv: list[str]) -> int:
-    """The embedded reference server with a fresh demo hospital, and simulated devices."""
+@contextmanager
+def demo_server() -> Iterator[KioskConfig]:
+    """The embedded reference server with a fresh demo hospital; yields the demo config."""
     from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
 
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
         with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
-            config = demo_config(server.url, app_cache_dir() / "demo-spool")
-            return run(config, windowed=windowed, argv=argv)
+            yield demo_config(server.url, app_cache_dir() / "demo-spool")
+
+
+def run_demo(*, windowed: bool, argv: list[str]) -> int:
+    """The kiosk on the demo hospital with simulated devices."""
+    with demo_server() as config:
+        return run(config, windowed=windowed, argv=argv)

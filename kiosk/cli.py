@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("checkin", "registration", "receipt", "pharmacy", "test"),
         default="test",
     )
+    check_all = commands.add_parser(
+        "self-check", help="build everything from the config, contact the backend, report"
+    )
+    check_all.add_argument("--config", dest="check_config", metavar="PATH")
+    check_all.add_argument(
+        "--demo", dest="check_demo", action="store_true", help="check the demo set-up"
+    )
     walk = commands.add_parser(
         "walkthrough", help="click through the demo journey and save a PNG of every screen"
     )
@@ -116,12 +123,33 @@ def print_sample(config_path: str | None, template: str) -> int:
     return EXIT_OK
 
 
+def self_check(config_path: str | None, *, demo: bool) -> int:
+    from kiosk import selfcheck
+
+    if demo:
+        from kiosk.app import demo_server
+
+        with demo_server() as config:
+            checks, _ = selfcheck.run_checks(config)
+    else:
+        try:
+            config = find_and_load_config(config_path, os.environ)
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+        checks, _ = selfcheck.run_checks(config)
+    print(selfcheck.report(checks))
+    return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check-config":
         return check_config(args.path)
     if args.command == "print-sample":
         return print_sample(args.sample_config or args.config, args.template)
+    if args.command == "self-check":
+        return self_check(args.check_config or args.config, demo=args.check_demo or args.demo)
     if args.command == "walkthrough":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots need no display
         from kiosk import walkthrough
