@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.backend.client import KioskApiClient
@@ -165,7 +166,26 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
     else:
         kiosk.window.showFullScreen()
     log.info("kiosk %s started against %s", config.kiosk.id, config.backend.url)
+    _quit_on_signals(app)
     return app.exec()
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C in a terminal and ``systemctl stop`` end the kiosk cleanly.
+
+    Python only runs signal handlers between bytecodes, so a timer wakes the interpreter
+    a few times a second while Qt's event loop waits.
+    """
+
+    def stop(signal_number: int, _frame: object) -> None:
+        log.info("stopping on signal %d", signal_number)
+        app.quit()
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, stop)
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, Qt
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -100,18 +100,27 @@ class Walkthrough:
         self.wait_for(Step.home)
 
 
-def settle() -> None:
-    for _ in range(3):
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+def settle(ms: int = 50) -> None:
+    """Let queued events (layouts, paints, signals from workers) run for a moment."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S) -> None:
+    """Run the event loop (never sleep: the GUI thread keeps serving events) until ``condition``."""
+    loop = QEventLoop()
+    poll = QTimer(interval=5)
+    poll.timeout.connect(lambda: loop.quit() if condition() else None)
     deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the kiosk did not reach the expected screen in time")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.005)
+    poll.start()
+    try:
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the kiosk did not reach the expected screen in time")
+            loop.exec()
+    finally:
+        poll.stop()
 
 
 def run(out_dir: Path, *, size: tuple[int, int], language: str, large_text: bool) -> list[Shot]:
