@@ -41,6 +41,7 @@ class Walkthrough:
         self.out_dir = out_dir
         self.prefix = prefix
         self.shots: list[Shot] = []
+        self.taps = 0
 
     def start(self, service: str) -> None:
         """From home: large text if asked (it resets with every visit), then a service tile."""
@@ -55,6 +56,7 @@ class Walkthrough:
         QTest.mouseClick(
             target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint()
         )
+        self.taps += 1
         settle()
 
     def wait_for(self, step: Step) -> None:

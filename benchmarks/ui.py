@@ -1,0 +1,207 @@
+"""The touchscreen: start-up, screen transitions, GUI-thread stalls, taps to a ticket.
+
+- Start-up: ``kiosk self-check --demo`` in a fresh process, five times; it reports the seconds
+  from process start to the first painted home screen.
+- Transitions: from the flow's step change to the first paint of the new screen.
+- Stall: the longest gap between two runs of a 1 ms timer on the GUI thread during a whole
+  journey while every backend answer arrives 2 s late and the printer takes 1 s per job.
+- Taps: touches after the card scan until the ticket shows, with one appointment in its window.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import Kiosk
+from kiosk.config import demo_config
+from kiosk.devices.printing.drivers import SimulatedConnection
+from kiosk.devices.printing.escpos_render import RenderOptions
+from kiosk.devices.printing.layout import paper_for
+from kiosk.devices.printing.service import PrinterService
+from kiosk.flows.visit import Step
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.walkthrough import Walkthrough, settle
+
+Figure = tuple[str, float, str]
+
+STARTS = 5
+BACKEND_DELAY_S = 2.0
+PRINTER_DELAY_S = 1.0
+
+
+class SlowNetwork(Executor):
+    """Every backend call answers ``delay_s`` late, as from an overloaded HIS."""
+
+    def __init__(self, delay_s: float) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slow-backend")
+        self._delay_s = delay_s
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        def late() -> Any:
+            time.sleep(self._delay_s)
+            return fn(*args, **kwargs)
+
+        return self._pool.submit(late)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class StallMeter(QObject):
+    """The longest time the GUI thread went without running a 1 ms timer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.longest_s = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer(self, interval=1)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest_s = max(self.longest_s, now - self._last)
+        self._last = now
+
+
+class TransitionMeter(QObject):
+    """Step change → first paint of the screen that step shows."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        super().__init__()
+        self.durations_s: list[float] = []
+        self._changed_at: float | None = None
+        self._target: QObject | None = None
+        self._kiosk = kiosk
+        kiosk.flow.step_changed.connect(self._on_step)
+        for screen in set(kiosk.view.screens.values()):
+            screen.installEventFilter(self)
+
+    def _on_step(self, step: Step) -> None:
+        self._changed_at = time.perf_counter()
+        self._target = self._kiosk.view.screens[step]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Paint
+            and watched is self._target
+            and self._changed_at is not None
+        ):
+            self.durations_s.append(time.perf_counter() - self._changed_at)
+            self._changed_at = None
+        return False
+
+
+def start_up_times() -> list[float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    times = []
+    for _ in range(STARTS):
+        finished = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "self-check", "--demo"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
+        found = re.search(r"first frame ([0-9.]+) s", finished.stdout)
+        if found is None:
+            raise RuntimeError(f"self-check said: {finished.stdout}{finished.stderr}")
+        times.append(float(found.group(1)))
+    return times
+
+
+def journey(walk: Walkthrough) -> int:
+    """Check in by card, look at a refusal, list appointments; the taps from scan to ticket."""
+    walk.click("home.checkin")
+    walk.wait_for(Step.identify)
+    walk.click("identify.demo.one_in_window")  # stands in for the card scan
+    scanned_at = walk.taps
+    walk.wait_for(Step.appointments)
+    walk.click("appointments.checkin.0")
+    walk.wait_for(Step.ticket)
+    taps = walk.taps - scanned_at
+    walk.click("ticket.done")
+    walk.wait_for(Step.home)
+    walk.click("home.checkin")
+    for key in "11010519491231002X":
+        walk.click("keypad.x" if key == "X" else f"keypad.digit{key}")
+    walk.click("identify.submit")
+    walk.wait_for(Step.appointments)
+    walk.click("appointments.ticket.0")
+    walk.wait_for(Step.ticket)
+    walk.click("ticket.done")
+    walk.start("appointments")
+    walk.click("identify.demo.two_today")
+    walk.wait_for(Step.upcoming)
+    walk.click("upcoming.home")
+    walk.wait_for(Step.home)
+    return taps
+
+
+def run_journey(app: QApplication, *, slow: bool) -> tuple[float, list[float], int]:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as scratch:
+        spool = Path(scratch) / "spool"
+        spool.mkdir()
+        with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
+            connection = SimulatedConnection(spool)
+            if slow:
+                connection.set_delay(PRINTER_DELAY_S)
+            printer = PrinterService(
+                connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600
+            )
+            network = SlowNetwork(BACKEND_DELAY_S if slow else 0.0)
+            kiosk = Kiosk(demo_config(server.url, spool), app, printer=printer, executor=network)
+            try:
+                kiosk.window.resize(1920, 1080)
+                kiosk.window.show()
+                settle(200)
+                transitions = TransitionMeter(kiosk)
+                stalls = StallMeter()
+                stalls.start()
+                taps = journey(Walkthrough(kiosk, Path(scratch), "", large_text=False))
+                stalls.stop()
+                return stalls.longest_s, transitions.durations_s, taps
+            finally:
+                kiosk.shutdown()
+                kiosk.window.close()
+                network.shutdown(wait=True)
+
+
+def collect() -> list[Figure]:
+    starts = start_up_times()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    _, transitions, taps = run_journey(app, slow=False)
+    longest_stall, _, _ = run_journey(app, slow=True)
+    return [
+        ("start-up to first painted home, demo (median of 5)", statistics.median(starts), "s"),
+        ("start-up, slowest of 5", max(starts), "s"),
+        ("screen transition, median", statistics.median(transitions) * 1000, "ms"),
+        ("screen transition, max", max(transitions) * 1000, "ms"),
+        (
+            f"longest GUI stall, backend {BACKEND_DELAY_S:g} s late, printer {PRINTER_DELAY_S:g} s",
+            longest_stall * 1000,
+            "ms",
+        ),
+        ("taps from card scan to ticket (one appointment)", taps, "taps"),
+    ]
