@@ -280,3 +280,40 @@ def test_busy_overlay_appears_after_300_ms_and_offers_a_way_out(
     finally:
         kiosk.shutdown()
         kiosk.translations.switch_to("en")
+
+
+def test_every_touch_target_is_named_and_big_enough(kiosk: Kiosk, touch: Touch) -> None:
+    """Automation finds every button by objectName; screen readers by accessibleName."""
+    touch("home.checkin")
+    touch("identify.demo.two_today")
+    touch.wait_for(Step.appointments)
+    for button in kiosk.window.findChildren(QPushButton):
+        assert button.objectName(), button.text()
+        assert button.accessibleName(), button.objectName()
+        if button.isVisible():
+            assert button.height() >= 60, button.objectName()
+            assert button.width() >= 60, button.objectName()
+
+
+def test_large_text_makes_targets_at_least_96_px(kiosk: Kiosk, touch: Touch) -> None:
+    touch("home.large_text")
+    touch("home.checkin")
+    touch.qtbot.wait(50)
+    for button in kiosk.view.identify.findChildren(QPushButton):
+        if button.isVisible():
+            assert button.height() >= 96, button.objectName()
+    body = kiosk.view.identify.way_labels[0].font().pixelSize()
+    assert body >= 28 * 1.5
+
+
+def test_touch_events_work_like_clicks(kiosk: Kiosk, qtbot: QtBot) -> None:
+    from PySide6.QtGui import QPointingDevice
+    from PySide6.QtTest import QTest
+
+    device = QTest.createTouchDevice(QPointingDevice.DeviceType.TouchScreen)
+    tile = kiosk.window.findChild(QPushButton, "home.checkin")
+    assert tile is not None
+    centre = tile.mapTo(kiosk.window, tile.rect().center())
+    QTest.touchEvent(kiosk.window, device).press(0, centre).commit()
+    QTest.touchEvent(kiosk.window, device).release(0, centre).commit()
+    qtbot.waitUntil(lambda: kiosk.flow.step == Step.identify, timeout=2000)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QDateTime, QEvent, QLocale, Qt, QTimer
+from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from kiosk.assets import assets_dir
 from kiosk.ui.widgets.basics import label
 
 
@@ -33,6 +35,11 @@ class HeaderBar(QWidget):
         self.clock_label.setAccessibleName("clock")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(32, 16, 32, 16)
+        logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
+        logo.setObjectName("header.logo")
+        logo.setFixedSize(56, 56)
+        layout.addWidget(logo)
+        layout.addSpacing(16)
         layout.addWidget(self.hospital_label, 1)
         layout.addWidget(self.clock_label)
         self._timer = QTimer(self)
