@@ -20,9 +20,11 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, demo_config
+from kiosk.devices.parsing import Identifier, ParsingRules
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
+from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import VisitFlow
 from kiosk.runner import Runner, background_executor
@@ -83,6 +85,7 @@ class Kiosk(QObject):
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
+        self.readers = self._start_readers(config)
         self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
         self.idle.setParent(self)
         self.window = KioskWindow(
@@ -103,10 +106,30 @@ class Kiosk(QObject):
         self.setParent(self.window)
 
     def shutdown(self) -> None:
+        for reader in self.readers:
+            reader.stop()
         self.window.allow_close()
         self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
+
+    def _start_readers(self, config: KioskConfig) -> list[Reader]:
+        rules = ParsingRules.from_section(config.identifiers)
+        readers = []
+        for section in config.readers:
+            try:
+                reader = create_reader(section, rules, parent=self)
+            except ReaderError as error:
+                log.error("reader %s left out: %s", section.name or section.kind, error)
+                continue
+            reader.identifier_read.connect(self._on_identifier_read)
+            reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
+            reader.start()
+            readers.append(reader)
+        return readers
+
+    def _on_identifier_read(self, identifier: Identifier) -> None:
+        self.flow.identifier_read(identifier.kind, identifier.value)
 
     def _apply_theme(self, *, large_text: bool) -> None:
         apply_theme(self._app, self._font_family, self.config.kiosk.theme, large_text=large_text)

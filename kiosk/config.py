@@ -8,6 +8,7 @@ once with its key path, so IT staff fix a bad file in one round.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -174,6 +175,24 @@ class ReaderSection(_Section):
         return self
 
 
+class IdentifiersSection(_Section):
+    """How raw reader input becomes an identifier; the defaults fit the demo hospital."""
+
+    health_qr_prefix: Annotated[str, Field(min_length=1, max_length=32)] = "EHC:"
+    patient_card_pattern: str = r"^HC\d{8}$"
+    insurance_card_pattern: str = r"^SI\d{14}$"
+    max_length: Annotated[int, Field(ge=8, le=512)] = 128
+
+    @field_validator("patient_card_pattern", "insurance_card_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
+
 class TechnicianSection(_Section):
     pin_hash: str = ""
 
@@ -191,6 +210,7 @@ class KioskConfig(_Section):
     idle: IdleSection = IdleSection()
     printer: PrinterSection = PrinterSection()
     readers: tuple[ReaderSection, ...] = (ReaderSection(kind="keyboard"),)
+    identifiers: IdentifiersSection = IdentifiersSection()
     technician: TechnicianSection = TechnicianSection()
     logging: LoggingSection = LoggingSection()
     demo: bool = False

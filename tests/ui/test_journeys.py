@@ -317,3 +317,33 @@ def test_touch_events_work_like_clicks(kiosk: Kiosk, qtbot: QtBot) -> None:
     QTest.touchEvent(kiosk.window, device).press(0, centre).commit()
     QTest.touchEvent(kiosk.window, device).release(0, centre).commit()
     qtbot.waitUntil(lambda: kiosk.flow.step == Step.identify, timeout=2000)
+
+
+def scan(qtbot: QtBot, window: QWidget, text: str) -> None:
+    """A keyboard-wedge scanner: 8 ms per key, then Enter."""
+    for char in text:
+        qtbot.keyClick(window, char)
+        qtbot.wait(8)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+
+
+def test_scanner_burst_on_home_starts_identification(kiosk: Kiosk, touch: Touch) -> None:
+    scan(touch.qtbot, kiosk.window, "11010519491231002X")
+    touch.wait_for(Step.appointments)
+    touch("appointments.checkin.0")
+    touch.wait_for(Step.ticket)
+
+
+def test_scanner_burst_on_identify_with_digits_typed(kiosk: Kiosk, touch: Touch) -> None:
+    touch("home.checkin")
+    type_on_keypad(touch, "1380")
+    scan(touch.qtbot, kiosk.window, "EHC:demo-0002-2b8e41")
+    touch.wait_for(Step.appointments)
+    assert len(kiosk.flow.appointments) == 2
+
+
+def test_unreadable_scan_says_so(kiosk: Kiosk, touch: Touch) -> None:
+    touch("home.checkin")
+    scan(touch.qtbot, kiosk.window, "110105194912310021")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == "无法读取卡片"
