@@ -112,6 +112,7 @@ class Kiosk(QObject):
         self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
+        self.translations.uninstall()
 
     def _start_readers(self, config: KioskConfig) -> list[Reader]:
         rules = ParsingRules.from_section(config.identifiers)

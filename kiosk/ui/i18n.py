@@ -58,6 +58,14 @@ class Translations:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
 
 
+    def uninstall(self) -> None:
+        """Leave the application as it was (several kiosks are built in one test process)."""
+        if self._translator is not None:
+            self._app.removeTranslator(self._translator)
+            self._translator = None
+        self.language = ""
+
+
 def _tool(name: str) -> str:
     """``pyside6-<name>`` from the running environment, so the venv's own copy is used."""
     beside_python = Path(sys.executable).parent / f"pyside6-{name}"
