@@ -108,6 +108,7 @@ class Kiosk(QObject):
     def shutdown(self) -> None:
         for reader in self.readers:
             reader.stop()
+        self.view.detach()
         self.window.allow_close()
         self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
 from kiosk.server.clock import ManualClock
@@ -88,8 +89,15 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     Left to chance, the cyclic collector may run on a worker thread (a backend call, the print
     worker) and delete a Qt object there, which crashes Qt.
     """
+    _delete_closed_widgets()
     yield
     gc.collect()
+
+
+def _delete_closed_widgets() -> None:
+    """Widgets closed by the previous test are only deleteLater()'d; finish that now."""
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(scope="session")

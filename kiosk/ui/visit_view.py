@@ -99,8 +99,14 @@ class VisitView(QObject):
         app = QCoreApplication.instance()
         if app is None:
             raise RuntimeError("create the QApplication first")
+        self._app = app
         app.installEventFilter(self)
         window.show_screen(self.home)
+
+    def detach(self) -> None:
+        """Stop watching the application's input (the kiosk is shutting down)."""
+        self._app.removeEventFilter(self)
+        self.idle.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _PATIENT_INPUT:
