@@ -31,17 +31,21 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
     """The theme's stylesheet with sizes filled in (``$body``, ``$title``, ``$target``...)."""
     if theme not in THEMES:
         raise ValueError(f"unknown theme {theme!r}")
-    scale = LARGE_TEXT_SCALE if large_text else 1.0
+    # Reading text and touch targets grow most; headings are already large and grow less, so
+    # a screen still fits without scrolling.
     sizes = {
-        "small": 24,
-        "body": BODY_PX,
-        "button": 34,
-        "heading": 44,
-        "title": 56,
-        "huge": 140,
-        "target": 64,
+        "small": (24, LARGE_TEXT_SCALE),
+        "body": (BODY_PX, LARGE_TEXT_SCALE),
+        "button": (34, LARGE_TEXT_SCALE),
+        "heading": (44, 1.2),
+        "title": (56, 1.2),
+        "huge": (140, 1.1),
+        "target": (64, 1.5),
     }
-    values = {name: str(round(px * scale)) for name, px in sizes.items()}
+    values = {
+        name: str(round(px * (scale if large_text else 1.0)))
+        for name, (px, scale) in sizes.items()
+    }
     text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
     return Template(text).substitute(values)
 

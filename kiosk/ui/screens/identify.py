@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -123,18 +123,28 @@ class IdentifyScreen(Screen):
         self.keypad.clear()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # Side by side only on a wide screen; the window decides (this screen's own height
-        # grows with its content).
+        self._arrange()
+        super().resizeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._arrange()  # the text size may have changed while another screen showed
+        super().showEvent(event)
+
+    def _arrange(self) -> None:
+        """Side by side when the window is wide enough for the text size, else stacked.
+
+        The window decides, not this screen, whose own height grows with its content.
+        """
         window = self.window()
-        portrait = window.height() > window.width() or window.width() < 1600
+        wide_enough = window.width() >= 40 * self.font().pixelSize()
+        stacked = window.height() > window.width() or not wide_enough
         self.body.setDirection(
-            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+            QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
         )
-        columns = 5 if event.size().width() >= 1600 else 3
+        columns = 5 if window.width() >= 1600 else 3
         for index, (demo, _) in enumerate(self.demo_buttons):
             self.demo_grid.removeWidget(demo)
             self.demo_grid.addWidget(demo, index // columns, index % columns)
-        super().resizeEvent(event)
 
     def _on_typed(self, text: str) -> None:
         self.submit.setEnabled(len(text) in (11, 18))
