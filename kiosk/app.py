@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from kiosk import __version__
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, demo_config
 from kiosk.devices.parsing import Identifier, ParsingRules
@@ -27,6 +28,7 @@ from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import VisitFlow
+from kiosk.logs import configure_logging
 from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import KioskWindow
@@ -181,6 +183,8 @@ def create_window(config: KioskConfig) -> KioskWindow:
 
 
 def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
+    path = configure_logging(config)
+    log.info("kiosk %s %s starting; logging to %s", config.kiosk.id, __version__, path)
     app = QApplication(argv)
     app.setApplicationName("hospital-kiosk")
     kiosk = Kiosk(config, app)

@@ -144,6 +144,8 @@ def self_check(config_path: str | None, *, demo: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Commands log warnings to the terminal; the kiosk itself logs to its files (kiosk.logs).
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "check-config":
         return check_config(args.path)
     if args.command == "print-sample":
@@ -159,9 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(shot.path)
         return EXIT_OK
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     if not args.demo:
         try:
             config = find_and_load_config(args.config, os.environ)
