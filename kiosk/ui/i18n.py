@@ -57,7 +57,6 @@ class Translations:
         # Deliver the LanguageChange events now so the switch is complete when this returns.
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
 
-
     def uninstall(self) -> None:
         """Leave the application as it was (several kiosks are built in one test process)."""
         if self._translator is not None:

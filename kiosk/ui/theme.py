@@ -43,8 +43,7 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
         "target": (64, 1.5),
     }
     values = {
-        name: str(round(px * (scale if large_text else 1.0)))
-        for name, (px, scale) in sizes.items()
+        name: str(round(px * (scale if large_text else 1.0))) for name, (px, scale) in sizes.items()
     }
     text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
     return Template(text).substitute(values)
