@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk import __version__
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, demo_config
+from kiosk.crash import CrashGuard
 from kiosk.devices.parsing import Identifier, ParsingRules
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
@@ -105,17 +106,31 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
+        self.crash_guard = CrashGuard(parent=self)
+        self.crash_guard.crashed.connect(self._on_crashed)
+        self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
+        self.runner.task_failed_unexpectedly.connect(self.crash_guard.report_failure)
         self.setParent(self.window)
 
     def shutdown(self) -> None:
         for reader in self.readers:
             reader.stop()
+        self.crash_guard.uninstall()
         self.view.detach()
         self.window.allow_close()
         self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
         self.translations.uninstall()
+
+    def _on_crashed(self, summary: str) -> None:
+        self.view.show_out_of_order(permanent=self.crash_guard.out_of_order)
+
+    def _on_out_of_order_changed(self, out_of_order: bool) -> None:
+        if out_of_order:
+            self.view.show_out_of_order(permanent=True)
+        else:
+            self.view.recover()
 
     def _start_readers(self, config: KioskConfig) -> list[Reader]:
         rules = ParsingRules.from_section(config.identifiers)
@@ -189,6 +204,8 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
     app.setApplicationName("hospital-kiosk")
     kiosk = Kiosk(config, app)
     app.aboutToQuit.connect(kiosk.shutdown)
+    kiosk.crash_guard.install()
+    kiosk.crash_guard.restart_requested.connect(app.exit)
     if windowed:
         kiosk.window.resize(1280, 800)
         kiosk.window.show()

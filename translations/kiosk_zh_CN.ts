@@ -309,6 +309,21 @@
     </message>
 </context>
 <context>
+    <name>OutOfOrderScreen</name>
+    <message>
+        <source>Out of order</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <source>Sorry, this kiosk has a problem and cannot help you now.</source>
+        <translation>抱歉，本机出现故障，暂时无法为您服务。</translation>
+    </message>
+    <message>
+        <source>Please go to service window {window}.</source>
+        <translation>请到 {window} 号服务窗口办理。</translation>
+    </message>
+</context>
+<context>
     <name>TicketScreen</name>
     <message>
         <source>Please go to</source>

@@ -113,6 +113,7 @@ class VisitFlow(QObject):
         self._today = today
         self.step = Step.home
         self.busy = False
+        self.paused = False  # out of order: nothing starts until this is cleared
         self._clear()
 
     def _clear(self) -> None:
@@ -131,12 +132,14 @@ class VisitFlow(QObject):
 
     def choose(self, intent: Intent) -> None:
         """A tile on the home screen: ask who the patient is."""
+        if self.paused:
+            return
         self.intent = intent
         self._move(Step.identify)
 
     def identifier_read(self, kind: IdentifierKind, value: str) -> None:
         """A card, code or scan arrived (on home, identify, or a notice about identifying)."""
-        if self.step not in (Step.home, Step.identify, Step.notice) or self.busy:
+        if self.paused or self.step not in (Step.home, Step.identify, Step.notice) or self.busy:
             log.info("identifier ignored during step %s", self.step)
             return
         if self.step == Step.notice:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Intent, Step, VisitFlow
@@ -19,8 +19,11 @@ from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.identify import DemoCard, IdentifyScreen
 from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.out_of_order import OutOfOrderScreen
 from kiosk.ui.screens.ticket import TicketScreen
 from kiosk.ui.widgets.overlays import BusyOverlay, CountdownOverlay
+
+OUT_OF_ORDER_PAUSE_MS = 8000
 
 _PATIENT_INPUT = {
     QEvent.Type.MouseButtonPress,
@@ -55,6 +58,7 @@ class VisitView(QObject):
         self.upcoming = UpcomingScreen(clock)
         self.ticket = TicketScreen()
         self.notice = NoticeScreen(service_window)
+        self.out_of_order = OutOfOrderScreen(service_window)
         self.screens: dict[Step, Screen] = {
             Step.home: self.home,
             Step.identify: self.identify,
@@ -67,6 +71,7 @@ class VisitView(QObject):
         }
         for screen in dict.fromkeys(self.screens.values()):
             window.add_screen(screen)
+        window.add_screen(self.out_of_order)
         self.busy = BusyOverlay(window.screens)
         self.countdown = CountdownOverlay(window)
 
@@ -102,6 +107,24 @@ class VisitView(QObject):
         self._app = app
         app.installEventFilter(self)
         window.show_screen(self.home)
+        self._recovery = QTimer(self, singleShot=True, interval=OUT_OF_ORDER_PAUSE_MS)
+        self._recovery.timeout.connect(self.recover)
+
+    def show_out_of_order(self, *, permanent: bool) -> None:
+        """After an internal error: wipe the visit, say so, and come back unless it repeats."""
+        self.flow.go_home()
+        self.flow.paused = True
+        self.window.show_screen(self.out_of_order)
+        if permanent:
+            self._recovery.stop()
+        else:
+            self._recovery.start()
+
+    def recover(self) -> None:
+        """Back in service (after a pause, or a technician cleared the fault)."""
+        self._recovery.stop()
+        self.flow.paused = False
+        self.window.show_screen(self.home)
 
     def detach(self) -> None:
         """Stop watching the application's input (the kiosk is shutting down)."""
