@@ -22,11 +22,12 @@ from kiosk import __version__
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, demo_config
 from kiosk.crash import CrashGuard
-from kiosk.devices.parsing import Identifier, ParsingRules
+from kiosk.devices.manager import DeviceManager
+from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
-from kiosk.devices.readers import Reader, ReaderError, create_reader
+from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import VisitFlow
 from kiosk.logs import configure_logging
@@ -76,8 +77,8 @@ class Kiosk(QObject):
         self._font_family = register_fonts()
         self._apply_theme(large_text=False)
 
-        self.printer = printer or PrinterService.from_section(config.printer)
-        self.printer.setParent(self)
+        self.devices = DeviceManager(config, printer=printer, parent=self)
+        self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
         self.flow = VisitFlow(
             self.client,
@@ -88,7 +89,10 @@ class Kiosk(QObject):
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
-        self.readers = self._start_readers(config)
+        for reader in self.devices.readers:
+            reader.identifier_read.connect(self._on_identifier_read)
+            reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
+        self.devices.start()
         self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
         self.idle.setParent(self)
         self.window = KioskWindow(
@@ -110,15 +114,21 @@ class Kiosk(QObject):
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
         self.runner.task_failed_unexpectedly.connect(self.crash_guard.report_failure)
+        self.heartbeat = HeartbeatSender(
+            self.client.heartbeat,
+            self.runner,
+            self.devices.device_states,
+            lambda: self.crash_guard.last_error,
+            parent=self,
+        )
         self.setParent(self.window)
 
     def shutdown(self) -> None:
-        for reader in self.readers:
-            reader.stop()
+        self.heartbeat.stop()
+        self.devices.stop()
         self.crash_guard.uninstall()
         self.view.detach()
         self.window.allow_close()
-        self.printer.shutdown()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
         self.translations.uninstall()
@@ -131,21 +141,6 @@ class Kiosk(QObject):
             self.view.show_out_of_order(permanent=True)
         else:
             self.view.recover()
-
-    def _start_readers(self, config: KioskConfig) -> list[Reader]:
-        rules = ParsingRules.from_section(config.identifiers)
-        readers = []
-        for section in config.readers:
-            try:
-                reader = create_reader(section, rules, parent=self)
-            except ReaderError as error:
-                log.error("reader %s left out: %s", section.name or section.kind, error)
-                continue
-            reader.identifier_read.connect(self._on_identifier_read)
-            reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
-            reader.start()
-            readers.append(reader)
-        return readers
 
     def _on_identifier_read(self, identifier: Identifier) -> None:
         self.flow.identifier_read(identifier.kind, identifier.value)
@@ -205,6 +200,7 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
     kiosk = Kiosk(config, app)
     app.aboutToQuit.connect(kiosk.shutdown)
     kiosk.crash_guard.install()
+    kiosk.heartbeat.start()
     kiosk.crash_guard.restart_requested.connect(app.exit)
     if windowed:
         kiosk.window.resize(1280, 800)

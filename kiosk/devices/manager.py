@@ -1,0 +1,97 @@
+"""All devices of one kiosk, built from the config, with one view of their health.
+
+The manager owns the printer service and the readers, starts and stops them together, and
+answers "how is every device?" for diagnostics and the heartbeat. Readers reconnect by
+themselves with backoff; the printer is polled by its service.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.api.models import DeviceState
+from kiosk.config import KioskConfig
+from kiosk.devices.parsing import ParsingRules
+from kiosk.devices.printing.drivers import PrinterStatus
+from kiosk.devices.printing.service import PrinterService
+from kiosk.devices.readers import Reader, ReaderError, create_reader
+
+log = logging.getLogger(__name__)
+
+
+class DeviceManager(QObject):
+    """Signals:
+    health_changed: any device's state changed.
+    """
+
+    health_changed = Signal()
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        printer: PrinterService | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._printer_kind = config.printer.kind
+        self.printer = printer or PrinterService.from_section(config.printer)
+        self.printer.setParent(self)
+        self.printer.status_changed.connect(self._on_printer_status)
+        self.last_printer_error = ""
+        self.printer.job_failed.connect(self._on_job_failed)
+        rules = ParsingRules.from_section(config.identifiers)
+        self.readers: list[Reader] = []
+        self.reader_problems: list[DeviceState] = []
+        for section in config.readers:
+            name = section.name or section.kind
+            try:
+                reader = create_reader(section, rules, parent=self)
+            except ReaderError as error:
+                log.error("reader %s left out: %s", name, error)
+                self.reader_problems.append(
+                    DeviceState(name=name, kind=section.kind, state="error", detail=str(error))
+                )
+                continue
+            reader.state_changed.connect(lambda _state: self.health_changed.emit())
+            self.readers.append(reader)
+
+    def start(self) -> None:
+        for reader in self.readers:
+            reader.start()
+        self.printer.refresh_status()
+
+    def stop(self) -> None:
+        for reader in self.readers:
+            reader.stop()
+        self.printer.shutdown()
+
+    def device_states(self) -> list[DeviceState]:
+        status = self.printer.status
+        states = [
+            DeviceState(
+                name="printer",
+                kind=self._printer_kind,
+                state=status.value,
+                detail=self.last_printer_error or status.description,
+            )
+        ]
+        states += [
+            DeviceState(name=r.name, kind=r.kind, state=r.state.value, detail=r.detail)
+            for r in self.readers
+        ]
+        return states + self.reader_problems
+
+    @property
+    def paper_warning(self) -> bool:
+        return self.printer.status in (PrinterStatus.near_end, PrinterStatus.paper_out)
+
+    def _on_printer_status(self, status: PrinterStatus) -> None:
+        log.info("printer status: %s", status.value)
+        self.health_changed.emit()
+
+    def _on_job_failed(self, job_id: int, reason: str) -> None:
+        self.last_printer_error = f"job {job_id} failed: {reason}"
+        self.health_changed.emit()

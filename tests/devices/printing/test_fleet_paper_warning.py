@@ -1,0 +1,72 @@
+"""The fleet page shows what a kiosk's devices report: here a printer out of paper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import requests
+from pytestqt.qtbot import QtBot
+
+from kiosk.backend.client import KioskApiClient
+from kiosk.config import KioskConfig, PrinterSection, ReaderSection, demo_config
+from kiosk.devices.manager import DeviceManager
+from kiosk.fleet import HeartbeatSender
+from kiosk.runner import ImmediateExecutor, Runner
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN
+
+if TYPE_CHECKING:
+    from conftest import LoopbackPrinter
+
+
+def config_with_network_printer(server_url: str, port: int, spool: Path) -> KioskConfig:
+    base = demo_config(server_url, spool)
+    return base.model_copy(
+        update={
+            "printer": PrinterSection(
+                kind="network", host="127.0.0.1", port=port, timeout_s=1, status_poll_s=1
+            ),
+            "readers": (ReaderSection(kind="simulated", name="demo cards"),),
+        }
+    )
+
+
+def test_admin_page_shows_a_printer_out_of_paper(
+    qtbot: QtBot,
+    live_server: EmbeddedServer,
+    loopback_printer: LoopbackPrinter,
+    tmp_path: Path,
+) -> None:
+    loopback_printer.state = "paper_out"
+    config = config_with_network_printer(live_server.url, loopback_printer.port, tmp_path)
+    devices = DeviceManager(config)
+    devices.start()
+    qtbot.waitUntil(lambda: devices.printer.status.value == "paper_out", timeout=5000)
+    assert devices.paper_warning
+    states = {state.name: state.state for state in devices.device_states()}
+    assert states == {"printer": "paper_out", "demo cards": "ready"}
+
+    client = KioskApiClient(live_server.url, DEMO_TOKEN, DEMO_KIOSK_ID)
+    sender = HeartbeatSender(
+        client.heartbeat, Runner(ImmediateExecutor()), devices.device_states, lambda: ""
+    )
+    with qtbot.waitSignal(sender.beat_sent, timeout=5000):
+        sender.beat()
+    fleet = requests.get(f"{live_server.url}/admin/kiosks?format=json", timeout=5).json()
+    [kiosk] = [k for k in fleet["kiosks"] if k["kiosk_id"] == DEMO_KIOSK_ID]
+    printer = next(d for d in kiosk["devices"] if d["name"] == "printer")
+    assert printer["state"] == "paper_out"
+    page = requests.get(f"{live_server.url}/admin/kiosks", timeout=5).text
+    assert "paper_out" in page
+    devices.stop()
+    client.close()
+
+
+def test_heartbeat_failure_is_quiet(qtbot: QtBot, tmp_path: Path) -> None:
+    client = KioskApiClient("http://127.0.0.1:9", DEMO_TOKEN, DEMO_KIOSK_ID, retries=0)
+    sender = HeartbeatSender(client.heartbeat, Runner(ImmediateExecutor()), list, lambda: "")
+    with qtbot.waitSignal(sender.beat_failed, timeout=5000) as failed:
+        sender.beat()
+    assert failed.args == ["BackendUnreachableError"]
+    client.close()
