@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from kiosk import __version__
@@ -27,14 +27,16 @@ from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
+from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import VisitFlow
-from kiosk.logs import configure_logging
+from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.identify import DemoCard
+from kiosk.ui.technician_view import TechnicianView
 from kiosk.ui.theme import apply_theme, register_fonts
 from kiosk.ui.visit_view import VisitView
 from kiosk.ui.widgets.header import HeaderBar
@@ -46,8 +48,17 @@ def local_now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
+EXIT_RESTART = 75  # EX_TEMPFAIL: the technician asked for a restart; the service manager obliges
+
+
 class Kiosk(QObject):
-    """Owns the parts of one running kiosk and shuts them down in order."""
+    """Owns the parts of one running kiosk and shuts them down in order.
+
+    Signals:
+        quit_requested: the exit code the application should end with (restart, desktop).
+    """
+
+    quit_requested = Signal(int)
 
     def __init__(
         self,
@@ -114,6 +125,21 @@ class Kiosk(QObject):
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
         self.runner.task_failed_unexpectedly.connect(self.crash_guard.report_failure)
+        self.problems = RecentProblems()
+        logging.getLogger().addHandler(self.problems)
+        self.technician = TechnicianView(
+            self.window,
+            self.view,
+            PinGate(config.technician.pin_hash),
+            self.runner,
+            self.devices,
+            self.client,
+            config,
+            log_path=log_file(config),
+            problems=self.problems,
+            restart=lambda: self.quit_requested.emit(EXIT_RESTART),
+            exit_to_desktop=self._exit_to_desktop,
+        )
         self.heartbeat = HeartbeatSender(
             self.client.heartbeat,
             self.runner,
@@ -127,11 +153,16 @@ class Kiosk(QObject):
         self.heartbeat.stop()
         self.devices.stop()
         self.crash_guard.uninstall()
+        logging.getLogger().removeHandler(self.problems)
         self.view.detach()
         self.window.allow_close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
         self.translations.uninstall()
+
+    def _exit_to_desktop(self) -> None:
+        self.window.allow_close()
+        self.quit_requested.emit(0)
 
     def _on_crashed(self, summary: str) -> None:
         self.view.show_out_of_order(permanent=self.crash_guard.out_of_order)
@@ -192,7 +223,7 @@ def create_window(config: KioskConfig) -> KioskWindow:
     return Kiosk(config, _application()).window
 
 
-def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
+def run(config: KioskConfig, *, windowed: bool, argv: list[str], diagnostics: bool = False) -> int:
     path = configure_logging(config)
     log.info("kiosk %s %s starting; logging to %s", config.kiosk.id, __version__, path)
     app = QApplication(argv)
@@ -201,6 +232,9 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str]) -> int:
     app.aboutToQuit.connect(kiosk.shutdown)
     kiosk.crash_guard.install()
     kiosk.heartbeat.start()
+    kiosk.quit_requested.connect(app.exit)
+    if diagnostics:
+        kiosk.technician.open_diagnostics()
     kiosk.crash_guard.restart_requested.connect(app.exit)
     if windowed:
         kiosk.window.resize(1280, 800)
@@ -240,7 +274,7 @@ def demo_server() -> Iterator[KioskConfig]:
             yield demo_config(server.url, app_cache_dir() / "demo-spool")
 
 
-def run_demo(*, windowed: bool, argv: list[str]) -> int:
+def run_demo(*, windowed: bool, argv: list[str], diagnostics: bool = False) -> int:
     """The kiosk on the demo hospital with simulated devices."""
     with demo_server() as config:
-        return run(config, windowed=windowed, argv=argv)
+        return run(config, windowed=windowed, argv=argv, diagnostics=diagnostics)

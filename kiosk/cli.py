@@ -6,6 +6,7 @@ Exit codes: 0 fine, 1 runtime failure, 2 bad configuration or usage, 3 no displa
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -33,7 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--windowed", action="store_true", help="open a window instead of full screen"
     )
+    parser.add_argument(
+        "--diagnostics", action="store_true", help="open the technician's diagnostics at once"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("hash-pin", help="make the [technician] pin_hash for a new PIN")
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", metavar="PATH")
     sample = commands.add_parser(
@@ -142,12 +147,36 @@ def self_check(config_path: str | None, *, demo: bool) -> int:
     return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILURE
 
 
+def hash_pin_command() -> int:
+    """Asks for the PIN twice (or reads two lines from a pipe) and prints its hash."""
+    from kiosk.diagnostics.pin import MIN_PIN_LENGTH, hash_pin
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("New technician PIN (digits): ")
+        second = getpass.getpass("The same PIN again: ")
+    else:
+        first, second = (sys.stdin.readline().strip() for _ in range(2))
+    if first != second:
+        print("kiosk: the two PINs differ", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        hashed = hash_pin(first)
+    except ValueError:
+        print(f"kiosk: a PIN is at least {MIN_PIN_LENGTH} digits", file=sys.stderr)
+        return EXIT_USAGE
+    print("[technician]")
+    print(f'pin_hash = "{hashed}"')
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Commands log warnings to the terminal; the kiosk itself logs to its files (kiosk.logs).
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "check-config":
         return check_config(args.path)
+    if args.command == "hash-pin":
+        return hash_pin_command()
     if args.command == "print-sample":
         return print_sample(args.sample_config or args.config, args.template)
     if args.command == "self-check":
@@ -176,8 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     qt_argv = [sys.argv[0]]
     if args.demo:
-        return app.run_demo(windowed=args.windowed, argv=qt_argv)
-    return app.run(config, windowed=args.windowed, argv=qt_argv)
+        return app.run_demo(windowed=args.windowed, argv=qt_argv, diagnostics=args.diagnostics)
+    return app.run(config, windowed=args.windowed, argv=qt_argv, diagnostics=args.diagnostics)
 
 
 if __name__ == "__main__":

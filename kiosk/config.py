@@ -196,6 +196,14 @@ class IdentifiersSection(_Section):
 class TechnicianSection(_Section):
     pin_hash: str = ""
 
+    @field_validator("pin_hash")
+    @classmethod
+    def _made_by_hash_pin(cls, value: str) -> str:
+        parts = value.split("$")
+        if value and (len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit()):
+            raise ValueError("is not a hash made by `kiosk hash-pin`")
+        return value
+
 
 class LoggingSection(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -290,6 +298,13 @@ def find_and_load_config(cli_path: str | None, environ: Mapping[str, str]) -> Ki
     raise ConfigError([f"no configuration file found (looked in {searched}); use --config PATH"])
 
 
+DEMO_PIN = "2468"
+# hash_pin(DEMO_PIN) made once; the demo's technician PIN is printed in the README.
+DEMO_PIN_HASH = (
+    "pbkdf2_sha256$300000$uW93zsAycbVhcD8i2HgaAw==$QV0hW0TKtqHczfD6RKy3El7PVe+dl6pxJ0/xdauiFJ0="
+)
+
+
 def demo_config(backend_url: str, spool_dir: Path) -> KioskConfig:
     """The configuration ``kiosk --demo`` runs with: embedded server, simulated devices."""
     return KioskConfig(
@@ -297,6 +312,7 @@ def demo_config(backend_url: str, spool_dir: Path) -> KioskConfig:
         backend=BackendSection(url=backend_url, token="demo-token"),
         printer=PrinterSection(kind="simulated", spool_dir=str(spool_dir)),
         readers=(ReaderSection(kind="keyboard"), ReaderSection(kind="simulated")),
+        technician=TechnicianSection(pin_hash=DEMO_PIN_HASH),
         demo=True,
         source="(demo)",
     )

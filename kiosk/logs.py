@@ -12,6 +12,7 @@ import logging
 import logging.handlers
 import re
 import sys
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
@@ -42,6 +43,19 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class RecentProblems(logging.Handler):
+    """The last warnings and errors, for the diagnostics screen (already masked)."""
+
+    def __init__(self, keep: int = 30) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: deque[str] = deque(maxlen=keep)
+        self.addFilter(RedactingFilter())
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record).splitlines()[0])
 
 
 def log_file(config: KioskConfig) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
@@ -50,7 +50,7 @@ class Walkthrough:
         self.click(f"home.{service}")
 
     def click(self, name: str) -> None:
-        target = self.kiosk.window.findChild(QPushButton, name)
+        target = self.kiosk.window.find_button(name)
         if target is None or not target.isVisible():
             raise RuntimeError(f"no visible button {name!r} on the current screen")
         QTest.mouseClick(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk
@@ -82,7 +82,7 @@ def test_a_full_journey_leaves_no_patient_data_in_the_logs(
     kiosk.window.show()
 
     def tap(name: str) -> None:
-        button = kiosk.window.findChild(QPushButton, name)
+        button = kiosk.window.find_button(name)
         assert button is not None
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
 

@@ -102,6 +102,73 @@
     </message>
 </context>
 <context>
+    <name>DiagnosticsScreen</name>
+    <message>
+        <source>Diagnostics</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>后台服务</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>Touch test</source>
+        <translation>触摸测试</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Print a test page</source>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <source>Check the backend now</source>
+        <translation>立即检测后台</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Export a diagnostics bundle to:</source>
+        <translation>导出诊断包到：</translation>
+    </message>
+    <message>
+        <source>Restart the kiosk</source>
+        <translation>重启自助机</translation>
+    </message>
+    <message>
+        <source>Exit to the desktop</source>
+        <translation>退出到桌面</translation>
+    </message>
+    <message>
+        <source>Back to service</source>
+        <translation>恢复服务</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
         <source>Welcome</source>
@@ -321,6 +388,64 @@
     <message>
         <source>Please go to service window {window}.</source>
         <translation>请到 {window} 号服务窗口办理。</translation>
+    </message>
+</context>
+<context>
+    <name>PinScreen</name>
+    <message>
+        <source>Technician PIN</source>
+        <translation>维护密码</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianView</name>
+    <message>
+        <source>Too many wrong PINs. Try again in {minutes} min.</source>
+        <translation>密码错误次数过多，请 {minutes} 分钟后再试。</translation>
+    </message>
+    <message>
+        <source>The PIN could not be checked.</source>
+        <translation>无法校验密码。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {tries} tries left.</source>
+        <translation>密码错误，还可尝试 {tries} 次。</translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation>正在打印……</translation>
+    </message>
+    <message>
+        <source>Test page printed.</source>
+        <translation>测试页已打印。</translation>
+    </message>
+    <message>
+        <source>Test page failed: {reason}</source>
+        <translation>测试页打印失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Answered in {latency}</source>
+        <translation>响应时间 {latency}</translation>
+    </message>
+    <message>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <source>Could not save: {error}</source>
+        <translation>无法保存：{error}</translation>
     </message>
 </context>
 <context>

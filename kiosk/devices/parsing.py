@@ -17,7 +17,7 @@ from kiosk.config import IdentifiersSection
 from kiosk.identity import is_mobile_phone, is_valid_resident_id
 
 _RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_TERMINATORS = "\r\n\t "
+_CARD_UID = re.compile(r"^[0-9A-F]{8,20}$")
 
 
 class RejectionReason(StrEnum):
@@ -35,6 +35,8 @@ class Identifier:
 
 @dataclass(frozen=True)
 class Rejection:
+    """Why input was refused; deliberately without the input itself."""
+
     reason: RejectionReason
 
 
@@ -44,6 +46,10 @@ class ParsingRules:
     patient_card: re.Pattern[str]
     insurance_card: re.Pattern[str]
     max_length: int
+
+    @classmethod
+    def default(cls) -> ParsingRules:
+        return cls.from_section(IdentifiersSection())
 
     @classmethod
     def from_section(cls, section: IdentifiersSection) -> ParsingRules:
@@ -58,12 +64,25 @@ class ParsingRules:
 DEFAULT_RULES = ParsingRules.from_section(IdentifiersSection())
 
 
-def parse_identifier(raw: str, rules: ParsingRules = DEFAULT_RULES) -> Identifier | Rejection:
-    text = raw.strip(_TERMINATORS)
+def _clean(raw: str, rules: ParsingRules) -> str | Rejection:
+    """Without surrounding whitespace and CR/LF terminators, or why it cannot be used at all."""
+    text = raw.strip()
     if len(text) > rules.max_length:
         return Rejection(RejectionReason.too_long)
     if not text or not text.isprintable():
         return Rejection(RejectionReason.unreadable)
+    return text
+
+
+def parse_identifier(raw: str, rules: ParsingRules = DEFAULT_RULES) -> Identifier | Rejection:
+    """Recognise what a scanner, card or keypad produced.
+
+    Tried in order: e-health QR (by prefix), resident ID (shape, then GB 11643 checksum),
+    patient card and insurance card (by the configured patterns), mainland mobile number.
+    """
+    text = _clean(raw, rules)
+    if isinstance(text, Rejection):
+        return text
     if text.startswith(rules.health_qr_prefix) and len(text) > len(rules.health_qr_prefix):
         return Identifier(IdentifierKind.health_qr, text)
     upper = text.upper()
@@ -77,4 +96,45 @@ def parse_identifier(raw: str, rules: ParsingRules = DEFAULT_RULES) -> Identifie
         return Identifier(IdentifierKind.insurance_card, upper)
     if is_mobile_phone(text):
         return Identifier(IdentifierKind.phone, text)
+    return Rejection(RejectionReason.unknown_format)
+
+
+def parse_typed_identifier(
+    kind: str, value: str, rules: ParsingRules = DEFAULT_RULES
+) -> Identifier | Rejection:
+    """An identifier whose kind the source already knows (a vendor ID-card SDK, say).
+
+    The kind must be one of the API's; resident IDs and phone numbers are still checked, other
+    kinds are trusted to the source because a card chip need not follow the printed pattern.
+    """
+    try:
+        identifier_kind = IdentifierKind(kind)
+    except ValueError:
+        return Rejection(RejectionReason.unknown_format)
+    text = _clean(value, rules)
+    if isinstance(text, Rejection):
+        return text
+    if identifier_kind is IdentifierKind.id_card:
+        upper = text.upper()
+        if not _RESIDENT_ID_SHAPE.match(upper):
+            return Rejection(RejectionReason.unknown_format)
+        if not is_valid_resident_id(upper):
+            return Rejection(RejectionReason.bad_checksum)
+        return Identifier(identifier_kind, upper)
+    if identifier_kind is IdentifierKind.phone and not is_mobile_phone(text):
+        return Rejection(RejectionReason.unknown_format)
+    return Identifier(identifier_kind, text)
+
+
+def parse_card_uid(uid: bytes, rules: ParsingRules = DEFAULT_RULES) -> Identifier | Rejection:
+    """A contactless card's UID (4, 7 or 10 bytes) as upper-case hex → patient card.
+
+    Hospitals that issue plain MIFARE cards register the UID as the card number, so the UID is a
+    patient card when it fits the configured patient-card pattern (e.g. ``^[0-9A-F]{8,20}$``).
+    """
+    if not 4 <= len(uid) <= 10:
+        return Rejection(RejectionReason.unreadable)
+    text = uid.hex().upper()
+    if _CARD_UID.match(text) and rules.patient_card.match(text):
+        return Identifier(IdentifierKind.patient_card, text)
     return Rejection(RejectionReason.unknown_format)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.ui.widgets.basics import named
 from kiosk.ui.widgets.header import HeaderBar
@@ -57,6 +64,15 @@ class KioskWindow(QMainWindow):
     def current_screen(self) -> QWidget | None:
         holder = self.screens.currentWidget()
         return holder.widget() if isinstance(holder, QScrollArea) else None
+
+    def find_button(self, name: str) -> QPushButton | None:
+        """The button called ``name`` on the current screen, else anywhere (overlays).
+
+        Several screens share names (two keypads), so automation asks the screen it sees.
+        """
+        screen = self.current_screen()
+        found = screen.findChild(QPushButton, name) if screen is not None else None
+        return found or self.findChild(QPushButton, name)
 
     def allow_close(self) -> None:
         """Only the technician exit (after the PIN) and a clean shutdown call this."""

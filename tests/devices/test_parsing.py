@@ -11,7 +11,9 @@ from kiosk.devices.parsing import (
     ParsingRules,
     Rejection,
     RejectionReason,
+    parse_card_uid,
     parse_identifier,
+    parse_typed_identifier,
 )
 
 
@@ -25,6 +27,7 @@ from kiosk.devices.parsing import (
         ("SI11010500000001", IdentifierKind.insurance_card, "SI11010500000001"),
         ("EHC:demo-0001-7f3a9c", IdentifierKind.health_qr, "EHC:demo-0001-7f3a9c"),
         ("13800138000\n", IdentifierKind.phone, "13800138000"),
+        (" \t11010519491231002X\r", IdentifierKind.id_card, "11010519491231002X"),
     ],
 )
 def test_identifiers(raw: str, kind: IdentifierKind, value: str) -> None:
@@ -43,6 +46,10 @@ def test_identifiers(raw: str, kind: IdentifierKind, value: str) -> None:
         ("hello world", RejectionReason.unknown_format),
         ("12345678901", RejectionReason.unknown_format),
         ("EHC:", RejectionReason.unknown_format),
+        ("EHC:abc\x07", RejectionReason.unreadable),
+        ("\ufffd\ufffd\x7f", RejectionReason.unreadable),
+        ("110105194913310024", RejectionReason.bad_checksum),
+        ("1101051949123100", RejectionReason.unknown_format),
     ],
 )
 def test_rejections(raw: str, reason: RejectionReason) -> None:
@@ -58,5 +65,51 @@ def test_rules_come_from_the_config() -> None:
     assert parse_identifier("EHC:abc", rules) == Rejection(RejectionReason.unknown_format)
 
 
-def test_identifier_values_stay_out_of_reprs() -> None:
-    assert "11010519491231002X" not in repr(parse_identifier("11010519491231002X"))
+def test_default_rules_match_the_config_defaults() -> None:
+    assert ParsingRules.default() == ParsingRules.from_section(IdentifiersSection())
+
+
+def test_max_length_comes_from_the_rules() -> None:
+    rules = ParsingRules.from_section(IdentifiersSection(max_length=16))
+    assert parse_identifier("EHC:" + "a" * 12, rules) == Identifier(
+        IdentifierKind.health_qr, "EHC:" + "a" * 12
+    )
+    assert parse_identifier("EHC:" + "a" * 13, rules) == Rejection(RejectionReason.too_long)
+
+
+@pytest.mark.parametrize(
+    "raw", ["11010519491231002X", "110105194912310021", "13800138000", "secret\x00value"]
+)
+def test_input_stays_out_of_reprs(raw: str) -> None:
+    result = parse_identifier(raw)
+    assert raw not in repr(result)
+    assert raw not in str(result)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("id_card", "11010519491231002x", Identifier(IdentifierKind.id_card, "11010519491231002X")),
+        ("id_card", "110105194912310021", Rejection(RejectionReason.bad_checksum)),
+        ("id_card", "HC10000001", Rejection(RejectionReason.unknown_format)),
+        ("insurance_card", "A1234567", Identifier(IdentifierKind.insurance_card, "A1234567")),
+        ("phone", "13800138000", Identifier(IdentifierKind.phone, "13800138000")),
+        ("phone", "12345", Rejection(RejectionReason.unknown_format)),
+        ("passport", "E12345678", Rejection(RejectionReason.unknown_format)),
+        ("patient_card", "\x1b\x00", Rejection(RejectionReason.unreadable)),
+        ("patient_card", "9" * 200, Rejection(RejectionReason.too_long)),
+    ],
+)
+def test_typed_identifiers(kind: str, value: str, expected: Identifier | Rejection) -> None:
+    assert parse_typed_identifier(kind, value) == expected
+
+
+def test_card_uid_is_a_patient_card_when_the_pattern_allows_it() -> None:
+    rules = ParsingRules.from_section(IdentifiersSection(patient_card_pattern=r"^[0-9A-F]{8,14}$"))
+    assert parse_card_uid(bytes.fromhex("04a1b2c3"), rules) == Identifier(
+        IdentifierKind.patient_card, "04A1B2C3"
+    )
+    assert parse_card_uid(bytes.fromhex("04a1b2c3"), ParsingRules.default()) == Rejection(
+        RejectionReason.unknown_format
+    )
+    assert parse_card_uid(b"\x01", rules) == Rejection(RejectionReason.unreadable)

@@ -32,7 +32,7 @@ class Touch:
         self.taps = 0
 
     def __call__(self, name: str) -> None:
-        target = self.kiosk.window.findChild(QPushButton, name)
+        target = self.kiosk.window.find_button(name)
         assert target is not None, name
         assert target.isVisible(), f"{name} is not on screen"
         assert target.isEnabled(), f"{name} is disabled"
@@ -44,7 +44,9 @@ class Touch:
         self.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=5000)
 
     def text(self, name: str) -> str:
-        found = self.kiosk.window.findChild(QLabel, name)
+        screen = self.kiosk.window.current_screen()
+        found = screen.findChild(QLabel, name) if screen is not None else None
+        found = found or self.kiosk.window.findChild(QLabel, name)
         assert found is not None, name
         return found.text()
 

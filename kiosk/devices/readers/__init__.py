@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QObject
 
 from kiosk.config import ReaderSection
 from kiosk.devices.parsing import ParsingRules
-from kiosk.devices.readers.base import Reader, ReaderState
+from kiosk.devices.readers.base import IdentificationSource, Reader, ReaderState
 
 
 class ReaderError(Exception):
@@ -16,7 +18,13 @@ class ReaderError(Exception):
 def create_reader(
     section: ReaderSection, rules: ParsingRules, parent: QObject | None = None
 ) -> Reader:
-    """The reader a config section describes; optional drivers are imported only when chosen."""
+    """The reader a config section describes; optional drivers are imported only when chosen.
+
+    Nothing is opened here: :meth:`Reader.start` does that, and reports trouble as a state.
+
+    Raises:
+        ReaderError: the section cannot describe a working reader (a bad ``frame_pattern``).
+    """
     name = section.name or section.kind
     if section.kind == "keyboard":
         from kiosk.devices.readers.keyboard import KeyboardWedgeReader
@@ -29,11 +37,35 @@ def create_reader(
             terminator=section.terminator,
             parent=parent,
         )
+    if section.kind == "serial":
+        from kiosk.devices.readers.serial import SerialReader
+
+        try:
+            return SerialReader(
+                name,
+                rules,
+                device=section.device,
+                baudrate=section.baudrate,
+                frame_pattern=section.frame_pattern,
+                parent=parent,
+            )
+        except re.error as error:
+            raise ReaderError(
+                f"frame_pattern is not a valid regular expression: {error}"
+            ) from error
+    if section.kind == "pcsc":
+        from kiosk.devices.readers.pcsc import PcscReader
+
+        return PcscReader(name, rules, reader_name=section.reader_name, parent=parent)
+    if section.kind == "command":
+        from kiosk.devices.readers.command import CommandReader
+
+        return CommandReader(name, rules, command=section.command, parent=parent)
     if section.kind == "simulated":
         from kiosk.devices.readers.simulated import SimulatedReader
 
         return SimulatedReader(name, rules, parent)
-    raise ReaderError(f"{section.kind} readers are not supported by this build yet")
+    raise ReaderError(f"unknown reader kind {section.kind!r}")
 
 
-__all__ = ["Reader", "ReaderError", "ReaderState", "create_reader"]
+__all__ = ["IdentificationSource", "Reader", "ReaderError", "ReaderState", "create_reader"]

@@ -2,40 +2,83 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from kiosk.devices.parsing import Identifier, ParsingRules, Rejection, parse_identifier
+
+RETRY_FIRST_MS = 500
+RETRY_MAX_MS = 10_000
 
 
 class ReaderState(StrEnum):
     ready = "ready"
     disconnected = "disconnected"
     unavailable = "unavailable"
+    error = "error"
     stopped = "stopped"
+
+
+class IdentificationSource(Protocol):
+    """The narrow interface the app, diagnostics and heartbeat use; :class:`Reader` has it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def state(self) -> ReaderState: ...
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def identifier_read(self) -> SignalInstance: ...
+
+    @property
+    def input_rejected(self) -> SignalInstance: ...
+
+    @property
+    def state_changed(self) -> SignalInstance: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class Reader(QObject):
     """A card reader, scanner or helper program.
 
+    ``detail`` says, for technicians, why the state is what it is ("pyscard is not installed");
+    it never holds what was read.
+
     Signals:
         identifier_read: an :class:`Identifier`, already parsed and checked.
-        input_rejected: the :class:`RejectionReason` of input that is not an identifier.
-        state_changed: the new :class:`ReaderState` (for diagnostics and the heartbeat).
+        input_rejected: the :class:`RejectionReason` value of input that is not an identifier.
+        state_changed: the new :class:`ReaderState` value (for diagnostics and the heartbeat).
     """
 
     identifier_read = Signal(object)
     input_rejected = Signal(str)
     state_changed = Signal(str)
 
+    kind = "reader"
+
     def __init__(self, name: str, rules: ParsingRules, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.kind = "reader"
         self._rules = rules
-        self.state = ReaderState.stopped
+        self._state = ReaderState.stopped
         self.detail = ""
+
+    @property
+    def state(self) -> ReaderState:
+        return self._state
 
     def start(self) -> None:
         self._set_state(ReaderState.ready)
@@ -44,15 +87,53 @@ class Reader(QObject):
         self._set_state(ReaderState.stopped)
 
     def _deliver(self, raw: str) -> None:
-        result = parse_identifier(raw, self._rules)
+        self._emit_result(parse_identifier(raw, self._rules))
+
+    def _emit_result(self, result: Identifier | Rejection) -> None:
         if isinstance(result, Rejection):
             self.input_rejected.emit(result.reason.value)
         else:
-            assert isinstance(result, Identifier)
             self.identifier_read.emit(result)
 
     def _set_state(self, state: ReaderState, detail: str = "") -> None:
         self.detail = detail
-        if state != self.state:
-            self.state = state
+        if state != self._state:
+            self._state = state
             self.state_changed.emit(state.value)
+
+
+class Backoff(QObject):
+    """Calls ``attempt`` later, waiting twice as long each time (0.5 s, 1 s, 2 s … 10 s).
+
+    :meth:`reset` after a success so the next failure starts again from the shortest wait.
+    """
+
+    def __init__(
+        self,
+        attempt: Callable[[], None],
+        first_ms: int = RETRY_FIRST_MS,
+        max_ms: int = RETRY_MAX_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._first_ms = first_ms
+        self._max_ms = max_ms
+        self._next_ms = first_ms
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(attempt)
+
+    @property
+    def next_delay_ms(self) -> int:
+        return self._next_ms
+
+    def is_pending(self) -> bool:
+        return self._timer.isActive()
+
+    def schedule(self) -> None:
+        self._timer.start(self._next_ms)
+        self._next_ms = min(self._next_ms * 2, self._max_ms)
+
+    def reset(self) -> None:
+        self._timer.stop()
+        self._next_ms = self._first_ms

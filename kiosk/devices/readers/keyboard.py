@@ -35,6 +35,13 @@ class _HeldKey:
 
 
 class KeyboardWedgeReader(Reader):
+    """Scans typed by a keyboard-wedge scanner, recognised among ordinary key presses.
+
+    ``clock`` (monotonic seconds) is injectable so tests can decide the timing exactly.
+    """
+
+    kind = "keyboard"
+
     def __init__(
         self,
         name: str,
@@ -47,7 +54,6 @@ class KeyboardWedgeReader(Reader):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(name, rules, parent)
-        self.kind = "keyboard"
         self._interval_s = max_key_interval_ms / 1000
         self._min_length = min_burst_length
         self._terminators = _TERMINATOR_KEYS[terminator]
@@ -93,6 +99,7 @@ class KeyboardWedgeReader(Reader):
         text = event.text()
         if (
             not text
+            or event.isAutoRepeat()  # a key held down: a person, not a scanner
             or not text.isprintable()
             or event.modifiers()
             & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)

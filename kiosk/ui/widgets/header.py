@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, QEvent, QLocale, Qt, QTimer
+from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
 from kiosk.ui.widgets.basics import label
 
+LOGO_HOLD_MS = 5000
+
 
 class HeaderBar(QWidget):
-    """Shows the hospital name (per language) and a clock that ticks every second."""
+    """Shows the hospital name (per language) and a clock that ticks every second.
+
+    Signals:
+        logo_held: the logo was held for five seconds (technician entry).
+    """
+
+    logo_held = Signal()
 
     def __init__(
         self,
@@ -38,6 +46,10 @@ class HeaderBar(QWidget):
         logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
         logo.setObjectName("header.logo")
         logo.setFixedSize(56, 56)
+        logo.installEventFilter(self)
+        self.logo = logo
+        self._hold = QTimer(self, singleShot=True, interval=LOGO_HOLD_MS)
+        self._hold.timeout.connect(self.logo_held)
         layout.addWidget(logo)
         layout.addSpacing(16)
         layout.addWidget(self.hospital_label, 1)
@@ -47,6 +59,20 @@ class HeaderBar(QWidget):
         self._timer.timeout.connect(self.refresh_clock)
         self._timer.start()
         self._retranslate()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The technicians' hidden door: hold the logo for about five seconds.
+        if watched is self.logo:
+            if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+                self._hold.start()
+            elif event.type() in (
+                QEvent.Type.MouseButtonRelease,
+                QEvent.Type.TouchEnd,
+                QEvent.Type.TouchCancel,
+                QEvent.Type.Leave,
+            ):
+                self._hold.stop()
+        return False
 
     def refresh_clock(self) -> None:
         locale = QLocale()

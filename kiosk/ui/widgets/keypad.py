@@ -21,9 +21,10 @@ class Keypad(QWidget):
 
     text_changed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, *, masked: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keypad")
+        self._masked = masked
         self._text = ""
         self.display = label("keypad.display", "heading")
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -37,6 +38,9 @@ class Keypad(QWidget):
             button.setAccessibleName(key)
             button.clicked.connect(lambda _=False, k=key: self._press(k))
             grid.addWidget(button, index // 3, index % 3)
+        x_key = self.findChild(QPushButton, "keypad.x")
+        if masked and x_key is not None:
+            x_key.hide()  # PINs are digits only
         self.backspace = named(QPushButton("⌫"), "keypad.backspace")
         self.backspace.clicked.connect(self._backspace)
         grid.addWidget(self.backspace, 3, 2)
@@ -65,6 +69,10 @@ class Keypad(QWidget):
 
     def _set(self, text: str) -> None:
         self._text = text
+        if self._masked:
+            self.display.setText("●" * len(text) or "—")
+            self.text_changed.emit(text)
+            return
         # Group digits so a patient can compare them with the card: 110105 19491231 002X.
         if len(text) > 11:
             shown = " ".join(filter(None, (text[:6], text[6:14], text[14:])))

@@ -1,0 +1,1 @@
+"""The technician's side of the kiosk: PIN, health facts and the diagnostics bundle."""
