@@ -166,6 +166,15 @@ class ReaderSection(_Section):
     # pcsc
     reader_name: str = ""
 
+    @field_validator("frame_pattern")
+    @classmethod
+    def _frame_pattern_compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
     @model_validator(mode="after")
     def _required_for_kind(self) -> ReaderSection:
         if self.kind == "serial" and not self.device:

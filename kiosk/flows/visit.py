@@ -185,7 +185,9 @@ class VisitFlow(QObject):
     def reprint(self) -> None:
         if self.step == Step.ticket and self.ticket is not None:
             self.print_failure = ""
+            self.ticket_was_existing = False  # the screen now says "take your ticket"
             self._printer.print_ticket(self.ticket, self._hospital_name)
+            self.step_changed.emit(Step.ticket)
 
     def retry_identify(self) -> None:
         """From a notice: try another way in."""

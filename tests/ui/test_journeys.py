@@ -349,3 +349,37 @@ def test_unreadable_scan_says_so(kiosk: Kiosk, touch: Touch) -> None:
     scan(touch.qtbot, kiosk.window, "110105194912310021")
     touch.wait_for(Step.notice)
     assert touch.text("notice.title") == "无法读取卡片"
+
+
+@pytest.mark.parametrize("fault", ["paper_out", "cover_open", "offline"])
+def test_printer_fault_keeps_the_ticket_on_screen_and_allows_a_reprint(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path, fault: str
+) -> None:
+    from kiosk.devices.printing.drivers import PrinterStatus
+
+    connection = SimulatedConnection(spool)
+    connection.set_status(PrinterStatus(fault))
+    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
+    kiosk = Kiosk(
+        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
+    )
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        touch("home.checkin")
+        touch("identify.demo.one_in_window")
+        touch.wait_for(Step.appointments)
+        touch("appointments.checkin.0")
+        touch.wait_for(Step.ticket)
+        qtbot.waitUntil(lambda: kiosk.flow.print_failure == fault, timeout=5000)
+        assert "凭条未能打印" in touch.text("ticket.print_state")
+        assert kiosk.flow.ticket is not None
+        assert touch.text("ticket.number") == kiosk.flow.ticket.number
+        assert kiosk.view.ticket.qr.data == kiosk.flow.ticket.status_url
+        assert list(spool.glob("*.bin")) == []
+        connection.set_status(PrinterStatus.ok)  # a technician refilled the paper
+        touch("ticket.reprint")
+        qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == 1, timeout=5000)
+    finally:
+        kiosk.shutdown()
