@@ -53,29 +53,40 @@ class TechnicianView(QObject):
         self.log_path = log_path
         self.problems = problems
         self._started = time.monotonic()
-        self.pin = PinScreen()
-        self.diagnostics = DiagnosticsScreen()
-        window.add_screen(self.pin)
-        window.add_screen(self.diagnostics)
+        self._restart = restart
+        self._exit_to_desktop = exit_to_desktop
+        self._screens: tuple[PinScreen, DiagnosticsScreen] | None = None
         window.header.logo_held.connect(self.open_pin)
-        self.pin.pin_entered.connect(self._on_pin_entered)
-        self.pin.cancelled.connect(self.resume)
-        d = self.diagnostics
-        d.resume_requested.connect(self.resume)
-        d.test_print_requested.connect(self._print_test_page)
-        d.backend_check_requested.connect(self._check_backend)
-        d.logs_refresh_requested.connect(self._refresh_logs)
-        d.export_requested.connect(self._export)
-        d.restart_requested.connect(restart)
-        d.exit_requested.connect(exit_to_desktop)
-        devices.health_changed.connect(self._refresh_devices)
-        devices.printer.job_printed.connect(lambda _job: self._print_done(""))
-        devices.printer.job_failed.connect(lambda _job, reason: self._print_done(reason))
         self._test_jobs: set[int] = set()
 
     @property
-    def active(self) -> bool:
-        return self.window.current_screen() in (self.pin, self.diagnostics)
+    def pin(self) -> PinScreen:
+        return self._built()[0]
+
+    @property
+    def diagnostics(self) -> DiagnosticsScreen:
+        return self._built()[1]
+
+    def _built(self) -> tuple[PinScreen, DiagnosticsScreen]:
+        """The technician's screens, made on first use: patients never wait for them."""
+        if self._screens is None:
+            pin, diagnostics = PinScreen(), DiagnosticsScreen()
+            self.window.add_screen(pin)
+            self.window.add_screen(diagnostics)
+            pin.pin_entered.connect(self._on_pin_entered)
+            pin.cancelled.connect(self.resume)
+            diagnostics.resume_requested.connect(self.resume)
+            diagnostics.test_print_requested.connect(self._print_test_page)
+            diagnostics.backend_check_requested.connect(self._check_backend)
+            diagnostics.logs_refresh_requested.connect(self._refresh_logs)
+            diagnostics.export_requested.connect(self._export)
+            diagnostics.restart_requested.connect(self._restart)
+            diagnostics.exit_requested.connect(self._exit_to_desktop)
+            self.devices.health_changed.connect(self._refresh_devices)
+            self.devices.printer.job_printed.connect(lambda _job: self._print_done(""))
+            self.devices.printer.job_failed.connect(lambda _job, reason: self._print_done(reason))
+            self._screens = (pin, diagnostics)
+        return self._screens
 
     def open_pin(self) -> None:
         if not self.gate.enabled:
