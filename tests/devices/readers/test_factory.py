@@ -7,9 +7,9 @@ import sys
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import ReaderSection
+from kiosk.config import ConfigError, ReaderSection, parse_config
 from kiosk.devices.parsing import DEFAULT_RULES
-from kiosk.devices.readers import IdentificationSource, ReaderError, ReaderState, create_reader
+from kiosk.devices.readers import IdentificationSource, ReaderState, create_reader
 from kiosk.devices.readers.command import CommandReader
 from kiosk.devices.readers.keyboard import KeyboardWedgeReader
 from kiosk.devices.readers.pcsc import PcscReader
@@ -50,10 +50,16 @@ def test_serial_section(qtbot: QtBot) -> None:
     assert reader.state == ReaderState.stopped  # nothing is opened before start()
 
 
-def test_bad_frame_pattern_is_a_clear_error(qtbot: QtBot) -> None:
-    section = ReaderSection(kind="serial", device="/dev/ttyUSB9", frame_pattern="(unclosed")
-    with pytest.raises(ReaderError, match="frame_pattern"):
-        create_reader(section, DEFAULT_RULES)
+def test_bad_frame_pattern_is_refused_with_the_config(qtbot: QtBot) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {
+                "kiosk": {"id": "k1"},
+                "backend": {"url": "http://127.0.0.1:9", "token": "t"},
+                "readers": [{"kind": "serial", "device": "/dev/ttyUSB9", "frame_pattern": "(x"}],
+            }
+        )
+    assert caught.value.problems[0].startswith("readers[0].frame_pattern: not a valid regular")
 
 
 def test_command_section(qtbot: QtBot) -> None:
