@@ -30,10 +30,12 @@ from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.info import InfoFlow
 from kiosk.flows.visit import VisitFlow
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
+from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.technician_view import TechnicianView
@@ -121,6 +123,10 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
+        self.info = InfoFlow(
+            self.client, self.runner, self.flow, today=lambda: clock().date(), parent=self
+        )
+        self.info_view = InfoView(self.view, self.info)
         self.crash_guard = CrashGuard(parent=self)
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)

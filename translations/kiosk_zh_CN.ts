@@ -102,6 +102,45 @@
     </message>
 </context>
 <context>
+    <name>DepartmentScreen</name>
+    <message>
+        <source>Doctors' sessions in the next 7 days</source>
+        <translation>未来 7 天医生出诊安排</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部科室</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>morning</source>
+        <translation>上午</translation>
+    </message>
+    <message>
+        <source>afternoon</source>
+        <translation>下午</translation>
+    </message>
+    <message>
+        <source>evening</source>
+        <translation>晚上</translation>
+    </message>
+    <message>
+        <source>{left} of {total} places left</source>
+        <translation>余号 {left}/{total}</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>已满</translation>
+    </message>
+    <message>
+        <source>No sessions</source>
+        <translation>无出诊</translation>
+    </message>
+</context>
+<context>
     <name>DiagnosticsScreen</name>
     <message>
         <source>Diagnostics</source>
@@ -169,6 +208,21 @@
     </message>
 </context>
 <context>
+    <name>DirectoryScreen</name>
+    <message>
+        <source>Departments: touch one for where it is and who works when</source>
+        <translation>科室导航：点击科室查看位置和出诊医生</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Finish and return to the home screen</source>
+        <translation>结束并返回首页</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
         <source>Welcome</source>
@@ -181,6 +235,10 @@
     <message>
         <source>My appointments</source>
         <translation>我的预约</translation>
+    </message>
+    <message>
+        <source>Departments and doctors</source>
+        <translation>科室与医生</translation>
     </message>
     <message>
         <source>Scan your ID card, medical insurance card, hospital card or e-health code at the reader below the screen to begin.</source>

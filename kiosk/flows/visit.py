@@ -43,6 +43,7 @@ class Step(StrEnum):
     checking_in = "checking_in"
     ticket = "ticket"
     notice = "notice"
+    service = "service"  # another service's flow (information, feedback...) has the screen
 
 
 class Intent(StrEnum):
@@ -53,7 +54,8 @@ class Intent(StrEnum):
 
 
 _ALLOWED: dict[Step, frozenset[Step]] = {
-    Step.home: frozenset({Step.identify, Step.looking_up}),
+    Step.home: frozenset({Step.identify, Step.looking_up, Step.service}),
+    Step.service: frozenset(),
     Step.identify: frozenset({Step.looking_up, Step.notice}),
     Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.notice}),
     Step.appointments: frozenset({Step.checking_in, Step.ticket}),
@@ -136,6 +138,13 @@ class VisitFlow(QObject):
             return
         self.intent = intent
         self._move(Step.identify)
+
+    def enter_service(self) -> bool:
+        """Another service takes the screen (from home); False when that is not possible now."""
+        if self.paused or self.step != Step.home:
+            return False
+        self._move(Step.service)
+        return True
 
     def identifier_read(self, kind: IdentifierKind, value: str) -> None:
         """A card, code or scan arrived (on home, identify, or a notice about identifying)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.notices import Notice
 from kiosk.flows.visit import Intent, Step, VisitFlow
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
@@ -60,6 +61,7 @@ class VisitView(QObject):
         self.notice = NoticeScreen(service_window)
         self.out_of_order = OutOfOrderScreen(service_window)
         self.screens: dict[Step, Screen] = {
+            Step.service: self.home,  # placeholder: the service's own view shows its screens
             Step.home: self.home,
             Step.identify: self.identify,
             Step.looking_up: self.identify,
@@ -75,7 +77,8 @@ class VisitView(QObject):
         self.busy = BusyOverlay(window.screens)
         self.countdown = CountdownOverlay(window)
 
-        self.home.service_chosen.connect(lambda service: flow.choose(Intent(service)))
+        self.home.service_chosen.connect(self._on_service_chosen)
+        self._extra_screens: list[Screen] = []
         self.home.language_toggled.connect(toggle_language)
         self.home.large_text_toggled.connect(self._toggle_large_text)
         self.identify.typed_submitted.connect(flow.submit_typed)
@@ -110,6 +113,19 @@ class VisitView(QObject):
         self._recovery = QTimer(self, singleShot=True, interval=OUT_OF_ORDER_PAUSE_MS)
         self._recovery.timeout.connect(self.recover)
 
+    def add_wipeable(self, screen: Screen) -> None:
+        """A screen of another service that must forget the patient with the visit."""
+        self._extra_screens.append(screen)
+
+    def show_notice(self, notice: Notice) -> None:
+        """A message from another service's flow, on the same notice screen."""
+        self.notice.show_notice(notice, may_go_back=False)
+        self.window.show_screen(self.notice)
+
+    def _on_service_chosen(self, service: str) -> None:
+        if service in tuple(Intent):
+            self.flow.choose(Intent(service))
+
     def show_out_of_order(self, *, permanent: bool) -> None:
         """After an internal error: wipe the visit, say so, and come back unless it repeats."""
         self.flow.go_home()
@@ -143,7 +159,7 @@ class VisitView(QObject):
         self.home.large_text.setChecked(self.large_text)
 
     def _on_visit_wiped(self) -> None:
-        for screen in dict.fromkeys(self.screens.values()):
+        for screen in [*dict.fromkeys(self.screens.values()), *self._extra_screens]:
             screen.wipe()
         self.countdown.hide()
         if self.large_text:
@@ -165,4 +181,5 @@ class VisitView(QObject):
             )
         elif step == Step.notice and flow.notice is not None:
             self.notice.show_notice(flow.notice, may_go_back=bool(flow.appointments))
-        self.window.show_screen(self.screens[step])
+        if step != Step.service:  # the service's own view picks its screen
+            self.window.show_screen(self.screens[step])

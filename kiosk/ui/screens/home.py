@@ -11,7 +11,7 @@ from kiosk.ui.screens.base import Screen, button, illustration
 from kiosk.ui.widgets.basics import label, named
 
 # Services with a journey behind them; the others stay hidden until they are built.
-AVAILABLE_SERVICES = ("checkin", "appointments")
+AVAILABLE_SERVICES = ("checkin", "appointments", "info")
 
 
 class HomeScreen(Screen):
@@ -70,7 +70,11 @@ class HomeScreen(Screen):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
-        names = {"checkin": self.tr("Check in"), "appointments": self.tr("My appointments")}
+        names = {
+            "checkin": self.tr("Check in"),
+            "appointments": self.tr("My appointments"),
+            "info": self.tr("Departments and doctors"),
+        }
         for service, tile in self.tiles.items():
             tile.setText(names[service])
             tile.setAccessibleName(names[service])

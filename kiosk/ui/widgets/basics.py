@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QLocale, QSize, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -29,3 +29,44 @@ def in_language(chinese: str, english: str) -> str:
     if QLocale().language() == QLocale.Language.Chinese or not english:
         return chinese
     return english
+
+
+class CardButton(QPushButton):
+    """A big touch target whose lines wrap (a plain QPushButton never wraps its text)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setProperty("role", "card-button")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)  # grows to fit its wrapped lines
+        self.setSizePolicy(policy)
+        self.title = label(f"{name}.title", "heading", wrap=True)
+        self.detail = label(f"{name}.detail", "small", wrap=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 14)
+        for line in (self.title, self.detail):
+            line.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+            layout.addWidget(line)
+
+    def set_lines(self, title: str, detail: str) -> None:
+        self.title.setText(title)
+        self.detail.setText(detail)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(detail)
+
+    def sizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        return layout.totalHeightForWidth(width) if layout is not None else -1
