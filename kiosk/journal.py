@@ -1,0 +1,179 @@
+"""The kiosk's own durable memory: a small SQLite file in the app data dir.
+
+Two things must survive a timeout, a crash or a power cut:
+
+- **Pending payments.** A payment is written here *before* its QR code is shown, with the
+  Idempotency-Key that created it. On the next start every unfinished one is reconciled with
+  the server: paid ones get their receipt printed exactly once, the rest are cancelled.
+- **The outbox.** Messages that may wait (feedback) are kept until the server has taken
+  them; each keeps its Idempotency-Key so a resend after a lost answer is not a duplicate.
+
+Every write is one committed transaction (WAL, synchronous=FULL): when a method returns, the
+record is on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending_payments (
+    payment_id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    bill_ids TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    receipt_printed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+@dataclass(frozen=True)
+class PendingPayment:
+    payment_id: str
+    idempotency_key: str
+    patient_id: str
+    bill_ids: tuple[str, ...]
+    amount_cents: int
+    created_at: dt.datetime
+    state: str
+    receipt_printed: bool
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    kind: str
+    idempotency_key: str
+    body: dict[str, Any]
+    attempts: int
+
+
+class Journal:
+    """Thread-safe: one connection guarded by a lock (the writes are tiny and rare)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = FULL")
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- payments ----------------------------------------------------------------------------
+
+    def record_payment(
+        self,
+        payment_id: str,
+        idempotency_key: str,
+        patient_id: str,
+        bill_ids: tuple[str, ...],
+        amount_cents: int,
+    ) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO pending_payments (payment_id, idempotency_key, patient_id,"
+                " bill_ids, amount_cents, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    payment_id,
+                    idempotency_key,
+                    patient_id,
+                    json.dumps(list(bill_ids)),
+                    amount_cents,
+                    _now(),
+                ),
+            )
+
+    def unfinished_payments(self) -> list[PendingPayment]:
+        """Payments whose outcome is not settled, or whose receipt was not printed yet."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT payment_id, idempotency_key, patient_id, bill_ids, amount_cents,"
+                " created_at, state, receipt_printed FROM pending_payments"
+                " WHERE state = 'pending' OR (state = 'paid' AND receipt_printed = 0)"
+                " ORDER BY created_at"
+            ).fetchall()
+        return [
+            PendingPayment(
+                row[0],
+                row[1],
+                row[2],
+                tuple(json.loads(row[3])),
+                row[4],
+                dt.datetime.fromisoformat(row[5]),
+                row[6],
+                bool(row[7]),
+            )
+            for row in rows
+        ]
+
+    def settle_payment(self, payment_id: str, state: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE pending_payments SET state = ? WHERE payment_id = ?", (state, payment_id)
+            )
+
+    def mark_receipt_printed(self, payment_id: str) -> bool:
+        """True the first time only: a receipt is printed once, whatever happens."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE pending_payments SET receipt_printed = 1"
+                " WHERE payment_id = ? AND receipt_printed = 0",
+                (payment_id,),
+            )
+            return cursor.rowcount == 1
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def enqueue(self, kind: str, idempotency_key: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (kind, idempotency_key, json.dumps(body, ensure_ascii=False), _now()),
+            )
+
+    def outbox(self, limit: int = 20) -> list[OutboxMessage]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, kind, idempotency_key, body, attempts FROM outbox ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [OutboxMessage(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def delivered(self, message_id: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM outbox WHERE id = ?", (message_id,))
+
+    def delivery_failed(self, message_id: int, error: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (error[:200], message_id),
+            )
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat()
