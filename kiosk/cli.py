@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     check_all.add_argument(
         "--demo", dest="check_demo", action="store_true", help="check the demo set-up"
     )
+    audit = commands.add_parser(
+        "audit", help="check every screen for target size, text size, contrast, clipping"
+    )
+    audit.add_argument("--out", dest="audit_out", metavar="DIR", required=True, type=Path)
     walk = commands.add_parser(
         "walkthrough", help="click through the demo journey and save a PNG of every screen"
     )
@@ -181,12 +185,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_sample(args.sample_config or args.config, args.template)
     if args.command == "self-check":
         return self_check(args.check_config or args.config, demo=args.check_demo or args.demo)
+    if args.command == "audit":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from kiosk.audit import run_audit
+
+        findings = run_audit(args.audit_out)
+        print(f"{len(findings)} findings; report: {args.audit_out / 'report.md'}")
+        return EXIT_OK if not findings else EXIT_FAILURE
     if args.command == "walkthrough":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # screenshots need no display
         from kiosk import walkthrough
 
-        shots = walkthrough.run(args.out, size=args.size, language=args.lang, large_text=args.large)
-        for shot in shots:
+        walk = walkthrough.run(args.out, size=args.size, language=args.lang, large_text=args.large)
+        for shot in walk.shots:
             print(shot.path)
         return EXIT_OK
 

@@ -125,8 +125,16 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S)
         poll.stop()
 
 
-def run(out_dir: Path, *, size: tuple[int, int], language: str, large_text: bool) -> list[Shot]:
-    """The whole walkthrough on a fresh demo hospital; returns the screenshots written."""
+def run(
+    out_dir: Path,
+    *,
+    size: tuple[int, int],
+    language: str,
+    large_text: bool,
+    theme: str = "standard",
+    walker: type[Walkthrough] = Walkthrough,
+) -> Walkthrough:
+    """The whole walkthrough on a fresh demo hospital; the walker holds the screenshots."""
     from kiosk.server.embedded import EmbeddedServer
 
     app = QApplication.instance() or QApplication([])
@@ -137,24 +145,26 @@ def run(out_dir: Path, *, size: tuple[int, int], language: str, large_text: bool
         with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
             config = demo_config(server.url, spool)
             config = config.model_copy(
-                update={"kiosk": config.kiosk.model_copy(update={"language": language})}
+                update={
+                    "kiosk": config.kiosk.model_copy(update={"language": language, "theme": theme})
+                }
             )
             kiosk = Kiosk(config, app)
             try:
                 kiosk.window.resize(*size)
                 kiosk.window.show()
                 tag = f"{language}-{size[0]}x{size[1]}{'-large' if large_text else ''}-"
-                walk = Walkthrough(kiosk, out_dir, tag, large_text=large_text)
+                if theme != "standard":
+                    tag = f"{theme}-{tag}"
+                walk = walker(kiosk, out_dir, tag, large_text=large_text)
                 walk.journey()
                 wait_until(lambda: any(spool.glob("*.png")))
                 previews = sorted(spool.glob("*.png"))
-                if previews:
+                if previews and walker is Walkthrough:
                     target = out_dir / f"{tag}ticket-print-preview.png"
                     shutil.copyfile(previews[0], target)
                     walk.shots.append(Shot("ticket-print-preview", target))
-                return walk.shots
+                return walk
             finally:
-                kiosk.window.allow_close()
-                kiosk.window.close()
                 kiosk.shutdown()
-                kiosk.translations.switch_to("en")
+                kiosk.window.close()

@@ -34,7 +34,7 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
     # Reading text and touch targets grow most; headings are already large and grow less, so
     # a screen still fits without scrolling.
     sizes = {
-        "small": (24, LARGE_TEXT_SCALE),
+        "small": (BODY_PX, LARGE_TEXT_SCALE),  # secondary text: lighter colour, same size
         "body": (BODY_PX, LARGE_TEXT_SCALE),
         "button": (34, LARGE_TEXT_SCALE),
         "heading": (44, 1.2),

@@ -8,7 +8,7 @@ from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.ui.screens.base import Screen, button, illustration
-from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.widgets.basics import CardButton, label, named
 
 # Services with a journey behind them; the others stay hidden until they are built.
 AVAILABLE_SERVICES = ("checkin", "appointments", "info")
@@ -32,9 +32,11 @@ class HomeScreen(Screen):
         self.tiles = {}
         tiles = QGridLayout()
         tiles.setSpacing(32)
+        tiles.setColumnStretch(0, 1)
+        tiles.setColumnStretch(1, 1)
         shown = [s for s in services if s in AVAILABLE_SERVICES]
         for index, service in enumerate(shown):
-            tile = button(f"home.{service}", "tile")
+            tile = CardButton(f"home.{service}", centred=True)
             tile.setMinimumHeight(220)
             tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
             self.tiles[service] = tile
@@ -76,8 +78,7 @@ class HomeScreen(Screen):
             "info": self.tr("Departments and doctors"),
         }
         for service, tile in self.tiles.items():
-            tile.setText(names[service])
-            tile.setAccessibleName(names[service])
+            tile.set_lines(names[service])
         self.hint.setText(
             self.tr(
                 "Scan your ID card, medical insurance card, hospital card or e-health code "

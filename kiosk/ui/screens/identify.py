@@ -130,6 +130,14 @@ class IdentifyScreen(Screen):
         self._arrange()  # the text size may have changed while another screen showed
         super().showEvent(event)
 
+    def _demo_columns(self, width: int) -> int:
+        """As many columns as the longest demo card label allows, up to five."""
+        if not self.demo_buttons:
+            return 1
+        metrics = self.demo_buttons[0][0].fontMetrics()
+        widest = max(metrics.horizontalAdvance(demo.text()) for demo, _ in self.demo_buttons)
+        return max(1, min(5, (width - 96) // (widest + 64)))
+
     def _arrange(self) -> None:
         """Side by side when the window is wide enough for the text size, else stacked.
 
@@ -141,7 +149,7 @@ class IdentifyScreen(Screen):
         self.body.setDirection(
             QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
         )
-        columns = 5 if window.width() >= 1600 else 3
+        columns = self._demo_columns(window.width())
         for index, (demo, _) in enumerate(self.demo_buttons):
             self.demo_grid.removeWidget(demo)
             self.demo_grid.addWidget(demo, index // columns, index % columns)

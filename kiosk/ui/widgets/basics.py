@@ -34,7 +34,7 @@ def in_language(chinese: str, english: str) -> str:
 class CardButton(QPushButton):
     """A big touch target whose lines wrap (a plain QPushButton never wraps its text)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, centred: bool = False) -> None:
         super().__init__()
         self.setObjectName(name)
         self.setProperty("role", "card-button")
@@ -48,11 +48,14 @@ class CardButton(QPushButton):
         layout.setContentsMargins(20, 14, 20, 14)
         for line in (self.title, self.detail):
             line.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+            if centred:
+                line.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(line)
 
-    def set_lines(self, title: str, detail: str) -> None:
+    def set_lines(self, title: str, detail: str = "") -> None:
         self.title.setText(title)
         self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
         self.setAccessibleName(title)
         self.setAccessibleDescription(detail)
 
