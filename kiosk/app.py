@@ -15,8 +15,8 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, QTimer, Signal
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk import __version__
 from kiosk.backend.client import KioskApiClient
@@ -37,11 +37,15 @@ from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
 from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
+from kiosk.ui.sounds import SoundCues
 from kiosk.ui.technician_view import TechnicianView
 from kiosk.ui.theme import apply_theme, register_fonts
 from kiosk.ui.visit_view import VisitView
+from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
+from kiosk.ui.widgets.keypad import Keypad
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,7 @@ class Kiosk(QObject):
         printer: PrinterService | None = None,
         idle: IdleWatcher | None = None,
         executor: Executor | None = None,
+        speech: SpeechOutput | None = None,
         clock: Callable[[], dt.datetime] = local_now,
     ) -> None:
         super().__init__()
@@ -131,6 +136,13 @@ class Kiosk(QObject):
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
         self.runner.task_failed_unexpectedly.connect(self.crash_guard.report_failure)
+        # Qt Multimedia probes for optional codec libraries and warns about each one missing.
+        QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false")
+        self.voice = VoiceGuide(speech or QtSpeech(), parent=self)
+        if not self.voice.output.available:
+            log.info("voice guidance off: %s", self.voice.output.reason)
+        self.sounds = SoundCues(parent=self)
+        self._connect_accessibility(app)
         self.problems = RecentProblems()
         logging.getLogger().addHandler(self.problems)
         self.technician = TechnicianView(
@@ -145,6 +157,8 @@ class Kiosk(QObject):
             problems=self.problems,
             restart=lambda: self.quit_requested.emit(EXIT_RESTART),
             exit_to_desktop=self._exit_to_desktop,
+            voice=self.voice,
+            sounds=self.sounds,
         )
         self.heartbeat = HeartbeatSender(
             self.client.heartbeat,
@@ -165,6 +179,59 @@ class Kiosk(QObject):
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
         self.translations.uninstall()
+
+    def _connect_accessibility(self, app: QApplication) -> None:
+        """Voice on every screen and focused control; a physical keypad everywhere."""
+        header, window = self.window.header, self.window
+        self._show_sound_state()
+        header.repeat_requested.connect(self.voice.repeat)
+        header.mute_toggled.connect(self._toggle_mute)
+        header.volume_requested.connect(self._next_volume)
+        window.help_pressed.connect(self.voice.repeat)
+        window.screen_shown.connect(self._on_screen_shown)
+        window.digit_typed.connect(self._on_digit_typed)
+        window.back_pressed.connect(self._on_back_pressed)
+        app.focusChanged.connect(self._on_focus_changed)
+
+    def _show_sound_state(self) -> None:
+        step, steps = self.voice.volume_step
+        self.window.header.show_sound(muted=self.voice.muted, step=step, steps=steps)
+
+    def _toggle_mute(self) -> None:
+        self.voice.toggle_mute()
+        self._show_sound_state()
+
+    def _next_volume(self) -> None:
+        self.voice.next_volume()
+        self._show_sound_state()
+
+    def _on_screen_shown(self, screen: QWidget) -> None:
+        if not isinstance(screen, Screen):
+            return
+        if screen is self.view.ticket:
+            self.sounds.play("success", volume=self.voice.volume, muted=self.voice.muted)
+        elif screen in (self.view.notice, self.view.out_of_order):
+            self.sounds.play("error", volume=self.voice.volume, muted=self.voice.muted)
+        self.voice.instruct(screen.instruction())
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, QAbstractButton) and self.window.isAncestorOf(new):
+            self.voice.say(new.accessibleName() or new.text())
+
+    def _on_digit_typed(self, digit: str) -> None:
+        keypad = getattr(self.window.current_screen(), "keypad", None)
+        if isinstance(keypad, Keypad):
+            keypad.press(digit)
+
+    def _on_back_pressed(self) -> None:
+        screen = self.window.current_screen()
+        keypad = getattr(screen, "keypad", None)
+        if isinstance(keypad, Keypad) and keypad.text:
+            keypad.backspace()
+        elif self.technician.active:
+            self.technician.resume()
+        elif screen is not self.view.home:
+            self.flow.go_home()
 
     def _exit_to_desktop(self) -> None:
         self.window.allow_close()

@@ -3,7 +3,8 @@
 The walkthrough drives the real UI in each language, orientation, theme and text size; on
 every screen the audit checks each visible control:
 
-- touch targets at least 60 px (96 px in large-text mode) both ways, with an accessibleName;
+- touch targets at least 60 px (96 px in large-text mode) both ways, with an accessibleName,
+  reachable with the physical keypad's arrow keys;
 - text at least 28 px;
 - contrast of text against its background at least 4.5:1, measured on the rendered pixels;
 - no clipped text (a label or button too small for its text) and no overlapping controls.
@@ -121,6 +122,8 @@ def audit_screen(
                 report("target size", f"{widget.width()}×{widget.height()} px < {min_target}")
             if not widget.accessibleName():
                 report("accessible name", "missing")
+            if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                report("keypad", "cannot be reached with the arrow keys")
         font_px = widget.font().pixelSize()
         if widget.findChildren(QLabel):
             pass  # a card button: its own labels are measured

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
+from kiosk.flows.info import InfoStep
 from kiosk.flows.visit import Step
 
 STEP_TIMEOUT_S = 10.0
@@ -99,6 +100,14 @@ class Walkthrough:
         self.wait_for(Step.upcoming)
         self.shoot("my-appointments")
         self.click("upcoming.home")
+        self.wait_for(Step.home)
+        self.start("info")
+        wait_until(lambda: self.kiosk.info.step == InfoStep.directory)
+        self.shoot("directory")
+        self.click("directory.department.0")
+        wait_until(lambda: self.kiosk.info.step == InfoStep.department)
+        self.shoot("department")
+        self.click("department.home")
         self.wait_for(Step.home)
 
 

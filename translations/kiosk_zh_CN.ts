@@ -179,6 +179,10 @@
         <translation>打印测试页</translation>
     </message>
     <message>
+        <source>Test the voice and sounds</source>
+        <translation>测试语音和提示音</translation>
+    </message>
+    <message>
         <source>Check the backend now</source>
         <translation>立即检测后台</translation>
     </message>
@@ -223,7 +227,42 @@
     </message>
 </context>
 <context>
+    <name>HeaderBar</name>
+    <message>
+        <source>Repeat</source>
+        <translation>再听一遍</translation>
+    </message>
+    <message>
+        <source>Repeat the spoken instruction</source>
+        <translation>重复语音提示</translation>
+    </message>
+    <message>
+        <source>Sound off</source>
+        <translation>声音已关</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <source>Switch the voice off or on</source>
+        <translation>打开或关闭语音</translation>
+    </message>
+    <message>
+        <source>Volume {level}</source>
+        <translation>音量 {level}</translation>
+    </message>
+    <message>
+        <source>Change the volume</source>
+        <translation>调节音量</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
+    <message>
+        <source>Welcome. Scan your card or code below the screen, or choose a service. Use the arrow keys and Enter if you cannot see the screen.</source>
+        <translation>欢迎。请在屏幕下方刷卡或扫码，或选择服务。看不清屏幕时，可用方向键和确认键操作。</translation>
+    </message>
     <message>
         <source>Welcome</source>
         <translation>欢迎</translation>
@@ -286,6 +325,10 @@
     <message>
         <source>Demo cards (stand in for the card reader):</source>
         <translation>演示卡片（代替读卡器）：</translation>
+    </message>
+    <message>
+        <source>Scan your ID card, insurance card or e-health code, or type your ID number or mobile number, then press OK.</source>
+        <translation>请刷身份证、医保卡或电子健康码，或输入身份证号或手机号，然后按确定。</translation>
     </message>
 </context>
 <context>
@@ -478,6 +521,10 @@
         <translation>密码错误，还可尝试 {tries} 次。</translation>
     </message>
     <message>
+        <source>This is the kiosk's voice. Voice guidance is working.</source>
+        <translation>这是自助机的语音。语音提示工作正常。</translation>
+    </message>
+    <message>
         <source>Printing…</source>
         <translation>正在打印……</translation>
     </message>
@@ -578,6 +625,10 @@
     <message>
         <source>Finish and return to the home screen</source>
         <translation>结束并返回首页</translation>
+    </message>
+    <message>
+        <source>You have {count} appointments today. Choose Check in to get your queue number.</source>
+        <translation>您今天有 {count} 个预约。请选择签到取号。</translation>
     </message>
     <message>
         <source>Check in</source>

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -26,7 +27,23 @@ _BLOCKED_KEYS = {
 
 
 class KioskWindow(QMainWindow):
-    """A header above a stack of screens. Holds no journey logic: flows decide what shows."""
+    """A header above a stack of screens. Holds no journey logic: flows decide what shows.
+
+    A physical keypad works everywhere: arrows move the focus frame through the controls of
+    the screen, Enter presses the focused one, Back goes back, Help repeats the instruction,
+    and digits reach the on-screen keypad.
+
+    Signals:
+        screen_shown: the screen now on display.
+        back_pressed: the keypad's Back key.
+        help_pressed: the keypad's Help key.
+        digit_typed: a digit or X typed on a physical keypad (not by a scanner).
+    """
+
+    screen_shown = Signal(object)
+    back_pressed = Signal()
+    help_pressed = Signal()
+    digit_typed = Signal(str)
 
     def __init__(self, header: HeaderBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +67,7 @@ class KioskWindow(QMainWindow):
         # text on a 1280×1024 monitor), and no screen can force the window beyond the display.
         holder = named(QScrollArea(), f"{screen.objectName()}.scroll")
         holder.setWidgetResizable(True)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys move between controls
         holder.setFrameShape(QScrollArea.Shape.NoFrame)
         holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         holder.setWidget(screen)
@@ -59,7 +77,11 @@ class KioskWindow(QMainWindow):
     def show_screen(self, screen: QWidget) -> None:
         holder = self._holders[screen]
         holder.verticalScrollBar().setValue(0)
+        focused = self.focusWidget()
+        if focused is not None and not screen.isAncestorOf(focused):
+            focused.clearFocus()  # the frame must not linger on a screen that is gone
         self.screens.setCurrentWidget(holder)
+        self.screen_shown.emit(screen)
 
     def current_screen(self) -> QWidget | None:
         holder = self.screens.currentWidget()
@@ -96,7 +118,25 @@ class KioskWindow(QMainWindow):
         if _sequence(event) in _BLOCKED_KEYS:
             event.accept()
             return
-        super().keyPressEvent(event)
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Right):
+            self.focusNextChild()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Left):
+            self.focusPreviousChild()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select):
+            focused = self.focusWidget()
+            if isinstance(focused, QAbstractButton) and focused.isEnabled():
+                focused.click()
+        elif key in (Qt.Key.Key_Back, Qt.Key.Key_Backspace):
+            self.back_pressed.emit()
+        elif key in (Qt.Key.Key_Help, Qt.Key.Key_F1):
+            self.help_pressed.emit()
+        elif event.text() and event.text().upper() in "0123456789X":
+            self.digit_typed.emit(event.text().upper())
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
 
 
 def _sequence(event: QKeyEvent) -> QKeySequence:

@@ -23,7 +23,9 @@ from kiosk.logs import RecentProblems
 from kiosk.runner import Runner
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.technician import DiagnosticsScreen, PinScreen
+from kiosk.ui.sounds import SoundCues
 from kiosk.ui.visit_view import VisitView
+from kiosk.ui.voice import VoiceGuide
 
 
 class TechnicianView(QObject):
@@ -41,6 +43,8 @@ class TechnicianView(QObject):
         problems: RecentProblems,
         restart: Callable[[], None],
         exit_to_desktop: Callable[[], None],
+        voice: VoiceGuide,
+        sounds: SoundCues,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -54,6 +58,8 @@ class TechnicianView(QObject):
         self.problems = problems
         self._started = time.monotonic()
         self._restart = restart
+        self.voice = voice
+        self.sounds = sounds
         self._exit_to_desktop = exit_to_desktop
         self._screens: tuple[PinScreen, DiagnosticsScreen] | None = None
         window.header.logo_held.connect(self.open_pin)
@@ -77,6 +83,7 @@ class TechnicianView(QObject):
             pin.cancelled.connect(self.resume)
             diagnostics.resume_requested.connect(self.resume)
             diagnostics.test_print_requested.connect(self._print_test_page)
+            diagnostics.voice_test_requested.connect(self._test_voice)
             diagnostics.backend_check_requested.connect(self._check_backend)
             diagnostics.logs_refresh_requested.connect(self._refresh_logs)
             diagnostics.export_requested.connect(self._export)
@@ -161,6 +168,11 @@ class TechnicianView(QObject):
             + (f" — {state.detail}" if state.detail else "")
             for state in self.devices.device_states()
         ]
+        output = self.voice.output
+        lines.append(
+            "voice: ready" if output.available else f"voice: unavailable — {output.reason}"
+        )
+        lines.append(f"sounds: {self.sounds.reason or 'ready'}")
         self.diagnostics.devices_text.setPlainText("\n".join(lines))
 
     def _refresh_backend(self, latency: str) -> None:
@@ -173,6 +185,16 @@ class TechnicianView(QObject):
 
     def _refresh_logs(self) -> None:
         self.diagnostics.logs_text.setPlainText("\n".join(facts.last_log_lines(self.log_path)))
+
+    @property
+    def active(self) -> bool:
+        """The technician's screens are showing."""
+        return self._screens is not None and self.window.current_screen() in self._screens
+
+    def _test_voice(self) -> None:
+        self.sounds.play("success", volume=self.voice.volume, muted=False)
+        self.sounds.play("error", volume=self.voice.volume, muted=False)
+        self.voice.say(self.tr("This is the kiosk's voice. Voice guidance is working."))
 
     def _print_test_page(self) -> None:
         layout = printer_test_page(

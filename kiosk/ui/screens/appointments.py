@@ -34,6 +34,7 @@ class _AppointmentList(Screen):
         self._list.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self._list_widget)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -99,6 +100,13 @@ class TodayScreen(_AppointmentList):
         self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
         self._rebuild()
 
+    def instruction(self) -> str:
+        if not self._appointments:
+            return self.empty.text()
+        return self.tr(
+            "You have {count} appointments today. Choose Check in to get your queue number."
+        ).format(count=len(self._appointments))
+
     def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
         action: QPushButton | None = None
         if appointment.status == AppointmentStatus.booked:
@@ -130,6 +138,9 @@ class UpcomingScreen(_AppointmentList):
         self.home.setText(self.tr("Finish"))
         self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
         self._rebuild()
+
+    def instruction(self) -> str:
+        return self.heading.text()
 
     def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
         return AppointmentCard(appointment, index, now=now, with_date=True)

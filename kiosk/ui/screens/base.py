@@ -25,6 +25,10 @@ class Screen(QWidget):
     def wipe(self) -> None:
         """Forget the patient: called when a visit ends, before the next one starts."""
 
+    def instruction(self) -> str:
+        """What voice guidance says when this screen appears (translated, short)."""
+        return ""
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -34,7 +38,7 @@ class Screen(QWidget):
 def button(name: str, role: str = "") -> QPushButton:
     """A touch target that never takes keyboard focus (the scanner's keys go elsewhere)."""
     widget = named(QPushButton(), name, role)
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     return widget
 
 

@@ -70,6 +70,12 @@ class HomeScreen(Screen):
         layout.addLayout(switches)
         self.retranslate()
 
+    def instruction(self) -> str:
+        return self.tr(
+            "Welcome. Scan your card or code below the screen, or choose a service. "
+            "Use the arrow keys and Enter if you cannot see the screen."
+        )
+
     def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
         names = {

@@ -122,6 +122,12 @@ class IdentifyScreen(Screen):
     def wipe(self) -> None:
         self.keypad.clear()
 
+    def instruction(self) -> str:
+        return self.tr(
+            "Scan your ID card, insurance card or e-health code, or type your ID number or "
+            "mobile number, then press OK."
+        )
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._arrange()
         super().resizeEvent(event)

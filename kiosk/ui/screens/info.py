@@ -34,6 +34,7 @@ def _scrolling(inner: QWidget) -> QScrollArea:
     inner.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(inner)

@@ -61,6 +61,9 @@ class NoticeScreen(Screen):
         self._may_go_back = may_go_back
         self.retranslate()
 
+    def instruction(self) -> str:
+        return " ".join(t.text() for t in (self.title, self.body, self.next_step) if t.text())
+
     def wipe(self) -> None:
         self._notice = None
         self.retranslate()

@@ -30,6 +30,9 @@ class OutOfOrderScreen(Screen):
         layout.addStretch(1)
         self.retranslate()
 
+    def instruction(self) -> str:
+        return f"{self.title.text()} {self.next_step.text()}"
+
     def retranslate(self) -> None:
         self.title.setText(self.tr("Out of order"))
         self.body.setText(self.tr("Sorry, this kiosk has a problem and cannot help you now."))

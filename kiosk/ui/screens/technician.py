@@ -119,6 +119,7 @@ class DiagnosticsScreen(Screen):
     """
 
     test_print_requested = Signal()
+    voice_test_requested = Signal()
     backend_check_requested = Signal()
     logs_refresh_requested = Signal()
     export_requested = Signal(str)
@@ -133,6 +134,8 @@ class DiagnosticsScreen(Screen):
         self.test_print = button("diagnostics.test_print", "primary")
         self.test_print.clicked.connect(self.test_print_requested)
         self.print_result = label("diagnostics.print_result", "small", wrap=True)
+        self.voice_test = button("diagnostics.voice_test")
+        self.voice_test.clicked.connect(self.voice_test_requested)
         self.backend_text = self._text("diagnostics.backend")
         self.backend_check = button("diagnostics.backend_check", "primary")
         self.backend_check.clicked.connect(self.backend_check_requested)
@@ -155,7 +158,9 @@ class DiagnosticsScreen(Screen):
         self.resume.clicked.connect(self.resume_requested)
 
         self._pages = {
-            "devices": self._page(self.devices_text, self.test_print, self.print_result),
+            "devices": self._page(
+                self.devices_text, self.test_print, self.print_result, self.voice_test
+            ),
             "backend": self._page(self.backend_text, self.backend_check),
             "config": self._page(self.config_text),
             "touch": self._page(self.touch, self.touch_reset),
@@ -220,6 +225,7 @@ class DiagnosticsScreen(Screen):
         for name, page in self._pages.items():
             self.tabs.setTabText(self.tabs.indexOf(page), titles[name])
         self.test_print.setText(self.tr("Print a test page"))
+        self.voice_test.setText(self.tr("Test the voice and sounds"))
         self.backend_check.setText(self.tr("Check the backend now"))
         self.touch_reset.setText(self.tr("Clear"))
         self.logs_refresh.setText(self.tr("Refresh"))

@@ -94,6 +94,23 @@ class TicketScreen(Screen):
         self.qr.set_data(ticket.status_url)
         self.retranslate()
 
+    def instruction(self) -> str:
+        if self._ticket is None:
+            return ""
+        return " ".join(
+            text
+            for text in (
+                self.heading.text(),
+                " ".join(self._ticket.number),  # letter by letter: "A 0 0 5"
+                self.department.text(),
+                self.where_label.text(),
+                self.where.text(),
+                self.directions.text(),
+                self.print_state.text(),
+            )
+            if text
+        )
+
     def wipe(self) -> None:
         self._ticket = None
         self._print_failure = ""

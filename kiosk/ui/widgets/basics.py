@@ -38,7 +38,7 @@ class CardButton(QPushButton):
         super().__init__()
         self.setObjectName(name)
         self.setProperty("role", "card-button")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         policy.setHeightForWidth(True)  # grows to fit its wrapped lines
         self.setSizePolicy(policy)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
 from kiosk.ui.widgets.basics import label
@@ -22,6 +23,9 @@ class HeaderBar(QWidget):
     """
 
     logo_held = Signal()
+    repeat_requested = Signal()
+    mute_toggled = Signal()
+    volume_requested = Signal()
 
     def __init__(
         self,
@@ -35,14 +39,22 @@ class HeaderBar(QWidget):
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._names = {"zh": hospital_name, "en": hospital_name_en or hospital_name}
+        self._volume_text = ""
         self._now = now
         self.hospital_label = label("header.hospital", "heading")
         self.hospital_label.setWordWrap(True)
         self.clock_label = label("header.clock")
         self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.clock_label.setAccessibleName("clock")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(32, 16, 32, 16)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 12, 32, 12)
+        outer.setSpacing(8)
+        layout = QHBoxLayout()
+        self._controls_row = QHBoxLayout()
+        self._controls_row.addStretch(1)
+        outer.addLayout(layout)
+        outer.addLayout(self._controls_row)
+        self._top_row = layout
         logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
         logo.setObjectName("header.logo")
         logo.setFixedSize(56, 56)
@@ -53,11 +65,53 @@ class HeaderBar(QWidget):
         layout.addWidget(logo)
         layout.addSpacing(16)
         layout.addWidget(self.hospital_label, 1)
+        self.repeat = self._control("header.repeat")
+        self.repeat.clicked.connect(self.repeat_requested)
+        self.mute = self._control("header.mute")
+        self.mute.setCheckable(True)
+        self.mute.clicked.connect(self.mute_toggled)
+        self.volume = self._control("header.volume")
+        self.volume.clicked.connect(self.volume_requested)
+        self._controls = (self.repeat, self.mute, self.volume)
+        self._controls_index = layout.count()
         layout.addWidget(self.clock_label)
+        self._wide: bool | None = None
+        self._arrange(wide=True)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh_clock)
         self._timer.start()
+        self._retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # The sound controls sit beside the name on a wide screen, on a row of their own on a
+        # narrow one, so nothing is squeezed (large text, portrait).
+        self._arrange(wide=event.size().width() >= 40 * max(1, self.font().pixelSize()))
+        super().resizeEvent(event)
+
+    def _arrange(self, *, wide: bool) -> None:
+        if wide == self._wide:
+            return
+        self._wide = wide
+        for control in self._controls:
+            self._top_row.removeWidget(control)
+            self._controls_row.removeWidget(control)
+        for offset, control in enumerate(self._controls):
+            if wide:
+                self._top_row.insertWidget(self._controls_index + offset, control)
+            else:
+                self._controls_row.addWidget(control)
+
+    @staticmethod
+    def _control(name: str) -> QPushButton:
+        control = QPushButton()
+        control.setObjectName(name)
+        control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return control
+
+    def show_sound(self, *, muted: bool, step: int, steps: int) -> None:
+        self._volume_text = f"{step}/{steps}"
+        self.mute.setChecked(muted)
         self._retranslate()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -88,6 +142,12 @@ class HeaderBar(QWidget):
         name = self._names["zh" if chinese else "en"]
         self.hospital_label.setText(name)
         self.hospital_label.setAccessibleName(name)
+        self.repeat.setText(self.tr("Repeat"))
+        self.repeat.setAccessibleName(self.tr("Repeat the spoken instruction"))
+        self.mute.setText(self.tr("Sound off") if self.mute.isChecked() else self.tr("Mute"))
+        self.mute.setAccessibleName(self.tr("Switch the voice off or on"))
+        self.volume.setText(self.tr("Volume {level}").format(level=self._volume_text))
+        self.volume.setAccessibleName(self.tr("Change the volume"))
         self.refresh_clock()
 
     def changeEvent(self, event: QEvent) -> None:

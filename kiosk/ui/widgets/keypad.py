@@ -41,12 +41,12 @@ class Keypad(QWidget):
         x_key = self.findChild(QPushButton, "keypad.x")
         if masked and x_key is not None:
             x_key.hide()  # PINs are digits only
-        self.backspace = named(QPushButton("⌫"), "keypad.backspace")
-        self.backspace.clicked.connect(self._backspace)
-        grid.addWidget(self.backspace, 3, 2)
+        self.backspace_key = named(QPushButton("⌫"), "keypad.backspace")
+        self.backspace_key.clicked.connect(self._backspace)
+        grid.addWidget(self.backspace_key, 3, 2)
         for button in self.findChildren(QPushButton):
             button.setMinimumWidth(120)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.display)
@@ -59,6 +59,13 @@ class Keypad(QWidget):
 
     def clear(self) -> None:
         self._set("")
+
+    def press(self, key: str) -> None:
+        """A digit or X from a physical keypad, as if its on-screen key were touched."""
+        self._press(key)
+
+    def backspace(self) -> None:
+        self._backspace()
 
     def _press(self, key: str) -> None:
         if len(self._text) < MAX_LENGTH:
@@ -82,7 +89,7 @@ class Keypad(QWidget):
         self.text_changed.emit(text)
 
     def _retranslate(self) -> None:
-        self.backspace.setAccessibleName(self.tr("Delete last digit"))
+        self.backspace_key.setAccessibleName(self.tr("Delete last digit"))
         self.display.setAccessibleName(self.tr("Number typed so far"))
         self._set(self._text)
 

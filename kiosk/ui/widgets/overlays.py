@@ -42,7 +42,7 @@ class _Overlay(QWidget):
 
 def _button(name: str, role: str = "") -> QPushButton:
     widget = named(QPushButton(), name, role)
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     return widget
 
 

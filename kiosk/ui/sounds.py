@@ -1,0 +1,42 @@
+"""Short distinct cues: one for success (a ticket), one for a problem (a notice)."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QUrl
+
+from kiosk.assets import assets_dir
+
+log = logging.getLogger(__name__)
+
+
+class SoundCues(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.reason = ""
+        self.played: list[str] = []
+        self._effects: dict[str, object] = {}
+        try:
+            from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
+        except ImportError as error:
+            self.reason = f"QtMultimedia cannot load: {error}"
+            return
+        if not QMediaDevices.audioOutputs():
+            self.reason = "no audio output device"
+            return
+        for name in ("success", "error"):
+            effect = QSoundEffect(self)
+            effect.setSource(QUrl.fromLocalFile(str(assets_dir() / "sounds" / f"{name}.wav")))
+            self._effects[name] = effect
+
+    def play(self, name: str, *, volume: float, muted: bool) -> None:
+        self.played.append(name)
+        effect = self._effects.get(name)
+        if effect is None or muted:
+            return
+        from PySide6.QtMultimedia import QSoundEffect
+
+        if isinstance(effect, QSoundEffect):
+            effect.setVolume(volume)
+            effect.play()
