@@ -215,7 +215,12 @@ class Kiosk(QObject):
         self.voice.instruct(screen.instruction())
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if isinstance(new, QAbstractButton) and self.window.isAncestorOf(new):
+        self.window.show_focus(new)
+        if (
+            self.window.keypad_mode
+            and isinstance(new, QAbstractButton)
+            and self.window.isAncestorOf(new)
+        ):
             self.voice.say(new.accessibleName() or new.text())
 
     def _on_digit_typed(self, digit: str) -> None:

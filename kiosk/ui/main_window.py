@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QFrame,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -51,6 +52,11 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("Hospital kiosk")
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self._may_close = False
+        # Shown only once someone uses the physical keypad: touch users never see it.
+        self.focus_frame = named(QFrame(self), "focus_frame")
+        self.focus_frame.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.focus_frame.hide()
+        self.keypad_mode = False
         self._holders: dict[QWidget, QScrollArea] = {}
         self.header = header
         self.screens = named(QStackedWidget(), "screens")
@@ -114,6 +120,22 @@ class KioskWindow(QMainWindow):
                 return True
         return super().event(event)
 
+    def set_keypad_mode(self, on: bool) -> None:
+        self.keypad_mode = on
+        self.show_focus(self.focusWidget())
+
+    def show_focus(self, widget: QWidget | None) -> None:
+        """Draw the frame around ``widget`` in keypad mode; hide it otherwise."""
+        if not self.keypad_mode or widget is None or not self.isAncestorOf(widget):
+            self.focus_frame.hide()
+            return
+        top_left = widget.mapTo(self, QPoint(0, 0))
+        self.focus_frame.setGeometry(
+            top_left.x() - 6, top_left.y() - 6, widget.width() + 12, widget.height() + 12
+        )
+        self.focus_frame.show()
+        self.focus_frame.raise_()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if _sequence(event) in _BLOCKED_KEYS:
             event.accept()
@@ -137,6 +159,19 @@ class KioskWindow(QMainWindow):
             super().keyPressEvent(event)
             return
         event.accept()
+
+
+NAVIGATION_KEYS = {
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Enter,
+    Qt.Key.Key_Select,
+    Qt.Key.Key_Help,
+    Qt.Key.Key_F1,
+}
 
 
 def _sequence(event: QKeyEvent) -> QKeySequence:

@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtGui import QKeyEvent
 
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.notices import Notice
 from kiosk.flows.visit import Intent, Step, VisitFlow
-from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.main_window import NAVIGATION_KEYS, KioskWindow
 from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.home import HomeScreen
@@ -150,6 +151,11 @@ class VisitView(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _PATIENT_INPUT:
             self.idle.touch()
+            if isinstance(event, QKeyEvent):
+                if event.key() in NAVIGATION_KEYS and not self.window.keypad_mode:
+                    self.window.set_keypad_mode(True)  # before the key moves the focus
+            elif self.window.keypad_mode:
+                self.window.set_keypad_mode(False)  # a touch: back to touch mode
         return False
 
     def _toggle_large_text(self) -> None:

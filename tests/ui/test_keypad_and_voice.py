@@ -123,3 +123,16 @@ def test_without_a_voice_engine_the_kiosk_is_silent_and_says_why(qtbot: QtBot) -
     assert not output.available
     assert output.reason == "no speech engine installed"
     guide.instruct("hello")  # a recorder still records; a real engine would simply not exist
+
+
+def test_focus_frame_only_for_the_keypad(qtbot: QtBot, kiosk: Kiosk) -> None:
+    frame = kiosk.window.focus_frame
+    assert not frame.isVisible(), "touch users never see a focus frame"
+    focus_on(qtbot, kiosk, "home.checkin")
+    assert frame.isVisible()
+    tile = kiosk.window.find_button("home.checkin")
+    assert tile is not None
+    top_left = tile.mapTo(kiosk.window, tile.rect().topLeft())
+    assert frame.geometry().contains(top_left)
+    qtbot.mouseClick(kiosk.window.header.volume, Qt.MouseButton.LeftButton)
+    assert not frame.isVisible()

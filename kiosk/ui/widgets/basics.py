@@ -72,4 +72,5 @@ class CardButton(QPushButton):
 
     def heightForWidth(self, width: int) -> int:
         layout = self.layout()
-        return layout.totalHeightForWidth(width) if layout is not None else -1
+        needed = layout.totalHeightForWidth(width) if layout is not None else -1
+        return max(needed, self.minimumHeight())
