@@ -252,6 +252,7 @@ class KioskStatus(ApiModel):
     uptime_s: float | None = None
     devices: list[DeviceState] = []
     last_error: str = ""
+    warnings: list[str] = []  # what IT should act on: silent kiosk, paper low or out...
 
 
 class KioskFleet(ApiModel):

@@ -9,6 +9,7 @@ The request and response models are the shared ones in ``kiosk.api.models``.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import html
 import ipaddress
 import json
@@ -60,7 +61,7 @@ from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_han
 from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
 
 # A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
-ONLINE_AFTER = dt.timedelta(seconds=90)
+ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
 # The longest range of dates one appointments query may ask for.
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
 
@@ -359,15 +360,16 @@ def _fleet_html(fleet: KioskFleet) -> str:
             f"{d.name} ({d.kind}): {d.state}" + (f" – {d.detail}" if d.detail else "")
             for d in kiosk.devices
         )
+        flagged = ' class="flagged"' if kiosk.warnings else ""
         rows.append(
-            "<tr>"
+            f"<tr{flagged}>"
             + cell(kiosk.kiosk_id)
             + cell("online" if kiosk.online else "offline")
             + cell(kiosk.last_heartbeat_at.isoformat() if kiosk.last_heartbeat_at else "never")
             + cell(kiosk.version)
             + cell(_fmt_uptime(kiosk.uptime_s))
             + cell(devices)
-            + cell(kiosk.last_error)
+            + cell("; ".join(kiosk.warnings))
             + "</tr>"
         )
     body = "\n".join(rows) or '<tr><td colspan="7">No kiosks registered.</td></tr>'
@@ -375,11 +377,12 @@ def _fleet_html(fleet: KioskFleet) -> str:
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
 <title>Kiosk fleet</title>
 <style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}</style></head>
+td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}
+tr.flagged td{{background:#fde2e1;color:#7a1212}}</style></head>
 <body><h1>Kiosk fleet</h1><p>Server time {html.escape(fleet.server_time.isoformat())};
 online = heartbeat within {fleet.online_after_s} s.</p>
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
-<th>Uptime</th><th>Devices</th><th>Last error</th></tr></thead>
+<th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
 <tbody>
 {body}
 </tbody></table></body></html>
@@ -391,7 +394,8 @@ online = heartbeat within {fleet.online_after_s} s.</p>
     response_model=KioskFleet,
     responses={
         200: {"content": {"text/html": {}}, "description": "HTML table, or JSON with format=json"},
-        403: {"model": ErrorBody, "description": "Only loopback clients"},
+        401: {"model": ErrorBody, "description": "Admin token missing or wrong"},
+        403: {"model": ErrorBody, "description": "No admin token set: loopback clients only"},
     },
 )
 def fleet(
@@ -399,8 +403,16 @@ def fleet(
     conn: Conn,
     now: Now,
     format: Annotated[Literal["html", "json"], Query()] = "html",
+    token: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
-    if not _is_loopback(request):
+    """With ``--admin-token`` set, the admin token is needed (``Authorization: Bearer`` or
+    ``?token=`` for a browser); without one, only loopback clients are served."""
+    admin_token: str | None = request.app.state.admin_token
+    if admin_token:
+        presented = token or request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(presented.encode(), admin_token.encode()):
+            raise ApiError(401, ErrorCode.unauthorized, "The fleet page needs the admin token.")
+    elif not _is_loopback(request):
         raise ApiError(403, ErrorCode.forbidden, "The fleet page is only served on loopback.")
     statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
     fleet = KioskFleet(
@@ -419,6 +431,7 @@ def create_app(
     *,
     clock: Callable[[], dt.datetime] | None = None,
     public_url: str | None = None,
+    admin_token: str | None = None,
 ) -> FastAPI:
     """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
 
@@ -437,6 +450,7 @@ def create_app(
     app.state.db_path = db_path
     app.state.clock = clock or system_clock
     app.state.public_url = public_url.rstrip("/") if public_url else None
+    app.state.admin_token = admin_token or None
     install_error_handlers(app)
     app.add_middleware(BodyGuardMiddleware)
     app.include_router(api)

@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--public-url", help="base URL printed in ticket QR codes (default: the request's)"
     )
+    parser.add_argument(
+        "--admin-token",
+        help="token for the fleet page /admin/kiosks (without it: loopback clients only)",
+    )
     return parser
 
 
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.server.app import create_app
 
-    app = create_app(db_path, public_url=args.public_url)
+    app = create_app(db_path, public_url=args.public_url, admin_token=args.admin_token)
     print(f"Serving the Kiosk API on http://{args.host}:{args.port} (OpenAPI: /openapi.json)")
     uvicorn.run(app, host=args.host, port=args.port, access_log=False)
     return 0

@@ -52,6 +52,7 @@ class EmbeddedServer:
         seed_demo: bool,
         clock: Callable[[], dt.datetime] | None = None,
         public_url: str | None = None,
+        admin_token: str | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
@@ -66,7 +67,7 @@ class EmbeddedServer:
                 _seed_demo(conn, clock())
         finally:
             conn.close()
-        app = create_app(db_path, clock=clock, public_url=public_url)
+        app = create_app(db_path, clock=clock, public_url=public_url, admin_token=admin_token)
 
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
         # is TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).

@@ -306,15 +306,46 @@ def kiosk_statuses(
     statuses: list[KioskStatus] = []
     for row in conn.execute("SELECT * FROM kiosks ORDER BY id"):
         last = from_db_time(row["last_heartbeat_at"]) if row["last_heartbeat_at"] else None
+        online = last is not None and now - last <= online_after
+        devices = [DeviceState.model_validate(d) for d in json.loads(row["devices_json"])]
+        warnings = (
+            []
+            if online
+            else ["never seen" if last is None else f"not seen for {_minutes(now - last)} min"]
+        )
+        warnings += [
+            f"{device.name}: {_DEVICE_WARNINGS[device.state]}"
+            for device in devices
+            if device.state in _DEVICE_WARNINGS
+        ]
+        if row["last_error"]:
+            warnings.append(f"last error: {row['last_error']}")
         statuses.append(
             KioskStatus(
                 kiosk_id=row["id"],
-                online=last is not None and now - last <= online_after,
+                online=online,
                 last_heartbeat_at=last,
                 version=row["version"],
                 uptime_s=row["uptime_s"],
-                devices=[DeviceState.model_validate(d) for d in json.loads(row["devices_json"])],
+                devices=devices,
                 last_error=row["last_error"],
+                warnings=warnings,
             )
         )
     return statuses
+
+
+# Device states IT must act on, as the fleet page words them.
+_DEVICE_WARNINGS = {
+    "near_end": "paper nearly used up",
+    "paper_out": "out of paper",
+    "cover_open": "cover open",
+    "offline": "offline",
+    "disconnected": "disconnected",
+    "unavailable": "unavailable",
+    "error": "error",
+}
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)

@@ -1,0 +1,75 @@
+"""The fleet page: the admin token, kiosks not seen for 2 minutes, printers short of paper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.server.clock import ManualClock
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.seed import DEMO_TOKEN
+
+ADMIN = "admin-secret"
+
+
+@pytest.fixture
+def guarded(
+    demo_db_template: Path, tmp_path: Path, demo_now: dt.datetime
+) -> Iterator[EmbeddedServer]:
+    db = tmp_path / "fleet.sqlite3"
+    shutil.copyfile(demo_db_template, db)
+    with EmbeddedServer.start(
+        db, seed_demo=False, clock=ManualClock(demo_now), admin_token=ADMIN
+    ) as server:
+        yield server
+
+
+def beat(server: EmbeddedServer, devices: list[dict[str, str]]) -> None:
+    response = requests.post(
+        f"{server.url}/api/v1/kiosks/demo-kiosk/heartbeat",
+        json={"version": "0.1.0", "uptime_s": 10, "devices": devices},
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}", "Idempotency-Key": "k"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def fleet(server: EmbeddedServer, **params: str) -> requests.Response:
+    return requests.get(f"{server.url}/admin/kiosks", params=params, timeout=10)
+
+
+def test_admin_token_is_required_when_set(guarded: EmbeddedServer) -> None:
+    assert fleet(guarded).status_code == 401
+    assert fleet(guarded, token="wrong").status_code == 401
+    assert fleet(guarded, token=ADMIN).status_code == 200
+    response = requests.get(
+        f"{guarded.url}/admin/kiosks?format=json",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.json()["online_after_s"] == 120
+
+
+def test_paper_warnings_and_a_silent_kiosk(guarded: EmbeddedServer) -> None:
+    beat(guarded, [{"name": "printer", "kind": "network", "state": "near_end"}])
+    [kiosk] = fleet(guarded, token=ADMIN, format="json").json()["kiosks"]
+    assert kiosk["online"] is True
+    assert kiosk["warnings"] == ["printer: paper nearly used up"]
+    beat(guarded, [{"name": "printer", "kind": "network", "state": "paper_out"}])
+    page = fleet(guarded, token=ADMIN).text
+    assert 'class="flagged"' in page
+    assert "printer: out of paper" in page
+    clock = guarded.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(dt.timedelta(seconds=119))
+    assert fleet(guarded, token=ADMIN, format="json").json()["kiosks"][0]["online"] is True
+    clock.advance(dt.timedelta(seconds=2))
+    [kiosk] = fleet(guarded, token=ADMIN, format="json").json()["kiosks"]
+    assert kiosk["online"] is False
+    assert kiosk["warnings"][0] == "not seen for 2 min"
