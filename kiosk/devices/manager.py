@@ -13,12 +13,19 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.api.models import DeviceState
 from kiosk.config import KioskConfig
-from kiosk.devices.parsing import ParsingRules
+from kiosk.devices.parsing import Identifier, ParsingRules
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers import Reader, ReaderError, create_reader
 
 log = logging.getLogger(__name__)
+
+
+def mask_identifier(value: str) -> str:
+    """Enough for a technician to recognise a test card, not enough to identify a patient."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
 
 
 class DeviceManager(QObject):
@@ -41,6 +48,8 @@ class DeviceManager(QObject):
         self.printer.setParent(self)
         self.printer.status_changed.connect(self._on_printer_status)
         self.last_printer_error = ""
+        # For technicians watching a reader live: masked, never logged, never sent away.
+        self.last_inputs: dict[str, str] = {}
         self.printer.job_failed.connect(self._on_job_failed)
         rules = ParsingRules.from_section(config.identifiers)
         self.readers: list[Reader] = []
@@ -56,6 +65,10 @@ class DeviceManager(QObject):
                 )
                 continue
             reader.state_changed.connect(lambda _state: self.health_changed.emit())
+            reader.identifier_read.connect(
+                lambda identifier, name=name: self._on_read(name, identifier)
+            )
+            reader.input_rejected.connect(lambda reason, name=name: self._on_rejected(name, reason))
             self.readers.append(reader)
 
     def start(self) -> None:
@@ -90,6 +103,14 @@ class DeviceManager(QObject):
 
     def _on_printer_status(self, status: PrinterStatus) -> None:
         log.info("printer status: %s", status.value)
+        self.health_changed.emit()
+
+    def _on_read(self, name: str, identifier: Identifier) -> None:
+        self.last_inputs[name] = f"read {identifier.kind.value} {mask_identifier(identifier.value)}"
+        self.health_changed.emit()
+
+    def _on_rejected(self, name: str, reason: str) -> None:
+        self.last_inputs[name] = f"rejected: {reason}"
         self.health_changed.emit()
 
     def _on_job_failed(self, job_id: int, reason: str) -> None:

@@ -54,7 +54,7 @@ class Intent(StrEnum):
 
 
 _ALLOWED: dict[Step, frozenset[Step]] = {
-    Step.home: frozenset({Step.identify, Step.looking_up, Step.service}),
+    Step.home: frozenset({Step.identify, Step.looking_up, Step.service, Step.notice}),
     Step.service: frozenset(),
     Step.identify: frozenset({Step.looking_up, Step.notice}),
     Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.notice}),
@@ -157,7 +157,7 @@ class VisitFlow(QObject):
 
     def identifier_rejected(self) -> None:
         """The reader got something that is not a usable identifier."""
-        if self.step in (Step.home, Step.identify):
+        if not self.paused and self.step in (Step.home, Step.identify):
             self._show_notice(Notice(NoticeKind.unreadable_card))
 
     def submit_typed(self, text: str) -> None:

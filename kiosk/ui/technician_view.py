@@ -168,6 +168,7 @@ class TechnicianView(QObject):
             + (f" — {state.detail}" if state.detail else "")
             for state in self.devices.device_states()
         ]
+        lines += [f"{name} — last input: {last}" for name, last in self.devices.last_inputs.items()]
         output = self.voice.output
         lines.append(
             "voice: ready" if output.available else f"voice: unavailable — {output.reason}"

@@ -216,3 +216,17 @@ def test_backend_down(tmp_path: Path, rig_factory: RigFactory) -> None:
         assert rig.flow.step == Step.notice
         assert rig.flow.notice is not None
         assert rig.flow.notice.kind == NoticeKind.backend_unreachable
+
+
+def test_unreadable_card_on_home_says_so(rig: Rig) -> None:
+    rig.flow.identifier_rejected()
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.unreadable_card
+
+
+def test_nothing_starts_while_paused(rig: Rig) -> None:
+    rig.flow.paused = True
+    rig.flow.identifier_rejected()
+    identify(rig, "one_in_window")
+    assert rig.flow.step == Step.home

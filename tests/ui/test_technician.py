@@ -198,3 +198,20 @@ def test_scans_are_ignored_in_diagnostics(kiosk: Kiosk, qtbot: QtBot) -> None:
     qtbot.wait(300)
     assert kiosk.flow.step == Step.home
     assert kiosk.window.current_screen() is kiosk.technician.diagnostics
+
+
+def test_reader_input_shows_live_and_masked(kiosk: Kiosk, qtbot: QtBot) -> None:
+    kiosk.technician.open_diagnostics()
+    for char in "11010519491231002X":
+        qtbot.keyClick(kiosk.window, char)
+        qtbot.wait(5)
+    qtbot.keyClick(kiosk.window, Qt.Key.Key_Return)
+    text = kiosk.technician.diagnostics.devices_text
+    qtbot.waitUntil(lambda: "last input: read id_card" in text.toPlainText(), timeout=3000)
+    assert "11**************2X" in text.toPlainText()
+    assert "11010519491231002X" not in text.toPlainText()
+    for char in "!!??##**":
+        qtbot.keyClick(kiosk.window, char)
+        qtbot.wait(5)
+    qtbot.keyClick(kiosk.window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "rejected: unknown_format" in text.toPlainText(), timeout=3000)
