@@ -183,6 +183,7 @@ class Kiosk(QObject):
     def _connect_accessibility(self, app: QApplication) -> None:
         """Voice on every screen and focused control; a physical keypad everywhere."""
         header, window = self.window.header, self.window
+        window.move_to_end_of_focus_order(header.repeat, header.mute, header.volume)
         self._show_sound_state()
         header.repeat_requested.connect(self.voice.repeat)
         header.mute_toggled.connect(self._toggle_mute)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractButton
 
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.notices import Notice
@@ -143,6 +144,17 @@ class VisitView(QObject):
         self.flow.paused = False
         self.window.show_screen(self.home)
 
+    def _focus_first_control(self) -> bool:
+        screen = self.window.current_screen()
+        focused = self.window.focusWidget()
+        if screen is None or (focused is not None and screen.isAncestorOf(focused)):
+            return False
+        for control in screen.findChildren(QAbstractButton):
+            if control.isVisible() and control.isEnabled():
+                control.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return False
+
     def detach(self) -> None:
         """Stop watching the application's input (the kiosk is shutting down)."""
         self._app.removeEventFilter(self)
@@ -153,7 +165,9 @@ class VisitView(QObject):
             self.idle.touch()
             if isinstance(event, QKeyEvent):
                 if event.key() in NAVIGATION_KEYS and not self.window.keypad_mode:
-                    self.window.set_keypad_mode(True)  # before the key moves the focus
+                    self.window.set_keypad_mode(True)
+                    if self._focus_first_control():
+                        return True  # the first key press lands on the screen's first control
             elif self.window.keypad_mode:
                 self.window.set_keypad_mode(False)  # a touch: back to touch mode
         return False
