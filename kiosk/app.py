@@ -80,6 +80,7 @@ class Kiosk(QObject):
         super().__init__()
         self.config = config
         self._app = app
+        self._stopped = False
         self.client = KioskApiClient(
             config.backend.url,
             config.backend.token,
@@ -170,9 +171,14 @@ class Kiosk(QObject):
         self.setParent(self.window)
 
     def shutdown(self) -> None:
+        """Stop everything once (called by aboutToQuit, and by tests)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.heartbeat.stop()
         self.devices.stop()
         self.crash_guard.uninstall()
+        self._app.focusChanged.disconnect(self._on_focus_changed)
         logging.getLogger().removeHandler(self.problems)
         self.view.detach()
         self.window.allow_close()
