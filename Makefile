@@ -26,8 +26,8 @@ demo: $(SYSTEM_STAMP) $(STAMP) translations
 	$(BIN)/kiosk --demo $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check kiosk tests benchmarks
-	$(BIN)/ruff format --check kiosk tests benchmarks
+	$(BIN)/ruff check kiosk tests benchmarks packaging scripts
+	$(BIN)/ruff format --check kiosk tests benchmarks packaging scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -39,6 +39,16 @@ test: lint typecheck unit
 
 benchmark: $(SYSTEM_STAMP) $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+# The one-folder build dist/kiosk/ (kiosk + kiosk-server); see build.spec, docs/deployment.md.
+package: $(SYSTEM_STAMP) $(STAMP) translations
+	$(BIN)/python -m pip install --quiet -e '.[test,build]'
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
+	@du -sh dist/kiosk
+
+# Runs the built executables off screen; does not rebuild (run `make package` first).
+package-test: $(STAMP)
+	$(BIN)/python packaging/smoke_test.py dist/kiosk
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -37,7 +37,9 @@ def main(paths: list[str]) -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for path in paths:
         collection = TTCollection(path)
-        font = next(f for f in collection.fonts if f["name"].getDebugName(1) == SIMPLIFIED_CHINESE_FACE)
+        font = next(
+            f for f in collection.fonts if f["name"].getDebugName(1) == SIMPLIFIED_CHINESE_FACE
+        )
         options = subset.Options()
         options.layout_features = ["*"]
         options.name_IDs = ["*"]

@@ -1,0 +1,5 @@
+"""PyInstaller entry point of the packaged ``kiosk`` executable (see build.spec)."""
+
+from kiosk.cli import main
+
+raise SystemExit(main())
