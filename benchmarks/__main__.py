@@ -15,7 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("benchmarks.checkin", "benchmarks.printing", "benchmarks.ui", "benchmarks.package")
+MODULES = (
+    "benchmarks.checkin",
+    "benchmarks.registration",
+    "benchmarks.printing",
+    "benchmarks.ui",
+    "benchmarks.package",
+)
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 Figure = tuple[str, float, str]

@@ -65,6 +65,8 @@ class DepartmentSummary(ApiModel):
     code: str
     name: str
     name_en: str = ""
+    hint: str = ""  # one line: what it treats ("发热、咳嗽、高血压")
+    hint_en: str = ""
 
 
 class Department(DepartmentSummary):
@@ -202,6 +204,203 @@ class HeartbeatAck(ApiModel):
     server_time: dt.datetime
 
 
+# --- same-day registration -------------------------------------------------------------------
+
+
+class RegistrationStatus(StrEnum):
+    pending_payment = "pending_payment"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+
+
+class RegistrationRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    patient_id: Annotated[str, Field(min_length=1, max_length=64)]
+    session_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Registration(ApiModel):
+    id: str
+    status: RegistrationStatus
+    patient_id: str
+    department: DepartmentSummary
+    doctor: DoctorSummary
+    session: ScheduleSession
+    fee_cents: int
+    bill_id: str | None = None  # the registration-fee bill, when a fee is due
+    ticket: Ticket | None = None  # once confirmed
+    created_at: dt.datetime | None = None
+
+
+class RegistrationResult(ApiModel):
+    registration: Registration
+
+
+class SessionSuggestion(ApiModel):
+    """In ``details.suggestions`` of a 409 session_full: a later session with free slots."""
+
+    session: ScheduleSession
+    doctor: DoctorSummary
+
+
+# --- bills and payments ---------------------------------------------------------------------
+
+
+class ItemCategory(StrEnum):
+    registration = "registration"
+    consultation = "consultation"
+    lab = "lab"
+    imaging = "imaging"
+    drug = "drug"
+    treatment = "treatment"
+    material = "material"
+
+
+class BillStatus(StrEnum):
+    unpaid = "unpaid"
+    paid = "paid"
+    pending_payment = "pending_payment"  # locked by a payment that is pending and not expired
+
+
+class BillItem(ApiModel):
+    name: str
+    name_en: str = ""
+    category: ItemCategory
+    quantity: float
+    unit: str = ""
+    unit_en: str = ""
+    unit_price_cents: int
+    amount_cents: int
+
+
+class Bill(ApiModel):
+    id: str
+    created_at: dt.datetime
+    department: DepartmentSummary
+    title: str
+    title_en: str = ""
+    status: BillStatus
+    items: list[BillItem]
+    total_cents: int
+    insurance_cents: int
+    self_pay_cents: int
+
+
+class BillList(ApiModel):
+    bills: list[Bill]
+
+
+class PaymentRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    patient_id: Annotated[str, Field(min_length=1, max_length=64)]
+    bill_ids: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=20)
+    ]
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"
+    paid = "paid"
+    failed = "failed"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class Receipt(ApiModel):
+    receipt_number: str
+    paid_at: dt.datetime
+    items: list[BillItem]
+    total_cents: int
+    insurance_cents: int
+    self_pay_cents: int
+
+
+class PharmacyTicket(ApiModel):
+    """Where to collect the paid drugs: a number called at a pharmacy window."""
+
+    number: str
+    window: str
+    window_en: str = ""
+    location: str = ""
+    location_en: str = ""
+    items: list[BillItem]
+    issued_at: dt.datetime | None = None
+
+
+class Payment(ApiModel):
+    id: str
+    status: PaymentStatus
+    patient_id: str = ""
+    amount_cents: int  # the self-pay share of the bills
+    bill_ids: list[str]
+    qr_payload: str  # what the kiosk shows as a QR code: the payment page's URL
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    receipt: Receipt | None = None
+    pharmacy_tickets: list[PharmacyTicket] = []
+    registration_tickets: list[Ticket] = []
+
+
+# --- feedback, prices, buildings ------------------------------------------------------------
+
+FeedbackTag = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class FeedbackRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    tags: Annotated[list[FeedbackTag], Field(max_length=8)] = []
+    comment: Annotated[str, Field(max_length=500)] = ""
+    context: Annotated[str, Field(max_length=32)] = ""  # the service rated: "checkin"...
+
+
+class FeedbackAck(ApiModel):
+    id: str
+    received_at: dt.datetime
+
+
+class PriceItem(ApiModel):
+    code: str
+    name: str
+    name_en: str = ""
+    category: ItemCategory
+    unit: str = ""
+    unit_en: str = ""
+    price_cents: int
+    insurance_covered: bool
+
+
+class PriceList(ApiModel):
+    items: list[PriceItem]
+
+
+class FloorPlace(ApiModel):
+    """A department or a facility (pharmacy, cashier...) on one floor."""
+
+    name: str
+    name_en: str = ""
+    room: str = ""
+    department: DepartmentSummary | None = None  # None for a facility
+
+
+class Floor(ApiModel):
+    floor: str
+    places: list[FloorPlace]
+
+
+class Building(ApiModel):
+    name: str
+    name_en: str = ""
+    floors: list[Floor]  # lowest first
+
+
+class BuildingList(ApiModel):
+    buildings: list[Building]
+
+
 class ErrorCode(StrEnum):
     """Machine-readable reasons; the kiosk maps each to a patient message."""
 
@@ -220,6 +419,11 @@ class ErrorCode(StrEnum):
     unsupported_media_type = "unsupported_media_type"
     method_not_allowed = "method_not_allowed"
     internal_error = "internal_error"
+    session_full = "session_full"
+    session_over = "session_over"
+    already_registered = "already_registered"
+    bill_unavailable = "bill_unavailable"
+    already_paid = "already_paid"
 
 
 class ErrorDetail(ApiModel):

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -27,15 +27,28 @@ from kiosk.api.models import (
     IDEMPOTENCY_HEADER,
     Appointment,
     AppointmentList,
+    Bill,
+    BillList,
+    Building,
+    BuildingList,
     CheckInResult,
     Department,
     DepartmentList,
     ErrorBody,
+    FeedbackAck,
+    FeedbackRequest,
     HeartbeatAck,
     HeartbeatRequest,
     IdentifierKind,
     IdentifyRequest,
+    ItemCategory,
     Patient,
+    Payment,
+    PaymentRequest,
+    PriceItem,
+    PriceList,
+    RegistrationRequest,
+    RegistrationResult,
     Schedule,
     TicketPublicStatus,
 )
@@ -126,6 +139,63 @@ class KioskApiClient:
     def ticket_status(self, number: str, date: dt.date) -> TicketPublicStatus:
         path = f"/tickets/{_segment(number)}/status"
         return self._call("GET", path, TicketPublicStatus, params={"date": date.isoformat()})
+
+    def register(
+        self, patient_id: str, session_id: str, *, idempotency_key: str
+    ) -> RegistrationResult:
+        """Same-day registration: confirmed with a ticket (free) or pending payment of a bill."""
+        body = RegistrationRequest(patient_id=patient_id, session_id=session_id)
+        return self._call(
+            "POST",
+            "/registrations",
+            RegistrationResult,
+            json=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
+
+    def bills(self, patient_id: str, *, include_paid: bool = False) -> list[Bill]:
+        """The patient's unpaid bills (and those held by a pending payment); paid ones too
+        with ``include_paid``."""
+        params = {"status": "all"} if include_paid else {}
+        path = f"/patients/{_segment(patient_id)}/bills"
+        return self._call("GET", path, BillList, params=params).bills
+
+    def create_payment(
+        self, patient_id: str, bill_ids: Sequence[str], *, idempotency_key: str
+    ) -> Payment:
+        body = PaymentRequest(patient_id=patient_id, bill_ids=list(bill_ids))
+        return self._call(
+            "POST",
+            "/payments",
+            Payment,
+            json=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
+
+    def payment(self, payment_id: str) -> Payment:
+        return self._call("GET", f"/payments/{_segment(payment_id)}", Payment)
+
+    def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> Payment:
+        path = f"/payments/{_segment(payment_id)}/cancel"
+        return self._call("POST", path, Payment, json={}, idempotency_key=idempotency_key)
+
+    def send_feedback(self, feedback: FeedbackRequest, *, idempotency_key: str) -> FeedbackAck:
+        return self._call(
+            "POST",
+            "/feedback",
+            FeedbackAck,
+            json=feedback.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
+
+    def prices(self, query: str = "", category: ItemCategory | None = None) -> list[PriceItem]:
+        params = {"q": query} if query else {}
+        if category is not None:
+            params["category"] = category.value
+        return self._call("GET", "/prices", PriceList, params=params).items
+
+    def buildings(self) -> list[Building]:
+        return self._call("GET", "/buildings", BuildingList).buildings
 
     def heartbeat(self, report: HeartbeatRequest) -> HeartbeatAck:
         path = f"/kiosks/{_segment(self.kiosk_id)}/heartbeat"

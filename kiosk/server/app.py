@@ -1,9 +1,12 @@
 """The reference Kiosk API server: a FastAPI app over one SQLite file.
 
 ``create_app(db_path)`` builds it; every request opens its own SQLite connection. Every call
-except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code) and the
-fleet page ``/admin/kiosks`` (loopback clients only) needs ``Authorization: Bearer <token>``.
-The request and response models are the shared ones in ``kiosk.api.models``.
+except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code), the
+simulated payment page ``/pay/{payment id}`` (the payment QR code) and the fleet page
+``/admin/kiosks`` (loopback clients only) needs ``Authorization: Bearer <token>``.
+The request and response models are the shared ones in ``kiosk.api.models``. Check-in and
+the rest of the original API live here; registrations, bills, payments, feedback, prices and
+buildings in ``routes_services``; the payment page in ``paypage``.
 """
 
 from __future__ import annotations
@@ -14,15 +17,13 @@ import html
 import ipaddress
 import json
 import math
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.api.models import (
     API_PREFIX,
@@ -44,19 +45,18 @@ from kiosk.api.models import (
     Schedule,
     TicketPublicStatus,
 )
-from kiosk.server import queries
+from kiosk.server import paypage, queries, routes_services
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
-    connect,
     from_db_time,
     issue_ticket,
-    kiosk_for_token,
     open_database,
     system_clock,
     to_db_time,
     write_transaction,
 )
+from kiosk.server.deps import ERRORS, BaseUrl, Conn, KioskId, Now, not_found
 from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
 from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
 
@@ -65,73 +65,9 @@ ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed 
 # The longest range of dates one appointments query may ask for.
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Malformed request"},
-    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
-    404: {"model": ErrorBody, "description": "Not found"},
-    413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
-    415: {"model": ErrorBody, "description": "Body is not JSON"},
-    422: {"model": ErrorBody, "description": "Request does not match the schema"},
-}
-
-_bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
-
-
-# --- dependencies ---------------------------------------------------------------------------
-
-
-def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
-    conn = connect(request.app.state.db_path)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-Conn = Annotated[sqlite3.Connection, Depends(_get_conn)]
-
-
-def _authenticated_kiosk(
-    conn: Conn,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    kiosk_id = kiosk_for_token(conn, credentials.credentials) if credentials else None
-    if kiosk_id is None:
-        raise ApiError(
-            401, ErrorCode.unauthorized, headers={"WWW-Authenticate": 'Bearer realm="kiosk"'}
-        )
-    return kiosk_id
-
-
-KioskId = Annotated[str, Depends(_authenticated_kiosk)]
-
-
-def _now(request: Request) -> dt.datetime:
-    clock: Callable[[], dt.datetime] = request.app.state.clock
-    now = clock()
-    if now.tzinfo is None:
-        now = now.astimezone()
-    return now
-
-
-Now = Annotated[dt.datetime, Depends(_now)]
-
-
-def _base_url(request: Request) -> str:
-    public_url: str | None = request.app.state.public_url
-    return (public_url or str(request.base_url)).rstrip("/")
-
-
-BaseUrl = Annotated[str, Depends(_base_url)]
-
-
-def _not_found(what: str, ident: str) -> ApiError:
-    return ApiError(404, ErrorCode.not_found, f"No {what} {ident!r}.")
-
-
 # --- the API --------------------------------------------------------------------------------
 
-api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
+api = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
 
 @api.get("/health", response_model=HealthStatus, tags=["public"])
@@ -174,7 +110,7 @@ def appointments(
             details=[{"loc": ["query", "to"], "msg": "bad date range", "type": "date_range"}],
         )
     if queries.get_patient_row(conn, patient_id) is None:
-        raise _not_found("patient", patient_id)
+        raise not_found("patient", patient_id)
     return AppointmentList(
         appointments=queries.patient_appointments(conn, patient_id, first, last, base_url)
     )
@@ -216,7 +152,7 @@ def check_in(
     def action() -> tuple[int, Any]:
         row = queries.get_appointment_row(conn, appointment_id)
         if row is None:
-            raise _not_found("appointment", appointment_id)
+            raise not_found("appointment", appointment_id)
         status = row["a_status"]
         if status == AppointmentStatus.cancelled.value:
             raise ApiError(409, ErrorCode.cancelled, "This appointment was cancelled.")
@@ -274,7 +210,7 @@ def department_schedule(
 ) -> Schedule:
     row = queries.get_department_row(conn, department_id)
     if row is None:
-        raise _not_found("department", department_id)
+        raise not_found("department", department_id)
     return queries.schedule(conn, row, date or now.date())
 
 
@@ -292,7 +228,7 @@ def ticket_status(
 ) -> TicketPublicStatus:
     status = queries.public_ticket_status(conn, number, date or now.date())
     if status is None:
-        raise _not_found("ticket", number)
+        raise not_found("ticket", number)
     return status
 
 
@@ -452,7 +388,9 @@ def create_app(
     app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.admin_token = admin_token or None
     install_error_handlers(app)
-    app.add_middleware(BodyGuardMiddleware)
+    app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/",))
     app.include_router(api)
+    app.include_router(routes_services.router)
+    app.include_router(paypage.router)
     app.include_router(admin)
     return app

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS departments (
     name_en TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
     description_en TEXT NOT NULL DEFAULT '',
+    hint TEXT NOT NULL DEFAULT '',
+    hint_en TEXT NOT NULL DEFAULT '',
     building TEXT NOT NULL,
     building_en TEXT NOT NULL DEFAULT '',
     floor TEXT NOT NULL,
@@ -141,7 +143,119 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     created_at TEXT NOT NULL,
     PRIMARY KEY (kiosk_id, key)
 );
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bills (
+    id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    title TEXT NOT NULL,
+    title_en TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'unpaid' CHECK (status IN ('unpaid', 'paid')),
+    insurance_cents INTEGER NOT NULL DEFAULT 0 CHECK (insurance_cents >= 0),
+    created_at TEXT NOT NULL,
+    paid_at TEXT,
+    payment_id TEXT
+);
+CREATE INDEX IF NOT EXISTS bills_patient ON bills(patient_id, status);
+CREATE TABLE IF NOT EXISTS bill_items (
+    bill_id TEXT NOT NULL REFERENCES bills(id),
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL,
+    quantity REAL NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    unit_en TEXT NOT NULL DEFAULT '',
+    unit_price_cents INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (bill_id, seq)
+);
+CREATE TABLE IF NOT EXISTS registrations (
+    id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    status TEXT NOT NULL,
+    fee_cents INTEGER NOT NULL,
+    bill_id TEXT REFERENCES bills(id),
+    appointment_id TEXT REFERENCES appointments(id),
+    kiosk_id TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS registrations_once
+    ON registrations(patient_id, session_id) WHERE status != 'cancelled';
+CREATE INDEX IF NOT EXISTS registrations_bill ON registrations(bill_id);
+CREATE TABLE IF NOT EXISTS payments (
+    id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    kiosk_id TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    decided_at TEXT,
+    receipt_number TEXT UNIQUE
+);
+CREATE TABLE IF NOT EXISTS payment_bills (
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    bill_id TEXT NOT NULL REFERENCES bills(id),
+    sort INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (payment_id, bill_id)
+);
+CREATE INDEX IF NOT EXISTS payment_bills_bill ON payment_bills(bill_id);
+CREATE TABLE IF NOT EXISTS pharmacy_tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    service_date TEXT NOT NULL,
+    number TEXT NOT NULL,
+    window_name TEXT NOT NULL,
+    window_name_en TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    location_en TEXT NOT NULL DEFAULT '',
+    items_json TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    UNIQUE (service_date, number)
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kiosk_id TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    tags_json TEXT NOT NULL DEFAULT '[]',
+    comment TEXT NOT NULL DEFAULT '',
+    context TEXT NOT NULL DEFAULT '',
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prices (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    unit_en TEXT NOT NULL DEFAULT '',
+    price_cents INTEGER NOT NULL,
+    insurance_covered INTEGER NOT NULL DEFAULT 0,
+    sort INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS facilities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    building TEXT NOT NULL,
+    building_en TEXT NOT NULL DEFAULT '',
+    floor TEXT NOT NULL,
+    room TEXT NOT NULL DEFAULT '',
+    sort INTEGER NOT NULL DEFAULT 0
+);
 """
+
+# Columns added after the first release: (table, column, declaration) for older files.
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("departments", "hint", "TEXT NOT NULL DEFAULT ''"),
+    ("departments", "hint_en", "TEXT NOT NULL DEFAULT ''"),
+)
 
 
 class KioskConnection(sqlite3.Connection):
@@ -186,6 +300,10 @@ def init_schema(conn: sqlite3.Connection) -> None:
     """Create every table and index that does not exist yet (idempotent)."""
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SCHEMA)
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -307,6 +425,18 @@ def insert_appointment(
             status,
         ),
     )
+
+
+def next_counter(conn: sqlite3.Connection, name: str) -> int:
+    """Increment and return the named counter (1 the first time). Inside a write transaction."""
+    if not conn.in_transaction:
+        raise RuntimeError("next_counter needs an open write transaction")
+    row = conn.execute(
+        "INSERT INTO counters (name, last) VALUES (?, 1) "
+        "ON CONFLICT (name) DO UPDATE SET last = last + 1 RETURNING last",
+        (name,),
+    ).fetchone()
+    return int(row[0])
 
 
 def format_ticket_number(code: str, seq: int) -> str:

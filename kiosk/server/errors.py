@@ -180,13 +180,22 @@ def _is_json_media_type(content_type: str) -> bool:
 class BodyGuardMiddleware:
     """Reads a request body fully (up to the limit) before the app sees it.
 
-    Over the limit → 413; non-empty body with a non-JSON content type on POST/PUT/PATCH → 415.
-    Otherwise the buffered body is replayed to the app as a single message.
+    Over the limit → 413; non-empty body with a non-JSON content type on POST/PUT/PATCH → 415,
+    except an HTML form post (``application/x-www-form-urlencoded``) to a path under one of
+    ``form_path_prefixes`` (the payment page). Otherwise the buffered body is replayed to the
+    app as a single message.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        form_path_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.form_path_prefixes = form_path_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -227,6 +236,7 @@ class BodyGuardMiddleware:
             scope.get("method") in _BODY_METHODS
             and body
             and not _is_json_media_type(headers.get("content-type", ""))
+            and not self._is_form_post(str(scope.get("path", "")), headers)
         ):
             await self._send_error(send, 415, ErrorCode.unsupported_media_type)
             return
@@ -241,6 +251,12 @@ class BodyGuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _is_form_post(self, path: str, headers: Mapping[str, str]) -> bool:
+        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return media_type == "application/x-www-form-urlencoded" and path.startswith(
+            self.form_path_prefixes
+        )
 
     @staticmethod
     async def _send_error(

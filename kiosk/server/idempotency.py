@@ -1,4 +1,4 @@
-"""Idempotency keys for state-changing calls (check-in now; registrations and payments later).
+"""Idempotency keys for state-changing calls (check-in, registrations, payments, feedback).
 
 A key is scoped by (kiosk id, key). With it the server stores a fingerprint of the request
 (SHA-256 of method, path and canonical JSON body) and the full answer (status and body), in the

@@ -29,14 +29,15 @@ from kiosk.api.models import (
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE, from_db_time
 
-_DEPARTMENT_COLUMNS = (
+DEPARTMENT_COLUMNS = (
     "d.id AS dep_id, d.code AS dep_code, d.name AS dep_name, d.name_en AS dep_name_en, "
     "d.description AS dep_description, d.description_en AS dep_description_en, "
+    "d.hint AS dep_hint, d.hint_en AS dep_hint_en, "
     "d.building AS dep_building, d.building_en AS dep_building_en, d.floor AS dep_floor, "
     "d.room AS dep_room, d.directions AS dep_directions, d.directions_en AS dep_directions_en, "
     "d.minutes_per_patient AS dep_minutes"
 )
-_DOCTOR_COLUMNS = (
+DOCTOR_COLUMNS = (
     "doc.id AS doc_id, doc.name AS doc_name, doc.name_en AS doc_name_en, "
     "doc.title AS doc_title, doc.title_en AS doc_title_en"
 )
@@ -44,7 +45,12 @@ _DOCTOR_COLUMNS = (
 
 def department_summary(row: sqlite3.Row) -> DepartmentSummary:
     return DepartmentSummary(
-        id=row["dep_id"], code=row["dep_code"], name=row["dep_name"], name_en=row["dep_name_en"]
+        id=row["dep_id"],
+        code=row["dep_code"],
+        name=row["dep_name"],
+        name_en=row["dep_name_en"],
+        hint=row["dep_hint"],
+        hint_en=row["dep_hint_en"],
     )
 
 
@@ -65,6 +71,8 @@ def department(row: sqlite3.Row) -> Department:
         code=row["dep_code"],
         name=row["dep_name"],
         name_en=row["dep_name_en"],
+        hint=row["dep_hint"],
+        hint_en=row["dep_hint_en"],
         description=row["dep_description"],
         description_en=row["dep_description_en"],
         location=location(row),
@@ -82,20 +90,20 @@ def doctor_summary(row: sqlite3.Row) -> DoctorSummary:
 
 
 def list_departments(conn: sqlite3.Connection) -> list[Department]:
-    rows = conn.execute(f"SELECT {_DEPARTMENT_COLUMNS} FROM departments d ORDER BY d.sort, d.code")
+    rows = conn.execute(f"SELECT {DEPARTMENT_COLUMNS} FROM departments d ORDER BY d.sort, d.code")
     return [department(row) for row in rows]
 
 
 def get_department_row(conn: sqlite3.Connection, department_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
-        f"SELECT {_DEPARTMENT_COLUMNS} FROM departments d WHERE d.id = ?", (department_id,)
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments d WHERE d.id = ?", (department_id,)
     ).fetchone()
     return row
 
 
 def schedule(conn: sqlite3.Connection, dep_row: sqlite3.Row, date: dt.date) -> Schedule:
     rows = conn.execute(
-        f"SELECT {_DOCTOR_COLUMNS}, s.id AS s_id, s.period, s.starts_at, s.ends_at, "
+        f"SELECT {DOCTOR_COLUMNS}, s.id AS s_id, s.period, s.starts_at, s.ends_at, "
         "s.slots_total, s.slots_left, s.fee_cents "
         "FROM sessions s JOIN doctors doc ON doc.id = s.doctor_id "
         "WHERE s.department_id = ? AND s.service_date = ? ORDER BY doc.id, s.starts_at",
@@ -181,7 +189,7 @@ def patient(row: sqlite3.Row, today: dt.date) -> Patient:
 
 _TICKET_SELECT = (
     f"SELECT t.id AS t_id, t.number, t.service_date, t.seq, t.status AS t_status, t.issued_at, "
-    f"t.department_id, p.name AS patient_name, {_DEPARTMENT_COLUMNS}, {_DOCTOR_COLUMNS} "
+    f"t.department_id, p.name AS patient_name, {DEPARTMENT_COLUMNS}, {DOCTOR_COLUMNS} "
     "FROM tickets t JOIN departments d ON d.id = t.department_id "
     "LEFT JOIN doctors doc ON doc.id = t.doctor_id "
     "LEFT JOIN patients p ON p.id = t.patient_id "
@@ -252,7 +260,7 @@ def public_ticket_status(
 
 _APPOINTMENT_SELECT = (
     "SELECT a.id AS a_id, a.patient_id, a.starts_at, a.ends_at, a.status AS a_status, "
-    f"a.ticket_id, {_DEPARTMENT_COLUMNS}, {_DOCTOR_COLUMNS} "
+    f"a.ticket_id, {DEPARTMENT_COLUMNS}, {DOCTOR_COLUMNS} "
     "FROM appointments a JOIN departments d ON d.id = a.department_id "
     "JOIN doctors doc ON doc.id = a.doctor_id "
 )

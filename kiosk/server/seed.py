@@ -120,7 +120,19 @@ _FIXED: tuple[_FixedPatient, ...] = (
         IdentifierKind.patient_card,
         "Rare name 龘; no appointment today, one tomorrow morning.",
     ),
+    _FixedPatient(
+        "unpaid_bills", "pat-0200", "周美玲", "female", _rid("42011119680412024"),
+        "16612345678", "SI42011100000010", "HC10000010", "EHC:demo-0010-b1115a",
+        IdentifierKind.insurance_card,
+        "Two unpaid bills, both with an insurance share: a prescription (paying it gives a "
+        "pharmacy ticket) and a lab bill; no appointment today.",
+    ),
 )  # fmt: skip
+
+# Random patients are pat-0010 … pat-0200; a fixed patient with an id in that range (the
+# later scenarios) replaces the random one, whose draws are still made so that adding a
+# scenario leaves every other random patient and appointment as it was.
+_FIRST_RANDOM = 10
 
 DEMO_IDENTITIES: dict[str, DemoIdentity] = {
     p.scenario: DemoIdentity(p.scenario, p.kind, p.value, p.description_en) for p in _FIXED
@@ -198,6 +210,127 @@ _DEPARTMENTS: tuple[tuple[str, str, str, str, str, str, str, str, str, str, str,
      "Round-the-clock emergency care. In an emergency go straight there; no queueing.", 5),
 )  # fmt: skip
 
+# One line each: what a department treats, for a patient choosing where to register.
+_HINTS: dict[str, tuple[str, str]] = {
+    "A": (
+        "发热、咳嗽、腹痛、高血压、糖尿病；普通门诊免费",
+        "Fever, cough, stomach pain, blood pressure, diabetes; free general clinic",
+    ),
+    "B": ("外伤、换药、体表肿块", "Wounds, dressings, lumps"),
+    "C": ("14岁以下儿童看病", "Children under 14"),
+    "D": ("妇科疾病、孕期检查", "Women's health, pregnancy checks"),
+    "E": ("视力下降、眼红眼痛", "Eyesight, red or painful eyes"),
+    "F": ("耳朵、鼻子、咽喉", "Ear, nose and throat"),
+    "G": ("牙痛、补牙、洁牙", "Toothache, fillings, cleaning"),
+    "H": ("湿疹、痤疮、过敏", "Eczema, acne, allergies"),
+    "J": ("胸闷胸痛、心悸、高血压", "Chest pain, palpitations, blood pressure"),
+    "K": ("骨折、关节痛、腰腿痛", "Fractures, joint and back pain"),
+    "L": ("头痛、头晕、失眠", "Headache, dizziness, sleeplessness"),
+    "M": ("中医调理、针灸、推拿", "Chinese medicine, acupuncture, massage"),
+    "ER": ("危急情况，24小时", "Emergencies, 24 hours"),
+}
+
+# The free general clinic (普通门诊) of Internal Medicine: two more doctors whose sessions cost
+# nothing, drawn from their own random stream so the rest of the demo hospital is unchanged.
+GENERAL_CLINIC = "A"
+_GENERAL_CLINIC_DOCTORS = 2
+_GENERAL_CLINIC_PERIODS = (
+    ("morning", 8, 0, 12, 0),
+    ("afternoon", 13, 30, 17, 0),
+    ("evening", 18, 0, 21, 0),
+)
+
+# The price list: code, name, name_en, category, unit, unit_en, price in cents, insurance covers.
+_PRICES: tuple[tuple[str, str, str, str, str, str, int, bool], ...] = (
+    ("REG-N", "普通门诊挂号费", "Registration, general clinic",
+     "registration", "次", "visit", 0, False),
+    ("REG-4", "住院医师挂号费", "Registration, resident physician",
+     "registration", "次", "visit", 1000, False),
+    ("REG-3", "主治医师挂号费", "Registration, attending physician",
+     "registration", "次", "visit", 1500, False),
+    ("REG-2", "副主任医师挂号费", "Registration, associate chief physician",
+     "registration", "次", "visit", 3000, False),
+    ("REG-1", "主任医师挂号费", "Registration, chief physician",
+     "registration", "次", "visit", 5000, False),
+    ("CON-01", "门诊诊查费", "Outpatient consultation", "consultation", "次", "visit", 1000, True),
+    ("CON-02", "急诊诊查费", "Emergency consultation", "consultation", "次", "visit", 2000, True),
+    ("LAB-CBC", "血常规", "Complete blood count", "lab", "项", "test", 2500, True),
+    ("LAB-URN", "尿常规", "Urinalysis", "lab", "项", "test", 1500, True),
+    ("LAB-STL", "便常规", "Stool test", "lab", "项", "test", 1000, True),
+    ("LAB-CRP", "C反应蛋白", "C-reactive protein (CRP)", "lab", "项", "test", 4500, True),
+    ("LAB-GLU", "空腹血糖", "Fasting blood glucose", "lab", "项", "test", 800, True),
+    ("LAB-HBA", "糖化血红蛋白", "HbA1c", "lab", "项", "test", 7000, True),
+    ("LAB-LIP", "血脂四项", "Lipid panel", "lab", "项", "test", 4000, True),
+    ("LAB-LFT", "肝功能", "Liver function tests", "lab", "项", "test", 8000, True),
+    ("LAB-RFT", "肾功能", "Kidney function tests", "lab", "项", "test", 6000, True),
+    ("IMG-DR", "胸部X线摄影（DR）", "Chest X-ray (DR)", "imaging", "次", "exam", 9000, True),
+    ("IMG-US", "腹部彩色超声", "Abdominal ultrasound", "imaging", "次", "exam", 12000, True),
+    ("IMG-CT", "头颅CT平扫", "Head CT scan", "imaging", "次", "exam", 26000, True),
+    ("IMG-MRI", "膝关节磁共振", "Knee MRI", "imaging", "次", "exam", 58000, False),
+    ("IMG-ECG", "常规心电图", "Electrocardiogram (ECG)", "imaging", "次", "exam", 2500, True),
+    ("DRG-AMX", "阿莫西林胶囊 0.25g×24粒", "Amoxicillin capsules 0.25 g × 24",
+     "drug", "盒", "box", 1850, True),
+    ("DRG-IBU", "布洛芬缓释胶囊 0.3g×20粒", "Ibuprofen SR capsules 0.3 g × 20",
+     "drug", "盒", "box", 2480, True),
+    ("DRG-CFX", "头孢克肟分散片 0.1g×6片", "Cefixime tablets 0.1 g × 6",
+     "drug", "盒", "box", 3200, True),
+    ("DRG-MET", "盐酸二甲双胍片 0.5g×48片", "Metformin tablets 0.5 g × 48",
+     "drug", "盒", "box", 1260, True),
+    ("DRG-NIF", "硝苯地平控释片 30mg×7片", "Nifedipine CR tablets 30 mg × 7",
+     "drug", "盒", "box", 3350, True),
+    ("DRG-ATV", "阿托伐他汀钙片 20mg×7片", "Atorvastatin tablets 20 mg × 7",
+     "drug", "盒", "box", 4500, True),
+    ("DRG-OME", "奥美拉唑肠溶胶囊 20mg×14粒", "Omeprazole capsules 20 mg × 14",
+     "drug", "盒", "box", 2200, True),
+    ("DRG-LOR", "氯雷他定片 10mg×6片", "Loratadine tablets 10 mg × 6",
+     "drug", "盒", "box", 1980, True),
+    ("DRG-GCT", "复方甘草片 100片", "Compound liquorice tablets × 100",
+     "drug", "瓶", "bottle", 650, True),
+    ("DRG-LHQ", "连花清瘟胶囊 0.35g×24粒", "Lianhua Qingwen capsules × 24",
+     "drug", "盒", "box", 2800, True),
+    ("DRG-BLG", "板蓝根颗粒 10g×20袋", "Banlangen granules 10 g × 20",
+     "drug", "盒", "box", 1500, False),
+    ("DRG-VTC", "维生素C片 0.1g×100片", "Vitamin C tablets 0.1 g × 100",
+     "drug", "瓶", "bottle", 450, False),
+    ("DRG-SMT", "蒙脱石散 3g×10袋", "Smectite powder 3 g × 10", "drug", "盒", "box", 1400, True),
+    ("DRG-ASP", "阿司匹林肠溶片 100mg×30片", "Aspirin EC tablets 100 mg × 30",
+     "drug", "盒", "box", 1680, True),
+    ("TRT-IV", "静脉输液", "Intravenous infusion", "treatment", "次", "session", 1500, True),
+    ("TRT-IM", "肌肉注射", "Intramuscular injection", "treatment", "次", "session", 500, True),
+    ("TRT-NEB", "雾化吸入", "Nebulizer treatment", "treatment", "次", "session", 1800, True),
+    ("TRT-DRS", "换药（小）", "Dressing change (small)", "treatment", "次", "session", 2000, True),
+    ("TRT-SUT", "清创缝合", "Wound cleaning and suturing",
+     "treatment", "次", "session", 12000, True),
+    ("TRT-ACU", "普通针刺", "Acupuncture", "treatment", "次", "session", 4000, True),
+    ("TRT-SCL", "洁治（全口）", "Dental cleaning (full mouth)",
+     "treatment", "次", "session", 15000, False),
+    ("MAT-IVS", "一次性输液器", "Disposable infusion set", "material", "套", "set", 350, True),
+    ("MAT-GAU", "医用纱布", "Medical gauze", "material", "包", "pack", 200, True),
+    ("MAT-BND", "弹力绷带", "Elastic bandage", "material", "卷", "roll", 1200, False),
+)  # fmt: skip
+_PRICE_BY_CODE = {row[0]: row for row in _PRICES}
+INSURANCE_SHARE_PERCENT = 60  # of each covered item
+
+# Places that are not departments, for the floor map: id, name, name_en, building,
+# building_en, floor, room.
+_FACILITIES: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    ("fac-cashier", "收费处", "Cashier", "门诊楼", "Outpatient Building", "1", "102"),
+    ("fac-pharmacy", "西药房", "Pharmacy", "门诊楼", "Outpatient Building", "1", "108"),
+    ("fac-radiology", "放射科", "Radiology", "门诊楼", "Outpatient Building", "1", "121"),
+    ("fac-ecg", "心电图室", "ECG room", "门诊楼", "Outpatient Building", "3", "332"),
+    ("fac-lab", "检验科（抽血）", "Laboratory (blood tests)",
+     "医技楼", "Medical Technology Building", "1", "101"),
+    ("fac-ultrasound", "超声科", "Ultrasound", "医技楼", "Medical Technology Building", "1", "115"),
+)  # fmt: skip
+
+# Bills of the "unpaid_bills" patient: department, title, title_en, minutes ago, items.
+_SCENARIO_BILLS: tuple[tuple[str, str, str, int, tuple[tuple[str, int], ...]], ...] = (
+    ("A", "内科 处方药费", "Prescription, Internal Medicine", 40,
+     (("CON-01", 1), ("DRG-AMX", 2), ("DRG-IBU", 1), ("DRG-GCT", 1))),
+    ("A", "内科 检验费", "Laboratory tests, Internal Medicine", 70,
+     (("LAB-CBC", 1), ("LAB-CRP", 1), ("LAB-URN", 1))),
+)  # fmt: skip
+
 _DOCTORS_PER_DEPARTMENT = {"A": 3, "B": 3, "C": 3, "D": 3}  # others: 2 (30 in all)
 
 _TITLES: tuple[tuple[str, str, int], ...] = (
@@ -264,6 +397,7 @@ class _Builder:
         }
         self.next_appointment = 1
         self.to_check_in: list[tuple[dt.datetime, str, str]] = []  # issued_at, appt id, status
+        self.next_bill = 1
 
     def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.now.tzinfo)
@@ -281,20 +415,23 @@ class _Builder:
         rows = []
         for sort, d in enumerate(_DEPARTMENTS):
             code, name, name_en, bld, bld_en, floor, room, dirs, dirs_en, desc, desc_en, mins = d
+            hint, hint_en = _HINTS.get(code, ("", ""))
             rows.append(
-                (_department_id(code), code, name, name_en, desc, desc_en, bld, bld_en,
-                 floor, room, dirs, dirs_en, mins or DEFAULT_MINUTES_PER_PATIENT, sort)
+                (_department_id(code), code, name, name_en, desc, desc_en, hint, hint_en,
+                 bld, bld_en, floor, room, dirs, dirs_en, mins or DEFAULT_MINUTES_PER_PATIENT,
+                 sort)
             )  # fmt: skip
         self.conn.executemany(
             "INSERT INTO departments (id, code, name, name_en, description, description_en, "
-            "building, building_en, floor, room, directions, directions_en, "
-            "minutes_per_patient, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "hint, hint_en, building, building_en, floor, room, directions, directions_en, "
+            "minutes_per_patient, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
-    def person_name(self, gender: str) -> tuple[str, str]:
-        surname, surname_en = self.rng.choice(_SURNAMES)
-        given, given_en = self.rng.choice(_MALE_GIVEN if gender == "male" else _FEMALE_GIVEN)
+    def person_name(self, gender: str, rng: random.Random | None = None) -> tuple[str, str]:
+        rng = rng or self.rng
+        surname, surname_en = rng.choice(_SURNAMES)
+        given, given_en = rng.choice(_MALE_GIVEN if gender == "male" else _FEMALE_GIVEN)
         return surname + given, f"{surname_en} {given_en}"
 
     def doctors(self) -> None:
@@ -384,7 +521,8 @@ class _Builder:
                  p.insurance_card, p.patient_card, p.health_qr)
             )  # fmt: skip
         specials = list(_SPECIAL_NAMES)
-        for number in range(len(_FIXED) + 1, PATIENT_COUNT + 1):
+        fixed_ids = {p.patient_id for p in _FIXED}
+        for number in range(_FIRST_RANDOM, PATIENT_COUNT + 1):
             if specials and number % 20 == 0:
                 name, gender = specials.pop()
             else:
@@ -403,6 +541,8 @@ class _Builder:
             qr = ""
             while not qr or not self.unique("qr", qr):
                 qr = f"EHC:{self.rng.getrandbits(96):024x}"
+            if f"pat-{number:04d}" in fixed_ids:
+                continue  # drawn, but replaced by the fixed patient
             rows.append(
                 (f"pat-{number:04d}", name, gender, birth.isoformat(), id_number, phone,
                  si, hc, qr)
@@ -480,7 +620,7 @@ class _Builder:
         self.appointment(fixed["no_appointment_today"], self.doctor("L"), self.at(tomorrow, 9))
 
     def random_appointments(self) -> None:
-        patients = [f"pat-{n:04d}" for n in range(len(_FIXED) + 1, 180)]
+        patients = [f"pat-{n:04d}" for n in range(_FIRST_RANDOM, 180)]
         for patient_id in patients:
             roll = self.rng.random()
             if roll < 0.25:
@@ -500,11 +640,135 @@ class _Builder:
                 self.appointment(patient_id, doctor_id, starts, session_id=session_id)
             # else: no appointment this week
 
+    # --- services beyond check-in -----------------------------------------------------------
+
+    def general_clinic(self) -> None:
+        """The free general clinic (fee 0): two doctors, three sessions a day. The first
+        session of today that has not ended (else today's last) of its first doctor is full,
+        so a registration there is refused with suggestions of later sessions."""
+        rng = random.Random(SEED + 1)
+        dep_id = _department_id(GENERAL_CLINIC)
+        doctors = []
+        for index in range(_GENERAL_CLINIC_DOCTORS):
+            name, name_en = self.person_name(rng.choice(("male", "female")), rng)
+            title, title_en, _ = _TITLES[2 + index % 2]
+            doctor_id = f"doc-{len(self.doctor_rows) + index + 1:03d}"
+            doctors.append((doctor_id, dep_id, name, name_en, title, title_en))
+        self.conn.executemany(
+            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            doctors,
+        )
+        self.doctors_by_dep[dep_id] += [d[0] for d in doctors]
+        rows: list[list[object]] = []
+        for offset in range(7):
+            day = self.today + dt.timedelta(days=offset)
+            for doctor_id, *_ in doctors:
+                for period, h1, m1, h2, m2 in _GENERAL_CLINIC_PERIODS:
+                    start, end = self.at(day, h1, m1), self.at(day, h2, m2)
+                    total = 30
+                    rows.append(
+                        [f"ses-{day:%Y%m%d}-{doctor_id}-{period[0]}", doctor_id, dep_id,
+                         day.isoformat(), period, to_db_time(start), to_db_time(end), total,
+                         rng.randint(6, total), 0]
+                    )  # fmt: skip
+        first_doctor_today = [
+            row for row in rows if row[1] == doctors[0][0] and row[3] == self.today.isoformat()
+        ]
+        unfinished = [row for row in first_doctor_today if self.now < _parse(str(row[6]))]
+        (unfinished or first_doctor_today[-1:])[0][8] = 0
+        self.conn.executemany(
+            "INSERT INTO sessions (id, doctor_id, department_id, service_date, period, "
+            "starts_at, ends_at, slots_total, slots_left, fee_cents) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def prices_and_places(self) -> None:
+        self.conn.executemany(
+            "INSERT INTO prices (code, name, name_en, category, unit, unit_en, price_cents, "
+            "insurance_covered, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, sort) for sort, row in enumerate(_PRICES)],
+        )
+        self.conn.executemany(
+            "INSERT INTO facilities (id, name, name_en, building, building_en, floor, room, "
+            "sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, sort) for sort, row in enumerate(_FACILITIES)],
+        )
+
+    def bill(
+        self,
+        patient_id: str,
+        code: str,
+        title: str,
+        title_en: str,
+        created_at: dt.datetime,
+        items: tuple[tuple[str, int], ...],
+    ) -> None:
+        bill_id = f"bill-{self.next_bill:04d}"
+        self.next_bill += 1
+        insurance = 0
+        rows = []
+        for seq, (item_code, quantity) in enumerate(items, start=1):
+            _, name, name_en, category, unit, unit_en, price, covered = _PRICE_BY_CODE[item_code]
+            amount = price * quantity
+            if covered:
+                insurance += amount * INSURANCE_SHARE_PERCENT // 100
+            rows.append(
+                (bill_id, seq, item_code, name, name_en, category, quantity, unit, unit_en,
+                 price, amount)
+            )  # fmt: skip
+        self.conn.execute(
+            "INSERT INTO bills (id, patient_id, department_id, title, title_en, status, "
+            "insurance_cents, created_at) VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?)",
+            (bill_id, patient_id, _department_id(code), title, title_en, insurance,
+             to_db_time(created_at)),
+        )  # fmt: skip
+        self.conn.executemany(
+            "INSERT INTO bill_items (bill_id, seq, code, name, name_en, category, quantity, "
+            "unit, unit_en, unit_price_cents, amount_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?)",
+            rows,
+        )
+
+    def bills(self) -> None:
+        """Unpaid bills: the "unpaid_bills" scenario's two, and one or two for a dozen others."""
+        rng = random.Random(SEED + 2)
+        fixed = {p.scenario: p.patient_id for p in _FIXED}
+        for code, title, title_en, minutes_ago, items in _SCENARIO_BILLS:
+            created = self.now - dt.timedelta(minutes=minutes_ago)
+            self.bill(fixed["unpaid_bills"], code, title, title_en, created, items)
+        names = {d[0]: (d[1], d[2]) for d in _DEPARTMENTS}
+        by_category: dict[str, list[str]] = {}
+        for row in _PRICES:
+            by_category.setdefault(row[3], []).append(row[0])
+        patients = [f"pat-{n:04d}" for n in range(_FIRST_RANDOM, 180)]
+        for patient_id in rng.sample(patients, 12):
+            for _ in range(rng.randint(1, 2)):
+                code = rng.choice([d[0] for d in _DEPARTMENTS if d[0] != "ER"])
+                category = rng.choice(("drug", "lab", "imaging", "treatment"))
+                chosen = rng.sample(by_category[category], rng.randint(1, 3))
+                items = (("CON-01", 1), *((c, rng.randint(1, 2)) for c in chosen))
+                name, name_en = names[code]
+                created = self.now - dt.timedelta(minutes=rng.randint(10, 600))
+                self.bill(
+                    patient_id,
+                    code,
+                    f"{name} 门诊费用",
+                    f"Outpatient charges, {name_en}",
+                    created,
+                    items,
+                )
+
     def issue_seed_tickets(self) -> None:
         for issued_at, appointment_id, status in sorted(self.to_check_in):
             ticket_id = issue_ticket(self.conn, appointment_id, issued_at)
             if status != "waiting":
                 self.conn.execute("UPDATE tickets SET status = ? WHERE id = ?", (status, ticket_id))
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
 
 
 def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
@@ -523,4 +787,7 @@ def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
         builder.scenario_appointments()
         builder.random_appointments()
         builder.issue_seed_tickets()
+        builder.general_clinic()
+        builder.prices_and_places()
+        builder.bills()
     add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now)

@@ -41,7 +41,7 @@ def test_counts(seeded):
         return int(seeded.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     assert count("departments") >= 10
-    assert count("doctors") == 30
+    assert count("doctors") == 32  # 30 + 2 of the free general clinic
     assert count("patients") == 200
     assert count("appointments") > 100
     days = seeded.execute("SELECT count(DISTINCT service_date) FROM sessions").fetchone()[0]
@@ -117,6 +117,14 @@ def test_scenarios_hold_at_any_hour(tmp_path, hour):
         assert today("no_appointment_today") == 0
         for scenario in ("too_early", "too_late", "cancelled", "already_checked_in"):
             assert today(scenario) == 1, scenario
+        assert today("unpaid_bills") == 0
+        # The free general clinic of Internal Medicine has one full session today.
+        full = conn.execute(
+            "SELECT count(*) FROM sessions WHERE department_id = 'dep-a' AND service_date = ? "
+            "AND slots_left = 0 AND fee_cents = 0",
+            (now.date().isoformat(),),
+        ).fetchone()[0]
+        assert full == 1
     finally:
         conn.close()
 
@@ -128,3 +136,50 @@ def test_seed_needs_no_more_than_a_moment(tmp_path, demo_now):
     start = time.perf_counter()
     _dump(tmp_path / "t.sqlite3", demo_now)
     assert time.perf_counter() - start < 5
+
+
+def test_the_unpaid_bills_scenario(seeded):
+    ident = DEMO_IDENTITIES["unpaid_bills"]
+    assert ident.kind == "insurance_card"
+    (patient_id,) = seeded.execute(
+        "SELECT id FROM patients WHERE insurance_card = ?", (ident.value,)
+    ).fetchone()
+    bills = seeded.execute(
+        "SELECT id, status, insurance_cents FROM bills WHERE patient_id = ?", (patient_id,)
+    ).fetchall()
+    assert len(bills) == 2
+    assert {row["status"] for row in bills} == {"unpaid"}
+    assert all(row["insurance_cents"] > 0 for row in bills)
+    categories = {
+        row[0]
+        for row in seeded.execute(
+            "SELECT category FROM bill_items WHERE bill_id IN (?, ?)", [b["id"] for b in bills]
+        )
+    }
+    assert {"drug", "lab"} <= categories
+    others = seeded.execute(
+        "SELECT count(DISTINCT patient_id) FROM bills WHERE patient_id != ?", (patient_id,)
+    ).fetchone()[0]
+    assert others >= 5
+
+
+def test_prices_and_hints(seeded):
+    assert seeded.execute("SELECT count(*) FROM prices").fetchone()[0] >= 40
+    assert seeded.execute("SELECT count(*) FROM departments WHERE hint = ''").fetchone()[0] == 0
+
+
+def test_an_older_database_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE departments (id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL)"
+    )
+    conn.execute("INSERT INTO departments VALUES ('dep-a', 'A', '内科')")
+    conn.commit()
+    conn.close()
+    conn = open_database(path)
+    try:
+        row = conn.execute("SELECT hint, hint_en FROM departments").fetchone()
+        assert tuple(row) == ("", "")
+    finally:
+        conn.close()

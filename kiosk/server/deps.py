@@ -1,0 +1,87 @@
+"""FastAPI dependencies shared by the routers: connection, kiosk, clock, base URL, headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
+from kiosk.server.db import connect, kiosk_for_token
+from kiosk.server.errors import ApiError
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed request"},
+    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
+    404: {"model": ErrorBody, "description": "Not found"},
+    413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
+    415: {"model": ErrorBody, "description": "Body is not JSON"},
+    422: {"model": ErrorBody, "description": "Request does not match the schema"},
+}
+
+_bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
+    conn = connect(request.app.state.db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+Conn = Annotated[sqlite3.Connection, Depends(_get_conn)]
+
+
+def _authenticated_kiosk(
+    conn: Conn,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    kiosk_id = kiosk_for_token(conn, credentials.credentials) if credentials else None
+    if kiosk_id is None:
+        raise ApiError(
+            401, ErrorCode.unauthorized, headers={"WWW-Authenticate": 'Bearer realm="kiosk"'}
+        )
+    return kiosk_id
+
+
+KioskId = Annotated[str, Depends(_authenticated_kiosk)]
+
+
+def _now(request: Request) -> dt.datetime:
+    clock: Callable[[], dt.datetime] = request.app.state.clock
+    now = clock()
+    if now.tzinfo is None:
+        now = now.astimezone()
+    return now
+
+
+Now = Annotated[dt.datetime, Depends(_now)]
+
+
+def _base_url(request: Request) -> str:
+    public_url: str | None = request.app.state.public_url
+    return (public_url or str(request.base_url)).rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(_base_url)]
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, ErrorCode.not_found, f"No {what} {ident!r}.")
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Required. Retrying with the same key replays the first answer.",
+    ),
+]

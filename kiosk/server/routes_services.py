@@ -1,0 +1,378 @@
+"""The services beyond check-in: registrations, bills, payments, feedback, prices, buildings.
+
+Every POST that changes state needs an ``Idempotency-Key`` and runs through ``run_idempotent``,
+so a retried request replays the first answer instead of registering or charging twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+
+from kiosk.api.models import (
+    API_PREFIX,
+    BillList,
+    Building,
+    BuildingList,
+    DepartmentSummary,
+    ErrorBody,
+    ErrorCode,
+    FeedbackAck,
+    FeedbackRequest,
+    Floor,
+    FloorPlace,
+    ItemCategory,
+    Payment,
+    PaymentRequest,
+    PaymentStatus,
+    PriceItem,
+    PriceList,
+    RegistrationRequest,
+    RegistrationResult,
+)
+from kiosk.server import queries, services
+from kiosk.server.db import to_db_time
+from kiosk.server.deps import (
+    ERRORS,
+    BaseUrl,
+    Conn,
+    IdempotencyKeyHeader,
+    KioskId,
+    Now,
+    not_found,
+)
+from kiosk.server.errors import ApiError
+from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
+
+router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
+
+_IDEMPOTENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Missing Idempotency-Key header"},
+    422: {"model": ErrorBody, "description": "validation_failed or idempotency_conflict"},
+}
+
+PaymentId = Annotated[str, PathParam(max_length=64)]
+
+
+def _idempotent(
+    request: Request,
+    conn: Conn,
+    kiosk_id: str,
+    key_header: str | None,
+    body: Any,
+    now: dt.datetime,
+    action: Callable[[], tuple[int, Any]],
+) -> Response:
+    key = require_key(key_header)
+    answer = run_idempotent(
+        conn,
+        kiosk_id=kiosk_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        now=now,
+        action=action,
+    )
+    headers = {REPLAY_HEADER: "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+@router.post(
+    "/registrations",
+    response_model=RegistrationResult,
+    tags=["registrations"],
+    responses={
+        **_IDEMPOTENT_ERRORS,
+        409: {
+            "model": ErrorBody,
+            "description": "session_full (details.suggestions: up to 3 later sessions of the "
+            "department with slots), already_registered (details.registration), session_over",
+        },
+    },
+)
+def register(
+    body: RegistrationRequest,
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
+    makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
+    issues the ticket."""
+
+    def action() -> tuple[int, Any]:
+        registration = services.register(
+            conn,
+            kiosk_id=kiosk_id,
+            patient_id=body.patient_id,
+            session_id=body.session_id,
+            now=now,
+            base_url=base_url,
+        )
+        return 200, RegistrationResult(registration=registration).model_dump(mode="json")
+
+    return _idempotent(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+# --- bills and payments ---------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/bills", response_model=BillList, tags=["payments"])
+def bills(
+    patient_id: Annotated[str, PathParam(max_length=64)],
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    status: Annotated[
+        Literal["open", "all"],
+        Query(description="open: unpaid and pending payment (default); all: paid ones too"),
+    ] = "open",
+) -> BillList:
+    if queries.get_patient_row(conn, patient_id) is None:
+        raise not_found("patient", patient_id)
+    return BillList(
+        bills=services.patient_bills(conn, patient_id, now, include_paid=status == "all")
+    )
+
+
+@router.post(
+    "/payments",
+    response_model=Payment,
+    status_code=201,
+    tags=["payments"],
+    responses={
+        **_IDEMPOTENT_ERRORS,
+        409: {
+            "model": ErrorBody,
+            "description": "bill_unavailable: a bill is paid or held by another pending payment "
+            "(details.bill_id, details.reason)",
+        },
+    },
+)
+def create_payment(
+    body: PaymentRequest,
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """A QR payment of the bills' self-pay share; ``qr_payload`` is the payment page's URL and
+    the payment expires after 5 minutes."""
+
+    def action() -> tuple[int, Any]:
+        payment = services.create_payment(
+            conn,
+            kiosk_id=kiosk_id,
+            patient_id=body.patient_id,
+            bill_ids=list(body.bill_ids),
+            now=now,
+            base_url=base_url,
+        )
+        return 201, payment.model_dump(mode="json")
+
+    return _idempotent(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+@router.get("/payments/{payment_id}", response_model=Payment, tags=["payments"])
+def payment(
+    payment_id: PaymentId, kiosk_id: KioskId, conn: Conn, now: Now, base_url: BaseUrl
+) -> Payment:
+    try:
+        return services.payment_by_id(conn, payment_id, now, base_url)
+    except KeyError:
+        raise not_found("payment", payment_id) from None
+
+
+@router.post(
+    "/payments/{payment_id}/cancel",
+    response_model=Payment,
+    tags=["payments"],
+    responses={
+        **_IDEMPOTENT_ERRORS,
+        409: {"model": ErrorBody, "description": "already_paid (details.payment)"},
+    },
+)
+def cancel_payment(
+    payment_id: PaymentId,
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Pending → cancelled (its bills are free again). A payment already failed, expired or
+    cancelled is returned unchanged; a paid one is a 409 ``already_paid``."""
+
+    def action() -> tuple[int, Any]:
+        try:
+            status = services.end_payment(conn, payment_id, now, PaymentStatus.cancelled)
+        except KeyError:
+            raise not_found("payment", payment_id) from None
+        current = services.payment_by_id(conn, payment_id, now, base_url)
+        if status is PaymentStatus.paid:
+            raise ApiError(
+                409,
+                ErrorCode.already_paid,
+                "This payment is already paid.",
+                details={"payment": current.model_dump(mode="json")},
+            )
+        return 200, current.model_dump(mode="json")
+
+    return _idempotent(request, conn, kiosk_id, idempotency_key, {}, now, action)
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/feedback",
+    response_model=FeedbackAck,
+    status_code=201,
+    tags=["feedback"],
+    responses=_IDEMPOTENT_ERRORS,
+)
+def feedback(
+    body: FeedbackRequest,
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    def action() -> tuple[int, Any]:
+        cursor = conn.execute(
+            "INSERT INTO feedback (kiosk_id, rating, tags_json, comment, context, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                kiosk_id,
+                body.rating,
+                json.dumps(list(body.tags), ensure_ascii=False),
+                body.comment,
+                body.context,
+                to_db_time(now),
+            ),
+        )
+        ack = FeedbackAck(id=f"fb-{cursor.lastrowid}", received_at=now)
+        return 201, ack.model_dump(mode="json")
+
+    return _idempotent(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+# --- prices and buildings -------------------------------------------------------------------
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+@router.get("/prices", response_model=PriceList, tags=["information"])
+def prices(
+    kiosk_id: KioskId,
+    conn: Conn,
+    q: Annotated[str, Query(max_length=64, description="Part of the name or code")] = "",
+    category: Annotated[ItemCategory | None, Query()] = None,
+) -> PriceList:
+    sql = "SELECT * FROM prices WHERE 1 = 1"
+    params: list[str] = []
+    text = q.strip()
+    if text:
+        pattern = _like_pattern(text)
+        sql += (
+            " AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name_en) LIKE ? ESCAPE '\\'"
+            " OR lower(code) LIKE ? ESCAPE '\\')"
+        )
+        params += [pattern] * 3
+    if category is not None:
+        sql += " AND category = ?"
+        params.append(category.value)
+    rows = conn.execute(sql + " ORDER BY sort, code", params).fetchall()
+    return PriceList(
+        items=[
+            PriceItem(
+                code=row["code"],
+                name=row["name"],
+                name_en=row["name_en"],
+                category=ItemCategory(row["category"]),
+                unit=row["unit"],
+                unit_en=row["unit_en"],
+                price_cents=row["price_cents"],
+                insurance_covered=bool(row["insurance_covered"]),
+            )
+            for row in rows
+        ]
+    )
+
+
+def _floor_key(floor: str) -> tuple[int, str]:
+    digits = floor.lstrip("B-")
+    if digits.isdigit():
+        value = int(digits)
+        return (-value if floor[:1] in ("B", "-") else value, floor)
+    return (1_000, floor)
+
+
+@router.get("/buildings", response_model=BuildingList, tags=["information"])
+def buildings(kiosk_id: KioskId, conn: Conn) -> BuildingList:
+    """Each building's floors (lowest first) with the departments and facilities on them."""
+    order: dict[str, str] = {}  # building -> building_en, in the order first seen
+    floors: dict[tuple[str, str], list[tuple[int, FloorPlace]]] = {}
+    for dep in queries.list_departments(conn):
+        loc = dep.location
+        order.setdefault(loc.building, loc.building_en)
+        summary = DepartmentSummary.model_validate(dep.model_dump(include=_SUMMARY))
+        floors.setdefault((loc.building, loc.floor), []).append(
+            (0, FloorPlace(name=dep.name, name_en=dep.name_en, room=loc.room, department=summary))
+        )
+    for row in conn.execute("SELECT * FROM facilities ORDER BY sort, id"):
+        order.setdefault(row["building"], row["building_en"])
+        floors.setdefault((row["building"], row["floor"]), []).append(
+            (1, FloorPlace(name=row["name"], name_en=row["name_en"], room=row["room"]))
+        )
+    result = []
+    for building, building_en in order.items():
+        keys = sorted((key for key in floors if key[0] == building), key=lambda k: _floor_key(k[1]))
+        result.append(
+            Building(
+                name=building,
+                name_en=building_en,
+                floors=[
+                    Floor(
+                        floor=floor,
+                        places=[
+                            place
+                            for _, place in sorted(
+                                floors[(building, floor)], key=lambda p: (p[0], p[1].room)
+                            )
+                        ],
+                    )
+                    for _, floor in keys
+                ],
+            )
+        )
+    return BuildingList(buildings=result)
+
+
+_SUMMARY = {"id", "code", "name", "name_en", "hint", "hint_en"}
