@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk import __version__
 from kiosk.backend.client import KioskApiClient
-from kiosk.config import KioskConfig, app_cache_dir, demo_config
+from kiosk.config import KioskConfig, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
 from kiosk.devices.manager import DeviceManager
 from kiosk.devices.parsing import Identifier
@@ -32,6 +32,7 @@ from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.info import InfoFlow
 from kiosk.flows.visit import VisitFlow
+from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
@@ -76,11 +77,14 @@ class Kiosk(QObject):
         executor: Executor | None = None,
         speech: SpeechOutput | None = None,
         clock: Callable[[], dt.datetime] = local_now,
+        journal: Journal | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self._app = app
         self._stopped = False
+        # Pending payments and unsent feedback survive a crash here (see kiosk.journal).
+        self.journal = journal or Journal(journal_path(config))
         self.client = KioskApiClient(
             config.backend.url,
             config.backend.token,
@@ -184,6 +188,7 @@ class Kiosk(QObject):
         self.window.allow_close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
+        self.journal.close()
         self.translations.uninstall()
 
     def _connect_accessibility(self, app: QApplication) -> None:
@@ -273,6 +278,11 @@ class Kiosk(QObject):
 
     def _ticket_language(self) -> Language:
         return "en" if self.translations.language == "en" else "zh_CN"
+
+
+def journal_path(config: KioskConfig) -> Path:
+    """One journal per kiosk id, so a demo run never reconciles against the real hospital."""
+    return app_data_dir() / f"journal-{config.kiosk.id}.sqlite3"
 
 
 def _demo_cards() -> list[DemoCard]:

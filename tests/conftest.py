@@ -83,6 +83,12 @@ class ApiClient:
 
 
 @pytest.fixture(autouse=True)
+def _private_app_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's kiosk journal (and anything else in the app data dir) lives in tmp_path."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@pytest.fixture(autouse=True)
 def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     """Collect each test's reference cycles here, on the main thread.
 

@@ -1,4 +1,5 @@
-"""One patient's visit at the kiosk: identify, then check in or look at appointments.
+"""One patient's visit at the kiosk: identify, then check in, look at appointments, or hand
+the identified patient to another service (registration, payment).
 
 A plain state machine: :class:`Step` lists where the patient can be, ``_ALLOWED`` which moves
 are legal, and the window shows the screen for the current step. Backend calls go through the
@@ -51,13 +52,19 @@ class Intent(StrEnum):
 
     checkin = "checkin"
     appointments = "appointments"
+    registration = "registration"
+    payment = "payment"
+
+
+# Intents whose journey after identification belongs to another service's flow.
+SERVICE_INTENTS = frozenset({Intent.registration, Intent.payment})
 
 
 _ALLOWED: dict[Step, frozenset[Step]] = {
     Step.home: frozenset({Step.identify, Step.looking_up, Step.service, Step.notice}),
-    Step.service: frozenset(),
+    Step.service: frozenset({Step.ticket}),
     Step.identify: frozenset({Step.looking_up, Step.notice}),
-    Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.notice}),
+    Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.service, Step.notice}),
     Step.appointments: frozenset({Step.checking_in, Step.ticket}),
     Step.upcoming: frozenset(),
     Step.checking_in: frozenset({Step.ticket, Step.notice}),
@@ -91,11 +98,14 @@ class VisitFlow(QObject):
         step_changed: the new :class:`Step`.
         busy_changed: True while a backend call is running (the UI shows a spinner later).
         visit_wiped: the previous patient's data is gone; screens must clear themselves.
+        patient_handed_over: the :class:`Intent` of a service that now has the identified
+            patient (``self.patient``) and the screen.
     """
 
     step_changed = Signal(object)
     busy_changed = Signal(bool)
     visit_wiped = Signal()
+    patient_handed_over = Signal(object)
 
     def __init__(
         self,
@@ -231,8 +241,17 @@ class VisitFlow(QObject):
             "identify",
         )
 
+    def show_ticket(self, ticket: Ticket, *, existing: bool) -> None:
+        """A service got the patient a queue ticket: the usual ticket screen prints it."""
+        if self.step == Step.service:
+            self._show_ticket(ticket, existing=existing)
+
     def _on_identified(self, patient: Patient) -> None:
         self.patient = patient
+        if self.intent in SERVICE_INTENTS:
+            self._move(Step.service)
+            self.patient_handed_over.emit(self.intent)
+            return
         today = self._today()
         end = today + dt.timedelta(days=UPCOMING_DAYS if self.intent == Intent.appointments else 0)
         self._call(

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWi
 from kiosk.ui.screens.base import Screen, button, illustration
 from kiosk.ui.widgets.basics import CardButton, label, named
 
-# Services with a journey behind them; the others stay hidden until they are built.
-AVAILABLE_SERVICES = ("checkin", "appointments", "info")
+# Every service with a tile, in the order IT lists them in ``kiosk.services``.
+AVAILABLE_SERVICES = ("checkin", "appointments", "registration", "payment", "info", "feedback")
 
 
 class HomeScreen(Screen):
@@ -37,7 +37,7 @@ class HomeScreen(Screen):
         shown = [s for s in services if s in AVAILABLE_SERVICES]
         for index, service in enumerate(shown):
             tile = CardButton(f"home.{service}", centred=True)
-            tile.setMinimumHeight(220)
+            tile.setMinimumHeight(180 if len(shown) > 4 else 220)
             tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
             self.tiles[service] = tile
             tiles.addWidget(tile, index // 2, index % 2)
@@ -79,12 +79,15 @@ class HomeScreen(Screen):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
         names = {
-            "checkin": self.tr("Check in"),
-            "appointments": self.tr("My appointments"),
-            "info": self.tr("Departments and doctors"),
+            "checkin": (self.tr("Check in"), self.tr("I have an appointment today")),
+            "appointments": (self.tr("My appointments"), self.tr("The next 30 days")),
+            "registration": (self.tr("Register"), self.tr("See a doctor today")),
+            "payment": (self.tr("Pay bills"), self.tr("Fees, receipts, pharmacy")),
+            "info": (self.tr("Hospital guide"), self.tr("Doctors, prices, floors")),
+            "feedback": (self.tr("Feedback"), self.tr("Tell us how we did")),
         }
         for service, tile in self.tiles.items():
-            tile.set_lines(names[service])
+            tile.set_lines(*names[service])
         self.hint.setText(
             self.tr(
                 "Scan your ID card, medical insurance card, hospital card or e-health code "
