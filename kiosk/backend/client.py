@@ -332,7 +332,9 @@ def _interpret(
             raise BadResponseError(
                 f"{where}: HTTP {status} with an unreadable error body"
             ) from error
-        raise BackendRejectedError(status, body.error.code, body.error.message, body.ticket)
+        raise BackendRejectedError(
+            status, body.error.code, body.error.message, body.ticket, body.error.details
+        )
     if not is_json:
         raise BadResponseError(f"{where}: expected JSON, got {content_type or 'no content type'}")
     try:

@@ -6,6 +6,8 @@ to one translated patient message; the technical detail only goes to the log.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kiosk.api.models import Ticket
 
 
@@ -29,15 +31,25 @@ class BackendRejectedError(BackendError):
     """A 4xx answer with the server's reason code (``too_early``, ``patient_not_found``...).
 
     ``ticket`` is set when the server returned one alongside the refusal, as it does for
-    ``already_checked_in`` so the patient can still leave with their number.
+    ``already_checked_in`` so the patient can still leave with their number. ``details`` is
+    the server's ``error.details`` as sent (untrusted: validate before use), e.g. the
+    suggestions of a ``session_full``.
     """
 
-    def __init__(self, status: int, code: str, message: str, ticket: Ticket | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        ticket: Ticket | None = None,
+        details: Any = None,
+    ) -> None:
         super().__init__(f"HTTP {status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.ticket = ticket
+        self.details = details
 
 
 class BackendServerError(BackendError):
