@@ -272,12 +272,48 @@
         <translation>签到取号</translation>
     </message>
     <message>
+        <source>Appointment today</source>
+        <translation>今日已有预约</translation>
+    </message>
+    <message>
         <source>My appointments</source>
         <translation>我的预约</translation>
     </message>
     <message>
-        <source>Departments and doctors</source>
-        <translation>科室与医生</translation>
+        <source>The next 30 days</source>
+        <translation>查看未来 30 天</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>当日挂号</translation>
+    </message>
+    <message>
+        <source>See a doctor today</source>
+        <translation>今天看医生</translation>
+    </message>
+    <message>
+        <source>Pay bills</source>
+        <translation>缴费</translation>
+    </message>
+    <message>
+        <source>Fees, receipts, pharmacy</source>
+        <translation>费用明细、收据、取药</translation>
+    </message>
+    <message>
+        <source>Hospital guide</source>
+        <translation>就医指南</translation>
+    </message>
+    <message>
+        <source>Doctors, prices, floors</source>
+        <translation>医生排班、价格、楼层</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>意见反馈</translation>
+    </message>
+    <message>
+        <source>Tell us how we did</source>
+        <translation>评价我们的服务</translation>
     </message>
     <message>
         <source>Scan your ID card, medical insurance card, hospital card or e-health code at the reader below the screen to begin.</source>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.ui.screens.base import Screen, button, illustration
@@ -29,18 +30,17 @@ class HomeScreen(Screen):
         super().__init__("home", parent)
         self.title = label("home.title", "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tiles = {}
-        tiles = QGridLayout()
-        tiles.setSpacing(32)
-        tiles.setColumnStretch(0, 1)
-        tiles.setColumnStretch(1, 1)
+        self.tiles: dict[str, CardButton] = {}
+        self._tile_grid = QGridLayout()
+        self._tile_grid.setSpacing(24)
+        self._columns = 0
         shown = [s for s in services if s in AVAILABLE_SERVICES]
-        for index, service in enumerate(shown):
+        for service in shown:
             tile = CardButton(f"home.{service}", centred=True)
-            tile.setMinimumHeight(180 if len(shown) > 4 else 220)
+            tile.setMinimumHeight(150 if len(shown) > 4 else 220)
             tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
             self.tiles[service] = tile
-            tiles.addWidget(tile, index // 2, index % 2)
+        self._arrange_tiles(2)
 
         hint_card = named(QFrame(), "home.scan", "card")
         hint_layout = QHBoxLayout(hint_card)
@@ -60,15 +60,33 @@ class HomeScreen(Screen):
         switches.addWidget(self.large_text)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(32)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(24)
         layout.addWidget(self.title)
         layout.addStretch(1)
-        layout.addLayout(tiles)
+        layout.addLayout(self._tile_grid)
         layout.addStretch(1)
         layout.addWidget(hint_card)
         layout.addLayout(switches)
         self.retranslate()
+
+    def _arrange_tiles(self, columns: int) -> None:
+        """Two columns in portrait; three in landscape once there are more than four tiles, so
+        six tiles and the switches below them fit a 1920×1080 screen even in large text."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for tile in self.tiles.values():
+            self._tile_grid.removeWidget(tile)
+        for column in range(3):
+            self._tile_grid.setColumnStretch(column, 1 if column < columns else 0)
+        for index, tile in enumerate(self.tiles.values()):
+            self._tile_grid.addWidget(tile, index // columns, index % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        landscape = event.size().width() > event.size().height()
+        self._arrange_tiles(3 if landscape and len(self.tiles) > 4 else 2)
+        super().resizeEvent(event)
 
     def instruction(self) -> str:
         return self.tr(
@@ -79,7 +97,7 @@ class HomeScreen(Screen):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
         names = {
-            "checkin": (self.tr("Check in"), self.tr("I have an appointment today")),
+            "checkin": (self.tr("Check in"), self.tr("Appointment today")),
             "appointments": (self.tr("My appointments"), self.tr("The next 30 days")),
             "registration": (self.tr("Register"), self.tr("See a doctor today")),
             "payment": (self.tr("Pay bills"), self.tr("Fees, receipts, pharmacy")),
