@@ -31,6 +31,7 @@ from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.info import InfoFlow
+from kiosk.flows.payment import PaymentFlow
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
@@ -38,6 +39,7 @@ from kiosk.runner import Runner, background_executor
 from kiosk.ui.i18n import Translations
 from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.payment_view import PaymentView
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
@@ -137,6 +139,21 @@ class Kiosk(QObject):
             self.client, self.runner, self.flow, today=lambda: clock().date(), parent=self
         )
         self.info_view = InfoView(self.view, self.info)
+        self.payment = PaymentFlow(
+            self.client,
+            self.runner,
+            self.flow,
+            self.journal,
+            self.ticket_printing,
+            hospital_name=config.kiosk.hospital_name,
+            clock=clock,
+            parent=self,
+        )
+        self.ticket_printing.print_failed.connect(self.payment.printer_failed)
+        self.payment_view = PaymentView(
+            self.view, self.payment, service_window=config.kiosk.service_window
+        )
+        self.payment.reconcile()  # whatever a crash or power cut left unsettled
         self.crash_guard = CrashGuard(parent=self)
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
@@ -299,6 +316,7 @@ def _demo_cards() -> list[DemoCard]:
         "rare_name": str(QT_TRANSLATE_NOOP("DemoCards", "Rare character name")),
         "middle_dot": str(QT_TRANSLATE_NOOP("DemoCards", "Name with a middle dot")),
         "no_appointment_today": str(QT_TRANSLATE_NOOP("DemoCards", "No appointment today")),
+        "unpaid_bills": str(QT_TRANSLATE_NOOP("DemoCards", "Two unpaid bills")),
     }
     return [
         DemoCard(scenario, labels.get(scenario, scenario), identity.kind, identity.value)
@@ -350,7 +368,7 @@ def _quit_on_signals(app: QApplication) -> None:
 
     def stop(signal_number: int, _frame: object) -> None:
         log.info("stopping on signal %d", signal_number)
-        app.quit()
+        app.exit(0)  # not quit(): Qt lets the window refuse that, and the kiosk window does
 
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, stop)

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS pending_payments (
     payment_id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL,
     patient_id TEXT NOT NULL,
+    patient_name TEXT NOT NULL DEFAULT '',
     bill_ids TEXT NOT NULL,
     amount_cents INTEGER NOT NULL,
     created_at TEXT NOT NULL,
@@ -50,6 +51,7 @@ class PendingPayment:
     payment_id: str
     idempotency_key: str
     patient_id: str
+    patient_name: str  # as the server sent it, already masked; for the receipt
     bill_ids: tuple[str, ...]
     amount_cents: int
     created_at: dt.datetime
@@ -77,6 +79,11 @@ class Journal:
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.executescript(SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(pending_payments)")}
+        if "patient_name" not in columns:  # a journal written by version 0.1
+            self._conn.execute(
+                "ALTER TABLE pending_payments ADD COLUMN patient_name TEXT NOT NULL DEFAULT ''"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -91,15 +98,18 @@ class Journal:
         patient_id: str,
         bill_ids: tuple[str, ...],
         amount_cents: int,
+        patient_name: str = "",
     ) -> None:
         with self._lock:
             self._conn.execute(
                 "INSERT OR IGNORE INTO pending_payments (payment_id, idempotency_key, patient_id,"
-                " bill_ids, amount_cents, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " patient_name, bill_ids, amount_cents, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     payment_id,
                     idempotency_key,
                     patient_id,
+                    patient_name,
                     json.dumps(list(bill_ids)),
                     amount_cents,
                     _now(),
@@ -110,7 +120,8 @@ class Journal:
         """Payments whose outcome is not settled, or whose receipt was not printed yet."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT payment_id, idempotency_key, patient_id, bill_ids, amount_cents,"
+                "SELECT payment_id, idempotency_key, patient_id, patient_name, bill_ids,"
+                " amount_cents,"
                 " created_at, state, receipt_printed FROM pending_payments"
                 " WHERE state = 'pending' OR (state = 'paid' AND receipt_printed = 0)"
                 " ORDER BY created_at"
@@ -120,11 +131,12 @@ class Journal:
                 row[0],
                 row[1],
                 row[2],
-                tuple(json.loads(row[3])),
-                row[4],
-                dt.datetime.fromisoformat(row[5]),
-                row[6],
-                bool(row[7]),
+                row[3],
+                tuple(json.loads(row[4])),
+                row[5],
+                dt.datetime.fromisoformat(row[6]),
+                row[7],
+                bool(row[8]),
             )
             for row in rows
         ]

@@ -36,6 +36,9 @@ class NoticeKind(StrEnum):
     backend_slow = "backend_slow"
     backend_failed = "backend_failed"
     printer_failed = "printer_failed"
+    bills_unavailable = "bills_unavailable"  # held by another payment in progress, or paid
+    session_over = "session_over"
+    session_full = "session_full"  # and no other session of the department has room
 
 
 @dataclass(frozen=True)

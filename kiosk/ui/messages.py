@@ -67,7 +67,9 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
             QCoreApplication.translate("Notices", "No appointment today"),
             QCoreApplication.translate("Notices", "You have no appointment for today."),
             QCoreApplication.translate(
-                "Notices", "You can register for a visit today at service window {window}."
+                "Notices",
+                "You can register for a visit today with “Register” on the home screen, "
+                "or at service window {window}.",
             ).format(window=service_window),
             False,
         )
@@ -118,6 +120,35 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
             QCoreApplication.translate("Notices", "The ticket could not be printed"),
             QCoreApplication.translate(
                 "Notices", "Your check-in is done, but the printer is not working."
+            ),
+            window,
+            False,
+        )
+    if kind == NoticeKind.bills_unavailable:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "These bills cannot be paid right now"),
+            QCoreApplication.translate(
+                "Notices",
+                "A payment for them is already in progress, or they were just paid. "
+                "Nothing was charged now.",
+            ),
+            QCoreApplication.translate("Notices", "Please try again in 5 minutes.") + " " + window,
+            False,
+        )
+    if kind == NoticeKind.session_over:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "This session has ended"),
+            QCoreApplication.translate(
+                "Notices", "The doctor's session is over, so it cannot be booked any more."
+            ),
+            QCoreApplication.translate("Notices", "Please choose another session."),
+            False,
+        )
+    if kind == NoticeKind.session_full:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "No places left"),
+            QCoreApplication.translate(
+                "Notices", "This session is full and the department has no free places soon."
             ),
             window,
             False,

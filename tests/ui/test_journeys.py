@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import Executor
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -21,86 +19,7 @@ from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
 from kiosk.runner import ManualExecutor
 from kiosk.server.embedded import EmbeddedServer
-
-
-class Touch:
-    """Finds buttons by objectName and clicks them like a finger would; counts the taps."""
-
-    def __init__(self, kiosk: Kiosk, qtbot: QtBot) -> None:
-        self.kiosk = kiosk
-        self.qtbot = qtbot
-        self.taps = 0
-
-    def __call__(self, name: str) -> None:
-        target = self.kiosk.window.find_button(name)
-        assert target is not None, name
-        assert target.isVisible(), f"{name} is not on screen"
-        assert target.isEnabled(), f"{name} is disabled"
-        self.qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
-        self.taps += 1
-
-    def wait_for(self, step: Step) -> None:
-        flow = self.kiosk.flow
-        self.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=5000)
-
-    def text(self, name: str) -> str:
-        screen = self.kiosk.window.current_screen()
-        found = screen.findChild(QLabel, name) if screen is not None else None
-        found = found or self.kiosk.window.findChild(QLabel, name)
-        assert found is not None, name
-        return found.text()
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Path:
-    path = tmp_path / "spool"
-    path.mkdir()
-    return path
-
-
-def build_kiosk(
-    qapp: QApplication,
-    server: EmbeddedServer,
-    spool: Path,
-    *,
-    idle: IdleWatcher | None = None,
-    executor: Executor | None = None,
-) -> Kiosk:
-    config = demo_config(server.url, spool)
-    printer = PrinterService(
-        SimulatedConnection(spool), RenderOptions(paper=paper_for(80)), poll_interval_s=600
-    )
-    return Kiosk(config, qapp, printer=printer, idle=idle, executor=executor, clock=server.clock)
-
-
-@pytest.fixture
-def kiosk(
-    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
-) -> Iterator[Kiosk]:
-    built = build_kiosk(qapp, live_server, spool)
-    qtbot.addWidget(built.window)
-    built.window.resize(1920, 1080)
-    built.window.show()
-    qtbot.waitExposed(built.window)
-    yield built
-    built.shutdown()
-    built.translations.switch_to("en")
-
-
-@pytest.fixture
-def touch(kiosk: Kiosk, qtbot: QtBot) -> Touch:
-    return Touch(kiosk, qtbot)
-
-
-def type_on_keypad(touch: Touch, digits: str) -> None:
-    for key in digits:
-        touch("keypad.x" if key == "X" else f"keypad.digit{key}")
-
-
-def visible_texts(root: QWidget) -> list[str]:
-    texts = [label.text() for label in root.findChildren(QLabel)]
-    texts += [button.text() for button in root.findChildren(QPushButton)]
-    return texts
+from tests.ui.conftest import Touch, build_kiosk, type_on_keypad, visible_texts
 
 
 def test_keypad_check_in_prints_a_ticket(touch: Touch, kiosk: Kiosk, spool: Path) -> None:

@@ -1,7 +1,7 @@
-"""Queue tickets for the visit flow: a ticket model in, a printed check-in slip out.
+"""What the journeys print: queue tickets, and a paid payment's receipt and pickup slips.
 
-Adapts :class:`PrinterService` (layouts and job ids) to what a journey needs: "print this
-ticket" now, and a ``print_failed`` signal later if the printer could not do it.
+Adapts :class:`PrinterService` (layouts and job ids) to what a journey needs: "print this"
+now, and a ``print_failed`` signal later if the printer could not do it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.api.models import Ticket
-from kiosk.devices.printing.layout import Language, checkin_ticket
+from kiosk.api.models import BillItem, Payment, Ticket
+from kiosk.devices.printing.layout import (
+    Language,
+    PaymentReceipt,
+    PharmacyPickup,
+    ReceiptItem,
+    checkin_ticket,
+    payment_receipt,
+    pharmacy_ticket,
+)
 from kiosk.devices.printing.service import PrinterService
 
 
@@ -41,6 +49,59 @@ class TicketPrinting(QObject):
         layout = checkin_ticket(ticket, hospital_name=hospital_name, language=self._language())
         self._jobs.add(self._service.print_layout(layout))
 
+    def print_payment(self, payment: Payment, patient_name: str, hospital_name: str) -> None:
+        """Everything a paid payment hands the patient: the itemized receipt, a pickup slip
+        per pharmacy ticket, and the queue ticket of each registration it paid for."""
+        receipt = payment.receipt
+        if receipt is None:
+            raise ValueError(f"payment {payment.id} has no receipt (status {payment.status})")
+        language = self._language()
+        zh = language == "zh_CN"
+        items = tuple(
+            ReceiptItem(_item_name(item, zh), _quantity(item), item.amount_cents)
+            for item in receipt.items
+        )
+        layouts = [
+            payment_receipt(
+                PaymentReceipt(
+                    payment_id=receipt.receipt_number,
+                    patient_display_name=patient_name,
+                    paid_at=receipt.paid_at,
+                    items=items,
+                    total_cents=receipt.total_cents,
+                    insurance_cents=receipt.insurance_cents,
+                    self_pay_cents=receipt.self_pay_cents,
+                    method="扫码支付" if zh else "QR code",
+                ),
+                hospital_name=hospital_name,
+                language=language,
+            )
+        ]
+        for pickup in payment.pharmacy_tickets:
+            window = pickup.window if zh else (pickup.window_en or pickup.window)
+            location = pickup.location if zh else (pickup.location_en or pickup.location)
+            layouts.append(
+                pharmacy_ticket(
+                    PharmacyPickup(
+                        number=pickup.number,
+                        window=f"{location} {window}".strip(),
+                        patient_display_name=patient_name,
+                        drugs=tuple(
+                            f"{_item_name(item, zh)} x{_quantity(item)}" for item in pickup.items
+                        ),
+                        issued_at=pickup.issued_at or receipt.paid_at,
+                    ),
+                    hospital_name=hospital_name,
+                    language=language,
+                )
+            )
+        layouts += [
+            checkin_ticket(ticket, hospital_name=hospital_name, language=language)
+            for ticket in payment.registration_tickets
+        ]
+        for layout in layouts:
+            self._jobs.add(self._service.print_layout(layout))
+
     def _on_job_printed(self, job_id: int) -> None:
         if job_id in self._jobs:
             self._jobs.discard(job_id)
@@ -50,3 +111,11 @@ class TicketPrinting(QObject):
         if job_id in self._jobs:
             self._jobs.discard(job_id)
             self.print_failed.emit(reason)
+
+
+def _item_name(item: BillItem, zh: bool) -> str:
+    return item.name if zh else (item.name_en or item.name)
+
+
+def _quantity(item: BillItem) -> str:
+    return f"{item.quantity:g}"

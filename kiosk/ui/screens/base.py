@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
 from kiosk.ui.widgets.basics import named
@@ -46,3 +46,26 @@ def illustration(file_name: str, height: int) -> QSvgWidget:
     widget = QSvgWidget(str(assets_dir() / "illustrations" / file_name))
     widget.setFixedSize(round(height * 1.5), height)
     return widget
+
+
+def clear_layout(layout: QVBoxLayout | QGridLayout) -> None:
+    """Remove and delete every widget of a list that is rebuilt for each patient."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.setParent(None)  # gone from the screen's children at once
+            widget.deleteLater()
+
+
+def scrolling(inner: QWidget) -> QScrollArea:
+    """A list that scrolls inside a screen, on the screen's background."""
+    inner.setProperty("role", "screen")
+    inner.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(inner)
+    return scroll

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.api.models import Department, Schedule, SessionPeriod
-from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
 from kiosk.ui.widgets.appointment_card import location_text
 from kiosk.ui.widgets.basics import CardButton, in_language, label, named
-
-
-def _clear(layout: QVBoxLayout | QGridLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget() if item is not None else None
-        if widget is not None:
-            widget.setParent(None)
-            widget.deleteLater()
-
-
-def _scrolling(inner: QWidget) -> QScrollArea:
-    inner.setProperty("role", "screen")
-    inner.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(inner)
-    return scroll
 
 
 class DirectoryScreen(Screen):
@@ -67,7 +45,7 @@ class DirectoryScreen(Screen):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.addWidget(self.heading)
-        layout.addWidget(_scrolling(self._grid_widget), 1)
+        layout.addWidget(scrolling(self._grid_widget), 1)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -77,13 +55,13 @@ class DirectoryScreen(Screen):
 
     def wipe(self) -> None:
         self._departments = []
-        _clear(self._grid)
+        clear_layout(self._grid)
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Departments: touch one for where it is and who works when"))
         self.home.setText(self.tr("Finish"))
         self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
-        _clear(self._grid)
+        clear_layout(self._grid)
         columns = 2
         for index, department in enumerate(self._departments):
             name = in_language(department.name, department.name_en)
@@ -136,7 +114,7 @@ class DepartmentScreen(Screen):
         layout.addWidget(self.heading)
         layout.addWidget(card)
         layout.addWidget(self.schedule_heading)
-        layout.addWidget(_scrolling(self._days_widget), 1)
+        layout.addWidget(scrolling(self._days_widget), 1)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -156,7 +134,7 @@ class DepartmentScreen(Screen):
         self.home.setText(self.tr("Finish"))
         for action in (self.back, self.home):
             action.setAccessibleName(action.text())
-        _clear(self._days)
+        clear_layout(self._days)
         department = self._department
         if department is None:
             for widget in (self.heading, self.description, self.location, self.directions):

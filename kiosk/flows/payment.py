@@ -1,0 +1,479 @@
+"""Bills and QR payment, and the reconciliation that makes a payment survive a crash.
+
+The patient sees their unpaid bills item by item, picks all or some, and pays by scanning a QR
+code with their phone. Nothing may be lost or paid twice:
+
+- one Idempotency-Key per (visit, set of bills): a repeated tap or a retry after a lost answer
+  returns the same payment;
+- the payment is written to the journal (kiosk/journal.py) *before* its QR code is shown;
+- a payment the patient walks away from is cancelled in the background, and whatever the
+  journal still holds is reconciled with the server on start and after a failure: paid ones get
+  their receipt printed exactly once (the journal's ``mark_receipt_printed`` gate), pending
+  ones are cancelled, the rest are settled.
+
+No widgets: the payment screens show what this flow decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from kiosk.api.models import Bill, Patient, Payment, PaymentStatus
+from kiosk.backend.errors import BackendError, BackendRejectedError
+from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
+from kiosk.flows.visit import Intent, VisitFlow
+from kiosk.journal import Journal
+from kiosk.runner import Runner
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_MS = 2_000
+RECONCILE_RETRY_MS = 60_000
+# After the QR expires, how long polling may keep failing before the patient is told that the
+# outcome will be settled later.
+UNCONFIRMED_AFTER = dt.timedelta(seconds=10)
+
+
+class PayStep(StrEnum):
+    idle = "idle"
+    loading = "loading"
+    bills = "bills"
+    no_bills = "no_bills"
+    creating = "creating"
+    qr = "qr"  # the QR code is on screen; polling
+    paid = "paid"
+    failed = "failed"  # declined on the phone
+    expired = "expired"
+    cancelled = "cancelled"
+    unconfirmed = "unconfirmed"  # the server could not be asked; settled later
+    error = "error"  # a notice is shown
+
+
+ENDED = {
+    PaymentStatus.failed: PayStep.failed,
+    PaymentStatus.expired: PayStep.expired,
+    PaymentStatus.cancelled: PayStep.cancelled,
+}
+
+
+class PaymentApi(Protocol):
+    def bills(self, patient_id: str, *, include_paid: bool = False) -> list[Bill]: ...
+
+    def create_payment(
+        self, patient_id: str, bill_ids: Sequence[str], *, idempotency_key: str
+    ) -> Payment: ...
+
+    def payment(self, payment_id: str) -> Payment: ...
+
+    def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> Payment: ...
+
+
+class PaymentPrinting(Protocol):
+    def print_payment(self, payment: Payment, patient_name: str, hospital_name: str) -> None: ...
+
+
+def cancel_key(payment_key: str) -> str:
+    """The cancel of a payment always carries the same key, whoever sends it and how often."""
+    return f"{payment_key}:cancel"
+
+
+class PaymentFlow(QObject):
+    """Signals:
+    step_changed: the new :class:`PayStep`.
+    busy_changed: True while the backend is asked (not while polling).
+    countdown: seconds left on the QR code.
+    """
+
+    step_changed = Signal(object)
+    busy_changed = Signal(bool)
+    countdown = Signal(int)
+
+    def __init__(
+        self,
+        api: PaymentApi,
+        runner: Runner,
+        visit: VisitFlow,
+        journal: Journal,
+        printing: PaymentPrinting,
+        *,
+        hospital_name: str,
+        clock: Callable[[], dt.datetime],
+        poll_interval_ms: int = POLL_INTERVAL_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._runner = runner
+        self._visit = visit
+        self._journal = journal
+        self._printing = printing
+        self._hospital_name = hospital_name
+        self._clock = clock
+        self._poll = QTimer(self, interval=poll_interval_ms)
+        self._poll.timeout.connect(self._poll_once)
+        self._ticker = QTimer(self, interval=1_000)
+        self._ticker.timeout.connect(self._tick)
+        self._reconcile_retry = QTimer(self, singleShot=True, interval=RECONCILE_RETRY_MS)
+        self._reconcile_retry.timeout.connect(self.reconcile)
+        self._reconciling = False
+        self.busy = False
+        self._clear()
+        self.step = PayStep.idle
+        visit.patient_handed_over.connect(self._on_handed_over)
+        visit.visit_wiped.connect(self._on_visit_wiped)
+
+    def _clear(self) -> None:
+        self.patient: Patient | None = None
+        self.bills: list[Bill] = []
+        self.selected: list[str] = []
+        self.payment: Payment | None = None
+        self.notice: Notice | None = None
+        self.print_failed = False
+        self._key = ""
+        self._keys: dict[tuple[str, ...], str] = {}
+        self._polling = False
+        self._poll_failed_since: dt.datetime | None = None
+
+    # -- patient actions ---------------------------------------------------------------------
+
+    @property
+    def amount_cents(self) -> int:
+        """The self-pay total of the selected bills."""
+        return sum(b.self_pay_cents for b in self.bills if b.id in self.selected)
+
+    def toggle_bill(self, bill_id: str) -> None:
+        if self.step != PayStep.bills or not any(b.id == bill_id for b in self.bills):
+            return
+        if bill_id in self.selected:
+            self.selected.remove(bill_id)
+        else:
+            self.selected = [b.id for b in self.bills if b.id in self.selected or b.id == bill_id]
+        self.step_changed.emit(self.step)
+
+    def pay(self) -> None:
+        """Pay the selected bills (from the bill list, or again after a failed attempt)."""
+        if self.busy or self.patient is None or not self.selected:
+            return
+        if self.step not in (PayStep.bills, PayStep.failed, PayStep.expired, PayStep.cancelled):
+            return
+        patient, bill_ids = self.patient, tuple(self.selected)
+        key = self._keys.setdefault(bill_ids, uuid.uuid4().hex)
+        self._key = key
+        self.payment = None
+        self._move(PayStep.creating)
+        self._set_busy(True)
+
+        def create_and_record() -> Payment:
+            payment = self._api.create_payment(patient.id, bill_ids, idempotency_key=key)
+            # On disk before the QR code can be scanned: a crash from here on is reconciled.
+            self._journal.record_payment(
+                payment.id,
+                key,
+                patient.id,
+                tuple(payment.bill_ids),
+                payment.amount_cents,
+                patient.display_name,
+            )
+            return payment
+
+        self._runner.run(create_and_record, self._on_created, self._on_failed, description="pay")
+
+    def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None:
+        """Another service (a registration with a fee) sends the patient straight to the QR."""
+        self._clear()
+        self.patient = patient
+        self.selected = list(bill_ids)
+        self.step = PayStep.bills  # nothing shown: ``pay`` moves on at once
+        self.pay()
+
+    def cancel(self) -> None:
+        """The patient does not want to pay after all (from the QR screen)."""
+        payment = self.payment
+        if self.step != PayStep.qr or payment is None or self.busy:
+            return
+        self._stop_polling()
+        self._set_busy(True)
+        key = cancel_key(self._key)
+        self._runner.run(
+            lambda: _cancel_or_paid(self._api, payment.id, key),
+            self._on_status,
+            self._on_cancel_failed,
+            description="cancel payment",
+        )
+
+    def reprint(self) -> None:
+        """The patient asks again for the receipt (after a printer failure, for example)."""
+        if self.step == PayStep.paid and self.payment is not None and self.patient is not None:
+            self.print_failed = False
+            self._printing.print_payment(
+                self.payment, self.patient.display_name, self._hospital_name
+            )
+            self.step_changed.emit(self.step)
+
+    def printer_failed(self, _reason: str) -> None:
+        if self.step == PayStep.paid:
+            self.print_failed = True
+            self.step_changed.emit(self.step)
+
+    def finish(self) -> None:
+        self._visit.go_home()
+
+    # -- reconciliation ----------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Settle every payment the journal still holds, except the one on screen."""
+        if self._reconciling:
+            return
+        self._reconciling = True
+        self._reconcile_retry.stop()
+        skip = self.payment.id if self.payment is not None and self._is_open() else ""
+        cutoff = dt.datetime.now().astimezone()  # the journal's clock; later ones are live
+
+        def settle() -> tuple[list[tuple[Payment, str]], bool]:
+            return reconcile_journal(self._api, self._journal, skip=skip, cutoff=cutoff)
+
+        self._runner.run(
+            settle,
+            self._on_reconciled,
+            self._on_reconcile_failed,
+            description="reconcile payments",
+            per_visit=False,
+        )
+
+    def _on_reconciled(self, outcome: tuple[list[tuple[Payment, str]], bool]) -> None:
+        self._reconciling = False
+        to_print, retry = outcome
+        for payment, patient_name in to_print:
+            log.info("printing the receipt of payment %s after reconciliation", payment.id)
+            self._printing.print_payment(payment, patient_name, self._hospital_name)
+        if retry:
+            self._reconcile_retry.start()
+
+    def _on_reconcile_failed(self, error: Exception) -> None:
+        self._reconciling = False
+        log.error("reconciling payments failed: %s", error, exc_info=error)
+        self._reconcile_retry.start()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _on_handed_over(self, intent: Intent) -> None:
+        if intent != Intent.payment or self._visit.patient is None:
+            return
+        self._clear()
+        self.patient = self._visit.patient
+        patient_id = self.patient.id
+        self._move(PayStep.loading)
+        self._set_busy(True)
+        self._runner.run(
+            lambda: self._api.bills(patient_id),
+            self._on_bills,
+            self._on_failed,
+            description="bills",
+        )
+
+    def _on_bills(self, bills: list[Bill]) -> None:
+        self._set_busy(False)
+        self.bills = [b for b in bills if b.self_pay_cents > 0 or b.total_cents > 0]
+        self.selected = [b.id for b in self.bills]
+        self._move(PayStep.bills if self.bills else PayStep.no_bills)
+
+    def _on_created(self, payment: Payment) -> None:
+        self._set_busy(False)
+        self.payment = payment
+        if payment.status != PaymentStatus.pending:  # a replay of an earlier attempt
+            self._on_status(payment)
+            return
+        self._poll_failed_since = None
+        self._move(PayStep.qr)
+        self._tick()
+        self._poll.start()
+        self._ticker.start()
+
+    def _on_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        if isinstance(error, BackendRejectedError) and error.code == "bill_unavailable":
+            self.notice = Notice(NoticeKind.bills_unavailable)
+        else:
+            self.notice = notice_for_error(error, context="payment")
+        self._move(PayStep.error)
+
+    def _seconds_left(self) -> int:
+        if self.payment is None:
+            return 0
+        return max(0, int((self.payment.expires_at - self._clock()).total_seconds()))
+
+    def _tick(self) -> None:
+        if self.step == PayStep.qr:
+            self.countdown.emit(self._seconds_left())
+
+    def _poll_once(self) -> None:
+        payment = self.payment
+        if self._polling or payment is None or self.step != PayStep.qr:
+            return
+        self._polling = True
+        self._runner.run(
+            lambda: self._api.payment(payment.id),
+            self._on_polled,
+            self._on_poll_failed,
+            description="payment status",
+        )
+
+    def _on_polled(self, payment: Payment) -> None:
+        self._polling = False
+        self._poll_failed_since = None
+        if self.step == PayStep.qr and self.payment is not None and payment.id == self.payment.id:
+            self._on_status(payment)
+
+    def _on_poll_failed(self, error: Exception) -> None:
+        self._polling = False
+        log.warning("asking for the payment's status failed: %s", error)
+        payment = self.payment
+        if self.step != PayStep.qr or payment is None:
+            return
+        now = self._clock()
+        self._poll_failed_since = self._poll_failed_since or now
+        if now >= payment.expires_at + UNCONFIRMED_AFTER:
+            # The journal keeps it; reconciliation settles it once the server answers.
+            self._stop_polling()
+            self._move(PayStep.unconfirmed)
+            self._reconcile_retry.start()
+
+    def _on_status(self, payment: Payment) -> None:
+        """The server's word on the current payment (poll, cancel, or a replayed create)."""
+        self._set_busy(False)
+        self.payment = payment
+        if payment.status == PaymentStatus.pending:
+            self._move(PayStep.qr)
+            self._poll.start()
+            self._ticker.start()
+            return
+        self._stop_polling()
+        if payment.status == PaymentStatus.paid:
+            self._on_paid(payment)
+            return
+        self._keys.pop(tuple(self.selected), None)  # trying again is a new payment
+        self._runner.run(
+            lambda: self._journal.settle_payment(payment.id, payment.status.value),
+            lambda _none: None,
+            lambda error: log.error("journal: %s", error),
+            description="journal",
+            per_visit=False,
+        )
+        self._move(ENDED[payment.status])
+
+    def _on_cancel_failed(self, error: Exception) -> None:
+        """Not cancelled (server unreachable): the QR stays, polling resumes."""
+        self._set_busy(False)
+        log.warning("cancelling the payment failed: %s", error)
+        if self.step == PayStep.qr:
+            self._poll.start()
+            self._ticker.start()
+
+    def _on_paid(self, payment: Payment) -> None:
+        patient_name = self.patient.display_name if self.patient is not None else ""
+        self.print_failed = False
+        self._move(PayStep.paid)
+
+        def settle() -> bool:
+            self._journal.settle_payment(payment.id, PaymentStatus.paid.value)
+            return self._journal.mark_receipt_printed(payment.id)
+
+        def print_once(first: bool) -> None:
+            if first:
+                self._printing.print_payment(payment, patient_name, self._hospital_name)
+
+        self._runner.run(
+            settle,
+            print_once,
+            lambda error: log.error("journal: %s", error),
+            description="receipt",
+            per_visit=False,
+        )
+
+    def _is_open(self) -> bool:
+        return self.step in (PayStep.creating, PayStep.qr, PayStep.unconfirmed)
+
+    def _on_visit_wiped(self) -> None:
+        left_open = self._is_open()
+        self._stop_polling()
+        self._clear()
+        self._set_busy(False)
+        self.step = PayStep.idle
+        if left_open:
+            self.reconcile()  # cancels what the patient walked away from
+
+    def _stop_polling(self) -> None:
+        self._poll.stop()
+        self._ticker.stop()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busy_changed.emit(busy)
+
+    def _move(self, step: PayStep) -> None:
+        self.step = step
+        self.step_changed.emit(step)
+
+
+def _cancel_or_paid(api: PaymentApi, payment_id: str, key: str) -> Payment:
+    """Cancel; a payment that was paid in the meantime comes back as paid."""
+    try:
+        return api.cancel_payment(payment_id, idempotency_key=key)
+    except BackendRejectedError as error:
+        if error.code == "already_paid" and isinstance(error.details, dict):
+            try:
+                return Payment.model_validate(error.details.get("payment"))
+            except ValidationError:
+                pass
+        if error.code == "already_paid":
+            return api.payment(payment_id)
+        raise
+
+
+def reconcile_journal(
+    api: PaymentApi, journal: Journal, *, skip: str, cutoff: dt.datetime
+) -> tuple[list[tuple[Payment, str]], bool]:
+    """Blocking: settle the journal's unfinished payments recorded before ``cutoff``.
+
+    Returns the paid payments whose receipt this call claimed (print each once) and whether
+    some could not be settled now (try again later).
+    """
+    to_print: list[tuple[Payment, str]] = []
+    retry = False
+    for entry in journal.unfinished_payments():
+        if entry.payment_id == skip or entry.created_at >= cutoff:
+            continue
+        try:
+            payment = api.payment(entry.payment_id)
+            if payment.status == PaymentStatus.pending:
+                payment = _cancel_or_paid(api, entry.payment_id, cancel_key(entry.idempotency_key))
+        except BackendRejectedError as error:
+            if error.status == 404:
+                log.warning("payment %s is unknown to the server; dropped", entry.payment_id)
+                journal.settle_payment(entry.payment_id, "unknown")
+            else:
+                log.warning("payment %s not settled: %s", entry.payment_id, error)
+                retry = True
+            continue
+        except BackendError as error:
+            log.warning("payment %s not settled now: %s", entry.payment_id, error)
+            retry = True
+            continue
+        if payment.status == PaymentStatus.paid:
+            journal.settle_payment(payment.id, PaymentStatus.paid.value)
+            if journal.mark_receipt_printed(payment.id):
+                to_print.append((payment, entry.patient_name))
+        elif payment.status == PaymentStatus.pending:
+            retry = True  # the cancel did not take; ask again later
+        else:
+            journal.settle_payment(payment.id, payment.status.value)
+    return to_print, retry

@@ -1,0 +1,140 @@
+"""A kiosk killed (SIGKILL) while its payment QR code is shown loses nothing and prints once.
+
+Real processes: the kiosk runs as its own Python process against the reference server on
+loopback, with the simulated printer spooling into a temporary directory and its journal in a
+private XDG data dir. The payment is paid on the server's payment page after the kill; the next
+start of the kiosk (the real ``kiosk --config`` command) reconciles it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from kiosk.config import DEMO_PIN_HASH
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.seed import DEMO_IDENTITIES
+
+SCRIPT = Path(__file__).parent / "scripts" / "kiosk_with_pending_payment.py"
+
+
+def write_config(path: Path, server_url: str, spool: Path, logs: Path) -> None:
+    path.write_text(
+        f"""
+[kiosk]
+id = "demo-kiosk"
+
+[backend]
+url = "{server_url}"
+token = "demo-token"
+
+[printer]
+kind = "simulated"
+spool_dir = "{spool}"
+
+[technician]
+pin_hash = "{DEMO_PIN_HASH}"
+
+[logging]
+directory = "{logs}"
+""",
+        encoding="utf-8",
+    )
+
+
+RECEIPT_TITLE = "缴费凭证".encode("gb18030")
+
+
+def receipts(spool: Path) -> list[Path]:
+    return [p for p in sorted(spool.glob("*.bin")) if RECEIPT_TITLE in p.read_bytes()]
+
+
+def run_kiosk_for(config: Path, env: dict[str, str], seconds: float, spool: Path) -> None:
+    """The real ``kiosk --config`` for a while (reconciliation runs at start), then SIGTERM."""
+    command = Path(sys.executable).with_name("kiosk")  # the installed console script
+    output = spool.parent / "kiosk-output.txt"
+    with output.open("ab") as sink:
+        process = subprocess.Popen(
+            [str(command), "--config", str(config), "--windowed"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            time.sleep(seconds)
+            assert process.poll() is None, output.read_text(errors="replace")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+        assert process.returncode == 0  # SIGTERM (systemctl stop) ends the kiosk cleanly
+
+
+def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
+    live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    spool, logs = tmp_path / "spool", tmp_path / "logs"
+    config = tmp_path / "kiosk.toml"
+    write_config(config, live_server.url, spool, logs)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    identity = DEMO_IDENTITIES["unpaid_bills"]
+
+    kiosk = subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(config), identity.kind.value, identity.value],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert kiosk.stdout is not None
+        line = kiosk.stdout.readline().split()
+        assert line[:1] == ["pending"], line
+        payment_id = line[1]
+        journal = tmp_path / "data" / "hospital-kiosk" / "journal-demo-kiosk.sqlite3"
+        with sqlite3.connect(journal) as conn:
+            rows = conn.execute("SELECT payment_id, state FROM pending_payments").fetchall()
+        assert rows == [(payment_id, "pending")]
+    finally:
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait(timeout=10)
+        if kiosk.stdout is not None:
+            kiosk.stdout.close()
+    assert kiosk.returncode == -signal.SIGKILL
+
+    # The patient pays on their phone after the kiosk died.
+    confirm = requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10)
+    assert confirm.status_code == 200
+    assert receipts(spool) == []
+
+    run_kiosk_for(config, env, 6.0, spool)
+    assert len(receipts(spool)) == 1
+    with sqlite3.connect(journal) as conn:
+        assert conn.execute(
+            "SELECT state, receipt_printed FROM pending_payments WHERE payment_id = ?",
+            (payment_id,),
+        ).fetchall() == [("paid", 1)]
+
+    # Another restart prints nothing more; the server has exactly one paid payment.
+    run_kiosk_for(config, env, 4.0, spool)
+    assert len(receipts(spool)) == 1
+    answer = requests.get(
+        f"{live_server.url}/api/v1/payments/{payment_id}",
+        headers={"Authorization": "Bearer demo-token"},
+        timeout=10,
+    ).json()
+    assert answer["status"] == "paid"
+    db = sqlite3.connect(live_server.db_path)
+    try:
+        paid = db.execute(
+            "SELECT COUNT(*) FROM payments WHERE patient_id = ? AND status = 'paid'",
+            (answer["patient_id"],),
+        ).fetchone()[0]
+    finally:
+        db.close()
+    assert paid == 1

@@ -1,0 +1,196 @@
+"""Bills and QR payment through the real window, the real server, and a second HTTP client
+playing the patient's phone on the simulated payment page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import requests
+
+from kiosk.api.models import PaymentStatus
+from kiosk.app import Kiosk
+from kiosk.flows.payment import PayStep
+from kiosk.flows.visit import Step
+from kiosk.server.clock import ManualClock
+from kiosk.server.embedded import EmbeddedServer
+from tests.ui.conftest import Touch, visible_texts
+
+
+def wait_for_pay(touch: Touch, step: PayStep, timeout: int = 8000) -> None:
+    flow = touch.kiosk.payment
+    touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=timeout)
+
+
+def printed(spool: Path) -> list[str]:
+    """The spooled jobs as text (GB18030 is what the printer speaks; QR bytes are dropped)."""
+    return [p.read_bytes().decode("gb18030", errors="ignore") for p in sorted(spool.glob("*.bin"))]
+
+
+def open_qr(touch: Touch) -> str:
+    """Home → pay bills → the demo card of the patient with two bills → pay both → QR."""
+    touch("home.payment")
+    touch("identify.demo.unpaid_bills")
+    wait_for_pay(touch, PayStep.bills)
+    touch("bills.pay")
+    wait_for_pay(touch, PayStep.qr)
+    payment = touch.kiosk.payment.payment
+    assert payment is not None
+    return payment.id
+
+
+def server_payment(server: EmbeddedServer, payment_id: str) -> dict[str, object]:
+    answer = requests.get(
+        f"{server.url}/api/v1/payments/{payment_id}",
+        headers={"Authorization": "Bearer demo-token"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    result: dict[str, object] = answer.json()
+    return result
+
+
+def test_bills_are_itemized_and_can_be_left_out(touch: Touch, kiosk: Kiosk) -> None:
+    touch("home.payment")
+    touch("identify.demo.unpaid_bills")
+    wait_for_pay(touch, PayStep.bills)
+    flow = kiosk.payment
+    assert len(flow.bills) == 2
+    screen = kiosk.payment_view.bills
+    texts = visible_texts(screen)
+    for bill in flow.bills:
+        for item in bill.items:
+            assert any(item.name in text for text in texts), item.name
+    both = flow.amount_cents
+    assert both == sum(b.self_pay_cents for b in flow.bills)
+    pay = kiosk.window.find_button("bills.pay")
+    assert pay is not None
+    assert f"¥{both / 100:,.2f}" in pay.text()
+    touch("bills.toggle.0")
+    assert flow.selected == [flow.bills[1].id]
+    assert flow.amount_cents == flow.bills[1].self_pay_cents
+    touch("bills.toggle.1")
+    assert flow.selected == []
+    assert not pay.isEnabled()
+    touch("bills.finish")
+    touch.wait_for(Step.home)
+
+
+def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
+) -> None:
+    payment_id = open_qr(touch)
+    # Written down before the QR code appeared.
+    assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
+    assert touch.text("payment_qr.countdown").endswith("5:00")
+    qr = kiosk.payment_view.qr.qr
+    assert qr.data == f"{live_server.url}/pay/{payment_id}"
+
+    phone = requests.Session()
+    page = phone.get(qr.data, timeout=10)
+    assert page.status_code == 200
+    assert "阿莫西林" in page.text
+    assert phone.post(f"{qr.data}/confirm", timeout=10).status_code == 200
+
+    wait_for_pay(touch, PayStep.paid)
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+    receipt, pickup = printed(spool)
+    assert "缴费凭证" in receipt
+    assert "阿莫西林" in receipt
+    assert "取药" in pickup
+    assert "窗口" in pickup
+    details = touch.text("payment_result.details")
+    assert "Y001" in details
+    assert kiosk.journal.unfinished_payments() == []
+    assert server_payment(live_server, payment_id)["status"] == "paid"
+    # Polling goes on answering "paid"; nothing is printed twice.
+    touch.qtbot.wait(2500)
+    assert len(printed(spool)) == 2
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+
+
+def test_a_declined_payment_charges_nothing_and_can_be_tried_again(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
+) -> None:
+    payment_id = open_qr(touch)
+    requests.post(f"{live_server.url}/pay/{payment_id}/decline", timeout=10).raise_for_status()
+    wait_for_pay(touch, PayStep.failed)
+    assert "Nothing was charged" in touch.text("payment_result.body") or "未扣费" in touch.text(
+        "payment_result.body"
+    )
+    assert list(spool.glob("*.bin")) == []
+    assert kiosk.journal.unfinished_payments() == []
+    touch("payment_result.retry")
+    wait_for_pay(touch, PayStep.qr)
+    second = kiosk.payment.payment
+    assert second is not None
+    assert second.id != payment_id
+
+
+def test_an_expired_code_says_so(
+    touch: Touch, kiosk: Kiosk, manual_clock: ManualClock, spool: Path
+) -> None:
+    open_qr(touch)
+    manual_clock.advance(dt.timedelta(minutes=5, seconds=1))
+    wait_for_pay(touch, PayStep.expired)
+    assert touch.kiosk.window.current_screen() is kiosk.payment_view.result
+    assert list(spool.glob("*.bin")) == []
+
+
+def test_cancel_on_the_kiosk_cancels_on_the_server(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    payment_id = open_qr(touch)
+    touch("payment_qr.cancel")
+    wait_for_pay(touch, PayStep.cancelled)
+    assert server_payment(live_server, payment_id)["status"] == PaymentStatus.cancelled.value
+    assert kiosk.journal.unfinished_payments() == []
+
+
+def test_walking_away_cancels_the_payment_in_the_background(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    payment_id = open_qr(touch)
+    kiosk.flow.go_home()  # what the idle timeout does
+    touch.qtbot.waitUntil(
+        lambda: server_payment(live_server, payment_id)["status"] == "cancelled", timeout=5000
+    )
+    touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
+
+
+def test_paid_just_before_the_patient_walked_away_still_prints_once(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
+) -> None:
+    payment_id = open_qr(touch)
+    kiosk.payment._poll.stop()  # the kiosk has not seen the payment yet
+    requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+    kiosk.flow.go_home()
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+    touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
+    kiosk.payment.reconcile()
+    touch.qtbot.wait(500)
+    assert len(printed(spool)) == 2
+
+
+def test_no_unpaid_bills(touch: Touch, kiosk: Kiosk) -> None:
+    touch("home.payment")
+    touch("identify.demo.one_in_window")
+    wait_for_pay(touch, PayStep.no_bills)
+    assert touch.text("bills.empty")
+    pay = kiosk.window.find_button("bills.pay")
+    assert pay is not None
+    assert not pay.isVisible()
+
+
+def test_server_gone_while_the_code_is_shown(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, manual_clock: ManualClock
+) -> None:
+    payment_id = open_qr(touch)
+    live_server.stop()
+    manual_clock.advance(dt.timedelta(minutes=6))
+    wait_for_pay(touch, PayStep.unconfirmed, timeout=15000)
+    assert kiosk.window.current_screen() is kiosk.payment_view.result
+    assert touch.text("payment_result.title")
+    # Kept for reconciliation: settled once the server answers again.
+    assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
