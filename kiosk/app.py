@@ -32,6 +32,7 @@ from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.info import InfoFlow
 from kiosk.flows.payment import PaymentFlow
+from kiosk.flows.registration import RegistrationFlow
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
@@ -40,6 +41,7 @@ from kiosk.ui.i18n import Translations
 from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.payment_view import PaymentView
+from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
@@ -83,6 +85,7 @@ class Kiosk(QObject):
     ) -> None:
         super().__init__()
         self.config = config
+        self.clock = clock
         self._app = app
         self._stopped = False
         # Pending payments and unsent feedback survive a crash here (see kiosk.journal).
@@ -154,6 +157,10 @@ class Kiosk(QObject):
             self.view, self.payment, service_window=config.kiosk.service_window
         )
         self.payment.reconcile()  # whatever a crash or power cut left unsettled
+        self.registration = RegistrationFlow(
+            self.client, self.runner, self.flow, self.payment, clock=clock, parent=self
+        )
+        self.registration_view = RegistrationView(self.view, self.registration, clock=clock)
         self.crash_guard = CrashGuard(parent=self)
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)

@@ -8,6 +8,7 @@ size and text mode.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -22,7 +24,10 @@ from PySide6.QtWidgets import QApplication
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
 from kiosk.flows.info import InfoStep
+from kiosk.flows.payment import PayStep
+from kiosk.flows.registration import RegStep
 from kiosk.flows.visit import Step
+from kiosk.server.seed import GENERAL_CLINIC
 
 STEP_TIMEOUT_S = 10.0
 
@@ -109,6 +114,57 @@ class Walkthrough:
         self.shoot("department")
         self.click("department.home")
         self.wait_for(Step.home)
+        self.registration()
+        self.payment()
+
+    def registration(self) -> None:
+        """Register for the first free general-clinic session with places."""
+        flow = self.kiosk.registration
+        self.start("registration")
+        self.click("identify.demo.no_appointment_today")
+        wait_until(lambda: flow.step == RegStep.departments and not flow.busy)
+        self.shoot("registration-departments")
+        self.click(f"registration.department.{GENERAL_CLINIC}")
+        wait_until(lambda: flow.step == RegStep.doctors and not flow.busy)
+        self.shoot("registration-sessions")
+        now = self.kiosk.clock()
+        free = next(
+            session
+            for doctor in (flow.schedule.doctors if flow.schedule else [])
+            for session in doctor.sessions
+            if session.fee_cents == 0 and session.slots_left > 0 and session.ends_at > now
+        )
+        self.click(f"registration.session.{free.id}")
+        wait_until(lambda: flow.step == RegStep.confirm)
+        self.shoot("registration-confirm")
+        self.click("registration.confirm")
+        self.wait_for(Step.ticket)
+        self.click("ticket.done")
+        self.wait_for(Step.home)
+
+    def payment(self) -> None:
+        """Pay two bills; a second HTTP client plays the phone on the payment page."""
+        flow = self.kiosk.payment
+        self.start("payment")
+        self.click("identify.demo.unpaid_bills")
+        wait_until(lambda: flow.step == PayStep.bills and not flow.busy)
+        self.shoot("bills")
+        self.click("bills.pay")
+        wait_until(lambda: flow.step == PayStep.qr and not flow.busy)
+        self.shoot("payment-qr")
+        assert flow.payment is not None
+        requests.post(f"{flow.payment.qr_payload}/confirm", timeout=10).raise_for_status()
+        wait_until(lambda: flow.step == PayStep.paid)
+        self.shoot("payment-paid")
+        self.click("payment_result.finish")
+        self.wait_for(Step.home)
+
+
+def demo_morning() -> Callable[[], dt.datetime]:
+    """Today at 10:15, running: every service is open whenever the walkthrough is made."""
+    now = dt.datetime.now().astimezone()
+    offset = now.replace(hour=10, minute=15, second=0, microsecond=0) - now
+    return lambda: dt.datetime.now().astimezone() + offset
 
 
 def settle(ms: int = 50) -> None:
@@ -151,14 +207,16 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kiosk-walkthrough-") as scratch:
         spool = Path(scratch) / "spool"
-        with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
+        clock = demo_morning()
+        database = Path(scratch) / "demo.sqlite3"
+        with EmbeddedServer.start(database, seed_demo=True, clock=clock) as server:
             config = demo_config(server.url, spool)
             config = config.model_copy(
                 update={
                     "kiosk": config.kiosk.model_copy(update={"language": language, "theme": theme})
                 }
             )
-            kiosk = Kiosk(config, app)
+            kiosk = Kiosk(config, app, clock=clock)
             try:
                 kiosk.window.resize(*size)
                 kiosk.window.show()

@@ -173,9 +173,8 @@ class BillsScreen(Screen):
         )
         for index, bill in enumerate(self._bills):
             title = self.findChild(QLabel, f"bills.bill.{index}.title")
-            if title is not None:
-                department = in_language(bill.department.name, bill.department.name_en)
-                title.setText(f"{in_language(bill.title, bill.title_en)} · {department}")
+            if title is not None:  # the title names the department ("Prescription, Surgery")
+                title.setText(in_language(bill.title, bill.title_en))
             summary = self.findChild(QLabel, f"bills.bill.{index}.summary")
             if summary is not None:
                 summary.setText(

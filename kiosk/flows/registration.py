@@ -1,0 +1,307 @@
+"""Same-day registration (挂号): department, then a doctor's session today, confirm, ticket.
+
+A free session is confirmed with a queue ticket at once (the visit's ticket screen prints it);
+a session with a fee leaves an unpaid registration bill, paid by QR through the payment flow,
+whose receipt comes with the queue ticket. A full session offers the department's next
+sessions with places. One Idempotency-Key per (visit, session): a repeated tap or a retry
+after a lost answer never takes a second place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.api.models import (
+    Department,
+    DoctorSummary,
+    Patient,
+    Registration,
+    RegistrationResult,
+    Schedule,
+    ScheduleSession,
+    SessionSuggestion,
+)
+from kiosk.backend.errors import BackendRejectedError
+from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
+from kiosk.flows.visit import Intent, VisitFlow
+from kiosk.runner import Runner
+
+log = logging.getLogger(__name__)
+
+SUGGESTION_DAYS = 7
+MAX_SUGGESTIONS = 3
+
+
+class RegStep(StrEnum):
+    idle = "idle"
+    departments = "departments"
+    doctors = "doctors"  # today's sessions of the chosen department
+    confirm = "confirm"
+    full = "full"  # the chosen session is full: later sessions with places
+    error = "error"  # a notice is shown
+
+
+class RegistrationApi(Protocol):
+    def departments(self) -> list[Department]: ...
+
+    def schedule(self, department_id: str, date: dt.date | None = None) -> Schedule: ...
+
+    def register(
+        self, patient_id: str, session_id: str, *, idempotency_key: str
+    ) -> RegistrationResult: ...
+
+
+class FeePayment(Protocol):
+    def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None: ...
+
+
+def open_sessions(
+    schedules: Sequence[Schedule], now: dt.datetime, exclude: str = ""
+) -> list[SessionSuggestion]:
+    """Sessions with places that have not ended, earliest first (the server's rule too)."""
+    found = [
+        SessionSuggestion(session=session, doctor=doctor.doctor)
+        for schedule in schedules
+        for doctor in schedule.doctors
+        for session in doctor.sessions
+        if session.id != exclude and session.slots_left > 0 and session.ends_at > now
+    ]
+    return sorted(found, key=lambda s: (s.session.starts_at, s.session.id))
+
+
+class RegistrationFlow(QObject):
+    """Signals:
+    step_changed: the new :class:`RegStep`.
+    busy_changed: True while the backend is asked.
+    """
+
+    step_changed = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        api: RegistrationApi,
+        runner: Runner,
+        visit: VisitFlow,
+        payment: FeePayment,
+        *,
+        clock: Callable[[], dt.datetime],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._runner = runner
+        self._visit = visit
+        self._payment = payment
+        self._clock = clock
+        self.busy = False
+        self.step = RegStep.idle
+        self._clear()
+        visit.patient_handed_over.connect(self._on_handed_over)
+        visit.visit_wiped.connect(self._on_visit_wiped)
+
+    def _clear(self) -> None:
+        self.patient: Patient | None = None
+        self.departments: list[Department] = []
+        self.department: Department | None = None
+        self.schedule: Schedule | None = None
+        self.doctor: DoctorSummary | None = None
+        self.session: ScheduleSession | None = None
+        self.suggestions: list[SessionSuggestion] = []
+        self.notice: Notice | None = None
+        self._keys: dict[str, str] = {}
+
+    # -- patient actions ---------------------------------------------------------------------
+
+    def choose_department(self, department_id: str) -> None:
+        department = next((d for d in self.departments if d.id == department_id), None)
+        if department is None or self.busy or self.step != RegStep.departments:
+            return
+        self.department = department
+        today = self._clock().date()
+        self._call(
+            lambda: self._api.schedule(department_id, today),
+            self._on_schedule,
+            "schedule",
+        )
+
+    def choose_session(self, session_id: str) -> None:
+        """A session on the doctors list, or one of the suggestions."""
+        if self.busy or self.step not in (RegStep.doctors, RegStep.full):
+            return
+        choice = next((s for s in self._choices() if s.session.id == session_id), None)
+        if choice is None or choice.session.ends_at <= self._clock():
+            return
+        self.doctor, self.session = choice.doctor, choice.session
+        if choice.session.slots_left > 0:
+            self._move(RegStep.confirm)
+        else:
+            self._suggest_instead(choice.session.id)
+
+    def confirm(self) -> None:
+        patient, session = self.patient, self.session
+        if self.busy or self.step != RegStep.confirm or patient is None or session is None:
+            return
+        key = self._keys.setdefault(session.id, uuid.uuid4().hex)
+        self._call(
+            lambda: self._api.register(patient.id, session.id, idempotency_key=key),
+            lambda result: self._on_registered(result.registration),
+            "registration",
+            on_error=self._on_register_failed,
+        )
+
+    def back(self) -> None:
+        if self.busy:
+            return
+        if self.step == RegStep.doctors:
+            self.schedule = None
+            self._move(RegStep.departments)
+        elif self.step in (RegStep.confirm, RegStep.full) and self.schedule is not None:
+            self.session = None
+            self._move(RegStep.doctors)
+
+    def finish(self) -> None:
+        self._visit.go_home()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _choices(self) -> list[SessionSuggestion]:
+        if self.step == RegStep.full:
+            return self.suggestions
+        if self.schedule is None:
+            return []
+        return [
+            SessionSuggestion(session=session, doctor=doctor.doctor)
+            for doctor in self.schedule.doctors
+            for session in doctor.sessions
+        ]
+
+    def _on_handed_over(self, intent: Intent) -> None:
+        if intent != Intent.registration or self._visit.patient is None:
+            return
+        self._clear()
+        self.patient = self._visit.patient
+        self._call(self._api.departments, self._on_departments, "departments")
+
+    def _on_departments(self, departments: list[Department]) -> None:
+        self.departments = departments
+        self._move(RegStep.departments)
+
+    def _on_schedule(self, schedule: Schedule) -> None:
+        self.schedule = schedule
+        self._move(RegStep.doctors)
+
+    def _suggest_instead(self, full_session: str) -> None:
+        """The department's next sessions with places over the coming week."""
+        department = self.department
+        if department is None:
+            return
+        now = self._clock()
+        days = [now.date() + dt.timedelta(days=n) for n in range(SUGGESTION_DAYS)]
+        self._call(
+            lambda: [self._api.schedule(department.id, day) for day in days],
+            lambda schedules: self._show_suggestions(
+                open_sessions(schedules, self._clock(), exclude=full_session)
+            ),
+            "suggestions",
+        )
+
+    def _show_suggestions(self, suggestions: Sequence[SessionSuggestion]) -> None:
+        self.suggestions = list(suggestions)[:MAX_SUGGESTIONS]
+        if self.suggestions:
+            self._move(RegStep.full)
+        else:
+            self._show_notice(Notice(NoticeKind.session_full))
+
+    def _on_registered(self, registration: Registration) -> None:
+        if registration.ticket is not None:
+            self._visit.show_ticket(registration.ticket, existing=False)
+        elif registration.bill_id is not None and self.patient is not None:
+            self._payment.pay_bills(self.patient, [registration.bill_id])
+        else:
+            log.error("registration %s has neither a ticket nor a bill", registration.id)
+            self._show_notice(Notice(NoticeKind.backend_failed))
+
+    def _on_register_failed(self, error: Exception) -> None:
+        if isinstance(error, BackendRejectedError):
+            if error.code == "already_registered":
+                self._on_already_registered(error)
+                return
+            if error.code == "session_full":
+                self._show_suggestions(_suggestions_of(error))
+                return
+            if error.code == "session_over":
+                self._show_notice(Notice(NoticeKind.session_over))
+                return
+        self._show_notice(notice_for_error(error, context="registration"))
+
+    def _on_already_registered(self, error: BackendRejectedError) -> None:
+        if error.ticket is not None:
+            self._visit.show_ticket(error.ticket, existing=True)
+            return
+        try:
+            earlier = Registration.model_validate((error.details or {}).get("registration"))
+        except (ValidationError, AttributeError):
+            self._show_notice(notice_for_error(error, context="registration"))
+            return
+        self._on_registered(earlier)  # waiting for its fee: pay it now
+
+    def _show_notice(self, notice: Notice) -> None:
+        self.notice = notice
+        self._move(RegStep.error)
+
+    def _on_visit_wiped(self) -> None:
+        self._clear()
+        self._set_busy(False)
+        self.step = RegStep.idle
+
+    def _call(
+        self,
+        call: Callable[[], object],
+        on_success: Callable[..., None],
+        description: str,
+        *,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._set_busy(True)
+
+        def succeeded(result: object) -> None:
+            self._set_busy(False)
+            on_success(result)
+
+        def failed(error: Exception) -> None:
+            self._set_busy(False)
+            if on_error is not None:
+                on_error(error)
+            else:
+                self._show_notice(notice_for_error(error, context=description))
+
+        self._runner.run(call, succeeded, failed, description=description)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busy_changed.emit(busy)
+
+    def _move(self, step: RegStep) -> None:
+        self.step = step
+        self.step_changed.emit(step)
+
+
+def _suggestions_of(error: BackendRejectedError) -> list[SessionSuggestion]:
+    details = error.details if isinstance(error.details, dict) else {}
+    found = []
+    for raw in details.get("suggestions") or []:
+        try:
+            found.append(SessionSuggestion.model_validate(raw))
+        except ValidationError:
+            log.warning("ignoring a malformed session suggestion from the server")
+    return found

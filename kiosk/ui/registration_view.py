@@ -1,0 +1,63 @@
+"""Shows the registration flow: departments, sessions, confirm (tickets and payment are shown
+by the visit and payment views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from kiosk.api.models import SessionSuggestion
+from kiosk.flows.registration import RegistrationFlow, RegStep
+from kiosk.ui.screens.registration import ConfirmScreen, DepartmentsScreen, SessionsScreen
+from kiosk.ui.visit_view import VisitView
+
+
+class RegistrationView(QObject):
+    def __init__(
+        self, visit: VisitView, flow: RegistrationFlow, *, clock: Callable[[], dt.datetime]
+    ) -> None:
+        super().__init__(visit)
+        self.visit = visit
+        self.flow = flow
+        self.departments = DepartmentsScreen()
+        self.sessions = SessionsScreen(clock)
+        self.confirm = ConfirmScreen(clock)
+        for screen in (self.departments, self.sessions, self.confirm):
+            visit.window.add_screen(screen)
+            visit.add_wipeable(screen)
+        self.departments.department_chosen.connect(flow.choose_department)
+        self.departments.home_requested.connect(flow.finish)
+        self.sessions.session_chosen.connect(flow.choose_session)
+        self.sessions.back_requested.connect(flow.back)
+        self.sessions.home_requested.connect(flow.finish)
+        self.confirm.confirmed.connect(flow.confirm)
+        self.confirm.back_requested.connect(flow.back)
+        self.confirm.home_requested.connect(flow.finish)
+        flow.busy_changed.connect(visit.busy.set_busy)
+        flow.step_changed.connect(self._on_step_changed)
+
+    def _on_step_changed(self, step: RegStep) -> None:
+        flow, window = self.flow, self.visit.window
+        if step == RegStep.departments:
+            self.departments.show_departments(flow.departments)
+            window.show_screen(self.departments)
+        elif step in (RegStep.doctors, RegStep.full) and flow.department is not None:
+            if step == RegStep.full:
+                choices = flow.suggestions
+            else:
+                choices = [
+                    SessionSuggestion(session=session, doctor=doctor.doctor)
+                    for doctor in (flow.schedule.doctors if flow.schedule else [])
+                    for session in doctor.sessions
+                ]
+            self.sessions.show_sessions(flow.department, choices, full=step == RegStep.full)
+            window.show_screen(self.sessions)
+        elif step == RegStep.confirm:
+            if flow.patient and flow.department and flow.doctor and flow.session:
+                choice = SessionSuggestion(session=flow.session, doctor=flow.doctor)
+                self.confirm.show_choice(flow.patient, flow.department, choice)
+                window.show_screen(self.confirm)
+        elif step == RegStep.error and flow.notice is not None:
+            self.visit.show_notice(flow.notice)
