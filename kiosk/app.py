@@ -19,6 +19,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, QTimer,
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk import __version__
+from kiosk.api.models import FeedbackRequest
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
@@ -29,6 +30,7 @@ from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
+from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.info import InfoFlow
 from kiosk.flows.payment import PaymentFlow
@@ -36,7 +38,9 @@ from kiosk.flows.registration import RegistrationFlow
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
+from kiosk.outbox import OutboxSender
 from kiosk.runner import Runner, background_executor
+from kiosk.ui.feedback_view import FeedbackView
 from kiosk.ui.i18n import Translations
 from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
@@ -161,6 +165,19 @@ class Kiosk(QObject):
             self.client, self.runner, self.flow, self.payment, clock=clock, parent=self
         )
         self.registration_view = RegistrationView(self.view, self.registration, clock=clock)
+        self.outbox = OutboxSender(
+            self.journal,
+            self.runner,
+            {
+                OUTBOX_KIND: lambda body, key: self.client.send_feedback(
+                    FeedbackRequest.model_validate(body), idempotency_key=key
+                )
+            },
+            parent=self,
+        )
+        self.feedback = FeedbackFlow(self.flow, self.journal, self.outbox, self.runner, parent=self)
+        self.feedback_view = FeedbackView(self.view, self.feedback)
+        self.outbox.start()
         self.crash_guard = CrashGuard(parent=self)
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
@@ -204,6 +221,7 @@ class Kiosk(QObject):
             return
         self._stopped = True
         self.heartbeat.stop()
+        self.outbox.stop()
         self.devices.stop()
         self.crash_guard.uninstall()
         self._app.focusChanged.disconnect(self._on_focus_changed)

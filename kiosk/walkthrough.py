@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
+from kiosk.flows.feedback import FeedbackStep
 from kiosk.flows.info import InfoStep
 from kiosk.flows.payment import PayStep
 from kiosk.flows.registration import RegStep
@@ -116,6 +117,7 @@ class Walkthrough:
         self.wait_for(Step.home)
         self.registration()
         self.payment()
+        self.feedback()
 
     def registration(self) -> None:
         """Register for the first free general-clinic session with places."""
@@ -140,6 +142,19 @@ class Walkthrough:
         self.click("registration.confirm")
         self.wait_for(Step.ticket)
         self.click("ticket.done")
+        self.wait_for(Step.home)
+
+    def feedback(self) -> None:
+        """Four faces and a tag; then thanks."""
+        flow = self.kiosk.feedback
+        self.start("feedback")
+        self.click("feedback.rating.4")
+        self.click("feedback.tag.this_kiosk")
+        self.shoot("feedback")
+        self.click("feedback.submit")
+        wait_until(lambda: flow.step == FeedbackStep.thanks)
+        self.shoot("feedback-thanks")
+        self.click("feedback_thanks.finish")
         self.wait_for(Step.home)
 
     def payment(self) -> None:

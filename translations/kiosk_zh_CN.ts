@@ -33,6 +33,49 @@
     </message>
 </context>
 <context>
+    <name>BillsScreen</name>
+    <message>
+        <source>Unpaid bills of {name}</source>
+        <translation>{name} 的待缴费用</translation>
+    </message>
+    <message>
+        <source>You have no unpaid bills.</source>
+        <translation>您没有待缴费用。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Pay {amount}</source>
+        <translation>支付 {amount}</translation>
+    </message>
+    <message>
+        <source>{count} of {total} bills selected</source>
+        <translation>已选 {count}/{total} 张单据</translation>
+    </message>
+    <message>
+        <source>Total {total}, insurance pays {insurance}, you pay {self_pay}</source>
+        <translation>合计 {total}，医保支付 {insurance}，个人支付 {self_pay}</translation>
+    </message>
+    <message>
+        <source>✓ Paying</source>
+        <translation>✓ 本次缴纳</translation>
+    </message>
+    <message>
+        <source>Not paying</source>
+        <translation>暂不缴纳</translation>
+    </message>
+    <message>
+        <source>Pay this bill: yes</source>
+        <translation>缴纳此单：是</translation>
+    </message>
+    <message>
+        <source>Pay this bill: no</source>
+        <translation>缴纳此单：否</translation>
+    </message>
+</context>
+<context>
     <name>BusyOverlay</name>
     <message>
         <source>Please wait a moment…</source>
@@ -41,6 +84,45 @@
     <message>
         <source>Stop waiting</source>
         <translation>不再等待</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmScreen</name>
+    <message>
+        <source>Please check and confirm</source>
+        <translation>请核对并确认</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Session</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Fee</source>
+        <translation>挂号费</translation>
+    </message>
+    <message>
+        <source>You pay the fee by QR code on the next screen; then you get your number.</source>
+        <translation>下一步扫码支付挂号费，支付后即可取号。</translation>
+    </message>
+    <message>
+        <source>Your queue number is printed at once.</source>
+        <translation>确认后立即打印排队号。</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认挂号</translation>
     </message>
 </context>
 <context>
@@ -100,6 +182,10 @@
         <source>No appointment today</source>
         <translation>今日无预约</translation>
     </message>
+    <message>
+        <source>Two unpaid bills</source>
+        <translation>两张待缴费单</translation>
+    </message>
 </context>
 <context>
     <name>DepartmentScreen</name>
@@ -138,6 +224,13 @@
     <message>
         <source>No sessions</source>
         <translation>无出诊</translation>
+    </message>
+</context>
+<context>
+    <name>DepartmentsScreen</name>
+    <message>
+        <source>Which department do you need?</source>
+        <translation>请选择就诊科室</translation>
     </message>
 </context>
 <context>
@@ -224,6 +317,69 @@
     <message>
         <source>Finish and return to the home screen</source>
         <translation>结束并返回首页</translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackScreen</name>
+    <message>
+        <source>How was your visit today?</source>
+        <translation>您对今天的就诊满意吗？</translation>
+    </message>
+    <message>
+        <source>Very unhappy</source>
+        <translation>很不满意</translation>
+    </message>
+    <message>
+        <source>Unhappy</source>
+        <translation>不满意</translation>
+    </message>
+    <message>
+        <source>All right</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Happy</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <source>Very happy</source>
+        <translation>非常满意</translation>
+    </message>
+    <message>
+        <source>What was it about? (optional)</source>
+        <translation>主要是哪方面？（可不选）</translation>
+    </message>
+    <message>
+        <source>Waiting time</source>
+        <translation>等候时间</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>服务态度</translation>
+    </message>
+    <message>
+        <source>Cleanliness</source>
+        <translation>环境卫生</translation>
+    </message>
+    <message>
+        <source>Finding the way</source>
+        <translation>指引标识</translation>
+    </message>
+    <message>
+        <source>This machine</source>
+        <translation>自助机</translation>
+    </message>
+    <message>
+        <source>Prices</source>
+        <translation>收费价格</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>提交</translation>
     </message>
 </context>
 <context>
@@ -444,8 +600,8 @@
         <translation>您今天没有预约。</translation>
     </message>
     <message>
-        <source>You can register for a visit today at service window {window}.</source>
-        <translation>您可以到 {window} 号服务窗口办理当日挂号。</translation>
+        <source>You can register for a visit today with “Register” on the home screen, or at service window {window}.</source>
+        <translation>您可以在首页点击“当日挂号”，或到 {window} 号服务窗口挂号。</translation>
     </message>
     <message>
         <source>Check-in for this appointment opens at {time}.</source>
@@ -500,6 +656,38 @@
         <translation>您已签到成功，但打印机暂时无法使用。</translation>
     </message>
     <message>
+        <source>These bills cannot be paid right now</source>
+        <translation>这些费用暂时无法支付</translation>
+    </message>
+    <message>
+        <source>A payment for them is already in progress, or they were just paid. Nothing was charged now.</source>
+        <translation>这些费用正在支付中或刚刚已支付，本次未扣费。</translation>
+    </message>
+    <message>
+        <source>Please try again in 5 minutes.</source>
+        <translation>请 5 分钟后再试。</translation>
+    </message>
+    <message>
+        <source>This session has ended</source>
+        <translation>该时段已结束</translation>
+    </message>
+    <message>
+        <source>The doctor's session is over, so it cannot be booked any more.</source>
+        <translation>医生的该时段已结束，无法再挂号。</translation>
+    </message>
+    <message>
+        <source>Please choose another session.</source>
+        <translation>请选择其他时段。</translation>
+    </message>
+    <message>
+        <source>No places left</source>
+        <translation>号源已满</translation>
+    </message>
+    <message>
+        <source>This session is full and the department has no free places soon.</source>
+        <translation>该时段已满，本科室近期也没有空余号源。</translation>
+    </message>
+    <message>
         <source>The kiosk cannot reach the hospital system right now.</source>
         <translation>自助机暂时无法连接医院系统。</translation>
     </message>
@@ -528,6 +716,131 @@
     </message>
 </context>
 <context>
+    <name>Payment</name>
+    <message>
+        <source>Registration</source>
+        <translation>挂号</translation>
+    </message>
+    <message>
+        <source>Consultation</source>
+        <translation>诊查</translation>
+    </message>
+    <message>
+        <source>Laboratory test</source>
+        <translation>检验</translation>
+    </message>
+    <message>
+        <source>Imaging</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>Treatment</source>
+        <translation>治疗</translation>
+    </message>
+    <message>
+        <source>Materials</source>
+        <translation>材料</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentQrScreen</name>
+    <message>
+        <source>This code is valid for {time}</source>
+        <translation>二维码有效时间 {time}</translation>
+    </message>
+    <message>
+        <source>Scan with your phone to pay</source>
+        <translation>请用手机扫码支付</translation>
+    </message>
+    <message>
+        <source>Use your phone's camera or payment app. Keep this screen open until the kiosk says the payment is done.</source>
+        <translation>请用手机相机或支付应用扫码。支付完成前请不要离开本页面。</translation>
+    </message>
+    <message>
+        <source>Cancel payment</source>
+        <translation>取消支付</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentResultScreen</name>
+    <message>
+        <source>Paid {amount} · receipt {number}</source>
+        <translation>已支付 {amount} · 收据号 {number}</translation>
+    </message>
+    <message>
+        <source>Medicine pickup number {number}: {window}, {place}</source>
+        <translation>取药号 {number}：{place} {window}</translation>
+    </message>
+    <message>
+        <source>Queue number {number}: {department}</source>
+        <translation>排队号 {number}：{department}</translation>
+    </message>
+    <message>
+        <source>If you need help, please go to service window {window}.</source>
+        <translation>如需帮助，请到 {window} 号服务窗口。</translation>
+    </message>
+    <message>
+        <source>Nothing was charged.</source>
+        <translation>未扣费。</translation>
+    </message>
+    <message>
+        <source>Payment complete</source>
+        <translation>支付成功</translation>
+    </message>
+    <message>
+        <source>Thank you. Please take your receipt from the printer below.</source>
+        <translation>谢谢。请在下方出纸口取走收据。</translation>
+    </message>
+    <message>
+        <source>The payment was declined</source>
+        <translation>支付未完成</translation>
+    </message>
+    <message>
+        <source>The payment was not completed on the phone.</source>
+        <translation>手机上未完成支付。</translation>
+    </message>
+    <message>
+        <source>The payment code has expired</source>
+        <translation>支付二维码已过期</translation>
+    </message>
+    <message>
+        <source>The code was not paid within 5 minutes.</source>
+        <translation>二维码 5 分钟内未支付。</translation>
+    </message>
+    <message>
+        <source>The payment was cancelled</source>
+        <translation>支付已取消</translation>
+    </message>
+    <message>
+        <source>We could not confirm the payment</source>
+        <translation>暂时无法确认支付结果</translation>
+    </message>
+    <message>
+        <source>The hospital system did not answer. If you paid, your receipt is printed here as soon as it answers; you are never charged twice.</source>
+        <translation>医院系统暂无响应。如您已支付，系统恢复后将在本机打印收据，不会重复扣费。</translation>
+    </message>
+    <message>
+        <source>The receipt could not be printed. Touch “Print again” or ask at the window.</source>
+        <translation>收据未能打印。请点击“重新打印”或到窗口咨询。</translation>
+    </message>
+    <message>
+        <source>Print again</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+</context>
+<context>
     <name>PinScreen</name>
     <message>
         <source>Technician PIN</source>
@@ -540,6 +853,68 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>Registration</name>
+    <message>
+        <source>Morning</source>
+        <translation>上午</translation>
+    </message>
+    <message>
+        <source>Afternoon</source>
+        <translation>下午</translation>
+    </message>
+    <message>
+        <source>Evening</source>
+        <translation>夜间</translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation>免费</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+</context>
+<context>
+    <name>SessionsScreen</name>
+    <message>
+        <source>That session is full</source>
+        <translation>该时段已满</translation>
+    </message>
+    <message>
+        <source>These sessions of {department} have places:</source>
+        <translation>{department}以下时段还有号：</translation>
+    </message>
+    <message>
+        <source>{department}: doctors today</source>
+        <translation>{department}：今日出诊医生</translation>
+    </message>
+    <message>
+        <source>Choose a session. Full sessions show other times.</source>
+        <translation>请选择时段。已满的时段可查看其他时间。</translation>
+    </message>
+    <message>
+        <source>No doctor of this department works today.</source>
+        <translation>本科室今天没有医生出诊。</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>Full – touch for other times</source>
+        <translation>已满 – 点此查看其他时间</translation>
+    </message>
+    <message>
+        <source>{count} places left</source>
+        <translation>余号 {count}</translation>
     </message>
 </context>
 <context>
@@ -587,6 +962,21 @@
     <message>
         <source>Could not save: {error}</source>
         <translation>无法保存：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ThanksScreen</name>
+    <message>
+        <source>Thank you</source>
+        <translation>谢谢您</translation>
+    </message>
+    <message>
+        <source>Your feedback helps us do better.</source>
+        <translation>您的意见将帮助我们改进服务。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,212 @@
+"""Feedback screens: five faces, a few tags, submit; then thanks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.flows.feedback import TAGS
+from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.widgets.basics import label
+
+FACE_COLOURS = ("#b3261e", "#c75b00", "#8a6d00", "#2e7d32", "#1b5e20")
+
+
+def face_pixmap(rating: int, size: int) -> QPixmap:
+    """A round face whose mouth goes from a frown (1) to a wide smile (5)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor(FACE_COLOURS[rating - 1])
+    pen = QPen(colour, size / 16)
+    painter.setPen(pen)
+    margin = size / 16
+    painter.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin))
+    painter.setBrush(colour)
+    eye = size / 14
+    for x in (0.36, 0.64):
+        painter.drawEllipse(QPointF(size * x, size * 0.4), eye, eye)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    curve = (rating - 3) * size * 0.09  # below the line smiles, above it frowns
+    mouth = QPainterPath(QPointF(size * 0.3, size * 0.66))
+    mouth.quadTo(QPointF(size * 0.5, size * 0.66 + 2 * curve), QPointF(size * 0.7, size * 0.66))
+    painter.drawPath(mouth)
+    painter.end()
+    return pixmap
+
+
+class FaceButton(QPushButton):
+    """A checkable face with its words under it (a plain QPushButton cannot stack them)."""
+
+    def __init__(self, rating: int) -> None:
+        super().__init__()
+        self.setObjectName(f"feedback.rating.{rating}")
+        self.setProperty("role", "card-button")
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.face = QLabel()
+        self.face.setPixmap(face_pixmap(rating, 96))
+        self.face.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.words = label(f"feedback.rating.{rating}.words", "small", wrap=True)
+        self.words.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 12, 8, 12)
+        for part in (self.face, self.words):
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+            layout.addWidget(part)
+
+    def set_words(self, words: str) -> None:
+        self.words.setText(words)
+        self.setAccessibleName(words)
+
+    def sizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+
+class FeedbackScreen(Screen):
+    """Signals:
+    rated: 1 to 5.
+    tag_toggled: a tag from :data:`kiosk.flows.feedback.TAGS`.
+    submitted: send it.
+    home_requested: finish without sending.
+    """
+
+    rated = Signal(int)
+    tag_toggled = Signal(str)
+    submitted = Signal()
+    home_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("feedback", parent)
+        self.heading = label("feedback.heading", "title", wrap=True)
+        self.faces = [FaceButton(rating) for rating in range(1, 6)]
+        faces = QHBoxLayout()
+        faces.setSpacing(16)
+        for rating, face in enumerate(self.faces, start=1):
+            face.clicked.connect(lambda _=False, r=rating: self.rated.emit(r))
+            faces.addWidget(face)
+        self.tags_heading = label("feedback.tags.heading", "heading", wrap=True)
+        self.tags: dict[str, QPushButton] = {}
+        tags = QGridLayout()
+        tags.setSpacing(16)
+        for index, tag in enumerate(TAGS):
+            chip = button(f"feedback.tag.{tag}")
+            chip.setCheckable(True)
+            chip.clicked.connect(lambda _=False, t=tag: self.tag_toggled.emit(t))
+            self.tags[tag] = chip
+            tags.addWidget(chip, index // 3, index % 3)
+        self.finish = button("feedback.finish")
+        self.finish.clicked.connect(self.home_requested)
+        self.submit = button("feedback.submit", "primary")
+        self.submit.clicked.connect(self.submitted)
+        footer = QHBoxLayout()
+        footer.addWidget(self.finish)
+        footer.addStretch(1)
+        footer.addWidget(self.submit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 24)
+        layout.setSpacing(24)
+        layout.addWidget(self.heading)
+        layout.addLayout(faces)
+        layout.addWidget(self.tags_heading)
+        layout.addLayout(tags)
+        layout.addStretch(1)
+        layout.addLayout(footer)
+        self.show_choice(0, ())
+
+    def show_choice(self, rating: int, tags: Sequence[str]) -> None:
+        for value, face in enumerate(self.faces, start=1):
+            face.setChecked(value == rating)
+        for tag, chip in self.tags.items():
+            chip.setChecked(tag in tags)
+        self.submit.setEnabled(rating > 0)
+        self.retranslate()
+
+    def wipe(self) -> None:
+        self.show_choice(0, ())
+
+    def instruction(self) -> str:
+        return self.heading.text()
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("How was your visit today?"))
+        words = (
+            self.tr("Very unhappy"),
+            self.tr("Unhappy"),
+            self.tr("All right"),
+            self.tr("Happy"),
+            self.tr("Very happy"),
+        )
+        for face, text in zip(self.faces, words, strict=True):
+            face.set_words(text)
+        self.tags_heading.setText(self.tr("What was it about? (optional)"))
+        names = {
+            "waiting_time": self.tr("Waiting time"),
+            "staff": self.tr("Staff"),
+            "cleanliness": self.tr("Cleanliness"),
+            "finding_the_way": self.tr("Finding the way"),
+            "this_kiosk": self.tr("This machine"),
+            "prices": self.tr("Prices"),
+        }
+        for tag, chip in self.tags.items():
+            chip.setText(("✓ " if chip.isChecked() else "") + names[tag])
+            chip.setAccessibleName(names[tag])
+        self.finish.setText(self.tr("Finish"))
+        self.submit.setText(self.tr("Send"))
+        for widget in (self.finish, self.submit):
+            widget.setAccessibleName(widget.text())
+
+
+class ThanksScreen(Screen):
+    """Signals:
+    home_requested: back to the start (also after a few seconds by itself).
+    """
+
+    home_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("feedback_thanks", parent)
+        self.title = label("feedback_thanks.title", "title", wrap=True)
+        self.body = label("feedback_thanks.body", "hint", wrap=True)
+        for text in (self.title, self.body):
+            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.finish = button("feedback_thanks.finish", "primary")
+        self.finish.clicked.connect(self.home_requested)
+        footer = QHBoxLayout()
+        footer.addStretch(1)
+        footer.addWidget(self.finish)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(64, 48, 64, 32)
+        layout.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+        layout.addStretch(1)
+        layout.addLayout(footer)
+        self.retranslate()
+
+    def instruction(self) -> str:
+        return f"{self.title.text()} {self.body.text()}"
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Thank you"))
+        self.body.setText(self.tr("Your feedback helps us do better."))
+        self.finish.setText(self.tr("Finish"))
+        self.finish.setAccessibleName(self.finish.text())
