@@ -326,23 +326,23 @@
         <translation>您对今天的就诊满意吗？</translation>
     </message>
     <message>
-        <source>Very unhappy</source>
+        <source>Very bad</source>
         <translation>很不满意</translation>
     </message>
     <message>
-        <source>Unhappy</source>
+        <source>Bad</source>
         <translation>不满意</translation>
     </message>
     <message>
-        <source>All right</source>
+        <source>Fair</source>
         <translation>一般</translation>
     </message>
     <message>
-        <source>Happy</source>
+        <source>Good</source>
         <translation>满意</translation>
     </message>
     <message>
-        <source>Very happy</source>
+        <source>Very good</source>
         <translation>非常满意</translation>
     </message>
     <message>

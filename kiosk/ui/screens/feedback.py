@@ -39,9 +39,9 @@ def face_pixmap(rating: int, size: int) -> QPixmap:
     for x in (0.36, 0.64):
         painter.drawEllipse(QPointF(size * x, size * 0.4), eye, eye)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    curve = (rating - 3) * size * 0.09  # below the line smiles, above it frowns
-    mouth = QPainterPath(QPointF(size * 0.3, size * 0.66))
-    mouth.quadTo(QPointF(size * 0.5, size * 0.66 + 2 * curve), QPointF(size * 0.7, size * 0.66))
+    curve = (rating - 3) * size * 0.06  # below the line smiles, above it frowns
+    mouth = QPainterPath(QPointF(size * 0.3, size * 0.7))
+    mouth.quadTo(QPointF(size * 0.5, size * 0.7 + 2 * curve), QPointF(size * 0.7, size * 0.7))
     painter.drawPath(mouth)
     painter.end()
     return pixmap
@@ -56,14 +56,17 @@ class FaceButton(QPushButton):
         self.setProperty("role", "card-button")
         self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        # Five equal widths whatever their words; the words wrap instead.
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)  # grows to fit its wrapped words
+        self.setSizePolicy(policy)
         self.face = QLabel()
         self.face.setPixmap(face_pixmap(rating, 96))
         self.face.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.words = label(f"feedback.rating.{rating}.words", "small", wrap=True)
         self.words.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 12, 8, 12)
+        layout.setContentsMargins(4, 12, 4, 12)
         for part in (self.face, self.words):
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
             layout.addWidget(part)
@@ -79,6 +82,13 @@ class FaceButton(QPushButton):
     def minimumSizeHint(self) -> QSize:
         layout = self.layout()
         return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        return layout.totalHeightForWidth(width) if layout is not None else -1
 
 
 class FeedbackScreen(Screen):
@@ -112,7 +122,7 @@ class FeedbackScreen(Screen):
             chip.setCheckable(True)
             chip.clicked.connect(lambda _=False, t=tag: self.tag_toggled.emit(t))
             self.tags[tag] = chip
-            tags.addWidget(chip, index // 3, index % 3)
+            tags.addWidget(chip, index // 2, index % 2)  # two columns fit large text upright
         self.finish = button("feedback.finish")
         self.finish.clicked.connect(self.home_requested)
         self.submit = button("feedback.submit", "primary")
@@ -149,11 +159,11 @@ class FeedbackScreen(Screen):
     def retranslate(self) -> None:
         self.heading.setText(self.tr("How was your visit today?"))
         words = (
-            self.tr("Very unhappy"),
-            self.tr("Unhappy"),
-            self.tr("All right"),
-            self.tr("Happy"),
-            self.tr("Very happy"),
+            self.tr("Very bad"),
+            self.tr("Bad"),
+            self.tr("Fair"),
+            self.tr("Good"),
+            self.tr("Very good"),
         )
         for face, text in zip(self.faces, words, strict=True):
             face.set_words(text)
