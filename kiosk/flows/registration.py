@@ -29,7 +29,13 @@ from kiosk.api.models import (
     ScheduleSession,
     SessionSuggestion,
 )
-from kiosk.backend.errors import BackendRejectedError
+from kiosk.backend.errors import (
+    BackendRejectedError,
+    BackendServerError,
+    BackendTimeoutError,
+    BackendUnreachableError,
+    BadResponseError,
+)
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
 from kiosk.flows.visit import Intent, VisitFlow
 from kiosk.runner import Runner
@@ -63,10 +69,22 @@ class FeePayment(Protocol):
     def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None: ...
 
 
+# The answer to a registration may have been lost (or nothing reached the server): the same
+# key is sent again on "Try again", so the server answers with the place it took, if any.
+_OUTCOME_UNKNOWN = (
+    BackendUnreachableError,
+    BackendTimeoutError,
+    BackendServerError,
+    BadResponseError,
+)
+
+
 def open_sessions(
-    schedules: Sequence[Schedule], now: dt.datetime, exclude: str = ""
+    schedules: Sequence[Schedule], now: dt.datetime, exclude: str = "", fee_cents: int = 0
 ) -> list[SessionSuggestion]:
-    """Sessions with places that have not ended, earliest first (the server's rule too)."""
+    """Sessions with places that have not ended, earliest first (the server's rule too);
+    among those starting together, the ones with the fee the patient chose come first (who
+    chose the free general clinic sees the free one)."""
     found = [
         SessionSuggestion(session=session, doctor=doctor.doctor)
         for schedule in schedules
@@ -74,13 +92,40 @@ def open_sessions(
         for session in doctor.sessions
         if session.id != exclude and session.slots_left > 0 and session.ends_at > now
     ]
-    return sorted(found, key=lambda s: (s.session.starts_at, s.session.id))
+    return sorted(
+        found,
+        key=lambda s: (s.session.starts_at, s.session.fee_cents != fee_cents, s.session.id),
+    )
+
+
+def sessions_in_order(schedule: Schedule, now: dt.datetime) -> list[SessionSuggestion]:
+    """Today's doctor-sessions as the patient sees them: what can be booked now first
+    (earliest, free before paid), then full ones, then the ones that have ended."""
+    choices = [
+        SessionSuggestion(session=session, doctor=doctor.doctor)
+        for doctor in schedule.doctors
+        for session in doctor.sessions
+    ]
+    return sorted(
+        choices,
+        key=lambda c: (
+            c.session.ends_at <= now,
+            c.session.slots_left <= 0,
+            c.session.starts_at,
+            c.session.fee_cents,
+            c.session.id,
+        ),
+    )
 
 
 class RegistrationFlow(QObject):
     """Signals:
     step_changed: the new :class:`RegStep`.
     busy_changed: True while the backend is asked.
+
+    ``problem`` is a message shown on the current screen rather than instead of it: a
+    session that ended meanwhile (on the doctors list) or a registration whose answer did not
+    arrive (on the confirm screen, where Confirm tries again with the same key).
     """
 
     step_changed = Signal(object)
@@ -117,6 +162,7 @@ class RegistrationFlow(QObject):
         self.session: ScheduleSession | None = None
         self.suggestions: list[SessionSuggestion] = []
         self.notice: Notice | None = None
+        self.problem: Notice | None = None
         self._keys: dict[str, str] = {}
 
     # -- patient actions ---------------------------------------------------------------------
@@ -126,25 +172,21 @@ class RegistrationFlow(QObject):
         if department is None or self.busy or self.step != RegStep.departments:
             return
         self.department = department
-        today = self._clock().date()
-        self._call(
-            lambda: self._api.schedule(department_id, today),
-            self._on_schedule,
-            "schedule",
-        )
+        self._load_schedule()
 
     def choose_session(self, session_id: str) -> None:
         """A session on the doctors list, or one of the suggestions."""
         if self.busy or self.step not in (RegStep.doctors, RegStep.full):
             return
-        choice = next((s for s in self._choices() if s.session.id == session_id), None)
+        choice = next((s for s in self.choices() if s.session.id == session_id), None)
         if choice is None or choice.session.ends_at <= self._clock():
             return
         self.doctor, self.session = choice.doctor, choice.session
+        self.problem = None
         if choice.session.slots_left > 0:
             self._move(RegStep.confirm)
         else:
-            self._suggest_instead(choice.session.id)
+            self._suggest_instead(choice.session)
 
     def confirm(self) -> None:
         patient, session = self.patient, self.session
@@ -161,6 +203,7 @@ class RegistrationFlow(QObject):
     def back(self) -> None:
         if self.busy:
             return
+        self.problem = None
         if self.step == RegStep.doctors:
             self.schedule = None
             self._move(RegStep.departments)
@@ -173,16 +216,20 @@ class RegistrationFlow(QObject):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _choices(self) -> list[SessionSuggestion]:
+    def choices(self) -> list[SessionSuggestion]:
+        """The sessions on screen: the suggestions, or today's in the order shown."""
         if self.step == RegStep.full:
             return self.suggestions
         if self.schedule is None:
             return []
-        return [
-            SessionSuggestion(session=session, doctor=doctor.doctor)
-            for doctor in self.schedule.doctors
-            for session in doctor.sessions
-        ]
+        return sessions_in_order(self.schedule, self._clock())
+
+    def _load_schedule(self) -> None:
+        department = self.department
+        if department is None:
+            return
+        today = self._clock().date()
+        self._call(lambda: self._api.schedule(department.id, today), self._on_schedule, "schedule")
 
     def _on_handed_over(self, intent: Intent) -> None:
         if intent != Intent.registration or self._visit.patient is None:
@@ -199,7 +246,7 @@ class RegistrationFlow(QObject):
         self.schedule = schedule
         self._move(RegStep.doctors)
 
-    def _suggest_instead(self, full_session: str) -> None:
+    def _suggest_instead(self, full: ScheduleSession) -> None:
         """The department's next sessions with places over the coming week."""
         department = self.department
         if department is None:
@@ -209,7 +256,7 @@ class RegistrationFlow(QObject):
         self._call(
             lambda: [self._api.schedule(department.id, day) for day in days],
             lambda schedules: self._show_suggestions(
-                open_sessions(schedules, self._clock(), exclude=full_session)
+                open_sessions(schedules, self._clock(), exclude=full.id, fee_cents=full.fee_cents)
             ),
             "suggestions",
         )
@@ -222,6 +269,7 @@ class RegistrationFlow(QObject):
             self._show_notice(Notice(NoticeKind.session_full))
 
     def _on_registered(self, registration: Registration) -> None:
+        self.problem = None
         if registration.ticket is not None:
             self._visit.show_ticket(registration.ticket, existing=False)
         elif registration.bill_id is not None and self.patient is not None:
@@ -238,10 +286,18 @@ class RegistrationFlow(QObject):
             if error.code == "session_full":
                 self._show_suggestions(_suggestions_of(error))
                 return
-            if error.code == "session_over":
-                self._show_notice(Notice(NoticeKind.session_over))
+            if error.code == "session_over":  # back to today's list, which no longer offers it
+                log.info("registration refused: the session has ended")
+                self.session = None
+                self.problem = Notice(NoticeKind.session_over)
+                self._load_schedule()
                 return
-        self._show_notice(notice_for_error(error, context="registration"))
+        notice = notice_for_error(error, context="registration")
+        if isinstance(error, _OUTCOME_UNKNOWN) and self.step == RegStep.confirm:
+            self.problem = notice  # the same screen, Confirm now tries again with the same key
+            self.step_changed.emit(self.step)
+            return
+        self._show_notice(notice)
 
     def _on_already_registered(self, error: BackendRejectedError) -> None:
         if error.ticket is not None:

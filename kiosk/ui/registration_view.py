@@ -44,20 +44,16 @@ class RegistrationView(QObject):
             self.departments.show_departments(flow.departments)
             window.show_screen(self.departments)
         elif step in (RegStep.doctors, RegStep.full) and flow.department is not None:
-            if step == RegStep.full:
-                choices = flow.suggestions
-            else:
-                choices = [
-                    SessionSuggestion(session=session, doctor=doctor.doctor)
-                    for doctor in (flow.schedule.doctors if flow.schedule else [])
-                    for session in doctor.sessions
-                ]
-            self.sessions.show_sessions(flow.department, choices, full=step == RegStep.full)
+            self.sessions.show_sessions(
+                flow.department, flow.choices(), full=step == RegStep.full, problem=flow.problem
+            )
             window.show_screen(self.sessions)
         elif step == RegStep.confirm:
             if flow.patient and flow.department and flow.doctor and flow.session:
                 choice = SessionSuggestion(session=flow.session, doctor=flow.doctor)
-                self.confirm.show_choice(flow.patient, flow.department, choice)
+                self.confirm.show_choice(
+                    flow.patient, flow.department, choice, problem=flow.problem
+                )
                 window.show_screen(self.confirm)
         elif step == RegStep.error and flow.notice is not None:
             self.visit.show_notice(flow.notice)

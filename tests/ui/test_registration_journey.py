@@ -8,24 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from PySide6.QtCore import QCoreApplication
 
 from kiosk.api.models import IDEMPOTENCY_HEADER
 from kiosk.app import Kiosk
+from kiosk.flows.notices import Notice, NoticeKind
 from kiosk.flows.payment import PayStep
 from kiosk.flows.registration import RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.ui.messages import notice_text
 from tests.conftest import ApiClient
 from tests.ui.conftest import Touch
 
 PATIENT = "no_appointment_today"
+translate = QCoreApplication.translate
 
 
 def wait_for_reg(touch: Touch, step: RegStep) -> None:
     flow = touch.kiosk.registration
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=8000)
+    touch.qtbot.wait(10)  # a rebuilt list's new cards are shown by a queued event
 
 
 def sessions_today(api: ApiClient, department: str = "dep-a") -> list[dict[str, Any]]:
@@ -84,23 +89,30 @@ def test_a_free_general_slot_in_four_taps_with_one_ticket(
 
 
 def test_a_full_session_offers_other_times(
-    touch: Touch, kiosk: Kiosk, api: ApiClient, demo_now: dt.datetime
+    touch: Touch, kiosk: Kiosk, api: ApiClient, spool: Path, demo_now: dt.datetime
 ) -> None:
     full = pick(api, demo_now, fee=False, full=True)
     to_sessions(touch)
+    card = kiosk.registration_view.sessions.findChild(object, f"registration.session.{full['id']}")
+    assert card is not None
+    assert card.property("state") == "full"  # drawn differently (dashed), still touchable
     touch(f"registration.session.{full['id']}")
     wait_for_reg(touch, RegStep.full)
+    assert touch.text("registration.sessions.heading") == translate(
+        "SessionsScreen", "That session is full"
+    )
     suggestions = kiosk.registration.suggestions
     assert 1 <= len(suggestions) <= 3
     assert all(s.session.slots_left > 0 for s in suggestions)
     chosen = suggestions[0].session
+    assert chosen.fee_cents == 0  # who wanted the free clinic is offered a free place first
     touch(f"registration.session.{chosen.id}")
     wait_for_reg(touch, RegStep.confirm)
     touch("registration.confirm")
-    if chosen.fee_cents == 0:
-        touch.wait_for(Step.ticket)
-    else:  # a specialist's session: its fee is paid by QR first
-        touch.qtbot.waitUntil(lambda: kiosk.payment.step == PayStep.qr, timeout=8000)
+    touch.wait_for(Step.ticket)
+    touch.qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == 1, timeout=5000)
+    after = next(s for s in sessions_today(api) if s["id"] == chosen.id)
+    assert after["slots_left"] == chosen.slots_left - 1
 
 
 def test_a_session_filled_meanwhile_is_refused_with_the_servers_suggestions(
@@ -153,11 +165,51 @@ def test_a_session_that_ended_meanwhile(
     ends_at = dt.datetime.fromisoformat(session["ends_at"])
     manual_clock.advance(ends_at - demo_now + dt.timedelta(minutes=1))
     touch("registration.confirm")
-    wait_for_reg(touch, RegStep.error)
-    assert kiosk.window.current_screen() is kiosk.view.notice
-    assert touch.text("notice.title")
+    wait_for_reg(touch, RegStep.doctors)  # back to today's list, with the reason on top
+    assert kiosk.window.current_screen() is kiosk.registration_view.sessions
+    said = notice_text(Notice(NoticeKind.session_over), service_window="")
+    assert touch.text("registration.sessions.problem.text").startswith(said.title)
+    ended = kiosk.window.find_button(f"registration.session.{session['id']}")
+    assert ended is not None
+    assert not ended.isEnabled()
     after = next(s for s in sessions_today(api) if s["id"] == session["id"])
     assert after["slots_left"] == slots
+
+
+def test_hospital_system_down_at_confirm_takes_nothing(
+    touch: Touch,
+    kiosk: Kiosk,
+    api: ApiClient,
+    spool: Path,
+    live_server: EmbeddedServer,
+    demo_now: dt.datetime,
+) -> None:
+    session = pick(api, demo_now, fee=False)
+    to_sessions(touch)
+    touch(f"registration.session.{session['id']}")
+    wait_for_reg(touch, RegStep.confirm)
+    live_server.stop()
+    touch("registration.confirm")
+    touch.qtbot.waitUntil(lambda: kiosk.registration.problem is not None, timeout=8000)
+    wait_for_reg(touch, RegStep.confirm)
+    assert kiosk.window.current_screen() is kiosk.registration_view.confirm
+    problem = touch.text("registration.confirm.problem.text")
+    assert notice_text(Notice(NoticeKind.backend_unreachable), service_window="").body in problem
+    retry = kiosk.window.find_button("registration.confirm")
+    assert retry is not None
+    assert retry.text() == translate("ConfirmScreen", "Try again")
+    conn = connect(live_server.db_path)
+    try:
+        row = conn.execute(
+            "SELECT slots_left FROM sessions WHERE id = ?", (session["id"],)
+        ).fetchone()
+        assert row[0] == session["slots_left"]
+        assert conn.execute("SELECT COUNT(*) FROM registrations").fetchone()[0] == 0
+    finally:
+        conn.close()
+    assert list(spool.glob("*.bin")) == []
+    touch("registration.finish")
+    touch.wait_for(Step.home)
 
 
 def test_hospital_system_down_takes_nothing(

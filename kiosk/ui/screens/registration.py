@@ -16,6 +16,8 @@ from kiosk.api.models import (
     SessionPeriod,
     SessionSuggestion,
 )
+from kiosk.flows.notices import Notice
+from kiosk.ui.messages import notice_text
 from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
 from kiosk.ui.screens.payment import money
 from kiosk.ui.widgets.basics import CardButton, in_language, label, named
@@ -30,11 +32,11 @@ def period_name(period: SessionPeriod) -> str:
     return names[period]
 
 
-def session_text(session: ScheduleSession, today: dt.date) -> str:
-    """ "Morning 08:00–12:00", with the date when it is not today."""
-    starts, ends = session.starts_at.astimezone(), session.ends_at.astimezone()
+def session_text(session: ScheduleSession, now: dt.datetime) -> str:
+    """ "Morning 08:00–12:00" in the kiosk's time zone, with the date when it is not today."""
+    starts, ends = session.starts_at.astimezone(now.tzinfo), session.ends_at.astimezone(now.tzinfo)
     text = f"{period_name(session.period)} {starts:%H:%M}–{ends:%H:%M}"
-    if starts.date() != today:
+    if starts.date() != now.date():
         text = f"{starts:%m-%d} {text}"
     return text
 
@@ -47,6 +49,29 @@ def doctor_text(doctor: DoctorSummary) -> str:
     return (
         f"{in_language(doctor.name, doctor.name_en)} · {in_language(doctor.title, doctor.title_en)}"
     )
+
+
+class _ProblemBanner(QFrame):
+    """What went wrong just now, above the choices it concerns (hidden when all is well)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        named(self, name, "banner-error")
+        self.text = label(f"{name}.text", "hint", wrap=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(self.text)
+        self.hide()
+
+    def show_problem(self, problem: Notice | None, extra: str = "") -> None:
+        if problem is None:
+            self.text.clear()
+            self.hide()
+            return
+        words = notice_text(problem, service_window="")
+        lines = [words.title, words.body, extra or words.next_step]
+        self.text.setText("\n".join(line for line in lines if line))
+        self.show()
 
 
 class _Footer(QHBoxLayout):
@@ -88,6 +113,8 @@ class DepartmentsScreen(Screen):
         self._grid = QGridLayout(self._grid_widget)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(20)
+        for column in (0, 1):
+            self._grid.setColumnStretch(column, 1)
         self.footer = _Footer("registration", None, self.home_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
@@ -143,41 +170,62 @@ class SessionsScreen(Screen):
         self._department: Department | None = None
         self._choices: list[SessionSuggestion] = []
         self._full = False
+        self._problem: Notice | None = None
         self._cards: list[tuple[CardButton, SessionSuggestion]] = []
         self.heading = label("registration.sessions.heading", "heading", wrap=True)
         self.explanation = label("registration.sessions.explanation", "hint", wrap=True)
+        self.problem = _ProblemBanner("registration.sessions.problem")
         self._list_widget = QWidget()
-        self._list = QVBoxLayout(self._list_widget)
+        # Two columns: a department's whole day fits a landscape screen without scrolling.
+        self._list = QGridLayout(self._list_widget)
         self._list.setContentsMargins(0, 0, 0, 0)
         self._list.setSpacing(16)
+        for column in (0, 1):
+            self._list.setColumnStretch(column, 1)
         self.footer = _Footer("registration", self.back_requested, self.home_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
         layout.addWidget(self.heading)
+        layout.addWidget(self.problem)
         layout.addWidget(self.explanation)
         layout.addWidget(scrolling(self._list_widget), 1)
         layout.addLayout(self.footer)
         self.retranslate()
 
     def show_sessions(
-        self, department: Department, choices: Sequence[SessionSuggestion], *, full: bool
+        self,
+        department: Department,
+        choices: Sequence[SessionSuggestion],
+        *,
+        full: bool,
+        problem: Notice | None = None,
     ) -> None:
+        """``choices`` in the order shown; ``problem`` says why the patient is back here."""
         self._department, self._choices, self._full = department, list(choices), full
+        self._problem = problem
         clear_layout(self._list)
+        for row in range(self._list.rowCount()):
+            self._list.setRowStretch(row, 0)
         self._cards = []
         now = self._now()
-        for choice in self._choices:
-            card = CardButton(f"registration.session.{choice.session.id}")
-            card.setEnabled(choice.session.ends_at > now)
-            card.clicked.connect(lambda _=False, s=choice.session.id: self.session_chosen.emit(s))
-            self._list.addWidget(card)
+        for index, choice in enumerate(self._choices):
+            session = choice.session
+            card = CardButton(f"registration.session.{session.id}")
+            ended = session.ends_at <= now
+            card.setEnabled(not ended)
+            # A full session stays touchable (it leads to other times) but looks different.
+            card.setProperty(
+                "state", "ended" if ended else "full" if session.slots_left <= 0 else ""
+            )
+            card.clicked.connect(lambda _=False, s=session.id: self.session_chosen.emit(s))
+            self._list.addWidget(card, index // 2, index % 2)
             self._cards.append((card, choice))
-        self._list.addStretch(1)
+        self._list.setRowStretch(len(self._choices) // 2 + 1, 1)
         self.retranslate()
 
     def wipe(self) -> None:
-        self._department = None
+        self._department, self._problem = None, None
         self._choices, self._cards = [], []
         clear_layout(self._list)
         self.retranslate()
@@ -200,19 +248,19 @@ class SessionsScreen(Screen):
                 if self._choices
                 else self.tr("No doctor of this department works today.")
             )
-        today = self._now().date()
+        self.problem.show_problem(self._problem)
         now = self._now()
         for card, choice in self._cards:
             session = choice.session
             if session.ends_at <= now:
                 places = self.tr("Ended")
-            elif session.slots_left == 0:
+            elif session.slots_left <= 0:
                 places = self.tr("Full – touch for other times")
             else:
                 places = self.tr("{count} places left").format(count=session.slots_left)
             card.set_lines(
                 doctor_text(choice.doctor),
-                f"{session_text(session, today)} · {places} · {fee_text(session.fee_cents)}",
+                f"{session_text(session, now)} · {places} · {fee_text(session.fee_cents)}",
             )
         self.footer.retranslate()
 
@@ -232,7 +280,9 @@ class ConfirmScreen(Screen):
         super().__init__("registration_confirm", parent)
         self._now = now
         self._facts: tuple[Patient, Department, SessionSuggestion] | None = None
+        self._problem: Notice | None = None
         self.heading = label("registration.confirm.heading", "title", wrap=True)
+        self.problem = _ProblemBanner("registration.confirm.problem")
         card = named(QFrame(), "registration.confirm.card", "card")
         grid = QGridLayout(card)
         grid.setContentsMargins(40, 28, 40, 28)
@@ -255,6 +305,7 @@ class ConfirmScreen(Screen):
         layout.setContentsMargins(64, 32, 64, 32)
         layout.setSpacing(24)
         layout.addWidget(self.heading)
+        layout.addWidget(self.problem)
         layout.addWidget(card)
         layout.addWidget(self.note)
         layout.addStretch(1)
@@ -262,17 +313,25 @@ class ConfirmScreen(Screen):
         self.retranslate()
 
     def show_choice(
-        self, patient: Patient, department: Department, choice: SessionSuggestion
+        self,
+        patient: Patient,
+        department: Department,
+        choice: SessionSuggestion,
+        *,
+        problem: Notice | None = None,
     ) -> None:
+        """``problem``: the last try got no answer; Confirm becomes "Try again"."""
         self._facts = (patient, department, choice)
+        self._problem = problem
         self.retranslate()
 
     def wipe(self) -> None:
-        self._facts = None
+        self._facts, self._problem = None, None
         self.retranslate()
 
     def instruction(self) -> str:
-        return " ".join(t for t in [self.heading.text()] + [v.text() for _, v in self._rows] if t)
+        texts = [self.heading.text(), self.problem.text.text()]
+        return " ".join(t for t in texts + [v.text() for _, v in self._rows] if t)
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Please check and confirm"))
@@ -292,7 +351,7 @@ class ConfirmScreen(Screen):
                 patient.display_name,
                 in_language(department.name, department.name_en),
                 doctor_text(choice.doctor),
-                session_text(choice.session, self._now().date()),
+                session_text(choice.session, self._now()),
                 fee_text(fee),
             )
         for (name, value), text, shown in zip(self._rows, labels, values, strict=True):
@@ -303,6 +362,13 @@ class ConfirmScreen(Screen):
             if fee
             else self.tr("Your queue number is printed at once.")
         )
-        self.confirm.setText(self.tr("Confirm"))
+        self.problem.show_problem(
+            self._problem,
+            self.tr(
+                "Touch Try again: you will not be registered twice. If it keeps failing, "
+                "please ask at a service window."
+            ),
+        )
+        self.confirm.setText(self.tr("Try again") if self._problem else self.tr("Confirm"))
         self.confirm.setAccessibleName(self.confirm.text())
         self.footer.retranslate()
