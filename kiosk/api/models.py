@@ -371,6 +371,7 @@ class PriceItem(ApiModel):
     unit_en: str = ""
     price_cents: int
     insurance_covered: bool
+    pinyin: str = ""  # initials of the Chinese name, lower case: "amxljn" for 阿莫西林胶囊
 
 
 class PriceList(ApiModel):

@@ -237,7 +237,8 @@ CREATE TABLE IF NOT EXISTS prices (
     unit_en TEXT NOT NULL DEFAULT '',
     price_cents INTEGER NOT NULL,
     insurance_covered INTEGER NOT NULL DEFAULT 0,
-    sort INTEGER NOT NULL DEFAULT 0
+    sort INTEGER NOT NULL DEFAULT 0,
+    pinyin TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS facilities (
     id TEXT PRIMARY KEY,
@@ -255,6 +256,7 @@ CREATE TABLE IF NOT EXISTS facilities (
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("departments", "hint", "TEXT NOT NULL DEFAULT ''"),
     ("departments", "hint_en", "TEXT NOT NULL DEFAULT ''"),
+    ("prices", "pinyin", "TEXT NOT NULL DEFAULT ''"),  # initials of the name: amxljn
 )
 
 

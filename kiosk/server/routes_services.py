@@ -292,7 +292,9 @@ def _like_pattern(text: str) -> str:
 def prices(
     kiosk_id: KioskId,
     conn: Conn,
-    q: Annotated[str, Query(max_length=64, description="Part of the name or code")] = "",
+    q: Annotated[
+        str, Query(max_length=64, description="Part of the name, code or pinyin initials")
+    ] = "",
     category: Annotated[ItemCategory | None, Query()] = None,
 ) -> PriceList:
     sql = "SELECT * FROM prices WHERE 1 = 1"
@@ -302,9 +304,9 @@ def prices(
         pattern = _like_pattern(text)
         sql += (
             " AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name_en) LIKE ? ESCAPE '\\'"
-            " OR lower(code) LIKE ? ESCAPE '\\')"
+            " OR lower(code) LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\')"
         )
-        params += [pattern] * 3
+        params += [pattern] * 4
     if category is not None:
         sql += " AND category = ?"
         params.append(category.value)
@@ -320,6 +322,7 @@ def prices(
                 unit_en=row["unit_en"],
                 price_cents=row["price_cents"],
                 insurance_covered=bool(row["insurance_covered"]),
+                pinyin=row["pinyin"],
             )
             for row in rows
         ]

@@ -309,6 +309,55 @@ _PRICES: tuple[tuple[str, str, str, str, str, str, int, bool], ...] = (
     ("MAT-BND", "弹力绷带", "Elastic bandage", "material", "卷", "roll", 1200, False),
 )  # fmt: skip
 _PRICE_BY_CODE = {row[0]: row for row in _PRICES}
+# Pinyin initials (拼音首字母) of each price item's name without its strength and pack size,
+# written by hand: patients search "amxl" for 阿莫西林. Latin letters in a name are kept.
+_PINYIN: dict[str, str] = {
+    "REG-N": "ptmzghf",  # 普通门诊挂号费
+    "REG-4": "zyysghf",  # 住院医师挂号费
+    "REG-3": "zzysghf",  # 主治医师挂号费
+    "REG-2": "fzrysghf",  # 副主任医师挂号费
+    "REG-1": "zrysghf",  # 主任医师挂号费
+    "CON-01": "mzzcf",  # 门诊诊查费
+    "CON-02": "jzzcf",  # 急诊诊查费
+    "LAB-CBC": "xcg",  # 血常规
+    "LAB-URN": "ncg",  # 尿常规
+    "LAB-STL": "bcg",  # 便常规
+    "LAB-CRP": "cfydb",  # C反应蛋白
+    "LAB-GLU": "kfxt",  # 空腹血糖
+    "LAB-HBA": "thxhdb",  # 糖化血红蛋白
+    "LAB-LIP": "xzsx",  # 血脂四项
+    "LAB-LFT": "ggn",  # 肝功能
+    "LAB-RFT": "sgn",  # 肾功能
+    "IMG-DR": "xbxxsydr",  # 胸部X线摄影（DR）
+    "IMG-US": "fbcscs",  # 腹部彩色超声
+    "IMG-CT": "tlctps",  # 头颅CT平扫
+    "IMG-MRI": "xgjcgz",  # 膝关节磁共振
+    "IMG-ECG": "cgxdt",  # 常规心电图
+    "DRG-AMX": "amxljn",  # 阿莫西林胶囊
+    "DRG-IBU": "blfhsjn",  # 布洛芬缓释胶囊
+    "DRG-CFX": "tbkwfsp",  # 头孢克肟分散片
+    "DRG-MET": "ysejsgp",  # 盐酸二甲双胍片
+    "DRG-NIF": "xbdpksp",  # 硝苯地平控释片
+    "DRG-ATV": "atfttgp",  # 阿托伐他汀钙片
+    "DRG-OME": "amlzcrjn",  # 奥美拉唑肠溶胶囊
+    "DRG-LOR": "lltdp",  # 氯雷他定片
+    "DRG-GCT": "ffgcp",  # 复方甘草片
+    "DRG-LHQ": "lhqwjn",  # 连花清瘟胶囊
+    "DRG-BLG": "blgkl",  # 板蓝根颗粒
+    "DRG-VTC": "wsscp",  # 维生素C片
+    "DRG-SMT": "mtss",  # 蒙脱石散
+    "DRG-ASP": "asplcrp",  # 阿司匹林肠溶片
+    "TRT-IV": "jmsy",  # 静脉输液
+    "TRT-IM": "jrzs",  # 肌肉注射
+    "TRT-NEB": "whxr",  # 雾化吸入
+    "TRT-DRS": "hyx",  # 换药（小）
+    "TRT-SUT": "qcfh",  # 清创缝合
+    "TRT-ACU": "ptzc",  # 普通针刺
+    "TRT-SCL": "jzqk",  # 洁治（全口）
+    "MAT-IVS": "ycxsyq",  # 一次性输液器
+    "MAT-GAU": "yysb",  # 医用纱布
+    "MAT-BND": "tlbd",  # 弹力绷带
+}
 INSURANCE_SHARE_PERCENT = 60  # of each covered item
 
 # Places that are not departments, for the floor map: id, name, name_en, building,
@@ -687,8 +736,8 @@ class _Builder:
     def prices_and_places(self) -> None:
         self.conn.executemany(
             "INSERT INTO prices (code, name, name_en, category, unit, unit_en, price_cents, "
-            "insurance_covered, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*row, sort) for sort, row in enumerate(_PRICES)],
+            "insurance_covered, sort, pinyin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, sort, _PINYIN[row[0]]) for sort, row in enumerate(_PRICES)],
         )
         self.conn.executemany(
             "INSERT INTO facilities (id, name, name_en, building, building_en, floor, room, "

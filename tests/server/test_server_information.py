@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, BuildingList, FeedbackAck, PriceList
-from kiosk.server.db import connect
+from kiosk.server.db import connect, open_database
 from kiosk.server.idempotency import REPLAY_HEADER
 
 
@@ -90,6 +91,49 @@ def test_price_list_and_search(api):
     assert prices(api, q="x-ray", category="drug") == []
     assert prices(api, q="%") == prices(api, q="_") == []
     assert prices(api, q="   ") == items
+
+
+def test_price_search_by_pinyin_initials(api):
+    """Patients in China type the initials of the pinyin: "amxl" for 阿莫西林."""
+    items = prices(api)
+    assert all(item.pinyin and item.pinyin.isascii() for item in items)
+    assert all(item.pinyin == item.pinyin.lower() for item in items)
+    by_code = {item.code: item for item in items}
+    assert by_code["DRG-AMX"].pinyin == "amxljn"
+    assert by_code["LAB-CBC"].pinyin == "xcg"
+    assert by_code["LAB-CRP"].pinyin == "cfydb"  # the Latin letter stays
+    assert [item.code for item in prices(api, q="amxl")] == ["DRG-AMX"]
+    assert [item.code for item in prices(api, q="AMXL")] == ["DRG-AMX"]  # upper case too
+    assert [item.code for item in prices(api, q=" blf ")] == ["DRG-IBU"]
+    assert [item.code for item in prices(api, q="xcg")] == ["LAB-CBC"]
+    # 肝功能 and 肾功能 share "gn"; a category narrows it down.
+    assert {item.code for item in prices(api, q="gn")} == {"LAB-LFT", "LAB-RFT"}
+    assert [item.code for item in prices(api, q="ghf", category="registration")] == [
+        "REG-N",
+        "REG-4",
+        "REG-3",
+        "REG-2",
+        "REG-1",
+    ]
+    assert prices(api, q="amxl", category="lab") == []
+    assert prices(api, q="qqqq") == []
+
+
+def test_an_older_price_table_gains_the_pinyin_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE prices (code TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,"
+        " price_cents INTEGER NOT NULL)"
+    )
+    conn.execute("INSERT INTO prices VALUES ('X', '血常规', 'lab', 2500)")
+    conn.commit()
+    conn.close()
+    conn = open_database(path)
+    try:
+        assert tuple(conn.execute("SELECT code, pinyin FROM prices").fetchone()) == ("X", "")
+    finally:
+        conn.close()
 
 
 def test_bad_price_queries(api, anonymous_api):

@@ -1,4 +1,5 @@
-"""Information without identification: directory, a department's place and schedule."""
+"""Information without identification: directory, a department's place and schedule, the
+price list searched by pinyin initials, and the floor guide."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk.api.models import ItemCategory, PriceItem
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
 from kiosk.flows.info import SCHEDULE_DAYS, InfoStep
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
+from tests.ui.conftest import Touch
 
 
 @pytest.fixture
@@ -100,3 +103,176 @@ def test_backend_down_says_so(qapp: QApplication, qtbot: QtBot, tmp_path: Path) 
         assert kiosk.window.current_screen() is kiosk.view.home
     finally:
         kiosk.shutdown()
+
+
+def open_from_directory(touch: Touch, button: str, step: InfoStep) -> None:
+    touch("home.info")
+    flow = touch.kiosk.info
+    touch.qtbot.waitUntil(lambda: flow.step == InfoStep.directory and not flow.busy, timeout=5000)
+    touch(button)
+    touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=5000)
+
+
+def shown_rows(kiosk: Kiosk) -> list[str]:
+    screen = kiosk.info_view.prices
+    names = [
+        found.text()
+        for found in screen.findChildren(QLabel)
+        if found.objectName().startswith("prices.item.") and found.objectName().endswith(".name")
+    ]
+    return names
+
+
+def shows(kiosk: Kiosk, name: str) -> bool:
+    found = kiosk.window.find_button(name)
+    return found is not None and found.isVisible()
+
+
+def settled(kiosk: Kiosk) -> bool:
+    flow = kiosk.info
+    return not flow.searching and not flow._search_delay.isActive()
+
+
+def test_price_search_by_pinyin_initials_and_category(
+    kiosk: Kiosk, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, object]] = []
+    real_prices = kiosk.client.prices
+
+    def counting_prices(query: str = "", category: ItemCategory | None = None) -> list[PriceItem]:
+        asked.append((query, category))
+        return real_prices(query, category)
+
+    monkeypatch.setattr(kiosk.client, "prices", counting_prices)
+    touch = Touch(kiosk, qtbot)
+    open_from_directory(touch, "directory.prices", InfoStep.prices)
+    screen = kiosk.info_view.prices
+    assert kiosk.window.current_screen() is screen
+    assert set(screen.chips) == {"", *(c.value for c in ItemCategory)}
+    assert screen.chips[""].isChecked()
+    assert len(shown_rows(kiosk)) == len(kiosk.info.prices) >= 40
+    for letter in "amxl":  # 阿莫西林: a-mo-xi-lin
+        touch(f"letters.{letter}")
+    assert screen.keyboard.display.text() == "AMXL"
+    qtbot.waitUntil(lambda: settled(kiosk) and len(kiosk.info.prices) == 1, timeout=5000)
+    assert asked[1:] == [("amxl", None)], "one search once the patient paused, not four"
+    assert shown_rows(kiosk) == ["阿莫西林胶囊 0.25g×24粒"]
+    assert touch.text("prices.item.0.price") == "¥18.50"
+    assert touch.text("prices.item.0.unit")
+    badge = screen.findChild(QLabel, "prices.item.0.insurance")
+    assert badge is not None
+    assert badge.isVisible()
+    assert not screen.empty.isVisible()
+
+    touch("letters.clear")
+    touch("prices.category.lab")  # at once, with what is typed (nothing now)
+    qtbot.waitUntil(
+        lambda: settled(kiosk) and kiosk.info.category == ItemCategory.lab, timeout=5000
+    )
+    assert {item.category for item in kiosk.info.prices} == {ItemCategory.lab}
+    assert screen.chips["lab"].isChecked()
+    assert not screen.chips[""].isChecked()
+    touch("letters.g")
+    touch("letters.n")  # 肝功能, 肾功能
+    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.info.query == "gn", timeout=5000)
+    assert sorted(shown_rows(kiosk)) == ["肝功能", "肾功能"]
+    touch("letters.q")
+    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.info.prices == [], timeout=5000)
+    assert screen.empty.isVisible()
+    assert screen.empty.text() == "No matching items"
+    assert shown_rows(kiosk) == []
+    touch("letters.backspace")
+    qtbot.waitUntil(lambda: settled(kiosk) and len(shown_rows(kiosk)) == 2, timeout=5000)
+    for button in screen.findChildren(QPushButton):
+        if button.isVisible():
+            assert button.accessibleName(), button.objectName()
+            assert button.height() >= 60, button.objectName()
+            assert button.width() >= 60, button.objectName()
+    touch("prices.back")
+    assert kiosk.window.current_screen() is kiosk.info_view.directory
+    touch("directory.prices")  # a fresh search each time
+    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.prices and not kiosk.info.busy)
+    assert screen.keyboard.text == ""
+    assert kiosk.info.category is None
+    touch("prices.home")
+    assert kiosk.flow.step == Step.home
+    assert shown_rows(kiosk) == [], "wiped with the visit"
+    assert screen.chips == {}
+
+
+def test_price_search_with_the_server_down_says_so_on_the_list(
+    kiosk: Kiosk, qtbot: QtBot, live_server: EmbeddedServer
+) -> None:
+    touch = Touch(kiosk, qtbot)
+    open_from_directory(touch, "directory.prices", InfoStep.prices)
+    screen = kiosk.info_view.prices
+    live_server.stop()
+    touch("letters.x")
+    qtbot.waitUntil(lambda: kiosk.info.search_problem is not None, timeout=10000)
+    assert kiosk.window.current_screen() is screen  # still here, may try again
+    assert screen.problem.isVisible()
+    assert screen.problem_text.text()
+    assert shown_rows(kiosk) == []
+    assert not screen.empty.isVisible()  # "no matching items" would be untrue
+    touch("prices.home")
+    assert kiosk.flow.step == Step.home
+
+
+def test_floor_guide_to_a_department_schedule(kiosk: Kiosk, qtbot: QtBot) -> None:
+    touch = Touch(kiosk, qtbot)
+    open_from_directory(touch, "directory.floors", InfoStep.floors)
+    screen = kiosk.info_view.floors
+    assert kiosk.window.current_screen() is screen
+    buildings = kiosk.info.buildings
+    assert [b.text() for b in screen.building_buttons] == [b.name for b in buildings]
+    assert screen.building_buttons[0].isChecked()
+    floors = [touch.text(f"floors.floor.{n}.name") for n in range(len(buildings[0].floors))]
+    assert floors[0] == "1楼"  # lowest first
+    texts = [w.text() for w in screen.findChildren(QLabel) if w.isVisible()]
+    assert "收费处" in texts
+    assert "西药房" in texts
+    cashier = next(w for w in screen.findChildren(QLabel) if w.text() == "收费处")
+    facility = cashier.parentWidget()
+    assert facility is not None
+    assert not isinstance(facility, QPushButton), "a facility has nothing to open"
+    touch("floors.building.1")
+    assert screen.building_buttons[1].isChecked()
+    assert kiosk.info.building_index == 1
+    first_department = next(
+        (f, p)
+        for f, floor in enumerate(buildings[1].floors)
+        for p, place in enumerate(floor.places)
+        if place.department is not None
+    )
+    place = buildings[1].floors[first_department[0]].places[first_department[1]]
+    name = f"floors.place.{first_department[0]}.{first_department[1]}"
+    qtbot.waitUntil(lambda: shows(kiosk, name), timeout=2000)  # new widgets show queued
+    touch(name)
+    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.department, timeout=5000)
+    department = kiosk.info_view.department
+    assert kiosk.window.current_screen() is department
+    assert department.heading.text() == place.name
+    assert len(kiosk.info.schedules) == SCHEDULE_DAYS
+    assert department.back.text() == "Floor guide"
+    touch("department.back")
+    assert kiosk.window.current_screen() is screen
+    assert screen.building_buttons[1].isChecked()
+    touch("floors.back")
+    assert kiosk.window.current_screen() is kiosk.info_view.directory
+    touch("directory.home")
+    assert kiosk.flow.step == Step.home
+    assert screen.building_buttons == []
+
+
+def test_floor_guide_with_the_server_down_says_so(
+    kiosk: Kiosk, qtbot: QtBot, live_server: EmbeddedServer
+) -> None:
+    touch = Touch(kiosk, qtbot)
+    touch("home.info")
+    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.directory, timeout=5000)
+    live_server.stop()
+    touch("directory.floors")
+    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.failed, timeout=10000)
+    assert kiosk.window.current_screen() is kiosk.view.notice
+    touch("notice.home")
+    assert kiosk.flow.step == Step.home

@@ -1,4 +1,7 @@
-"""Information screens: the department directory and one department with its schedule."""
+"""Information screens: the department directory and one department with its schedule.
+
+The price list and the floor guide, reached from the directory, are in ``prices`` and ``floors``.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +27,14 @@ class DirectoryScreen(Screen):
 
     Signals:
         department_chosen: a department id.
+        prices_requested: the price list.
+        floors_requested: the floor guide.
         home_requested: finish.
     """
 
     department_chosen = Signal(str)
+    prices_requested = Signal()
+    floors_requested = Signal()
     home_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -39,11 +46,21 @@ class DirectoryScreen(Screen):
         self._grid.setSpacing(16)
         self.home = button("directory.home")
         self.home.clicked.connect(self.home_requested)
+        self.prices = button("directory.prices")
+        self.prices.clicked.connect(self.prices_requested)
+        self.floors = button("directory.floors")
+        self.floors.clicked.connect(self.floors_requested)
+        guides = QHBoxLayout()
+        guides.setSpacing(16)
+        guides.addWidget(self.floors)
+        guides.addWidget(self.prices)
+        guides.addStretch(1)
         footer = QHBoxLayout()
         footer.addWidget(self.home)
         footer.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
+        layout.addLayout(guides)
         layout.addWidget(self.heading)
         layout.addWidget(scrolling(self._grid_widget), 1)
         layout.addLayout(footer)
@@ -61,6 +78,10 @@ class DirectoryScreen(Screen):
         self.heading.setText(self.tr("Departments: touch one for where it is and who works when"))
         self.home.setText(self.tr("Finish"))
         self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        self.floors.setText(self.tr("Floor guide"))
+        self.floors.setAccessibleName(self.tr("Floor guide: what is on each floor"))
+        self.prices.setText(self.tr("Price list"))
+        self.prices.setAccessibleName(self.tr("Price list: search prices of tests, drugs, care"))
         clear_layout(self._grid)
         columns = 2
         for index, department in enumerate(self._departments):
@@ -87,6 +108,7 @@ class DepartmentScreen(Screen):
         super().__init__("department", parent)
         self._department: Department | None = None
         self._schedules: list[Schedule] = []
+        self._back_to_floors = False
         self.heading = label("department.heading", "title", wrap=True)
         card = named(QFrame(), "department.card", "card")
         card_layout = QVBoxLayout(card)
@@ -118,19 +140,29 @@ class DepartmentScreen(Screen):
         layout.addLayout(footer)
         self.retranslate()
 
-    def show_department(self, department: Department, schedules: Sequence[Schedule]) -> None:
+    def show_department(
+        self,
+        department: Department,
+        schedules: Sequence[Schedule],
+        *,
+        back_to_floors: bool = False,
+    ) -> None:
         self._department = department
         self._schedules = list(schedules)
+        self._back_to_floors = back_to_floors
         self.retranslate()
 
     def wipe(self) -> None:
         self._department = None
         self._schedules = []
+        self._back_to_floors = False
         self.retranslate()
 
     def retranslate(self) -> None:
         self.schedule_heading.setText(self.tr("Doctors' sessions in the next 7 days"))
-        self.back.setText(self.tr("All departments"))
+        self.back.setText(
+            self.tr("Floor guide") if self._back_to_floors else self.tr("All departments")
+        )
         self.home.setText(self.tr("Finish"))
         for action in (self.back, self.home):
             action.setAccessibleName(action.text())
