@@ -113,11 +113,29 @@ class Walkthrough:
         self.click("directory.department.0")
         wait_until(lambda: self.kiosk.info.step == InfoStep.department)
         self.shoot("department")
-        self.click("department.home")
-        self.wait_for(Step.home)
+        self.click("department.back")
+        wait_until(lambda: self.kiosk.info.step == InfoStep.directory)
+        self.prices_and_floors()
         self.registration()
         self.payment()
         self.feedback()
+
+    def prices_and_floors(self) -> None:
+        """From the directory: the price list searched by pinyin initials, then the floors."""
+        info = self.kiosk.info
+        self.click("directory.prices")
+        wait_until(lambda: info.step == InfoStep.prices and not info.busy)
+        for letter in "amxl":
+            self.click(f"letters.{letter}")
+        wait_until(lambda: info.query == "amxl" and not info.searching and not info.busy)
+        self.shoot("prices")
+        self.click("prices.back")
+        wait_until(lambda: info.step == InfoStep.directory)
+        self.click("directory.floors")
+        wait_until(lambda: info.step == InfoStep.floors and not info.busy)
+        self.shoot("floors")
+        self.click("floors.home")
+        self.wait_for(Step.home)
 
     def registration(self) -> None:
         """Register for the first free general-clinic session with places."""

@@ -121,8 +121,16 @@
         <translation>确认后立即打印排队号。</translation>
     </message>
     <message>
+        <source>Touch Try again: you will not be registered twice. If it keeps failing, please ask at a service window.</source>
+        <translation>请点击“重试”，不会重复挂号。如仍然失败，请到服务窗口咨询。</translation>
+    </message>
+    <message>
         <source>Confirm</source>
         <translation>确认挂号</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>
@@ -196,6 +204,10 @@
     <message>
         <source>All departments</source>
         <translation>全部科室</translation>
+    </message>
+    <message>
+        <source>Floor guide</source>
+        <translation>楼层指引</translation>
     </message>
     <message>
         <source>Finish</source>
@@ -281,7 +293,7 @@
     </message>
     <message>
         <source>Clear</source>
-        <translation>清除</translation>
+        <translation>清空</translation>
     </message>
     <message>
         <source>Refresh</source>
@@ -317,6 +329,22 @@
     <message>
         <source>Finish and return to the home screen</source>
         <translation>结束并返回首页</translation>
+    </message>
+    <message>
+        <source>Floor guide</source>
+        <translation>楼层指引</translation>
+    </message>
+    <message>
+        <source>Floor guide: what is on each floor</source>
+        <translation>楼层指引：各楼层分布</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>价格查询</translation>
+    </message>
+    <message>
+        <source>Price list: search prices of tests, drugs, care</source>
+        <translation>价格查询：检查、药品、治疗收费</translation>
     </message>
 </context>
 <context>
@@ -380,6 +408,36 @@
     <message>
         <source>Send</source>
         <translation>提交</translation>
+    </message>
+</context>
+<context>
+    <name>FloorGuideScreen</name>
+    <message>
+        <source>Floor guide</source>
+        <translation>楼层指引</translation>
+    </message>
+    <message>
+        <source>Touch a department for where it is and who works when.</source>
+        <translation>点击科室查看位置和医生排班。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部科室</translation>
+    </message>
+</context>
+<context>
+    <name>Floors</name>
+    <message>
+        <source>Floor {floor}</source>
+        <translation>{floor}楼</translation>
+    </message>
+    <message>
+        <source>Room {room}</source>
+        <translation>{room}室</translation>
     </message>
 </context>
 <context>
@@ -532,6 +590,21 @@
     <message>
         <source>Number typed so far</source>
         <translation>已输入的号码</translation>
+    </message>
+</context>
+<context>
+    <name>LetterKeyboard</name>
+    <message>
+        <source>Delete last letter</source>
+        <translation>删除最后一个字母</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Clear all letters</source>
+        <translation>清空全部字母</translation>
     </message>
 </context>
 <context>
@@ -853,6 +926,88 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>PriceListScreen</name>
+    <message>
+        <source>Choose a category, or type the first letters of the pinyin.</source>
+        <translation>请选择类别，或输入拼音首字母查询。</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>价格查询</translation>
+    </message>
+    <message>
+        <source>Type pinyin initials, e.g. AMXL</source>
+        <translation>输入拼音首字母，如 AMXL</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部科室</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查询……</translation>
+    </message>
+    <message>
+        <source>{count} items</source>
+        <translation>共 {count} 项</translation>
+    </message>
+    <message>
+        <source>No matching items</source>
+        <translation>没有找到相关项目</translation>
+    </message>
+    <message>
+        <source>per {unit}</source>
+        <translation>每{unit}</translation>
+    </message>
+    <message>
+        <source>Insurance</source>
+        <translation>医保</translation>
+    </message>
+    <message>
+        <source>Covered by medical insurance</source>
+        <translation>医保可报销</translation>
+    </message>
+</context>
+<context>
+    <name>Prices</name>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Registration</source>
+        <translation>挂号</translation>
+    </message>
+    <message>
+        <source>Consultation</source>
+        <translation>诊查</translation>
+    </message>
+    <message>
+        <source>Lab tests</source>
+        <translation>检验</translation>
+    </message>
+    <message>
+        <source>Imaging</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Drugs</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>Treatment</source>
+        <translation>治疗</translation>
+    </message>
+    <message>
+        <source>Materials</source>
+        <translation>材料</translation>
     </message>
 </context>
 <context>
