@@ -127,6 +127,7 @@ class Walkthrough:
         wait_until(lambda: info.step == InfoStep.prices and not info.busy)
         for letter in "amxl":
             self.click(f"letters.{letter}")
+        settle(500)  # the search starts once typing pauses for 300 ms
         wait_until(lambda: info.query == "amxl" and not info.searching and not info.busy)
         self.shoot("prices")
         self.click("prices.back")

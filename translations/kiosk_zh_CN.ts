@@ -959,6 +959,10 @@
         <translation>共 {count} 项</translation>
     </message>
     <message>
+        <source>1 item</source>
+        <translation>共 1 项</translation>
+    </message>
+    <message>
         <source>No matching items</source>
         <translation>没有找到相关项目</translation>
     </message>

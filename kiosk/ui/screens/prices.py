@@ -172,7 +172,10 @@ class PriceListScreen(Screen):
         if self._searching:
             self.count.setText(self.tr("Searching…"))
         else:
-            self.count.setText(self.tr("{count} items").format(count=len(self._items)))
+            count = len(self._items)
+            self.count.setText(
+                self.tr("1 item") if count == 1 else self.tr("{count} items").format(count=count)
+            )
         self.count.setVisible(self._problem is None and bool(self._items or self._searching))
         self.empty.setText(self.tr("No matching items"))
         self.empty.setVisible(not self._items and not self._searching and self._problem is None)
