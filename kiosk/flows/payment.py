@@ -124,6 +124,7 @@ class PaymentFlow(QObject):
         self._reconcile_retry = QTimer(self, singleShot=True, interval=RECONCILE_RETRY_MS)
         self._reconcile_retry.timeout.connect(self.reconcile)
         self._reconciling = False
+        self._reconcile_again = False
         self.busy = False
         self._clear()
         self.step = PayStep.idle
@@ -172,7 +173,7 @@ class PaymentFlow(QObject):
         self._set_busy(True)
 
         def create_and_record() -> Payment:
-            payment = self._api.create_payment(patient.id, bill_ids, idempotency_key=key)
+            payment = _create_payment(self._api, patient.id, bill_ids, key)
             # On disk before the QR code can be scanned: a crash from here on is reconciled.
             self._journal.record_payment(
                 payment.id,
@@ -210,8 +211,13 @@ class PaymentFlow(QObject):
         )
 
     def reprint(self) -> None:
-        """The patient asks again for the receipt (after a printer failure, for example)."""
-        if self.step == PayStep.paid and self.payment is not None and self.patient is not None:
+        """The patient asks again for the receipt after the printer failed to print it."""
+        if (
+            self.step == PayStep.paid
+            and self.print_failed
+            and self.payment is not None
+            and self.patient is not None
+        ):
             self.print_failed = False
             self._printing.print_payment(
                 self.payment, self.patient.display_name, self._hospital_name
@@ -231,8 +237,11 @@ class PaymentFlow(QObject):
     def reconcile(self) -> None:
         """Settle every payment the journal still holds, except the one on screen."""
         if self._reconciling:
+            # The running pass may have started before the payment that needs settling now.
+            self._reconcile_again = True
             return
         self._reconciling = True
+        self._reconcile_again = False
         self._reconcile_retry.stop()
         skip = self.payment.id if self.payment is not None and self._is_open() else ""
         cutoff = dt.datetime.now().astimezone()  # the journal's clock; later ones are live
@@ -254,13 +263,18 @@ class PaymentFlow(QObject):
         for payment, patient_name in to_print:
             log.info("printing the receipt of payment %s after reconciliation", payment.id)
             self._printing.print_payment(payment, patient_name, self._hospital_name)
-        if retry:
+        if self._reconcile_again:
+            self.reconcile()
+        elif retry:
             self._reconcile_retry.start()
 
     def _on_reconcile_failed(self, error: Exception) -> None:
         self._reconciling = False
         log.error("reconciling payments failed: %s", error, exc_info=error)
-        self._reconcile_retry.start()
+        if self._reconcile_again:
+            self.reconcile()
+        else:
+            self._reconcile_retry.start()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -351,9 +365,9 @@ class PaymentFlow(QObject):
         self._set_busy(False)
         self.payment = payment
         if payment.status == PaymentStatus.pending:
-            self._move(PayStep.qr)
-            self._poll.start()
-            self._ticker.start()
+            if self.step != PayStep.qr:
+                self._move(PayStep.qr)
+            self._resume_polling()
             return
         self._stop_polling()
         if payment.status == PaymentStatus.paid:
@@ -374,8 +388,7 @@ class PaymentFlow(QObject):
         self._set_busy(False)
         log.warning("cancelling the payment failed: %s", error)
         if self.step == PayStep.qr:
-            self._poll.start()
-            self._ticker.start()
+            self._resume_polling()
 
     def _on_paid(self, payment: Payment) -> None:
         patient_name = self.patient.display_name if self.patient is not None else ""
@@ -410,6 +423,13 @@ class PaymentFlow(QObject):
         if left_open:
             self.reconcile()  # cancels what the patient walked away from
 
+    def _resume_polling(self) -> None:
+        # Restarting a running timer would postpone its next timeout: the countdown would
+        # stall whenever a poll answered faster than the ticker's second.
+        for timer in (self._poll, self._ticker):
+            if not timer.isActive():
+                timer.start()
+
     def _stop_polling(self) -> None:
         self._poll.stop()
         self._ticker.stop()
@@ -422,6 +442,21 @@ class PaymentFlow(QObject):
     def _move(self, step: PayStep) -> None:
         self.step = step
         self.step_changed.emit(step)
+
+
+def _create_payment(api: PaymentApi, patient_id: str, bill_ids: Sequence[str], key: str) -> Payment:
+    """Create, asking once more with the same key when the answer was lost.
+
+    A timeout or a garbled answer leaves it unknown whether the server created the payment;
+    the same Idempotency-Key makes the second request return that payment rather than a new one.
+    """
+    try:
+        return api.create_payment(patient_id, bill_ids, idempotency_key=key)
+    except BackendRejectedError:
+        raise
+    except BackendError as error:
+        log.warning("creating the payment failed (%s); asking again with the same key", error)
+        return api.create_payment(patient_id, bill_ids, idempotency_key=key)
 
 
 def _cancel_or_paid(api: PaymentApi, payment_id: str, key: str) -> Payment:

@@ -7,9 +7,16 @@ import datetime as dt
 from pathlib import Path
 
 import requests
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import PaymentStatus
 from kiosk.app import Kiosk
+from kiosk.config import demo_config
+from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
+from kiosk.devices.printing.escpos_render import RenderOptions
+from kiosk.devices.printing.layout import paper_for
+from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.payment import PayStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
@@ -194,3 +201,37 @@ def test_server_gone_while_the_code_is_shown(
     assert touch.text("payment_result.title")
     # Kept for reconciliation: settled once the server answers again.
     assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
+
+
+def test_paper_out_shows_the_payment_and_offers_a_reprint(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    connection = SimulatedConnection(spool)
+    connection.set_status(PrinterStatus.paper_out)
+    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
+    kiosk = Kiosk(
+        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
+    )
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        payment_id = open_qr(touch)
+        reprint = kiosk.window.find_button("payment_result.reprint")
+        assert reprint is not None
+        failures: list[str] = []
+        kiosk.ticket_printing.print_failed.connect(failures.append)
+        requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+        wait_for_pay(touch, PayStep.paid)
+        qtbot.waitUntil(lambda: len(failures) == 2, timeout=5000)  # receipt and pickup slip
+        assert kiosk.payment.print_failed
+        assert touch.text("payment_result.print_state")
+        assert reprint.isVisible()
+        assert "Y001" in touch.text("payment_result.details")  # the pickup number is on screen
+        assert printed(spool) == []
+        connection.set_status(PrinterStatus.ok)  # paper refilled
+        touch("payment_result.reprint")
+        qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+        assert not reprint.isVisible()
+    finally:
+        kiosk.shutdown()

@@ -43,6 +43,16 @@ def _quantity(item: BillItem) -> str:
     return f"{item.quantity:g} {unit}".strip()
 
 
+def _item_cells(item: BillItem) -> tuple[str, str, str, str]:
+    """Name, category, quantity × unit price, amount: in the patient's language."""
+    return (
+        in_language(item.name, item.name_en),
+        category_name(item.category),
+        f"{_quantity(item)} × {money(item.unit_price_cents)}",
+        money(item.amount_cents),
+    )
+
+
 class BillsScreen(Screen):
     """Every unpaid bill with all its items; each bill can be left out of the payment.
 
@@ -133,15 +143,9 @@ class BillsScreen(Screen):
         items.setVerticalSpacing(6)
         items.setColumnStretch(0, 1)
         for row, item in enumerate(bill.items):
-            cells = (
-                in_language(item.name, item.name_en),
-                category_name(item.category),
-                f"{_quantity(item)} × {money(item.unit_price_cents)}",
-                money(item.amount_cents),
-            )
-            for column, text in enumerate(cells):
+            for column, text in enumerate(_item_cells(item)):
                 cell = label(f"bills.bill.{index}.item.{row}.{column}")
-                cell.setText(text)
+                cell.setText(text)  # and again in retranslate: names, units, categories
                 cell.setWordWrap(column == 0)
                 if column >= 2:
                     cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -175,6 +179,11 @@ class BillsScreen(Screen):
             title = self.findChild(QLabel, f"bills.bill.{index}.title")
             if title is not None:  # the title names the department ("Prescription, Surgery")
                 title.setText(in_language(bill.title, bill.title_en))
+            for row, item in enumerate(bill.items):
+                for column, text in enumerate(_item_cells(item)):
+                    cell = self.findChild(QLabel, f"bills.bill.{index}.item.{row}.{column}")
+                    if cell is not None:
+                        cell.setText(text)
             summary = self.findChild(QLabel, f"bills.bill.{index}.summary")
             if summary is not None:
                 summary.setText(
@@ -402,7 +411,8 @@ class PaymentResultScreen(Screen):
         )
         self.print_state.setVisible(bool(self.print_state.text()))
         self.reprint.setText(self.tr("Print again"))
-        self.reprint.setVisible(paid)
+        # Only after a failure: a second pickup slip on request would only confuse.
+        self.reprint.setVisible(paid and self._print_failed)
         self.retry.setText(self.tr("Try again"))
         self.retry.setVisible(self._outcome in ("failed", "expired", "cancelled"))
         self.finish.setText(self.tr("Finish"))
