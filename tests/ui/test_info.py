@@ -179,7 +179,7 @@ def test_price_search_by_pinyin_initials_and_category(
     touch("letters.q")
     qtbot.waitUntil(lambda: settled(kiosk) and kiosk.info.prices == [], timeout=5000)
     assert screen.empty.isVisible()
-    assert screen.empty.text() == "No matching items"
+    assert screen.empty.text() == screen.tr("No matching items")  # 没有找到相关项目
     assert shown_rows(kiosk) == []
     touch("letters.backspace")
     qtbot.waitUntil(lambda: settled(kiosk) and len(shown_rows(kiosk)) == 2, timeout=5000)
@@ -253,7 +253,7 @@ def test_floor_guide_to_a_department_schedule(kiosk: Kiosk, qtbot: QtBot) -> Non
     assert kiosk.window.current_screen() is department
     assert department.heading.text() == place.name
     assert len(kiosk.info.schedules) == SCHEDULE_DAYS
-    assert department.back.text() == "Floor guide"
+    assert department.back.text() == department.tr("Floor guide")
     touch("department.back")
     assert kiosk.window.current_screen() is screen
     assert screen.building_buttons[1].isChecked()
