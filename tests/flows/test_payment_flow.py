@@ -282,7 +282,7 @@ def test_a_failed_receipt_can_be_printed_again(pay_rig: PayRig, qtbot: QtBot) ->
     pay_rig.rig.printing.print_failed.connect(failures.append)
     pay_rig.phone(payment.id, "confirm")
     wait_for(qtbot, pay_rig, PayStep.paid)
-    qtbot.waitUntil(lambda: len(failures) == 2, timeout=5000)  # receipt and pickup slip
+    qtbot.waitUntil(lambda: len(failures) == 2, timeout=15000)  # receipt and pickup slip
     assert pay_rig.pay.print_failed
     assert pay_rig.printed() == []
     pay_rig.rig.printer.set_status(PrinterStatus.ok)
