@@ -20,7 +20,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,15 @@ class Runner(QObject):
         self._pending: dict[int, _Task[Any]] = {}
         self._lock = threading.Lock()
         self._visit = 0
-        self._finished.connect(self._on_finished)
+        # A thread pool's answer always comes through the event loop, even one that finished
+        # before run() returned (then add_done_callback runs on this thread): callers keep the
+        # task's id, or a printer job's, only after run() returns. The test executors answer
+        # inline on purpose.
+        inline = isinstance(executor, (ImmediateExecutor, ManualExecutor))
+        self._finished.connect(
+            self._on_finished,
+            Qt.ConnectionType.DirectConnection if inline else Qt.ConnectionType.QueuedConnection,
+        )
 
     @property
     def visit(self) -> int:

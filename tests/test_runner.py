@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.runner import ImmediateExecutor, ManualExecutor, Runner
+
+T = TypeVar("T")
 
 
 class Recorder:
@@ -91,6 +95,25 @@ def test_real_threads_deliver_on_the_gui_thread(qtbot: QtBot) -> None:
     assert all(thread is threading.main_thread() for thread in seen.threads)
     assert seen.results == ["done"]
     assert len(seen.errors) == 1
+
+
+class FinishesBeforeSubmitReturns(ThreadPoolExecutor):
+    """A real worker thread, and a GUI thread that loses the CPU right after submitting."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future = super().submit(fn, *args, **kwargs)
+        wait([future])
+        return future
+
+
+def test_an_answer_faster_than_submit_still_comes_after_run_returns(qtbot: QtBot) -> None:
+    executor = FinishesBeforeSubmitReturns(max_workers=1)
+    runner = Runner(executor)
+    seen = Recorder()
+    runner.run(lambda: "fast", seen.success, seen.error)
+    assert seen.results == []  # not inside run(): the caller has not kept the task id yet
+    qtbot.waitUntil(lambda: seen.results == ["fast"], timeout=5000)
+    executor.shutdown()
 
 
 def test_a_failing_callback_is_reported_not_raised(qtbot: QtBot) -> None:

@@ -17,9 +17,11 @@ from kiosk.devices.printing.drivers import (
 )
 from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import PAPER_80
-from kiosk.devices.printing.samples import sample_layout
+from kiosk.devices.printing.samples import sample_layout, sample_ticket
 from kiosk.devices.printing.service import PrinterService, print_sample
+from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.runner import ImmediateExecutor
+from tests.test_runner import FinishesBeforeSubmitReturns
 
 LAYOUT = sample_layout("checkin", hospital_name="示例市第一人民医院", language="zh_CN")
 
@@ -202,3 +204,26 @@ def test_print_sample_to_the_simulated_printer(tmp_path: Path) -> None:
         print_sample(section, template)
     assert len(list(tmp_path.glob("*.bin"))) == 5
     assert len(list(tmp_path.glob("*.png"))) == 5
+
+
+def test_a_job_that_fails_at_once_is_still_reported_to_the_journey(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The printer thread can refuse a paper-out job before print_layout has returned its id
+    (the GUI thread lost the CPU): the failure must still reach the journey, once per job."""
+    executor = FinishesBeforeSubmitReturns(max_workers=1)
+    connection = SimulatedConnection(tmp_path)
+    connection.set_status(PrinterStatus.paper_out)
+    service = PrinterService(connection, RenderOptions(PAPER_80), executor=executor)
+    printing = TicketPrinting(service, lambda: "zh_CN")
+    failures: list[str] = []
+    printing.print_failed.connect(failures.append)
+    try:
+        printing.print_ticket(sample_ticket(), "示例市第一人民医院")
+        printing.print_ticket(sample_ticket(), "示例市第一人民医院")
+        qtbot.waitUntil(lambda: len(failures) == 2, timeout=3000)
+        qtbot.wait(50)
+        assert failures == ["paper_out", "paper_out"]
+    finally:
+        service.shutdown()
+        executor.shutdown()
