@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LoopbackPrinter
 
 from kiosk.config import PrinterSection
 from kiosk.devices.printing.drivers import (
@@ -24,6 +23,7 @@ from kiosk.devices.printing.drivers import (
 from kiosk.devices.printing.layout import PAPER_58
 from kiosk.devices.printing.preview import preview_png, render_image
 from kiosk.devices.printing.samples import sample_layout
+from tests.devices.printing.conftest import LoopbackPrinter
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from conftest import parse_escpos
 from PIL import Image
 
 from kiosk.devices.printing import raster
@@ -29,6 +28,7 @@ from kiosk.devices.printing.layout import (
 )
 from kiosk.devices.printing.preview import render_image
 from kiosk.devices.printing.samples import sample_layout, sample_ticket
+from tests.devices.printing.conftest import parse_escpos
 
 HOSPITAL = "示例市第一人民医院"
 TEMPLATES = ["checkin", "registration", "receipt", "pharmacy", "test"]

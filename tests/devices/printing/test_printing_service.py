@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LoopbackPrinter, parse_escpos
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import PrinterSection
@@ -21,6 +20,7 @@ from kiosk.devices.printing.samples import sample_layout, sample_ticket
 from kiosk.devices.printing.service import PrinterService, print_sample
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.runner import ImmediateExecutor
+from tests.devices.printing.conftest import LoopbackPrinter, parse_escpos
 from tests.test_runner import FinishesBeforeSubmitReturns
 
 LAYOUT = sample_layout("checkin", hospital_name="示例市第一人民医院", language="zh_CN")
