@@ -14,6 +14,7 @@ Failures are written as a table (``report.md``) and one annotated PNG per failin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -65,14 +66,26 @@ def measured_contrast(image: QImage, rect: QRect) -> float | None:
         return None
     # About 10,000 samples: every pixel of a small label, every second one of a big card.
     step = max(1, math.isqrt(area.width() * area.height() // 10_000))
+    region = image.copy(area).convertToFormat(QImage.Format.Format_RGB32)
+    words = memoryview(region.constBits()).cast("I")  # one 0xffRRGGBB word per pixel
+    per_row = region.bytesPerLine() // 4
     colors: Counter[int] = Counter()
-    for y in range(area.top(), area.bottom() + 1, step):
-        for x in range(area.left(), area.right() + 1, step):
-            colors[image.pixel(x, y) & 0xFFFFFF] += 1
+    for y in range(0, region.height(), step):
+        colors.update(words[y * per_row : y * per_row + region.width() : step])
     if len(colors) < 2:
         return None  # nothing drawn here (text scrolled away, or an empty label)
-    background = QColor(colors.most_common(1)[0][0])
-    return max(contrast_ratio(background, QColor(rgb)) for rgb in colors)
+    background = colors.most_common(1)[0][0]
+    return max(_contrast(background, rgb) for rgb in colors)
+
+
+@functools.cache
+def _luminance(rgb: int) -> float:
+    return relative_luminance(QColor(rgb & 0xFFFFFF))
+
+
+def _contrast(first: int, second: int) -> float:
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def _controls(root: QWidget) -> Iterator[QWidget]:

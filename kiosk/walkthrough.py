@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -64,7 +64,7 @@ class Walkthrough:
             target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint()
         )
         self.taps += 1
-        settle()
+        settle(10)  # what the tap set off; the screens it leads to are waited for by name
 
     def wait_for(self, step: Step) -> None:
         wait_until(lambda: self.kiosk.flow.step == step and not self.kiosk.flow.busy)
@@ -269,3 +269,7 @@ def run(
             finally:
                 kiosk.shutdown()
                 kiosk.window.close()
+                # Delete the window now: every later stylesheet change (a theme, large text)
+                # would repolish a leftover window's widgets too, run after run.
+                kiosk.window.deleteLater()
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -30,7 +30,6 @@ translate = QCoreApplication.translate
 def wait_for_reg(touch: Touch, step: RegStep) -> None:
     flow = touch.kiosk.registration
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=8000)
-    touch.qtbot.wait(10)  # a rebuilt list's new cards are shown by a queued event
 
 
 def sessions_today(api: ApiClient, department: str = "dep-a") -> list[dict[str, Any]]:

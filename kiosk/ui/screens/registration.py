@@ -132,6 +132,7 @@ class DepartmentsScreen(Screen):
             tile = CardButton(f"registration.department.{department.code}")
             tile.clicked.connect(lambda _=False, d=department.id: self.department_chosen.emit(d))
             self._grid.addWidget(tile, index // 2, index % 2)
+            tile.show()  # now, not on the layout's queued event: a touch may come first
             self._tiles.append((tile, department))
         self.retranslate()
 
@@ -220,6 +221,7 @@ class SessionsScreen(Screen):
             )
             card.clicked.connect(lambda _=False, s=session.id: self.session_chosen.emit(s))
             self._list.addWidget(card, index // 2, index % 2)
+            card.show()
             self._cards.append((card, choice))
         self._list.setRowStretch(len(self._choices) // 2 + 1, 1)
         self.retranslate()
