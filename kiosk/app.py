@@ -50,7 +50,7 @@ from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
 from kiosk.ui.technician_view import TechnicianView
-from kiosk.ui.theme import apply_theme, register_fonts
+from kiosk.ui.theme import apply_theme, body_font, register_fonts, stylesheet
 from kiosk.ui.visit_view import VisitView
 from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
@@ -107,7 +107,7 @@ class Kiosk(QObject):
         self.translations = Translations(app)
         self.translations.switch_to(config.kiosk.language)
         self._font_family = register_fonts()
-        self._apply_theme(large_text=False)
+        apply_theme(app, self._font_family, config.kiosk.theme)
 
         self.devices = DeviceManager(config, printer=printer, parent=self)
         self.printer = self.devices.printer
@@ -138,7 +138,7 @@ class Kiosk(QObject):
             service_window=config.kiosk.service_window,
             demo_cards=_demo_cards() if config.demo else (),
             toggle_language=self._toggle_language,
-            set_large_text=lambda on: self._apply_theme(large_text=on),
+            set_large_text=self._set_large_text,
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
@@ -308,8 +308,10 @@ class Kiosk(QObject):
     def _on_identifier_read(self, identifier: Identifier) -> None:
         self.flow.identifier_read(identifier.kind, identifier.value)
 
-    def _apply_theme(self, *, large_text: bool) -> None:
-        apply_theme(self._app, self._font_family, self.config.kiosk.theme, large_text=large_text)
+    def _set_large_text(self, on: bool) -> None:
+        self._app.setFont(body_font(self._font_family, large_text=on))
+        large = stylesheet(self.config.kiosk.theme, large_text=True)
+        self.window.set_screen_style(large if on else "")
 
     def _toggle_language(self) -> None:
         self.translations.switch_to("en" if self.translations.language == "zh_CN" else "zh_CN")

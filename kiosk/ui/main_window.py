@@ -58,6 +58,7 @@ class KioskWindow(QMainWindow):
         self.focus_frame.hide()
         self.keypad_mode = False
         self._holders: dict[QWidget, QScrollArea] = {}
+        self._screen_style = ""
         self.header = header
         self.screens = named(QStackedWidget(), "screens")
         central = named(QWidget(), "central")
@@ -86,8 +87,35 @@ class KioskWindow(QMainWindow):
         focused = self.focusWidget()
         if focused is not None and not screen.isAncestorOf(focused):
             focused.clearFocus()  # the frame must not linger on a screen that is gone
+        if holder.styleSheet() != self._screen_style:
+            holder.setStyleSheet(self._screen_style)
         self.screens.setCurrentWidget(holder)
         self.screen_shown.emit(screen)
+
+    def set_screen_style(self, sheet: str) -> None:
+        """A stylesheet over the application's (large text), for everything in this window.
+
+        Restyling all screens at once takes about 250 ms on a 2-core kiosk; what is on show
+        (header, overlays, the current screen) takes about 20 ms. So those get it now and
+        every other screen just before it is next shown.
+        """
+        self._screen_style = sheet
+        pages = {self.screens.widget(index) for index in range(self.screens.count())}
+        direct = Qt.FindChildOption.FindDirectChildrenOnly
+        on_show = [
+            self.header,
+            *(
+                w
+                for w in self.findChildren(QWidget, options=direct)
+                if w is not self.centralWidget()
+            ),
+            *(w for w in self.screens.findChildren(QWidget, options=direct) if w not in pages),
+        ]
+        current = self.screens.currentWidget()
+        if current is not None:
+            on_show.append(current)
+        for widget in on_show:
+            widget.setStyleSheet(sheet)
 
     def current_screen(self) -> QWidget | None:
         holder = self.screens.currentWidget()

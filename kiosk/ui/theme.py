@@ -49,8 +49,17 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
     return Template(text).substitute(values)
 
 
-def apply_theme(app: QApplication, family: str, theme: str, *, large_text: bool) -> None:
+def body_font(family: str, *, large_text: bool) -> QFont:
     font = QFont(family)
     font.setPixelSize(round(BODY_PX * (LARGE_TEXT_SCALE if large_text else 1.0)))
-    app.setFont(font)
-    app.setStyleSheet(stylesheet(theme, large_text=large_text))
+    return font
+
+
+def apply_theme(app: QApplication, family: str, theme: str) -> None:
+    """The theme for the whole application at standard sizes; set once, before any widget.
+
+    Large text is a per-screen stylesheet instead (see ``KioskWindow.set_screen_style``):
+    restyling the whole application stalls the GUI thread for about 250 ms.
+    """
+    app.setFont(body_font(family, large_text=False))
+    app.setStyleSheet(stylesheet(theme, large_text=False))

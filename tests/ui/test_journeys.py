@@ -227,6 +227,26 @@ def test_large_text_makes_targets_at_least_96_px(kiosk: Kiosk, touch: Touch) -> 
     assert body >= 28 * 1.5
 
 
+def test_large_text_reaches_later_screens_and_ends_with_the_visit(
+    kiosk: Kiosk, touch: Touch
+) -> None:
+    """Screens are restyled when shown, not all at once: each must still get the mode."""
+    header = kiosk.window.header
+    touch("home.large_text")
+    touch.qtbot.wait(20)
+    assert header.repeat.height() >= 96  # what is on show changes at once
+    touch("home.checkin")
+    touch("identify.back")
+    touch.wait_for(Step.home)
+    touch.qtbot.wait(20)
+    assert not kiosk.view.large_text
+    assert header.repeat.height() < 96
+    touch("home.checkin")  # the identify screen was restyled large; now it is shown normal
+    touch.qtbot.wait(20)
+    assert kiosk.view.identify.way_labels[0].font().pixelSize() == 28
+    assert kiosk.window.findChild(QPushButton, "keypad.digit1").height() < 96
+
+
 def test_touch_events_work_like_clicks(kiosk: Kiosk, qtbot: QtBot) -> None:
     from PySide6.QtGui import QPointingDevice
     from PySide6.QtTest import QTest

@@ -95,3 +95,31 @@ def test_close_is_refused_until_allowed(kiosk: Kiosk, qtbot: QtBot) -> None:
     assert kiosk.window.isVisible()
     kiosk.window.allow_close()
     assert kiosk.window.close() is True
+
+
+def test_a_screen_style_reaches_each_screen_when_it_is_shown(qtbot: QtBot) -> None:
+    window = KioskWindow(HeaderBar("示例医院", "Hospital"))
+    qtbot.addWidget(window)
+    first, second = QLabel("first"), QLabel("second")
+    window.add_screen(first)
+    window.add_screen(second)
+    window.show_screen(first)
+    window.show()
+    large = "QLabel { font-size: 50px; }"
+
+    def size(label: QLabel) -> int:
+        label.ensurePolished()
+        return label.font().pixelSize()
+
+    window.set_screen_style(large)
+    assert size(first) == 50
+    assert window.header.styleSheet() == large  # on show everywhere: at once
+    assert size(second) != 50  # not restyled while out of sight...
+    window.show_screen(second)
+    assert size(second) == 50  # ...but before it is seen
+    window.show_screen(first)
+    window.set_screen_style("")
+    assert size(first) != 50
+    assert size(second) == 50
+    window.show_screen(second)
+    assert size(second) != 50

@@ -18,7 +18,6 @@ class _Overlay(QWidget):
         super().__init__(parent)
         self.setObjectName(name)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(f"#{name} {{ background: rgba(0, 0, 0, 150); }}")
         self._host = parent
         parent.installEventFilter(self)
         self.card = named(QFrame(self), f"{name}.card", "card")
