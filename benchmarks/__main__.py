@@ -70,6 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         rows += [(group, figure) for figure in module.collect()]
         timings[group] = round(time.perf_counter() - started, 2)
     print(table(rows))
+    figures = [
+        {"benchmark": group, "name": name, "value": value, "unit": unit}
+        for group, (name, value, unit) in rows
+    ]
+    if args.only and RESULTS.exists():  # keep the other modules' figures from the last run
+        earlier = json.loads(RESULTS.read_text(encoding="utf-8"))
+        timings = {**earlier["seconds_per_module"], **timings}
+        ran = {group for group, _ in rows}
+        kept = [f for f in earlier["figures"] if f["benchmark"] not in ran]
+        order = [m.rsplit(".", 1)[-1] for m in MODULES]
+        figures = sorted(kept + figures, key=lambda f: order.index(f["benchmark"]))
     results = {
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": {
@@ -78,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
         },
         "seconds_per_module": timings,
-        "figures": [
-            {"benchmark": group, "name": name, "value": value, "unit": unit}
-            for group, (name, value, unit) in rows
-        ],
+        "figures": figures,
     }
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS}")
