@@ -55,7 +55,11 @@ def relative_luminance(color: QColor) -> float:
 
 
 def contrast_ratio(first: QColor, second: QColor) -> float:
-    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return _ratio(relative_luminance(first), relative_luminance(second))
+
+
+def _ratio(first_luminance: float, second_luminance: float) -> float:
+    high, low = sorted((first_luminance, second_luminance), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
 
@@ -74,18 +78,13 @@ def measured_contrast(image: QImage, rect: QRect) -> float | None:
         colors.update(words[y * per_row : y * per_row + region.width() : step])
     if len(colors) < 2:
         return None  # nothing drawn here (text scrolled away, or an empty label)
-    background = colors.most_common(1)[0][0]
-    return max(_contrast(background, rgb) for rgb in colors)
+    background = _luminance(colors.most_common(1)[0][0])
+    return max(_ratio(background, _luminance(rgb)) for rgb in colors)
 
 
 @functools.cache
 def _luminance(rgb: int) -> float:
     return relative_luminance(QColor(rgb & 0xFFFFFF))
-
-
-def _contrast(first: int, second: int) -> float:
-    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _controls(root: QWidget) -> Iterator[QWidget]:
