@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.flows.feedback import TAGS
 from kiosk.ui.screens.base import Screen, button
-from kiosk.ui.widgets.basics import label
+from kiosk.ui.widgets.basics import LayoutSizedButton, label
 
 FACE_COLOURS = ("#b3261e", "#c75b00", "#8a6d00", "#2e7d32", "#1b5e20")
 
@@ -47,7 +47,7 @@ def face_pixmap(rating: int, size: int) -> QPixmap:
     return pixmap
 
 
-class FaceButton(QPushButton):
+class FaceButton(LayoutSizedButton):
     """A checkable face with its words under it (a plain QPushButton cannot stack them)."""
 
     def __init__(self, rating: int) -> None:
@@ -74,21 +74,6 @@ class FaceButton(QPushButton):
     def set_words(self, words: str) -> None:
         self.words.setText(words)
         self.setAccessibleName(words)
-
-    def sizeHint(self) -> QSize:
-        layout = self.layout()
-        return layout.sizeHint() if layout is not None else super().sizeHint()
-
-    def minimumSizeHint(self) -> QSize:
-        layout = self.layout()
-        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        layout = self.layout()
-        return layout.totalHeightForWidth(width) if layout is not None else -1
 
 
 class FeedbackScreen(Screen):

@@ -31,7 +31,27 @@ def in_language(chinese: str, english: str) -> str:
     return english
 
 
-class CardButton(QPushButton):
+class LayoutSizedButton(QPushButton):
+    """A button sized by the labels in its layout, growing in height as they wrap."""
+
+    def sizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        needed = layout.totalHeightForWidth(width) if layout is not None else -1
+        return max(needed, self.minimumHeight())
+
+
+class CardButton(LayoutSizedButton):
     """A big touch target whose lines wrap (a plain QPushButton never wraps its text)."""
 
     def __init__(self, name: str, *, centred: bool = False) -> None:
@@ -58,19 +78,3 @@ class CardButton(QPushButton):
         self.detail.setVisible(bool(detail))
         self.setAccessibleName(title)
         self.setAccessibleDescription(detail)
-
-    def sizeHint(self) -> QSize:
-        layout = self.layout()
-        return layout.sizeHint() if layout is not None else super().sizeHint()
-
-    def minimumSizeHint(self) -> QSize:
-        layout = self.layout()
-        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        layout = self.layout()
-        needed = layout.totalHeightForWidth(width) if layout is not None else -1
-        return max(needed, self.minimumHeight())
