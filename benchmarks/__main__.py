@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         ran = {group for group, _ in rows}
         kept = [f for f in earlier["figures"] if f["benchmark"] not in ran]
         order = [m.rsplit(".", 1)[-1] for m in MODULES]
-        figures = sorted(kept + figures, key=lambda f: order.index(f["benchmark"]))
+        figures = sorted(kept + figures, key=lambda f: order.index(str(f["benchmark"])))
     results = {
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": {

@@ -6,8 +6,9 @@ import statistics
 import time
 
 from kiosk.devices.printing.escpos_render import RenderOptions, render_escpos
-from kiosk.devices.printing.layout import PAPER_80, checkin_ticket
+from kiosk.devices.printing.layout import PAPER_80
 from kiosk.devices.printing.samples import sample_ticket
+from kiosk.devices.printing.templates import checkin_ticket
 
 HOSPITAL = "示例市第一人民医院"
 BUILD_REPEATS = 50

@@ -177,6 +177,7 @@ def run_journey(
             network = SlowNetwork(BACKEND_DELAY_S if slow else 0.0)
             kiosk = Kiosk(demo_config(server.url, spool), app, printer=printer, executor=network)
             try:
+                kiosk.start()
                 kiosk.window.resize(1920, 1080)
                 kiosk.window.show()
                 settle(200)

@@ -8,44 +8,42 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk import __version__
-from kiosk.api.models import FeedbackRequest
+from kiosk.api.models import DeviceState
 from kiosk.backend.client import KioskApiClient
-from kiosk.config import KioskConfig, app_cache_dir, app_data_dir, demo_config
+from kiosk.config import KioskConfig, PrinterSection, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
 from kiosk.devices.manager import DeviceManager
-from kiosk.devices.parsing import Identifier
+from kiosk.devices.parsing import Identifier, ParsingRules
+from kiosk.devices.printing.drivers import create_connection
+from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import Language
-from kiosk.devices.printing.service import PrinterService
+from kiosk.devices.printing.samples import sample_layout
+from kiosk.devices.printing.service import PrinterService, print_within
 from kiosk.devices.printing.tickets import TicketPrinting
+from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
-from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow
 from kiosk.flows.idle import IdleWatcher
-from kiosk.flows.info import InfoFlow
-from kiosk.flows.payment import PaymentFlow
-from kiosk.flows.registration import RegistrationFlow
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
 from kiosk.runner import Runner, background_executor
-from kiosk.ui.feedback_view import FeedbackView
+from kiosk.services import Journey, ServiceParts, registry
+from kiosk.stop_signals import quit_on_signals
 from kiosk.ui.i18n import Translations
-from kiosk.ui.info_view import InfoView
 from kiosk.ui.main_window import KioskWindow
-from kiosk.ui.payment_view import PaymentView
-from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
@@ -55,6 +53,8 @@ from kiosk.ui.visit_view import VisitView
 from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.keypad import Keypad
+
+PartT = TypeVar("PartT")
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,12 @@ EXIT_RESTART = 75  # EX_TEMPFAIL: the technician asked for a restart; the servic
 
 
 class Kiosk(QObject):
-    """Owns the parts of one running kiosk and shuts them down in order.
+    """Builds and owns the parts of one running kiosk, starts them, and stops them in order.
+
+    Building starts nothing: :meth:`start` starts the devices, each service's background work
+    (payment reconciliation), the outbox, the heartbeat and the crash guard. The caller owns
+    the Kiosk and keeps it for as long as its ``window`` is up; the parts are its Qt children
+    and end with it at :meth:`shutdown`. The window is the caller's to close.
 
     Signals:
         quit_requested: the exit code the application should end with (restart, desktop).
@@ -91,7 +96,18 @@ class Kiosk(QObject):
         self.config = config
         self.clock = clock
         self._app = app
+        self._started = False
         self._stopped = False
+        self._build_backend(journal, executor)
+        self._build_devices(printer)
+        self._build_visit(idle)
+        self._build_services()
+        self._build_assistance(speech)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_backend(self, journal: Journal | None, executor: Executor | None) -> None:
+        config = self.config
         # Pending payments and unsent feedback survive a crash here (see kiosk.journal).
         self.journal = journal or Journal(journal_path(config))
         self.client = KioskApiClient(
@@ -104,14 +120,20 @@ class Kiosk(QObject):
         )
         self._executor = executor or background_executor("backend")
         self.runner = Runner(self._executor, parent=self)
-        self.translations = Translations(app)
-        self.translations.switch_to(config.kiosk.language)
-        self._font_family = register_fonts()
-        apply_theme(app, self._font_family, config.kiosk.theme)
+        self.outbox = OutboxSender(self.journal, self.runner, parent=self)
 
-        self.devices = DeviceManager(config, printer=printer, parent=self)
+    def _build_devices(self, printer: PrinterService | None) -> None:
+        self.devices = build_devices(self.config, printer=printer)
+        self.devices.setParent(self)
         self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
+
+    def _build_visit(self, idle: IdleWatcher | None) -> None:
+        config, clock = self.config, self.clock
+        self.translations = Translations(self._app)
+        self.translations.switch_to(config.kiosk.language)
+        self._font_family = register_fonts()
+        apply_theme(self._app, self._font_family, config.kiosk.theme)
         self.flow = VisitFlow(
             self.client,
             self.runner,
@@ -124,17 +146,17 @@ class Kiosk(QObject):
         for reader in self.devices.readers:
             reader.identifier_read.connect(self._on_identifier_read)
             reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
-        self.devices.start()
         self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
         self.idle.setParent(self)
         self.window = KioskWindow(
             HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en)
         )
+        offered = {service.name: service for service in registry()}
         self.view = VisitView(
             self.window,
             self.flow,
             self.idle,
-            services=config.kiosk.services,
+            services=[offered[name] for name in config.kiosk.services],
             service_window=config.kiosk.service_window,
             demo_cards=_demo_cards() if config.demo else (),
             toggle_language=self._toggle_language,
@@ -142,42 +164,44 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
-        self.info = InfoFlow(
-            self.client, self.runner, self.flow, today=lambda: clock().date(), parent=self
+
+    def _build_services(self) -> None:
+        """Every registered service's flow and view, offered to the visit under its name."""
+        self.journeys: dict[str, Journey] = {}
+        services = {service.name: service for service in registry()}
+
+        def journey(name: str) -> Journey:
+            if name not in self.journeys:
+                build = services[name].build
+                if build is None:
+                    raise KeyError(f"the service {name!r} is the visit's own journey")
+                self.journeys[name] = build(parts)
+            return self.journeys[name]
+
+        parts = ServiceParts(
+            config=self.config,
+            client=self.client,
+            runner=self.runner,
+            visit=self.flow,
+            visit_view=self.view,
+            journal=self.journal,
+            printing=self.ticket_printing,
+            outbox=self.outbox,
+            clock=self.clock,
+            owner=self,
+            journey=journey,
         )
-        self.info_view = InfoView(self.view, self.info)
-        self.payment = PaymentFlow(
-            self.client,
-            self.runner,
-            self.flow,
-            self.journal,
-            self.ticket_printing,
-            hospital_name=config.kiosk.hospital_name,
-            clock=clock,
-            parent=self,
-        )
-        self.ticket_printing.print_failed.connect(self.payment.printer_failed)
-        self.payment_view = PaymentView(
-            self.view, self.payment, service_window=config.kiosk.service_window
-        )
-        self.payment.reconcile()  # whatever a crash or power cut left unsettled
-        self.registration = RegistrationFlow(
-            self.client, self.runner, self.flow, self.payment, clock=clock, parent=self
-        )
-        self.registration_view = RegistrationView(self.view, self.registration, clock=clock)
-        self.outbox = OutboxSender(
-            self.journal,
-            self.runner,
-            {
-                OUTBOX_KIND: lambda body, key: self.client.send_feedback(
-                    FeedbackRequest.model_validate(body), idempotency_key=key
+        for service in services.values():
+            if service.build is not None:
+                self.flow.offer(
+                    service.name,
+                    journey(service.name).flow,
+                    needs_identification=service.needs_identification,
                 )
-            },
-            parent=self,
-        )
-        self.feedback = FeedbackFlow(self.flow, self.journal, self.outbox, self.runner, parent=self)
-        self.feedback_view = FeedbackView(self.view, self.feedback)
-        self.outbox.start()
+
+    def _build_assistance(self, speech: SpeechOutput | None) -> None:
+        """Crash guard, voice and sounds, diagnostics, and the heartbeat to the fleet page."""
+        config = self.config
         self.crash_guard = CrashGuard(parent=self)
         self.crash_guard.crashed.connect(self._on_crashed)
         self.crash_guard.out_of_order_changed.connect(self._on_out_of_order_changed)
@@ -188,7 +212,7 @@ class Kiosk(QObject):
         if not self.voice.output.available:
             log.info("voice guidance off: %s", self.voice.output.reason)
         self.sounds = SoundCues(parent=self)
-        self._connect_accessibility(app)
+        self._connect_accessibility(self._app)
         self.problems = RecentProblems()
         logging.getLogger().addHandler(self.problems)
         self.technician = TechnicianView(
@@ -213,10 +237,36 @@ class Kiosk(QObject):
             lambda: self.crash_guard.last_error,
             parent=self,
         )
-        self.setParent(self.window)
+
+    def part(self, kind: type[PartT]) -> PartT:
+        """A service's flow or view by its class (tests and tools look inside the journeys)."""
+        for journey in self.journeys.values():
+            for part in (journey.flow, journey.view):
+                if isinstance(part, kind):
+                    return part
+        raise LookupError(f"no service part of type {kind.__name__}")
+
+    # -- running -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start what runs in the background; once."""
+        if self._started:
+            return
+        self._started = True
+        self.devices.start()
+        for journey in self.journeys.values():
+            if journey.start is not None:
+                journey.start()
+        self.outbox.start()
+        self.heartbeat.start()
+        self.crash_guard.install()
 
     def shutdown(self) -> None:
-        """Stop everything once (called by aboutToQuit, and by tests)."""
+        """Stop everything once and end the kiosk (called by aboutToQuit, and by tests).
+
+        The parts are deleted when control returns to the event loop, so no timer of a
+        finished kiosk (a feedback's thanks, a payment's retry) acts after it.
+        """
         if self._stopped:
             return
         self._stopped = True
@@ -232,6 +282,7 @@ class Kiosk(QObject):
         self.client.close()
         self.journal.close()
         self.translations.uninstall()
+        self.deleteLater()
 
     def _connect_accessibility(self, app: QApplication) -> None:
         """Voice on every screen and focused control; a physical keypad everywhere."""
@@ -358,11 +409,6 @@ def _application() -> QApplication:
     return app
 
 
-def create_window(config: KioskConfig) -> KioskWindow:
-    """Build the whole kiosk from ``config`` without showing it (tests, walkthrough)."""
-    return Kiosk(config, _application()).window
-
-
 def run(config: KioskConfig, *, windowed: bool, argv: list[str], diagnostics: bool = False) -> int:
     path = configure_logging(config)
     log.info("kiosk %s %s starting; logging to %s", config.kiosk.id, __version__, path)
@@ -370,38 +416,60 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str], diagnostics: bo
     app.setApplicationName("hospital-kiosk")
     kiosk = Kiosk(config, app)
     app.aboutToQuit.connect(kiosk.shutdown)
-    kiosk.crash_guard.install()
-    kiosk.heartbeat.start()
     kiosk.quit_requested.connect(app.exit)
+    kiosk.crash_guard.restart_requested.connect(app.exit)
+    kiosk.start()
     if diagnostics:
         kiosk.technician.open_diagnostics()
-    kiosk.crash_guard.restart_requested.connect(app.exit)
     if windowed:
         kiosk.window.resize(1280, 800)
         kiosk.window.show()
     else:
         kiosk.window.showFullScreen()
     log.info("kiosk %s started against %s", config.kiosk.id, config.backend.url)
-    _quit_on_signals(app)
+    quit_on_signals(app)
     return app.exec()
 
 
-def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl+C in a terminal and ``systemctl stop`` end the kiosk cleanly.
+def build_devices(config: KioskConfig, *, printer: PrinterService | None = None) -> DeviceManager:
+    """The configured printer and readers; a reader that cannot be built is kept as a fault."""
+    section = config.printer
+    printer = printer or PrinterService(
+        create_connection(section),
+        RenderOptions.from_section(section),
+        poll_interval_s=section.status_poll_s,
+    )
+    rules = ParsingRules.from_section(config.identifiers)
+    readers: list[Reader] = []
+    problems: list[DeviceState] = []
+    for reader_section in config.readers:
+        try:
+            readers.append(create_reader(reader_section, rules))
+        except ReaderError as error:
+            name = reader_section.name or reader_section.kind
+            log.error("reader %s left out: %s", name, error)
+            problems.append(
+                DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
+            )
+    return DeviceManager(printer, section.kind, readers, problems)
 
-    Python only runs signal handlers between bytecodes, so a timer wakes the interpreter
-    a few times a second while Qt's event loop waits.
-    """
 
-    def stop(signal_number: int, _frame: object) -> None:
-        log.info("stopping on signal %d", signal_number)
-        app.exit(0)  # not quit(): Qt lets the window refuse that, and the kiosk window does
-
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, stop)
-    wake = QTimer(app)
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
+def print_sample(
+    section: PrinterSection,
+    template: str,
+    *,
+    timeout_s: float = 5.0,
+    hospital_name: str = "示例市第一人民医院",
+    language: Language = "zh_CN",
+) -> None:
+    """``kiosk print-sample``: one sample ticket on the configured printer, or PrinterError
+    with a one-line reason within ``timeout_s``."""
+    print_within(
+        create_connection(section, timeout_s=max(timeout_s - 1.5, 0.5)),
+        RenderOptions.from_section(section),
+        sample_layout(template, hospital_name=hospital_name, language=language),
+        timeout_s=timeout_s,
+    )
 
 
 @contextmanager

@@ -114,8 +114,8 @@ def print_sample(config_path: str | None, template: str) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    from kiosk.app import print_sample as print_sample_ticket
     from kiosk.devices.printing.drivers import PrinterError
-    from kiosk.devices.printing.service import print_sample as print_sample_ticket
 
     try:
         print_sample_ticket(

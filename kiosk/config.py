@@ -22,7 +22,6 @@ APP_NAME = "hospital-kiosk"
 CONFIG_ENV_VAR = "KIOSK_CONFIG"
 CONFIG_FILE_NAME = "kiosk.toml"
 
-Service = Literal["checkin", "appointments", "registration", "payment", "info", "feedback"]
 Language = Literal["zh_CN", "en"]
 PrinterKind = Literal["usb", "serial", "network", "file", "cups", "win32raw", "simulated"]
 ReaderKind = Literal["keyboard", "serial", "pcsc", "command", "simulated"]
@@ -48,25 +47,33 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _service_names() -> tuple[str, ...]:
+    # The registry knows the services' flows; the devices import this module, so it is read
+    # when a configuration is checked, not when this module is imported.
+    from kiosk.services import service_names
+
+    return service_names()
+
+
 class KioskSection(_Section):
     id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     hospital_name: Annotated[str, Field(min_length=1, max_length=80)] = "示例市第一人民医院"
     hospital_name_en: Annotated[str, Field(max_length=120)] = ""
     language: Language = "zh_CN"
-    services: tuple[Service, ...] = (
-        "checkin",
-        "appointments",
-        "registration",
-        "payment",
-        "info",
-        "feedback",
-    )
+    # Tiles on the home screen, in this order; the names are those of kiosk/services.py.
+    services: tuple[str, ...] = Field(default_factory=_service_names)
     service_window: Annotated[str, Field(max_length=80)] = "1"
     theme: Theme = "standard"
 
     @field_validator("services")
     @classmethod
-    def _no_duplicate_services(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+    def _known_services_once(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+        known = _service_names()
+        unknown = [name for name in services if name not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown service {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+            )
         if len(set(services)) != len(services):
             raise ValueError("lists a service more than once")
         return services

@@ -38,7 +38,6 @@ class OutboxSender(QObject):
         self,
         journal: Journal,
         runner: Runner,
-        deliverers: Mapping[str, Deliver],
         *,
         interval_ms: int = RETRY_INTERVAL_MS,
         parent: QObject | None = None,
@@ -46,11 +45,15 @@ class OutboxSender(QObject):
         super().__init__(parent)
         self._journal = journal
         self._runner = runner
-        self._deliverers = dict(deliverers)
+        self._deliverers: dict[str, Deliver] = {}
         self._sending = False
         self._again = False
         self._timer = QTimer(self, interval=interval_ms)
         self._timer.timeout.connect(self.send_now)
+
+    def register(self, kind: str, deliver: Deliver) -> None:
+        """How messages of ``kind`` are delivered (the service that queues them says)."""
+        self._deliverers[kind] = deliver
 
     def start(self) -> None:
         self._timer.start()

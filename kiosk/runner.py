@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +38,10 @@ class _Task(Generic[T]):
 class Runner(QObject):
     """Runs callables off the GUI thread and delivers their outcome on it.
 
+    An executor that completes its futures on the GUI thread (the tests' immediate and manual
+    executors) says so with a class attribute ``runs_inline = True``; its answers are then
+    delivered at once, inside the call that completed the future, not through the event loop.
+
     Signals:
         task_failed_unexpectedly: an error callback itself raised; carries the description.
     """
@@ -55,9 +58,8 @@ class Runner(QObject):
         self._visit = 0
         # A thread pool's answer always comes through the event loop, even one that finished
         # before run() returned (then add_done_callback runs on this thread): callers keep the
-        # task's id, or a printer job's, only after run() returns. The test executors answer
-        # inline on purpose.
-        inline = isinstance(executor, (ImmediateExecutor, ManualExecutor))
+        # task's id, or a printer job's, only after run() returns.
+        inline: bool = getattr(executor, "runs_inline", False)
         self._finished.connect(
             self._on_finished,
             Qt.ConnectionType.DirectConnection if inline else Qt.ConnectionType.QueuedConnection,
@@ -137,42 +139,3 @@ class Runner(QObject):
 def background_executor(name: str, workers: int = 4) -> ThreadPoolExecutor:
     """The executor for backend calls. Printers get their own one-thread executor."""
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-
-
-class ImmediateExecutor(Executor):
-    """Runs each call at once on the calling thread: for tests and for trivial work."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as error:
-            future.set_exception(error)
-        return future
-
-
-class ManualExecutor(Executor):
-    """Holds calls until a test says "the network answers now" with :meth:`run_next`."""
-
-    def __init__(self) -> None:
-        self._queue: deque[tuple[Future[Any], Callable[[], Any]]] = deque()
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
-        self._queue.append((future, lambda: fn(*args, **kwargs)))
-        return future
-
-    @property
-    def waiting(self) -> int:
-        return len(self._queue)
-
-    def run_next(self) -> None:
-        future, call = self._queue.popleft()
-        try:
-            future.set_result(call())
-        except Exception as error:
-            future.set_exception(error)
-
-    def run_all(self) -> None:
-        while self._queue:
-            self.run_next()

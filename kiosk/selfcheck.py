@@ -67,6 +67,7 @@ def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
             return False
 
     kiosk = Kiosk(config, app)
+    kiosk.start()
     watcher = PaintWatcher()
     kiosk.view.home.installEventFilter(watcher)
     kiosk.window.resize(1920, 1080)

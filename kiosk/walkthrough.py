@@ -23,12 +23,12 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
-from kiosk.flows.feedback import FeedbackStep
-from kiosk.flows.info import InfoStep
-from kiosk.flows.payment import PayStep
-from kiosk.flows.registration import RegStep
+from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
+from kiosk.flows.info import InfoFlow, InfoStep
+from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
-from kiosk.server.seed import GENERAL_CLINIC
+from kiosk.server.seed_data import GENERAL_CLINIC
 
 STEP_TIMEOUT_S = 10.0
 
@@ -108,13 +108,13 @@ class Walkthrough:
         self.click("upcoming.home")
         self.wait_for(Step.home)
         self.start("info")
-        wait_until(lambda: self.kiosk.info.step == InfoStep.directory)
+        wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.directory)
         self.shoot("directory")
         self.click("directory.department.0")
-        wait_until(lambda: self.kiosk.info.step == InfoStep.department)
+        wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.department)
         self.shoot("department")
         self.click("department.back")
-        wait_until(lambda: self.kiosk.info.step == InfoStep.directory)
+        wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.directory)
         self.prices_and_floors()
         self.registration()
         self.payment()
@@ -122,7 +122,7 @@ class Walkthrough:
 
     def prices_and_floors(self) -> None:
         """From the directory: the price list searched by pinyin initials, then the floors."""
-        info = self.kiosk.info
+        info = self.kiosk.part(InfoFlow)
         self.click("directory.prices")
         wait_until(lambda: info.step == InfoStep.prices and not info.busy)
         for letter in "amxl":
@@ -140,7 +140,7 @@ class Walkthrough:
 
     def registration(self) -> None:
         """Register for the first free general-clinic session with places."""
-        flow = self.kiosk.registration
+        flow = self.kiosk.part(RegistrationFlow)
         self.start("registration")
         self.click("identify.demo.no_appointment_today")
         wait_until(lambda: flow.step == RegStep.departments and not flow.busy)
@@ -165,7 +165,7 @@ class Walkthrough:
 
     def feedback(self) -> None:
         """Four faces and a tag; then thanks."""
-        flow = self.kiosk.feedback
+        flow = self.kiosk.part(FeedbackFlow)
         self.start("feedback")
         self.click("feedback.rating.4")
         self.click("feedback.tag.this_kiosk")
@@ -178,7 +178,7 @@ class Walkthrough:
 
     def payment(self) -> None:
         """Pay two bills; a second HTTP client plays the phone on the payment page."""
-        flow = self.kiosk.payment
+        flow = self.kiosk.part(PaymentFlow)
         self.start("payment")
         self.click("identify.demo.unpaid_bills")
         wait_until(lambda: flow.step == PayStep.bills and not flow.busy)
@@ -252,6 +252,7 @@ def run(
             )
             kiosk = Kiosk(config, app, clock=clock)
             try:
+                kiosk.start()
                 kiosk.window.resize(*size)
                 kiosk.window.show()
                 tag = f"{language}-{size[0]}x{size[1]}{'-large' if large_text else ''}-"

@@ -3,7 +3,8 @@
 - ``live_server``: an ``EmbeddedServer`` (``.url``, ``.port``, ``.db_path``) over a fresh copy
   of the seeded demo database; ``live_server.clock`` is a ``ManualClock`` starting at
   ``DEMO_NOW`` (``.now``, ``.set(dt)``, ``.advance(timedelta)``) that the server reads.
-- ``api``: ``ApiClient`` (a ``requests.Session`` with the ``demo-token`` bearer token).
+- ``api``: ``tests.helpers.server.ApiClient`` (a ``requests.Session`` with the ``demo-token``
+  bearer token).
 """
 
 from __future__ import annotations
@@ -11,75 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import open_database
 from kiosk.server.embedded import EmbeddedServer
-from kiosk.server.seed import DEMO_IDENTITIES, DEMO_TOKEN, seed_demo
-
-# A Monday morning in Beijing time: every demo scenario is in its intended state.
-DEMO_NOW = dt.datetime(2025, 3, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-TIMEOUT_S = 10
-
-
-class ApiClient:
-    """A ``requests.Session`` bound to one server and token; paths are under ``/api/v1``."""
-
-    def __init__(self, base_url: str, token: str | None = DEMO_TOKEN) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
-        if token is not None:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{API_PREFIX}{path}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", TIMEOUT_S)
-        return self.session.request(method, self.url(path), **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def identify(self, scenario: str) -> dict[str, Any]:
-        """The patient JSON of a ``DEMO_IDENTITIES`` scenario (asserts 200)."""
-        ident = DEMO_IDENTITIES[scenario]
-        response = self.post("/patients/identify", json={"kind": ident.kind, "value": ident.value})
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    def appointments_today(self, scenario: str) -> list[dict[str, Any]]:
-        patient = self.identify(scenario)
-        response = self.get(f"/patients/{patient['id']}/appointments")
-        assert response.status_code == 200, response.text
-        result: list[dict[str, Any]] = response.json()["appointments"]
-        return result
-
-    def check_in(
-        self, appointment_id: str, *, key: str | None = None, json: Any = None
-    ) -> requests.Response:
-        headers = {IDEMPOTENCY_HEADER: key or uuid.uuid4().hex}
-        return self.post(
-            f"/appointments/{appointment_id}/check-in",
-            json={} if json is None else json,
-            headers=headers,
-        )
-
-    def close(self) -> None:
-        self.session.close()
+from kiosk.server.seed import seed_demo
+from tests.helpers.server import DEMO_NOW, ApiClient
 
 
 @pytest.fixture(autouse=True)
@@ -95,15 +38,11 @@ def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
     Left to chance, the cyclic collector may run on a worker thread (a backend call, the print
     worker) and delete a Qt object there, which crashes Qt.
     """
-    _delete_closed_widgets()
+    if QCoreApplication.instance() is not None:
+        # Widgets closed by the previous test are only deleteLater()'d; finish that now.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     yield
     gc.collect()
-
-
-def _delete_closed_widgets() -> None:
-    """Widgets closed by the previous test are only deleteLater()'d; finish that now."""
-    if QCoreApplication.instance() is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ def kiosk(
     built = Kiosk(demo_config(live_server.url, tmp_path / "spool"), qapp, clock=live_server.clock)
     qtbot.addWidget(built.window)
     built.window.show()
-    built.crash_guard.install()
+    built.start()
     yield built
     built.shutdown()
 

@@ -79,6 +79,7 @@ def test_a_full_journey_leaves_no_patient_data_in_the_logs(
     path = configure_logging(config, to_stderr=False)
     kiosk = Kiosk(config, qapp, clock=live_server.clock)
     qtbot.addWidget(kiosk.window)
+    kiosk.start()
     kiosk.window.show()
 
     def tap(name: str) -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.runner import ImmediateExecutor, ManualExecutor, Runner
-
-T = TypeVar("T")
+from kiosk.runner import Runner
+from tests.helpers.executors import FinishesBeforeSubmitReturns, ImmediateExecutor, ManualExecutor
 
 
 class Recorder:
@@ -95,15 +92,6 @@ def test_real_threads_deliver_on_the_gui_thread(qtbot: QtBot) -> None:
     assert all(thread is threading.main_thread() for thread in seen.threads)
     assert seen.results == ["done"]
     assert len(seen.errors) == 1
-
-
-class FinishesBeforeSubmitReturns(ThreadPoolExecutor):
-    """A real worker thread, and a GUI thread that loses the CPU right after submitting."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future = super().submit(fn, *args, **kwargs)
-        wait([future])
-        return future
 
 
 def test_an_answer_faster_than_submit_still_comes_after_run_returns(qtbot: QtBot) -> None:

@@ -198,7 +198,7 @@
 <context>
     <name>DepartmentScreen</name>
     <message>
-        <source>Doctors' sessions in the next 7 days</source>
+        <source>Doctors&apos; sessions in the next 7 days</source>
         <translation>未来 7 天医生出诊安排</translation>
     </message>
     <message>
@@ -482,54 +482,6 @@
         <translation>欢迎</translation>
     </message>
     <message>
-        <source>Check in</source>
-        <translation>签到取号</translation>
-    </message>
-    <message>
-        <source>Appointment today</source>
-        <translation>今日已有预约</translation>
-    </message>
-    <message>
-        <source>My appointments</source>
-        <translation>我的预约</translation>
-    </message>
-    <message>
-        <source>The next 30 days</source>
-        <translation>查看未来 30 天</translation>
-    </message>
-    <message>
-        <source>Register</source>
-        <translation>当日挂号</translation>
-    </message>
-    <message>
-        <source>See a doctor today</source>
-        <translation>今天看医生</translation>
-    </message>
-    <message>
-        <source>Pay bills</source>
-        <translation>缴费</translation>
-    </message>
-    <message>
-        <source>Fees, receipts, pharmacy</source>
-        <translation>费用明细、收据、取药</translation>
-    </message>
-    <message>
-        <source>Hospital guide</source>
-        <translation>就医指南</translation>
-    </message>
-    <message>
-        <source>Doctors, prices, floors</source>
-        <translation>医生排班、价格、楼层</translation>
-    </message>
-    <message>
-        <source>Feedback</source>
-        <translation>意见反馈</translation>
-    </message>
-    <message>
-        <source>Tell us how we did</source>
-        <translation>评价我们的服务</translation>
-    </message>
-    <message>
         <source>Scan your ID card, medical insurance card, hospital card or e-health code at the reader below the screen to begin.</source>
         <translation>请在屏幕下方的读卡区刷身份证、医保卡、就诊卡或出示电子健康码，即可开始办理。</translation>
     </message>
@@ -745,7 +697,7 @@
         <translation>该时段已结束</translation>
     </message>
     <message>
-        <source>The doctor's session is over, so it cannot be booked any more.</source>
+        <source>The doctor&apos;s session is over, so it cannot be booked any more.</source>
         <translation>医生的该时段已结束，无法再挂号。</translation>
     </message>
     <message>
@@ -830,7 +782,7 @@
         <translation>请用手机扫码支付</translation>
     </message>
     <message>
-        <source>Use your phone's camera or payment app. Keep this screen open until the kiosk says the payment is done.</source>
+        <source>Use your phone&apos;s camera or payment app. Keep this screen open until the kiosk says the payment is done.</source>
         <translation>请用手机相机或支付应用扫码。支付完成前请不要离开本页面。</translation>
     </message>
     <message>
@@ -861,6 +813,10 @@
         <translation>未扣费。</translation>
     </message>
     <message>
+        <source>The code was not paid within {minutes} minutes.</source>
+        <translation>二维码 {minutes} 分钟内未支付。</translation>
+    </message>
+    <message>
         <source>Payment complete</source>
         <translation>支付成功</translation>
     </message>
@@ -879,10 +835,6 @@
     <message>
         <source>The payment code has expired</source>
         <translation>支付二维码已过期</translation>
-    </message>
-    <message>
-        <source>The code was not paid within 5 minutes.</source>
-        <translation>二维码 5 分钟内未支付。</translation>
     </message>
     <message>
         <source>The payment was cancelled</source>
@@ -1042,6 +994,57 @@
     </message>
 </context>
 <context>
+    <name>Services</name>
+    <message>
+        <source>Check in</source>
+        <translation>签到取号</translation>
+    </message>
+    <message>
+        <source>Appointment today</source>
+        <translation>今日已有预约</translation>
+    </message>
+    <message>
+        <source>My appointments</source>
+        <translation>我的预约</translation>
+    </message>
+    <message>
+        <source>The next 30 days</source>
+        <translation>查看未来 30 天</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>当日挂号</translation>
+    </message>
+    <message>
+        <source>See a doctor today</source>
+        <translation>今天看医生</translation>
+    </message>
+    <message>
+        <source>Pay bills</source>
+        <translation>缴费</translation>
+    </message>
+    <message>
+        <source>Fees, receipts, pharmacy</source>
+        <translation>费用明细、收据、取药</translation>
+    </message>
+    <message>
+        <source>Hospital guide</source>
+        <translation>就医指南</translation>
+    </message>
+    <message>
+        <source>Doctors, prices, floors</source>
+        <translation>医生排班、价格、楼层</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>意见反馈</translation>
+    </message>
+    <message>
+        <source>Tell us how we did</source>
+        <translation>评价我们的服务</translation>
+    </message>
+</context>
+<context>
     <name>SessionsScreen</name>
     <message>
         <source>That session is full</source>
@@ -1091,7 +1094,7 @@
         <translation>密码错误，还可尝试 {tries} 次。</translation>
     </message>
     <message>
-        <source>This is the kiosk's voice. Voice guidance is working.</source>
+        <source>This is the kiosk&apos;s voice. Voice guidance is working.</source>
         <translation>这是自助机的语音。语音提示工作正常。</translation>
     </message>
     <message>

@@ -1,22 +1,23 @@
-"""All devices of one kiosk, built from the config, with one view of their health.
+"""All devices of one kiosk, with one view of their health.
 
-The manager owns the printer service and the readers, starts and stops them together, and
-answers "how is every device?" for diagnostics and the heartbeat. Readers reconnect by
-themselves with backoff; the printer is polled by its service.
+The manager owns the printer service and the readers it is given (``app.py`` builds them from
+the config), starts and stops them together, and answers "how is every device?" for
+diagnostics and the heartbeat. Readers reconnect by themselves with backoff; the printer is
+polled by its service.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.api.models import DeviceState
-from kiosk.config import KioskConfig
-from kiosk.devices.parsing import Identifier, ParsingRules
+from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.service import PrinterService
-from kiosk.devices.readers import Reader, ReaderError, create_reader
+from kiosk.devices.readers import Reader
 
 log = logging.getLogger(__name__)
 
@@ -31,45 +32,41 @@ def mask_identifier(value: str) -> str:
 class DeviceManager(QObject):
     """Signals:
     health_changed: any device's state changed.
+
+    ``reader_problems`` are the configured readers that could not be built, shown as faults.
     """
 
     health_changed = Signal()
 
     def __init__(
         self,
-        config: KioskConfig,
+        printer: PrinterService,
+        printer_kind: str,
+        readers: Sequence[Reader],
+        reader_problems: Sequence[DeviceState] = (),
         *,
-        printer: PrinterService | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._printer_kind = config.printer.kind
-        self.printer = printer or PrinterService.from_section(config.printer)
+        self._printer_kind = printer_kind
+        self.printer = printer
         self.printer.setParent(self)
         self.printer.status_changed.connect(self._on_printer_status)
         self.last_printer_error = ""
         # For technicians watching a reader live: masked, never logged, never sent away.
         self.last_inputs: dict[str, str] = {}
         self.printer.job_failed.connect(self._on_job_failed)
-        rules = ParsingRules.from_section(config.identifiers)
-        self.readers: list[Reader] = []
-        self.reader_problems: list[DeviceState] = []
-        for section in config.readers:
-            name = section.name or section.kind
-            try:
-                reader = create_reader(section, rules, parent=self)
-            except ReaderError as error:
-                log.error("reader %s left out: %s", name, error)
-                self.reader_problems.append(
-                    DeviceState(name=name, kind=section.kind, state="error", detail=str(error))
-                )
-                continue
+        self.readers = list(readers)
+        self.reader_problems = list(reader_problems)
+        for reader in self.readers:
+            reader.setParent(self)
             reader.state_changed.connect(lambda _state: self.health_changed.emit())
             reader.identifier_read.connect(
-                lambda identifier, name=name: self._on_read(name, identifier)
+                lambda identifier, name=reader.name: self._on_read(name, identifier)
             )
-            reader.input_rejected.connect(lambda reason, name=name: self._on_rejected(name, reason))
-            self.readers.append(reader)
+            reader.input_rejected.connect(
+                lambda reason, name=reader.name: self._on_rejected(name, reason)
+            )
 
     def start(self) -> None:
         for reader in self.readers:

@@ -7,12 +7,13 @@ thanked; the outbox sender delivers it now or, when the server is down, later.
 from __future__ import annotations
 
 import logging
-import uuid
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 
-from kiosk.api.models import FeedbackRequest
+from kiosk.api.models import FeedbackRequest, Patient
+from kiosk.backend.client import new_idempotency_key
+from kiosk.flows.base import Flow
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.outbox import OutboxSender
@@ -31,12 +32,15 @@ class FeedbackStep(StrEnum):
     thanks = "thanks"
 
 
-class FeedbackFlow(QObject):
-    """Signals:
-    step_changed: the new :class:`FeedbackStep` (also re-sent when the choice changes).
-    """
+_ALLOWED: dict[FeedbackStep, frozenset[FeedbackStep]] = {
+    FeedbackStep.idle: frozenset({FeedbackStep.rating}),
+    FeedbackStep.rating: frozenset({FeedbackStep.thanks}),
+    FeedbackStep.thanks: frozenset(),
+}
 
-    step_changed = Signal(object)
+
+class FeedbackFlow(Flow[FeedbackStep]):
+    """The rating step is announced again whenever the choice changes."""
 
     def __init__(
         self,
@@ -48,12 +52,10 @@ class FeedbackFlow(QObject):
         thanks_for_ms: int = THANKS_FOR_MS,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(FeedbackStep.idle, _ALLOWED, runner, parent)
         self._visit = visit
         self._journal = journal
         self._outbox = outbox
-        self._runner = runner
-        self.step = FeedbackStep.idle
         self.rating = 0
         self.tags: list[str] = []
         self._submitting = False
@@ -61,15 +63,15 @@ class FeedbackFlow(QObject):
         self._thanks.timeout.connect(self._thanks_over)
         visit.visit_wiped.connect(self._reset)
 
-    def start(self) -> None:
-        if self._visit.enter_service():
-            self._reset()
-            self._move(FeedbackStep.rating)
+    def begin(self, patient: Patient | None) -> None:
+        """The feedback tile (anonymous: no patient is asked for or kept)."""
+        self._reset()
+        self._move(FeedbackStep.rating)
 
     def rate(self, rating: int) -> None:
         if self.step == FeedbackStep.rating and 1 <= rating <= 5:
             self.rating = rating
-            self.step_changed.emit(self.step)
+            self._show_again()
 
     def toggle_tag(self, tag: str) -> None:
         if self.step != FeedbackStep.rating or tag not in TAGS:
@@ -78,14 +80,14 @@ class FeedbackFlow(QObject):
             self.tags.remove(tag)
         else:
             self.tags = [t for t in TAGS if t in self.tags or t == tag]
-        self.step_changed.emit(self.step)
+        self._show_again()
 
     def submit(self) -> None:
         if self.step != FeedbackStep.rating or not self.rating or self._submitting:
             return
         self._submitting = True
         body = FeedbackRequest(rating=self.rating, tags=self.tags, context="kiosk")
-        key = uuid.uuid4().hex
+        key = new_idempotency_key()
 
         def keep() -> None:
             self._journal.enqueue(OUTBOX_KIND, key, body.model_dump(mode="json"))
@@ -116,8 +118,4 @@ class FeedbackFlow(QObject):
         self._thanks.stop()
         self.rating = 0
         self.tags = []
-        self.step = FeedbackStep.idle
-
-    def _move(self, step: FeedbackStep) -> None:
-        self.step = step
-        self.step_changed.emit(step)
+        self._return_to_rest()

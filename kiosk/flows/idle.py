@@ -42,10 +42,6 @@ class IdleWatcher(QObject):
     def counting_down(self) -> bool:
         return self._tick.isActive()
 
-    @property
-    def seconds_left(self) -> int:
-        return self._left
-
     def set_slow_mode(self, slow: bool) -> None:
         """Large-text mode doubles the quiet time: reading takes longer."""
         self._scale = 2.0 if slow else 1.0

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.api.models import Building, Department, ItemCategory, PriceItem, Schedule
+from kiosk.api.models import Building, Department, ItemCategory, Patient, PriceItem, Schedule
+from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, notice_for_error
 from kiosk.flows.visit import VisitFlow
 from kiosk.runner import Runner
@@ -33,6 +34,18 @@ class InfoStep(StrEnum):
     failed = "failed"
 
 
+_ALLOWED: dict[InfoStep, frozenset[InfoStep]] = {
+    InfoStep.idle: frozenset({InfoStep.directory, InfoStep.failed}),
+    InfoStep.directory: frozenset(
+        {InfoStep.department, InfoStep.prices, InfoStep.floors, InfoStep.failed}
+    ),
+    InfoStep.department: frozenset({InfoStep.directory, InfoStep.floors}),
+    InfoStep.prices: frozenset({InfoStep.directory}),
+    InfoStep.floors: frozenset({InfoStep.department, InfoStep.directory, InfoStep.failed}),
+    InfoStep.failed: frozenset(),
+}
+
+
 class DirectoryApi(Protocol):
     def departments(self) -> list[Department]: ...
 
@@ -43,15 +56,11 @@ class DirectoryApi(Protocol):
     def buildings(self) -> list[Building]: ...
 
 
-class InfoFlow(QObject):
-    """Signals:
-    step_changed: the new :class:`InfoStep`.
-    busy_changed: True while the backend is asked (not while a price search runs).
+class InfoFlow(Flow[InfoStep]):
+    """Signals (besides the base's; ``busy_changed`` is not sent while a price search runs):
     prices_changed: the price list's query, category, results or problem changed.
     """
 
-    step_changed = Signal(object)
-    busy_changed = Signal(bool)
     prices_changed = Signal()
 
     def __init__(
@@ -64,13 +73,10 @@ class InfoFlow(QObject):
         search_delay_ms: int = SEARCH_DELAY_MS,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._api = api
-        self._runner = runner
+        super().__init__(InfoStep.idle, _ALLOWED, runner, parent)
         self._visit = visit
+        self._api = api
         self._today = today
-        self.step = InfoStep.idle
-        self.busy = False
         self.departments: list[Department] = []
         self.department: Department | None = None
         self.schedules: list[Schedule] = []
@@ -91,12 +97,9 @@ class InfoFlow(QObject):
         self.department_from = InfoStep.directory
         visit.visit_wiped.connect(self._reset)
 
-    def start(self) -> None:
-        """The information tile: show the directory."""
-        if not self._visit.enter_service():
-            return
-        self._set_busy(True)
-        self._runner.run(self._api.departments, self._on_departments, self._on_failed)
+    def begin(self, patient: Patient | None) -> None:
+        """The information tile (anyone may look): show the directory."""
+        self._call(self._api.departments, self._on_departments, self._on_failed, "departments")
 
     def open_department(self, department_id: str) -> None:
         """A department's place and schedule, from the directory or the floor guide."""
@@ -107,11 +110,11 @@ class InfoFlow(QObject):
         today = self._today()
         days = [today + dt.timedelta(days=offset) for offset in range(SCHEDULE_DAYS)]
         self.department = department
-        self._set_busy(True)
-        self._runner.run(
+        self._call(
             lambda: [self._api.schedule(department_id, day) for day in days],
             self._on_schedules,
             self._on_failed,
+            "schedules",
         )
 
     def back(self) -> None:
@@ -136,8 +139,9 @@ class InfoFlow(QObject):
         """The whole list first: it also tells which categories to offer."""
         if self.busy or self.step != InfoStep.directory:
             return
-        self._set_busy(True)
-        self._runner.run(lambda: self._api.prices("", None), self._on_price_list, self._on_failed)
+        self._call(
+            lambda: self._api.prices("", None), self._on_price_list, self._on_failed, "prices"
+        )
 
     def set_query(self, text: str) -> None:
         """What the patient typed so far (pinyin initials, a name, a code); searched shortly."""
@@ -172,7 +176,6 @@ class InfoFlow(QObject):
         )
 
     def _on_price_list(self, items: list[PriceItem]) -> None:
-        self._set_busy(False)
         present = {item.category for item in items}
         self.categories = [category for category in ItemCategory if category in present]
         self.category = None
@@ -210,16 +213,14 @@ class InfoFlow(QObject):
     def open_floors(self) -> None:
         if self.busy or self.step != InfoStep.directory:
             return
-        self._set_busy(True)
-        self._runner.run(self._api.buildings, self._on_buildings, self._on_failed)
+        self._call(self._api.buildings, self._on_buildings, self._on_failed, "buildings")
 
     def choose_building(self, index: int) -> None:
         if self.step == InfoStep.floors and 0 <= index < len(self.buildings):
             self.building_index = index
-            self.step_changed.emit(self.step)
+            self._show_again()
 
     def _on_buildings(self, buildings: list[Building]) -> None:
-        self._set_busy(False)
         self.buildings = buildings
         self.building_index = 0
         self._move(InfoStep.floors)
@@ -228,17 +229,14 @@ class InfoFlow(QObject):
         self._visit.go_home()
 
     def _on_departments(self, departments: list[Department]) -> None:
-        self._set_busy(False)
         self.departments = departments
         self._move(InfoStep.directory)
 
     def _on_schedules(self, schedules: list[Schedule]) -> None:
-        self._set_busy(False)
         self.schedules = schedules
         self._move(InfoStep.department)
 
     def _on_failed(self, error: Exception) -> None:
-        self._set_busy(False)
         self.notice = notice_for_error(error, context="information")
         self._move(InfoStep.failed)
 
@@ -256,17 +254,7 @@ class InfoFlow(QObject):
         self.buildings = []
         self.building_index = 0
         self.department_from = InfoStep.directory
-        self._set_busy(False)
-        self.step = InfoStep.idle
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
-            self.busy_changed.emit(busy)
-
-    def _move(self, step: InfoStep) -> None:
-        self.step = step
-        self.step_changed.emit(step)
+        self._return_to_rest()
 
 
 _DEPARTMENT_FROM = (InfoStep.directory, InfoStep.floors)

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.api.models import ErrorCode
 from kiosk.backend.errors import (
     BackendError,
     BackendRejectedError,
@@ -50,10 +51,10 @@ class Notice:
 
 
 _REJECTION_NOTICES = {
-    "patient_not_found": NoticeKind.patient_not_found,
-    "too_early": NoticeKind.too_early,
-    "too_late": NoticeKind.too_late,
-    "cancelled": NoticeKind.cancelled,
+    ErrorCode.patient_not_found: NoticeKind.patient_not_found,
+    ErrorCode.too_early: NoticeKind.too_early,
+    ErrorCode.too_late: NoticeKind.too_late,
+    ErrorCode.cancelled: NoticeKind.cancelled,
 }
 
 
@@ -61,7 +62,7 @@ def notice_for_error(error: Exception, *, context: str) -> Notice:
     """The patient's message for a failed backend call; the detail goes to the log only."""
     log.warning("%s failed: %s: %s", context, type(error).__name__, _detail(error))
     if isinstance(error, BackendRejectedError) and error.code in _REJECTION_NOTICES:
-        return Notice(_REJECTION_NOTICES[error.code])
+        return Notice(_REJECTION_NOTICES[ErrorCode(error.code)])
     if isinstance(error, BackendUnreachableError):
         return Notice(NoticeKind.backend_unreachable)
     if isinstance(error, BackendTimeoutError):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Protocol
@@ -26,10 +25,12 @@ from typing import Protocol
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.api.models import Bill, Patient, Payment, PaymentStatus
+from kiosk.api.models import Bill, ErrorCode, Patient, Payment, PaymentStatus
+from kiosk.backend.client import new_idempotency_key
 from kiosk.backend.errors import BackendError, BackendRejectedError
+from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
-from kiosk.flows.visit import Intent, VisitFlow
+from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal
 from kiosk.runner import Runner
 
@@ -62,6 +63,24 @@ ENDED = {
     PaymentStatus.expired: PayStep.expired,
     PaymentStatus.cancelled: PayStep.cancelled,
 }
+# The outcomes the result screen shows; from the unpaid ones the patient may try again.
+OUTCOMES = frozenset({PayStep.paid, *ENDED.values(), PayStep.unconfirmed})
+_RETRYABLE = frozenset(ENDED.values())
+_SETTLING = frozenset({PayStep.qr, PayStep.paid, *ENDED.values()})
+
+_ALLOWED: dict[PayStep, frozenset[PayStep]] = {
+    PayStep.idle: frozenset({PayStep.loading, PayStep.creating}),
+    PayStep.loading: frozenset({PayStep.bills, PayStep.no_bills, PayStep.error}),
+    PayStep.bills: frozenset({PayStep.creating}),
+    PayStep.no_bills: frozenset(),
+    # A create that is answered with an earlier attempt's payment may be settled already.
+    PayStep.creating: _SETTLING | {PayStep.error},
+    PayStep.qr: _SETTLING | {PayStep.unconfirmed},
+    **{ended: frozenset({PayStep.creating}) for ended in ENDED.values()},
+    PayStep.paid: frozenset(),
+    PayStep.unconfirmed: frozenset(),
+    PayStep.error: frozenset(),
+}
 
 
 class PaymentApi(Protocol):
@@ -85,15 +104,11 @@ def cancel_key(payment_key: str) -> str:
     return f"{payment_key}:cancel"
 
 
-class PaymentFlow(QObject):
-    """Signals:
-    step_changed: the new :class:`PayStep`.
-    busy_changed: True while the backend is asked (not while polling).
+class PaymentFlow(Flow[PayStep]):
+    """Signals (besides the base's; ``busy_changed`` is not sent while polling):
     countdown: seconds left on the QR code.
     """
 
-    step_changed = Signal(object)
-    busy_changed = Signal(bool)
     countdown = Signal(int)
 
     def __init__(
@@ -109,9 +124,8 @@ class PaymentFlow(QObject):
         poll_interval_ms: int = POLL_INTERVAL_MS,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(PayStep.idle, _ALLOWED, runner, parent)
         self._api = api
-        self._runner = runner
         self._visit = visit
         self._journal = journal
         self._printing = printing
@@ -125,10 +139,7 @@ class PaymentFlow(QObject):
         self._reconcile_retry.timeout.connect(self.reconcile)
         self._reconciling = False
         self._reconcile_again = False
-        self.busy = False
         self._clear()
-        self.step = PayStep.idle
-        visit.patient_handed_over.connect(self._on_handed_over)
         visit.visit_wiped.connect(self._on_visit_wiped)
 
     def _clear(self) -> None:
@@ -157,20 +168,37 @@ class PaymentFlow(QObject):
             self.selected.remove(bill_id)
         else:
             self.selected = [b.id for b in self.bills if b.id in self.selected or b.id == bill_id]
-        self.step_changed.emit(self.step)
+        self._show_again()
+
+    def begin(self, patient: Patient | None) -> None:
+        """The identified patient chose to pay: load their bills."""
+        if patient is None:
+            return
+        self._clear()
+        self.patient = patient
+        self._move(PayStep.loading)
+        self._call(lambda: self._api.bills(patient.id), self._on_bills, self._on_failed, "bills")
 
     def pay(self) -> None:
         """Pay the selected bills (from the bill list, or again after a failed attempt)."""
+        if self.step == PayStep.bills or self.step in _RETRYABLE:
+            self._create_payment()
+
+    def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None:
+        """Another service (a registration with a fee) sends the patient straight to the QR."""
+        self._clear()
+        self.patient = patient
+        self.selected = list(bill_ids)
+        self._create_payment()
+
+    def _create_payment(self) -> None:
         if self.busy or self.patient is None or not self.selected:
             return
-        if self.step not in (PayStep.bills, PayStep.failed, PayStep.expired, PayStep.cancelled):
-            return
         patient, bill_ids = self.patient, tuple(self.selected)
-        key = self._keys.setdefault(bill_ids, uuid.uuid4().hex)
+        key = self._keys.setdefault(bill_ids, new_idempotency_key())
         self._key = key
         self.payment = None
         self._move(PayStep.creating)
-        self._set_busy(True)
 
         def create_and_record() -> Payment:
             payment = _create_payment(self._api, patient.id, bill_ids, key)
@@ -185,15 +213,7 @@ class PaymentFlow(QObject):
             )
             return payment
 
-        self._runner.run(create_and_record, self._on_created, self._on_failed, description="pay")
-
-    def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None:
-        """Another service (a registration with a fee) sends the patient straight to the QR."""
-        self._clear()
-        self.patient = patient
-        self.selected = list(bill_ids)
-        self.step = PayStep.bills  # nothing shown: ``pay`` moves on at once
-        self.pay()
+        self._call(create_and_record, self._on_created, self._on_failed, "pay")
 
     def cancel(self) -> None:
         """The patient does not want to pay after all (from the QR screen)."""
@@ -201,13 +221,12 @@ class PaymentFlow(QObject):
         if self.step != PayStep.qr or payment is None or self.busy:
             return
         self._stop_polling()
-        self._set_busy(True)
         key = cancel_key(self._key)
-        self._runner.run(
+        self._call(
             lambda: _cancel_or_paid(self._api, payment.id, key),
             self._on_status,
             self._on_cancel_failed,
-            description="cancel payment",
+            "cancel payment",
         )
 
     def reprint(self) -> None:
@@ -222,12 +241,12 @@ class PaymentFlow(QObject):
             self._printing.print_payment(
                 self.payment, self.patient.display_name, self._hospital_name
             )
-            self.step_changed.emit(self.step)
+            self._show_again()
 
     def printer_failed(self, _reason: str) -> None:
         if self.step == PayStep.paid:
             self.print_failed = True
-            self.step_changed.emit(self.step)
+            self._show_again()
 
     def finish(self) -> None:
         self._visit.go_home()
@@ -278,29 +297,12 @@ class PaymentFlow(QObject):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _on_handed_over(self, intent: Intent) -> None:
-        if intent != Intent.payment or self._visit.patient is None:
-            return
-        self._clear()
-        self.patient = self._visit.patient
-        patient_id = self.patient.id
-        self._move(PayStep.loading)
-        self._set_busy(True)
-        self._runner.run(
-            lambda: self._api.bills(patient_id),
-            self._on_bills,
-            self._on_failed,
-            description="bills",
-        )
-
     def _on_bills(self, bills: list[Bill]) -> None:
-        self._set_busy(False)
         self.bills = [b for b in bills if b.self_pay_cents > 0 or b.total_cents > 0]
         self.selected = [b.id for b in self.bills]
         self._move(PayStep.bills if self.bills else PayStep.no_bills)
 
     def _on_created(self, payment: Payment) -> None:
-        self._set_busy(False)
         self.payment = payment
         if payment.status != PaymentStatus.pending:  # a replay of an earlier attempt
             self._on_status(payment)
@@ -312,8 +314,7 @@ class PaymentFlow(QObject):
         self._ticker.start()
 
     def _on_failed(self, error: Exception) -> None:
-        self._set_busy(False)
-        if isinstance(error, BackendRejectedError) and error.code == "bill_unavailable":
+        if isinstance(error, BackendRejectedError) and error.code == ErrorCode.bill_unavailable:
             self.notice = Notice(NoticeKind.bills_unavailable)
         else:
             self.notice = notice_for_error(error, context="payment")
@@ -362,7 +363,6 @@ class PaymentFlow(QObject):
 
     def _on_status(self, payment: Payment) -> None:
         """The server's word on the current payment (poll, cancel, or a replayed create)."""
-        self._set_busy(False)
         self.payment = payment
         if payment.status == PaymentStatus.pending:
             if self.step != PayStep.qr:
@@ -385,7 +385,6 @@ class PaymentFlow(QObject):
 
     def _on_cancel_failed(self, error: Exception) -> None:
         """Not cancelled (server unreachable): the QR stays, polling resumes."""
-        self._set_busy(False)
         log.warning("cancelling the payment failed: %s", error)
         if self.step == PayStep.qr:
             self._resume_polling()
@@ -418,8 +417,7 @@ class PaymentFlow(QObject):
         left_open = self._is_open()
         self._stop_polling()
         self._clear()
-        self._set_busy(False)
-        self.step = PayStep.idle
+        self._return_to_rest()
         if left_open:
             self.reconcile()  # cancels what the patient walked away from
 
@@ -433,15 +431,6 @@ class PaymentFlow(QObject):
     def _stop_polling(self) -> None:
         self._poll.stop()
         self._ticker.stop()
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
-            self.busy_changed.emit(busy)
-
-    def _move(self, step: PayStep) -> None:
-        self.step = step
-        self.step_changed.emit(step)
 
 
 def _create_payment(api: PaymentApi, patient_id: str, bill_ids: Sequence[str], key: str) -> Payment:
@@ -464,12 +453,12 @@ def _cancel_or_paid(api: PaymentApi, payment_id: str, key: str) -> Payment:
     try:
         return api.cancel_payment(payment_id, idempotency_key=key)
     except BackendRejectedError as error:
-        if error.code == "already_paid" and isinstance(error.details, dict):
+        if error.code == ErrorCode.already_paid and isinstance(error.details, dict):
             try:
                 return Payment.model_validate(error.details.get("payment"))
             except ValidationError:
                 pass
-        if error.code == "already_paid":
+        if error.code == ErrorCode.already_paid:
             return api.payment(payment_id)
         raise
 

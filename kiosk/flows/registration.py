@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import ValidationError
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from kiosk.api.models import (
     Department,
     DoctorSummary,
+    ErrorCode,
     Patient,
     Registration,
     RegistrationResult,
@@ -29,6 +29,7 @@ from kiosk.api.models import (
     ScheduleSession,
     SessionSuggestion,
 )
+from kiosk.backend.client import new_idempotency_key
 from kiosk.backend.errors import (
     BackendRejectedError,
     BackendServerError,
@@ -36,8 +37,9 @@ from kiosk.backend.errors import (
     BackendUnreachableError,
     BadResponseError,
 )
+from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
-from kiosk.flows.visit import Intent, VisitFlow
+from kiosk.flows.visit import VisitFlow
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,16 @@ class RegStep(StrEnum):
     confirm = "confirm"
     full = "full"  # the chosen session is full: later sessions with places
     error = "error"  # a notice is shown
+
+
+_ALLOWED: dict[RegStep, frozenset[RegStep]] = {
+    RegStep.idle: frozenset({RegStep.departments, RegStep.error}),
+    RegStep.departments: frozenset({RegStep.doctors, RegStep.error}),
+    RegStep.doctors: frozenset({RegStep.departments, RegStep.confirm, RegStep.full, RegStep.error}),
+    RegStep.confirm: frozenset({RegStep.doctors, RegStep.full, RegStep.error}),
+    RegStep.full: frozenset({RegStep.doctors, RegStep.confirm, RegStep.error}),
+    RegStep.error: frozenset(),
+}
 
 
 class RegistrationApi(Protocol):
@@ -118,18 +130,11 @@ def sessions_in_order(schedule: Schedule, now: dt.datetime) -> list[SessionSugge
     )
 
 
-class RegistrationFlow(QObject):
-    """Signals:
-    step_changed: the new :class:`RegStep`.
-    busy_changed: True while the backend is asked.
-
-    ``problem`` is a message shown on the current screen rather than instead of it: a
+class RegistrationFlow(Flow[RegStep]):
+    """``problem`` is a message shown on the current screen rather than instead of it: a
     session that ended meanwhile (on the doctors list) or a registration whose answer did not
     arrive (on the confirm screen, where Confirm tries again with the same key).
     """
-
-    step_changed = Signal(object)
-    busy_changed = Signal(bool)
 
     def __init__(
         self,
@@ -141,16 +146,12 @@ class RegistrationFlow(QObject):
         clock: Callable[[], dt.datetime],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(RegStep.idle, _ALLOWED, runner, parent)
         self._api = api
-        self._runner = runner
         self._visit = visit
         self._payment = payment
         self._clock = clock
-        self.busy = False
-        self.step = RegStep.idle
         self._clear()
-        visit.patient_handed_over.connect(self._on_handed_over)
         visit.visit_wiped.connect(self._on_visit_wiped)
 
     def _clear(self) -> None:
@@ -166,6 +167,14 @@ class RegistrationFlow(QObject):
         self._keys: dict[str, str] = {}
 
     # -- patient actions ---------------------------------------------------------------------
+
+    def begin(self, patient: Patient | None) -> None:
+        """The identified patient chose to register: show the departments."""
+        if patient is None:
+            return
+        self._clear()
+        self.patient = patient
+        self._ask(self._api.departments, self._on_departments, "departments")
 
     def choose_department(self, department_id: str) -> None:
         department = next((d for d in self.departments if d.id == department_id), None)
@@ -192,12 +201,12 @@ class RegistrationFlow(QObject):
         patient, session = self.patient, self.session
         if self.busy or self.step != RegStep.confirm or patient is None or session is None:
             return
-        key = self._keys.setdefault(session.id, uuid.uuid4().hex)
+        key = self._keys.setdefault(session.id, new_idempotency_key())
         self._call(
             lambda: self._api.register(patient.id, session.id, idempotency_key=key),
             lambda result: self._on_registered(result.registration),
+            self._on_register_failed,
             "registration",
-            on_error=self._on_register_failed,
         )
 
     def back(self) -> None:
@@ -229,14 +238,7 @@ class RegistrationFlow(QObject):
         if department is None:
             return
         today = self._clock().date()
-        self._call(lambda: self._api.schedule(department.id, today), self._on_schedule, "schedule")
-
-    def _on_handed_over(self, intent: Intent) -> None:
-        if intent != Intent.registration or self._visit.patient is None:
-            return
-        self._clear()
-        self.patient = self._visit.patient
-        self._call(self._api.departments, self._on_departments, "departments")
+        self._ask(lambda: self._api.schedule(department.id, today), self._on_schedule, "schedule")
 
     def _on_departments(self, departments: list[Department]) -> None:
         self.departments = departments
@@ -253,7 +255,7 @@ class RegistrationFlow(QObject):
             return
         now = self._clock()
         days = [now.date() + dt.timedelta(days=n) for n in range(SUGGESTION_DAYS)]
-        self._call(
+        self._ask(
             lambda: [self._api.schedule(department.id, day) for day in days],
             lambda schedules: self._show_suggestions(
                 open_sessions(schedules, self._clock(), exclude=full.id, fee_cents=full.fee_cents)
@@ -280,13 +282,15 @@ class RegistrationFlow(QObject):
 
     def _on_register_failed(self, error: Exception) -> None:
         if isinstance(error, BackendRejectedError):
-            if error.code == "already_registered":
+            if error.code == ErrorCode.already_registered:
                 self._on_already_registered(error)
                 return
-            if error.code == "session_full":
+            if error.code == ErrorCode.session_full:
                 self._show_suggestions(_suggestions_of(error))
                 return
-            if error.code == "session_over":  # back to today's list, which no longer offers it
+            if (
+                error.code == ErrorCode.session_over
+            ):  # back to today's list, which no longer offers it
                 log.info("registration refused: the session has ended")
                 self.session = None
                 self.problem = Notice(NoticeKind.session_over)
@@ -295,7 +299,7 @@ class RegistrationFlow(QObject):
         notice = notice_for_error(error, context="registration")
         if isinstance(error, _OUTCOME_UNKNOWN) and self.step == RegStep.confirm:
             self.problem = notice  # the same screen, Confirm now tries again with the same key
-            self.step_changed.emit(self.step)
+            self._show_again()
             return
         self._show_notice(notice)
 
@@ -316,40 +320,16 @@ class RegistrationFlow(QObject):
 
     def _on_visit_wiped(self) -> None:
         self._clear()
-        self._set_busy(False)
-        self.step = RegStep.idle
+        self._return_to_rest()
 
-    def _call(
-        self,
-        call: Callable[[], object],
-        on_success: Callable[..., None],
-        description: str,
-        *,
-        on_error: Callable[[Exception], None] | None = None,
-    ) -> None:
-        self._set_busy(True)
-
-        def succeeded(result: object) -> None:
-            self._set_busy(False)
-            on_success(result)
-
-        def failed(error: Exception) -> None:
-            self._set_busy(False)
-            if on_error is not None:
-                on_error(error)
-            else:
-                self._show_notice(notice_for_error(error, context=description))
-
-        self._runner.run(call, succeeded, failed, description=description)
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
-            self.busy_changed.emit(busy)
-
-    def _move(self, step: RegStep) -> None:
-        self.step = step
-        self.step_changed.emit(step)
+    def _ask(self, call: Callable[[], object], on_success: Callable[..., None], what: str) -> None:
+        """A backend call whose failure is shown as a notice."""
+        self._call(
+            call,
+            on_success,
+            lambda error: self._show_notice(notice_for_error(error, context=what)),
+            what,
+        )
 
 
 def _suggestions_of(error: BackendRejectedError) -> list[SessionSuggestion]:

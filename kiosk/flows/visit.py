@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -21,11 +21,14 @@ from kiosk.api.models import (
     Appointment,
     AppointmentStatus,
     CheckInResult,
+    ErrorCode,
     IdentifierKind,
     Patient,
     Ticket,
 )
+from kiosk.backend.client import new_idempotency_key
 from kiosk.backend.errors import BackendRejectedError
+from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
 from kiosk.identity import is_mobile_phone, is_valid_resident_id
 from kiosk.runner import Runner
@@ -47,17 +50,11 @@ class Step(StrEnum):
     service = "service"  # another service's flow (information, feedback...) has the screen
 
 
-class Intent(StrEnum):
-    """What the patient chose on the home screen."""
+class VisitJourney(StrEnum):
+    """The services this flow carries through itself after identification."""
 
     checkin = "checkin"
     appointments = "appointments"
-    registration = "registration"
-    payment = "payment"
-
-
-# Intents whose journey after identification belongs to another service's flow.
-SERVICE_INTENTS = frozenset({Intent.registration, Intent.payment})
 
 
 _ALLOWED: dict[Step, frozenset[Step]] = {
@@ -69,8 +66,21 @@ _ALLOWED: dict[Step, frozenset[Step]] = {
     Step.upcoming: frozenset(),
     Step.checking_in: frozenset({Step.ticket, Step.notice}),
     Step.ticket: frozenset(),
-    Step.notice: frozenset({Step.identify, Step.appointments}),
+    Step.notice: frozenset({Step.identify, Step.looking_up, Step.appointments}),
 }
+
+
+class ServiceFlow(Protocol):
+    """A service that takes over the screen from the visit (registration, payment, info...)."""
+
+    def begin(self, patient: Patient | None) -> None:
+        """Show the service's first step; ``patient`` is None for a service open to anyone."""
+
+
+@dataclass(frozen=True)
+class _OfferedService:
+    flow: ServiceFlow
+    needs_identification: bool
 
 
 class TicketPrinter(Protocol):
@@ -91,21 +101,18 @@ class AppointmentsApi(Protocol):
     def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult: ...
 
 
-class VisitFlow(QObject):
-    """The check-in and my-appointments journeys of one patient.
+class VisitFlow(Flow[Step]):
+    """The check-in and my-appointments journeys of one patient, and the door to the others.
 
-    Signals:
-        step_changed: the new :class:`Step`.
-        busy_changed: True while a backend call is running (the UI shows a spinner later).
+    Every service the kiosk offers is reached through :meth:`choose`: the visit's own journeys
+    (:class:`VisitJourney`) go on here; an offered service (see :meth:`offer`) gets the screen,
+    after identification when it needs a patient.
+
+    Signals (besides the base's ``step_changed`` and ``busy_changed``):
         visit_wiped: the previous patient's data is gone; screens must clear themselves.
-        patient_handed_over: the :class:`Intent` of a service that now has the identified
-            patient (``self.patient``) and the screen.
     """
 
-    step_changed = Signal(object)
-    busy_changed = Signal(bool)
     visit_wiped = Signal()
-    patient_handed_over = Signal(object)
 
     def __init__(
         self,
@@ -117,19 +124,16 @@ class VisitFlow(QObject):
         today: Callable[[], dt.date] = dt.date.today,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(Step.home, _ALLOWED, runner, parent)
         self._api = api
-        self._runner = runner
         self._printer = printer
         self._hospital_name = hospital_name
         self._today = today
-        self.step = Step.home
-        self.busy = False
-        self.paused = False  # out of order: nothing starts until this is cleared
+        self._services: dict[str, _OfferedService] = {}
         self._clear()
 
     def _clear(self) -> None:
-        self.intent = Intent.checkin
+        self.intent: str = VisitJourney.checkin
         self.patient: Patient | None = None
         self.appointments: list[Appointment] = []
         self.ticket: Ticket | None = None
@@ -140,29 +144,30 @@ class VisitFlow(QObject):
         # answer returns the same ticket instead of a second one.
         self._check_in_keys: dict[str, str] = {}
 
+    def offer(self, name: str, flow: ServiceFlow, *, needs_identification: bool) -> None:
+        """Make a service reachable by its registry name (the wiring does this once)."""
+        self._services[name] = _OfferedService(flow, needs_identification)
+
     # -- patient actions ---------------------------------------------------------------------
 
-    def choose(self, intent: Intent) -> None:
-        """A tile on the home screen: ask who the patient is."""
-        if self.paused:
+    def choose(self, service: str) -> None:
+        """A tile on the home screen: ask who the patient is, or open the service at once."""
+        offered = self._services.get(service)
+        if self.paused or (offered is None and service not in tuple(VisitJourney)):
             return
-        self.intent = intent
+        if offered is not None and not offered.needs_identification:
+            if self.step == Step.home:
+                self._move(Step.service)
+                offered.flow.begin(None)
+            return
+        self.intent = service
         self._move(Step.identify)
-
-    def enter_service(self) -> bool:
-        """Another service takes the screen (from home); False when that is not possible now."""
-        if self.paused or self.step != Step.home:
-            return False
-        self._move(Step.service)
-        return True
 
     def identifier_read(self, kind: IdentifierKind, value: str) -> None:
         """A card, code or scan arrived (on home, identify, or a notice about identifying)."""
         if self.paused or self.step not in (Step.home, Step.identify, Step.notice) or self.busy:
             log.info("identifier ignored during step %s", self.step)
             return
-        if self.step == Step.notice:
-            self.step = Step.identify  # a new attempt after "not found"
         self._look_up(kind, value)
 
     def identifier_rejected(self) -> None:
@@ -192,7 +197,7 @@ class VisitFlow(QObject):
         if appointment.status == AppointmentStatus.checked_in and appointment.ticket:
             self._show_ticket(appointment.ticket, existing=True)
             return
-        key = self._check_in_keys.setdefault(appointment_id, uuid.uuid4().hex)
+        key = self._check_in_keys.setdefault(appointment_id, new_idempotency_key())
         self._move(Step.checking_in)
         self._call(
             lambda: self._api.check_in(appointment_id, idempotency_key=key),
@@ -206,7 +211,7 @@ class VisitFlow(QObject):
             self.print_failure = ""
             self.ticket_was_existing = False  # the screen now says "take your ticket"
             self._printer.print_ticket(self.ticket, self._hospital_name)
-            self.step_changed.emit(Step.ticket)
+            self._show_again()
 
     def retry_identify(self) -> None:
         """From a notice: try another way in."""
@@ -219,16 +224,20 @@ class VisitFlow(QObject):
         """Finish or abandon the visit: wipe everything and drop late answers."""
         self._runner.start_new_visit()
         self._clear()
-        self._set_busy(False)
-        self.step = Step.home
+        self._return_to_rest()
         self.visit_wiped.emit()
-        self.step_changed.emit(Step.home)
+        self._show_again()
 
     def printer_failed(self, reason: str) -> None:
         """The printer could not print the ticket; it stays on screen with its QR."""
         if self.step == Step.ticket:
             self.print_failure = reason
-            self.step_changed.emit(Step.ticket)
+            self._show_again()
+
+    def show_ticket(self, ticket: Ticket, *, existing: bool) -> None:
+        """A service got the patient a queue ticket: the usual ticket screen prints it."""
+        if self.step == Step.service:
+            self._show_ticket(ticket, existing=existing)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -241,19 +250,16 @@ class VisitFlow(QObject):
             "identify",
         )
 
-    def show_ticket(self, ticket: Ticket, *, existing: bool) -> None:
-        """A service got the patient a queue ticket: the usual ticket screen prints it."""
-        if self.step == Step.service:
-            self._show_ticket(ticket, existing=existing)
-
     def _on_identified(self, patient: Patient) -> None:
         self.patient = patient
-        if self.intent in SERVICE_INTENTS:
+        offered = self._services.get(self.intent)
+        if offered is not None:
             self._move(Step.service)
-            self.patient_handed_over.emit(self.intent)
+            offered.flow.begin(patient)
             return
         today = self._today()
-        end = today + dt.timedelta(days=UPCOMING_DAYS if self.intent == Intent.appointments else 0)
+        upcoming = self.intent == VisitJourney.appointments
+        end = today + dt.timedelta(days=UPCOMING_DAYS if upcoming else 0)
         self._call(
             lambda: self._api.appointments(patient.id, today, end),
             self._on_appointments,
@@ -263,7 +269,7 @@ class VisitFlow(QObject):
 
     def _on_appointments(self, appointments: list[Appointment]) -> None:
         self.appointments = sorted(appointments, key=lambda a: a.starts_at)
-        if self.intent == Intent.appointments:
+        if self.intent == VisitJourney.appointments:
             self._move(Step.upcoming)
         elif not self.appointments:
             self._show_notice(Notice(NoticeKind.no_appointment_today))
@@ -275,7 +281,7 @@ class VisitFlow(QObject):
     def _on_check_in_failed(self, appointment: Appointment, error: Exception) -> None:
         if (
             isinstance(error, BackendRejectedError)
-            and error.code == "already_checked_in"
+            and error.code == ErrorCode.already_checked_in
             and error.ticket is not None
         ):
             self._show_ticket(error.ticket, existing=True)
@@ -296,33 +302,3 @@ class VisitFlow(QObject):
     def _show_notice(self, notice: Notice) -> None:
         self.notice = notice
         self._move(Step.notice)
-
-    def _call(
-        self,
-        call: Callable[[], object],
-        on_success: Callable[..., None],
-        on_error: Callable[[Exception], None],
-        description: str,
-    ) -> None:
-        self._set_busy(True)
-
-        def succeeded(result: object) -> None:
-            self._set_busy(False)
-            on_success(result)
-
-        def failed(error: Exception) -> None:
-            self._set_busy(False)
-            on_error(error)
-
-        self._runner.run(call, succeeded, failed, description=description)
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
-            self.busy_changed.emit(busy)
-
-    def _move(self, step: Step) -> None:
-        if step != Step.home and step not in _ALLOWED[self.step] and step != self.step:
-            raise RuntimeError(f"a visit cannot go from {self.step} to {step}")
-        self.step = step
-        self.step_changed.emit(step)

@@ -58,7 +58,7 @@ from kiosk.server.db import (
 )
 from kiosk.server.deps import ERRORS, BaseUrl, Conn, KioskId, Now, not_found
 from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
-from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
+from kiosk.server.idempotency import idempotent_response
 
 # A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
 ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
@@ -146,9 +146,6 @@ def check_in(
     ] = None,
     body: Annotated[CheckInRequest | None, Body()] = None,
 ) -> Response:
-    key = require_key(idempotency_key)
-    canonical_body = (body or CheckInRequest()).model_dump(mode="json")
-
     def action() -> tuple[int, Any]:
         row = queries.get_appointment_row(conn, appointment_id)
         if row is None:
@@ -181,18 +178,10 @@ def check_in(
         result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
         return 200, result.model_dump(mode="json")
 
-    answer = run_idempotent(
-        conn,
-        kiosk_id=kiosk_id,
-        key=key,
-        method=request.method,
-        path=request.url.path,
-        body=canonical_body,
-        now=now,
-        action=action,
+    canonical_body = (body or CheckInRequest()).model_dump(mode="json")
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, canonical_body, now, action
     )
-    headers = {REPLAY_HEADER: "true"} if answer.replayed else None
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 @api.get("/departments", response_model=DepartmentList, tags=["departments"])

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -344,6 +345,18 @@ def _write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def require_transaction(conn: sqlite3.Connection) -> None:
+    """Refuse to run outside a write transaction: for writers whose check and the change that
+    depends on it must be one atomic step."""
+    if not conn.in_transaction:
+        raise RuntimeError("needs an open write transaction")
+
+
+def new_id(prefix: str) -> str:
+    """A random id for a row a kiosk creates: ``reg-`` plus 16 hex digits, for example."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
 def is_empty(conn: sqlite3.Connection) -> bool:

@@ -9,7 +9,8 @@ A key is scoped by (kiosk id, key). With it the server stores a fingerprint of t
 - only successful (2xx) answers are stored: a refused attempt (409 too early, …) changed
   nothing, so a retry with the same key is evaluated afresh.
 
-A missing ``Idempotency-Key`` header is a 400 ``bad_request`` (``require_key``).
+A missing ``Idempotency-Key`` header is a 400 ``bad_request`` (``require_key``). A route
+hands its state change to ``idempotent_response``, which does all of the above and answers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorCode
 from kiosk.server.db import to_db_time, write_transaction
@@ -108,3 +112,32 @@ def run_idempotent(
                 (kiosk_id, key, print_, status_code, canonical_json(answer), to_db_time(now)),
             )
         return StoredAnswer(status_code, answer, replayed=False)
+
+
+def idempotent_response(
+    request: Request,
+    conn: sqlite3.Connection,
+    kiosk_id: str,
+    key_header: str | None,
+    body: Any,
+    now: dt.datetime,
+    action: Callable[[], tuple[int, Any]],
+) -> Response:
+    """The answer of an idempotent route: ``action`` run at most once for the request's key
+    (400 without one), or the stored answer replayed with ``Idempotent-Replayed: true``.
+
+    ``body`` is the request body as JSON (what the fingerprint covers).
+    """
+    key = require_key(key_header)
+    answer = run_idempotent(
+        conn,
+        kiosk_id=kiosk_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        now=now,
+        action=action,
+    )
+    headers = {REPLAY_HEADER: "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)

@@ -17,7 +17,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
 from kiosk.api.models import Payment, PaymentStatus
-from kiosk.server import services
+from kiosk.api.money import format_money
+from kiosk.server import bills, payments
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import BaseUrl, Conn, Now
 
@@ -54,10 +55,6 @@ border-radius:10px;margin:.75rem 0;cursor:pointer}
 .status{font-size:1.3rem;font-weight:700}
 .paid{color:#0a7d3b}.bad{color:#a4161a}
 """
-
-
-def _money(cents: int) -> str:
-    return f"¥{cents / 100:,.2f}"
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
@@ -116,7 +113,7 @@ def _status_block(payment: Payment) -> str:
 def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLResponse:
     rows = []
     for bill_id in payment.bill_ids:
-        bill = services.bill_by_id(conn, bill_id, now)
+        bill = bills.bill_by_id(conn, bill_id, now)
         rows.append(
             f'<tr><td colspan="2"><b>{html.escape(bill.title)}</b> '
             f'<span class="en">{html.escape(bill.title_en)}</span></td></tr>'
@@ -126,12 +123,12 @@ def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLRespons
             rows.append(
                 f'<tr><td>{html.escape(item.name)}<br><span class="en">'
                 f"{html.escape(item.name_en)} × {quantity} {html.escape(item.unit_en or item.unit)}"
-                f'</span></td><td class="num">{_money(item.amount_cents)}</td></tr>'
+                f'</span></td><td class="num">{format_money(item.amount_cents)}</td></tr>'
             )
         if bill.insurance_cents:
             rows.append(
                 f'<tr><td>医保支付 <span class="en">Paid by insurance</span></td>'
-                f'<td class="num">−{_money(bill.insurance_cents)}</td></tr>'
+                f'<td class="num">−{format_money(bill.insurance_cents)}</td></tr>'
             )
     if payment.status is PaymentStatus.pending:
         remaining = max(0, int((payment.expires_at - now).total_seconds()))
@@ -149,28 +146,28 @@ def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLRespons
     body = (
         '<div class="card"><h1>模拟支付<br><span class="en">Simulated payment</span></h1>'
         '<div>应付金额 <span class="en">Amount due</span></div>'
-        f'<div class="amount">{_money(payment.amount_cents)}</div></div>'
+        f'<div class="amount">{format_money(payment.amount_cents)}</div></div>'
         f'<div class="card"><table>{"".join(rows)}</table></div>'
         f'<div class="card">{actions}</div>'
     )
-    return _page(f"支付 {_money(payment.amount_cents)} Payment", body)
+    return _page(f"支付 {format_money(payment.amount_cents)} Payment", body)
 
 
 @router.get("/{payment_id}", response_class=HTMLResponse)
 def payment_page(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
     try:
-        payment = services.payment_by_id(conn, payment_id, now, base_url)
+        payment = payments.payment_by_id(conn, payment_id, now, base_url)
     except KeyError:
         return _not_found()
     return _payment_page(payment, conn, now)
 
 
 def _result(conn: Conn, payment_id: str, now: dt.datetime, base_url: str) -> HTMLResponse:
-    payment = services.payment_by_id(conn, payment_id, now, base_url)
+    payment = payments.payment_by_id(conn, payment_id, now, base_url)
     zh, en = _STATUS_TEXT[payment.status]
     body = (
         f'<div class="card"><h1>{html.escape(zh)}<br><span class="en">{html.escape(en)}</span>'
-        f'</h1><div class="amount">{_money(payment.amount_cents)}</div></div>'
+        f'</h1><div class="amount">{format_money(payment.amount_cents)}</div></div>'
         f'<div class="card">{_status_block(payment)}</div>'
     )
     return _page(f"{zh} {en}", body)
@@ -182,7 +179,7 @@ def confirm(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> H
     cancelled or declined payment is left as it is and the page says so."""
     try:
         with write_transaction(conn):
-            services.confirm_payment(conn, payment_id, now)
+            payments.confirm_payment(conn, payment_id, now)
     except KeyError:
         return _not_found()
     return _result(conn, payment_id, now, base_url)
@@ -193,7 +190,7 @@ def decline(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> H
     """Decline: a pending payment becomes failed and its bills are free again."""
     try:
         with write_transaction(conn):
-            services.end_payment(conn, payment_id, now, PaymentStatus.failed)
+            payments.end_payment(conn, payment_id, now, PaymentStatus.failed)
     except KeyError:
         return _not_found()
     return _result(conn, payment_id, now, base_url)

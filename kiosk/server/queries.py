@@ -89,6 +89,19 @@ def doctor_summary(row: sqlite3.Row) -> DoctorSummary:
     )
 
 
+def schedule_session(row: sqlite3.Row) -> ScheduleSession:
+    """A session from a row that names its id ``s_id``."""
+    return ScheduleSession(
+        id=row["s_id"],
+        period=SessionPeriod(row["period"]),
+        starts_at=from_db_time(row["starts_at"]),
+        ends_at=from_db_time(row["ends_at"]),
+        slots_total=row["slots_total"],
+        slots_left=row["slots_left"],
+        fee_cents=row["fee_cents"],
+    )
+
+
 def list_departments(conn: sqlite3.Connection) -> list[Department]:
     rows = conn.execute(f"SELECT {DEPARTMENT_COLUMNS} FROM departments d ORDER BY d.sort, d.code")
     return [department(row) for row in rows]
@@ -112,17 +125,7 @@ def schedule(conn: sqlite3.Connection, dep_row: sqlite3.Row, date: dt.date) -> S
     doctors: dict[str, tuple[DoctorSummary, list[ScheduleSession]]] = {}
     for row in rows:
         entry = doctors.setdefault(row["doc_id"], (doctor_summary(row), []))
-        entry[1].append(
-            ScheduleSession(
-                id=row["s_id"],
-                period=SessionPeriod(row["period"]),
-                starts_at=from_db_time(row["starts_at"]),
-                ends_at=from_db_time(row["ends_at"]),
-                slots_total=row["slots_total"],
-                slots_left=row["slots_left"],
-                fee_cents=row["fee_cents"],
-            )
-        )
+        entry[1].append(schedule_session(row))
     return Schedule(
         department=department_summary(dep_row),
         date=date,

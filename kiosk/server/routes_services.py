@@ -1,19 +1,18 @@
 """The services beyond check-in: registrations, bills, payments, feedback, prices, buildings.
 
-Every POST that changes state needs an ``Idempotency-Key`` and runs through ``run_idempotent``,
-so a retried request replays the first answer instead of registering or charging twice.
+Every POST that changes state needs an ``Idempotency-Key`` and answers through
+``idempotent_response``, so a retried request replays the first answer instead of registering
+or charging twice.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
@@ -36,7 +35,8 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import queries, services
+from kiosk.server import payments, queries, registrations
+from kiosk.server.bills import patient_bills
 from kiosk.server.db import to_db_time
 from kiosk.server.deps import (
     ERRORS,
@@ -48,7 +48,7 @@ from kiosk.server.deps import (
     not_found,
 )
 from kiosk.server.errors import ApiError
-from kiosk.server.idempotency import REPLAY_HEADER, require_key, run_idempotent
+from kiosk.server.idempotency import idempotent_response
 
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
@@ -58,30 +58,7 @@ _IDEMPOTENT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 PaymentId = Annotated[str, PathParam(max_length=64)]
-
-
-def _idempotent(
-    request: Request,
-    conn: Conn,
-    kiosk_id: str,
-    key_header: str | None,
-    body: Any,
-    now: dt.datetime,
-    action: Callable[[], tuple[int, Any]],
-) -> Response:
-    key = require_key(key_header)
-    answer = run_idempotent(
-        conn,
-        kiosk_id=kiosk_id,
-        key=key,
-        method=request.method,
-        path=request.url.path,
-        body=body,
-        now=now,
-        action=action,
-    )
-    headers = {REPLAY_HEADER: "true"} if answer.replayed else None
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+_PAYMENT_LIFETIME_MINUTES = int(payments.PAYMENT_LIFETIME.total_seconds() // 60)
 
 
 # --- registrations --------------------------------------------------------------------------
@@ -114,7 +91,7 @@ def register(
     issues the ticket."""
 
     def action() -> tuple[int, Any]:
-        registration = services.register(
+        registration = registrations.register(
             conn,
             kiosk_id=kiosk_id,
             patient_id=body.patient_id,
@@ -124,7 +101,7 @@ def register(
         )
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
-    return _idempotent(
+    return idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
 
@@ -145,9 +122,7 @@ def bills(
 ) -> BillList:
     if queries.get_patient_row(conn, patient_id) is None:
         raise not_found("patient", patient_id)
-    return BillList(
-        bills=services.patient_bills(conn, patient_id, now, include_paid=status == "all")
-    )
+    return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
 
 
 @router.post(
@@ -155,6 +130,10 @@ def bills(
     response_model=Payment,
     status_code=201,
     tags=["payments"],
+    description=(
+        "A QR payment of the bills' self-pay share; ``qr_payload`` is the payment page's URL and\n"
+        f"the payment expires after {_PAYMENT_LIFETIME_MINUTES} minutes."
+    ),
     responses={
         **_IDEMPOTENT_ERRORS,
         409: {
@@ -173,11 +152,8 @@ def create_payment(
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """A QR payment of the bills' self-pay share; ``qr_payload`` is the payment page's URL and
-    the payment expires after 5 minutes."""
-
     def action() -> tuple[int, Any]:
-        payment = services.create_payment(
+        payment = payments.create_payment(
             conn,
             kiosk_id=kiosk_id,
             patient_id=body.patient_id,
@@ -187,7 +163,7 @@ def create_payment(
         )
         return 201, payment.model_dump(mode="json")
 
-    return _idempotent(
+    return idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
 
@@ -197,7 +173,7 @@ def payment(
     payment_id: PaymentId, kiosk_id: KioskId, conn: Conn, now: Now, base_url: BaseUrl
 ) -> Payment:
     try:
-        return services.payment_by_id(conn, payment_id, now, base_url)
+        return payments.payment_by_id(conn, payment_id, now, base_url)
     except KeyError:
         raise not_found("payment", payment_id) from None
 
@@ -225,10 +201,10 @@ def cancel_payment(
 
     def action() -> tuple[int, Any]:
         try:
-            status = services.end_payment(conn, payment_id, now, PaymentStatus.cancelled)
+            status = payments.end_payment(conn, payment_id, now, PaymentStatus.cancelled)
         except KeyError:
             raise not_found("payment", payment_id) from None
-        current = services.payment_by_id(conn, payment_id, now, base_url)
+        current = payments.payment_by_id(conn, payment_id, now, base_url)
         if status is PaymentStatus.paid:
             raise ApiError(
                 409,
@@ -238,7 +214,7 @@ def cancel_payment(
             )
         return 200, current.model_dump(mode="json")
 
-    return _idempotent(request, conn, kiosk_id, idempotency_key, {}, now, action)
+    return idempotent_response(request, conn, kiosk_id, idempotency_key, {}, now, action)
 
 
 # --- feedback -------------------------------------------------------------------------------
@@ -275,7 +251,7 @@ def feedback(
         ack = FeedbackAck(id=f"fb-{cursor.lastrowid}", received_at=now)
         return 201, ack.model_dump(mode="json")
 
-    return _idempotent(
+    return idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
 

@@ -16,20 +16,13 @@ class FeedbackView(QObject):
         self.flow = flow
         self.feedback = FeedbackScreen()
         self.thanks = ThanksScreen()
-        for screen in (self.feedback, self.thanks):
-            visit.window.add_screen(screen)
-            visit.add_wipeable(screen)
-        visit.home.service_chosen.connect(self._on_service_chosen)
+        visit.add_service_screens(self.feedback, self.thanks)
         self.feedback.rated.connect(flow.rate)
         self.feedback.tag_toggled.connect(flow.toggle_tag)
         self.feedback.submitted.connect(flow.submit)
         self.feedback.home_requested.connect(flow.finish)
         self.thanks.home_requested.connect(flow.finish)
         flow.step_changed.connect(self._on_step_changed)
-
-    def _on_service_chosen(self, service: str) -> None:
-        if service == "feedback":
-            self.flow.start()
 
     def _on_step_changed(self, step: FeedbackStep) -> None:
         if step == FeedbackStep.rating:

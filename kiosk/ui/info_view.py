@@ -20,10 +20,7 @@ class InfoView(QObject):
         self.department = DepartmentScreen()
         self.prices = PriceListScreen()
         self.floors = FloorGuideScreen()
-        for screen in (self.directory, self.department, self.prices, self.floors):
-            visit.window.add_screen(screen)
-            visit.add_wipeable(screen)
-        visit.home.service_chosen.connect(self._on_service_chosen)
+        visit.add_service_screens(self.directory, self.department, self.prices, self.floors)
         self.directory.department_chosen.connect(flow.open_department)
         self.directory.home_requested.connect(flow.finish)
         self.directory.prices_requested.connect(flow.open_prices)
@@ -41,10 +38,6 @@ class InfoView(QObject):
         flow.prices_changed.connect(self._on_prices_changed)
         flow.busy_changed.connect(visit.busy.set_busy)
         flow.step_changed.connect(self._on_step_changed)
-
-    def _on_service_chosen(self, service: str) -> None:
-        if service == "info":
-            self.flow.start()
 
     def _on_step_changed(self, step: InfoStep) -> None:
         if step == InfoStep.directory:

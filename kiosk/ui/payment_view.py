@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.flows.payment import OUTCOMES, PaymentFlow, PayStep
 from kiosk.ui.screens.payment import BillsScreen, PaymentQrScreen, PaymentResultScreen
 from kiosk.ui.visit_view import VisitView
-
-_OUTCOMES = {
-    PayStep.paid: "paid",
-    PayStep.failed: "failed",
-    PayStep.expired: "expired",
-    PayStep.cancelled: "cancelled",
-    PayStep.unconfirmed: "unconfirmed",
-}
 
 
 class PaymentView(QObject):
@@ -25,9 +17,7 @@ class PaymentView(QObject):
         self.bills = BillsScreen()
         self.qr = PaymentQrScreen()
         self.result = PaymentResultScreen(service_window)
-        for screen in (self.bills, self.qr, self.result):
-            visit.window.add_screen(screen)
-            visit.add_wipeable(screen)
+        visit.add_service_screens(self.bills, self.qr, self.result)
         self.bills.bill_toggled.connect(flow.toggle_bill)
         self.bills.pay_requested.connect(flow.pay)
         self.bills.home_requested.connect(flow.finish)
@@ -47,8 +37,8 @@ class PaymentView(QObject):
         elif step == PayStep.qr and flow.payment is not None:
             self.qr.show_payment(flow.payment)
             window.show_screen(self.qr)
-        elif step in _OUTCOMES:
-            self.result.show_outcome(_OUTCOMES[step], flow.payment, print_failed=flow.print_failed)
+        elif step in OUTCOMES:
+            self.result.show_outcome(step, flow.payment, print_failed=flow.print_failed)
             window.show_screen(self.result)
         elif step == PayStep.error and flow.notice is not None:
             self.visit.show_notice(flow.notice)

@@ -24,9 +24,7 @@ class RegistrationView(QObject):
         self.departments = DepartmentsScreen()
         self.sessions = SessionsScreen(clock)
         self.confirm = ConfirmScreen(clock)
-        for screen in (self.departments, self.sessions, self.confirm):
-            visit.window.add_screen(screen)
-            visit.add_wipeable(screen)
+        visit.add_service_screens(self.departments, self.sessions, self.confirm)
         self.departments.department_chosen.connect(flow.choose_department)
         self.departments.home_requested.connect(flow.finish)
         self.sessions.session_chosen.connect(flow.choose_session)

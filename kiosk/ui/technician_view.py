@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_data_dir
 from kiosk.devices.manager import DeviceManager
-from kiosk.devices.printing.layout import printer_test_page
+from kiosk.devices.printing.templates import printer_test_page
 from kiosk.diagnostics import facts
 from kiosk.diagnostics.pin import PinGate
 from kiosk.logs import RecentProblems
@@ -117,7 +117,7 @@ class TechnicianView(QObject):
 
     def _pause_service(self) -> None:
         self.visit.flow.go_home()
-        self.visit.flow.paused = True
+        self.visit.flow.pause()
         self.visit.idle.stop()
 
     def _show_lock_state(self) -> None:

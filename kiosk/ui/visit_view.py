@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QAbstractButton
 
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.notices import Notice
-from kiosk.flows.visit import Intent, Step, VisitFlow
+from kiosk.flows.visit import Step, VisitFlow
+from kiosk.services import Service
 from kiosk.ui.main_window import NAVIGATION_KEYS, KioskWindow
 from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
 from kiosk.ui.screens.base import Screen
@@ -42,7 +43,7 @@ class VisitView(QObject):
         flow: VisitFlow,
         idle: IdleWatcher,
         *,
-        services: Sequence[str],
+        services: Sequence[Service],
         service_window: str,
         demo_cards: Sequence[DemoCard],
         toggle_language: Callable[[], None],
@@ -79,7 +80,7 @@ class VisitView(QObject):
         self.busy = BusyOverlay(window.screens)
         self.countdown = CountdownOverlay(window)
 
-        self.home.service_chosen.connect(self._on_service_chosen)
+        self.home.service_chosen.connect(flow.choose)
         self._extra_screens: list[Screen] = []
         self.home.language_toggled.connect(toggle_language)
         self.home.large_text_toggled.connect(self._toggle_large_text)
@@ -115,23 +116,21 @@ class VisitView(QObject):
         self._recovery = QTimer(self, singleShot=True, interval=OUT_OF_ORDER_PAUSE_MS)
         self._recovery.timeout.connect(self.recover)
 
-    def add_wipeable(self, screen: Screen) -> None:
-        """A screen of another service that must forget the patient with the visit."""
-        self._extra_screens.append(screen)
+    def add_service_screens(self, *screens: Screen) -> None:
+        """Another service's screens: on the window, and wiped with the visit."""
+        for screen in screens:
+            self.window.add_screen(screen)
+            self._extra_screens.append(screen)
 
     def show_notice(self, notice: Notice) -> None:
         """A message from another service's flow, on the same notice screen."""
         self.notice.show_notice(notice, may_go_back=False)
         self.window.show_screen(self.notice)
 
-    def _on_service_chosen(self, service: str) -> None:
-        if service in tuple(Intent):
-            self.flow.choose(Intent(service))
-
     def show_out_of_order(self, *, permanent: bool) -> None:
         """After an internal error: wipe the visit, say so, and come back unless it repeats."""
         self.flow.go_home()
-        self.flow.paused = True
+        self.flow.pause()
         self.window.show_screen(self.out_of_order)
         if permanent:
             self._recovery.stop()
@@ -141,7 +140,7 @@ class VisitView(QObject):
     def recover(self) -> None:
         """Back in service (after a pause, or a technician cleared the fault)."""
         self._recovery.stop()
-        self.flow.paused = False
+        self.flow.resume()
         self.window.show_screen(self.home)
 
     def _focus_first_control(self) -> bool:

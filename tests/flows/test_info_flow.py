@@ -12,15 +12,17 @@ from pytestqt.qtbot import QtBot
 from kiosk.api.models import ItemCategory
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.notices import NoticeKind
-from kiosk.runner import ManualExecutor, Runner
+from kiosk.runner import Runner
 from kiosk.server.embedded import EmbeddedServer
-from tests.flows.conftest import Rig
+from tests.helpers.executors import ManualExecutor
+from tests.helpers.flows import Rig
 
 
 @pytest.fixture
 def info(manual_rig: Rig, qtbot: QtBot) -> Iterator[InfoFlow]:
     runner = Runner(manual_rig.executor)
     flow = InfoFlow(manual_rig.client, runner, manual_rig.flow, search_delay_ms=20)
+    manual_rig.flow.offer("info", flow, needs_identification=False)
     yield flow
     shiboken6.delete(flow)
     shiboken6.delete(runner)
@@ -39,7 +41,7 @@ def waiting(rig: Rig) -> int:
 
 
 def open_price_list(info: InfoFlow, rig: Rig) -> None:
-    info.start()
+    rig.flow.choose("info")
     answer(rig)
     assert info.step == InfoStep.directory
     info.open_prices()
@@ -118,7 +120,7 @@ def test_a_failed_search_keeps_the_list_open_and_says_so(
 
 
 def test_floor_guide_to_a_department_and_back(info: InfoFlow, manual_rig: Rig) -> None:
-    info.start()
+    manual_rig.flow.choose("info")
     answer(manual_rig)
     info.open_floors()
     answer(manual_rig)

@@ -23,15 +23,16 @@ from kiosk.backend.errors import BackendRejectedError, BackendTimeoutError
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.flows.notices import NoticeKind
 from kiosk.flows.payment import PaymentApi, PaymentFlow, PayStep, cancel_key
-from kiosk.flows.visit import Intent, Step
+from kiosk.flows.visit import Step
 from kiosk.journal import Journal
-from kiosk.runner import ImmediateExecutor, Runner
+from kiosk.runner import Runner
 from kiosk.server.clock import ManualClock
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
+from tests.helpers.executors import ImmediateExecutor
 
 if TYPE_CHECKING:
-    from tests.flows.conftest import Rig, RigFactory
+    from tests.helpers.flows import Rig, RigFactory
 
 POLL_MS = 50
 
@@ -96,6 +97,7 @@ def build_pay_rig(rig: Rig, server: EmbeddedServer, tmp_path: Path, api: Payment
         parent=rig.printing,
     )
     rig.printing.print_failed.connect(flow.printer_failed)
+    rig.flow.offer("payment", flow, needs_identification=True)
     return PayRig(rig, flow, journal, server)
 
 
@@ -110,7 +112,7 @@ def pay_rig(
 
 def to_bills(pay_rig: PayRig, scenario: str = "unpaid_bills") -> None:
     identity = DEMO_IDENTITIES[scenario]
-    pay_rig.rig.flow.choose(Intent.payment)
+    pay_rig.rig.flow.choose("payment")
     pay_rig.rig.flow.identifier_read(identity.kind, identity.value)
     assert pay_rig.rig.flow.step == Step.service
 

@@ -38,12 +38,13 @@ from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.flows.notices import NoticeKind
 from kiosk.flows.registration import RegistrationFlow, RegStep
-from kiosk.flows.visit import Intent, Step, VisitFlow
-from kiosk.runner import ImmediateExecutor, ManualExecutor, Runner
+from kiosk.flows.visit import Step, VisitFlow
+from kiosk.runner import Runner
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
+from tests.helpers.executors import ImmediateExecutor, ManualExecutor
 
 PATIENT = "no_appointment_today"
 GENERAL = "dep-a"  # Internal Medicine, with the free general clinic
@@ -127,7 +128,7 @@ class RegRig:
             conn.close()
 
     def identify(self) -> None:
-        self.visit.choose(Intent.registration)
+        self.visit.choose("registration")
         identity = DEMO_IDENTITIES[PATIENT]
         self.visit.identifier_read(identity.kind, identity.value)
 
@@ -160,6 +161,7 @@ def build(server: EmbeddedServer, tmp_path: Path, executor: Executor) -> Iterato
     api = FlakyApi(client)
     payment = RecordedPayment()
     flow = RegistrationFlow(api, runner, visit, payment, clock=server.clock, parent=owner)
+    visit.offer("registration", flow, needs_identification=True)
     yield RegRig(flow, visit, api, payment, executor, spool, server)
     service.shutdown()
     client.close()

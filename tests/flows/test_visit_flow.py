@@ -13,12 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import IdentifierKind
 from kiosk.flows.notices import NoticeKind
-from kiosk.flows.visit import Intent, Step
-from kiosk.runner import ImmediateExecutor, ManualExecutor
+from kiosk.flows.visit import Step, VisitJourney
 from kiosk.server.seed import DEMO_IDENTITIES
+from tests.helpers.executors import ImmediateExecutor, ManualExecutor
 
 if TYPE_CHECKING:
-    from tests.flows.conftest import Rig, RigFactory
+    from tests.helpers.flows import Rig, RigFactory
 
 
 def identify(rig: Rig, scenario: str) -> None:
@@ -58,7 +58,7 @@ def test_typed_resident_id_with_lower_case_x(rig: Rig) -> None:
 
 
 def test_bad_checksum_never_reaches_the_backend(manual_rig: Rig) -> None:
-    manual_rig.flow.choose(Intent.checkin)
+    manual_rig.flow.choose(VisitJourney.checkin)
     manual_rig.flow.submit_typed("110105194912310021")
     assert manual_rig.flow.step == Step.notice
     assert manual_rig.flow.notice is not None
@@ -171,7 +171,7 @@ def test_late_answer_after_a_wipe_is_dropped(manual_rig: Rig) -> None:
 
 
 def test_my_appointments_lists_the_next_30_days(rig: Rig) -> None:
-    rig.flow.choose(Intent.appointments)
+    rig.flow.choose(VisitJourney.appointments)
     identify(rig, "no_appointment_today")
     assert rig.flow.step == Step.upcoming
     assert len(rig.flow.appointments) >= 1
@@ -226,7 +226,7 @@ def test_unreadable_card_on_home_says_so(rig: Rig) -> None:
 
 
 def test_nothing_starts_while_paused(rig: Rig) -> None:
-    rig.flow.paused = True
+    rig.flow.pause()
     rig.flow.identifier_rejected()
     identify(rig, "one_in_window")
     assert rig.flow.step == Step.home

@@ -15,16 +15,16 @@ from PySide6.QtWidgets import QApplication
 from kiosk.api.models import IdentifierKind
 from kiosk.app import Kiosk
 from kiosk.config import load_config
-from kiosk.flows.payment import PayStep
-from kiosk.flows.visit import Intent
+from kiosk.flows.payment import PaymentFlow, PayStep
 
 
 def main(config_path: str, kind: str, value: str) -> int:
     app = QApplication(sys.argv[:1])
     kiosk = Kiosk(load_config(config_path), app)
+    kiosk.start()
     kiosk.window.resize(1080, 1920)
     kiosk.window.show()
-    payment = kiosk.payment
+    payment = kiosk.part(PaymentFlow)
 
     def on_step(step: PayStep) -> None:
         if step == PayStep.bills:
@@ -38,7 +38,7 @@ def main(config_path: str, kind: str, value: str) -> int:
     payment.step_changed.connect(on_step)
 
     def start() -> None:
-        kiosk.flow.choose(Intent.payment)
+        kiosk.flow.choose("payment")
         kiosk.flow.identifier_read(IdentifierKind(kind), value)
 
     QTimer.singleShot(0, start)

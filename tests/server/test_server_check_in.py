@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import threading
 import uuid
+from typing import Any
 
 import requests
 
@@ -13,11 +14,12 @@ from kiosk.api.models import IDEMPOTENCY_HEADER, CheckInResult, ErrorBody, Ticke
 from kiosk.server.db import add_kiosk, connect, insert_appointment, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.idempotency import REPLAY_HEADER
+from tests.helpers.server import ApiClient
 
 TICKET_NUMBER = re.compile(r"^[A-Z]{1,2}\d{3,}$")
 
 
-def _only_appointment(api, scenario: str) -> dict:
+def _only_appointment(api: ApiClient, scenario: str) -> dict[str, Any]:
     (appointment,) = api.appointments_today(scenario)
     return appointment
 
@@ -225,7 +227,7 @@ def test_fifty_kiosks_checking_in_at_once_get_fifty_distinct_numbers(live_server
         conn.close()
 
     barrier = threading.Barrier(count)
-    results: list[tuple[int, dict]] = []
+    results: list[tuple[int, dict[str, Any]]] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
 

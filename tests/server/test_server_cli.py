@@ -35,7 +35,7 @@ def test_bad_kiosk_spec(tmp_path, capsys):
 
 
 def test_seeds_once_adds_kiosks_and_serves(tmp_path, capsys, monkeypatch):
-    served: list[dict] = []
+    served: list[dict[str, object]] = []
     import uvicorn
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(kwargs))

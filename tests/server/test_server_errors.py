@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -70,7 +71,7 @@ def test_body_over_64_kib_is_413(api):
 
 
 def test_chunked_body_over_64_kib_is_413(api):
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield b'{"kind": "id_card", "value": "'
         for _ in range(80):
             yield b"x" * 1024
@@ -82,7 +83,7 @@ def test_chunked_body_over_64_kib_is_413(api):
 
 
 def test_small_chunked_body_is_accepted(api):
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield b'{"kind": "phone",'
         yield b' "value": "13800138000"}'
 

@@ -6,7 +6,8 @@ import pytest
 
 from kiosk.api.models import ErrorBody, Patient
 from kiosk.identity import is_valid_resident_id
-from kiosk.server.seed import DEMO_IDENTITIES, DEMO_PHONE
+from kiosk.server.seed import DEMO_IDENTITIES
+from kiosk.server.seed_data import DEMO_PHONE
 
 
 def _identify(api, kind: str, value: str):

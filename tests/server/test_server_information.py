@@ -6,7 +6,13 @@ import json
 import sqlite3
 import uuid
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, BuildingList, FeedbackAck, PriceList
+from kiosk.api.models import (
+    IDEMPOTENCY_HEADER,
+    BuildingList,
+    FeedbackAck,
+    PriceItem,
+    PriceList,
+)
 from kiosk.server.db import connect, open_database
 from kiosk.server.idempotency import REPLAY_HEADER
 
@@ -59,7 +65,7 @@ def test_bad_feedback(api, anonymous_api):
     assert anonymous_api.post("/feedback", json={"rating": 3}).status_code == 401
 
 
-def prices(api, **params: str) -> list:
+def prices(api, **params: str) -> list[PriceItem]:
     response = api.get("/prices", params=params)
     assert response.status_code == 200, response.text
     return PriceList.model_validate(response.json()).items

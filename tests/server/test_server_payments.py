@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, BillList, ErrorBody, Payment
 from kiosk.server.idempotency import REPLAY_HEADER
-from kiosk.server.services import PAYMENT_LIFETIME
+from kiosk.server.payments import PAYMENT_LIFETIME
+from tests.helpers.server import ApiClient
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def phone():
         yield session
 
 
-def unpaid_bills(api) -> tuple[str, list[dict]]:
+def unpaid_bills(api) -> tuple[str, list[dict[str, Any]]]:
     patient = api.identify("unpaid_bills")["id"]
     response = api.get(f"/patients/{patient}/bills")
     assert response.status_code == 200, response.text
@@ -35,7 +37,7 @@ def create_payment(api, patient: str, bill_ids: list[str], *, key: str | None = 
     )
 
 
-def new_payment(api) -> tuple[str, list[dict], Payment]:
+def new_payment(api) -> tuple[str, list[dict[str, Any]], Payment]:
     patient, bills = unpaid_bills(api)
     response = create_payment(api, patient, [bill["id"] for bill in bills])
     assert response.status_code == 201, response.text
@@ -48,7 +50,7 @@ def get_payment(api, payment_id: str) -> Payment:
     return Payment.model_validate(response.json())
 
 
-def cancel(api, payment_id: str, *, key: str | None = None) -> requests.Response:
+def cancel(api: ApiClient, payment_id: str, *, key: str | None = None) -> requests.Response:
     return api.post(
         f"/payments/{payment_id}/cancel",
         json={},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from typing import Any
 
 import requests
 
@@ -32,7 +33,7 @@ def patient_id(api, scenario: str) -> str:
     return str(api.identify(scenario)["id"])
 
 
-def sessions_today(api, department_id: str) -> list[tuple[str, dict]]:
+def sessions_today(api, department_id: str) -> list[tuple[str, dict[str, Any]]]:
     """(doctor id, session JSON) of the department's sessions today."""
     response = api.get(f"/departments/{department_id}/schedule")
     assert response.status_code == 200, response.text
@@ -44,7 +45,7 @@ def sessions_today(api, department_id: str) -> list[tuple[str, dict]]:
     ]
 
 
-def open_session(api, department_id: str, now: dt.datetime, *, fee: bool) -> dict:
+def open_session(api, department_id: str, now: dt.datetime, *, fee: bool) -> dict[str, Any]:
     for _, session in sessions_today(api, department_id):
         ends_at = dt.datetime.fromisoformat(session["ends_at"])
         if session["slots_left"] > 0 and ends_at > now and (session["fee_cents"] > 0) == fee:
@@ -201,6 +202,7 @@ def test_bad_registrations(api, anonymous_api, demo_now):
     no_key = api.post("/registrations", json={"patient_id": patient, "session_id": session["id"]})
     assert no_key.status_code == 400
     assert no_key.json()["error"]["code"] == "bad_request"
+    body: object
     for body in (
         {"patient_id": patient},
         {"patient_id": "", "session_id": session["id"]},
@@ -241,7 +243,7 @@ def test_thirty_kiosks_registering_for_twenty_slots(live_server, demo_now):
         conn.close()
 
     barrier = threading.Barrier(count)
-    results: list[tuple[int, dict]] = []
+    results: list[tuple[int, dict[str, Any]]] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
 

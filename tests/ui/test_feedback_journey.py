@@ -11,12 +11,13 @@ from pytestqt.qtbot import QtBot
 from kiosk.api.models import FeedbackRequest
 from kiosk.app import Kiosk
 from kiosk.backend.errors import BackendUnreachableError
-from kiosk.flows.feedback import FeedbackStep
+from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow, FeedbackStep
 from kiosk.flows.visit import Step
 from kiosk.outbox import OutboxSender
 from kiosk.runner import Runner, background_executor
 from kiosk.server.embedded import EmbeddedServer
-from tests.ui.conftest import Touch
+from kiosk.ui.feedback_view import FeedbackView
+from tests.helpers.ui import Touch
 
 
 def feedback_rows(server: EmbeddedServer) -> list[tuple[int, list[str], str]]:
@@ -38,7 +39,7 @@ def give_feedback(touch: Touch) -> None:
     touch("feedback.tag.this_kiosk")
     touch("feedback.tag.waiting_time")  # changed their mind
     touch("feedback.submit")
-    flow = touch.kiosk.feedback
+    flow = touch.kiosk.part(FeedbackFlow)
     touch.qtbot.waitUntil(lambda: flow.step == FeedbackStep.thanks, timeout=5000)
 
 
@@ -46,7 +47,7 @@ def test_feedback_reaches_the_server_once(
     touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
 ) -> None:
     give_feedback(touch)
-    assert kiosk.window.current_screen() is kiosk.feedback_view.thanks
+    assert kiosk.window.current_screen() is kiosk.part(FeedbackView).thanks
     touch.qtbot.waitUntil(lambda: feedback_rows(live_server) != [], timeout=5000)
     assert feedback_rows(live_server) == [(4, ["this_kiosk"], "demo-kiosk")]
     touch.qtbot.waitUntil(lambda: kiosk.journal.outbox() == [], timeout=5000)
@@ -58,7 +59,7 @@ def test_feedback_reaches_the_server_once(
 
 
 def test_thanks_returns_home_by_itself(qtbot: QtBot, kiosk: Kiosk, touch: Touch) -> None:
-    kiosk.feedback._thanks.setInterval(200)
+    kiosk.part(FeedbackFlow)._thanks.setInterval(200)
     give_feedback(touch)
     touch.wait_for(Step.home)
 
@@ -87,7 +88,8 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_not_doubled(
             raise BackendUnreachableError("the answer was lost on the way back")
 
     runner = Runner(background_executor("test-outbox"))
-    sender = OutboxSender(kiosk.journal, runner, {"feedback": deliver_losing_the_first_answer})
+    sender = OutboxSender(kiosk.journal, runner)
+    sender.register(OUTBOX_KIND, deliver_losing_the_first_answer)
     sender.send_now()
     qtbot.waitUntil(lambda: [m.attempts for m in kiosk.journal.outbox()] == [1], timeout=5000)
     sender.send_now()

@@ -14,10 +14,11 @@ from pytestqt.qtbot import QtBot
 from kiosk.api.models import ItemCategory, PriceItem
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
-from kiosk.flows.info import SCHEDULE_DAYS, InfoStep
+from kiosk.flows.info import SCHEDULE_DAYS, InfoFlow, InfoStep
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
-from tests.ui.conftest import Touch
+from kiosk.ui.info_view import InfoView
+from tests.helpers.ui import Touch
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def kiosk(
 ) -> Iterator[Kiosk]:
     built = Kiosk(demo_config(live_server.url, tmp_path / "spool"), qapp, clock=live_server.clock)
     qtbot.addWidget(built.window)
+    built.start()
     built.window.resize(1080, 1920)
     built.window.show()
     yield built
@@ -41,28 +43,28 @@ def tap(kiosk: Kiosk, qtbot: QtBot, name: str) -> None:
 
 def test_directory_department_and_schedule(kiosk: Kiosk, qtbot: QtBot) -> None:
     tap(kiosk, qtbot, "home.info")
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.directory, timeout=5000)
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.directory, timeout=5000)
     assert kiosk.flow.step == Step.service
-    assert kiosk.window.current_screen() is kiosk.info_view.directory
-    assert len(kiosk.info.departments) >= 10
+    assert kiosk.window.current_screen() is kiosk.part(InfoView).directory
+    assert len(kiosk.part(InfoFlow).departments) >= 10
     tap(kiosk, qtbot, "directory.department.0")
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.department, timeout=5000)
-    screen = kiosk.info_view.department
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.department, timeout=5000)
+    screen = kiosk.part(InfoView).department
     assert kiosk.window.current_screen() is screen
-    assert len(kiosk.info.schedules) == SCHEDULE_DAYS
+    assert len(kiosk.part(InfoFlow).schedules) == SCHEDULE_DAYS
     assert "楼" in screen.location.text()
     assert screen.directions.text()
     days = screen.findChildren(QLabel, "department.day.0.sessions")
     assert days
     assert "·" in days[0].text()
     tap(kiosk, qtbot, "department.back")
-    assert kiosk.window.current_screen() is kiosk.info_view.directory
+    assert kiosk.window.current_screen() is kiosk.part(InfoView).directory
     tap(kiosk, qtbot, "directory.home")
     assert kiosk.flow.step == Step.home
     assert kiosk.window.current_screen() is kiosk.view.home
     tiles = [
         b
-        for b in kiosk.info_view.directory.findChildren(QPushButton)
+        for b in kiosk.part(InfoView).directory.findChildren(QPushButton)
         if b.objectName().startswith("directory.department")
     ]
     assert tiles == [], "the directory is wiped with the visit"
@@ -80,12 +82,13 @@ def test_idle_in_information_returns_home(
         clock=live_server.clock,
     )
     qtbot.addWidget(kiosk.window)
+    kiosk.start()
     kiosk.window.show()
     try:
         tap(kiosk, qtbot, "home.info")
-        qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.directory, timeout=5000)
+        qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.directory, timeout=5000)
         qtbot.waitUntil(lambda: kiosk.flow.step == Step.home, timeout=5000)
-        assert kiosk.info.departments == []
+        assert kiosk.part(InfoFlow).departments == []
         assert kiosk.window.current_screen() is kiosk.view.home
     finally:
         kiosk.shutdown()
@@ -94,10 +97,11 @@ def test_idle_in_information_returns_home(
 def test_backend_down_says_so(qapp: QApplication, qtbot: QtBot, tmp_path: Path) -> None:
     kiosk = Kiosk(demo_config("http://127.0.0.1:9", tmp_path / "spool"), qapp)
     qtbot.addWidget(kiosk.window)
+    kiosk.start()
     kiosk.window.show()
     try:
         tap(kiosk, qtbot, "home.info")
-        qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.failed, timeout=10000)
+        qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.failed, timeout=10000)
         assert kiosk.window.current_screen() is kiosk.view.notice
         tap(kiosk, qtbot, "notice.home")
         assert kiosk.window.current_screen() is kiosk.view.home
@@ -107,14 +111,14 @@ def test_backend_down_says_so(qapp: QApplication, qtbot: QtBot, tmp_path: Path) 
 
 def open_from_directory(touch: Touch, button: str, step: InfoStep) -> None:
     touch("home.info")
-    flow = touch.kiosk.info
+    flow = touch.kiosk.part(InfoFlow)
     touch.qtbot.waitUntil(lambda: flow.step == InfoStep.directory and not flow.busy, timeout=5000)
     touch(button)
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=5000)
 
 
 def shown_rows(kiosk: Kiosk) -> list[str]:
-    screen = kiosk.info_view.prices
+    screen = kiosk.part(InfoView).prices
     names = [
         found.text()
         for found in screen.findChildren(QLabel)
@@ -129,7 +133,7 @@ def shows(kiosk: Kiosk, name: str) -> bool:
 
 
 def settled(kiosk: Kiosk) -> bool:
-    flow = kiosk.info
+    flow = kiosk.part(InfoFlow)
     return not flow.searching and not flow._search_delay.isActive()
 
 
@@ -146,15 +150,15 @@ def test_price_search_by_pinyin_initials_and_category(
     monkeypatch.setattr(kiosk.client, "prices", counting_prices)
     touch = Touch(kiosk, qtbot)
     open_from_directory(touch, "directory.prices", InfoStep.prices)
-    screen = kiosk.info_view.prices
+    screen = kiosk.part(InfoView).prices
     assert kiosk.window.current_screen() is screen
     assert set(screen.chips) == {"", *(c.value for c in ItemCategory)}
     assert screen.chips[""].isChecked()
-    assert len(shown_rows(kiosk)) == len(kiosk.info.prices) >= 40
+    assert len(shown_rows(kiosk)) == len(kiosk.part(InfoFlow).prices) >= 40
     for letter in "amxl":  # 阿莫西林: a-mo-xi-lin
         touch(f"letters.{letter}")
     assert screen.keyboard.display.text() == "AMXL"
-    qtbot.waitUntil(lambda: settled(kiosk) and len(kiosk.info.prices) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: settled(kiosk) and len(kiosk.part(InfoFlow).prices) == 1, timeout=5000)
     assert asked[1:] == [("amxl", None)], "one search once the patient paused, not four"
     assert shown_rows(kiosk) == ["阿莫西林胶囊 0.25g×24粒"]
     assert touch.text("prices.item.0.price") == "¥18.50"
@@ -167,17 +171,17 @@ def test_price_search_by_pinyin_initials_and_category(
     touch("letters.clear")
     touch("prices.category.lab")  # at once, with what is typed (nothing now)
     qtbot.waitUntil(
-        lambda: settled(kiosk) and kiosk.info.category == ItemCategory.lab, timeout=5000
+        lambda: settled(kiosk) and kiosk.part(InfoFlow).category == ItemCategory.lab, timeout=5000
     )
-    assert {item.category for item in kiosk.info.prices} == {ItemCategory.lab}
+    assert {item.category for item in kiosk.part(InfoFlow).prices} == {ItemCategory.lab}
     assert screen.chips["lab"].isChecked()
     assert not screen.chips[""].isChecked()
     touch("letters.g")
     touch("letters.n")  # 肝功能, 肾功能
-    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.info.query == "gn", timeout=5000)
+    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.part(InfoFlow).query == "gn", timeout=5000)
     assert sorted(shown_rows(kiosk)) == ["肝功能", "肾功能"]
     touch("letters.q")
-    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.info.prices == [], timeout=5000)
+    qtbot.waitUntil(lambda: settled(kiosk) and kiosk.part(InfoFlow).prices == [], timeout=5000)
     assert screen.empty.isVisible()
     assert screen.empty.text() == screen.tr("No matching items")  # 没有找到相关项目
     assert shown_rows(kiosk) == []
@@ -189,11 +193,13 @@ def test_price_search_by_pinyin_initials_and_category(
             assert button.height() >= 60, button.objectName()
             assert button.width() >= 60, button.objectName()
     touch("prices.back")
-    assert kiosk.window.current_screen() is kiosk.info_view.directory
+    assert kiosk.window.current_screen() is kiosk.part(InfoView).directory
     touch("directory.prices")  # a fresh search each time
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.prices and not kiosk.info.busy)
+    qtbot.waitUntil(
+        lambda: kiosk.part(InfoFlow).step == InfoStep.prices and not kiosk.part(InfoFlow).busy
+    )
     assert screen.keyboard.text == ""
-    assert kiosk.info.category is None
+    assert kiosk.part(InfoFlow).category is None
     touch("prices.home")
     assert kiosk.flow.step == Step.home
     assert shown_rows(kiosk) == [], "wiped with the visit"
@@ -205,10 +211,10 @@ def test_price_search_with_the_server_down_says_so_on_the_list(
 ) -> None:
     touch = Touch(kiosk, qtbot)
     open_from_directory(touch, "directory.prices", InfoStep.prices)
-    screen = kiosk.info_view.prices
+    screen = kiosk.part(InfoView).prices
     live_server.stop()
     touch("letters.x")
-    qtbot.waitUntil(lambda: kiosk.info.search_problem is not None, timeout=10000)
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).search_problem is not None, timeout=10000)
     assert kiosk.window.current_screen() is screen  # still here, may try again
     assert screen.problem.isVisible()
     assert screen.problem_text.text()
@@ -221,9 +227,9 @@ def test_price_search_with_the_server_down_says_so_on_the_list(
 def test_floor_guide_to_a_department_schedule(kiosk: Kiosk, qtbot: QtBot) -> None:
     touch = Touch(kiosk, qtbot)
     open_from_directory(touch, "directory.floors", InfoStep.floors)
-    screen = kiosk.info_view.floors
+    screen = kiosk.part(InfoView).floors
     assert kiosk.window.current_screen() is screen
-    buildings = kiosk.info.buildings
+    buildings = kiosk.part(InfoFlow).buildings
     assert [b.text() for b in screen.building_buttons] == [b.name for b in buildings]
     assert screen.building_buttons[0].isChecked()
     floors = [touch.text(f"floors.floor.{n}.name") for n in range(len(buildings[0].floors))]
@@ -237,7 +243,7 @@ def test_floor_guide_to_a_department_schedule(kiosk: Kiosk, qtbot: QtBot) -> Non
     assert not isinstance(facility, QPushButton), "a facility has nothing to open"
     touch("floors.building.1")
     assert screen.building_buttons[1].isChecked()
-    assert kiosk.info.building_index == 1
+    assert kiosk.part(InfoFlow).building_index == 1
     first_department = next(
         (f, p)
         for f, floor in enumerate(buildings[1].floors)
@@ -248,17 +254,17 @@ def test_floor_guide_to_a_department_schedule(kiosk: Kiosk, qtbot: QtBot) -> Non
     name = f"floors.place.{first_department[0]}.{first_department[1]}"
     qtbot.waitUntil(lambda: shows(kiosk, name), timeout=2000)  # new widgets show queued
     touch(name)
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.department, timeout=5000)
-    department = kiosk.info_view.department
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.department, timeout=5000)
+    department = kiosk.part(InfoView).department
     assert kiosk.window.current_screen() is department
     assert department.heading.text() == place.name
-    assert len(kiosk.info.schedules) == SCHEDULE_DAYS
+    assert len(kiosk.part(InfoFlow).schedules) == SCHEDULE_DAYS
     assert department.back.text() == department.tr("Floor guide")
     touch("department.back")
     assert kiosk.window.current_screen() is screen
     assert screen.building_buttons[1].isChecked()
     touch("floors.back")
-    assert kiosk.window.current_screen() is kiosk.info_view.directory
+    assert kiosk.window.current_screen() is kiosk.part(InfoView).directory
     touch("directory.home")
     assert kiosk.flow.step == Step.home
     assert screen.building_buttons == []
@@ -269,10 +275,10 @@ def test_floor_guide_with_the_server_down_says_so(
 ) -> None:
     touch = Touch(kiosk, qtbot)
     touch("home.info")
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.directory, timeout=5000)
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.directory, timeout=5000)
     live_server.stop()
     touch("directory.floors")
-    qtbot.waitUntil(lambda: kiosk.info.step == InfoStep.failed, timeout=10000)
+    qtbot.waitUntil(lambda: kiosk.part(InfoFlow).step == InfoStep.failed, timeout=10000)
     assert kiosk.window.current_screen() is kiosk.view.notice
     touch("notice.home")
     assert kiosk.flow.step == Step.home

@@ -17,9 +17,9 @@ from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
-from kiosk.runner import ManualExecutor
 from kiosk.server.embedded import EmbeddedServer
-from tests.ui.conftest import Touch, build_kiosk, type_on_keypad, visible_texts
+from tests.helpers.executors import ManualExecutor
+from tests.helpers.ui import Touch, build_kiosk, type_on_keypad, visible_texts
 
 
 def test_keypad_check_in_prints_a_ticket(touch: Touch, kiosk: Kiosk, spool: Path) -> None:
@@ -244,7 +244,9 @@ def test_large_text_reaches_later_screens_and_ends_with_the_visit(
     touch("home.checkin")  # the identify screen was restyled large; now it is shown normal
     touch.qtbot.wait(20)
     assert kiosk.view.identify.way_labels[0].font().pixelSize() == 28
-    assert kiosk.window.findChild(QPushButton, "keypad.digit1").height() < 96
+    digit = kiosk.window.findChild(QPushButton, "keypad.digit1")
+    assert digit is not None
+    assert digit.height() < 96
 
 
 def test_touch_events_work_like_clicks(kiosk: Kiosk, qtbot: QtBot) -> None:
@@ -303,6 +305,7 @@ def test_printer_fault_keeps_the_ticket_on_screen_and_allows_a_reprint(
         demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
     )
     qtbot.addWidget(kiosk.window)
+    kiosk.start()
     kiosk.window.show()
     touch = Touch(kiosk, qtbot)
     try:

@@ -39,6 +39,7 @@ def kiosk(
         clock=live_server.clock,
     )
     qtbot.addWidget(built.window)
+    built.start()
     built.window.resize(1920, 1080)
     built.window.show()
     qtbot.waitExposed(built.window)

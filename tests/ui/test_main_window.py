@@ -9,7 +9,7 @@ from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import Kiosk, create_window
+from kiosk.app import Kiosk
 from kiosk.config import KioskConfig, parse_config
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.widgets.header import HeaderBar
@@ -28,6 +28,7 @@ def make_config(language: str = "zh_CN") -> KioskConfig:
 def kiosk(qapp: QApplication, qtbot: QtBot) -> Iterator[Kiosk]:
     built = Kiosk(make_config(), qapp)
     qtbot.addWidget(built.window)
+    built.start()
     yield built
     built.shutdown()
     built.translations.switch_to("en")
@@ -39,11 +40,15 @@ def text_of(window: KioskWindow, name: str) -> str:
     return found.text()
 
 
-def test_create_window_builds_without_showing(qapp: QApplication, qtbot: QtBot) -> None:
-    window = create_window(make_config("en"))
+def test_a_kiosk_builds_without_showing(qapp: QApplication, qtbot: QtBot) -> None:
+    built = Kiosk(make_config("en"), qapp)
+    window = built.window
     qtbot.addWidget(window)
-    assert not window.isVisible()
-    assert text_of(window, "header.hospital") == "First Hospital"
+    try:
+        assert not window.isVisible()
+        assert text_of(window, "header.hospital") == "First Hospital"
+    finally:
+        built.shutdown()
 
 
 def test_header_shows_hospital_and_time(kiosk: Kiosk) -> None:

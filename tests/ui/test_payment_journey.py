@@ -17,15 +17,16 @@ from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
-from kiosk.flows.payment import PayStep
+from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.embedded import EmbeddedServer
-from tests.ui.conftest import Touch, visible_texts
+from kiosk.ui.payment_view import PaymentView
+from tests.helpers.ui import Touch, visible_texts
 
 
 def wait_for_pay(touch: Touch, step: PayStep, timeout: int = 8000) -> None:
-    flow = touch.kiosk.payment
+    flow = touch.kiosk.part(PaymentFlow)
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=timeout)
 
 
@@ -41,7 +42,7 @@ def open_qr(touch: Touch) -> str:
     wait_for_pay(touch, PayStep.bills)
     touch("bills.pay")
     wait_for_pay(touch, PayStep.qr)
-    payment = touch.kiosk.payment.payment
+    payment = touch.kiosk.part(PaymentFlow).payment
     assert payment is not None
     return payment.id
 
@@ -61,9 +62,9 @@ def test_bills_are_itemized_and_can_be_left_out(touch: Touch, kiosk: Kiosk) -> N
     touch("home.payment")
     touch("identify.demo.unpaid_bills")
     wait_for_pay(touch, PayStep.bills)
-    flow = kiosk.payment
+    flow = kiosk.part(PaymentFlow)
     assert len(flow.bills) == 2
-    screen = kiosk.payment_view.bills
+    screen = kiosk.part(PaymentView).bills
     texts = visible_texts(screen)
     for bill in flow.bills:
         for item in bill.items:
@@ -90,7 +91,7 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     # Written down before the QR code appeared.
     assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
     assert touch.text("payment_qr.countdown").endswith("5:00")
-    qr = kiosk.payment_view.qr.qr
+    qr = kiosk.part(PaymentView).qr.qr
     assert qr.data == f"{live_server.url}/pay/{payment_id}"
 
     phone = requests.Session()
@@ -130,7 +131,7 @@ def test_a_declined_payment_charges_nothing_and_can_be_tried_again(
     assert kiosk.journal.unfinished_payments() == []
     touch("payment_result.retry")
     wait_for_pay(touch, PayStep.qr)
-    second = kiosk.payment.payment
+    second = kiosk.part(PaymentFlow).payment
     assert second is not None
     assert second.id != payment_id
 
@@ -141,7 +142,7 @@ def test_an_expired_code_says_so(
     open_qr(touch)
     manual_clock.advance(dt.timedelta(minutes=5, seconds=1))
     wait_for_pay(touch, PayStep.expired)
-    assert touch.kiosk.window.current_screen() is kiosk.payment_view.result
+    assert touch.kiosk.window.current_screen() is kiosk.part(PaymentView).result
     assert list(spool.glob("*.bin")) == []
 
 
@@ -170,12 +171,12 @@ def test_paid_just_before_the_patient_walked_away_still_prints_once(
     touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
 ) -> None:
     payment_id = open_qr(touch)
-    kiosk.payment._poll.stop()  # the kiosk has not seen the payment yet
+    kiosk.part(PaymentFlow)._poll.stop()  # the kiosk has not seen the payment yet
     requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
     kiosk.flow.go_home()
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
     touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
-    kiosk.payment.reconcile()
+    kiosk.part(PaymentFlow).reconcile()
     touch.qtbot.wait(500)
     assert len(printed(spool)) == 2
 
@@ -197,7 +198,7 @@ def test_server_gone_while_the_code_is_shown(
     live_server.stop()
     manual_clock.advance(dt.timedelta(minutes=6))
     wait_for_pay(touch, PayStep.unconfirmed, timeout=15000)
-    assert kiosk.window.current_screen() is kiosk.payment_view.result
+    assert kiosk.window.current_screen() is kiosk.part(PaymentView).result
     assert touch.text("payment_result.title")
     # Kept for reconciliation: settled once the server answers again.
     assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
@@ -213,6 +214,7 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
         demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
     )
     qtbot.addWidget(kiosk.window)
+    kiosk.start()
     kiosk.window.show()
     touch = Touch(kiosk, qtbot)
     try:
@@ -224,7 +226,7 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
         requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
         wait_for_pay(touch, PayStep.paid)
         qtbot.waitUntil(lambda: len(failures) == 2, timeout=5000)  # receipt and pickup slip
-        assert kiosk.payment.print_failed
+        assert kiosk.part(PaymentFlow).print_failed
         assert touch.text("payment_result.print_state")
         assert reprint.isVisible()
         assert "Y001" in touch.text("payment_result.details")  # the pickup number is on screen

@@ -13,22 +13,24 @@ from PySide6.QtCore import QCoreApplication
 from kiosk.api.models import IDEMPOTENCY_HEADER
 from kiosk.app import Kiosk
 from kiosk.flows.notices import Notice, NoticeKind
-from kiosk.flows.payment import PayStep
-from kiosk.flows.registration import RegStep
+from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.messages import notice_text
-from tests.conftest import ApiClient
-from tests.ui.conftest import Touch
+from kiosk.ui.registration_view import RegistrationView
+from kiosk.ui.widgets.basics import CardButton
+from tests.helpers.server import ApiClient
+from tests.helpers.ui import Touch
 
 PATIENT = "no_appointment_today"
 translate = QCoreApplication.translate
 
 
 def wait_for_reg(touch: Touch, step: RegStep) -> None:
-    flow = touch.kiosk.registration
+    flow = touch.kiosk.part(RegistrationFlow)
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=8000)
 
 
@@ -62,14 +64,16 @@ def test_a_free_general_slot_in_four_taps_with_one_ticket(
     touch: Touch, kiosk: Kiosk, api: ApiClient, spool: Path, demo_now: dt.datetime
 ) -> None:
     session = pick(api, demo_now, fee=False)
-    department_tile = kiosk.window.findChild(object, "registration.department.A")
+    department_tile = kiosk.window.findChild(CardButton, "registration.department.A")
     assert department_tile is None or not department_tile.isVisible()
     touch("home.registration")
     taps_before_card = touch.taps
     touch("identify.demo." + PATIENT)
     card_taps = touch.taps - taps_before_card
     wait_for_reg(touch, RegStep.departments)
-    hint = kiosk.registration_view.departments.findChild(object, "registration.department.A")
+    hint = kiosk.part(RegistrationView).departments.findChild(
+        CardButton, "registration.department.A"
+    )
     assert hint is not None
     assert hint.detail.text()  # what it treats
     touch("registration.department.A")
@@ -92,7 +96,9 @@ def test_a_full_session_offers_other_times(
 ) -> None:
     full = pick(api, demo_now, fee=False, full=True)
     to_sessions(touch)
-    card = kiosk.registration_view.sessions.findChild(object, f"registration.session.{full['id']}")
+    card = kiosk.part(RegistrationView).sessions.findChild(
+        CardButton, f"registration.session.{full['id']}"
+    )
     assert card is not None
     assert card.property("state") == "full"  # drawn differently (dashed), still touchable
     touch(f"registration.session.{full['id']}")
@@ -100,7 +106,7 @@ def test_a_full_session_offers_other_times(
     assert touch.text("registration.sessions.heading") == translate(
         "SessionsScreen", "That session is full"
     )
-    suggestions = kiosk.registration.suggestions
+    suggestions = kiosk.part(RegistrationFlow).suggestions
     assert 1 <= len(suggestions) <= 3
     assert all(s.session.slots_left > 0 for s in suggestions)
     chosen = suggestions[0].session
@@ -127,8 +133,8 @@ def test_a_session_filled_meanwhile_is_refused_with_the_servers_suggestions(
     conn.close()
     touch("registration.confirm")
     wait_for_reg(touch, RegStep.full)
-    assert kiosk.registration.suggestions
-    assert session["id"] not in {s.session.id for s in kiosk.registration.suggestions}
+    assert kiosk.part(RegistrationFlow).suggestions
+    assert session["id"] not in {s.session.id for s in kiosk.part(RegistrationFlow).suggestions}
 
 
 def test_registered_already_shows_the_same_ticket_without_printing(
@@ -165,7 +171,7 @@ def test_a_session_that_ended_meanwhile(
     manual_clock.advance(ends_at - demo_now + dt.timedelta(minutes=1))
     touch("registration.confirm")
     wait_for_reg(touch, RegStep.doctors)  # back to today's list, with the reason on top
-    assert kiosk.window.current_screen() is kiosk.registration_view.sessions
+    assert kiosk.window.current_screen() is kiosk.part(RegistrationView).sessions
     said = notice_text(Notice(NoticeKind.session_over), service_window="")
     assert touch.text("registration.sessions.problem.text").startswith(said.title)
     ended = kiosk.window.find_button(f"registration.session.{session['id']}")
@@ -189,9 +195,9 @@ def test_hospital_system_down_at_confirm_takes_nothing(
     wait_for_reg(touch, RegStep.confirm)
     live_server.stop()
     touch("registration.confirm")
-    touch.qtbot.waitUntil(lambda: kiosk.registration.problem is not None, timeout=8000)
+    touch.qtbot.waitUntil(lambda: kiosk.part(RegistrationFlow).problem is not None, timeout=8000)
     wait_for_reg(touch, RegStep.confirm)
-    assert kiosk.window.current_screen() is kiosk.registration_view.confirm
+    assert kiosk.window.current_screen() is kiosk.part(RegistrationView).confirm
     problem = touch.text("registration.confirm.problem.text")
     assert notice_text(Notice(NoticeKind.backend_unreachable), service_window="").body in problem
     retry = kiosk.window.find_button("registration.confirm")
@@ -233,7 +239,7 @@ def test_a_session_with_a_fee_is_paid_by_qr_and_prints_receipt_and_ticket(
     touch(f"registration.session.{session['id']}")
     wait_for_reg(touch, RegStep.confirm)
     touch("registration.confirm")
-    payment = kiosk.payment
+    payment = kiosk.part(PaymentFlow)
     touch.qtbot.waitUntil(lambda: payment.step == PayStep.qr, timeout=8000)
     assert payment.payment is not None
     assert payment.payment.amount_cents == session["fee_cents"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ def kiosk(
 ) -> Iterator[Kiosk]:
     built = Kiosk(demo_config(live_server.url, tmp_path / "spool"), qapp, clock=live_server.clock)
     qtbot.addWidget(built.window)
+    built.start()
     built.window.resize(1920, 1080)
     built.window.show()
     built.window.header._hold.setInterval(100)  # 5 s in service; 0.1 s here
@@ -94,9 +95,13 @@ def test_wrong_pins_lock_for_five_minutes(kiosk: Kiosk, qtbot: QtBot) -> None:
     kiosk.technician.gate = PinGate(DEMO_PIN_HASH, clock=clock)
     open_pin(kiosk, qtbot)
     message = kiosk.technician.pin.message
+
+    def shows(text: str) -> Callable[[], bool]:
+        return lambda: text in message.text()
+
     for tries_left in (4, 3, 2, 1):
         type_pin(kiosk, qtbot, "0000")
-        qtbot.waitUntil(lambda t=tries_left: f"还可尝试 {t} 次" in message.text(), timeout=3000)
+        qtbot.waitUntil(shows(f"还可尝试 {tries_left} 次"), timeout=3000)
     type_pin(kiosk, qtbot, "0000")
     qtbot.waitUntil(lambda: "请 5 分钟后再试" in message.text(), timeout=3000)
     type_pin(kiosk, qtbot, DEMO_PIN)  # right, but locked

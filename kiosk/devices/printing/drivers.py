@@ -84,10 +84,15 @@ class FailureReason(StrEnum):
 class PrinterError(Exception):
     """Any printer failure: a short machine ``reason`` and a one-line human ``detail``."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
+    def __init__(self, reason: FailureReason, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
         self.detail = detail
+
+    @classmethod
+    def refused(cls, status: PrinterStatus) -> PrinterError:
+        """The printer reports a state it cannot print in (paper out, cover open, offline)."""
+        return cls(FailureReason(status.value), status.description)
 
 
 @runtime_checkable
@@ -140,7 +145,7 @@ def query_status(exchange: Callable[[bytes], int | None]) -> PrinterStatus:
 
 
 @contextlib.contextmanager
-def _errors_as(reason: str, what: str) -> Iterator[None]:
+def _errors_as(reason: FailureReason, what: str) -> Iterator[None]:
     try:
         yield
     except PrinterError:
@@ -457,7 +462,7 @@ class SimulatedConnection:
     def write_with_preview(self, data: bytes, png: bytes | None) -> None:
         status = self._wait_and_status()
         if not status.can_print:
-            raise PrinterError(status.value, status.description)
+            raise PrinterError.refused(status)
         with _errors_as(FailureReason.io_error, f"spooling to {self.spool_dir} failed"):
             self.spool_dir.mkdir(parents=True, exist_ok=True)
             number = self._next_number()

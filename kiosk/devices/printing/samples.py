@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.api.models import DepartmentSummary, DoctorSummary, Location, Ticket, TicketStatus
-from kiosk.devices.printing.layout import (
+from kiosk.devices.printing.layout import Language, TicketLayout
+from kiosk.devices.printing.templates import (
     SAMPLE_TEMPLATES,
-    Language,
     PaymentReceipt,
     PharmacyPickup,
     ReceiptItem,
     RegistrationSlip,
-    TicketLayout,
     checkin_ticket,
     payment_receipt,
     pharmacy_ticket,

@@ -6,7 +6,7 @@ come back through :class:`kiosk.runner.Runner`'s queued signal. A job is refused
 nothing written, when the printer reports paper out, cover open or offline; "unknown" still
 prints because many connectors cannot read back.
 
-:func:`print_sample` is the blocking, bounded version for ``kiosk print-sample``.
+:func:`print_within` is the blocking, bounded version for ``kiosk print-sample``.
 """
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.config import PrinterSection
 from kiosk.devices.printing.drivers import (
     FailureReason,
     PreviewSink,
     PrinterConnection,
     PrinterError,
     PrinterStatus,
-    create_connection,
 )
 from kiosk.devices.printing.escpos_render import EscposRenderer, RenderOptions
-from kiosk.devices.printing.layout import Language, TicketLayout
+from kiosk.devices.printing.layout import TicketLayout
 from kiosk.devices.printing.preview import preview_png
-from kiosk.devices.printing.samples import sample_layout
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -68,7 +65,7 @@ def run_job(
             raise PrinterError(FailureReason.render_error, str(error)) from error
     status = connection.read_status()
     if not status.can_print:
-        raise PrinterError(status.value, status.description)
+        raise PrinterError.refused(status)
     if isinstance(connection, PreviewSink):
         connection.write_with_preview(data, preview_png(layout, renderer.options.paper))
     else:
@@ -116,15 +113,6 @@ class PrinterService(QObject):
         self._poll_timer.setInterval(int(poll_interval_s * 1000))
         self._poll_timer.timeout.connect(self._on_poll_timer)
         self._poll_timer.start()
-
-    @classmethod
-    def from_section(cls, section: PrinterSection, parent: QObject | None = None) -> PrinterService:
-        return cls(
-            create_connection(section),
-            RenderOptions.from_section(section),
-            poll_interval_s=section.status_poll_s,
-            parent=parent,
-        )
 
     @property
     def status(self) -> PrinterStatus:
@@ -195,11 +183,11 @@ class PrinterService(QObject):
         try:
             status, data = run_job(self._connection, self._renderer, job.layout, job.data)
         except PrinterError as error:
-            if error.reason in PrinterStatus.__members__:
-                status = PrinterStatus(error.reason)
+            if error.reason.value in PrinterStatus.__members__:
+                status = PrinterStatus(error.reason.value)
             else:  # the write failed part-way: ask why (paper ran out, cover opened...)
                 status = self._connection.read_status()
-            reason = status.value if not status.can_print else error.reason
+            reason = status.value if not status.can_print else error.reason.value
             log.warning("print job %d failed: %s", job.job_id, error)
             return _Outcome(job.job_id, status, job.data or b"", reason)
         return _Outcome(job.job_id, status, data, None)
@@ -238,22 +226,19 @@ class PrinterService(QObject):
             self.status_changed.emit(status)
 
 
-def print_sample(
-    section: PrinterSection,
-    template: str,
+def print_within(
+    connection: PrinterConnection,
+    options: RenderOptions,
+    layout: TicketLayout,
     *,
-    timeout_s: float = 5.0,
-    hospital_name: str = "示例市第一人民医院",
-    language: Language = "zh_CN",
+    timeout_s: float,
 ) -> None:
-    """Print a sample ticket now; raises PrinterError with a one-line reason within ``timeout_s``.
+    """Print now; raises PrinterError with a one-line reason within ``timeout_s``.
 
     Runs the job on a daemon thread so even a connector stuck in a driver call cannot hold
-    the command past its deadline.
+    the command past its deadline. Closes ``connection``.
     """
-    layout = sample_layout(template, hospital_name=hospital_name, language=language)
-    renderer = EscposRenderer(RenderOptions.from_section(section))
-    connection = create_connection(section, timeout_s=max(timeout_s - 1.5, 0.5))
+    renderer = EscposRenderer(options)
     failure: list[BaseException] = []
 
     def work() -> None:

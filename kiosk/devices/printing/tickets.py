@@ -11,8 +11,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.api.models import BillItem, Payment, Ticket
-from kiosk.devices.printing.layout import (
-    Language,
+from kiosk.devices.printing.layout import Language
+from kiosk.devices.printing.service import PrinterService
+from kiosk.devices.printing.templates import (
     PaymentReceipt,
     PharmacyPickup,
     ReceiptItem,
@@ -20,7 +21,6 @@ from kiosk.devices.printing.layout import (
     payment_receipt,
     pharmacy_ticket,
 )
-from kiosk.devices.printing.service import PrinterService
 
 
 class TicketPrinting(QObject):

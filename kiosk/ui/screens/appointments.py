@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.api.models import Appointment, AppointmentStatus, Patient
-from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.appointment_card import AppointmentCard
-from kiosk.ui.widgets.basics import label
+from kiosk.ui.widgets.basics import button, label
 
 
 class _AppointmentList(Screen):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QGridLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
-from kiosk.ui.widgets.basics import named
 
 
 class Screen(QWidget):
@@ -33,13 +32,6 @@ class Screen(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
-
-
-def button(name: str, role: str = "") -> QPushButton:
-    """A touch target that never takes keyboard focus (the scanner's keys go elsewhere)."""
-    widget = named(QPushButton(), name, role)
-    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-    return widget
 
 
 def illustration(file_name: str, height: int) -> QSvgWidget:

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.flows.feedback import TAGS
-from kiosk.ui.screens.base import Screen, button
-from kiosk.ui.widgets.basics import LayoutSizedButton, label
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.widgets.basics import LayoutSizedButton, button, label
 
 FACE_COLOURS = ("#b3261e", "#c75b00", "#8a6d00", "#2e7d32", "#1b5e20")
 

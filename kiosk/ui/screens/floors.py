@@ -9,8 +9,8 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import Building, Floor, FloorPlace
-from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
-from kiosk.ui.widgets.basics import CardButton, in_language, label, named
+from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
 
 
 def floor_name(floor: str) -> str:

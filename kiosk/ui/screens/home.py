@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.ui.screens.base import Screen, button, illustration
-from kiosk.ui.widgets.basics import CardButton, label, named
-
-# Every service with a tile, in the order IT lists them in ``kiosk.services``.
-AVAILABLE_SERVICES = ("checkin", "appointments", "registration", "payment", "info", "feedback")
+from kiosk.services import TRANSLATION_CONTEXT, Service
+from kiosk.ui.screens.base import Screen, illustration
+from kiosk.ui.widgets.basics import CardButton, button, label, named
 
 
 class HomeScreen(Screen):
@@ -26,20 +24,20 @@ class HomeScreen(Screen):
     language_toggled = Signal()
     large_text_toggled = Signal()
 
-    def __init__(self, services: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(self, services: Sequence[Service], parent: QWidget | None = None) -> None:
         super().__init__("home", parent)
         self.title = label("home.title", "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._services = list(services)
         self.tiles: dict[str, CardButton] = {}
         self._tile_grid = QGridLayout()
         self._tile_grid.setSpacing(24)
         self._columns = 0
-        shown = [s for s in services if s in AVAILABLE_SERVICES]
-        for service in shown:
-            tile = CardButton(f"home.{service}", centred=True)
-            tile.setMinimumHeight(150 if len(shown) > 4 else 220)
-            tile.clicked.connect(lambda _=False, s=service: self.service_chosen.emit(s))
-            self.tiles[service] = tile
+        for service in self._services:
+            tile = CardButton(f"home.{service.name}", centred=True)
+            tile.setMinimumHeight(150 if len(self._services) > 4 else 220)
+            tile.clicked.connect(lambda _=False, name=service.name: self.service_chosen.emit(name))
+            self.tiles[service.name] = tile
         self._arrange_tiles(2)
 
         hint_card = named(QFrame(), "home.scan", "card")
@@ -96,16 +94,11 @@ class HomeScreen(Screen):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Welcome"))
-        names = {
-            "checkin": (self.tr("Check in"), self.tr("Appointment today")),
-            "appointments": (self.tr("My appointments"), self.tr("The next 30 days")),
-            "registration": (self.tr("Register"), self.tr("See a doctor today")),
-            "payment": (self.tr("Pay bills"), self.tr("Fees, receipts, pharmacy")),
-            "info": (self.tr("Hospital guide"), self.tr("Doctors, prices, floors")),
-            "feedback": (self.tr("Feedback"), self.tr("Tell us how we did")),
-        }
-        for service, tile in self.tiles.items():
-            tile.set_lines(*names[service])
+        for service in self._services:
+            self.tiles[service.name].set_lines(
+                QCoreApplication.translate(TRANSLATION_CONTEXT, service.title),
+                QCoreApplication.translate(TRANSLATION_CONTEXT, service.subtitle),
+            )
         self.hint.setText(
             self.tr(
                 "Scan your ID card, medical insurance card, hospital card or e-health code "

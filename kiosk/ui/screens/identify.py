@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import IdentifierKind
-from kiosk.ui.screens.base import Screen, button, illustration
-from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.screens.base import Screen, illustration
+from kiosk.ui.widgets.basics import button, label, named
 from kiosk.ui.widgets.keypad import Keypad
 
 

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import Department, Schedule, SessionPeriod
-from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
+from kiosk.api.money import format_money
+from kiosk.ui.screens.base import Screen, clear_layout, scrolling
 from kiosk.ui.widgets.appointment_card import location_text
-from kiosk.ui.widgets.basics import CardButton, in_language, label, named
+from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
 
 
 class DirectoryScreen(Screen):
@@ -199,7 +200,7 @@ class DepartmentScreen(Screen):
                         f"{in_language(doctor.name, doctor.name_en)} · "
                         f"{in_language(doctor.title, doctor.title_en)} · "
                         f"{periods[session.period]} {session.starts_at.astimezone():%H:%M} · "
-                        f"¥{session.fee_cents / 100:.2f} · {slots}"
+                        f"{format_money(session.fee_cents)} · {slots}"
                     )
             day = named(QFrame(), f"department.day.{index}", "card")
             day_layout = QVBoxLayout(day)

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, button
-from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.widgets.basics import button, label, named
 
 
 class NoticeScreen(Screen):

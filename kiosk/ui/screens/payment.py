@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import Bill, BillItem, ItemCategory, Patient, Payment
-from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
-from kiosk.ui.widgets.basics import in_language, label, named
+from kiosk.api.money import format_money
+from kiosk.flows.payment import ENDED, PayStep
+from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.qr import QrCode
-
-
-def money(cents: int) -> str:
-    return f"¥{cents / 100:,.2f}"
 
 
 def category_name(category: ItemCategory) -> str:
@@ -38,6 +36,11 @@ def category_name(category: ItemCategory) -> str:
     return names[category]
 
 
+def _lifetime_minutes(payment: Payment) -> int:
+    """How long the payment's code could be paid, in whole minutes, as the server set it."""
+    return round((payment.expires_at - payment.created_at).total_seconds() / 60)
+
+
 def _quantity(item: BillItem) -> str:
     unit = in_language(item.unit, item.unit_en)
     return f"{item.quantity:g} {unit}".strip()
@@ -48,8 +51,8 @@ def _item_cells(item: BillItem) -> tuple[str, str, str, str]:
     return (
         in_language(item.name, item.name_en),
         category_name(item.category),
-        f"{_quantity(item)} × {money(item.unit_price_cents)}",
-        money(item.amount_cents),
+        f"{_quantity(item)} × {format_money(item.unit_price_cents)}",
+        format_money(item.amount_cents),
     )
 
 
@@ -165,7 +168,7 @@ class BillsScreen(Screen):
         self.empty.setVisible(patient is not None and not self._bills)
         self.finish.setText(self.tr("Finish"))
         self.finish.setAccessibleName(self.finish.text())
-        self.pay.setText(self.tr("Pay {amount}").format(amount=money(self._amount)))
+        self.pay.setText(self.tr("Pay {amount}").format(amount=format_money(self._amount)))
         self.pay.setAccessibleName(self.pay.text())
         self.pay.setVisible(bool(self._bills))
         self.pay.setEnabled(bool(self._selected))
@@ -188,9 +191,9 @@ class BillsScreen(Screen):
             if summary is not None:
                 summary.setText(
                     self.tr("Total {total}, insurance pays {insurance}, you pay {self_pay}").format(
-                        total=money(bill.total_cents),
-                        insurance=money(bill.insurance_cents),
-                        self_pay=money(bill.self_pay_cents),
+                        total=format_money(bill.total_cents),
+                        insurance=format_money(bill.insurance_cents),
+                        self_pay=format_money(bill.self_pay_cents),
                     )
                 )
             if index < len(self._toggles):
@@ -264,7 +267,7 @@ class PaymentQrScreen(Screen):
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Scan with your phone to pay"))
-        self.amount.setText(money(self._payment.amount_cents) if self._payment else "")
+        self.amount.setText(format_money(self._payment.amount_cents) if self._payment else "")
         self.hint.setText(
             self.tr(
                 "Use your phone's camera or payment app. Keep this screen open until the "
@@ -292,7 +295,7 @@ class PaymentResultScreen(Screen):
     def __init__(self, service_window: str, parent: QWidget | None = None) -> None:
         super().__init__("payment_result", parent)
         self._service_window = service_window
-        self._outcome = ""
+        self._outcome: PayStep | None = None
         self._payment: Payment | None = None
         self._print_failed = False
         card = named(QFrame(), "payment_result.card", "card")
@@ -325,13 +328,15 @@ class PaymentResultScreen(Screen):
         layout.addLayout(footer)
         self.retranslate()
 
-    def show_outcome(self, outcome: str, payment: Payment | None, *, print_failed: bool) -> None:
-        """``outcome``: paid, failed, expired, cancelled or unconfirmed."""
+    def show_outcome(
+        self, outcome: PayStep, payment: Payment | None, *, print_failed: bool
+    ) -> None:
+        """``outcome``: one of :data:`kiosk.flows.payment.OUTCOMES`."""
         self._outcome, self._payment, self._print_failed = outcome, payment, print_failed
         self.retranslate()
 
     def wipe(self) -> None:
-        self._outcome, self._payment, self._print_failed = "", None, False
+        self._outcome, self._payment, self._print_failed = None, None, False
         self.retranslate()
 
     def instruction(self) -> str:
@@ -343,7 +348,7 @@ class PaymentResultScreen(Screen):
         if payment.receipt is not None:
             lines.append(
                 self.tr("Paid {amount} · receipt {number}").format(
-                    amount=money(payment.receipt.self_pay_cents),
+                    amount=format_money(payment.receipt.self_pay_cents),
                     number=payment.receipt.receipt_number,
                 )
             )
@@ -369,28 +374,37 @@ class PaymentResultScreen(Screen):
             window=self._service_window
         )
         nothing_charged = self.tr("Nothing was charged.")
-        texts: dict[str, tuple[str, str, str]] = {
-            "paid": (
+        not_paid_in_time = nothing_charged
+        if self._payment is not None:
+            not_paid_in_time = (
+                self.tr("The code was not paid within {minutes} minutes.").format(
+                    minutes=_lifetime_minutes(self._payment)
+                )
+                + " "
+                + nothing_charged
+            )
+        texts: dict[PayStep, tuple[str, str, str]] = {
+            PayStep.paid: (
                 self.tr("Payment complete"),
                 self.tr("Thank you. Please take your receipt from the printer below."),
                 self._paid_details(self._payment) if self._payment else "",
             ),
-            "failed": (
+            PayStep.failed: (
                 self.tr("The payment was declined"),
                 self.tr("The payment was not completed on the phone.") + " " + nothing_charged,
                 window,
             ),
-            "expired": (
+            PayStep.expired: (
                 self.tr("The payment code has expired"),
-                self.tr("The code was not paid within 5 minutes.") + " " + nothing_charged,
+                not_paid_in_time,
                 window,
             ),
-            "cancelled": (
+            PayStep.cancelled: (
                 self.tr("The payment was cancelled"),
                 nothing_charged,
                 window,
             ),
-            "unconfirmed": (
+            PayStep.unconfirmed: (
                 self.tr("We could not confirm the payment"),
                 self.tr(
                     "The hospital system did not answer. If you paid, your receipt is printed "
@@ -399,11 +413,13 @@ class PaymentResultScreen(Screen):
                 window,
             ),
         }
-        title, body, details = texts.get(self._outcome, ("", "", ""))
+        title, body, details = (
+            texts.get(self._outcome, ("", "", "")) if self._outcome else ("", "", "")
+        )
         self.title.setText(title)
         self.body.setText(body)
         self.details.setText(details)
-        paid = self._outcome == "paid"
+        paid = self._outcome == PayStep.paid
         self.print_state.setText(
             self.tr("The receipt could not be printed. Touch “Print again” or ask at the window.")
             if paid and self._print_failed
@@ -414,7 +430,7 @@ class PaymentResultScreen(Screen):
         # Only after a failure: a second pickup slip on request would only confuse.
         self.reprint.setVisible(paid and self._print_failed)
         self.retry.setText(self.tr("Try again"))
-        self.retry.setVisible(self._outcome in ("failed", "expired", "cancelled"))
+        self.retry.setVisible(self._outcome in ENDED.values())
         self.finish.setText(self.tr("Finish"))
         for widget in (self.reprint, self.retry, self.finish):
             widget.setAccessibleName(widget.text())

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import ItemCategory, PriceItem
+from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
-from kiosk.ui.screens.payment import money
-from kiosk.ui.widgets.basics import in_language, label, named
+from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.letter_keyboard import LetterKeyboard
 
 ALL = ""  # the chip for every category
@@ -248,7 +248,7 @@ class PriceListScreen(Screen):
             badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(badge, 0, Qt.AlignmentFlag.AlignVCenter)
         price = label(f"{name}.price", "heading")
-        price.setText(money(item.price_cents))
+        price.setText(format_money(item.price_cents))
         price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         price.setMinimumWidth(price.sizeHint().width())
         layout.addWidget(price)

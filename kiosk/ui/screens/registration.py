@@ -16,11 +16,11 @@ from kiosk.api.models import (
     SessionPeriod,
     SessionSuggestion,
 )
+from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, button, clear_layout, scrolling
-from kiosk.ui.screens.payment import money
-from kiosk.ui.widgets.basics import CardButton, in_language, label, named
+from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
 
 
 def period_name(period: SessionPeriod) -> str:
@@ -42,7 +42,7 @@ def session_text(session: ScheduleSession, now: dt.datetime) -> str:
 
 
 def fee_text(cents: int) -> str:
-    return QCoreApplication.translate("Registration", "Free") if cents == 0 else money(cents)
+    return QCoreApplication.translate("Registration", "Free") if cents == 0 else format_money(cents)
 
 
 def doctor_text(doctor: DoctorSummary) -> str:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ui.screens.base import Screen, button
-from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.widgets.basics import button, label, named
 from kiosk.ui.widgets.keypad import Keypad
 
 

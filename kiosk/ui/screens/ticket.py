@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.api.models import Ticket
-from kiosk.ui.screens.base import Screen, button
+from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.appointment_card import location_text
-from kiosk.ui.widgets.basics import in_language, label, named
+from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.qr import QrCode
 
 

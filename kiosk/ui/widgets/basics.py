@@ -18,6 +18,17 @@ def named(widget: W, name: str, role: str = "") -> W:
     return widget
 
 
+def button(name: str, role: str = "") -> QPushButton:
+    """A touch target that the physical keypad can reach too.
+
+    Tab focus only: the keypad's arrow keys move focus onto it and Enter presses it (see
+    ``KioskWindow.keyPressEvent``), while a tap leaves keyboard focus where it was.
+    """
+    widget = named(QPushButton(), name, role)
+    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return widget
+
+
 def label(name: str, role: str = "", *, wrap: bool = False) -> QLabel:
     widget = named(QLabel(), name, role)
     widget.setWordWrap(wrap)

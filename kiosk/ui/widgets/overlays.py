@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.ui.widgets.basics import label, named
+from kiosk.ui.widgets.basics import button, label, named
 
 SHOW_BUSY_AFTER_MS = 300
 OFFER_CANCEL_AFTER_MS = 10_000
@@ -39,12 +39,6 @@ class _Overlay(QWidget):
         self.raise_()
 
 
-def _button(name: str, role: str = "") -> QPushButton:
-    widget = named(QPushButton(), name, role)
-    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-    return widget
-
-
 class BusyOverlay(_Overlay):
     """Shown 300 ms into a backend call; offers to give up after 10 s.
 
@@ -58,7 +52,7 @@ class BusyOverlay(_Overlay):
         super().__init__("busy", parent)
         self.message = label("busy.message", "heading", wrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.cancel = _button("busy.cancel")
+        self.cancel = button("busy.cancel")
         self.cancel.clicked.connect(self.cancelled)
         layout = QVBoxLayout(self.card)
         layout.setContentsMargins(48, 40, 48, 40)
@@ -111,9 +105,9 @@ class CountdownOverlay(_Overlay):
         self.seconds = label("idle.seconds", "hint", wrap=True)
         for widget in (self.question, self.seconds):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.more = _button("idle.more_time", "primary")
+        self.more = button("idle.more_time", "primary")
         self.more.clicked.connect(self.more_time)
-        self.end = _button("idle.finish")
+        self.end = button("idle.finish")
         self.end.clicked.connect(self.finish)
         buttons = QHBoxLayout()
         buttons.addWidget(self.end)

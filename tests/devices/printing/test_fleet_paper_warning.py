@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 import requests
 from pytestqt.qtbot import QtBot
 
+from kiosk.app import build_devices
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, PrinterSection, ReaderSection, demo_config
-from kiosk.devices.manager import DeviceManager
 from kiosk.fleet import HeartbeatSender
-from kiosk.runner import ImmediateExecutor, Runner
+from kiosk.runner import Runner
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN
+from tests.helpers.executors import ImmediateExecutor
 
 if TYPE_CHECKING:
-    from conftest import LoopbackPrinter
+    from tests.helpers.printing import LoopbackPrinter
 
 
 def config_with_network_printer(server_url: str, port: int, spool: Path) -> KioskConfig:
@@ -40,7 +41,7 @@ def test_admin_page_shows_a_printer_out_of_paper(
 ) -> None:
     loopback_printer.state = "paper_out"
     config = config_with_network_printer(live_server.url, loopback_printer.port, tmp_path)
-    devices = DeviceManager(config)
+    devices = build_devices(config)
     devices.start()
     qtbot.waitUntil(lambda: devices.printer.status.value == "paper_out", timeout=5000)
     assert devices.paper_warning

@@ -12,7 +12,7 @@ import pytest
 from kiosk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 
 if TYPE_CHECKING:
-    from tests.devices.printing.conftest import LoopbackPrinter
+    from tests.helpers.printing import LoopbackPrinter
 
 
 def write_config(tmp_path: Path, printer: str) -> Path:

@@ -23,7 +23,7 @@ from kiosk.devices.printing.drivers import (
 from kiosk.devices.printing.layout import PAPER_58
 from kiosk.devices.printing.preview import preview_png, render_image
 from kiosk.devices.printing.samples import sample_layout
-from tests.devices.printing.conftest import LoopbackPrinter
+from tests.helpers.printing import LoopbackPrinter
 
 
 @pytest.mark.parametrize(

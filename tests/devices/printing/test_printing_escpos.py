@@ -22,13 +22,13 @@ from kiosk.devices.printing.layout import (
     StyledLine,
     TicketLayout,
     Title,
-    checkin_ticket,
     default_qr_module_dots,
     element_lines,
 )
 from kiosk.devices.printing.preview import render_image
 from kiosk.devices.printing.samples import sample_layout, sample_ticket
-from tests.devices.printing.conftest import parse_escpos
+from kiosk.devices.printing.templates import checkin_ticket
+from tests.helpers.printing import parse_escpos
 
 HOSPITAL = "示例市第一人民医院"
 TEMPLATES = ["checkin", "registration", "receipt", "pharmacy", "test"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from kiosk.app import print_sample
 from kiosk.config import PrinterSection
 from kiosk.devices.printing.drivers import (
     NetworkConnection,
@@ -17,11 +18,10 @@ from kiosk.devices.printing.drivers import (
 from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import PAPER_80
 from kiosk.devices.printing.samples import sample_layout, sample_ticket
-from kiosk.devices.printing.service import PrinterService, print_sample
+from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
-from kiosk.runner import ImmediateExecutor
-from tests.devices.printing.conftest import LoopbackPrinter, parse_escpos
-from tests.test_runner import FinishesBeforeSubmitReturns
+from tests.helpers.executors import FinishesBeforeSubmitReturns, ImmediateExecutor
+from tests.helpers.printing import LoopbackPrinter, parse_escpos
 
 LAYOUT = sample_layout("checkin", hospital_name="示例市第一人民医院", language="zh_CN")
 

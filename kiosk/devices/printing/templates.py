@@ -1,0 +1,294 @@
+"""The tickets the kiosk prints: check-in, registration, receipt, pharmacy pickup, test page.
+
+Each template takes plain data (API models or the small dataclasses below) and returns a
+:class:`~kiosk.devices.printing.layout.TicketLayout` in the patient's language. Templates
+mask patient names again so nothing unmasked can reach the paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kiosk.api.models import Location, Ticket
+from kiosk.api.money import FULL_WIDTH_YUAN_SIGN, format_money
+from kiosk.devices.printing.layout import (
+    Align,
+    BigNumber,
+    Cut,
+    Element,
+    Field,
+    Language,
+    Note,
+    Qr,
+    Row,
+    Separator,
+    Text,
+    TicketLayout,
+    Title,
+)
+from kiosk.identity import mask_name
+
+
+def _money(cents: int, language: Language) -> str:
+    # English tickets spell the currency out; amounts print without thousands separators.
+    symbol = FULL_WIDTH_YUAN_SIGN if language == "zh_CN" else "CNY "
+    return format_money(cents, symbol=symbol, grouped=False)
+
+
+def _location_text(location: Location, language: Language) -> str:
+    if language == "en":
+        building = location.building_en or location.building
+        return f"{building}, floor {location.floor}, room {location.room}"
+    floor = f"{location.floor}楼" if location.floor.isdigit() else location.floor
+    return f"{location.building} {floor} {location.room}"
+
+
+def _time_text(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _t(language: Language, zh: str, en: str) -> str:
+    return zh if language == "zh_CN" else en
+
+
+def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) -> TicketLayout:
+    """The queue ticket a patient takes away after checking in."""
+    zh = language == "zh_CN"
+    department = (
+        ticket.department.name if zh else (ticket.department.name_en or ticket.department.name)
+    )
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "门诊签到凭条", "Check-in ticket"), Align.center),
+        Separator(),
+        Text(_t(language, "排队号", "Queue number"), Align.center),
+        BigNumber(ticket.number),
+        Separator(),
+        Field(_t(language, "科室", "Department"), department),
+    ]
+    if ticket.doctor is not None:
+        doctor = ticket.doctor
+        name = doctor.name if zh else (doctor.name_en or doctor.name)
+        title = doctor.title if zh else (doctor.title_en or doctor.title)
+        elements.append(Field(_t(language, "医生", "Doctor"), f"{name} {title}".strip()))
+    elements.append(
+        Field(_t(language, "位置", "Location"), _location_text(ticket.location, language))
+    )
+    if ticket.patient_display_name:
+        elements.append(
+            Field(_t(language, "患者", "Patient"), mask_name(ticket.patient_display_name))
+        )
+    elements += [
+        Field(
+            _t(language, "前面还有", "People ahead"),
+            f"{ticket.people_ahead}" + _t(language, " 人", ""),
+        ),
+        Field(
+            _t(language, "预计等待", "Estimated wait"),
+            _t(
+                language,
+                f"约 {ticket.estimated_wait_minutes} 分钟",
+                f"about {ticket.estimated_wait_minutes} min",
+            ),
+        ),
+        Field(_t(language, "就诊日期", "Date"), ticket.service_date.isoformat()),
+        Field(_t(language, "签到时间", "Checked in"), _time_text(ticket.issued_at)),
+    ]
+    directions = ticket.location.directions if zh else ticket.location.directions_en
+    if directions:
+        elements.append(Note(directions))
+    elements += [
+        Separator(),
+        Qr(ticket.status_url),
+        Text(_t(language, "扫码查看排队进度", "Scan to follow the queue"), Align.center),
+        Note(
+            _t(
+                language,
+                "请留意叫号；过号请到服务台重新排队。",
+                "Please listen for your number; if you miss it, ask at the service desk.",
+            )
+        ),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "checkin")
+
+
+@dataclass(frozen=True)
+class RegistrationSlip:
+    """A same-day registration, as the registration service hands it to the printer."""
+
+    registration_id: str
+    patient_display_name: str
+    department_name: str
+    doctor_name: str
+    doctor_title: str
+    session_text: str
+    fee_cents: int
+    paid: bool
+    issued_at: dt.datetime
+    ticket: Ticket | None = None
+
+
+def registration_slip(
+    slip: RegistrationSlip, *, hospital_name: str, language: Language
+) -> TicketLayout:
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "挂号凭条", "Registration slip"), Align.center),
+        Separator(),
+    ]
+    if slip.ticket is not None:
+        elements += [
+            Text(_t(language, "排队号", "Queue number"), Align.center),
+            BigNumber(slip.ticket.number),
+            Separator(),
+        ]
+    status = _t(language, "已缴费", "paid") if slip.paid else _t(language, "待缴费", "to pay")
+    elements += [
+        Field(_t(language, "挂号单号", "Registration"), slip.registration_id),
+        Field(_t(language, "患者", "Patient"), mask_name(slip.patient_display_name)),
+        Field(_t(language, "科室", "Department"), slip.department_name),
+        Field(_t(language, "医生", "Doctor"), f"{slip.doctor_name} {slip.doctor_title}".strip()),
+        Field(_t(language, "时段", "Session"), slip.session_text),
+        Row(_t(language, "挂号费", "Fee"), _money(slip.fee_cents, language)),
+        Field(_t(language, "状态", "Status"), status),
+        Field(_t(language, "时间", "Issued"), _time_text(slip.issued_at)),
+    ]
+    if slip.ticket is not None:
+        elements += [
+            Field(_t(language, "位置", "Location"), _location_text(slip.ticket.location, language)),
+            Separator(),
+            Qr(slip.ticket.status_url),
+            Text(_t(language, "扫码查看排队进度", "Scan to follow the queue"), Align.center),
+        ]
+    elif not slip.paid:
+        elements.append(
+            Note(_t(language, "请先缴费，缴费后凭此单就诊。", "Please pay before your visit."))
+        )
+    elements.append(Cut())
+    return TicketLayout(tuple(elements), "registration")
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    name: str
+    quantity: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class PaymentReceipt:
+    payment_id: str
+    patient_display_name: str
+    paid_at: dt.datetime
+    items: tuple[ReceiptItem, ...]
+    total_cents: int
+    insurance_cents: int
+    self_pay_cents: int
+    method: str
+
+
+def payment_receipt(
+    receipt: PaymentReceipt, *, hospital_name: str, language: Language
+) -> TicketLayout:
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "门诊缴费凭证", "Payment receipt"), Align.center),
+        Separator(),
+        Field(_t(language, "流水号", "Payment"), receipt.payment_id),
+        Field(_t(language, "患者", "Patient"), mask_name(receipt.patient_display_name)),
+        Field(_t(language, "时间", "Paid at"), _time_text(receipt.paid_at)),
+        Separator(),
+        Row(_t(language, "项目", "Item"), _t(language, "金额", "Amount")),
+    ]
+    for item in receipt.items:
+        left = f"{item.name} x{item.quantity}" if item.quantity else item.name
+        elements.append(Row(left, _money(item.amount_cents, language)))
+    elements += [
+        Separator(),
+        Row(_t(language, "合计", "Total"), _money(receipt.total_cents, language)),
+        Row(_t(language, "医保支付", "Insurance"), _money(receipt.insurance_cents, language)),
+        Row(_t(language, "个人支付", "Self-pay"), _money(receipt.self_pay_cents, language)),
+        Field(_t(language, "支付方式", "Method"), receipt.method),
+        Separator(),
+        Note(
+            _t(
+                language,
+                "本凭证仅供核对，正式发票请在电子票据平台获取。",
+                "For your records; the official invoice is issued electronically.",
+            )
+        ),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "receipt")
+
+
+@dataclass(frozen=True)
+class PharmacyPickup:
+    number: str
+    window: str
+    patient_display_name: str
+    drugs: tuple[str, ...]
+    issued_at: dt.datetime
+    status_url: str = ""
+
+
+def pharmacy_ticket(
+    pickup: PharmacyPickup, *, hospital_name: str, language: Language
+) -> TicketLayout:
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "取药凭条", "Pharmacy pickup"), Align.center),
+        Separator(),
+        Text(_t(language, "取药号", "Pickup number"), Align.center),
+        BigNumber(pickup.number),
+        Separator(),
+        Field(_t(language, "取药窗口", "Window"), pickup.window),
+        Field(_t(language, "患者", "Patient"), mask_name(pickup.patient_display_name)),
+        Field(_t(language, "时间", "Issued"), _time_text(pickup.issued_at)),
+        Text(_t(language, "药品：", "Medicines:")),
+    ]
+    elements += [Text(f"  {drug}") for drug in pickup.drugs]
+    if pickup.status_url:
+        elements += [Separator(), Qr(pickup.status_url)]
+    elements += [
+        Note(
+            _t(language, "请在屏幕显示您的号码后到窗口取药。", "Collect when your number is shown.")
+        ),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "pharmacy")
+
+
+TEST_QR_DATA = "https://kiosk.example/printer-test"
+
+
+def printer_test_page(
+    *, hospital_name: str, printed_at: dt.datetime, detail: str = ""
+) -> TicketLayout:
+    """For installers: every kind of element, Chinese, full-width punctuation and rare names."""
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text("打印测试页 Printer test page", Align.center),
+        Separator("="),
+        Text("ASCII: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz"),
+        Text("中文：门诊挂号、缴费、取药、电子排队。"),
+        Text("全角标点：，。、；：？！“”‘’（）《》【】￥"),
+        Text("生僻字：𠮷 龘 䶮"),
+        Row("左 Left", "右 Right"),
+        Field("时间", _time_text(printed_at)),
+    ]
+    if detail:
+        elements.append(Note(detail))
+    elements += [
+        Separator(),
+        Text("排队号", Align.center),
+        BigNumber("A001"),
+        Qr(TEST_QR_DATA),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "test")
+
+
+SAMPLE_TEMPLATES = ("checkin", "registration", "receipt", "pharmacy", "test")

@@ -1,0 +1,261 @@
+"""QR payments of bills: created pending, decided on the payment page, or expired.
+
+A payment's stored status is ``pending`` until it is decided; it *reads* as ``expired`` once
+the clock passes ``expires_at``. Writers run inside ``write_transaction`` (``BEGIN
+IMMEDIATE``), usually the one ``run_idempotent`` opens, so two kiosks can never both lock the
+same bill. Paying confirms what the bills paid for: registrations get their queue tickets and
+drugs a pharmacy ticket, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+from kiosk.api.models import (
+    BillItem,
+    ErrorCode,
+    ItemCategory,
+    Payment,
+    PaymentStatus,
+    PharmacyTicket,
+    Receipt,
+    Ticket,
+)
+from kiosk.server import queries
+from kiosk.server.bills import (
+    BILL_SELECT,
+    bill_by_id,
+    bill_from_row,
+    bill_items,
+    locking_payment,
+)
+from kiosk.server.db import from_db_time, new_id, next_counter, require_transaction, to_db_time
+from kiosk.server.errors import ApiError
+from kiosk.server.registrations import confirm_registration
+
+PAYMENT_LIFETIME = dt.timedelta(minutes=5)
+
+# Where paid drugs are collected; a pharmacy ticket is called at one of these windows.
+PHARMACY_LOCATION = ("门诊楼1楼 西药房", "Pharmacy, floor 1, Outpatient Building")
+PHARMACY_WINDOWS = 4
+PHARMACY_PREFIX = "Y"  # 药
+
+
+def pay_url(base_url: str, payment_id: str) -> str:
+    return f"{base_url.rstrip('/')}/pay/{payment_id}"
+
+
+def effective_status(row: sqlite3.Row, now: dt.datetime) -> PaymentStatus:
+    status = PaymentStatus(row["status"])
+    if status is PaymentStatus.pending and now >= from_db_time(row["expires_at"]):
+        return PaymentStatus.expired
+    return status
+
+
+def payment_bill_ids(conn: sqlite3.Connection, payment_id: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT bill_id FROM payment_bills WHERE payment_id = ? ORDER BY sort", (payment_id,)
+    )
+    return [str(row[0]) for row in rows]
+
+
+def get_payment_row(conn: sqlite3.Connection, payment_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM payments WHERE id = ?", (payment_id,)
+    ).fetchone()
+    return row
+
+
+def payment_by_id(
+    conn: sqlite3.Connection, payment_id: str, now: dt.datetime, base_url: str
+) -> Payment:
+    row = get_payment_row(conn, payment_id)
+    if row is None:
+        raise KeyError(payment_id)
+    status = effective_status(row, now)
+    bill_ids = payment_bill_ids(conn, payment_id)
+    receipt: Receipt | None = None
+    pharmacy: list[PharmacyTicket] = []
+    tickets: list[Ticket] = []
+    if status is PaymentStatus.paid:
+        bills = [bill_by_id(conn, bill_id, now) for bill_id in bill_ids]
+        receipt = Receipt(
+            receipt_number=row["receipt_number"],
+            paid_at=from_db_time(row["decided_at"]),
+            items=[item for bill in bills for item in bill.items],
+            total_cents=sum(bill.total_cents for bill in bills),
+            insurance_cents=sum(bill.insurance_cents for bill in bills),
+            self_pay_cents=sum(bill.self_pay_cents for bill in bills),
+        )
+        for ticket_row in conn.execute(
+            "SELECT * FROM pharmacy_tickets WHERE payment_id = ? ORDER BY id", (payment_id,)
+        ):
+            pharmacy.append(
+                PharmacyTicket(
+                    number=ticket_row["number"],
+                    window=ticket_row["window_name"],
+                    window_en=ticket_row["window_name_en"],
+                    location=ticket_row["location"],
+                    location_en=ticket_row["location_en"],
+                    items=[
+                        BillItem.model_validate(i) for i in json.loads(ticket_row["items_json"])
+                    ],
+                    issued_at=from_db_time(ticket_row["issued_at"]),
+                )
+            )
+        placeholders = ",".join("?" * len(bill_ids))
+        for reg in conn.execute(
+            "SELECT a.ticket_id FROM registrations r "
+            "JOIN appointments a ON a.id = r.appointment_id "
+            f"WHERE r.bill_id IN ({placeholders}) AND a.ticket_id IS NOT NULL "
+            "ORDER BY r.created_at",
+            bill_ids,
+        ):
+            tickets.append(queries.ticket_by_id(conn, int(reg["ticket_id"]), base_url))
+    return Payment(
+        id=row["id"],
+        status=status,
+        patient_id=row["patient_id"],
+        amount_cents=row["amount_cents"],
+        bill_ids=bill_ids,
+        qr_payload=pay_url(base_url, row["id"]),
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+        receipt=receipt,
+        pharmacy_tickets=pharmacy,
+        registration_tickets=tickets,
+    )
+
+
+def create_payment(
+    conn: sqlite3.Connection,
+    *,
+    kiosk_id: str,
+    patient_id: str,
+    bill_ids: list[str],
+    now: dt.datetime,
+    base_url: str,
+) -> Payment:
+    """A pending payment of the bills' self-pay share; locks them until paid or expired."""
+    require_transaction(conn)
+    if queries.get_patient_row(conn, patient_id) is None:
+        raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
+    unique_ids = list(dict.fromkeys(bill_ids))
+    amount = 0
+    for bill_id in unique_ids:
+        row = conn.execute(
+            BILL_SELECT + "WHERE b.id = ? AND b.patient_id = ?", (bill_id, patient_id)
+        ).fetchone()
+        if row is None:
+            raise ApiError(404, ErrorCode.not_found, f"No bill {bill_id!r} for this patient.")
+        if row["status"] == "paid":
+            raise ApiError(
+                409,
+                ErrorCode.bill_unavailable,
+                "This bill is already paid.",
+                details={"bill_id": bill_id, "reason": "paid"},
+            )
+        holder = locking_payment(conn, bill_id, now)
+        if holder is not None:
+            raise ApiError(
+                409,
+                ErrorCode.bill_unavailable,
+                "This bill is being paid by another payment.",
+                details={"bill_id": bill_id, "reason": "pending_payment", "payment_id": holder},
+            )
+        amount += bill_from_row(conn, row, now).self_pay_cents
+    payment_id = new_id("pay")
+    conn.execute(
+        "INSERT INTO payments (id, patient_id, kiosk_id, status, amount_cents, created_at, "
+        "expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+        (
+            payment_id,
+            patient_id,
+            kiosk_id,
+            amount,
+            to_db_time(now),
+            to_db_time(now + PAYMENT_LIFETIME),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO payment_bills (payment_id, bill_id, sort) VALUES (?, ?, ?)",
+        [(payment_id, bill_id, sort) for sort, bill_id in enumerate(unique_ids)],
+    )
+    return payment_by_id(conn, payment_id, now, base_url)
+
+
+def _status_now(conn: sqlite3.Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
+    row = get_payment_row(conn, payment_id)
+    if row is None:
+        raise KeyError(payment_id)
+    return effective_status(row, now)
+
+
+def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
+    """The payer confirmed: if still pending, everything it pays for happens now, atomically
+    (bills paid, registrations confirmed with tickets, a pharmacy ticket for drugs, a receipt
+    number). Returns the payment's status afterwards; a decided or expired payment is unchanged.
+    """
+    require_transaction(conn)
+    status = _status_now(conn, payment_id, now)
+    if status is not PaymentStatus.pending:
+        return status
+    bill_ids = payment_bill_ids(conn, payment_id)
+    day = now.date()
+    drugs: list[BillItem] = []
+    for bill_id in bill_ids:
+        conn.execute(
+            "UPDATE bills SET status = 'paid', paid_at = ?, payment_id = ? WHERE id = ?",
+            (to_db_time(now), payment_id, bill_id),
+        )
+        drugs += [item for item in bill_items(conn, bill_id) if item.category is ItemCategory.drug]
+        for reg in conn.execute(
+            "SELECT id FROM registrations WHERE bill_id = ? AND status = 'pending_payment'",
+            (bill_id,),
+        ).fetchall():
+            confirm_registration(conn, reg["id"], now)
+    if drugs:
+        seq = next_counter(conn, f"pharmacy:{day.isoformat()}")
+        window = (seq - 1) % PHARMACY_WINDOWS + 1
+        conn.execute(
+            "INSERT INTO pharmacy_tickets (payment_id, service_date, number, window_name, "
+            "window_name_en, location, location_en, items_json, issued_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                payment_id,
+                day.isoformat(),
+                f"{PHARMACY_PREFIX}{seq:03d}",
+                f"{window}号窗口",
+                f"Window {window}",
+                PHARMACY_LOCATION[0],
+                PHARMACY_LOCATION[1],
+                json.dumps([d.model_dump(mode="json") for d in drugs], ensure_ascii=False),
+                to_db_time(now),
+            ),
+        )
+    receipt_seq = next_counter(conn, f"receipt:{day.isoformat()}")
+    conn.execute(
+        "UPDATE payments SET status = 'paid', decided_at = ?, receipt_number = ? WHERE id = ?",
+        (to_db_time(now), f"R{day:%Y%m%d}{receipt_seq:05d}", payment_id),
+    )
+    return PaymentStatus.paid
+
+
+def end_payment(
+    conn: sqlite3.Connection, payment_id: str, now: dt.datetime, outcome: PaymentStatus
+) -> PaymentStatus:
+    """Decline (``failed``) or cancel (``cancelled``) a pending payment, freeing its bills.
+    Returns the status afterwards; a decided or expired payment is unchanged."""
+    require_transaction(conn)
+    if outcome not in (PaymentStatus.failed, PaymentStatus.cancelled):
+        raise ValueError(outcome)
+    status = _status_now(conn, payment_id, now)
+    if status is not PaymentStatus.pending:
+        return status
+    conn.execute(
+        "UPDATE payments SET status = ?, decided_at = ? WHERE id = ?",
+        (outcome.value, to_db_time(now), payment_id),
+    )
+    return outcome

@@ -1,0 +1,235 @@
+"""Same-day registrations: a slot of a doctor's session, the fee's bill, the queue ticket.
+
+Writers run inside ``write_transaction`` (``BEGIN IMMEDIATE``), usually the one
+``run_idempotent`` opens, so the check and the change that depends on it are one atomic step:
+two kiosks can never both take the last slot of a session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from kiosk.api.models import (
+    ErrorCode,
+    ItemCategory,
+    Registration,
+    RegistrationStatus,
+    SessionSuggestion,
+    Ticket,
+)
+from kiosk.server import queries
+from kiosk.server.db import (
+    from_db_time,
+    insert_appointment,
+    issue_ticket,
+    new_id,
+    require_transaction,
+    to_db_time,
+)
+from kiosk.server.errors import ApiError
+
+MAX_SUGGESTIONS = 3
+SUGGESTION_HORIZON = dt.timedelta(days=7)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+_SESSION_SELECT = (
+    f"SELECT s.id AS s_id, s.period, s.service_date, s.starts_at, s.ends_at, s.slots_total, "
+    f"s.slots_left, s.fee_cents, {queries.DEPARTMENT_COLUMNS}, {queries.DOCTOR_COLUMNS} "
+    "FROM sessions s JOIN departments d ON d.id = s.department_id "
+    "JOIN doctors doc ON doc.id = s.doctor_id "
+)
+
+
+def get_session_row(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        _SESSION_SELECT + "WHERE s.id = ?", (session_id,)
+    ).fetchone()
+    return row
+
+
+def suggestions(
+    conn: sqlite3.Connection, department_id: str, exclude: str, now: dt.datetime
+) -> list[SessionSuggestion]:
+    """The next sessions of the department that have not ended and still have slots."""
+    first = now.date().isoformat()
+    last = (now + SUGGESTION_HORIZON).date().isoformat()
+    rows = conn.execute(
+        _SESSION_SELECT + "WHERE s.department_id = ? AND s.id != ? AND s.slots_left > 0 "
+        "AND s.service_date BETWEEN ? AND ?",
+        (department_id, exclude, first, last),
+    ).fetchall()
+    open_rows = [row for row in rows if from_db_time(row["ends_at"]) > now]
+    open_rows.sort(key=lambda row: (from_db_time(row["starts_at"]), row["s_id"]))
+    return [
+        SessionSuggestion(session=queries.schedule_session(row), doctor=queries.doctor_summary(row))
+        for row in open_rows[:MAX_SUGGESTIONS]
+    ]
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+def registration_by_id(
+    conn: sqlite3.Connection, registration_id: str, base_url: str
+) -> Registration:
+    reg = conn.execute("SELECT * FROM registrations WHERE id = ?", (registration_id,)).fetchone()
+    if reg is None:
+        raise KeyError(registration_id)
+    session_row = get_session_row(conn, reg["session_id"])
+    assert session_row is not None
+    ticket: Ticket | None = None
+    if reg["appointment_id"] is not None:
+        apt = conn.execute(
+            "SELECT ticket_id FROM appointments WHERE id = ?", (reg["appointment_id"],)
+        ).fetchone()
+        if apt is not None and apt["ticket_id"] is not None:
+            ticket = queries.ticket_by_id(conn, int(apt["ticket_id"]), base_url)
+    return Registration(
+        id=reg["id"],
+        status=RegistrationStatus(reg["status"]),
+        patient_id=reg["patient_id"],
+        department=queries.department_summary(session_row),
+        doctor=queries.doctor_summary(session_row),
+        session=queries.schedule_session(session_row),
+        fee_cents=reg["fee_cents"],
+        bill_id=reg["bill_id"],
+        ticket=ticket,
+        created_at=from_db_time(reg["created_at"]),
+    )
+
+
+def register(
+    conn: sqlite3.Connection,
+    *,
+    kiosk_id: str,
+    patient_id: str,
+    session_id: str,
+    now: dt.datetime,
+    base_url: str,
+) -> Registration:
+    """Take one slot of the session for the patient (409 session_over / already_registered /
+    session_full). Free: confirmed with a ticket at once; a fee: pending with an unpaid bill."""
+    require_transaction(conn)
+    if queries.get_patient_row(conn, patient_id) is None:
+        raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
+    row = get_session_row(conn, session_id)
+    if row is None:
+        raise ApiError(404, ErrorCode.not_found, f"No session {session_id!r}.")
+    ends_at = from_db_time(row["ends_at"])
+    if now >= ends_at:
+        raise ApiError(
+            409,
+            ErrorCode.session_over,
+            "This session has ended.",
+            details={"ends_at": ends_at.isoformat()},
+        )
+    existing = conn.execute(
+        "SELECT id FROM registrations WHERE patient_id = ? AND session_id = ? "
+        "AND status != 'cancelled'",
+        (patient_id, session_id),
+    ).fetchone()
+    if existing is not None:
+        registration = registration_by_id(conn, existing["id"], base_url)
+        raise ApiError(
+            409,
+            ErrorCode.already_registered,
+            "This patient is already registered for this session.",
+            details={"registration": registration.model_dump(mode="json")},
+            ticket=registration.ticket,
+        )
+    taken = conn.execute(
+        "UPDATE sessions SET slots_left = slots_left - 1 WHERE id = ? AND slots_left > 0",
+        (session_id,),
+    ).rowcount
+    if taken != 1:
+        found = suggestions(conn, row["dep_id"], session_id, now)
+        raise ApiError(
+            409,
+            ErrorCode.session_full,
+            "This session has no slots left.",
+            details={"suggestions": [s.model_dump(mode="json") for s in found]},
+        )
+    registration_id = new_id("reg")
+    fee = int(row["fee_cents"])
+    bill_id: str | None = None
+    if fee > 0:
+        bill_id = new_id("bill")
+        _insert_registration_bill(conn, bill_id, patient_id, row, now)
+    conn.execute(
+        "INSERT INTO registrations (id, patient_id, session_id, status, fee_cents, bill_id, "
+        "kiosk_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            registration_id,
+            patient_id,
+            session_id,
+            (RegistrationStatus.pending_payment if fee else RegistrationStatus.confirmed).value,
+            fee,
+            bill_id,
+            kiosk_id,
+            to_db_time(now),
+        ),
+    )
+    if fee == 0:
+        confirm_registration(conn, registration_id, now)
+    return registration_by_id(conn, registration_id, base_url)
+
+
+def _insert_registration_bill(
+    conn: sqlite3.Connection, bill_id: str, patient_id: str, row: sqlite3.Row, now: dt.datetime
+) -> None:
+    fee = int(row["fee_cents"])
+    conn.execute(
+        "INSERT INTO bills (id, patient_id, department_id, title, title_en, status, "
+        "insurance_cents, created_at) VALUES (?, ?, ?, ?, ?, 'unpaid', 0, ?)",
+        (
+            bill_id,
+            patient_id,
+            row["dep_id"],
+            f"挂号费 {row['dep_name']}",
+            f"Registration fee, {row['dep_name_en']}",
+            to_db_time(now),
+        ),
+    )
+    conn.execute(
+        "INSERT INTO bill_items (bill_id, seq, name, name_en, category, quantity, unit, unit_en, "
+        "unit_price_cents, amount_cents) VALUES (?, 1, ?, ?, ?, 1, '次', 'visit', ?, ?)",
+        (
+            bill_id,
+            f"挂号费（{row['doc_title']}）",
+            f"Registration fee ({row['doc_title_en']})",
+            ItemCategory.registration.value,
+            fee,
+            fee,
+        ),
+    )
+
+
+def confirm_registration(conn: sqlite3.Connection, registration_id: str, now: dt.datetime) -> None:
+    """Confirm a registration: its visit becomes an appointment, checked in with a ticket from
+    the department's counter of the session's day."""
+    require_transaction(conn)
+    reg = conn.execute("SELECT * FROM registrations WHERE id = ?", (registration_id,)).fetchone()
+    if reg is None:
+        raise KeyError(registration_id)
+    if reg["appointment_id"] is not None:
+        return
+    session = conn.execute("SELECT * FROM sessions WHERE id = ?", (reg["session_id"],)).fetchone()
+    starts_at = from_db_time(session["starts_at"])
+    appointment_id = f"apt-{registration_id}"
+    insert_appointment(
+        conn,
+        appointment_id=appointment_id,
+        patient_id=reg["patient_id"],
+        doctor_id=session["doctor_id"],
+        starts_at=starts_at,
+        duration=from_db_time(session["ends_at"]) - starts_at,
+        session_id=session["id"],
+    )
+    issue_ticket(conn, appointment_id, now)
+    conn.execute(
+        "UPDATE registrations SET status = 'confirmed', appointment_id = ? WHERE id = ?",
+        (appointment_id, registration_id),
+    )

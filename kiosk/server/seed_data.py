@@ -1,0 +1,475 @@
+"""The demo hospital's tables: departments, doctors' titles, names, prices, places, patients.
+
+Plain rows, no logic: :mod:`kiosk.server.seed` draws the doctors, sessions, patients,
+appointments and bills of the demo hospital from them and writes everything into the database.
+The order of every table matters: the builder's random draws walk them in order, so reordering
+a table changes the seeded database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from kiosk.api.models import IdentifierKind
+from kiosk.identity import resident_id_check_character
+
+DEMO_PHONE = "13800138000"  # also identifies the "one_in_window" patient
+
+
+def complete_resident_id(first17: str) -> str:
+    """A resident id from its first 17 characters, with its check character appended."""
+    return first17 + resident_id_check_character(first17)
+
+
+# --- fixed patients -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixedPatient:
+    """A demo patient with a scenario of their own, and the identifier the demo cards use."""
+
+    scenario: str
+    patient_id: str
+    name: str
+    gender: str
+    id_number: str
+    phone: str
+    insurance_card: str
+    patient_card: str
+    health_qr: str
+    kind: IdentifierKind
+    description_en: str
+
+    @property
+    def value(self) -> str:
+        return {
+            IdentifierKind.id_card: self.id_number,
+            IdentifierKind.insurance_card: self.insurance_card,
+            IdentifierKind.patient_card: self.patient_card,
+            IdentifierKind.health_qr: self.health_qr,
+            IdentifierKind.phone: self.phone,
+        }[self.kind]
+
+
+FIXED_PATIENTS: tuple[FixedPatient, ...] = (
+    FixedPatient(
+        "one_in_window", "pat-0001", "王秀英", "female", "11010519491231002X", DEMO_PHONE,
+        "SI11010500000001", "HC10000001", "EHC:demo-0001-7f3a9c", IdentifierKind.id_card,
+        "Exactly one appointment today (Internal Medicine, in about 20 minutes), inside its "
+        f"check-in window; also found by phone {DEMO_PHONE}.",
+    ),
+    FixedPatient(
+        "two_today", "pat-0002", "李建华", "male", "110101199003074258", "13911112222",
+        "SI11010100000002", "HC10000002", "EHC:demo-0002-2b8e41", IdentifierKind.id_card,
+        "Two appointments today (Cardiology and Ophthalmology), both inside their windows.",
+    ),
+    FixedPatient(
+        "too_early", "pat-0003", "张伟", "male", complete_resident_id("31010419780515003"),
+        "13622223333", "SI31010400000003", "HC10000003", "EHC:demo-0003-c4d210",
+        IdentifierKind.insurance_card,
+        "One appointment today in about 3 hours: check-in is not open yet (too_early).",
+    ),
+    FixedPatient(
+        "too_late", "pat-0004", "刘芳", "female", complete_resident_id("44010619850220004"),
+        "13733334444", "SI44010600000004", "HC10000004", "EHC:demo-0004-91fe07",
+        IdentifierKind.patient_card,
+        "One appointment today 2 hours ago: check-in has closed (too_late).",
+    ),
+    FixedPatient(
+        "cancelled", "pat-0005", "陈静", "female", complete_resident_id("51010719920808006"),
+        "15044445555", "SI51010700000005", "HC10000005", "EHC:demo-0005-5a6b7c",
+        IdentifierKind.health_qr,
+        "One appointment today that was cancelled (cancelled).",
+    ),
+    FixedPatient(
+        "already_checked_in", "pat-0006", "赵强", "male", complete_resident_id("32010219601111007"),
+        "15155556666", "SI32010200000006", "HC10000006", "EHC:demo-0006-de11f0",
+        IdentifierKind.phone,
+        "Checked in today already (General Surgery): check-in answers 409 with the same ticket.",
+    ),
+    FixedPatient(
+        "rare_name", "pat-0007", "𠮷祥", "male", complete_resident_id("33010619881001009"),
+        "18666667777", "SI33010600000007", "HC10000007", "EHC:demo-0007-0a0b0c",
+        IdentifierKind.id_card,
+        "Name with 𠮷 (outside the BMP, not in GB2312); one appointment today inside its window.",
+    ),
+    FixedPatient(
+        "middle_dot", "pat-0008", "买买提·艾力", "male", complete_resident_id("65010219750303001"),
+        "19977778888", "SI65010200000008", "HC10000008", "EHC:demo-0008-88aa99",
+        IdentifierKind.id_card,
+        "Uyghur name with a middle dot; one appointment today inside its window.",
+    ),
+    FixedPatient(
+        "no_appointment_today", "pat-0009", "龘龙", "male",
+        complete_resident_id("21010219550606001"), "17788889999", "SI21010200000009",
+        "HC10000009", "EHC:demo-0009-123abc", IdentifierKind.patient_card,
+        "Rare name 龘; no appointment today, one tomorrow morning.",
+    ),
+    FixedPatient(
+        "unpaid_bills", "pat-0200", "周美玲", "female", complete_resident_id("42011119680412024"),
+        "16612345678", "SI42011100000010", "HC10000010", "EHC:demo-0010-b1115a",
+        IdentifierKind.insurance_card,
+        "Two unpaid bills, both with an insurance share: a prescription (paying it gives a "
+        "pharmacy ticket) and a lab bill; no appointment today.",
+    ),
+)  # fmt: skip
+
+
+# --- departments and doctors --------------------------------------------------------------
+
+
+class Department(NamedTuple):
+    code: str
+    name: str
+    name_en: str
+    building: str
+    building_en: str
+    floor: str
+    room: str
+    directions: str
+    directions_en: str
+    description: str
+    description_en: str
+    minutes_per_patient: int
+    # One line each: what a department treats, for a patient choosing where to register.
+    hint: str
+    hint_en: str
+    doctors: int = 2  # 30 in all, and the general clinic's two below
+
+
+DEPARTMENTS: tuple[Department, ...] = (
+    Department("A", "内科", "Internal Medicine", "门诊楼", "Outpatient Building", "2", "201",
+     "乘电梯到2楼，出电梯右转，第一个候诊区。",
+     "Take the lift to floor 2, turn right; the first waiting area.",
+     "常见内科疾病的诊断与治疗：发热、咳嗽、腹痛、高血压、糖尿病等。",
+     "Diagnosis and treatment of common illnesses: fever, cough, abdominal pain, "
+     "hypertension, diabetes.", 6,
+     "发热、咳嗽、腹痛、高血压、糖尿病；普通门诊免费",
+     "Fever, cough, stomach pain, blood pressure, diabetes; free general clinic", doctors=3),
+    Department("B", "外科", "General Surgery", "门诊楼", "Outpatient Building", "2", "221",
+     "乘电梯到2楼，出电梯左转走到底。",
+     "Take the lift to floor 2, turn left and go to the end of the corridor.",
+     "外伤处理、换药、体表肿物及普通外科疾病。",
+     "Wounds, dressing changes, lumps and general surgical conditions.", 8,
+     "外伤、换药、体表肿块",
+     "Wounds, dressings, lumps", doctors=3),
+    Department("C", "儿科", "Pediatrics", "门诊楼", "Outpatient Building", "1", "105",
+     "一楼大厅向东走，儿童候诊区（有卡通图案）。",
+     "From the ground-floor hall walk east to the children's waiting area.",
+     "14岁以下儿童常见病、多发病诊治及儿童保健。",
+     "Common illnesses and health checks for children under 14.", 7,
+     "14岁以下儿童看病",
+     "Children under 14", doctors=3),
+    Department("D", "妇产科", "Obstetrics and Gynecology", "门诊楼", "Outpatient Building",
+     "3", "301",
+     "乘电梯到3楼，出电梯右转。",
+     "Take the lift to floor 3 and turn right.",
+     "妇科疾病、产前检查与孕期保健。",
+     "Gynecological conditions, antenatal checks and pregnancy care.", 10,
+     "妇科疾病、孕期检查",
+     "Women's health, pregnancy checks", doctors=3),
+    Department("E", "眼科", "Ophthalmology", "门诊楼", "Outpatient Building", "4", "402",
+     "乘电梯到4楼，出电梯直走。",
+     "Take the lift to floor 4 and walk straight ahead.",
+     "视力下降、眼红眼痛、白内障、青光眼等眼部疾病。",
+     "Loss of vision, red or painful eyes, cataract, glaucoma.", 8,
+     "视力下降、眼红眼痛",
+     "Eyesight, red or painful eyes"),
+    Department("F", "耳鼻喉科", "ENT (Otolaryngology)", "门诊楼", "Outpatient Building", "4", "420",
+     "乘电梯到4楼，出电梯左转。",
+     "Take the lift to floor 4 and turn left.",
+     "耳、鼻、咽喉及头颈部疾病。",
+     "Ear, nose, throat, head and neck conditions.", 8,
+     "耳朵、鼻子、咽喉",
+     "Ear, nose and throat"),
+    Department("G", "口腔科", "Stomatology (Dental)", "门诊楼", "Outpatient Building", "5", "501",
+     "乘电梯到5楼，出电梯右转。",
+     "Take the lift to floor 5 and turn right.",
+     "牙痛、补牙、拔牙、洁牙及口腔黏膜疾病。",
+     "Toothache, fillings, extractions, cleaning and oral conditions.", 15,
+     "牙痛、补牙、洁牙",
+     "Toothache, fillings, cleaning"),
+    Department("H", "皮肤科", "Dermatology", "门诊楼", "Outpatient Building", "5", "520",
+     "乘电梯到5楼，出电梯左转。",
+     "Take the lift to floor 5 and turn left.",
+     "湿疹、皮炎、痤疮、过敏等皮肤疾病。",
+     "Eczema, dermatitis, acne, allergies and other skin conditions.", 6,
+     "湿疹、痤疮、过敏",
+     "Eczema, acne, allergies"),
+    Department("J", "心血管内科", "Cardiology", "门诊楼", "Outpatient Building", "3", "330",
+     "乘电梯到3楼，出电梯左转，心电图室旁边。",
+     "Take the lift to floor 3, turn left; next to the ECG room.",
+     "胸闷、胸痛、心悸、高血压、冠心病等心血管疾病。",
+     "Chest tightness or pain, palpitations, hypertension, coronary heart disease.", 8,
+     "胸闷胸痛、心悸、高血压",
+     "Chest pain, palpitations, blood pressure"),
+    Department("K", "骨科", "Orthopedics", "门诊楼", "Outpatient Building", "1", "120",
+     "一楼大厅向西走，放射科对面。",
+     "From the ground-floor hall walk west; opposite Radiology.",
+     "骨折、关节痛、颈肩腰腿痛及运动损伤。",
+     "Fractures, joint pain, neck and back pain, sports injuries.", 10,
+     "骨折、关节痛、腰腿痛",
+     "Fractures, joint and back pain"),
+    Department("L", "神经内科", "Neurology", "医技楼", "Medical Technology Building", "2", "210",
+     "穿过一楼连廊到医技楼，乘电梯到2楼。",
+     "Cross the ground-floor walkway to the Medical Technology Building, lift to floor 2.",
+     "头痛、头晕、失眠、中风后遗症等神经系统疾病。",
+     "Headache, dizziness, insomnia, after-effects of stroke.", 10,
+     "头痛、头晕、失眠",
+     "Headache, dizziness, sleeplessness"),
+    Department("M", "中医科", "Traditional Chinese Medicine",
+     "医技楼", "Medical Technology Building", "3", "305",
+     "穿过一楼连廊到医技楼，乘电梯到3楼。",
+     "Cross the ground-floor walkway to the Medical Technology Building, lift to floor 3.",
+     "中医内科调理、针灸、推拿。",
+     "Traditional Chinese internal medicine, acupuncture and tuina massage.", 12,
+     "中医调理、针灸、推拿",
+     "Chinese medicine, acupuncture, massage"),
+    Department("ER", "急诊科", "Emergency", "急诊楼", "Emergency Building", "1", "001",
+     "出门诊楼向南50米，红色“急诊”标志。",
+     "Leave the Outpatient Building and walk 50 m south to the red EMERGENCY sign.",
+     "24小时急危重症救治。危急情况请直接前往急诊，无需排队。",
+     "Round-the-clock emergency care. In an emergency go straight there; no queueing.", 5,
+     "危急情况，24小时",
+     "Emergencies, 24 hours"),
+)  # fmt: skip
+
+
+class DoctorTitle(NamedTuple):
+    title: str
+    title_en: str
+    fee_cents: int  # a registration with a doctor of this title
+
+
+DOCTOR_TITLES: tuple[DoctorTitle, ...] = (
+    DoctorTitle("主任医师", "Chief Physician", 5000),
+    DoctorTitle("副主任医师", "Associate Chief Physician", 3000),
+    DoctorTitle("主治医师", "Attending Physician", 1500),
+    DoctorTitle("住院医师", "Resident Physician", 1000),
+)
+
+
+class SessionHours(NamedTuple):
+    period: str  # a SessionPeriod value
+    start_hour: int
+    start_minute: int
+    end_hour: int
+    end_minute: int
+
+
+SESSION_HOURS: tuple[SessionHours, ...] = (
+    SessionHours("morning", 8, 0, 12, 0),
+    SessionHours("afternoon", 13, 30, 17, 0),
+)
+
+# The free general clinic (普通门诊) of Internal Medicine: two more doctors whose sessions cost
+# nothing, drawn from their own random stream so the rest of the demo hospital is unchanged.
+GENERAL_CLINIC = "A"
+GENERAL_CLINIC_DOCTORS = 2
+GENERAL_CLINIC_HOURS: tuple[SessionHours, ...] = (
+    SessionHours("morning", 8, 0, 12, 0),
+    SessionHours("afternoon", 13, 30, 17, 0),
+    SessionHours("evening", 18, 0, 21, 0),
+)
+
+
+# --- prices and places --------------------------------------------------------------------
+
+
+class Price(NamedTuple):
+    code: str
+    name: str
+    name_en: str
+    category: str  # an ItemCategory value
+    unit: str
+    unit_en: str
+    price_cents: int
+    insurance_covered: bool
+    # Pinyin initials (拼音首字母) of the name without its strength and pack size, written by
+    # hand: patients search "amxl" for 阿莫西林. Latin letters in a name are kept.
+    pinyin: str
+
+
+PRICES: tuple[Price, ...] = (
+    Price("REG-N", "普通门诊挂号费", "Registration, general clinic",
+     "registration", "次", "visit", 0, False, "ptmzghf"),
+    Price("REG-4", "住院医师挂号费", "Registration, resident physician",
+     "registration", "次", "visit", 1000, False, "zyysghf"),
+    Price("REG-3", "主治医师挂号费", "Registration, attending physician",
+     "registration", "次", "visit", 1500, False, "zzysghf"),
+    Price("REG-2", "副主任医师挂号费", "Registration, associate chief physician",
+     "registration", "次", "visit", 3000, False, "fzrysghf"),
+    Price("REG-1", "主任医师挂号费", "Registration, chief physician",
+     "registration", "次", "visit", 5000, False, "zrysghf"),
+    Price("CON-01", "门诊诊查费", "Outpatient consultation",
+     "consultation", "次", "visit", 1000, True, "mzzcf"),
+    Price("CON-02", "急诊诊查费", "Emergency consultation",
+     "consultation", "次", "visit", 2000, True, "jzzcf"),
+    Price("LAB-CBC", "血常规", "Complete blood count", "lab", "项", "test", 2500, True, "xcg"),
+    Price("LAB-URN", "尿常规", "Urinalysis", "lab", "项", "test", 1500, True, "ncg"),
+    Price("LAB-STL", "便常规", "Stool test", "lab", "项", "test", 1000, True, "bcg"),
+    Price("LAB-CRP", "C反应蛋白", "C-reactive protein (CRP)",
+     "lab", "项", "test", 4500, True, "cfydb"),
+    Price("LAB-GLU", "空腹血糖", "Fasting blood glucose", "lab", "项", "test", 800, True, "kfxt"),
+    Price("LAB-HBA", "糖化血红蛋白", "HbA1c", "lab", "项", "test", 7000, True, "thxhdb"),
+    Price("LAB-LIP", "血脂四项", "Lipid panel", "lab", "项", "test", 4000, True, "xzsx"),
+    Price("LAB-LFT", "肝功能", "Liver function tests", "lab", "项", "test", 8000, True, "ggn"),
+    Price("LAB-RFT", "肾功能", "Kidney function tests", "lab", "项", "test", 6000, True, "sgn"),
+    Price("IMG-DR", "胸部X线摄影（DR）", "Chest X-ray (DR)",
+     "imaging", "次", "exam", 9000, True, "xbxxsydr"),
+    Price("IMG-US", "腹部彩色超声", "Abdominal ultrasound",
+     "imaging", "次", "exam", 12000, True, "fbcscs"),
+    Price("IMG-CT", "头颅CT平扫", "Head CT scan", "imaging", "次", "exam", 26000, True, "tlctps"),
+    Price("IMG-MRI", "膝关节磁共振", "Knee MRI", "imaging", "次", "exam", 58000, False, "xgjcgz"),
+    Price("IMG-ECG", "常规心电图", "Electrocardiogram (ECG)",
+     "imaging", "次", "exam", 2500, True, "cgxdt"),
+    Price("DRG-AMX", "阿莫西林胶囊 0.25g×24粒", "Amoxicillin capsules 0.25 g × 24",
+     "drug", "盒", "box", 1850, True, "amxljn"),
+    Price("DRG-IBU", "布洛芬缓释胶囊 0.3g×20粒", "Ibuprofen SR capsules 0.3 g × 20",
+     "drug", "盒", "box", 2480, True, "blfhsjn"),
+    Price("DRG-CFX", "头孢克肟分散片 0.1g×6片", "Cefixime tablets 0.1 g × 6",
+     "drug", "盒", "box", 3200, True, "tbkwfsp"),
+    Price("DRG-MET", "盐酸二甲双胍片 0.5g×48片", "Metformin tablets 0.5 g × 48",
+     "drug", "盒", "box", 1260, True, "ysejsgp"),
+    Price("DRG-NIF", "硝苯地平控释片 30mg×7片", "Nifedipine CR tablets 30 mg × 7",
+     "drug", "盒", "box", 3350, True, "xbdpksp"),
+    Price("DRG-ATV", "阿托伐他汀钙片 20mg×7片", "Atorvastatin tablets 20 mg × 7",
+     "drug", "盒", "box", 4500, True, "atfttgp"),
+    Price("DRG-OME", "奥美拉唑肠溶胶囊 20mg×14粒", "Omeprazole capsules 20 mg × 14",
+     "drug", "盒", "box", 2200, True, "amlzcrjn"),
+    Price("DRG-LOR", "氯雷他定片 10mg×6片", "Loratadine tablets 10 mg × 6",
+     "drug", "盒", "box", 1980, True, "lltdp"),
+    Price("DRG-GCT", "复方甘草片 100片", "Compound liquorice tablets × 100",
+     "drug", "瓶", "bottle", 650, True, "ffgcp"),
+    Price("DRG-LHQ", "连花清瘟胶囊 0.35g×24粒", "Lianhua Qingwen capsules × 24",
+     "drug", "盒", "box", 2800, True, "lhqwjn"),
+    Price("DRG-BLG", "板蓝根颗粒 10g×20袋", "Banlangen granules 10 g × 20",
+     "drug", "盒", "box", 1500, False, "blgkl"),
+    Price("DRG-VTC", "维生素C片 0.1g×100片", "Vitamin C tablets 0.1 g × 100",
+     "drug", "瓶", "bottle", 450, False, "wsscp"),
+    Price("DRG-SMT", "蒙脱石散 3g×10袋", "Smectite powder 3 g × 10",
+     "drug", "盒", "box", 1400, True, "mtss"),
+    Price("DRG-ASP", "阿司匹林肠溶片 100mg×30片", "Aspirin EC tablets 100 mg × 30",
+     "drug", "盒", "box", 1680, True, "asplcrp"),
+    Price("TRT-IV", "静脉输液", "Intravenous infusion",
+     "treatment", "次", "session", 1500, True, "jmsy"),
+    Price("TRT-IM", "肌肉注射", "Intramuscular injection",
+     "treatment", "次", "session", 500, True, "jrzs"),
+    Price("TRT-NEB", "雾化吸入", "Nebulizer treatment",
+     "treatment", "次", "session", 1800, True, "whxr"),
+    Price("TRT-DRS", "换药（小）", "Dressing change (small)",
+     "treatment", "次", "session", 2000, True, "hyx"),
+    Price("TRT-SUT", "清创缝合", "Wound cleaning and suturing",
+     "treatment", "次", "session", 12000, True, "qcfh"),
+    Price("TRT-ACU", "普通针刺", "Acupuncture",
+     "treatment", "次", "session", 4000, True, "ptzc"),
+    Price("TRT-SCL", "洁治（全口）", "Dental cleaning (full mouth)",
+     "treatment", "次", "session", 15000, False, "jzqk"),
+    Price("MAT-IVS", "一次性输液器", "Disposable infusion set",
+     "material", "套", "set", 350, True, "ycxsyq"),
+    Price("MAT-GAU", "医用纱布", "Medical gauze", "material", "包", "pack", 200, True, "yysb"),
+    Price("MAT-BND", "弹力绷带", "Elastic bandage", "material", "卷", "roll", 1200, False, "tlbd"),
+)  # fmt: skip
+INSURANCE_SHARE_PERCENT = 60  # of each covered item
+
+
+class Facility(NamedTuple):
+    """A place that is not a department, for the floor map."""
+
+    id: str
+    name: str
+    name_en: str
+    building: str
+    building_en: str
+    floor: str
+    room: str
+
+
+FACILITIES: tuple[Facility, ...] = (
+    Facility("fac-cashier", "收费处", "Cashier", "门诊楼", "Outpatient Building", "1", "102"),
+    Facility("fac-pharmacy", "西药房", "Pharmacy", "门诊楼", "Outpatient Building", "1", "108"),
+    Facility("fac-radiology", "放射科", "Radiology", "门诊楼", "Outpatient Building", "1", "121"),
+    Facility("fac-ecg", "心电图室", "ECG room", "门诊楼", "Outpatient Building", "3", "332"),
+    Facility("fac-lab", "检验科（抽血）", "Laboratory (blood tests)",
+     "医技楼", "Medical Technology Building", "1", "101"),
+    Facility("fac-ultrasound", "超声科", "Ultrasound",
+     "医技楼", "Medical Technology Building", "1", "115"),
+)  # fmt: skip
+
+
+class ScenarioBill(NamedTuple):
+    """An unpaid bill of the "unpaid_bills" patient."""
+
+    department_code: str
+    title: str
+    title_en: str
+    minutes_ago: int
+    items: tuple[tuple[str, int], ...]  # price code, quantity
+
+
+SCENARIO_BILLS: tuple[ScenarioBill, ...] = (
+    ScenarioBill("A", "内科 处方药费", "Prescription, Internal Medicine", 40,
+     (("CON-01", 1), ("DRG-AMX", 2), ("DRG-IBU", 1), ("DRG-GCT", 1))),
+    ScenarioBill("A", "内科 检验费", "Laboratory tests, Internal Medicine", 70,
+     (("LAB-CBC", 1), ("LAB-CRP", 1), ("LAB-URN", 1))),
+)  # fmt: skip
+
+
+# --- people's names -----------------------------------------------------------------------
+
+
+class NamePart(NamedTuple):
+    hanzi: str
+    pinyin: str
+
+
+SURNAMES: tuple[NamePart, ...] = (
+    NamePart("王", "Wang"), NamePart("李", "Li"), NamePart("张", "Zhang"), NamePart("刘", "Liu"),
+    NamePart("陈", "Chen"), NamePart("杨", "Yang"), NamePart("黄", "Huang"), NamePart("赵", "Zhao"),
+    NamePart("吴", "Wu"), NamePart("周", "Zhou"), NamePart("徐", "Xu"), NamePart("孙", "Sun"),
+    NamePart("马", "Ma"), NamePart("朱", "Zhu"), NamePart("胡", "Hu"), NamePart("郭", "Guo"),
+    NamePart("何", "He"), NamePart("林", "Lin"), NamePart("高", "Gao"), NamePart("罗", "Luo"),
+    NamePart("郑", "Zheng"), NamePart("梁", "Liang"), NamePart("谢", "Xie"), NamePart("宋", "Song"),
+    NamePart("唐", "Tang"), NamePart("韩", "Han"), NamePart("冯", "Feng"), NamePart("邓", "Deng"),
+    NamePart("曹", "Cao"), NamePart("彭", "Peng"), NamePart("欧阳", "Ouyang"),
+    NamePart("司马", "Sima"), NamePart("诸葛", "Zhuge"),
+)  # fmt: skip
+MALE_GIVEN_NAMES: tuple[NamePart, ...] = (
+    NamePart("伟", "Wei"), NamePart("强", "Qiang"), NamePart("磊", "Lei"), NamePart("军", "Jun"),
+    NamePart("洋", "Yang"), NamePart("勇", "Yong"), NamePart("杰", "Jie"), NamePart("涛", "Tao"),
+    NamePart("明", "Ming"), NamePart("超", "Chao"), NamePart("刚", "Gang"), NamePart("平", "Ping"),
+    NamePart("建华", "Jianhua"), NamePart("志强", "Zhiqiang"), NamePart("晓明", "Xiaoming"),
+    NamePart("浩然", "Haoran"), NamePart("宇轩", "Yuxuan"), NamePart("俊杰", "Junjie"),
+    NamePart("国强", "Guoqiang"), NamePart("德明", "Deming"), NamePart("子豪", "Zihao"),
+    NamePart("文博", "Wenbo"),
+)  # fmt: skip
+FEMALE_GIVEN_NAMES: tuple[NamePart, ...] = (
+    NamePart("芳", "Fang"), NamePart("娜", "Na"), NamePart("秀英", "Xiuying"),
+    NamePart("敏", "Min"), NamePart("静", "Jing"), NamePart("丽", "Li"), NamePart("艳", "Yan"),
+    NamePart("娟", "Juan"), NamePart("秀兰", "Xiulan"), NamePart("霞", "Xia"),
+    NamePart("桂英", "Guiying"), NamePart("海燕", "Haiyan"), NamePart("子涵", "Zihan"),
+    NamePart("欣怡", "Xinyi"), NamePart("雨桐", "Yutong"), NamePart("梓萱", "Zixuan"),
+    NamePart("淑珍", "Shuzhen"), NamePart("玉兰", "Yulan"), NamePart("婷婷", "Tingting"),
+    NamePart("思雨", "Siyu"),
+)  # fmt: skip
+
+
+class SpecialName(NamedTuple):
+    name: str
+    gender: str
+
+
+# Names that test masking, fonts and encodings; each used once among the random patients.
+SPECIAL_NAMES: tuple[SpecialName, ...] = (
+    SpecialName("古丽米拉·阿不都", "female"), SpecialName("阿依古丽·吐尔逊", "female"),
+    SpecialName("扎西顿珠", "male"), SpecialName("欧阳娜娜", "female"), SpecialName("单喆", "male"),
+    SpecialName("石磊", "male"), SpecialName("叶", "female"),
+)  # fmt: skip
+
+# The region codes (first six digits) of the random patients' resident ids.
+REGIONS = (
+    "110101", "110105", "110108", "310104", "310115", "440106", "440305", "510107",
+    "330106", "320102", "420106", "610113", "650102", "210102", "370102",
+)  # fmt: skip
+PHONE_PREFIXES = ("135", "136", "137", "139", "150", "151", "158", "177", "186", "188", "199")

@@ -1,0 +1,189 @@
+"""Every service the kiosk offers, each declared once.
+
+Configuration checks ``[kiosk] services`` against this table, the home screen makes a tile of
+each enabled entry, and ``app.py`` builds each entry's flow and view and offers it to the
+visit. Adding a service is one entry here plus its own flow, view and screens.
+
+Builders import their flow and view when called, so reading the table (``check-config``) loads
+no widgets. Together with ``app.py`` they are the composition root: the only code that knows
+concrete flows and views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
+
+from kiosk.flows.visit import VisitJourney
+
+if TYPE_CHECKING:
+    from kiosk.backend.client import KioskApiClient
+    from kiosk.config import KioskConfig
+    from kiosk.devices.printing.tickets import TicketPrinting
+    from kiosk.flows.visit import ServiceFlow, VisitFlow
+    from kiosk.journal import Journal
+    from kiosk.outbox import OutboxSender
+    from kiosk.runner import Runner
+    from kiosk.ui.visit_view import VisitView
+
+TRANSLATION_CONTEXT = "Services"  # the tiles' titles and subtitles in translations/*.ts
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    """What a service's builder may use: the kiosk's shared collaborators."""
+
+    config: KioskConfig
+    client: KioskApiClient
+    runner: Runner
+    visit: VisitFlow
+    visit_view: VisitView
+    journal: Journal
+    printing: TicketPrinting
+    outbox: OutboxSender
+    clock: Callable[[], dt.datetime]
+    owner: QObject  # the parent of every flow
+    journey: Callable[[str], Journey]  # another service's journey, built on first use
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One built service: its flow (offered to the visit), its view, and what starts with it."""
+
+    flow: ServiceFlow
+    view: QObject
+    start: Callable[[], None] | None = None  # run by ``Kiosk.start`` (e.g. reconciliation)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: its name in the config, its tile, and how its journey is built.
+
+    ``title`` and ``subtitle`` are English source strings, translated in the ``Services``
+    context. ``build`` is None for the visit's own journeys (check-in, my appointments).
+    """
+
+    name: str
+    title: str
+    subtitle: str
+    needs_identification: bool
+    build: Callable[[ServiceParts], Journey] | None = None
+
+
+def _build_registration(parts: ServiceParts) -> Journey:
+    from kiosk.flows.payment import PaymentFlow
+    from kiosk.flows.registration import RegistrationFlow
+    from kiosk.ui.registration_view import RegistrationView
+
+    fees = parts.journey("payment").flow  # a registration with a fee is paid like a bill
+    if not isinstance(fees, PaymentFlow):
+        raise TypeError("registration needs the payment service's flow")
+    flow = RegistrationFlow(
+        parts.client, parts.runner, parts.visit, fees, clock=parts.clock, parent=parts.owner
+    )
+    return Journey(flow, RegistrationView(parts.visit_view, flow, clock=parts.clock))
+
+
+def _build_payment(parts: ServiceParts) -> Journey:
+    from kiosk.flows.payment import PaymentFlow
+    from kiosk.ui.payment_view import PaymentView
+
+    flow = PaymentFlow(
+        parts.client,
+        parts.runner,
+        parts.visit,
+        parts.journal,
+        parts.printing,
+        hospital_name=parts.config.kiosk.hospital_name,
+        clock=parts.clock,
+        parent=parts.owner,
+    )
+    parts.printing.print_failed.connect(flow.printer_failed)
+    view = PaymentView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+    # Whatever a crash or power cut left unsettled is settled once the kiosk starts.
+    return Journey(flow, view, start=flow.reconcile)
+
+
+def _build_info(parts: ServiceParts) -> Journey:
+    from kiosk.flows.info import InfoFlow
+    from kiosk.ui.info_view import InfoView
+
+    flow = InfoFlow(parts.client, parts.runner, parts.visit, today=parts.today, parent=parts.owner)
+    return Journey(flow, InfoView(parts.visit_view, flow))
+
+
+def _build_feedback(parts: ServiceParts) -> Journey:
+    from kiosk.api.models import FeedbackRequest
+    from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow
+    from kiosk.ui.feedback_view import FeedbackView
+
+    client = parts.client
+    parts.outbox.register(
+        OUTBOX_KIND,
+        lambda body, key: client.send_feedback(
+            FeedbackRequest.model_validate(body), idempotency_key=key
+        ),
+    )
+    flow = FeedbackFlow(parts.visit, parts.journal, parts.outbox, parts.runner, parent=parts.owner)
+    return Journey(flow, FeedbackView(parts.visit_view, flow))
+
+
+# In the order of the default tiles (``[kiosk] services`` may choose and reorder them).
+SERVICES: tuple[Service, ...] = (
+    Service(
+        VisitJourney.checkin,
+        str(QT_TRANSLATE_NOOP("Services", "Check in")),
+        str(QT_TRANSLATE_NOOP("Services", "Appointment today")),
+        needs_identification=True,
+    ),
+    Service(
+        VisitJourney.appointments,
+        str(QT_TRANSLATE_NOOP("Services", "My appointments")),
+        str(QT_TRANSLATE_NOOP("Services", "The next 30 days")),
+        needs_identification=True,
+    ),
+    Service(
+        "registration",
+        str(QT_TRANSLATE_NOOP("Services", "Register")),
+        str(QT_TRANSLATE_NOOP("Services", "See a doctor today")),
+        needs_identification=True,
+        build=_build_registration,
+    ),
+    Service(
+        "payment",
+        str(QT_TRANSLATE_NOOP("Services", "Pay bills")),
+        str(QT_TRANSLATE_NOOP("Services", "Fees, receipts, pharmacy")),
+        needs_identification=True,
+        build=_build_payment,
+    ),
+    Service(
+        "info",
+        str(QT_TRANSLATE_NOOP("Services", "Hospital guide")),
+        str(QT_TRANSLATE_NOOP("Services", "Doctors, prices, floors")),
+        needs_identification=False,
+        build=_build_info,
+    ),
+    Service(
+        "feedback",
+        str(QT_TRANSLATE_NOOP("Services", "Feedback")),
+        str(QT_TRANSLATE_NOOP("Services", "Tell us how we did")),
+        needs_identification=False,
+        build=_build_feedback,
+    ),
+)
+
+
+def registry() -> tuple[Service, ...]:
+    """The table as it is now (read at call time, so a test may add an entry)."""
+    return SERVICES
+
+
+def service_names() -> tuple[str, ...]:
+    return tuple(str(service.name) for service in registry())

@@ -1,0 +1,1 @@
+"""What tests share besides fixtures: test doubles, rigs and helpers, imported by package path."""
