@@ -222,7 +222,9 @@ class PriceListScreen(Screen):
     def _fill_rows(self) -> None:
         clear_layout(self._rows)
         for index, item in enumerate(self._items):
-            self._rows.addWidget(self._row(index, item))
+            row = self._row(index, item)
+            self._rows.addWidget(row)
+            row.show()  # now, not on the layout's queued event: the patient may read it first
         self._rows.addStretch(1)
 
     def _row(self, index: int, item: PriceItem) -> QFrame:
