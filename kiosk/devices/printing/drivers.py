@@ -111,6 +111,13 @@ class PreviewSink(Protocol):
     def write_with_preview(self, data: bytes, png: bytes) -> None: ...
 
 
+def _write_whole(path: Path, data: bytes) -> None:
+    """Whoever watches the spool (a test, the walkthrough) never sees a half-written job."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
 def _valid_status_byte(value: int) -> bool:
     # Every DLE EOT answer has bits 1 and 4 set and bits 0 and 7 clear.
     return value & 0x93 == 0x12
@@ -467,8 +474,8 @@ class SimulatedConnection:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
             number = self._next_number()
             if png is not None:
-                (self.spool_dir / f"{number}.png").write_bytes(png)
-            (self.spool_dir / f"{number}.bin").write_bytes(data)
+                _write_whole(self.spool_dir / f"{number}.png", png)
+            _write_whole(self.spool_dir / f"{number}.bin", data)
         self.jobs_written += 1
 
     def write(self, data: bytes) -> None:
