@@ -44,7 +44,7 @@ def test_the_running_server_uses_full_sync(
 ) -> None:
     """The connections the request handlers open come from ``connect`` too."""
     seen: list[int] = []
-    original = deps.connect
+    original = connect
 
     def spy(path: Path) -> sqlite3.Connection:
         conn = original(path)
@@ -58,4 +58,5 @@ def test_the_running_server_uses_full_sync(
         timeout=10,
     )
     assert response.status_code == 200
-    assert seen and set(seen) == {FULL}
+    assert seen
+    assert set(seen) == {FULL}
