@@ -1,4 +1,7 @@
-"""The fleet page: the admin token (sign-in: tests/security/test_admin_auth.py), kiosks not seen for 2 minutes, printers short of paper."""
+"""The fleet page: the admin token, kiosks not seen for 2 minutes, printers short of paper.
+
+Signing in is tested in tests/security/test_admin_auth.py.
+"""
 
 from __future__ import annotations
 
