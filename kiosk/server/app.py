@@ -63,7 +63,12 @@ from kiosk.server.deps import (
 )
 from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
 from kiosk.server.idempotency import idempotent_response
-from kiosk.server.security import READ_TIMEOUT_S, BodyDeadlineMiddleware, SecurityHeadersMiddleware
+from kiosk.server.security import (
+    READ_TIMEOUT_S,
+    BodyDeadlineMiddleware,
+    SecurityHeadersMiddleware,
+    install_security_headers_on_server_errors,
+)
 
 # The longest range of dates one appointments query may ask for.
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
@@ -286,6 +291,7 @@ def create_app(
     app.state.admin_token = admin_token or None
     app.state.admin_session_key = admin.new_session_key()
     install_error_handlers(app)
+    install_security_headers_on_server_errors(app)
     app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login"))
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)

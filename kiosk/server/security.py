@@ -19,11 +19,13 @@ import asyncio
 import json
 import time
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk.api.models import ErrorCode
-from kiosk.server.errors import error_body
+from kiosk.server.errors import error_body, error_response
 
 # The pages use inline <style> and plain forms; nothing else is allowed.
 CONTENT_SECURITY_POLICY = (
@@ -47,6 +49,21 @@ _HEADERS: tuple[tuple[bytes, bytes], ...] = (
 READ_TIMEOUT_S = 10.0
 # uvicorn closes an idle keep-alive connection after this many seconds (its default, said).
 KEEP_ALIVE_TIMEOUT_S = 5
+
+
+def security_headers(policy: str = CONTENT_SECURITY_POLICY) -> dict[str, str]:
+    """Every header the middleware adds, for answers sent outside it (a 500)."""
+    headers = {name.decode(): value.decode() for name, value in _HEADERS}
+    return {**headers, "content-security-policy": policy, "cache-control": "no-store"}
+
+
+def _unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette answers a 500 from its outermost middleware, outside SecurityHeadersMiddleware.
+    return error_response(500, ErrorCode.internal_error, headers=security_headers())
+
+
+def install_security_headers_on_server_errors(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unhandled_error_handler)
 
 
 class SecurityHeadersMiddleware:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from kiosk.server import queries
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_TOKEN
 from tests.helpers.server import ApiClient
@@ -105,6 +106,21 @@ def test_security_headers_on_answers_and_pages(api: ApiClient, live_server: Embe
     _assert_security_headers(requests.get(f"{live_server.url}/pay/nope", timeout=10))
     _assert_security_headers(requests.get(f"{live_server.url}/admin/kiosks", timeout=10))
     _assert_security_headers(requests.get(f"{live_server.url}/openapi.json", timeout=10))
+
+
+def test_security_headers_on_a_server_error(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 is sent by Starlette's outermost middleware, outside the headers middleware."""
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(queries, "list_departments", broken)
+    response = api.get("/departments")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    _assert_security_headers(response)
 
 
 def test_pages_satisfy_their_policy(live_server: EmbeddedServer) -> None:
