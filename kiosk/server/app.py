@@ -3,7 +3,7 @@
 ``create_app(db_path)`` builds it; every request opens its own SQLite connection. Every call
 except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code), the
 simulated payment page ``/pay/{payment id}`` (the payment QR code) and the fleet page
-``/admin/kiosks`` (loopback clients only) needs ``Authorization: Bearer <token>``.
+``/admin/kiosks`` (admin sign-in, see ``admin``) needs ``Authorization: Bearer <token>``.
 The request and response models are the shared ones in ``kiosk.api.models``. Check-in and
 the rest of the original API live here; registrations, bills, payments, feedback, prices and
 buildings in ``routes_services``; the payment page in ``paypage``.
@@ -12,18 +12,15 @@ buildings in ``routes_services``; the payment page in ``paypage``.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import html
-import ipaddress
 import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
@@ -39,13 +36,11 @@ from kiosk.api.models import (
     HeartbeatAck,
     HeartbeatRequest,
     IdentifyRequest,
-    KioskFleet,
-    KioskStatus,
     Patient,
     Schedule,
     TicketPublicStatus,
 )
-from kiosk.server import paypage, queries, routes_services
+from kiosk.server import admin, paypage, queries, routes_services
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
@@ -56,12 +51,25 @@ from kiosk.server.db import (
     to_db_time,
     write_transaction,
 )
-from kiosk.server.deps import ERRORS, BaseUrl, Conn, KioskId, Now, not_found
+from kiosk.server.deps import (
+    ERRORS,
+    BaseUrl,
+    Conn,
+    IdempotencyKeyHeader,
+    IsoDate,
+    KioskId,
+    Now,
+    not_found,
+)
 from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
 from kiosk.server.idempotency import idempotent_response
+from kiosk.server.security import (
+    READ_TIMEOUT_S,
+    BodyDeadlineMiddleware,
+    SecurityHeadersMiddleware,
+    install_security_headers_on_server_errors,
+)
 
-# A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
-ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
 # The longest range of dates one appointments query may ask for.
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
 
@@ -96,9 +104,11 @@ def appointments(
     now: Now,
     base_url: BaseUrl,
     from_: Annotated[
-        dt.date | None, Query(alias="from", description="First day (default today)")
+        IsoDate | None, Query(alias="from", description="First day (default today)")
     ] = None,
-    to: Annotated[dt.date | None, Query(description="Last day (default: from)")] = None,
+    to: Annotated[
+        IsoDate | None, Query(description="Last day (default: the later of from and today)")
+    ] = None,
 ) -> AppointmentList:
     first = from_ or now.date()
     last = to or max(first, now.date())
@@ -137,13 +147,7 @@ def check_in(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias=IDEMPOTENCY_HEADER,
-            description="Required. Retrying with the same key replays the first answer.",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader,
     body: Annotated[CheckInRequest | None, Body()] = None,
 ) -> Response:
     def action() -> tuple[int, Any]:
@@ -195,7 +199,7 @@ def department_schedule(
     kiosk_id: KioskId,
     conn: Conn,
     now: Now,
-    date: Annotated[dt.date | None, Query(description="Day (default today)")] = None,
+    date: Annotated[IsoDate | None, Query(description="Day (default today)")] = None,
 ) -> Schedule:
     row = queries.get_department_row(conn, department_id)
     if row is None:
@@ -213,7 +217,7 @@ def ticket_status(
     number: Annotated[str, PathParam(max_length=16)],
     conn: Conn,
     now: Now,
-    date: Annotated[dt.date | None, Query(description="Service day (default today)")] = None,
+    date: Annotated[IsoDate | None, Query(description="Service day (default today)")] = None,
 ) -> TicketPublicStatus:
     status = queries.public_ticket_status(conn, number, date or now.date())
     if status is None:
@@ -252,102 +256,6 @@ def heartbeat(
     return HeartbeatAck(kiosk_id=kiosk_id, received_at=now, server_time=now)
 
 
-# --- the fleet page -------------------------------------------------------------------------
-
-admin = APIRouter(prefix="/admin", tags=["admin"])
-
-
-def _is_loopback(request: Request) -> bool:
-    if request.client is None:
-        return False
-    try:
-        return ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        return False
-
-
-def _fmt_uptime(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, _ = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
-
-
-def _fleet_html(fleet: KioskFleet) -> str:
-    def cell(text: str) -> str:
-        return f"<td>{html.escape(text)}</td>"
-
-    rows = []
-    for kiosk in fleet.kiosks:
-        devices = "; ".join(
-            f"{d.name} ({d.kind}): {d.state}" + (f" – {d.detail}" if d.detail else "")
-            for d in kiosk.devices
-        )
-        flagged = ' class="flagged"' if kiosk.warnings else ""
-        rows.append(
-            f"<tr{flagged}>"
-            + cell(kiosk.kiosk_id)
-            + cell("online" if kiosk.online else "offline")
-            + cell(kiosk.last_heartbeat_at.isoformat() if kiosk.last_heartbeat_at else "never")
-            + cell(kiosk.version)
-            + cell(_fmt_uptime(kiosk.uptime_s))
-            + cell(devices)
-            + cell("; ".join(kiosk.warnings))
-            + "</tr>"
-        )
-    body = "\n".join(rows) or '<tr><td colspan="7">No kiosks registered.</td></tr>'
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
-<title>Kiosk fleet</title>
-<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}
-tr.flagged td{{background:#fde2e1;color:#7a1212}}</style></head>
-<body><h1>Kiosk fleet</h1><p>Server time {html.escape(fleet.server_time.isoformat())};
-online = heartbeat within {fleet.online_after_s} s.</p>
-<table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
-<th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
-<tbody>
-{body}
-</tbody></table></body></html>
-"""
-
-
-@admin.get(
-    "/kiosks",
-    response_model=KioskFleet,
-    responses={
-        200: {"content": {"text/html": {}}, "description": "HTML table, or JSON with format=json"},
-        401: {"model": ErrorBody, "description": "Admin token missing or wrong"},
-        403: {"model": ErrorBody, "description": "No admin token set: loopback clients only"},
-    },
-)
-def fleet(
-    request: Request,
-    conn: Conn,
-    now: Now,
-    format: Annotated[Literal["html", "json"], Query()] = "html",
-    token: Annotated[str, Query(max_length=512)] = "",
-) -> Response:
-    """With ``--admin-token`` set, the admin token is needed (``Authorization: Bearer`` or
-    ``?token=`` for a browser); without one, only loopback clients are served."""
-    admin_token: str | None = request.app.state.admin_token
-    if admin_token:
-        presented = token or request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(presented.encode(), admin_token.encode()):
-            raise ApiError(401, ErrorCode.unauthorized, "The fleet page needs the admin token.")
-    elif not _is_loopback(request):
-        raise ApiError(403, ErrorCode.forbidden, "The fleet page is only served on loopback.")
-    statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
-    fleet = KioskFleet(
-        server_time=now, online_after_s=int(ONLINE_AFTER.total_seconds()), kiosks=statuses
-    )
-    if format == "json":
-        return JSONResponse(fleet.model_dump(mode="json"))
-    return HTMLResponse(_fleet_html(fleet))
-
-
 # --- the factory ----------------------------------------------------------------------------
 
 
@@ -357,11 +265,16 @@ def create_app(
     clock: Callable[[], dt.datetime] | None = None,
     public_url: str | None = None,
     admin_token: str | None = None,
+    docs: bool = True,
+    read_timeout_s: float = READ_TIMEOUT_S,
 ) -> FastAPI:
     """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
 
     ``clock`` returns the current aware datetime (default: local time); ``public_url`` is the
-    base of the status URL printed on tickets (default: the base URL of each request).
+    base of the status URL printed on tickets (default: the base URL of each request);
+    ``admin_token`` guards the fleet page (see ``admin``); ``docs`` serves Swagger UI at
+    ``/docs`` (it loads its script from a CDN); a request body that has not fully arrived
+    ``read_timeout_s`` after the request started is answered 408.
     """
     open_database(db_path).close()
     app = FastAPI(
@@ -369,17 +282,21 @@ def create_app(
         version="1",
         description=__doc__,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url="/docs" if docs else None,
         redoc_url=None,
     )
     app.state.db_path = db_path
     app.state.clock = clock or system_clock
     app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.admin_token = admin_token or None
+    app.state.admin_session_key = admin.new_session_key()
     install_error_handlers(app)
-    app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/",))
+    install_security_headers_on_server_errors(app)
+    app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login"))
+    app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
+    app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
     app.include_router(paypage.router)
-    app.include_router(admin)
+    app.include_router(admin.router)
     return app

@@ -1,25 +1,34 @@
 """``kiosk-server``: run the reference Kiosk API server standalone for one or more kiosks.
 
 kiosk-server --db /var/lib/kiosk/api.sqlite3 --seed-demo
-kiosk-server --db api.sqlite3 --host 0.0.0.0 --allow-remote --add-kiosk lobby-east-1:SECRET
+kiosk-server add-kiosk lobby-east-1 --db api.sqlite3        # prints the kiosk's new token once
+kiosk-server --db api.sqlite3 --host 0.0.0.0 --allow-remote --admin-token-file /etc/kiosk/admin
+
+No secret is ever an argument (``ps`` shows every process's arguments): the admin token is read
+from ``--admin-token-file`` or the ``KIOSK_SERVER_ADMIN_TOKEN`` environment variable, and kiosk
+tokens are made by ``add-kiosk``, which stores only their SHA-256.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import re
+import secrets
 import sys
 from pathlib import Path
 
 from kiosk.server.db import add_kiosk, is_empty, open_database, system_clock
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN, seed_demo
 
-
-def _kiosk_spec(value: str) -> tuple[str, str]:
-    kiosk_id, sep, token = value.partition(":")
-    if not sep or not kiosk_id.strip() or not token.strip():
-        raise argparse.ArgumentTypeError(f"expected ID:TOKEN, got {value!r}")
-    return kiosk_id.strip(), token.strip()
+ADMIN_TOKEN_ENV = "KIOSK_SERVER_ADMIN_TOKEN"
+_KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Flags that once took a secret on the command line, and what replaced them.
+_REMOVED_FLAGS = {
+    "--admin-token": f"use --admin-token-file PATH or the {ADMIN_TOKEN_ENV} environment variable",
+    "--add-kiosk": "use `kiosk-server add-kiosk ID --db PATH`, which prints a new token",
+}
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -31,9 +40,21 @@ def _is_loopback_host(host: str) -> bool:
         return False
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0 < seconds <= 3600, got {value!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kiosk-server", description="The reference Kiosk API server (FastAPI + SQLite)."
+        prog="kiosk-server",
+        description="The reference Kiosk API server (FastAPI + SQLite). "
+        "`kiosk-server add-kiosk ID --db PATH` registers a kiosk and prints its token.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
@@ -49,25 +70,97 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow binding a non-loopback address (put TLS in front of it)",
     )
     parser.add_argument(
-        "--add-kiosk",
-        action="append",
-        type=_kiosk_spec,
-        default=[],
-        metavar="ID:TOKEN",
-        help="register a kiosk and its bearer token (repeatable)",
-    )
-    parser.add_argument(
         "--public-url", help="base URL printed in ticket QR codes (default: the request's)"
     )
     parser.add_argument(
-        "--admin-token",
-        help="token for the fleet page /admin/kiosks (without it: loopback clients only)",
+        "--admin-token-file",
+        type=Path,
+        metavar="PATH",
+        help="file holding the admin token for the fleet page /admin/kiosks (or set "
+        f"{ADMIN_TOKEN_ENV}); without one the fleet page serves loopback clients only",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated); "
+        "by default proxy headers are ignored",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="S",
+        help="a request's headers, then its body, must each arrive within S seconds "
+        "(default 10), else 408",
+    )
+    parser.add_argument(
+        "--docs", action="store_true", help="serve Swagger UI at /docs (loads it from a CDN)"
     )
     return parser
 
 
+def build_add_kiosk_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-server add-kiosk",
+        description="Register a kiosk (or give it a new token) and print its new bearer token "
+        "once on standard output; only the token's SHA-256 is stored.",
+    )
+    parser.add_argument("kiosk_id", metavar="ID", help="the kiosk's id, e.g. lobby-east-1")
+    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    return parser
+
+
+def add_kiosk_main(argv: list[str]) -> int:
+    args = build_add_kiosk_parser().parse_args(argv)
+    if not _KIOSK_ID.fullmatch(args.kiosk_id):
+        print(
+            f"kiosk-server add-kiosk: invalid kiosk id {args.kiosk_id!r} "
+            "(letters, digits, '.', '_', '-'; at most 64)",
+            file=sys.stderr,
+        )
+        return 2
+    token = secrets.token_urlsafe(32)
+    conn = open_database(args.db)
+    try:
+        add_kiosk(conn, args.kiosk_id, token)
+    finally:
+        conn.close()
+    print(
+        f"Registered kiosk {args.kiosk_id!r} in {args.db}. Its token follows on standard "
+        "output, shown only this once: put it in the kiosk's config ([backend] token).",
+        file=sys.stderr,
+    )
+    print(token)
+    return 0
+
+
+def _admin_token(path: Path | None) -> str | None:
+    """The admin token from the file, else the environment; ``ValueError`` when unusable."""
+    if path is not None:
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read the admin token file {str(path)!r}: {exc}") from None
+        if not token:
+            raise ValueError(f"the admin token file {str(path)!r} is empty")
+        return token
+    return os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["add-kiosk"]:
+        return add_kiosk_main(arguments[1:])
+    for argument in arguments:
+        flag = argument.partition("=")[0]
+        if flag in _REMOVED_FLAGS:
+            print(
+                f"kiosk-server: {flag} was removed (a secret on the command line is visible to "
+                f"every user in `ps`): {_REMOVED_FLAGS[flag]}",
+                file=sys.stderr,
+            )
+            return 2
+    args = build_parser().parse_args(arguments)
     if not _is_loopback_host(args.host) and not args.allow_remote:
         print(
             f"kiosk-server: refusing to bind non-loopback address {args.host!r} "
@@ -77,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not 0 < args.port < 65536:
         print(f"kiosk-server: invalid port {args.port}", file=sys.stderr)
+        return 2
+    try:
+        admin_token = _admin_token(args.admin_token_file)
+    except ValueError as exc:
+        print(f"kiosk-server: {exc}", file=sys.stderr)
         return 2
 
     db_path: Path = args.db
@@ -89,19 +187,37 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"{db_path} already holds data; not seeding.")
             print(f"Demo kiosk: id {DEMO_KIOSK_ID!r}, token {DEMO_TOKEN!r}")
-        for kiosk_id, token in args.add_kiosk:
-            add_kiosk(conn, kiosk_id, token)
-            print(f"Registered kiosk {kiosk_id!r}.")
     finally:
         conn.close()
 
     import uvicorn  # only when actually serving
 
     from kiosk.server.app import create_app
+    from kiosk.server.security import (
+        KEEP_ALIVE_TIMEOUT_S,
+        READ_TIMEOUT_S,
+        header_deadline_protocol,
+    )
 
-    app = create_app(db_path, public_url=args.public_url, admin_token=args.admin_token)
+    read_timeout_s: float = args.read_timeout or READ_TIMEOUT_S
+    app = create_app(
+        db_path,
+        public_url=args.public_url,
+        admin_token=admin_token,
+        docs=args.docs,
+        read_timeout_s=read_timeout_s,
+    )
     print(f"Serving the Kiosk API on http://{args.host}:{args.port} (OpenAPI: /openapi.json)")
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        http=header_deadline_protocol(read_timeout_s),
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
+        proxy_headers=args.forwarded_allow_ips is not None,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
     return 0
 
 

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
 from kiosk.server.db import connect, kiosk_for_token
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, ApiError
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request"},
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
     404: {"model": ErrorBody, "description": "Not found"},
+    408: {"model": ErrorBody, "description": "The body did not arrive in time"},
     413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
     415: {"model": ErrorBody, "description": "Body is not JSON"},
     422: {"model": ErrorBody, "description": "Request does not match the schema"},
 }
+
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": response["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for status, response in ERRORS.items()
+}
+"""``ERRORS`` for routes answering HTML: FastAPI would document a ``model`` as HTML there."""
 
 _bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
 
@@ -79,9 +91,26 @@ def not_found(what: str, ident: str) -> ApiError:
 
 
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    str,
     Header(
         alias=IDEMPOTENCY_HEADER,
-        description="Required. Retrying with the same key replays the first answer.",
+        description="Retrying with the same key replays the first answer.",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
     ),
 ]
+"""Required: without it, or with an unusable key, the answer is a 400 ``bad_request``."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # pydantic alone reads ``0`` or ``1741564800`` as a Unix time (1970-01-01, …).
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+"""A date query parameter: ``YYYY-MM-DD`` only, else 422 ``validation_failed``."""

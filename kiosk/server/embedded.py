@@ -18,6 +18,11 @@ import uvicorn
 
 from kiosk.server.app import create_app
 from kiosk.server.db import is_empty, open_database, system_clock
+from kiosk.server.security import (
+    KEEP_ALIVE_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    header_deadline_protocol,
+)
 from kiosk.server.seed import seed_demo as _seed_demo
 
 _STARTUP_TIMEOUT_S = 10.0
@@ -53,6 +58,8 @@ class EmbeddedServer:
         clock: Callable[[], dt.datetime] | None = None,
         public_url: str | None = None,
         admin_token: str | None = None,
+        docs: bool = True,
+        read_timeout_s: float = READ_TIMEOUT_S,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
@@ -67,7 +74,14 @@ class EmbeddedServer:
                 _seed_demo(conn, clock())
         finally:
             conn.close()
-        app = create_app(db_path, clock=clock, public_url=public_url, admin_token=admin_token)
+        app = create_app(
+            db_path,
+            clock=clock,
+            public_url=public_url,
+            admin_token=admin_token,
+            docs=docs,
+            read_timeout_s=read_timeout_s,
+        )
 
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
         # is TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
@@ -82,6 +96,10 @@ class EmbeddedServer:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=2,
+                timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
+                http=header_deadline_protocol(read_timeout_s),
+                # Only loopback clients connect: no proxy in front whose headers to trust.
+                proxy_headers=False,
             )
             server = uvicorn.Server(config)
             errors: list[BaseException] = []

@@ -23,9 +23,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kiosk.api.models import ErrorBody, ErrorCode, ErrorDetail, Ticket
+from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode, ErrorDetail, Ticket
 
 MAX_BODY_BYTES = 64 * 1024
+# An Idempotency-Key: printable ASCII without surrounding spaces, at most this long.
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 # After the limit is passed, this much more is read and dropped before answering 413, so that
 # a client still sending its body reads the answer instead of a connection reset.
 _DRAIN_LIMIT_BYTES = 4 * 1024 * 1024
@@ -150,6 +153,18 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
 def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _clean_validation_errors(exc.errors())
+    key_errors = [e for e in errors if e["loc"] == ["header", IDEMPOTENCY_HEADER]]
+    if key_errors:  # the answer it had as an optional header checked by the route
+        missing = any(e["type"] == "missing" for e in key_errors)
+        return error_response(
+            400,
+            ErrorCode.bad_request,
+            f"The {IDEMPOTENCY_HEADER} header is required for this call."
+            if missing
+            else f"The {IDEMPOTENCY_HEADER} header must be at most "
+            f"{IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.",
+            details={"header": IDEMPOTENCY_HEADER},
+        )
     if any(error["type"] == "json_invalid" for error in errors):
         return error_response(
             400, ErrorCode.bad_request, "The request body is not valid JSON.", details=errors

@@ -28,9 +28,9 @@ from fastapi.responses import JSONResponse, Response
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorCode
 from kiosk.server.db import to_db_time, write_transaction
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, ApiError
 
-MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = IDEMPOTENCY_KEY_MAX_LENGTH
 REPLAY_HEADER = "Idempotent-Replayed"
 
 

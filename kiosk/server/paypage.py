@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
@@ -20,9 +20,14 @@ from kiosk.api.models import Payment, PaymentStatus
 from kiosk.api.money import format_money
 from kiosk.server import bills, payments
 from kiosk.server.db import write_transaction
-from kiosk.server.deps import BaseUrl, Conn, Now
+from kiosk.server.deps import PAGE_ERRORS, BaseUrl, Conn, Now
 
-router = APIRouter(prefix="/pay", tags=["payment page"], include_in_schema=True)
+router = APIRouter(
+    prefix="/pay", tags=["payment page"], include_in_schema=True, responses=PAGE_ERRORS
+)
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"content": {"text/html": {}}, "description": "No such payment (a page saying so)"},
+}
 
 PaymentId = Annotated[str, PathParam(max_length=64)]
 
@@ -153,7 +158,7 @@ def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLRespons
     return _page(f"支付 {format_money(payment.amount_cents)} Payment", body)
 
 
-@router.get("/{payment_id}", response_class=HTMLResponse)
+@router.get("/{payment_id}", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 def payment_page(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
     try:
         payment = payments.payment_by_id(conn, payment_id, now, base_url)
@@ -173,7 +178,7 @@ def _result(conn: Conn, payment_id: str, now: dt.datetime, base_url: str) -> HTM
     return _page(f"{zh} {en}", body)
 
 
-@router.post("/{payment_id}/confirm", response_class=HTMLResponse)
+@router.post("/{payment_id}/confirm", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 def confirm(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
     """Pay: if the payment is still pending, everything it pays for happens now. An expired,
     cancelled or declined payment is left as it is and the page says so."""
@@ -185,7 +190,7 @@ def confirm(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> H
     return _result(conn, payment_id, now, base_url)
 
 
-@router.post("/{payment_id}/decline", response_class=HTMLResponse)
+@router.post("/{payment_id}/decline", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 def decline(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
     """Decline: a pending payment becomes failed and its bills are free again."""
     try:

@@ -84,7 +84,7 @@ def register(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
     """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
     makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
@@ -150,7 +150,7 @@ def create_payment(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
     def action() -> tuple[int, Any]:
         payment = payments.create_payment(
@@ -194,7 +194,7 @@ def cancel_payment(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
     """Pending → cancelled (its bills are free again). A payment already failed, expired or
     cancelled is returned unchanged; a paid one is a 409 ``already_paid``."""
@@ -233,7 +233,7 @@ def feedback(
     kiosk_id: KioskId,
     conn: Conn,
     now: Now,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
     def action() -> tuple[int, Any]:
         cursor = conn.execute(

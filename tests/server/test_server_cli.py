@@ -28,10 +28,22 @@ def test_db_is_required(capsys):
     assert exc.value.code == 2
 
 
-def test_bad_kiosk_spec(tmp_path, capsys):
+def test_bad_kiosk_id(tmp_path, capsys):
+    assert cli.main(["add-kiosk", "no spaces/or slashes", "--db", str(tmp_path / "x.sqlite3")]) == 2
+    assert "invalid kiosk id" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        cli.main(["--db", str(tmp_path / "x.sqlite3"), "--add-kiosk", "no-token"])
+        cli.main(["add-kiosk", "lobby-1"])  # --db is required
     assert exc.value.code == 2
+
+
+def test_unreadable_admin_token_file(tmp_path, capsys):
+    argv = ["--db", str(tmp_path / "x.sqlite3"), "--admin-token-file", str(tmp_path / "none")]
+    assert cli.main(argv) == 2
+    assert "admin token file" in capsys.readouterr().err
+    (tmp_path / "empty").write_text("\n")
+    argv[-1] = str(tmp_path / "empty")
+    assert cli.main(argv) == 2
+    assert "is empty" in capsys.readouterr().err
 
 
 def test_seeds_once_adds_kiosks_and_serves(tmp_path, capsys, monkeypatch):
@@ -40,17 +52,25 @@ def test_seeds_once_adds_kiosks_and_serves(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(kwargs))
     db = tmp_path / "api.sqlite3"
-    argv = ["--db", str(db), "--seed-demo", "--add-kiosk", "lobby-east-1:s3cret", "--port", "9123"]
+    argv = ["--db", str(db), "--seed-demo", "--port", "9123"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "demo-token" in out
     assert "Seeded" in out
-    assert served == [{"host": "127.0.0.1", "port": 9123, "access_log": False}]
+    assert cli.main(["add-kiosk", "lobby-east-1", "--db", str(db)]) == 0
+    token = capsys.readouterr().out.strip()
+    [kwargs] = served
+    assert {k: kwargs[k] for k in ("host", "port", "access_log", "proxy_headers")} == {
+        "host": "127.0.0.1",
+        "port": 9123,
+        "access_log": False,
+        "proxy_headers": False,
+    }
     assert cli.main(["--db", str(db), "--seed-demo", "--allow-remote", "--host", "0.0.0.0"]) == 0
     assert "not seeding" in capsys.readouterr().out
     conn = open_database(db)
     try:
-        assert kiosk_for_token(conn, "s3cret") == "lobby-east-1"
+        assert kiosk_for_token(conn, token) == "lobby-east-1"
         assert kiosk_for_token(conn, "demo-token") == "demo-kiosk"
         assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 200
     finally:

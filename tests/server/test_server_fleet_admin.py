@@ -1,4 +1,7 @@
-"""The fleet page: the admin token, kiosks not seen for 2 minutes, printers short of paper."""
+"""The fleet page: the admin token, kiosks not seen for 2 minutes, printers short of paper.
+
+Signing in is tested in tests/security/test_admin_auth.py.
+"""
 
 from __future__ import annotations
 
@@ -39,37 +42,41 @@ def beat(server: EmbeddedServer, devices: list[dict[str, str]]) -> None:
     assert response.status_code == 200, response.text
 
 
-def fleet(server: EmbeddedServer, **params: str) -> requests.Response:
-    return requests.get(f"{server.url}/admin/kiosks", params=params, timeout=10)
+def fleet(server: EmbeddedServer, token: str | None = ADMIN, **params: str) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return requests.get(
+        f"{server.url}/admin/kiosks",
+        params=params,
+        headers=headers,
+        timeout=10,
+        allow_redirects=False,
+    )
 
 
 def test_admin_token_is_required_when_set(guarded: EmbeddedServer) -> None:
-    assert fleet(guarded).status_code == 401
+    assert fleet(guarded, token=None, format="json").status_code == 401
+    assert fleet(guarded, token=None).headers["location"] == "/admin/login"  # a browser
     assert fleet(guarded, token="wrong").status_code == 401
-    assert fleet(guarded, token=ADMIN).status_code == 200
-    response = requests.get(
-        f"{guarded.url}/admin/kiosks?format=json",
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=10,
-    )
+    assert fleet(guarded).status_code == 200
+    response = fleet(guarded, format="json")
     assert response.status_code == 200
     assert response.json()["online_after_s"] == 120
 
 
 def test_paper_warnings_and_a_silent_kiosk(guarded: EmbeddedServer) -> None:
     beat(guarded, [{"name": "printer", "kind": "network", "state": "near_end"}])
-    [kiosk] = fleet(guarded, token=ADMIN, format="json").json()["kiosks"]
+    [kiosk] = fleet(guarded, format="json").json()["kiosks"]
     assert kiosk["online"] is True
     assert kiosk["warnings"] == ["printer: paper nearly used up"]
     beat(guarded, [{"name": "printer", "kind": "network", "state": "paper_out"}])
-    page = fleet(guarded, token=ADMIN).text
+    page = fleet(guarded).text
     assert 'class="flagged"' in page
     assert "printer: out of paper" in page
     clock = guarded.clock
     assert isinstance(clock, ManualClock)
     clock.advance(dt.timedelta(seconds=119))
-    assert fleet(guarded, token=ADMIN, format="json").json()["kiosks"][0]["online"] is True
+    assert fleet(guarded, format="json").json()["kiosks"][0]["online"] is True
     clock.advance(dt.timedelta(seconds=2))
-    [kiosk] = fleet(guarded, token=ADMIN, format="json").json()["kiosks"]
+    [kiosk] = fleet(guarded, format="json").json()["kiosks"]
     assert kiosk["online"] is False
     assert kiosk["warnings"][0] == "not seen for 2 min"
