@@ -117,6 +117,7 @@ class Kiosk(QObject):
             ca_bundle=config.backend.ca_bundle,
             connect_timeout_s=config.backend.connect_timeout_s,
             read_timeout_s=config.backend.read_timeout_s,
+            deadline_s=config.backend.deadline_s,
         )
         self._executor = executor or background_executor("backend")
         self.runner = Runner(self._executor, parent=self)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.private_files import private_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending_payments (
     payment_id TEXT PRIMARY KEY,
@@ -72,7 +74,8 @@ class Journal:
     """Thread-safe: one connection guarded by a lock (the writes are tiny and rare)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: SQLite gives its WAL and shared-memory files the database file's mode.
+        private_file(path)
         self.path = path
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -72,9 +72,14 @@ def test_check_config_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "file not found" in capsys.readouterr().err
 
 
-def test_example_config_is_valid() -> None:
+def test_example_config_is_valid_once_its_token_is_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = Path(__file__).resolve().parent.parent / "kiosk.example.toml"
-    assert main(["check-config", str(example)]) == EXIT_OK
+    assert main(["check-config", str(example)]) == EXIT_USAGE  # the placeholder token
+    assert capsys.readouterr().err.count("\n  - ") == 1
+    text = example.read_text(encoding="utf-8").replace('token = "change-me"', 'token = "t-1"')
+    assert main(["check-config", str(write(tmp_path, text))]) == EXIT_OK
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
