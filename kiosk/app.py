@@ -219,7 +219,7 @@ class Kiosk(QObject):
         self.technician = TechnicianView(
             self.window,
             self.view,
-            PinGate(config.technician.pin_hash),
+            PinGate(config.technician.pin_hash, state_path=pin_lockout_path(config)),
             self.runner,
             self.devices,
             self.client,
@@ -379,6 +379,11 @@ class Kiosk(QObject):
 def journal_path(config: KioskConfig) -> Path:
     """One journal per kiosk id, so a demo run never reconciles against the real hospital."""
     return app_data_dir() / f"journal-{config.kiosk.id}.sqlite3"
+
+
+def pin_lockout_path(config: KioskConfig) -> Path:
+    """The technician PIN's wrong tries and lockout, kept across restarts (owner-only)."""
+    return app_data_dir() / f"pin-lockout-{config.kiosk.id}.json"
 
 
 def _demo_cards() -> list[DemoCard]:

@@ -394,10 +394,10 @@ def find_and_load_config(cli_path: str | None, environ: Mapping[str, str]) -> Ki
     raise ConfigError([f"no configuration file found (looked in {searched}); use --config PATH"])
 
 
-DEMO_PIN = "2468"
+DEMO_PIN = "246810"
 # hash_pin(DEMO_PIN) made once; the demo's technician PIN is printed in the README.
 DEMO_PIN_HASH = (
-    "pbkdf2_sha256$300000$uW93zsAycbVhcD8i2HgaAw==$QV0hW0TKtqHczfD6RKy3El7PVe+dl6pxJ0/xdauiFJ0="
+    "pbkdf2_sha256$300000$PSGbEC9B2VeHIRj4eRm45w==$mGAA7vETLUX4finCjcvRs8bdSQPhnTG+Ivwb2SEKTg0="
 )
 
 
