@@ -73,8 +73,11 @@ def test_the_placeholder_token_is_refused(token: str) -> None:
 def test_the_example_file_is_refused_until_its_token_is_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check-config", str(EXAMPLE)]) == EXIT_USAGE
-    assert "backend.token: " in capsys.readouterr().err
+    copy = tmp_path / "example.toml"
+    copy.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    copy.chmod(0o600)
+    assert main(["check-config", str(copy)]) == EXIT_USAGE
+    assert "backend.token: 'change-me' is the example's placeholder" in capsys.readouterr().err
     own = tmp_path / "kiosk.toml"
     own.write_text(
         EXAMPLE.read_text(encoding="utf-8").replace('"change-me"', '"a-real-token"'),
