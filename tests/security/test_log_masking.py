@@ -8,6 +8,7 @@ message, its arguments and an exception's traceback; the real file handler write
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,3 +193,29 @@ def test_examples_from_the_review(log_path: Path, text: str, secret: str) -> Non
 )
 def test_ordinary_lines_stay_readable(text: str) -> None:
     assert redact(text) == text
+
+
+def test_the_code_never_logs_a_name() -> None:
+    """The simplest honest rule: no logging call in the kiosk or server passes a name."""
+    root = Path(__file__).resolve().parents[2] / "kiosk"
+    levels = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+    name_like = {"display_name", "patient_name", "full_name", "name_en", "family_name"}
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in levels
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in {"log", "logger", "logging"}
+            ):
+                continue
+            for argument in ast.walk(
+                ast.Module(body=[ast.Expr(a) for a in node.args], type_ignores=[])
+            ):
+                if (isinstance(argument, ast.Attribute) and argument.attr in name_like) or (
+                    isinstance(argument, ast.Name) and argument.id in name_like
+                ):
+                    offenders.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert offenders == []
