@@ -117,6 +117,7 @@ class Kiosk(QObject):
             ca_bundle=config.backend.ca_bundle,
             connect_timeout_s=config.backend.connect_timeout_s,
             read_timeout_s=config.backend.read_timeout_s,
+            deadline_s=config.backend.deadline_s,
         )
         self._executor = executor or background_executor("backend")
         self.runner = Runner(self._executor, parent=self)
@@ -218,7 +219,7 @@ class Kiosk(QObject):
         self.technician = TechnicianView(
             self.window,
             self.view,
-            PinGate(config.technician.pin_hash),
+            PinGate(config.technician.pin_hash, state_path=pin_lockout_path(config)),
             self.runner,
             self.devices,
             self.client,
@@ -378,6 +379,11 @@ class Kiosk(QObject):
 def journal_path(config: KioskConfig) -> Path:
     """One journal per kiosk id, so a demo run never reconciles against the real hospital."""
     return app_data_dir() / f"journal-{config.kiosk.id}.sqlite3"
+
+
+def pin_lockout_path(config: KioskConfig) -> Path:
+    """The technician PIN's wrong tries and lockout, kept across restarts (owner-only)."""
+    return app_data_dir() / f"pin-lockout-{config.kiosk.id}.json"
 
 
 def _demo_cards() -> list[DemoCard]:

@@ -7,8 +7,10 @@ once with its key path, so IT staff fix a bad file in one round.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,7 +18,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "hospital-kiosk"
 CONFIG_ENV_VAR = "KIOSK_CONFIG"
@@ -29,6 +39,9 @@ FontCoverage = Literal["gb2312", "gbk", "gb18030"]
 Theme = Literal["standard", "high_contrast"]
 
 PositiveSeconds = Annotated[float, Field(gt=0, le=600)]
+
+# Tokens that kiosk.example.toml and the docs show in place of a real one.
+PLACEHOLDER_TOKENS = frozenset({"change-me", "changeme", "…", "...", "<token>"})
 
 
 class ConfigError(Exception):
@@ -80,21 +93,49 @@ class KioskSection(_Section):
 
 
 class BackendSection(_Section):
+    # Declared before url so that url's check can read it.
+    allow_insecure_http: bool = False
     url: str
     token: Annotated[str, Field(min_length=1, max_length=512)]
     ca_bundle: Path | None = None
     connect_timeout_s: PositiveSeconds = 3.0
     read_timeout_s: PositiveSeconds = 10.0
+    # The longest a whole call may take, however slowly the answer trickles in.
+    deadline_s: PositiveSeconds = 15.0
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, url: str) -> str:
+    def _http_url(cls, url: str, info: ValidationInfo) -> str:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{url!r} is not an http:// or https:// URL with a host")
         if parts.query or parts.fragment:
             raise ValueError("must not contain a query or fragment")
+        insecure_allowed = info.data.get("allow_insecure_http", False)
+        if parts.scheme == "http" and not _is_loopback(parts.hostname) and not insecure_allowed:
+            raise ValueError(
+                "http:// to another machine sends this kiosk's token and patients' ID numbers in"
+                " cleartext; use https://, or set allow_insecure_http = true on a network"
+                " you trust"
+            )
         return url.rstrip("/")
+
+    @field_validator("token")
+    @classmethod
+    def _not_the_placeholder(cls, token: str) -> str:
+        if token.strip().lower() in PLACEHOLDER_TOKENS:
+            raise ValueError(
+                f"{token!r} is the example's placeholder; put this kiosk's own token here"
+            )
+        return token
+
+    @field_validator("deadline_s")
+    @classmethod
+    def _not_shorter_than_a_read(cls, deadline_s: float, info: ValidationInfo) -> float:
+        read_timeout_s = info.data.get("read_timeout_s")
+        if read_timeout_s is not None and deadline_s < read_timeout_s:
+            raise ValueError(f"must be at least read_timeout_s ({read_timeout_s:g} s)")
+        return deadline_s
 
     @field_validator("ca_bundle", mode="before")
     @classmethod
@@ -107,6 +148,15 @@ class BackendSection(_Section):
         if path is not None and not path.is_file():
             raise ValueError(f"file {str(path)!r} does not exist")
         return path
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class IdleSection(_Section):
@@ -275,7 +325,7 @@ def parse_config(data: Mapping[str, Any], source: str = "") -> KioskConfig:
 
 
 def load_config(path: str | os.PathLike[str]) -> KioskConfig:
-    """Read and validate one TOML file."""
+    """Read and validate one TOML file (and refuse one that others may change)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -287,7 +337,37 @@ def load_config(path: str | os.PathLike[str]) -> KioskConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"not valid TOML: {error}"], str(file)) from None
-    return parse_config(data, str(file))
+    problems = _writable_secrets(file, data)
+    try:
+        config = parse_config(data, str(file))
+    except ConfigError as error:
+        raise ConfigError(problems + error.problems, str(file)) from None
+    if problems:
+        raise ConfigError(problems, str(file))
+    return config
+
+
+def _writable_secrets(file: Path, data: Mapping[str, Any]) -> list[str]:
+    """A file holding secrets that group or others may write: anyone of them could point the
+    kiosk at their own server (with patients' IDs) or set their own technician PIN."""
+    if os.name != "posix":
+        return []
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        return []
+    if not mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return []
+    secrets = [
+        f"{section}.{key}"
+        for section, key in (("backend", "token"), ("technician", "pin_hash"))
+        if isinstance(data.get(section), Mapping) and data[section].get(key)
+    ]
+    return [
+        f"{key}: the file is writable by group or others ({stat.filemode(mode)}), so they could"
+        f" change this secret and where the kiosk connects; run chmod go-w {file}"
+        for key in secrets
+    ]
 
 
 def config_search_path(cli_path: str | None, environ: Mapping[str, str]) -> list[Path]:
@@ -314,10 +394,10 @@ def find_and_load_config(cli_path: str | None, environ: Mapping[str, str]) -> Ki
     raise ConfigError([f"no configuration file found (looked in {searched}); use --config PATH"])
 
 
-DEMO_PIN = "2468"
+DEMO_PIN = "246810"
 # hash_pin(DEMO_PIN) made once; the demo's technician PIN is printed in the README.
 DEMO_PIN_HASH = (
-    "pbkdf2_sha256$300000$uW93zsAycbVhcD8i2HgaAw==$QV0hW0TKtqHczfD6RKy3El7PVe+dl6pxJ0/xdauiFJ0="
+    "pbkdf2_sha256$300000$PSGbEC9B2VeHIRj4eRm45w==$mGAA7vETLUX4finCjcvRs8bdSQPhnTG+Ivwb2SEKTg0="
 )
 
 

@@ -4,7 +4,8 @@ Two things must survive a timeout, a crash or a power cut:
 
 - **Pending payments.** A payment is written here *before* its QR code is shown, with the
   Idempotency-Key that created it. On the next start every unfinished one is reconciled with
-  the server: paid ones get their receipt printed exactly once, the rest are cancelled.
+  the server: paid ones whose receipt the printer has not finished get it printed, the rest
+  are cancelled.
 - **The outbox.** Messages that may wait (feedback) are kept until the server has taken
   them; each keeps its Idempotency-Key so a resend after a lost answer is not a duplicate.
 
@@ -21,6 +22,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kiosk.private_files import private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending_payments (
@@ -72,7 +75,8 @@ class Journal:
     """Thread-safe: one connection guarded by a lock (the writes are tiny and rare)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: SQLite gives its WAL and shared-memory files the database file's mode.
+        private_file(path)
         self.path = path
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -147,8 +151,20 @@ class Journal:
                 "UPDATE pending_payments SET state = ? WHERE payment_id = ?", (state, payment_id)
             )
 
+    def receipt_due(self, payment_id: str) -> bool:
+        """The payment's receipt has not been printed yet (as far as the printer reported)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT receipt_printed FROM pending_payments WHERE payment_id = ?", (payment_id,)
+            ).fetchone()
+        return row is None or not row[0]
+
     def mark_receipt_printed(self, payment_id: str) -> bool:
-        """True the first time only: a receipt is printed once, whatever happens."""
+        """Called once the printer has finished the receipt: True the first time only.
+
+        Marked after the printing, not before: a crash in between leaves it unmarked and
+        reconciliation prints it on the next start (printed once, unless the crash falls
+        between the printer finishing and this mark)."""
         with self._lock:
             cursor = self._conn.execute(
                 "UPDATE pending_payments SET receipt_printed = 1"

@@ -37,6 +37,7 @@ countdown_s = 5                 # below WCAG's 20 s
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)  # a file with a token that others may change is refused (any umask)
     return path
 
 
@@ -72,9 +73,14 @@ def test_check_config_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "file not found" in capsys.readouterr().err
 
 
-def test_example_config_is_valid() -> None:
-    example = Path(__file__).resolve().parent.parent / "kiosk.example.toml"
-    assert main(["check-config", str(example)]) == EXIT_OK
+def test_example_config_is_valid_once_its_token_is_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (Path(__file__).resolve().parent.parent / "kiosk.example.toml").read_text("utf-8")
+    assert main(["check-config", str(write(tmp_path, text))]) == EXIT_USAGE
+    assert capsys.readouterr().err.count("\n  - backend.token: ") == 1  # the placeholder
+    text = text.replace('token = "change-me"', 'token = "t-1"')
+    assert main(["check-config", str(write(tmp_path, text))]) == EXIT_OK
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

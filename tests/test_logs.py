@@ -48,7 +48,7 @@ def test_redact(text: str, expected: str | None) -> None:
 def test_lines_name_the_kiosk(tmp_path: Path, restore_logging: None) -> None:
     config = demo_config("http://127.0.0.1:9", tmp_path / "spool").model_copy(
         update={
-            "logging": demo_config("http://x", tmp_path).logging.model_copy(
+            "logging": demo_config("http://127.0.0.1:9", tmp_path).logging.model_copy(
                 update={"directory": str(tmp_path / "logs")}
             )
         }

@@ -47,6 +47,7 @@ directory = "{logs}"
 """,
         encoding="utf-8",
     )
+    path.chmod(0o600)  # holds a token: refused if others may change it
 
 
 RECEIPT_TITLE = "缴费凭证".encode("gb18030")

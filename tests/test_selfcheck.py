@@ -21,6 +21,7 @@ def write_config(tmp_path: Path, url: str, printer: str = "") -> Path:
         f'spool_dir = "{spool}"\n',
         encoding="utf-8",
     )
+    path.chmod(0o600)  # holds a token: refused if others may change it
     return path
 
 

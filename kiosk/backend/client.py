@@ -5,21 +5,30 @@ identify lookup) are retried, and only when no answer arrived at all or a gatewa
 backend is briefly unavailable; a read timeout is not retried because a slow backend stays slow
 and the patient would wait three times as long. State-changing calls carry an Idempotency-Key
 chosen by the caller, so the caller can repeat the call safely with the same key.
+
+Every call also has an overall deadline: a backend that trickles its answer a byte at a time
+never trips the read timeout (each byte comes in time), so a watchdog shuts the call's socket
+down when the deadline passes, in whatever phase the call is. Redirects are never followed: a
+body holding a resident ID goes to the configured origin only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
+import requests.adapters
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from kiosk.api.models import (
@@ -66,6 +75,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+DEFAULT_DEADLINE_S = 15.0
 
 
 def new_idempotency_key() -> str:
@@ -89,6 +99,7 @@ class KioskApiClient:
         ca_bundle: Path | None = None,
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 10.0,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         retries: int = 2,
         backoff_s: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
@@ -98,6 +109,7 @@ class KioskApiClient:
         self._token = token
         self._verify: bool | str = str(ca_bundle) if ca_bundle else True
         self._timeout = (connect_timeout_s, read_timeout_s)
+        self._deadline_s = deadline_s
         self._retries = retries
         self._backoff_s = backoff_s
         self._sleep = sleep
@@ -224,6 +236,9 @@ class KioskApiClient:
             session.headers["Accept"] = "application/json"
             session.verify = self._verify
             session.trust_env = False  # a proxy from the environment must not reroute the HIS
+            adapter = _DeadlineAdapter()
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -244,19 +259,33 @@ class KioskApiClient:
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         retryable = method == "GET" if safe is None else safe
         attempts = 1 + (self._retries if retryable else 0)
+        deadline = _Deadline(self._deadline_s)  # one for the whole call, retries included
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise BackendTimeoutError(f"{method} {path}: no answer in {self._deadline_s:g} s")
+            connect_s, read_s = self._timeout
             try:
-                response = self._session().request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    timeout=self._timeout,
-                    stream=True,
-                )
-                content = _read_limited(response)
+                try:
+                    with deadline.watching():
+                        response = self._session().request(
+                            method,
+                            url,
+                            params=params,
+                            json=json,
+                            headers=headers,
+                            timeout=(min(connect_s, remaining), min(read_s, remaining)),
+                            stream=True,
+                            allow_redirects=False,
+                        )
+                        content = _read_limited(response)
+                except (requests.exceptions.RequestException, OSError) as error:
+                    if deadline.expired:
+                        raise BackendTimeoutError(
+                            f"{method} {path}: no complete answer in {self._deadline_s:g} s"
+                        ) from error
+                    raise
             except requests.exceptions.ConnectTimeout as error:
                 failure: Exception = BackendUnreachableError(f"{method} {path}: connect timed out")
                 failure.__cause__ = error
@@ -276,15 +305,119 @@ class KioskApiClient:
             else:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed_ms)
-                if response.status_code in RETRYABLE_STATUSES and attempt < attempts:
-                    self._sleep(self._backoff_s * 2 ** (attempt - 1))
+                backoff = self._backoff_s * 2 ** (attempt - 1)
+                if (
+                    response.status_code in RETRYABLE_STATUSES
+                    and attempt < attempts
+                    and backoff < deadline.remaining()
+                ):
+                    self._sleep(backoff)
                     continue
                 return _interpret(method, path, response, content, model)
-            if attempt == attempts:
+            backoff = self._backoff_s * 2 ** (attempt - 1)
+            if attempt == attempts or backoff >= deadline.remaining():
                 raise failure
             log.info("%s %s: attempt %d failed, retrying", method, path, attempt)
-            self._sleep(self._backoff_s * 2 ** (attempt - 1))
+            self._sleep(backoff)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Deadline:
+    """One call's wall-clock limit. While a request runs under :meth:`watching`, a timer shuts
+    down the sockets it uses when the limit passes, which ends a blocked read at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self._at = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+
+    def remaining(self) -> float:
+        return self._at - time.monotonic()
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        timer = threading.Timer(max(0.0, self.remaining()), self._expire)
+        timer.daemon = True
+        _watched.deadline = self
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            _watched.deadline = None
+            with self._lock:
+                self._sockets.clear()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.expired:
+                _shut(sock)
+            elif all(sock is not known for known in self._sockets):
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+_watched = threading.local()  # the deadline of the call running on this thread, if any
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _watch_socket(sock: socket.socket | None) -> None:
+    deadline: _Deadline | None = getattr(_watched, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """Hands its socket to the current call's deadline when it connects and before it waits
+    for an answer (a pooled connection is reused without connecting again)."""
+
+    def connect(self) -> None:
+        super().connect()
+        _watch_socket(self.sock)
+
+    def getresponse(self) -> urllib3.response.BaseHTTPResponse:  # type: ignore[override]
+        _watch_socket(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch_socket(self.sock)
+
+    def getresponse(self) -> urllib3.response.BaseHTTPResponse:  # type: ignore[override]
+        _watch_socket(self.sock)
+        return super().getresponse()
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedTLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Requests' adapter with connections that the current call's deadline can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
 
 
 def _segment(value: str) -> str:
@@ -319,6 +452,12 @@ def _interpret(
         "application/json",
         "application/problem+json",
     )
+    if 300 <= status < 400:
+        target = urlsplit(response.headers.get("Location", ""))
+        raise BadResponseError(
+            f"{where}: HTTP {status} redirect to {target.scheme}://{target.netloc} refused"
+            " (the kiosk never follows redirects)"
+        )
     if status >= 500:
         raise BackendServerError(status, f"{where}: {_error_summary(content, is_json)}")
     if status >= 400:

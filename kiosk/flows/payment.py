@@ -7,9 +7,11 @@ code with their phone. Nothing may be lost or paid twice:
   returns the same payment;
 - the payment is written to the journal (kiosk/journal.py) *before* its QR code is shown;
 - a payment the patient walks away from is cancelled in the background, and whatever the
-  journal still holds is reconciled with the server on start and after a failure: paid ones get
-  their receipt printed exactly once (the journal's ``mark_receipt_printed`` gate), pending
-  ones are cancelled, the rest are settled.
+  journal still holds is reconciled with the server on start and after a failure: paid ones
+  whose receipt was not printed get it printed, pending ones are cancelled, the rest are settled;
+- a receipt is marked printed in the journal only once the printer has finished its jobs, so a
+  crash before that prints it on the next start; within one run each receipt is sent to the
+  printer by one path only (the live payment or reconciliation, see ``ReceiptClaims``).
 
 No widgets: the payment screens show what this flow decides.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Protocol
@@ -96,7 +99,35 @@ class PaymentApi(Protocol):
 
 
 class PaymentPrinting(Protocol):
-    def print_payment(self, payment: Payment, patient_name: str, hospital_name: str) -> None: ...
+    def print_payment(
+        self,
+        payment: Payment,
+        patient_name: str,
+        hospital_name: str,
+        on_printed: Callable[[], None] | None = None,
+    ) -> None:
+        """Print the receipt and slips; ``on_printed`` once the printer finished all of them."""
+        ...
+
+
+class ReceiptClaims:
+    """The receipts this run has sent to the printer, so each is sent by one path only.
+
+    Thread-safe (reconciliation claims on a worker thread). Kept in memory on purpose: after a
+    crash nothing is claimed, and the journal's unmarked receipts are printed again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._claimed: set[str] = set()
+
+    def claim(self, payment_id: str) -> bool:
+        """True for the first claim of this payment's receipt in this run."""
+        with self._lock:
+            if payment_id in self._claimed:
+                return False
+            self._claimed.add(payment_id)
+            return True
 
 
 def cancel_key(payment_key: str) -> str:
@@ -139,6 +170,7 @@ class PaymentFlow(Flow[PayStep]):
         self._reconcile_retry.timeout.connect(self.reconcile)
         self._reconciling = False
         self._reconcile_again = False
+        self._claims = ReceiptClaims()
         self._clear()
         visit.visit_wiped.connect(self._on_visit_wiped)
 
@@ -238,9 +270,7 @@ class PaymentFlow(Flow[PayStep]):
             and self.patient is not None
         ):
             self.print_failed = False
-            self._printing.print_payment(
-                self.payment, self.patient.display_name, self._hospital_name
-            )
+            self._print_receipt(self.payment, self.patient.display_name)
             self._show_again()
 
     def printer_failed(self, _reason: str) -> None:
@@ -266,7 +296,9 @@ class PaymentFlow(Flow[PayStep]):
         cutoff = dt.datetime.now().astimezone()  # the journal's clock; later ones are live
 
         def settle() -> tuple[list[tuple[Payment, str]], bool]:
-            return reconcile_journal(self._api, self._journal, skip=skip, cutoff=cutoff)
+            return reconcile_journal(
+                self._api, self._journal, skip=skip, cutoff=cutoff, claim=self._claims.claim
+            )
 
         self._runner.run(
             settle,
@@ -281,7 +313,7 @@ class PaymentFlow(Flow[PayStep]):
         to_print, retry = outcome
         for payment, patient_name in to_print:
             log.info("printing the receipt of payment %s after reconciliation", payment.id)
-            self._printing.print_payment(payment, patient_name, self._hospital_name)
+            self._print_receipt(payment, patient_name)
         if self._reconcile_again:
             self.reconcile()
         elif retry:
@@ -396,11 +428,12 @@ class PaymentFlow(Flow[PayStep]):
 
         def settle() -> bool:
             self._journal.settle_payment(payment.id, PaymentStatus.paid.value)
-            return self._journal.mark_receipt_printed(payment.id)
+            # A replayed payment may have had its receipt printed already.
+            return self._journal.receipt_due(payment.id) and self._claims.claim(payment.id)
 
-        def print_once(first: bool) -> None:
-            if first:
-                self._printing.print_payment(payment, patient_name, self._hospital_name)
+        def print_once(due: bool) -> None:
+            if due:
+                self._print_receipt(payment, patient_name)
 
         self._runner.run(
             settle,
@@ -409,6 +442,21 @@ class PaymentFlow(Flow[PayStep]):
             description="receipt",
             per_visit=False,
         )
+
+    def _print_receipt(self, payment: Payment, patient_name: str) -> None:
+        """Print; the journal marks the receipt printed once the printer has finished it."""
+        payment_id = payment.id
+
+        def printed() -> None:
+            self._runner.run(
+                lambda: self._journal.mark_receipt_printed(payment_id),
+                lambda _first: None,
+                lambda error: log.error("journal: %s", error),
+                description="journal",
+                per_visit=False,
+            )
+
+        self._printing.print_payment(payment, patient_name, self._hospital_name, printed)
 
     def _is_open(self) -> bool:
         return self.step in (PayStep.creating, PayStep.qr, PayStep.unconfirmed)
@@ -464,12 +512,18 @@ def _cancel_or_paid(api: PaymentApi, payment_id: str, key: str) -> Payment:
 
 
 def reconcile_journal(
-    api: PaymentApi, journal: Journal, *, skip: str, cutoff: dt.datetime
+    api: PaymentApi,
+    journal: Journal,
+    *,
+    skip: str,
+    cutoff: dt.datetime,
+    claim: Callable[[str], bool] = lambda _payment_id: True,
 ) -> tuple[list[tuple[Payment, str]], bool]:
     """Blocking: settle the journal's unfinished payments recorded before ``cutoff``.
 
-    Returns the paid payments whose receipt this call claimed (print each once) and whether
-    some could not be settled now (try again later).
+    Returns the paid payments whose receipt is not printed yet and that ``claim`` gave to this
+    call (print each, and mark it printed when the printer is done), and whether some could not
+    be settled now (try again later).
     """
     to_print: list[tuple[Payment, str]] = []
     retry = False
@@ -494,7 +548,7 @@ def reconcile_journal(
             continue
         if payment.status == PaymentStatus.paid:
             journal.settle_payment(payment.id, PaymentStatus.paid.value)
-            if journal.mark_receipt_printed(payment.id):
+            if not entry.receipt_printed and claim(payment.id):
                 to_print.append((payment, entry.patient_name))
         elif payment.status == PaymentStatus.pending:
             retry = True  # the cancel did not take; ask again later

@@ -11,8 +11,10 @@ parsing, never as strings. Dates are stored as ``YYYY-MM-DD``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import sqlite3
 import threading
 import uuid
@@ -310,8 +312,12 @@ def init_schema(conn: sqlite3.Connection) -> None:
 
 
 def open_database(path: Path) -> sqlite3.Connection:
-    """Connect to ``path`` (creating the file and its schema when needed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Connect to ``path`` (creating the file and its schema when needed).
+
+    A new file is owner-only (0600; its WAL files follow its mode), as are the directories
+    made for it: the database holds patients' records and the kiosks' token hashes.
+    """
+    _private_file(path)
     conn = connect(path)
     try:
         init_schema(conn)
@@ -319,6 +325,14 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if os.name == "posix":
+        with contextlib.suppress(OSError):  # someone else's file: leave its mode alone
+            os.chmod(path, 0o600)
 
 
 @contextmanager

@@ -176,7 +176,8 @@ def test_paid_on_the_phone_prints_receipt_and_pharmacy_ticket_once(
     receipt, pickup = pay_rig.printed()
     assert "缴费凭证" in receipt
     assert pay_rig.pay.payment.pharmacy_tickets[0].number in pickup
-    assert pay_rig.journal.unfinished_payments() == []
+    # Marked printed once the printer reported both jobs done.
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
     # Reconciling afterwards finds nothing to print.
     pay_rig.pay.reconcile()
     qtbot.wait(300)

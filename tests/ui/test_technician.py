@@ -100,9 +100,9 @@ def test_wrong_pins_lock_for_five_minutes(kiosk: Kiosk, qtbot: QtBot) -> None:
         return lambda: text in message.text()
 
     for tries_left in (4, 3, 2, 1):
-        type_pin(kiosk, qtbot, "0000")
+        type_pin(kiosk, qtbot, "000000")
         qtbot.waitUntil(shows(f"还可尝试 {tries_left} 次"), timeout=3000)
-    type_pin(kiosk, qtbot, "0000")
+    type_pin(kiosk, qtbot, "000000")
     qtbot.waitUntil(lambda: "请 5 分钟后再试" in message.text(), timeout=3000)
     type_pin(kiosk, qtbot, DEMO_PIN)  # right, but locked
     qtbot.wait(300)

@@ -42,6 +42,7 @@ class TicketPrinting(QObject):
         self._service = service
         self._language = language
         self._jobs: set[int] = set()
+        self._groups: dict[int, _JobGroup] = {}
         service.job_printed.connect(self._on_job_printed)
         service.job_failed.connect(self._on_job_failed)
 
@@ -49,9 +50,18 @@ class TicketPrinting(QObject):
         layout = checkin_ticket(ticket, hospital_name=hospital_name, language=self._language())
         self._jobs.add(self._service.print_layout(layout))
 
-    def print_payment(self, payment: Payment, patient_name: str, hospital_name: str) -> None:
+    def print_payment(
+        self,
+        payment: Payment,
+        patient_name: str,
+        hospital_name: str,
+        on_printed: Callable[[], None] | None = None,
+    ) -> None:
         """Everything a paid payment hands the patient: the itemized receipt, a pickup slip
-        per pharmacy ticket, and the queue ticket of each registration it paid for."""
+        per pharmacy ticket, and the queue ticket of each registration it paid for.
+
+        ``on_printed`` is called (on this object's thread) once the printer has finished every
+        one of these jobs; not at all if one of them failed (``print_failed`` says why)."""
         receipt = payment.receipt
         if receipt is None:
             raise ValueError(f"payment {payment.id} has no receipt (status {payment.status})")
@@ -99,18 +109,39 @@ class TicketPrinting(QObject):
             checkin_ticket(ticket, hospital_name=hospital_name, language=language)
             for ticket in payment.registration_tickets
         ]
+        group = _JobGroup(on_printed)
         for layout in layouts:
-            self._jobs.add(self._service.print_layout(layout))
+            job = self._service.print_layout(layout)
+            self._jobs.add(job)
+            group.jobs.add(job)
+            self._groups[job] = group
 
     def _on_job_printed(self, job_id: int) -> None:
         if job_id in self._jobs:
             self._jobs.discard(job_id)
             self.ticket_printed.emit()
+        group = self._groups.pop(job_id, None)
+        if group is not None:
+            group.jobs.discard(job_id)
+            if not group.jobs and not group.failed and group.on_printed is not None:
+                group.on_printed()
 
     def _on_job_failed(self, job_id: int, reason: str) -> None:
+        group = self._groups.pop(job_id, None)
+        if group is not None:
+            group.failed = True
         if job_id in self._jobs:
             self._jobs.discard(job_id)
             self.print_failed.emit(reason)
+
+
+class _JobGroup:
+    """The jobs of one payment, and who to tell when all of them are printed."""
+
+    def __init__(self, on_printed: Callable[[], None] | None) -> None:
+        self.jobs: set[int] = set()
+        self.failed = False
+        self.on_printed = on_printed
 
 
 def _item_name(item: BillItem, zh: bool) -> str:
