@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
+from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorBody, ErrorCode
 from kiosk.server.db import connect, kiosk_for_token
 from kiosk.server.errors import ApiError
+from kiosk.server.visits import Limits
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request"},
@@ -21,6 +22,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
     415: {"model": ErrorBody, "description": "Body is not JSON"},
     422: {"model": ErrorBody, "description": "Request does not match the schema"},
+}
+# Patient-scoped calls also answer these.
+VISIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ErrorBody,
+        "description": "visit_token_required (X-Visit-Token missing, unknown, ended or "
+        "expired) or wrong_patient (the visit is another patient's)",
+    },
 }
 
 _bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
@@ -83,5 +92,22 @@ IdempotencyKeyHeader = Annotated[
     Header(
         alias=IDEMPOTENCY_HEADER,
         description="Required. Retrying with the same key replays the first answer.",
+    ),
+]
+
+
+def _limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+ServerLimits = Annotated[Limits, Depends(_limits)]
+
+VisitTokenHeader = Annotated[
+    str | None,
+    Header(
+        alias=VISIT_TOKEN_HEADER,
+        max_length=256,
+        description="The visit token from identify; needed by patient-scoped calls.",
     ),
 ]

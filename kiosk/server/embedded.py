@@ -19,6 +19,7 @@ import uvicorn
 from kiosk.server.app import create_app
 from kiosk.server.db import is_empty, open_database, system_clock
 from kiosk.server.seed import seed_demo as _seed_demo
+from kiosk.server.visits import Limits
 
 _STARTUP_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 10.0
@@ -53,6 +54,7 @@ class EmbeddedServer:
         clock: Callable[[], dt.datetime] | None = None,
         public_url: str | None = None,
         admin_token: str | None = None,
+        limits: Limits | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
@@ -67,7 +69,9 @@ class EmbeddedServer:
                 _seed_demo(conn, clock())
         finally:
             conn.close()
-        app = create_app(db_path, clock=clock, public_url=public_url, admin_token=admin_token)
+        app = create_app(
+            db_path, clock=clock, public_url=public_url, admin_token=admin_token, limits=limits
+        )
 
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
         # is TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).

@@ -19,6 +19,7 @@ from kiosk.api.models import (
 )
 from kiosk.server.db import connect, to_db_time, write_transaction
 from kiosk.server.idempotency import REPLAY_HEADER
+from tests.helpers.server import pay_page_post
 
 
 def register(api, patient_id: str, session_id: str, *, key: str | None = None):
@@ -122,8 +123,7 @@ def test_a_paid_session_waits_for_its_bill_and_paying_issues_the_ticket(api, liv
     assert created.status_code == 201, created.text
     payment = Payment.model_validate(created.json())
     assert payment.amount_cents == session["fee_cents"]
-    with requests.Session() as phone:
-        paid = phone.post(f"{payment.qr_payload}/confirm", timeout=10)
+    paid = pay_page_post(payment.qr_payload, "confirm")
     assert paid.status_code == 200
     payment = Payment.model_validate(api.get(f"/payments/{payment.id}").json())
     assert payment.status == "paid"

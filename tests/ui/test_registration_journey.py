@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import requests
 from PySide6.QtCore import QCoreApplication
 
 from kiosk.api.models import IDEMPOTENCY_HEADER
@@ -22,7 +21,7 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.messages import notice_text
 from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.widgets.basics import CardButton
-from tests.helpers.server import ApiClient
+from tests.helpers.server import ApiClient, pay_page_post
 from tests.helpers.ui import Touch
 
 PATIENT = "no_appointment_today"
@@ -243,7 +242,7 @@ def test_a_session_with_a_fee_is_paid_by_qr_and_prints_receipt_and_ticket(
     touch.qtbot.waitUntil(lambda: payment.step == PayStep.qr, timeout=8000)
     assert payment.payment is not None
     assert payment.payment.amount_cents == session["fee_cents"]
-    phone = requests.post(f"{payment.payment.qr_payload}/confirm", timeout=10)
+    phone = pay_page_post(payment.payment.qr_payload, "confirm")
     assert phone.status_code == 200
     touch.qtbot.waitUntil(lambda: payment.step == PayStep.paid, timeout=8000)
     touch.qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == 2, timeout=5000)
