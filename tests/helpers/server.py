@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 import requests
 
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
-from kiosk.server.db import connect
-from kiosk.server.seed import DEMO_IDENTITIES, DEMO_TOKEN
+from kiosk.server.db import connect, write_transaction
+from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
 from kiosk.server.seed_data import FIXED_PATIENTS
+from kiosk.server.visits import Limits, start_visit
 
 # A Monday morning in Beijing time: every demo scenario is in its intended state.
 DEMO_NOW = dt.datetime(2025, 3, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -156,3 +157,29 @@ def pay_url_of(server_url: str, db_path: Path, payment_id: str) -> str:
     assert row is not None, payment_id
     assert row["pay_token"], payment_id
     return f"{server_url.rstrip('/')}/pay/{row['pay_token']}"
+
+
+def visit_token(
+    db_path: Path,
+    *,
+    patient_id: str | None = None,
+    appointment_id: str | None = None,
+    kiosk_id: str = DEMO_KIOSK_ID,
+    now: dt.datetime = DEMO_NOW,
+) -> str:
+    """A visit token minted straight in the database, as identify would for this kiosk: for
+    tests that need many visits at once (beyond identify's rate limit) or patients without a
+    demo identifier. Give the patient, or an appointment whose patient it is."""
+    conn = connect(db_path)
+    try:
+        if patient_id is None:
+            row = conn.execute(
+                "SELECT patient_id FROM appointments WHERE id = ?", (appointment_id,)
+            ).fetchone()
+            assert row is not None, appointment_id
+            patient_id = str(row["patient_id"])
+        with write_transaction(conn):
+            token, _ = start_visit(conn, kiosk_id, patient_id, now, Limits())
+    finally:
+        conn.close()
+    return token

@@ -85,7 +85,8 @@ def test_the_unpaid_bills_scenario_has_two_itemized_bills(api):
 
 
 def test_bills_of_unknown_patients_and_bad_filters(api, anonymous_api):
-    assert api.get("/patients/pat-9999/bills").json()["error"]["code"] == "not_found"
+    # another patient's (or nobody's) bills need that patient's visit
+    assert api.get("/patients/pat-9999/bills").json()["error"]["code"] == "visit_token_required"
     patient, _ = unpaid_bills(api)
     bad = api.get(f"/patients/{patient}/bills", params={"status": "paid-ish"})
     assert bad.status_code == 422
@@ -255,7 +256,8 @@ def test_bad_payment_requests(api, anonymous_api):
     patient, bills = unpaid_bills(api)
     other = api.identify("one_in_window")["id"]
     assert create_payment(api, other, [bills[0]["id"]]).status_code == 404
-    assert create_payment(api, "pat-9999", [bills[0]["id"]]).status_code == 404
+    assert create_payment(api, "pat-9999", [bills[0]["id"]]).status_code == 403  # no visit
+    api.identify("unpaid_bills")  # back to the visit of the bills' patient
     assert create_payment(api, patient, ["bill-nothing"]).status_code == 404
     for body in (
         {"patient_id": patient, "bill_ids": []},

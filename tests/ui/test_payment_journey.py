@@ -22,7 +22,7 @@ from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.payment_view import PaymentView
-from tests.helpers.server import pay_page_post, pay_url_of
+from tests.helpers.server import Phone, pay_page_post, pay_url_of
 from tests.helpers.ui import Touch, visible_texts
 
 
@@ -95,11 +95,12 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     qr = kiosk.part(PaymentView).qr.qr
     assert qr.data == pay_url_of(live_server.url, live_server.db_path, payment_id)
 
-    phone = requests.Session()
-    page = phone.get(qr.data, timeout=10)
+    phone = Phone()
+    page = phone.get(qr.data)
     assert page.status_code == 200
     assert "阿莫西林" in page.text
-    assert phone.post(f"{qr.data}/confirm", timeout=10).status_code == 200
+    assert phone.post(f"{qr.data}/confirm").status_code == 200
+    phone.close()
 
     wait_for_pay(touch, PayStep.paid)
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)

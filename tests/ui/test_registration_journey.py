@@ -18,6 +18,7 @@ from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.seed import DEMO_IDENTITIES
 from kiosk.ui.messages import notice_text
 from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.widgets.basics import CardButton
@@ -168,6 +169,10 @@ def test_a_session_that_ended_meanwhile(
     wait_for_reg(touch, RegStep.confirm)
     ends_at = dt.datetime.fromisoformat(session["ends_at"])
     manual_clock.advance(ends_at - demo_now + dt.timedelta(minutes=1))
+    # Hours pass in an instant: the visit token from the card would have lapsed long ago, so
+    # the kiosk identifies the patient again (as a patient arriving at that time would be).
+    identity = DEMO_IDENTITIES[PATIENT]
+    kiosk.client.identify(identity.kind, identity.value)
     touch("registration.confirm")
     wait_for_reg(touch, RegStep.doctors)  # back to today's list, with the reason on top
     assert kiosk.window.current_screen() is kiosk.part(RegistrationView).sessions
