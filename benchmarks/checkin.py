@@ -15,9 +15,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from kiosk.api.models import IdentifierKind
 from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.server import db
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.visits import Limits
 
 KIOSKS = 50
 CHECK_INS_PER_KIOSK = 20
@@ -27,8 +29,9 @@ REPEAT_EVERY = 10
 Figure = tuple[str, float, str]
 
 
-def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
-    """Appointments inside their check-in window, and one token per simulated kiosk."""
+def _add_workload(db_path: Path, now: dt.datetime) -> list[tuple[str, str]]:
+    """Appointments inside their check-in window (with the ID number that identifies each
+    one's patient), and one token per simulated kiosk."""
     conn = db.connect(db_path)
     try:
         departments = conn.execute(
@@ -36,7 +39,12 @@ def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
             " FROM departments d ORDER BY d.sort LIMIT ?",
             (DEPARTMENTS,),
         ).fetchall()
-        patients = [row[0] for row in conn.execute("SELECT id FROM patients ORDER BY id")]
+        patients = [
+            (row[0], row[1])
+            for row in conn.execute(
+                "SELECT id, id_number FROM patients WHERE id_number IS NOT NULL ORDER BY id"
+            )
+        ]
         starts = now + dt.timedelta(minutes=15)
         ids = []
         with db.write_transaction(conn):
@@ -48,7 +56,7 @@ def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
                     " service_date, starts_at, ends_at, status) VALUES (?,?,?,?,?,?,?, 'booked')",
                     (
                         appointment_id,
-                        patients[index % len(patients)],
+                        patients[index % len(patients)][0],
                         department,
                         doctor,
                         starts.date().isoformat(),
@@ -56,7 +64,7 @@ def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
                         (starts + dt.timedelta(minutes=15)).isoformat(),
                     ),
                 )
-                ids.append(appointment_id)
+                ids.append((appointment_id, patients[index % len(patients)][1]))
         for kiosk in range(KIOSKS):
             db.add_kiosk(conn, f"bench-{kiosk:02d}", f"bench-token-{kiosk:02d}")
         return ids
@@ -67,7 +75,10 @@ def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
 def collect() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as scratch:
         db_path = Path(scratch) / "bench.sqlite3"
-        with EmbeddedServer.start(db_path, seed_demo=True) as server:
+        # Each check-in is its own visit (identify, then check in): the identify rate limit
+        # is for one lobby kiosk's patients, not for this load generator.
+        limits = Limits(identify_per_window=1_000_000)
+        with EmbeddedServer.start(db_path, seed_demo=True, limits=limits) as server:
             appointments = _add_workload(db_path, dt.datetime.now().astimezone())
             latencies: list[float] = []
             tickets: list[tuple[str, str, str]] = []
@@ -84,7 +95,13 @@ def collect() -> list[Figure]:
                 mine = appointments[number::KIOSKS]
                 start_together.wait()
                 try:
-                    for index, appointment_id in enumerate(mine):
+                    for index, (appointment_id, id_number) in enumerate(mine):
+                        try:
+                            client.identify(IdentifierKind.id_card, id_number)
+                        except Exception:
+                            with lock:
+                                failures += 1
+                            continue
                         key = new_idempotency_key()
                         sends = 2 if index % REPEAT_EVERY == 0 else 1
                         answers = []

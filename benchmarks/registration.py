@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from kiosk.api.models import IdentifierKind
 from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.backend.errors import BackendRejectedError
 from kiosk.server import db
@@ -27,7 +28,7 @@ SESSION_ID = "bench-session"
 Figure = tuple[str, float, str]
 
 
-def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
+def _add_workload(db_path: Path, now: dt.datetime) -> list[tuple[str, str]]:
     """A free session of SLOTS slots that is open now, and one token per simulated kiosk."""
     conn = db.connect(db_path)
     try:
@@ -35,7 +36,12 @@ def _add_workload(db_path: Path, now: dt.datetime) -> list[str]:
             "SELECT id, department_id FROM doctors ORDER BY id LIMIT 1"
         ).fetchone()
         patients = [
-            row[0] for row in conn.execute("SELECT id FROM patients ORDER BY id LIMIT ?", (KIOSKS,))
+            (row[0], row[1])
+            for row in conn.execute(
+                "SELECT id, id_number FROM patients WHERE id_number IS NOT NULL ORDER BY id "
+                "LIMIT ?",
+                (KIOSKS,),
+            )
         ]
         with db.write_transaction(conn):
             conn.execute(
@@ -77,12 +83,22 @@ def collect() -> list[Figure]:
                 client = KioskApiClient(
                     server.url, f"bench-token-{number:02d}", f"bench-{number:02d}"
                 )
+                patient_id, id_number = patients[number]
                 try:
+                    try:
+                        client.identify(IdentifierKind.id_card, id_number)  # the visit
+                        identified = True
+                    except Exception:
+                        identified = False
                     start_together.wait()
+                    if not identified:
+                        with lock:
+                            failures += 1
+                        return
                     began = time.perf_counter()
                     try:
                         result = client.register(
-                            patients[number], SESSION_ID, idempotency_key=new_idempotency_key()
+                            patient_id, SESSION_ID, idempotency_key=new_idempotency_key()
                         )
                     except BackendRejectedError as error:
                         with lock:

@@ -9,12 +9,15 @@ size and text mode.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTimer
@@ -187,7 +190,7 @@ class Walkthrough:
         wait_until(lambda: flow.step == PayStep.qr and not flow.busy)
         self.shoot("payment-qr")
         assert flow.payment is not None
-        requests.post(f"{flow.payment.qr_payload}/confirm", timeout=10).raise_for_status()
+        _pay_on_the_phone(flow.payment.qr_payload)
         wait_until(lambda: flow.step == PayStep.paid)
         self.shoot("payment-paid")
         self.click("payment_result.finish")
@@ -274,3 +277,20 @@ def run(
                 # would repolish a leftover window's widgets too, run after run.
                 kiosk.window.deleteLater()
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _pay_on_the_phone(pay_url: str) -> None:
+    """What the patient's phone does: open the payment page and press Pay, sending the
+    form's CSRF token from the page's own origin."""
+    page = requests.get(pay_url, timeout=10)
+    page.raise_for_status()
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if found is None:
+        raise RuntimeError("the payment page shows no payment form")
+    parts = urlsplit(pay_url)
+    requests.post(
+        f"{pay_url}/confirm",
+        data={"csrf_token": html.unescape(found.group(1))},
+        headers={"Origin": f"{parts.scheme}://{parts.netloc}"},
+        timeout=10,
+    ).raise_for_status()

@@ -21,6 +21,7 @@ import requests
 from kiosk.config import DEMO_PIN_HASH
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
+from tests.helpers.server import pay_page_post, pay_url_of
 
 SCRIPT = Path(__file__).parent / "scripts" / "kiosk_with_pending_payment.py"
 
@@ -109,7 +110,8 @@ def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
     assert kiosk.returncode == -signal.SIGKILL
 
     # The patient pays on their phone after the kiosk died.
-    confirm = requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10)
+    pay_url = pay_url_of(live_server.url, live_server.db_path, payment_id)
+    confirm = pay_page_post(pay_url, "confirm")
     assert confirm.status_code == 200
     assert receipts(spool) == []
 

@@ -713,6 +713,18 @@
         <translation>该时段已满，本科室近期也没有空余号源。</translation>
     </message>
     <message>
+        <source>Please wait a moment</source>
+        <translation>请稍候</translation>
+    </message>
+    <message>
+        <source>This kiosk has looked up many patients in a short time and is pausing briefly.</source>
+        <translation>本机短时间内查询次数较多，需要稍作暂停。</translation>
+    </message>
+    <message>
+        <source>Please try again in a minute.</source>
+        <translation>请一分钟后再试。</translation>
+    </message>
+    <message>
         <source>The kiosk cannot reach the hospital system right now.</source>
         <translation>自助机暂时无法连接医院系统。</translation>
     </message>

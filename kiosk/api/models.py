@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 API_PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The visit token from identify: patient-scoped calls carry it (see ``IdentifyResult``).
+VISIT_TOKEN_HEADER = "X-Visit-Token"
 MAX_IDENTIFIER_LENGTH = 128
 
 ShortText = Annotated[str, Field(max_length=200)]
@@ -49,6 +51,20 @@ class Patient(ApiModel):
     masked_id_number: str = ""
     gender: str = ""
     age: int | None = None
+
+
+class IdentifyResult(Patient):
+    """``POST /patients/identify``: the patient, and the visit token that patient-scoped calls
+    of this kiosk send in ``X-Visit-Token`` until the visit ends or ``visit_expires_at``."""
+
+    visit_token: str
+    visit_expires_at: dt.datetime
+
+
+class VisitEnded(ApiModel):
+    """``DELETE /visits/current``: the visit is over (also when it was already)."""
+
+    ended_at: dt.datetime
 
 
 class Location(ApiModel):
@@ -336,6 +352,7 @@ class Payment(ApiModel):
     amount_cents: int  # the self-pay share of the bills
     bill_ids: list[str]
     qr_payload: str  # what the kiosk shows as a QR code: the payment page's URL
+    pay_url: str = ""  # the payment page: /pay/<its own unguessable token>, not the id
     created_at: dt.datetime
     expires_at: dt.datetime
     receipt: Receipt | None = None
@@ -425,6 +442,10 @@ class ErrorCode(StrEnum):
     already_registered = "already_registered"
     bill_unavailable = "bill_unavailable"
     already_paid = "already_paid"
+    too_many_pending_registrations = "too_many_pending_registrations"  # 429, Retry-After
+    visit_token_required = "visit_token_required"  # 403: missing, unknown, ended or expired
+    wrong_patient = "wrong_patient"  # 403: the visit token is another patient's
+    too_many_identifications = "too_many_identifications"  # 429, Retry-After
 
 
 class ErrorDetail(ApiModel):
@@ -458,6 +479,7 @@ class KioskStatus(ApiModel):
     devices: list[DeviceState] = []
     last_error: str = ""
     warnings: list[str] = []  # what IT should act on: silent kiosk, paper low or out...
+    identify_rate_limited: int = 0  # identifications refused by the rate limit, last hour
 
 
 class KioskFleet(ApiModel):

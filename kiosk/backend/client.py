@@ -34,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 from kiosk.api.models import (
     API_PREFIX,
     IDEMPOTENCY_HEADER,
+    VISIT_TOKEN_HEADER,
     Appointment,
     AppointmentList,
     Bill,
@@ -50,6 +51,7 @@ from kiosk.api.models import (
     HeartbeatRequest,
     IdentifierKind,
     IdentifyRequest,
+    IdentifyResult,
     ItemCategory,
     Patient,
     Payment,
@@ -60,6 +62,7 @@ from kiosk.api.models import (
     RegistrationResult,
     Schedule,
     TicketPublicStatus,
+    VisitEnded,
 )
 from kiosk.backend.errors import (
     BackendRejectedError,
@@ -116,14 +119,39 @@ class KioskApiClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        self._visit_token: str | None = None
+        self._visit_lock = threading.Lock()
+
+    # -- the visit ---------------------------------------------------------------------------
+
+    @property
+    def visit_token(self) -> str | None:
+        """The current patient's visit token from identify (None between patients)."""
+        with self._visit_lock:
+            return self._visit_token
+
+    def take_visit_token(self) -> str | None:
+        """Forget the visit token (no I/O: safe on the GUI thread) and return it, so that
+        :meth:`end_visit` can end that visit on the server in the background."""
+        with self._visit_lock:
+            token, self._visit_token = self._visit_token, None
+            return token
+
+    def end_visit(self, token: str) -> VisitEnded:
+        """End the visit of ``token`` on the server (the idle wipe, 返回首页)."""
+        return self._call("DELETE", "/visits/current", VisitEnded, visit_token=token, safe=True)
 
     # -- the Kiosk API -----------------------------------------------------------------------
 
     def identify(self, kind: IdentifierKind, value: str) -> Patient:
+        """The patient; the answer's visit token is kept for the patient-scoped calls."""
         body = IdentifyRequest(kind=kind, value=value).model_dump(mode="json")
         # A lookup, not a change: safe to retry although it is a POST (the value is a body
         # field so identifiers never appear in URLs or access logs).
-        return self._call("POST", "/patients/identify", Patient, json=body, safe=True)
+        found = self._call("POST", "/patients/identify", IdentifyResult, json=body, safe=True)
+        with self._visit_lock:
+            self._visit_token = found.visit_token
+        return Patient.model_validate(found.model_dump(exclude={"visit_token", "visit_expires_at"}))
 
     def appointments(
         self, patient_id: str, start: dt.date | None = None, end: dt.date | None = None
@@ -134,11 +162,20 @@ class KioskApiClient:
         if end is not None:
             params["to"] = end.isoformat()
         path = f"/patients/{_segment(patient_id)}/appointments"
-        return self._call("GET", path, AppointmentList, params=params).appointments
+        return self._call(
+            "GET", path, AppointmentList, params=params, visit_token=self.visit_token
+        ).appointments
 
     def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult:
         path = f"/appointments/{_segment(appointment_id)}/check-in"
-        return self._call("POST", path, CheckInResult, json={}, idempotency_key=idempotency_key)
+        return self._call(
+            "POST",
+            path,
+            CheckInResult,
+            json={},
+            idempotency_key=idempotency_key,
+            visit_token=self.visit_token,
+        )
 
     def departments(self) -> list[Department]:
         return self._call("GET", "/departments", DepartmentList).departments
@@ -163,6 +200,7 @@ class KioskApiClient:
             RegistrationResult,
             json=body.model_dump(mode="json"),
             idempotency_key=idempotency_key,
+            visit_token=self.visit_token,
         )
 
     def bills(self, patient_id: str, *, include_paid: bool = False) -> list[Bill]:
@@ -170,7 +208,7 @@ class KioskApiClient:
         with ``include_paid``."""
         params = {"status": "all"} if include_paid else {}
         path = f"/patients/{_segment(patient_id)}/bills"
-        return self._call("GET", path, BillList, params=params).bills
+        return self._call("GET", path, BillList, params=params, visit_token=self.visit_token).bills
 
     def create_payment(
         self, patient_id: str, bill_ids: Sequence[str], *, idempotency_key: str
@@ -182,7 +220,11 @@ class KioskApiClient:
             Payment,
             json=body.model_dump(mode="json"),
             idempotency_key=idempotency_key,
+            visit_token=self.visit_token,
         )
+
+    # A payment belongs to this kiosk: reading and cancelling it needs no visit (the payment
+    # reconciliation after a crash has none, and may run during another patient's visit).
 
     def payment(self, payment_id: str) -> Payment:
         return self._call("GET", f"/payments/{_segment(payment_id)}", Payment)
@@ -254,9 +296,12 @@ class KioskApiClient:
         json: Any = None,
         idempotency_key: str | None = None,
         safe: bool | None = None,
+        visit_token: str | None = None,
     ) -> ModelT:
         url = f"{self.base_url}{API_PREFIX}{path}"
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        if visit_token:
+            headers[VISIT_TOKEN_HEADER] = visit_token
         retryable = method == "GET" if safe is None else safe
         attempts = 1 + (self._retries if retryable else 0)
         deadline = _Deadline(self._deadline_s)  # one for the whole call, retries included

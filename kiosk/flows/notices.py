@@ -40,6 +40,7 @@ class NoticeKind(StrEnum):
     bills_unavailable = "bills_unavailable"  # held by another payment in progress, or paid
     session_over = "session_over"
     session_full = "session_full"  # and no other session of the department has room
+    identify_rate_limited = "identify_rate_limited"  # this kiosk identified too many, too fast
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ _REJECTION_NOTICES = {
     ErrorCode.too_early: NoticeKind.too_early,
     ErrorCode.too_late: NoticeKind.too_late,
     ErrorCode.cancelled: NoticeKind.cancelled,
+    ErrorCode.too_many_identifications: NoticeKind.identify_rate_limited,
 }
 
 

@@ -100,6 +100,12 @@ class AppointmentsApi(Protocol):
 
     def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult: ...
 
+    def take_visit_token(self) -> str | None:
+        """Forget the patient's visit token (no I/O) and return it."""
+
+    def end_visit(self, token: str) -> object:
+        """Blocking: end that visit on the server."""
+
 
 class VisitFlow(Flow[Step]):
     """The check-in and my-appointments journeys of one patient, and the door to the others.
@@ -221,8 +227,10 @@ class VisitFlow(Flow[Step]):
         self._move(Step.appointments)
 
     def go_home(self) -> None:
-        """Finish or abandon the visit: wipe everything and drop late answers."""
+        """Finish or abandon the visit: wipe everything, drop late answers, and end the visit
+        on the server so its token opens nothing any more."""
         self._runner.start_new_visit()
+        self._end_server_visit()
         self._clear()
         self._return_to_rest()
         self.visit_wiped.emit()
@@ -240,6 +248,18 @@ class VisitFlow(Flow[Step]):
             self._show_ticket(ticket, existing=existing)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _end_server_visit(self) -> None:
+        token = self._api.take_visit_token()
+        if not token:
+            return
+        self._runner.run(
+            lambda: self._api.end_visit(token),
+            lambda _ended: None,
+            lambda error: log.warning("ending the visit on the server failed: %s", error),
+            description="end visit",
+            per_visit=False,
+        )
 
     def _look_up(self, kind: IdentifierKind, value: str) -> None:
         self._move(Step.looking_up)

@@ -2,7 +2,7 @@
 
 ``create_app(db_path)`` builds it; every request opens its own SQLite connection. Every call
 except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code), the
-simulated payment page ``/pay/{payment id}`` (the payment QR code) and the fleet page
+simulated payment page ``/pay/{pay token}`` (the payment QR code) and the fleet page
 ``/admin/kiosks`` (admin sign-in, see ``admin``) needs ``Authorization: Bearer <token>``.
 The request and response models are the shared ones in ``kiosk.api.models``. Check-in and
 the rest of the original API live here; registrations, bills, payments, feedback, prices and
@@ -36,11 +36,12 @@ from kiosk.api.models import (
     HeartbeatAck,
     HeartbeatRequest,
     IdentifyRequest,
-    Patient,
+    IdentifyResult,
     Schedule,
     TicketPublicStatus,
+    VisitEnded,
 )
-from kiosk.server import admin, paypage, queries, routes_services
+from kiosk.server import admin, paypage, queries, routes_services, visits
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
@@ -53,12 +54,15 @@ from kiosk.server.db import (
 )
 from kiosk.server.deps import (
     ERRORS,
+    VISIT_ERRORS,
     BaseUrl,
     Conn,
     IdempotencyKeyHeader,
     IsoDate,
     KioskId,
     Now,
+    ServerLimits,
+    VisitTokenHeader,
     not_found,
 )
 from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
@@ -85,24 +89,71 @@ def health(now: Now) -> HealthStatus:
 
 @api.post(
     "/patients/identify",
-    response_model=Patient,
+    response_model=IdentifyResult,
     tags=["patients"],
-    responses={404: {"model": ErrorBody, "description": "patient_not_found"}},
+    responses={
+        404: {"model": ErrorBody, "description": "patient_not_found"},
+        429: {
+            "model": ErrorBody,
+            "description": "too_many_identifications: this kiosk's rate limit (Retry-After)",
+        },
+    },
 )
-def identify(body: IdentifyRequest, kiosk_id: KioskId, conn: Conn, now: Now) -> Patient:
+def identify(
+    body: IdentifyRequest, kiosk_id: KioskId, conn: Conn, now: Now, limits: ServerLimits
+) -> IdentifyResult:
+    """The patient (masked) and a visit token for the patient-scoped calls that follow.
+    Rate limited per kiosk; every attempt counts, found or not."""
+    with write_transaction(conn):
+        retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            ErrorCode.too_many_identifications,
+            "Too many identifications from this kiosk; try again shortly.",
+            details={"retry_after_s": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
     row = queries.find_patient(conn, body.kind, body.value)
     if row is None:
         raise ApiError(404, ErrorCode.patient_not_found, "No patient with this identifier.")
-    return queries.patient(row, now.date())
+    patient = queries.patient(row, now.date())
+    with write_transaction(conn):
+        token, expires_at = visits.start_visit(conn, kiosk_id, patient.id, now, limits)
+    return IdentifyResult(**patient.model_dump(), visit_token=token, visit_expires_at=expires_at)
 
 
-@api.get("/patients/{patient_id}/appointments", response_model=AppointmentList, tags=["patients"])
+@api.delete(
+    "/visits/current",
+    response_model=VisitEnded,
+    tags=["patients"],
+    responses={403: {"model": ErrorBody, "description": "visit_token_required: no header"}},
+)
+def end_visit(
+    kiosk_id: KioskId, conn: Conn, now: Now, visit_token: VisitTokenHeader = None
+) -> VisitEnded:
+    """The kiosk ends the visit of ``X-Visit-Token`` (idle wipe, 返回首页). Ending an ended,
+    expired or unknown visit changes nothing and answers the same."""
+    if not visit_token:
+        raise ApiError(403, ErrorCode.visit_token_required, "X-Visit-Token is missing.")
+    with write_transaction(conn):
+        visits.end_visit(conn, kiosk_id, visit_token, now)
+    return VisitEnded(ended_at=now)
+
+
+@api.get(
+    "/patients/{patient_id}/appointments",
+    response_model=AppointmentList,
+    tags=["patients"],
+    responses=VISIT_ERRORS,
+)
 def appointments(
     patient_id: Annotated[str, PathParam(max_length=64)],
     kiosk_id: KioskId,
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
+    visit_token: VisitTokenHeader = None,
     from_: Annotated[
         IsoDate | None, Query(alias="from", description="First day (default today)")
     ] = None,
@@ -119,6 +170,7 @@ def appointments(
             f"'to' must be on or after 'from', at most {MAX_APPOINTMENT_RANGE.days} days later.",
             details=[{"loc": ["query", "to"], "msg": "bad date range", "type": "date_range"}],
         )
+    visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
     if queries.get_patient_row(conn, patient_id) is None:
         raise not_found("patient", patient_id)
     return AppointmentList(
@@ -131,6 +183,7 @@ def appointments(
     response_model=CheckInResult,
     tags=["appointments"],
     responses={
+        **VISIT_ERRORS,
         400: {"model": ErrorBody, "description": f"Missing {IDEMPOTENCY_HEADER} header"},
         409: {
             "model": ErrorBody,
@@ -149,7 +202,13 @@ def check_in(
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
     body: Annotated[CheckInRequest | None, Body()] = None,
+    visit_token: VisitTokenHeader = None,
 ) -> Response:
+    visit_patient = visits.visit_patient(conn, kiosk_id, visit_token, now)
+    owner = queries.get_appointment_row(conn, appointment_id)
+    if owner is not None and owner["patient_id"] != visit_patient:
+        raise ApiError(403, ErrorCode.wrong_patient, "The visit token is another patient's.")
+
     def action() -> tuple[int, Any]:
         row = queries.get_appointment_row(conn, appointment_id)
         if row is None:
@@ -204,7 +263,7 @@ def department_schedule(
     row = queries.get_department_row(conn, department_id)
     if row is None:
         raise not_found("department", department_id)
-    return queries.schedule(conn, row, date or now.date())
+    return queries.schedule(conn, row, date or now.date(), now=now)
 
 
 @api.get(
@@ -267,6 +326,7 @@ def create_app(
     admin_token: str | None = None,
     docs: bool = True,
     read_timeout_s: float = READ_TIMEOUT_S,
+    limits: visits.Limits | None = None,
 ) -> FastAPI:
     """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
 
@@ -290,6 +350,7 @@ def create_app(
     app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.admin_token = admin_token or None
     app.state.admin_session_key = admin.new_session_key()
+    app.state.limits = limits or visits.Limits()
     install_error_handlers(app)
     install_security_headers_on_server_errors(app)
     app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login"))

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 
 from kiosk.api.models import Bill, BillItem, BillStatus, ItemCategory
-from kiosk.server import queries
+from kiosk.server import holds, queries
 from kiosk.server.db import from_db_time
 
 BILL_SELECT = (
@@ -83,7 +83,11 @@ def patient_bills(
         BILL_SELECT + f"WHERE b.patient_id = ? {where}ORDER BY b.created_at, b.id",
         (patient_id,),
     ).fetchall()
-    return [bill_from_row(conn, row, now) for row in rows]
+    return [
+        bill_from_row(conn, row, now)
+        for row in rows
+        if row["status"] == "paid" or not holds.void_bill(conn, row["id"], now)
+    ]
 
 
 def bill_by_id(conn: sqlite3.Connection, bill_id: str, now: dt.datetime) -> Bill:

@@ -200,7 +200,9 @@ CREATE TABLE IF NOT EXISTS payments (
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     decided_at TEXT,
-    receipt_number TEXT UNIQUE
+    receipt_number TEXT UNIQUE,
+    pay_token TEXT,
+    pay_csrf TEXT
 );
 CREATE TABLE IF NOT EXISTS payment_bills (
     payment_id TEXT NOT NULL REFERENCES payments(id),
@@ -231,6 +233,21 @@ CREATE TABLE IF NOT EXISTS feedback (
     context TEXT NOT NULL DEFAULT '',
     received_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS visits (
+    token_sha256 TEXT PRIMARY KEY,
+    kiosk_id TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX IF NOT EXISTS visits_kiosk ON visits(kiosk_id);
+CREATE TABLE IF NOT EXISTS identify_attempts (
+    kiosk_id TEXT NOT NULL,
+    at_s REAL NOT NULL,
+    limited INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS identify_attempts_kiosk ON identify_attempts(kiosk_id, at_s);
 CREATE TABLE IF NOT EXISTS prices (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -260,6 +277,14 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("departments", "hint", "TEXT NOT NULL DEFAULT ''"),
     ("departments", "hint_en", "TEXT NOT NULL DEFAULT ''"),
     ("prices", "pinyin", "TEXT NOT NULL DEFAULT ''"),  # initials of the name: amxljn
+    ("payments", "pay_token", "TEXT"),  # the payment page's own secret (not the payment id)
+    ("payments", "pay_csrf", "TEXT"),  # the CSRF token of the payment page's form
+)
+# Indexes on added columns: created after the columns exist.
+_ADDED_INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS payments_pay_token ON payments(pay_token)",
+    "CREATE INDEX IF NOT EXISTS payments_kiosk ON payments(kiosk_id)",
+    "CREATE INDEX IF NOT EXISTS registrations_pending ON registrations(status, kiosk_id)",
 )
 
 
@@ -309,6 +334,8 @@ def init_schema(conn: sqlite3.Connection) -> None:
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    for statement in _ADDED_INDEXES:
+        conn.execute(statement)
 
 
 def open_database(path: Path) -> sqlite3.Connection:

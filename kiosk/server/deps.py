@@ -12,9 +12,10 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
+from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorBody, ErrorCode
 from kiosk.server.db import connect, kiosk_for_token
 from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, ApiError
+from kiosk.server.visits import Limits
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request"},
@@ -24,6 +25,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
     415: {"model": ErrorBody, "description": "Body is not JSON"},
     422: {"model": ErrorBody, "description": "Request does not match the schema"},
+}
+# Patient-scoped calls also answer these.
+VISIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ErrorBody,
+        "description": "visit_token_required (X-Visit-Token missing, unknown, ended or "
+        "expired) or wrong_patient (the visit is another patient's)",
+    },
 }
 
 PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -114,3 +123,20 @@ def _iso_date_only(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 """A date query parameter: ``YYYY-MM-DD`` only, else 422 ``validation_failed``."""
+
+
+def _limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+ServerLimits = Annotated[Limits, Depends(_limits)]
+
+VisitTokenHeader = Annotated[
+    str | None,
+    Header(
+        alias=VISIT_TOKEN_HEADER,
+        max_length=256,
+        description="The visit token from identify; needed by patient-scoped calls.",
+    ),
+]

@@ -24,6 +24,7 @@ from kiosk.server.security import (
     header_deadline_protocol,
 )
 from kiosk.server.seed import seed_demo as _seed_demo
+from kiosk.server.visits import Limits
 
 _STARTUP_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 10.0
@@ -60,6 +61,7 @@ class EmbeddedServer:
         admin_token: str | None = None,
         docs: bool = True,
         read_timeout_s: float = READ_TIMEOUT_S,
+        limits: Limits | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
@@ -81,6 +83,7 @@ class EmbeddedServer:
             admin_token=admin_token,
             docs=docs,
             read_timeout_s=read_timeout_s,
+            limits=limits,
         )
 
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 
 from kiosk.api.models import (
@@ -23,7 +24,7 @@ from kiosk.api.models import (
     Receipt,
     Ticket,
 )
-from kiosk.server import queries
+from kiosk.server import holds, queries
 from kiosk.server.bills import (
     BILL_SELECT,
     bill_by_id,
@@ -43,8 +44,20 @@ PHARMACY_WINDOWS = 4
 PHARMACY_PREFIX = "Y"  # 药
 
 
-def pay_url(base_url: str, payment_id: str) -> str:
-    return f"{base_url.rstrip('/')}/pay/{payment_id}"
+def pay_url(base_url: str, pay_token: str) -> str:
+    """The payment page: its own unguessable token, never the payment id."""
+    return f"{base_url.rstrip('/')}/pay/{pay_token}"
+
+
+def new_pay_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
+
+
+def payment_id_for_pay_token(conn: sqlite3.Connection, pay_token: str) -> str | None:
+    if not pay_token:
+        return None
+    row = conn.execute("SELECT id FROM payments WHERE pay_token = ?", (pay_token,)).fetchone()
+    return None if row is None else str(row["id"])
 
 
 def effective_status(row: sqlite3.Row, now: dt.datetime) -> PaymentStatus:
@@ -69,10 +82,17 @@ def get_payment_row(conn: sqlite3.Connection, payment_id: str) -> sqlite3.Row | 
 
 
 def payment_by_id(
-    conn: sqlite3.Connection, payment_id: str, now: dt.datetime, base_url: str
+    conn: sqlite3.Connection,
+    payment_id: str,
+    now: dt.datetime,
+    base_url: str,
+    *,
+    kiosk_id: str | None = None,
 ) -> Payment:
+    """The payment; ``KeyError`` when there is none (or, with ``kiosk_id``, when another
+    kiosk made it: a payment is only its own kiosk's business)."""
     row = get_payment_row(conn, payment_id)
-    if row is None:
+    if row is None or (kiosk_id is not None and row["kiosk_id"] != kiosk_id):
         raise KeyError(payment_id)
     status = effective_status(row, now)
     bill_ids = payment_bill_ids(conn, payment_id)
@@ -114,13 +134,15 @@ def payment_by_id(
             bill_ids,
         ):
             tickets.append(queries.ticket_by_id(conn, int(reg["ticket_id"]), base_url))
+    page = pay_url(base_url, row["pay_token"]) if row["pay_token"] else ""
     return Payment(
         id=row["id"],
         status=status,
         patient_id=row["patient_id"],
         amount_cents=row["amount_cents"],
         bill_ids=bill_ids,
-        qr_payload=pay_url(base_url, row["id"]),
+        qr_payload=page,
+        pay_url=page,
         created_at=from_db_time(row["created_at"]),
         expires_at=from_db_time(row["expires_at"]),
         receipt=receipt,
@@ -142,6 +164,7 @@ def create_payment(
     require_transaction(conn)
     if queries.get_patient_row(conn, patient_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
+    holds.release_lapsed(conn, now)
     unique_ids = list(dict.fromkeys(bill_ids))
     amount = 0
     for bill_id in unique_ids:
@@ -157,19 +180,27 @@ def create_payment(
                 "This bill is already paid.",
                 details={"bill_id": bill_id, "reason": "paid"},
             )
+        if holds.void_bill(conn, bill_id, now):
+            raise ApiError(
+                409,
+                ErrorCode.bill_unavailable,
+                "The registration of this fee lapsed unpaid; register again.",
+                details={"bill_id": bill_id, "reason": "registration_released"},
+            )
         holder = locking_payment(conn, bill_id, now)
         if holder is not None:
+            # Which payment holds it is the holding kiosk's business: no id here.
             raise ApiError(
                 409,
                 ErrorCode.bill_unavailable,
                 "This bill is being paid by another payment.",
-                details={"bill_id": bill_id, "reason": "pending_payment", "payment_id": holder},
+                details={"bill_id": bill_id, "reason": "pending_payment"},
             )
         amount += bill_from_row(conn, row, now).self_pay_cents
     payment_id = new_id("pay")
     conn.execute(
         "INSERT INTO payments (id, patient_id, kiosk_id, status, amount_cents, created_at, "
-        "expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+        "expires_at, pay_token, pay_csrf) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
         (
             payment_id,
             patient_id,
@@ -177,6 +208,8 @@ def create_payment(
             amount,
             to_db_time(now),
             to_db_time(now + PAYMENT_LIFETIME),
+            new_pay_token(),
+            secrets.token_urlsafe(24),
         ),
     )
     conn.executemany(
@@ -246,7 +279,8 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
 def end_payment(
     conn: sqlite3.Connection, payment_id: str, now: dt.datetime, outcome: PaymentStatus
 ) -> PaymentStatus:
-    """Decline (``failed``) or cancel (``cancelled``) a pending payment, freeing its bills.
+    """Decline (``failed``) or cancel (``cancelled``) a pending payment, freeing its bills and
+    the places of the registrations whose fees it was paying, in the same transaction.
     Returns the status afterwards; a decided or expired payment is unchanged."""
     require_transaction(conn)
     if outcome not in (PaymentStatus.failed, PaymentStatus.cancelled):
@@ -258,4 +292,5 @@ def end_payment(
         "UPDATE payments SET status = ?, decided_at = ? WHERE id = ?",
         (outcome.value, to_db_time(now), payment_id),
     )
+    holds.release_lapsed(conn, now)  # a registration whose fee this was gives its place back
     return outcome

@@ -1,18 +1,23 @@
 """The simulated payment page: what a patient's phone shows after scanning the kiosk's QR code.
 
-``GET /pay/{payment id}`` shows the amount and the items with two buttons; they post to
-``/pay/{id}/confirm`` and ``/pay/{id}/decline``, which answer with a result page. Public (the
-payment id is the secret), Chinese and English, and deliberately plain: it stands in for a
-real payment provider in the demo and in tests.
+``GET /pay/{pay token}`` shows the amount and the items with two buttons; they post to
+``/pay/{token}/confirm`` and ``/pay/{token}/decline``, which answer with a result page. Public:
+the secret is the payment's own pay token (192 random bits, not the payment id the kiosk API
+uses); the form carries the payment's CSRF token, checked on every post, and a post from
+another origin (``Origin``, ``Referer`` or ``Sec-Fetch-Site``) is refused. Chinese and
+English, and deliberately plain: it stands in for a real payment provider in the demo and in
+tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import html
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
@@ -29,7 +34,8 @@ _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"content": {"text/html": {}}, "description": "No such payment (a page saying so)"},
 }
 
-PaymentId = Annotated[str, PathParam(max_length=64)]
+PayToken = Annotated[str, PathParam(max_length=64)]
+CSRF_FIELD = "csrf_token"
 
 _STATUS_TEXT: dict[PaymentStatus, tuple[str, str]] = {
     PaymentStatus.pending: ("待支付", "Waiting for payment"),
@@ -76,6 +82,16 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
+def _forbidden() -> HTMLResponse:
+    return _page(
+        "请求被拒绝 Request refused",
+        '<div class="card"><h1>请求被拒绝<br><span class="en">Request refused</span></h1>'
+        "<p>请重新扫描自助机上的二维码。<br>"
+        '<span class="en">Please scan the QR code at the kiosk again.</span></p></div>',
+        403,
+    )
+
+
 def _not_found() -> HTMLResponse:
     return _page(
         "未找到支付 Payment not found",
@@ -115,7 +131,9 @@ def _status_block(payment: Payment) -> str:
     return "\n".join(lines)
 
 
-def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLResponse:
+def _payment_page(
+    payment: Payment, csrf: str, pay_token: str, conn: Conn, now: dt.datetime
+) -> HTMLResponse:
     rows = []
     for bill_id in payment.bill_ids:
         bill = bills.bill_by_id(conn, bill_id, now)
@@ -137,13 +155,14 @@ def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLRespons
             )
     if payment.status is PaymentStatus.pending:
         remaining = max(0, int((payment.expires_at - now).total_seconds()))
-        action = f"/pay/{html.escape(payment.id)}"
+        action = f"/pay/{html.escape(pay_token)}"
+        hidden = f'<input type="hidden" name="{CSRF_FIELD}" value="{html.escape(csrf)}">'
         actions = (
             f'<p class="en">请在 {remaining // 60}:{remaining % 60:02d} 内完成支付。'
             f" Pay within {remaining // 60}:{remaining % 60:02d}.</p>"
-            f'<form method="post" action="{action}/confirm">'
+            f'<form method="post" action="{action}/confirm">{hidden}'
             '<button class="pay" type="submit">确认支付 Pay</button></form>'
-            f'<form method="post" action="{action}/decline">'
+            f'<form method="post" action="{action}/decline">{hidden}'
             '<button class="decline" type="submit">拒绝 Decline</button></form>'
         )
     else:
@@ -158,13 +177,71 @@ def _payment_page(payment: Payment, conn: Conn, now: dt.datetime) -> HTMLRespons
     return _page(f"支付 {format_money(payment.amount_cents)} Payment", body)
 
 
-@router.get("/{payment_id}", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
-def payment_page(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
+def _payment_of(conn: Conn, pay_token: str) -> tuple[str, str] | None:
+    """The payment id and CSRF token behind a pay token, if any."""
+    payment_id = payments.payment_id_for_pay_token(conn, pay_token)
+    if payment_id is None:
+        return None
+    row = payments.get_payment_row(conn, payment_id)
+    assert row is not None
+    return payment_id, str(row["pay_csrf"] or "")
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The posted form (``application/x-www-form-urlencoded``), first value of each field."""
+    body = await request.body()
     try:
-        payment = payments.payment_by_id(conn, payment_id, now, base_url)
-    except KeyError:
+        parsed = parse_qs(body.decode("utf-8"), max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {name: values[0] for name, values in parsed.items() if values}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
+def _same_origin(request: Request, base_url: str) -> bool:
+    """A browser's post from this page, not from another site. Browsers send ``Origin`` on
+    form posts; ``Referer`` and ``Sec-Fetch-Site`` are checked when present too."""
+    own = {_origin(base_url), _origin(str(request.base_url))}
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in own:
+        return False
+    referer = request.headers.get("referer")
+    if referer is not None and _origin(referer) not in own:
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _checked_post(
+    conn: Conn, pay_token: str, form: dict[str, str], request: Request, base_url: str
+) -> str | HTMLResponse:
+    """The payment id of a legitimate post, or the page that refuses it."""
+    found = _payment_of(conn, pay_token)
+    if found is None:
         return _not_found()
-    return _payment_page(payment, conn, now)
+    payment_id, csrf = found
+    presented = form.get(CSRF_FIELD, "")
+    if not csrf or not hmac.compare_digest(presented.encode(), csrf.encode()):
+        return _forbidden()
+    if not _same_origin(request, base_url):
+        return _forbidden()
+    return payment_id
+
+
+@router.get("/{pay_token}", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+def payment_page(pay_token: PayToken, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
+    found = _payment_of(conn, pay_token)
+    if found is None:
+        return _not_found()
+    payment_id, csrf = found
+    payment = payments.payment_by_id(conn, payment_id, now, base_url)
+    return _payment_page(payment, csrf, pay_token, conn, now)
 
 
 def _result(conn: Conn, payment_id: str, now: dt.datetime, base_url: str) -> HTMLResponse:
@@ -178,24 +255,38 @@ def _result(conn: Conn, payment_id: str, now: dt.datetime, base_url: str) -> HTM
     return _page(f"{zh} {en}", body)
 
 
-@router.post("/{payment_id}/confirm", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
-def confirm(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
+@router.post("/{pay_token}/confirm", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+def confirm(
+    pay_token: PayToken,
+    form: FormFields,
+    request: Request,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+) -> HTMLResponse:
     """Pay: if the payment is still pending, everything it pays for happens now. An expired,
     cancelled or declined payment is left as it is and the page says so."""
-    try:
-        with write_transaction(conn):
-            payments.confirm_payment(conn, payment_id, now)
-    except KeyError:
-        return _not_found()
-    return _result(conn, payment_id, now, base_url)
+    checked = _checked_post(conn, pay_token, form, request, base_url)
+    if isinstance(checked, HTMLResponse):
+        return checked
+    with write_transaction(conn):
+        payments.confirm_payment(conn, checked, now)
+    return _result(conn, checked, now, base_url)
 
 
-@router.post("/{payment_id}/decline", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
-def decline(payment_id: PaymentId, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
+@router.post("/{pay_token}/decline", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+def decline(
+    pay_token: PayToken,
+    form: FormFields,
+    request: Request,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+) -> HTMLResponse:
     """Decline: a pending payment becomes failed and its bills are free again."""
-    try:
-        with write_transaction(conn):
-            payments.end_payment(conn, payment_id, now, PaymentStatus.failed)
-    except KeyError:
-        return _not_found()
-    return _result(conn, payment_id, now, base_url)
+    checked = _checked_post(conn, pay_token, form, request, base_url)
+    if isinstance(checked, HTMLResponse):
+        return checked
+    with write_transaction(conn):
+        payments.end_payment(conn, checked, now, PaymentStatus.failed)
+    return _result(conn, checked, now, base_url)

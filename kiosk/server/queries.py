@@ -27,6 +27,7 @@ from kiosk.api.models import (
     TicketStatus,
 )
 from kiosk.identity import mask_id_number, mask_name
+from kiosk.server import holds, visits
 from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE, from_db_time
 
 DEPARTMENT_COLUMNS = (
@@ -114,7 +115,15 @@ def get_department_row(conn: sqlite3.Connection, department_id: str) -> sqlite3.
     return row
 
 
-def schedule(conn: sqlite3.Connection, dep_row: sqlite3.Row, date: dt.date) -> Schedule:
+def schedule(
+    conn: sqlite3.Connection,
+    dep_row: sqlite3.Row,
+    date: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> Schedule:
+    """The department's sessions of ``date``; with ``now``, places held by unpaid
+    registrations whose hold has lapsed count as free (see ``holds``)."""
     rows = conn.execute(
         f"SELECT {DOCTOR_COLUMNS}, s.id AS s_id, s.period, s.starts_at, s.ends_at, "
         "s.slots_total, s.slots_left, s.fee_cents "
@@ -122,10 +131,15 @@ def schedule(conn: sqlite3.Connection, dep_row: sqlite3.Row, date: dt.date) -> S
         "WHERE s.department_id = ? AND s.service_date = ? ORDER BY doc.id, s.starts_at",
         (dep_row["dep_id"], date.isoformat()),
     ).fetchall()
+    released = holds.lapsed_per_session(conn, now) if now is not None else {}
     doctors: dict[str, tuple[DoctorSummary, list[ScheduleSession]]] = {}
     for row in rows:
         entry = doctors.setdefault(row["doc_id"], (doctor_summary(row), []))
-        entry[1].append(schedule_session(row))
+        session = schedule_session(row)
+        if released.get(session.id):
+            left = min(session.slots_total, session.slots_left + released[session.id])
+            session = session.model_copy(update={"slots_left": left})
+        entry[1].append(session)
     return Schedule(
         department=department_summary(dep_row),
         date=date,
@@ -331,6 +345,12 @@ def kiosk_statuses(
         ]
         if row["last_error"]:
             warnings.append(f"last error: {row['last_error']}")
+        rate_limited = visits.rate_limited_recently(conn, row["id"], now)
+        if rate_limited >= visits.RATE_LIMIT_FLAG_AFTER:
+            warnings.append(
+                f"identify rate limit hit {rate_limited} times in the last hour "
+                "(a misused kiosk token?)"
+            )
         statuses.append(
             KioskStatus(
                 kiosk_id=row["id"],
@@ -341,6 +361,7 @@ def kiosk_statuses(
                 devices=devices,
                 last_error=row["last_error"],
                 warnings=warnings,
+                identify_rate_limited=rate_limited,
             )
         )
     return statuses

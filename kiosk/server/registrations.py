@@ -8,6 +8,7 @@ two kiosks can never both take the last slot of a session.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 
 from kiosk.api.models import (
@@ -18,7 +19,7 @@ from kiosk.api.models import (
     SessionSuggestion,
     Ticket,
 )
-from kiosk.server import queries
+from kiosk.server import holds, queries
 from kiosk.server.db import (
     from_db_time,
     insert_appointment,
@@ -109,10 +110,14 @@ def register(
     session_id: str,
     now: dt.datetime,
     base_url: str,
+    max_pending: int = 3,
 ) -> Registration:
     """Take one slot of the session for the patient (409 session_over / already_registered /
-    session_full). Free: confirmed with a ticket at once; a fee: pending with an unpaid bill."""
+    session_full). Free: confirmed with a ticket at once; a fee: pending with an unpaid bill,
+    holding its place only while its fee can be paid (``holds``); a kiosk holding
+    ``max_pending`` of those already is refused (429 too_many_pending_registrations)."""
     require_transaction(conn)
+    holds.release_lapsed(conn, now)
     if queries.get_patient_row(conn, patient_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
     row = get_session_row(conn, session_id)
@@ -140,6 +145,8 @@ def register(
             details={"registration": registration.model_dump(mode="json")},
             ticket=registration.ticket,
         )
+    if int(row["fee_cents"]) > 0:
+        _refuse_too_many_pending(conn, kiosk_id, now, max_pending)
     taken = conn.execute(
         "UPDATE sessions SET slots_left = slots_left - 1 WHERE id = ? AND slots_left > 0",
         (session_id,),
@@ -175,6 +182,23 @@ def register(
     if fee == 0:
         confirm_registration(conn, registration_id, now)
     return registration_by_id(conn, registration_id, base_url)
+
+
+def _refuse_too_many_pending(
+    conn: sqlite3.Connection, kiosk_id: str, now: dt.datetime, max_pending: int
+) -> None:
+    pending = holds.pending_rows(conn, kiosk_id=kiosk_id)
+    if len(pending) < max_pending:
+        return
+    first_free = min(holds.hold_ends_at(conn, reg, now) for reg in pending)
+    retry_after = max(1, math.ceil((first_free - now).total_seconds()))
+    raise ApiError(
+        429,
+        ErrorCode.too_many_pending_registrations,
+        f"This kiosk already holds {len(pending)} registrations waiting for payment.",
+        details={"pending": len(pending), "limit": max_pending, "retry_after_s": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _insert_registration_bill(

@@ -35,16 +35,19 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import payments, queries, registrations
+from kiosk.server import payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
 from kiosk.server.db import to_db_time
 from kiosk.server.deps import (
     ERRORS,
+    VISIT_ERRORS,
     BaseUrl,
     Conn,
     IdempotencyKeyHeader,
     KioskId,
     Now,
+    ServerLimits,
+    VisitTokenHeader,
     not_found,
 )
 from kiosk.server.errors import ApiError
@@ -70,10 +73,16 @@ _PAYMENT_LIFETIME_MINUTES = int(payments.PAYMENT_LIFETIME.total_seconds() // 60)
     tags=["registrations"],
     responses={
         **_IDEMPOTENT_ERRORS,
+        **VISIT_ERRORS,
         409: {
             "model": ErrorBody,
             "description": "session_full (details.suggestions: up to 3 later sessions of the "
             "department with slots), already_registered (details.registration), session_over",
+        },
+        429: {
+            "model": ErrorBody,
+            "description": "too_many_pending_registrations: this kiosk already holds the most "
+            "unpaid registrations it may (Retry-After)",
         },
     },
 )
@@ -84,11 +93,15 @@ def register(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
+    limits: ServerLimits,
     idempotency_key: IdempotencyKeyHeader,
+    visit_token: VisitTokenHeader = None,
 ) -> Response:
     """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
     makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
-    issues the ticket."""
+    issues the ticket. It holds its place only while that fee can be paid: a cancelled,
+    declined or expired payment (or none within a few minutes) gives the place back."""
+    visits.require_visit(conn, kiosk_id, visit_token, body.patient_id, now)
 
     def action() -> tuple[int, Any]:
         registration = registrations.register(
@@ -98,6 +111,7 @@ def register(
             session_id=body.session_id,
             now=now,
             base_url=base_url,
+            max_pending=limits.max_pending_registrations,
         )
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
@@ -109,7 +123,12 @@ def register(
 # --- bills and payments ---------------------------------------------------------------------
 
 
-@router.get("/patients/{patient_id}/bills", response_model=BillList, tags=["payments"])
+@router.get(
+    "/patients/{patient_id}/bills",
+    response_model=BillList,
+    tags=["payments"],
+    responses=VISIT_ERRORS,
+)
 def bills(
     patient_id: Annotated[str, PathParam(max_length=64)],
     kiosk_id: KioskId,
@@ -119,7 +138,9 @@ def bills(
         Literal["open", "all"],
         Query(description="open: unpaid and pending payment (default); all: paid ones too"),
     ] = "open",
+    visit_token: VisitTokenHeader = None,
 ) -> BillList:
+    visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
     if queries.get_patient_row(conn, patient_id) is None:
         raise not_found("patient", patient_id)
     return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
@@ -136,10 +157,11 @@ def bills(
     ),
     responses={
         **_IDEMPOTENT_ERRORS,
+        **VISIT_ERRORS,
         409: {
             "model": ErrorBody,
-            "description": "bill_unavailable: a bill is paid or held by another pending payment "
-            "(details.bill_id, details.reason)",
+            "description": "bill_unavailable: a bill is paid, held by another pending payment, "
+            "or the fee of a registration that lapsed unpaid (details.bill_id, details.reason)",
         },
     },
 )
@@ -151,7 +173,10 @@ def create_payment(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
+    visit_token: VisitTokenHeader = None,
 ) -> Response:
+    visits.require_visit(conn, kiosk_id, visit_token, body.patient_id, now)
+
     def action() -> tuple[int, Any]:
         payment = payments.create_payment(
             conn,
@@ -168,12 +193,37 @@ def create_payment(
     )
 
 
-@router.get("/payments/{payment_id}", response_model=Payment, tags=["payments"])
+def _own_payment(
+    conn: Conn, payment_id: str, kiosk_id: str, visit_token: str | None, now: Now
+) -> None:
+    """404 unless this kiosk made the payment. A payment is its kiosk's: reading and
+    cancelling it needs no visit (reconciliation after a crash has none); a visit token sent
+    anyway must be this kiosk's live visit of the payment's patient."""
+    row = payments.get_payment_row(conn, payment_id)
+    if row is None or row["kiosk_id"] != kiosk_id:
+        raise not_found("payment", payment_id)
+    if visit_token:
+        visits.require_visit(conn, kiosk_id, visit_token, row["patient_id"], now)
+
+
+@router.get(
+    "/payments/{payment_id}",
+    response_model=Payment,
+    tags=["payments"],
+    responses=VISIT_ERRORS,
+    description="The kiosk's own payment (another kiosk's is a 404).",
+)
 def payment(
-    payment_id: PaymentId, kiosk_id: KioskId, conn: Conn, now: Now, base_url: BaseUrl
+    payment_id: PaymentId,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    visit_token: VisitTokenHeader = None,
 ) -> Payment:
+    _own_payment(conn, payment_id, kiosk_id, visit_token, now)
     try:
-        return payments.payment_by_id(conn, payment_id, now, base_url)
+        return payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
     except KeyError:
         raise not_found("payment", payment_id) from None
 
@@ -184,6 +234,7 @@ def payment(
     tags=["payments"],
     responses={
         **_IDEMPOTENT_ERRORS,
+        **VISIT_ERRORS,
         409: {"model": ErrorBody, "description": "already_paid (details.payment)"},
     },
 )
@@ -195,16 +246,19 @@ def cancel_payment(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
+    visit_token: VisitTokenHeader = None,
 ) -> Response:
-    """Pending → cancelled (its bills are free again). A payment already failed, expired or
-    cancelled is returned unchanged; a paid one is a 409 ``already_paid``."""
+    """Pending → cancelled (its bills are free again, and the places of registrations whose
+    fees it was paying). A payment already failed, expired or cancelled is returned
+    unchanged; a paid one is a 409 ``already_paid``. Only the kiosk that made it may."""
+    _own_payment(conn, payment_id, kiosk_id, visit_token, now)
 
     def action() -> tuple[int, Any]:
         try:
             status = payments.end_payment(conn, payment_id, now, PaymentStatus.cancelled)
         except KeyError:
             raise not_found("payment", payment_id) from None
-        current = payments.payment_by_id(conn, payment_id, now, base_url)
+        current = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
         if status is PaymentStatus.paid:
             raise ApiError(
                 409,

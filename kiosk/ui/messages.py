@@ -153,6 +153,16 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
             window,
             False,
         )
+    if kind == NoticeKind.identify_rate_limited:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "Please wait a moment"),
+            QCoreApplication.translate(
+                "Notices",
+                "This kiosk has looked up many patients in a short time and is pausing briefly.",
+            ),
+            QCoreApplication.translate("Notices", "Please try again in a minute.") + " " + window,
+            True,
+        )
     if kind == NoticeKind.backend_unreachable:
         body = QCoreApplication.translate(
             "Notices", "The kiosk cannot reach the hospital system right now."

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from kiosk.api.models import (
     FeedbackRequest,
@@ -19,6 +18,7 @@ from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.backend.errors import BackendRejectedError
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
+from tests.helpers.server import pay_page_post
 
 
 @pytest.fixture
@@ -69,8 +69,7 @@ def test_register_paid_then_pay_on_the_page(
     assert bill.id == registration.bill_id
     payment = client.create_payment(patient, [bill.id], idempotency_key=new_idempotency_key())
     assert payment.status is PaymentStatus.pending
-    with requests.Session() as phone:
-        assert phone.post(f"{payment.qr_payload}/confirm", timeout=10).ok
+    assert pay_page_post(payment.qr_payload, "confirm").ok
     paid = client.payment(payment.id)
     assert paid.status is PaymentStatus.paid
     [ticket] = paid.registration_tickets
@@ -98,8 +97,7 @@ def test_payment_of_the_unpaid_bills_scenario_and_cancel(client: KioskApiClient)
     assert client.payment(payment.id).status is PaymentStatus.cancelled
     [drugs] = [b for b in bills if any(i.category is ItemCategory.drug for i in b.items)]
     again = client.create_payment(patient, [drugs.id], idempotency_key=new_idempotency_key())
-    with requests.Session() as phone:
-        assert phone.post(f"{again.qr_payload}/confirm", timeout=10).ok
+    assert pay_page_post(again.qr_payload, "confirm").ok
     paid = client.payment(again.id)
     assert paid.receipt is not None
     [pharmacy] = paid.pharmacy_tickets

@@ -76,7 +76,11 @@ def test_bad_ranges_and_dates_are_422(api):
         assert response.json()["error"]["code"] == "validation_failed"
 
 
-def test_unknown_patient_is_404(api):
+def test_an_unknown_patient_has_no_visit(api):
     response = api.get("/patients/pat-9999/appointments")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "visit_token_required"
+    api.identify("one_in_window")
+    response = api.get("/patients/pat-9999/appointments")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "wrong_patient"

@@ -10,11 +10,17 @@ from typing import Any
 
 import requests
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, CheckInResult, ErrorBody, TicketPublicStatus
+from kiosk.api.models import (
+    IDEMPOTENCY_HEADER,
+    VISIT_TOKEN_HEADER,
+    CheckInResult,
+    ErrorBody,
+    TicketPublicStatus,
+)
 from kiosk.server.db import add_kiosk, connect, insert_appointment, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.idempotency import REPLAY_HEADER
-from tests.helpers.server import ApiClient
+from tests.helpers.server import ApiClient, visit_token
 
 TICKET_NUMBER = re.compile(r"^[A-Z]{1,2}\d{3,}$")
 
@@ -77,10 +83,11 @@ def test_public_url_is_used_for_the_status_url(demo_db, demo_now):
     ) as server:
         with requests.Session() as session:
             session.headers["Authorization"] = "Bearer demo-token"
+            token = visit_token(demo_db, appointment_id="apt-00007")
             response = session.post(
                 f"{server.url}/api/v1/appointments/apt-00007/check-in",
                 json={},
-                headers={IDEMPOTENCY_HEADER: "k1"},
+                headers={IDEMPOTENCY_HEADER: "k1", VISIT_TOKEN_HEADER: token},
                 timeout=10,
             )
     assert response.status_code == 200, response.text
@@ -143,7 +150,13 @@ def test_keys_are_scoped_per_kiosk(api, live_server):
         response = other.post(
             api.url(f"/appointments/{second['id']}/check-in"),
             json={},
-            headers={"Authorization": "Bearer west-token", IDEMPOTENCY_HEADER: "same"},
+            headers={
+                "Authorization": "Bearer west-token",
+                IDEMPOTENCY_HEADER: "same",
+                VISIT_TOKEN_HEADER: visit_token(
+                    live_server.db_path, appointment_id=second["id"], kiosk_id="lobby-west-1"
+                ),
+            },
             timeout=10,
         )
     assert response.status_code == 200, response.text
@@ -187,6 +200,7 @@ def test_a_refusal_is_not_stored_so_the_same_key_works_once_the_window_opens(api
     appointment = _only_appointment(api, "too_early")
     assert api.check_in(appointment["id"], key="early").status_code == 409
     manual_clock.advance(dt.timedelta(hours=2, minutes=1))
+    api.identify("too_early")  # the patient comes back: a new visit
     response = api.check_in(appointment["id"], key="early")
     assert response.status_code == 200, response.text
     manual_clock.advance(dt.timedelta(hours=1))
@@ -195,6 +209,7 @@ def test_a_refusal_is_not_stored_so_the_same_key_works_once_the_window_opens(api
 
 
 def test_unknown_appointment_is_404(api):
+    api.identify("one_in_window")
     response = api.check_in("apt-99999")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -226,6 +241,9 @@ def test_fifty_kiosks_checking_in_at_once_get_fifty_distinct_numbers(live_server
     finally:
         conn.close()
 
+    tokens = [
+        visit_token(live_server.db_path, appointment_id=f"apt-load-{n:02d}") for n in range(count)
+    ]
     barrier = threading.Barrier(count)
     results: list[tuple[int, dict[str, Any]]] = []
     failures: list[BaseException] = []
@@ -235,6 +253,7 @@ def test_fifty_kiosks_checking_in_at_once_get_fifty_distinct_numbers(live_server
         try:
             with requests.Session() as session:
                 session.headers["Authorization"] = "Bearer demo-token"
+                session.headers[VISIT_TOKEN_HEADER] = tokens[n]
                 url = f"{live_server.url}/api/v1/appointments/apt-load-{n:02d}/check-in"
                 barrier.wait(timeout=10)
                 response = session.post(

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from kiosk.api.models import IDEMPOTENCY_HEADER
+from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server.embedded import EmbeddedServer
 
 
@@ -65,7 +65,11 @@ def test_concurrent_retries_with_one_key_get_one_ticket(api, live_server):
             response = session.post(
                 url,
                 json={},
-                headers={"Authorization": "Bearer demo-token", IDEMPOTENCY_HEADER: "one-key"},
+                headers={
+                    "Authorization": "Bearer demo-token",
+                    IDEMPOTENCY_HEADER: "one-key",
+                    VISIT_TOKEN_HEADER: api.session.headers[VISIT_TOKEN_HEADER],
+                },
                 timeout=30,
             )
             with lock:

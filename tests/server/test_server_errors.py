@@ -48,8 +48,10 @@ def test_wrong_types_and_missing_fields_are_422(api):
 
 def test_unknown_ids_are_404(api):
     assert_error(api.get("/departments/dep-zz/schedule"), 404, "not_found")
-    assert_error(api.get("/patients/nobody/appointments"), 404, "not_found")
+    api.identify("one_in_window")  # a visit: unknown ids are then plain 404s
     assert_error(api.check_in("nothing"), 404, "not_found")
+    # without a visit of that patient, a patient-scoped call is refused before any lookup
+    assert_error(api.get("/patients/nobody/appointments"), 403, "wrong_patient")
 
 
 def test_unknown_path_is_404(api, live_server):

@@ -108,7 +108,7 @@ def test_openapi_documents_the_api(live_server):
     ):
         assert path in paths, path
     schemas = doc["components"]["schemas"]
-    for name in ("Patient", "CheckInResult", "ErrorBody", "Ticket", "TicketPublicStatus"):
+    for name in ("IdentifyResult", "CheckInResult", "ErrorBody", "Ticket", "TicketPublicStatus"):
         assert name in schemas
     check_in = paths["/api/v1/appointments/{appointment_id}/check-in"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in check_in["parameters"])

@@ -11,6 +11,7 @@ import requests
 
 from kiosk.api.models import (
     IDEMPOTENCY_HEADER,
+    VISIT_TOKEN_HEADER,
     ErrorBody,
     Payment,
     RegistrationResult,
@@ -19,6 +20,7 @@ from kiosk.api.models import (
 )
 from kiosk.server.db import connect, to_db_time, write_transaction
 from kiosk.server.idempotency import REPLAY_HEADER
+from tests.helpers.server import pay_page_post, visit_token
 
 
 def register(api, patient_id: str, session_id: str, *, key: str | None = None):
@@ -122,8 +124,7 @@ def test_a_paid_session_waits_for_its_bill_and_paying_issues_the_ticket(api, liv
     assert created.status_code == 201, created.text
     payment = Payment.model_validate(created.json())
     assert payment.amount_cents == session["fee_cents"]
-    with requests.Session() as phone:
-        paid = phone.post(f"{payment.qr_payload}/confirm", timeout=10)
+    paid = pay_page_post(payment.qr_payload, "confirm")
     assert paid.status_code == 200
     payment = Payment.model_validate(api.get(f"/payments/{payment.id}").json())
     assert payment.status == "paid"
@@ -195,7 +196,7 @@ def test_the_same_key_replays_and_takes_one_slot(api, demo_now):
 def test_bad_registrations(api, anonymous_api, demo_now):
     patient = patient_id(api, "no_appointment_today")
     session = open_session(api, "dep-a", demo_now, fee=False)
-    assert register(api, "pat-9999", session["id"]).status_code == 404
+    assert register(api, "pat-9999", session["id"]).status_code == 403  # not this visit
     missing = register(api, patient, "ses-nothing")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
@@ -242,6 +243,9 @@ def test_thirty_kiosks_registering_for_twenty_slots(live_server, demo_now):
     finally:
         conn.close()
 
+    tokens = [
+        visit_token(live_server.db_path, patient_id=f"pat-{n + 20:04d}") for n in range(count)
+    ]
     barrier = threading.Barrier(count)
     results: list[tuple[int, dict[str, Any]]] = []
     failures: list[BaseException] = []
@@ -251,6 +255,7 @@ def test_thirty_kiosks_registering_for_twenty_slots(live_server, demo_now):
         try:
             with requests.Session() as session:
                 session.headers["Authorization"] = "Bearer demo-token"
+                session.headers[VISIT_TOKEN_HEADER] = tokens[n]
                 barrier.wait(timeout=10)
                 response = session.post(
                     f"{live_server.url}/api/v1/registrations",

@@ -22,6 +22,7 @@ from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.payment_view import PaymentView
+from tests.helpers.server import Phone, pay_page_post, pay_url_of
 from tests.helpers.ui import Touch, visible_texts
 
 
@@ -92,13 +93,14 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
     assert touch.text("payment_qr.countdown").endswith("5:00")
     qr = kiosk.part(PaymentView).qr.qr
-    assert qr.data == f"{live_server.url}/pay/{payment_id}"
+    assert qr.data == pay_url_of(live_server.url, live_server.db_path, payment_id)
 
-    phone = requests.Session()
-    page = phone.get(qr.data, timeout=10)
+    phone = Phone()
+    page = phone.get(qr.data)
     assert page.status_code == 200
     assert "阿莫西林" in page.text
-    assert phone.post(f"{qr.data}/confirm", timeout=10).status_code == 200
+    assert phone.post(f"{qr.data}/confirm").status_code == 200
+    phone.close()
 
     wait_for_pay(touch, PayStep.paid)
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
@@ -122,7 +124,9 @@ def test_a_declined_payment_charges_nothing_and_can_be_tried_again(
     touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
 ) -> None:
     payment_id = open_qr(touch)
-    requests.post(f"{live_server.url}/pay/{payment_id}/decline", timeout=10).raise_for_status()
+    pay_page_post(
+        pay_url_of(live_server.url, live_server.db_path, payment_id), "decline"
+    ).raise_for_status()
     wait_for_pay(touch, PayStep.failed)
     assert "Nothing was charged" in touch.text("payment_result.body") or "未扣费" in touch.text(
         "payment_result.body"
@@ -172,7 +176,9 @@ def test_paid_just_before_the_patient_walked_away_still_prints_once(
 ) -> None:
     payment_id = open_qr(touch)
     kiosk.part(PaymentFlow)._poll.stop()  # the kiosk has not seen the payment yet
-    requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+    pay_page_post(
+        pay_url_of(live_server.url, live_server.db_path, payment_id), "confirm"
+    ).raise_for_status()
     kiosk.flow.go_home()
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
     touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
@@ -223,7 +229,9 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
         assert reprint is not None
         failures: list[str] = []
         kiosk.ticket_printing.print_failed.connect(failures.append)
-        requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+        pay_page_post(
+            pay_url_of(live_server.url, live_server.db_path, payment_id), "confirm"
+        ).raise_for_status()
         wait_for_pay(touch, PayStep.paid)
         qtbot.waitUntil(lambda: len(failures) == 2, timeout=5000)  # receipt and pickup slip
         assert kiosk.part(PaymentFlow).print_failed
