@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import Payment
@@ -26,6 +25,7 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
 from tests.helpers.executors import ImmediateExecutor
 from tests.helpers.flows import Rig, build_rig
+from tests.helpers.server import pay_page_post
 
 RECEIPT_TITLE = "缴费凭证".encode("gb18030")
 
@@ -120,7 +120,7 @@ def test_a_crash_before_the_printer_took_the_receipt_prints_it_once_on_the_next_
     assert first.pay.step == PayStep.qr
     assert first.pay.payment is not None
     payment_id = first.pay.payment.id
-    requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+    pay_page_post(first.pay.payment.pay_url, "confirm").raise_for_status()
     qtbot.waitUntil(lambda: first.pay.step == PayStep.paid, timeout=5000)
     qtbot.waitUntil(lambda: dying_printer.taken == [payment_id], timeout=5000)
     # The crash: nothing was printed, and the journal must not say otherwise.
@@ -154,7 +154,7 @@ def test_a_receipt_is_marked_only_when_its_jobs_are_done(
     kiosk.rig.printing.ticket_printed.connect(  # each job, as the printer reports it done
         lambda: marked_when_done.append(receipt_printed(tmp_path / "journal.sqlite3", payment_id))
     )
-    requests.post(f"{live_server.url}/pay/{payment_id}/confirm", timeout=10).raise_for_status()
+    pay_page_post(kiosk.pay.payment.pay_url, "confirm").raise_for_status()
     qtbot.waitUntil(lambda: len(kiosk.receipts()) == 1, timeout=5000)
     qtbot.waitUntil(
         lambda: receipt_printed(tmp_path / "journal.sqlite3", payment_id) == 1, timeout=5000
