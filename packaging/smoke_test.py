@@ -6,7 +6,8 @@ Runs the built executables off screen (``QT_QPA_PLATFORM=offscreen``) with fresh
 directories, so no user configuration, cache or log of this machine takes part:
 
 - ``kiosk --version`` prints the version in pyproject.toml (stamped from the package metadata);
-- ``kiosk check-config`` exits 0 on kiosk.example.toml and 2 on a bad file;
+- ``kiosk check-config`` exits 0 on kiosk.example.toml with a real token, 2 on its
+  placeholder token and on a bad file;
 - ``kiosk self-check --demo`` exits 0 (embedded server, simulated printer, first frame);
 - ``kiosk walkthrough`` writes a PNG of every screen;
 - ``kiosk-server --help`` works, and ``kiosk-server --seed-demo`` serves /openapi.json;
@@ -94,15 +95,22 @@ class Smoke:
         return result.stdout.strip()
 
     def check_config(self) -> str:
-        good = run([self.kiosk, "check-config", str(ROOT / "kiosk.example.toml")], self.env)
-        expect_exit(good, 0, "check-config kiosk.example.toml")
+        example = ROOT / "kiosk.example.toml"
+        placeholder = run([self.kiosk, "check-config", str(example)], self.env)
+        expect_exit(placeholder, 2, "check-config on the example's placeholder token")
+        filled = self.work / "kiosk.toml"
+        text = example.read_text(encoding="utf-8")
+        filled.write_text(text.replace('token = "change-me"', 'token = "t-1"'), encoding="utf-8")
+        filled.chmod(0o600)  # a file holding a token must not be writable by others
+        good = run([self.kiosk, "check-config", str(filled)], self.env)
+        expect_exit(good, 0, "check-config kiosk.example.toml with a token")
         bad_file = self.work / "bad.toml"
         bad_file.write_text('[kiosk]\nid = ""\n[printer]\nkind = "laser"\n', encoding="utf-8")
         bad = run([self.kiosk, "check-config", str(bad_file)], self.env)
         expect_exit(bad, 2, "check-config on a bad file")
         if "printer" not in bad.stderr:
             raise SmokeError(f"check-config did not name the bad key: {bad.stderr.strip()!r}")
-        return "example valid (0), bad file rejected (2)"
+        return "example valid with a token (0), placeholder and bad file rejected (2)"
 
     def self_check(self, env: Mapping[str, str] | None = None) -> str:
         result = run([self.kiosk, "self-check", "--demo"], env or self.env)
