@@ -144,7 +144,9 @@ def test_file_connection(tmp_path: Path) -> None:
 
 
 def test_create_connection_by_kind(tmp_path: Path) -> None:
-    network = create_connection(PrinterSection(kind="network", host="192.0.2.10", timeout_s=20))
+    network = create_connection(
+        PrinterSection(kind="network", host="printer.hospital.example", timeout_s=20)
+    )
     assert isinstance(network, NetworkConnection)
     assert network.timeout_s == 20
     assert network.status_timeout_s <= 1
