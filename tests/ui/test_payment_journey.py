@@ -111,7 +111,8 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     assert "窗口" in pickup
     details = touch.text("payment_result.details")
     assert "Y001" in details
-    assert kiosk.journal.unfinished_payments() == []
+    # Marked once the printer reports the whole job done, just after the bytes land.
+    touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
     assert server_payment(live_server, payment_id)["status"] == "paid"
     # Polling goes on answering "paid"; nothing is printed twice.
     touch.qtbot.wait(2500)
