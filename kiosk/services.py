@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from kiosk.ui.visit_view import VisitView
 
 TRANSLATION_CONTEXT = "Services"  # the tiles' titles and subtitles in translations/*.ts
+REGISTRATION = "registration"  # also reached from the hospital guide's schedules
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,13 @@ def _build_registration(parts: ServiceParts) -> Journey:
     if not isinstance(fees, PaymentFlow):
         raise TypeError("registration needs the payment service's flow")
     flow = RegistrationFlow(
-        parts.client, parts.runner, parts.visit, fees, clock=parts.clock, parent=parts.owner
+        parts.client,
+        parts.runner,
+        parts.visit,
+        fees,
+        clock=parts.clock,
+        service_name=REGISTRATION,
+        parent=parts.owner,
     )
     return Journey(flow, RegistrationView(parts.visit_view, flow, clock=parts.clock))
 
@@ -113,10 +120,24 @@ def _build_payment(parts: ServiceParts) -> Journey:
 
 def _build_info(parts: ServiceParts) -> Journey:
     from kiosk.flows.info import InfoFlow
+    from kiosk.flows.registration import RegistrationFlow
     from kiosk.ui.info_view import InfoView
 
-    flow = InfoFlow(parts.client, parts.runner, parts.visit, today=parts.today, parent=parts.owner)
-    return Journey(flow, InfoView(parts.visit_view, flow))
+    registration: RegistrationFlow | None = None
+    if REGISTRATION in parts.config.kiosk.services:  # a schedule's sessions lead to it
+        built = parts.journey(REGISTRATION).flow
+        if not isinstance(built, RegistrationFlow):
+            raise TypeError("the hospital guide needs the registration service's flow")
+        registration = built
+    flow = InfoFlow(
+        parts.client,
+        parts.runner,
+        parts.visit,
+        registration=registration,
+        today=parts.today,
+        parent=parts.owner,
+    )
+    return Journey(flow, InfoView(parts.visit_view, flow, clock=parts.clock))
 
 
 def _build_feedback(parts: ServiceParts) -> Journey:
@@ -150,7 +171,7 @@ SERVICES: tuple[Service, ...] = (
         needs_identification=True,
     ),
     Service(
-        "registration",
+        REGISTRATION,
         str(QT_TRANSLATE_NOOP("Services", "Register")),
         str(QT_TRANSLATE_NOOP("Services", "See a doctor today")),
         needs_identification=True,

@@ -198,6 +198,10 @@
 <context>
     <name>DepartmentScreen</name>
     <message>
+        <source>Doctors&apos; sessions in the next 7 days: touch one to register</source>
+        <translation>未来7天出诊安排：点击时段即可挂号</translation>
+    </message>
+    <message>
         <source>Doctors&apos; sessions in the next 7 days</source>
         <translation>未来 7 天医生出诊安排</translation>
     </message>
@@ -210,28 +214,12 @@
         <translation>楼层指引</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Home</source>
+        <translation>返回首页</translation>
     </message>
     <message>
-        <source>morning</source>
-        <translation>上午</translation>
-    </message>
-    <message>
-        <source>afternoon</source>
-        <translation>下午</translation>
-    </message>
-    <message>
-        <source>evening</source>
-        <translation>晚上</translation>
-    </message>
-    <message>
-        <source>{left} of {total} places left</source>
-        <translation>余号 {left}/{total}</translation>
-    </message>
-    <message>
-        <source>full</source>
-        <translation>已满</translation>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>No sessions</source>
@@ -323,12 +311,12 @@
         <translation>科室导航：点击科室查看位置和出诊医生</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Home</source>
+        <translation>返回首页</translation>
     </message>
     <message>
-        <source>Finish and return to the home screen</source>
-        <translation>结束并返回首页</translation>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Floor guide</source>
@@ -421,8 +409,12 @@
         <translation>点击科室查看位置和医生排班。</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>All departments</source>
@@ -907,8 +899,12 @@
         <translation>输入拼音首字母，如 AMXL</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>All departments</source>
@@ -997,12 +993,36 @@
         <translation>免费</translation>
     </message>
     <message>
+        <source>Ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>Full</source>
+        <translation>已满</translation>
+    </message>
+    <message>
+        <source>{count} places left</source>
+        <translation>余号 {count}</translation>
+    </message>
+    <message>
+        <source>Specialist</source>
+        <translation>专家号</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>普通号</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
     </message>
 </context>
 <context>
@@ -1071,6 +1091,10 @@
         <translation>{department}：今日出诊医生</translation>
     </message>
     <message>
+        <source>{department}: doctors on {day}</source>
+        <translation>{department}：{day} 出诊医生</translation>
+    </message>
+    <message>
         <source>Choose a session. Full sessions show other times.</source>
         <translation>请选择时段。已满的时段可查看其他时间。</translation>
     </message>
@@ -1079,16 +1103,8 @@
         <translation>本科室今天没有医生出诊。</translation>
     </message>
     <message>
-        <source>Ended</source>
-        <translation>已结束</translation>
-    </message>
-    <message>
         <source>Full – touch for other times</source>
         <translation>已满 – 点此查看其他时间</translation>
-    </message>
-    <message>
-        <source>{count} places left</source>
-        <translation>余号 {count}</translation>
     </message>
 </context>
 <context>

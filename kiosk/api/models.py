@@ -95,12 +95,20 @@ class DepartmentList(ApiModel):
     departments: list[Department]
 
 
+class ClinicLevel(StrEnum):
+    """号别: what kind of registration a doctor's sessions are (and roughly their fee)."""
+
+    general = "general"  # 普通号
+    specialist = "specialist"  # 专家号
+
+
 class DoctorSummary(ApiModel):
     id: str
     name: str
     name_en: str = ""
     title: str
     title_en: str = ""
+    clinic_level: ClinicLevel | None = None  # None from servers that do not say
 
 
 class SessionPeriod(StrEnum):

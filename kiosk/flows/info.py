@@ -1,8 +1,10 @@
 """Information without identification: departments and schedules, prices, the floor guide.
 
-Anyone may look; nothing is tied to a patient. The flow owns the screen while
-:class:`~kiosk.flows.visit.VisitFlow` is in ``Step.service``; finishing goes back through
-the visit's ``go_home`` so the idle wipe and the home screen work as everywhere else.
+Anyone may look; nothing is tied to a patient until a session on a department's schedule is
+touched: then the registration service takes over (identification, confirm). The flow owns
+the screen while :class:`~kiosk.flows.visit.VisitFlow` is in ``Step.service``; finishing goes
+back through the visit's ``go_home`` so the idle wipe and the home screen work as everywhere
+else.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.api.models import Building, Department, ItemCategory, Patient, PriceItem, Schedule
+from kiosk.api.models import (
+    Building,
+    Department,
+    ItemCategory,
+    Patient,
+    PriceItem,
+    Schedule,
+    SessionSuggestion,
+)
 from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, notice_for_error
 from kiosk.flows.visit import VisitFlow
@@ -56,6 +66,12 @@ class DirectoryApi(Protocol):
     def buildings(self) -> list[Building]: ...
 
 
+class SessionRegistration(Protocol):
+    """Registration for a session chosen here (the registration flow)."""
+
+    def begin_for(self, department: Department, choice: SessionSuggestion) -> None: ...
+
+
 class InfoFlow(Flow[InfoStep]):
     """Signals (besides the base's; ``busy_changed`` is not sent while a price search runs):
     prices_changed: the price list's query, category, results or problem changed.
@@ -69,12 +85,15 @@ class InfoFlow(Flow[InfoStep]):
         runner: Runner,
         visit: VisitFlow,
         *,
+        registration: SessionRegistration | None = None,
         today: Callable[[], dt.date] = dt.date.today,
         search_delay_ms: int = SEARCH_DELAY_MS,
         parent: QObject | None = None,
     ) -> None:
+        """``registration``: None when this kiosk does not register (sessions are only shown)."""
         super().__init__(InfoStep.idle, _ALLOWED, runner, parent)
         self._visit = visit
+        self._registration = registration
         self._api = api
         self._today = today
         self.departments: list[Department] = []
@@ -116,6 +135,33 @@ class InfoFlow(Flow[InfoStep]):
             self._on_failed,
             "schedules",
         )
+
+    @property
+    def can_register(self) -> bool:
+        return self._registration is not None
+
+    def register_for(self, session_id: str) -> None:
+        """A session on the department's schedule: registration takes over from here."""
+        department = self.department
+        if (
+            self._registration is None
+            or department is None
+            or self.busy
+            or self.step != InfoStep.department
+        ):
+            return
+        choice = next(
+            (
+                SessionSuggestion(session=session, doctor=doctor.doctor)
+                for schedule in self.schedules
+                for doctor in schedule.doctors
+                for session in doctor.sessions
+                if session.id == session_id
+            ),
+            None,
+        )
+        if choice is not None:
+            self._registration.begin_for(department, choice)
 
     def back(self) -> None:
         """From a department back to where it was opened; from elsewhere to the directory."""

@@ -1,5 +1,8 @@
 """Same-day registration (挂号): department, then a doctor's session today, confirm, ticket.
 
+A session touched on the hospital guide's schedule (:meth:`RegistrationFlow.begin_for`) goes
+straight to confirm, after the visit has identified the patient.
+
 A free session is confirmed with a queue ticket at once (the visit's ticket screen prints it);
 a session with a fee leaves an unpaid registration bill, paid by QR through the payment flow,
 whose receipt comes with the queue ticket. A full session offers the department's next
@@ -58,7 +61,9 @@ class RegStep(StrEnum):
 
 
 _ALLOWED: dict[RegStep, frozenset[RegStep]] = {
-    RegStep.idle: frozenset({RegStep.departments, RegStep.error}),
+    RegStep.idle: frozenset(
+        {RegStep.departments, RegStep.doctors, RegStep.confirm, RegStep.full, RegStep.error}
+    ),
     RegStep.departments: frozenset({RegStep.doctors, RegStep.error}),
     RegStep.doctors: frozenset({RegStep.departments, RegStep.confirm, RegStep.full, RegStep.error}),
     RegStep.confirm: frozenset({RegStep.doctors, RegStep.full, RegStep.error}),
@@ -144,11 +149,14 @@ class RegistrationFlow(Flow[RegStep]):
         payment: FeePayment,
         *,
         clock: Callable[[], dt.datetime],
+        service_name: str,
         parent: QObject | None = None,
     ) -> None:
+        """``service_name``: this service's name in the registry, by which the visit opens it."""
         super().__init__(RegStep.idle, _ALLOWED, runner, parent)
         self._api = api
         self._visit = visit
+        self._service_name = service_name
         self._payment = payment
         self._clock = clock
         self._clear()
@@ -165,16 +173,39 @@ class RegistrationFlow(Flow[RegStep]):
         self.notice: Notice | None = None
         self.problem: Notice | None = None
         self._keys: dict[str, str] = {}
+        # A session chosen before identification (on the guide's schedule), taken once the
+        # visit knows the patient.
+        self._wanted: tuple[Department, SessionSuggestion] | None = None
 
     # -- patient actions ---------------------------------------------------------------------
 
     def begin(self, patient: Patient | None) -> None:
-        """The identified patient chose to register: show the departments."""
+        """The identified patient chose to register: show the departments, or confirm the
+        session chosen on the guide's schedule (with its places as they are now)."""
         if patient is None:
             return
+        wanted = self._wanted
         self._clear()
         self.patient = patient
-        self._ask(self._api.departments, self._on_departments, "departments")
+        if wanted is None:
+            self._ask(self._api.departments, self._on_departments, "departments")
+            return
+        department, choice = wanted
+        self.department = department
+        day = choice.session.starts_at.astimezone(self._clock().tzinfo).date()
+        self._ask(
+            lambda: self._api.schedule(department.id, day),
+            lambda schedule: self._on_wanted_schedule(schedule, choice.session.id),
+            "schedule",
+        )
+
+    def begin_for(self, department: Department, choice: SessionSuggestion) -> None:
+        """A session touched outside registration (the guide's schedule): register for it
+        like a session chosen here, asking who the patient is first when nobody is known."""
+        if self.step != RegStep.idle or self.busy:
+            return
+        self._wanted = (department, choice)
+        self._visit.choose(self._service_name)
 
     def choose_department(self, department_id: str) -> None:
         department = next((d for d in self.departments if d.id == department_id), None)
@@ -190,12 +221,7 @@ class RegistrationFlow(Flow[RegStep]):
         choice = next((s for s in self.choices() if s.session.id == session_id), None)
         if choice is None or choice.session.ends_at <= self._clock():
             return
-        self.doctor, self.session = choice.doctor, choice.session
-        self.problem = None
-        if choice.session.slots_left > 0:
-            self._move(RegStep.confirm)
-        else:
-            self._suggest_instead(choice.session)
+        self._take(choice)
 
     def confirm(self) -> None:
         patient, session = self.patient, self.session
@@ -215,7 +241,10 @@ class RegistrationFlow(Flow[RegStep]):
         self.problem = None
         if self.step == RegStep.doctors:
             self.schedule = None
-            self._move(RegStep.departments)
+            if self.departments:
+                self._move(RegStep.departments)
+            else:  # came from the guide's schedule: the list was never loaded
+                self._ask(self._api.departments, self._on_departments, "departments")
         elif self.step in (RegStep.confirm, RegStep.full) and self.schedule is not None:
             self.session = None
             self._move(RegStep.doctors)
@@ -247,6 +276,28 @@ class RegistrationFlow(Flow[RegStep]):
     def _on_schedule(self, schedule: Schedule) -> None:
         self.schedule = schedule
         self._move(RegStep.doctors)
+
+    def _on_wanted_schedule(self, schedule: Schedule, session_id: str) -> None:
+        """The chosen session's day as it is now: confirm it, or say why not."""
+        self.schedule = schedule
+        now = self._clock()
+        choice = next(
+            (c for c in sessions_in_order(schedule, now) if c.session.id == session_id), None
+        )
+        if choice is None or choice.session.ends_at <= now:
+            self.problem = Notice(NoticeKind.session_over)  # the day's list, with the reason
+            self._move(RegStep.doctors)
+            return
+        self._take(choice)
+
+    def _take(self, choice: SessionSuggestion) -> None:
+        """Confirm a session with places; for a full one, offer other times."""
+        self.doctor, self.session = choice.doctor, choice.session
+        self.problem = None
+        if choice.session.slots_left > 0:
+            self._move(RegStep.confirm)
+        else:
+            self._suggest_instead(choice.session)
 
     def _suggest_instead(self, full: ScheduleSession) -> None:
         """The department's next sessions with places over the coming week."""

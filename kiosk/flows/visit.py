@@ -59,7 +59,7 @@ class VisitJourney(StrEnum):
 
 _ALLOWED: dict[Step, frozenset[Step]] = {
     Step.home: frozenset({Step.identify, Step.looking_up, Step.service, Step.notice}),
-    Step.service: frozenset({Step.ticket}),
+    Step.service: frozenset({Step.ticket, Step.identify}),  # a service leads to another
     Step.identify: frozenset({Step.looking_up, Step.notice}),
     Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.service, Step.notice}),
     Step.appointments: frozenset({Step.checking_in, Step.ticket}),
@@ -157,7 +157,8 @@ class VisitFlow(Flow[Step]):
     # -- patient actions ---------------------------------------------------------------------
 
     def choose(self, service: str) -> None:
-        """A tile on the home screen: ask who the patient is, or open the service at once."""
+        """A tile on the home screen, or a service leading to another (the guide's schedule to
+        registration): ask who the patient is, or open the service at once."""
         offered = self._services.get(service)
         if self.paused or (offered is None and service not in tuple(VisitJourney)):
             return
@@ -165,6 +166,9 @@ class VisitFlow(Flow[Step]):
             if self.step == Step.home:
                 self._move(Step.service)
                 offered.flow.begin(None)
+            return
+        if offered is not None and self.step == Step.service and self.patient is not None:
+            offered.flow.begin(self.patient)  # already identified: straight on
             return
         self.intent = service
         self._move(Step.identify)

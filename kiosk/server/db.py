@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS doctors (
     name TEXT NOT NULL,
     name_en TEXT NOT NULL DEFAULT '',
     title TEXT NOT NULL,
-    title_en TEXT NOT NULL DEFAULT ''
+    title_en TEXT NOT NULL DEFAULT '',
+    clinic_level TEXT
 );
 CREATE INDEX IF NOT EXISTS doctors_department ON doctors(department_id);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -279,6 +280,7 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("prices", "pinyin", "TEXT NOT NULL DEFAULT ''"),  # initials of the name: amxljn
     ("payments", "pay_token", "TEXT"),  # the payment page's own secret (not the payment id)
     ("payments", "pay_csrf", "TEXT"),  # the CSRF token of the payment page's form
+    ("doctors", "clinic_level", "TEXT"),  # 号别: a ClinicLevel value, NULL when not known
 )
 # Indexes on added columns: created after the columns exist.
 _ADDED_INDEXES = (

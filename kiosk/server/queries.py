@@ -10,6 +10,7 @@ from kiosk.api.models import (
     API_PREFIX,
     Appointment,
     AppointmentStatus,
+    ClinicLevel,
     Department,
     DepartmentSummary,
     DeviceState,
@@ -40,7 +41,7 @@ DEPARTMENT_COLUMNS = (
 )
 DOCTOR_COLUMNS = (
     "doc.id AS doc_id, doc.name AS doc_name, doc.name_en AS doc_name_en, "
-    "doc.title AS doc_title, doc.title_en AS doc_title_en"
+    "doc.title AS doc_title, doc.title_en AS doc_title_en, doc.clinic_level AS doc_clinic_level"
 )
 
 
@@ -87,6 +88,7 @@ def doctor_summary(row: sqlite3.Row) -> DoctorSummary:
         name_en=row["doc_name_en"],
         title=row["doc_title"],
         title_en=row["doc_title_en"],
+        clinic_level=ClinicLevel(row["doc_clinic_level"]) if row["doc_clinic_level"] else None,
     )
 
 

@@ -84,7 +84,7 @@ class _Builder:
         self.today = now.date()
         self.rng = random.Random(SEED)
         self.doctors_by_dep: dict[str, list[str]] = {}
-        self.doctor_rows: list[tuple[str, str, str, str, str, str]] = []
+        self.doctor_rows: list[tuple[str, str, str, str, str, str, str]] = []
         self.sessions: list[tuple[str, str, dt.datetime, dt.datetime]] = []  # id, doc, start, end
         self.used: dict[str, set[str]] = {
             "id": set(),
@@ -139,26 +139,26 @@ class _Builder:
             for index in range(d.doctors):
                 gender = self.rng.choice(("male", "female"))
                 name, name_en = self.person_name(gender)
-                title, title_en, _ = (
+                title, title_en, _, level = (
                     DOCTOR_TITLES[0] if index == 0 else self.rng.choice(DOCTOR_TITLES[1:])
                 )
                 doctor_id = f"doc-{number:03d}"
                 number += 1
-                rows.append((doctor_id, dep_id, name, name_en, title, title_en))
+                rows.append((doctor_id, dep_id, name, name_en, title, title_en, level.value))
                 self.doctors_by_dep.setdefault(dep_id, []).append(doctor_id)
         self.conn.executemany(
-            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en, "
+            "clinic_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self.doctor_rows = rows
 
     def sessions_for_week(self) -> None:
-        fees = {title: fee for title, _, fee in DOCTOR_TITLES}
+        fees = {doctor.title: doctor.fee_cents for doctor in DOCTOR_TITLES}
         rows = []
         for offset in range(7):
             day = self.today + dt.timedelta(days=offset)
-            for doctor_id, dep_id, _, _, title, _ in self.doctor_rows:
+            for doctor_id, dep_id, _, _, title, _, _ in self.doctor_rows:
                 for period, h1, m1, h2, m2 in SESSION_HOURS:
                     if dep_id != _department_id("ER") and self.rng.random() < 0.3:
                         continue
@@ -348,12 +348,12 @@ class _Builder:
         doctors = []
         for index in range(GENERAL_CLINIC_DOCTORS):
             name, name_en = self.person_name(rng.choice(("male", "female")), rng)
-            title, title_en, _ = DOCTOR_TITLES[2 + index % 2]
+            title, title_en, _, level = DOCTOR_TITLES[2 + index % 2]
             doctor_id = f"doc-{len(self.doctor_rows) + index + 1:03d}"
-            doctors.append((doctor_id, dep_id, name, name_en, title, title_en))
+            doctors.append((doctor_id, dep_id, name, name_en, title, title_en, level.value))
         self.conn.executemany(
-            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO doctors (id, department_id, name, name_en, title, title_en, "
+            "clinic_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
             doctors,
         )
         self.doctors_by_dep[dep_id] += [d[0] for d in doctors]

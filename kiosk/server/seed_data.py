@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from kiosk.api.models import IdentifierKind
+from kiosk.api.models import ClinicLevel, IdentifierKind
 from kiosk.identity import resident_id_check_character
 
 DEMO_PHONE = "13800138000"  # also identifies the "one_in_window" patient
@@ -240,13 +240,14 @@ class DoctorTitle(NamedTuple):
     title: str
     title_en: str
     fee_cents: int  # a registration with a doctor of this title
+    clinic_level: ClinicLevel  # 号别: (associate) chief physicians hold the specialist clinics
 
 
 DOCTOR_TITLES: tuple[DoctorTitle, ...] = (
-    DoctorTitle("主任医师", "Chief Physician", 5000),
-    DoctorTitle("副主任医师", "Associate Chief Physician", 3000),
-    DoctorTitle("主治医师", "Attending Physician", 1500),
-    DoctorTitle("住院医师", "Resident Physician", 1000),
+    DoctorTitle("主任医师", "Chief Physician", 5000, ClinicLevel.specialist),
+    DoctorTitle("副主任医师", "Associate Chief Physician", 3000, ClinicLevel.specialist),
+    DoctorTitle("主治医师", "Attending Physician", 1500, ClinicLevel.general),
+    DoctorTitle("住院医师", "Resident Physician", 1000, ClinicLevel.general),
 )
 
 

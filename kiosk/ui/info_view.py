@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
 
 from kiosk.flows.info import InfoFlow, InfoStep
@@ -12,12 +15,14 @@ from kiosk.ui.visit_view import VisitView
 
 
 class InfoView(QObject):
-    def __init__(self, visit: VisitView, flow: InfoFlow) -> None:
+    def __init__(
+        self, visit: VisitView, flow: InfoFlow, *, clock: Callable[[], dt.datetime]
+    ) -> None:
         super().__init__(visit)
         self.visit = visit
         self.flow = flow
         self.directory = DirectoryScreen()
-        self.department = DepartmentScreen()
+        self.department = DepartmentScreen(clock)
         self.prices = PriceListScreen()
         self.floors = FloorGuideScreen()
         visit.add_service_screens(self.directory, self.department, self.prices, self.floors)
@@ -25,6 +30,7 @@ class InfoView(QObject):
         self.directory.home_requested.connect(flow.finish)
         self.directory.prices_requested.connect(flow.open_prices)
         self.directory.floors_requested.connect(flow.open_floors)
+        self.department.session_chosen.connect(flow.register_for)
         self.department.back_requested.connect(flow.back)
         self.department.home_requested.connect(flow.finish)
         self.prices.query_changed.connect(flow.set_query)
@@ -48,6 +54,7 @@ class InfoView(QObject):
                 self.flow.department,
                 self.flow.schedules,
                 back_to_floors=self.flow.department_from == InfoStep.floors,
+                can_register=self.flow.can_register,
             )
             self.visit.window.show_screen(self.department)
         elif step == InfoStep.prices:

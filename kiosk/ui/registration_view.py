@@ -43,7 +43,11 @@ class RegistrationView(QObject):
             window.show_screen(self.departments)
         elif step in (RegStep.doctors, RegStep.full) and flow.department is not None:
             self.sessions.show_sessions(
-                flow.department, flow.choices(), full=step == RegStep.full, problem=flow.problem
+                flow.department,
+                flow.choices(),
+                full=step == RegStep.full,
+                problem=flow.problem,
+                day=flow.schedule.date if flow.schedule is not None else None,
             )
             window.show_screen(self.sessions)
         elif step == RegStep.confirm:

@@ -44,6 +44,7 @@ from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
+from kiosk.services import REGISTRATION
 from tests.helpers.executors import ImmediateExecutor, ManualExecutor
 
 PATIENT = "no_appointment_today"
@@ -160,8 +161,10 @@ def build(server: EmbeddedServer, tmp_path: Path, executor: Executor) -> Iterato
     )
     api = FlakyApi(client)
     payment = RecordedPayment()
-    flow = RegistrationFlow(api, runner, visit, payment, clock=server.clock, parent=owner)
-    visit.offer("registration", flow, needs_identification=True)
+    flow = RegistrationFlow(
+        api, runner, visit, payment, clock=server.clock, service_name=REGISTRATION, parent=owner
+    )
+    visit.offer(REGISTRATION, flow, needs_identification=True)
     yield RegRig(flow, visit, api, payment, executor, spool, server)
     service.shutdown()
     client.close()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVB
 from kiosk.api.models import Building, Floor, FloorPlace
 from kiosk.ui.screens.base import Screen, clear_layout, scrolling
 from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
+from kiosk.ui.widgets.card_grid import CardGrid
 
 
 def floor_name(floor: str) -> str:
@@ -47,7 +48,6 @@ class FloorGuideScreen(Screen):
         super().__init__("floors", parent)
         self._buildings: list[Building] = []
         self._index = 0
-        self._columns = 3
         self.heading = label("floors.heading", "title", wrap=True)
         self.hint = label("floors.hint", "hint", wrap=True)
         self._tabs_widget = QWidget()
@@ -92,19 +92,15 @@ class FloorGuideScreen(Screen):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        columns = 3 if event.size().width() > event.size().height() else 2
-        if columns != self._columns:
-            self._columns = columns
-            self._fill_floors()
         self._arrange_tabs()
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Floor guide"))
         self.hint.setText(self.tr("Touch a department for where it is and who works when."))
-        self.home.setText(self.tr("Finish"))
+        self.home.setText(self.tr("Home"))
+        self.home.setAccessibleName(self.tr("Return to the home screen"))
         self.back.setText(self.tr("All departments"))
-        for action in (self.home, self.back):
-            action.setAccessibleName(action.text())
+        self.back.setAccessibleName(self.back.text())
         clear_layout(self._tabs)
         self.building_buttons = []
         for index, building in enumerate(self._buildings):
@@ -155,15 +151,16 @@ class FloorGuideScreen(Screen):
         band.setAlignment(Qt.AlignmentFlag.AlignCenter)
         band.setFixedWidth(150)
         layout.addWidget(band)
-        places = QGridLayout()
+        # As many places to a row as leave their names room (three in landscape).
+        places = CardGrid(f"{name}.places", max_columns=3, spacing=12)
         places.setContentsMargins(0, 12, 0, 12)
-        places.setSpacing(12)
-        for index, place in enumerate(floor.places):
-            widget = self._place(f"floors.place.{number}.{index}", place)
-            places.addWidget(widget, index // self._columns, index % self._columns)
-        for column in range(self._columns):
-            places.setColumnStretch(column, 1)
-        layout.addLayout(places, 1)
+        places.set_cards(
+            [
+                self._place(f"floors.place.{number}.{index}", place)
+                for index, place in enumerate(floor.places)
+            ]
+        )
+        layout.addWidget(places, 1)
         strip.setAccessibleName(band.text())
         return strip
 
@@ -177,8 +174,9 @@ class FloorGuideScreen(Screen):
             tile.set_lines(title, "\n".join(line for line in (room, hint) if line))
             tile.clicked.connect(lambda _=False, d=department.id: self.department_chosen.emit(d))
             return tile
-        # A facility (pharmacy, cashier...): where it is, nothing to open.
-        box = named(QFrame(), name, "facility")
+        # A facility (pharmacy, cashier...): where it is, nothing to open, but as plain to read
+        # as a department (not greyed out as if unavailable).
+        box = named(QFrame(), name, "card")
         box_layout = QVBoxLayout(box)
         box_layout.setContentsMargins(20, 14, 20, 14)
         heading = label(f"{name}.title", "heading", wrap=True)

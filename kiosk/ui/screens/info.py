@@ -5,22 +5,24 @@ The price list and the floor guide, reached from the directory, are in ``prices`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QLocale, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QVBoxLayout,
-    QWidget,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.api.models import Department, Schedule, SessionSuggestion
+from kiosk.ui.screens.base import Screen, scrolling
+from kiosk.ui.screens.registration import (
+    day_text,
+    doctor_cards,
+    fee_text,
+    hours_text,
+    places_text,
 )
-
-from kiosk.api.models import Department, Schedule, SessionPeriod
-from kiosk.api.money import format_money
-from kiosk.ui.screens.base import Screen, clear_layout, scrolling
 from kiosk.ui.widgets.appointment_card import location_text
 from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
+from kiosk.ui.widgets.card_grid import CardGrid
 
 
 class DirectoryScreen(Screen):
@@ -42,9 +44,7 @@ class DirectoryScreen(Screen):
         super().__init__("directory", parent)
         self._departments: list[Department] = []
         self.heading = label("directory.heading", "heading", wrap=True)
-        self._grid_widget = QWidget()
-        self._grid = QGridLayout(self._grid_widget)
-        self._grid.setSpacing(16)
+        self.grid = CardGrid("directory.grid")
         self.home = button("directory.home")
         self.home.clicked.connect(self.home_requested)
         self.prices = button("directory.prices")
@@ -63,7 +63,7 @@ class DirectoryScreen(Screen):
         layout.setContentsMargins(48, 24, 48, 24)
         layout.addLayout(guides)
         layout.addWidget(self.heading)
-        layout.addWidget(scrolling(self._grid_widget), 1)
+        layout.addWidget(scrolling(self.grid), 1)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -73,43 +73,48 @@ class DirectoryScreen(Screen):
 
     def wipe(self) -> None:
         self._departments = []
-        clear_layout(self._grid)
+        self.grid.set_cards([])
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Departments: touch one for where it is and who works when"))
-        self.home.setText(self.tr("Finish"))
-        self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        self.home.setText(self.tr("Home"))
+        self.home.setAccessibleName(self.tr("Return to the home screen"))
         self.floors.setText(self.tr("Floor guide"))
         self.floors.setAccessibleName(self.tr("Floor guide: what is on each floor"))
         self.prices.setText(self.tr("Price list"))
         self.prices.setAccessibleName(self.tr("Price list: search prices of tests, drugs, care"))
-        clear_layout(self._grid)
-        columns = 2
+        tiles = []
         for index, department in enumerate(self._departments):
             name = in_language(department.name, department.name_en)
             tile = CardButton(f"directory.department.{index}")
             hint = in_language(department.description, department.description_en)
             tile.set_lines(name, f"{location_text(department.location)}\n{hint}")
             tile.clicked.connect(lambda _=False, d=department.id: self.department_chosen.emit(d))
-            self._grid.addWidget(tile, index // columns, index % columns)
+            tiles.append(tile)
+        self.grid.set_cards(tiles)
 
 
 class DepartmentScreen(Screen):
-    """Where a department is, how to get there, and its doctors' sessions for 7 days.
+    """Where a department is, how to get there, and its doctors' sessions for 7 days; a
+    session with places is a button that registers for it.
 
     Signals:
+        session_chosen: a session id, to register for.
         back_requested: back to the directory.
         home_requested: finish.
     """
 
+    session_chosen = Signal(str)
     back_requested = Signal()
     home_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, now: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
         super().__init__("department", parent)
+        self._now = now
         self._department: Department | None = None
         self._schedules: list[Schedule] = []
         self._back_to_floors = False
+        self._can_register = False
         self.heading = label("department.heading", "title", wrap=True)
         card = named(QFrame(), "department.card", "card")
         card_layout = QVBoxLayout(card)
@@ -119,10 +124,12 @@ class DepartmentScreen(Screen):
         self.directions = label("department.directions", wrap=True)
         for widget in (self.description, self.location, self.directions):
             card_layout.addWidget(widget)
-        self.schedule_heading = label("department.schedule_heading", "heading")
+        self.schedule_heading = label("department.schedule_heading", "heading", wrap=True)
         self._days_widget = QWidget()
         self._days = QVBoxLayout(self._days_widget)
-        self._days.setSpacing(12)
+        self._days.setContentsMargins(0, 0, 0, 0)
+        self._days.setSpacing(16)
+        self._day_cards: list[QFrame] = []
         self.back = button("department.back")
         self.back.clicked.connect(self.back_requested)
         self.home = button("department.home")
@@ -147,10 +154,13 @@ class DepartmentScreen(Screen):
         schedules: Sequence[Schedule],
         *,
         back_to_floors: bool = False,
+        can_register: bool = False,
     ) -> None:
+        """``can_register``: sessions with places are buttons (this kiosk registers)."""
         self._department = department
         self._schedules = list(schedules)
         self._back_to_floors = back_to_floors
+        self._can_register = can_register
         self.retranslate()
 
     def wipe(self) -> None:
@@ -159,15 +169,22 @@ class DepartmentScreen(Screen):
         self._back_to_floors = False
         self.retranslate()
 
+    def instruction(self) -> str:
+        return self.schedule_heading.text()
+
     def retranslate(self) -> None:
-        self.schedule_heading.setText(self.tr("Doctors' sessions in the next 7 days"))
+        self.schedule_heading.setText(
+            self.tr("Doctors' sessions in the next 7 days: touch one to register")
+            if self._can_register
+            else self.tr("Doctors' sessions in the next 7 days")
+        )
         self.back.setText(
             self.tr("Floor guide") if self._back_to_floors else self.tr("All departments")
         )
-        self.home.setText(self.tr("Finish"))
-        for action in (self.back, self.home):
-            action.setAccessibleName(action.text())
-        clear_layout(self._days)
+        self.back.setAccessibleName(self.back.text())
+        self.home.setText(self.tr("Home"))
+        self.home.setAccessibleName(self.tr("Return to the home screen"))
+        self._clear_days()
         department = self._department
         if department is None:
             for widget in (self.heading, self.description, self.location, self.directions):
@@ -179,46 +196,55 @@ class DepartmentScreen(Screen):
         self.directions.setText(
             in_language(department.location.directions, department.location.directions_en)
         )
-        periods = {
-            SessionPeriod.morning: self.tr("morning"),
-            SessionPeriod.afternoon: self.tr("afternoon"),
-            SessionPeriod.evening: self.tr("evening"),
-        }
         for index, schedule in enumerate(self._schedules):
-            lines = []
-            for doctor_schedule in schedule.doctors:
-                doctor = doctor_schedule.doctor
-                for session in doctor_schedule.sessions:
-                    slots = (
-                        self.tr("{left} of {total} places left").format(
-                            left=session.slots_left, total=session.slots_total
-                        )
-                        if session.slots_left
-                        else self.tr("full")
-                    )
-                    lines.append(
-                        f"{in_language(doctor.name, doctor.name_en)} · "
-                        f"{in_language(doctor.title, doctor.title_en)} · "
-                        f"{periods[session.period]} {session.starts_at.astimezone():%H:%M} · "
-                        f"{format_money(session.fee_cents)} · {slots}"
-                    )
-            day = named(QFrame(), f"department.day.{index}", "card")
-            day_layout = QVBoxLayout(day)
-            day_layout.setContentsMargins(24, 12, 24, 12)
-            date_label = label(f"department.day.{index}.date", "heading")
-            date_label.setText(_date_text(schedule))
-            body = label(f"department.day.{index}.sessions", "small", wrap=True)
-            body.setText("\n".join(lines) or self.tr("No sessions"))
-            day_layout.addWidget(date_label)
-            day_layout.addWidget(body)
-            self._days.addWidget(day)
-        self._days.addStretch(1)
+            day = self._day_card(index, schedule)
+            self._days.insertWidget(self._days.count() - 1, day)
+            self._day_cards.append(day)
 
+    def _clear_days(self) -> None:
+        for day in self._day_cards:
+            self._days.removeWidget(day)
+            day.setParent(None)
+            day.deleteLater()
+        self._day_cards = []
+        if self._days.count() == 0:
+            self._days.addStretch(1)
 
-def _date_text(schedule: Schedule) -> str:
-    locale = QLocale()
-    day = schedule.date
-    weekday = locale.dayName(day.isoweekday())
-    if locale.language() == QLocale.Language.Chinese:
-        return f"{day.month}月{day.day}日 {weekday}"
-    return f"{weekday} {day.day} {locale.monthName(day.month)}"
+    def _day_card(self, index: int, schedule: Schedule) -> QFrame:
+        """One day: its date, then one card per doctor with their sessions as buttons."""
+        now = self._now()
+        name = f"department.day.{index}"
+        day = named(QFrame(), name, "card")
+        layout = QVBoxLayout(day)
+        layout.setContentsMargins(24, 14, 24, 18)
+        layout.setSpacing(12)
+        date_label = label(f"{name}.date", "heading")
+        date_label.setText(day_text(schedule.date))
+        layout.addWidget(date_label)
+        choices = [
+            SessionSuggestion(session=session, doctor=doctor.doctor)
+            for doctor in schedule.doctors
+            for session in doctor.sessions
+        ]
+        if not choices:
+            none = label(f"{name}.none", "hint", wrap=True)
+            none.setText(self.tr("No sessions"))
+            layout.addWidget(none)
+            return day
+        doctors = doctor_cards(
+            f"{name}.doctor", choices, lambda s: f"department.session.{s.id}", now
+        )
+        for doctor, buttons in doctors:
+            doctor.retranslate()
+            for card, session in buttons:
+                open_ = session.ends_at > now and session.slots_left > 0
+                card.setEnabled(open_ and self._can_register)
+                card.set_lines(
+                    hours_text(session, now),
+                    f"{places_text(session, now)} · {fee_text(session.fee_cents)}",
+                )
+                card.clicked.connect(lambda _=False, s=session.id: self.session_chosen.emit(s))
+        grid = CardGrid(f"{name}.doctors", spacing=12)
+        grid.set_cards([doctor for doctor, _ in doctors])
+        layout.addWidget(grid)
+        return day

@@ -22,6 +22,7 @@ from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
 from kiosk.ui.screens.base import Screen, clear_layout, scrolling
 from kiosk.ui.widgets.basics import button, in_language, label, named
+from kiosk.ui.widgets.card_grid import CardGrid
 from kiosk.ui.widgets.letter_keyboard import LetterKeyboard
 
 ALL = ""  # the chip for every category
@@ -80,10 +81,9 @@ class PriceListScreen(Screen):
         self.problem.hide()
         self.empty = label("prices.empty", "heading", wrap=True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._rows_widget = QWidget()
-        self._rows = QVBoxLayout(self._rows_widget)
-        self._rows.setContentsMargins(0, 0, 0, 0)
-        self._rows.setSpacing(10)
+        # Two columns beside the keyboard in landscape (the list would leave half its width
+        # empty), one under it in portrait.
+        self.rows = CardGrid("prices.rows", spacing=10)
         self.keyboard = LetterKeyboard()
         self.keyboard.text_changed.connect(self.query_changed)
         results = QVBoxLayout()
@@ -92,7 +92,7 @@ class PriceListScreen(Screen):
         results.addWidget(self.count)
         results.addWidget(self.problem)
         results.addWidget(self.empty)
-        results.addWidget(scrolling(self._rows_widget), 1)
+        results.addWidget(scrolling(self.rows), 1)
         self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._body.setSpacing(32)
         self._body.addLayout(results, 3)
@@ -160,10 +160,10 @@ class PriceListScreen(Screen):
             chip.setText(short_category_name(value))
             chip.setAccessibleName(chip.text())
         self._arrange_chips()
-        self.home.setText(self.tr("Finish"))
+        self.home.setText(self.tr("Home"))
+        self.home.setAccessibleName(self.tr("Return to the home screen"))
         self.back.setText(self.tr("All departments"))
-        for action in (self.home, self.back):
-            action.setAccessibleName(action.text())
+        self.back.setAccessibleName(self.back.text())
         if self._problem is not None:
             words = notice_text(self._problem, service_window="")
             lines = (words.title, words.body)
@@ -191,6 +191,7 @@ class PriceListScreen(Screen):
             )
             self._body.setStretch(0, 3 if wide else 1)
             self._body.setStretch(1, 2 if wide else 0)
+            self.rows.set_max_columns(2 if wide else 1)
         self._arrange_chips()
 
     def _build_chips(self) -> None:
@@ -220,12 +221,7 @@ class PriceListScreen(Screen):
             self._chips.addWidget(chip, index // columns, index % columns)
 
     def _fill_rows(self) -> None:
-        clear_layout(self._rows)
-        for index, item in enumerate(self._items):
-            row = self._row(index, item)
-            self._rows.addWidget(row)
-            row.show()  # now, not on the layout's queued event: the patient may read it first
-        self._rows.addStretch(1)
+        self.rows.set_cards([self._row(index, item) for index, item in enumerate(self._items)])
 
     def _row(self, index: int, item: PriceItem) -> QFrame:
         name = f"prices.item.{index}"

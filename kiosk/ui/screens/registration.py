@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.api.models import (
+    ClinicLevel,
     Department,
     DoctorSummary,
     Patient,
@@ -19,8 +20,9 @@ from kiosk.api.models import (
 from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.screens.base import Screen, scrolling
 from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
+from kiosk.ui.widgets.card_grid import CardGrid
 
 
 def period_name(period: SessionPeriod) -> str:
@@ -32,23 +34,123 @@ def period_name(period: SessionPeriod) -> str:
     return names[period]
 
 
-def session_text(session: ScheduleSession, now: dt.datetime) -> str:
-    """ "Morning 08:00–12:00" in the kiosk's time zone, with the date when it is not today."""
+def hours_text(session: ScheduleSession, now: dt.datetime) -> str:
+    """ "Morning 08:00–12:00" in the kiosk's time zone."""
     starts, ends = session.starts_at.astimezone(now.tzinfo), session.ends_at.astimezone(now.tzinfo)
-    text = f"{period_name(session.period)} {starts:%H:%M}–{ends:%H:%M}"
+    return f"{period_name(session.period)} {starts:%H:%M}–{ends:%H:%M}"
+
+
+def session_text(session: ScheduleSession, now: dt.datetime) -> str:
+    """:func:`hours_text`, with the date when it is not today."""
+    starts = session.starts_at.astimezone(now.tzinfo)
+    text = hours_text(session, now)
     if starts.date() != now.date():
         text = f"{starts:%m-%d} {text}"
     return text
 
 
+def day_text(day: dt.date) -> str:
+    """ "12月3日 星期四" / "Thursday 3 December"."""
+    locale = QLocale()
+    weekday = locale.dayName(day.isoweekday())
+    if locale.language() == QLocale.Language.Chinese:
+        return f"{day.month}月{day.day}日 {weekday}"
+    return f"{weekday} {day.day} {locale.monthName(day.month)}"
+
+
 def fee_text(cents: int) -> str:
+    """The same words wherever a fee is shown: "Free" (免费), never ¥0.00."""
     return QCoreApplication.translate("Registration", "Free") if cents == 0 else format_money(cents)
 
 
-def doctor_text(doctor: DoctorSummary) -> str:
-    return (
-        f"{in_language(doctor.name, doctor.name_en)} · {in_language(doctor.title, doctor.title_en)}"
+def places_text(session: ScheduleSession, now: dt.datetime) -> str:
+    """The same words wherever places are shown: "7 places left" (余号 7), "Full", "Ended"."""
+    if session.ends_at <= now:
+        return QCoreApplication.translate("Registration", "Ended")
+    if session.slots_left <= 0:
+        return QCoreApplication.translate("Registration", "Full")
+    return QCoreApplication.translate("Registration", "{count} places left").format(
+        count=session.slots_left
     )
+
+
+def clinic_text(doctor: DoctorSummary) -> str:
+    """号别 (General / Specialist clinic); the doctor's title from a server that does not say."""
+    if doctor.clinic_level == ClinicLevel.specialist:
+        return QCoreApplication.translate("Registration", "Specialist")
+    if doctor.clinic_level == ClinicLevel.general:
+        return QCoreApplication.translate("Registration", "General")
+    return in_language(doctor.title, doctor.title_en)
+
+
+def doctor_text(doctor: DoctorSummary) -> str:
+    return f"{in_language(doctor.name, doctor.name_en)} · {clinic_text(doctor)}"
+
+
+def session_button(name: str, session: ScheduleSession, now: dt.datetime) -> CardButton:
+    """A session as a touch target: its time, then places and fee (ended ones are disabled;
+    full ones look different)."""
+    card = CardButton(name)
+    ended = session.ends_at <= now
+    card.setEnabled(not ended)
+    card.setProperty("state", "ended" if ended else "full" if session.slots_left <= 0 else "")
+    return card
+
+
+def session_lines(session: ScheduleSession, now: dt.datetime) -> tuple[str, str]:
+    return session_text(
+        session, now
+    ), f"{places_text(session, now)} · {fee_text(session.fee_cents)}"
+
+
+class DoctorCard(QFrame):
+    """One doctor: name and 号别 on top, their sessions as buttons inside."""
+
+    def __init__(self, name: str, doctor: DoctorSummary) -> None:
+        super().__init__()
+        named(self, name, "card")
+        self.doctor = doctor
+        self.name = label(f"{name}.name", "heading", wrap=True)
+        self.clinic = label(f"{name}.clinic", "badge")
+        self.clinic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sessions = CardGrid(f"{name}.sessions", spacing=12)
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.clinic, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 18)
+        layout.setSpacing(12)
+        layout.addLayout(top)
+        layout.addWidget(self.sessions)
+
+    def retranslate(self) -> None:
+        self.name.setText(in_language(self.doctor.name, self.doctor.name_en))
+        self.clinic.setText(clinic_text(self.doctor))
+        self.setAccessibleName(doctor_text(self.doctor))
+
+
+def doctor_cards(
+    prefix: str,
+    choices: Sequence[SessionSuggestion],
+    session_name: Callable[[ScheduleSession], str],
+    now: dt.datetime,
+) -> list[tuple[DoctorCard, list[tuple[CardButton, ScheduleSession]]]]:
+    """One card per doctor, in the order of their first session in ``choices``, each holding
+    that doctor's sessions by time."""
+    by_doctor: dict[str, list[SessionSuggestion]] = {}
+    for choice in choices:
+        by_doctor.setdefault(choice.doctor.id, []).append(choice)
+    cards = []
+    for doctor_id, own in by_doctor.items():
+        card = DoctorCard(f"{prefix}.{doctor_id}", own[0].doctor)
+        buttons = [
+            (session_button(session_name(c.session), c.session, now), c.session)
+            for c in sorted(own, key=lambda c: c.session.starts_at)
+        ]
+        card.sessions.set_cards([b for b, _ in buttons])
+        cards.append((card, buttons))
+    return cards
 
 
 class _ProblemBanner(QFrame):
@@ -75,6 +177,8 @@ class _ProblemBanner(QFrame):
 
 
 class _Footer(QHBoxLayout):
+    """Home on the left, Back on the right: the same places on every registration screen."""
+
     def __init__(self, screen: str, back: SignalInstance | None, finish: SignalInstance) -> None:
         super().__init__()
         self.back = button(f"{screen}.back")
@@ -84,15 +188,17 @@ class _Footer(QHBoxLayout):
         else:
             self.back.hide()
         self.finish.clicked.connect(finish)
-        self.addWidget(self.back)
-        self.addStretch(1)
         self.addWidget(self.finish)
+        self.addStretch(1)
+        self.addWidget(self.back)
 
     def retranslate(self) -> None:
         self.back.setText(QCoreApplication.translate("Registration", "Back"))
-        self.finish.setText(QCoreApplication.translate("Registration", "Finish"))
-        for widget in (self.back, self.finish):
-            widget.setAccessibleName(widget.text())
+        self.back.setAccessibleName(self.back.text())
+        self.finish.setText(QCoreApplication.translate("Registration", "Home"))
+        self.finish.setAccessibleName(
+            QCoreApplication.translate("Registration", "Return to the home screen")
+        )
 
 
 class DepartmentsScreen(Screen):
@@ -109,31 +215,24 @@ class DepartmentsScreen(Screen):
         self._departments: list[Department] = []
         self._tiles: list[tuple[CardButton, Department]] = []
         self.heading = label("registration.departments.heading", "heading", wrap=True)
-        self._grid_widget = QWidget()
-        self._grid = QGridLayout(self._grid_widget)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(20)
-        for column in (0, 1):
-            self._grid.setColumnStretch(column, 1)
+        self.grid = CardGrid("registration.departments.grid", spacing=20)
         self.footer = _Footer("registration", None, self.home_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
         layout.addWidget(self.heading)
-        layout.addWidget(scrolling(self._grid_widget), 1)
+        layout.addWidget(scrolling(self.grid), 1)
         layout.addLayout(self.footer)
         self.retranslate()
 
     def show_departments(self, departments: Sequence[Department]) -> None:
         self._departments = list(departments)
-        clear_layout(self._grid)
         self._tiles = []
-        for index, department in enumerate(self._departments):
+        for department in self._departments:
             tile = CardButton(f"registration.department.{department.code}")
             tile.clicked.connect(lambda _=False, d=department.id: self.department_chosen.emit(d))
-            self._grid.addWidget(tile, index // 2, index % 2)
-            tile.show()  # now, not on the layout's queued event: a touch may come first
             self._tiles.append((tile, department))
+        self.grid.set_cards([tile for tile, _ in self._tiles])
         self.retranslate()
 
     def wipe(self) -> None:
@@ -169,20 +268,16 @@ class SessionsScreen(Screen):
         super().__init__("registration_sessions", parent)
         self._now = now
         self._department: Department | None = None
+        self._day: dt.date | None = None
         self._choices: list[SessionSuggestion] = []
         self._full = False
         self._problem: Notice | None = None
-        self._cards: list[tuple[CardButton, SessionSuggestion]] = []
+        self._doctors: list[tuple[DoctorCard, list[tuple[CardButton, ScheduleSession]]]] = []
         self.heading = label("registration.sessions.heading", "heading", wrap=True)
         self.explanation = label("registration.sessions.explanation", "hint", wrap=True)
         self.problem = _ProblemBanner("registration.sessions.problem")
-        self._list_widget = QWidget()
-        # Two columns: a department's whole day fits a landscape screen without scrolling.
-        self._list = QGridLayout(self._list_widget)
-        self._list.setContentsMargins(0, 0, 0, 0)
-        self._list.setSpacing(16)
-        for column in (0, 1):
-            self._list.setColumnStretch(column, 1)
+        # One card per doctor; two columns where they fit, so a day fits a landscape screen.
+        self.doctors = CardGrid("registration.doctors")
         self.footer = _Footer("registration", self.back_requested, self.home_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
@@ -190,7 +285,7 @@ class SessionsScreen(Screen):
         layout.addWidget(self.heading)
         layout.addWidget(self.problem)
         layout.addWidget(self.explanation)
-        layout.addWidget(scrolling(self._list_widget), 1)
+        layout.addWidget(scrolling(self.doctors), 1)
         layout.addLayout(self.footer)
         self.retranslate()
 
@@ -201,35 +296,29 @@ class SessionsScreen(Screen):
         *,
         full: bool,
         problem: Notice | None = None,
+        day: dt.date | None = None,
     ) -> None:
-        """``choices`` in the order shown; ``problem`` says why the patient is back here."""
+        """``choices`` in the order shown (a doctor's card comes where their first session
+        is); ``problem`` says why the patient is back here; ``day`` when it is not today."""
         self._department, self._choices, self._full = department, list(choices), full
-        self._problem = problem
-        clear_layout(self._list)
-        for row in range(self._list.rowCount()):
-            self._list.setRowStretch(row, 0)
-        self._cards = []
-        now = self._now()
-        for index, choice in enumerate(self._choices):
-            session = choice.session
-            card = CardButton(f"registration.session.{session.id}")
-            ended = session.ends_at <= now
-            card.setEnabled(not ended)
-            # A full session stays touchable (it leads to other times) but looks different.
-            card.setProperty(
-                "state", "ended" if ended else "full" if session.slots_left <= 0 else ""
-            )
-            card.clicked.connect(lambda _=False, s=session.id: self.session_chosen.emit(s))
-            self._list.addWidget(card, index // 2, index % 2)
-            card.show()
-            self._cards.append((card, choice))
-        self._list.setRowStretch(len(self._choices) // 2 + 1, 1)
+        self._problem, self._day = problem, day
+        self._doctors = doctor_cards(
+            "registration.doctor",
+            self._choices,
+            lambda s: f"registration.session.{s.id}",
+            self._now(),
+        )
+        for _, buttons in self._doctors:
+            for card, session in buttons:
+                # A full session stays touchable (it leads to other times).
+                card.clicked.connect(lambda _=False, s=session.id: self.session_chosen.emit(s))
+        self.doctors.set_cards([card for card, _ in self._doctors])
         self.retranslate()
 
     def wipe(self) -> None:
-        self._department, self._problem = None, None
-        self._choices, self._cards = [], []
-        clear_layout(self._list)
+        self._department, self._problem, self._day = None, None, None
+        self._choices, self._doctors = [], []
+        self.doctors.set_cards([])
         self.retranslate()
 
     def instruction(self) -> str:
@@ -244,7 +333,14 @@ class SessionsScreen(Screen):
                 self.tr("These sessions of {department} have places:").format(department=name)
             )
         else:
-            self.heading.setText(self.tr("{department}: doctors today").format(department=name))
+            now = self._now()
+            if self._day is None or self._day == now.date():
+                heading = self.tr("{department}: doctors today").format(department=name)
+            else:
+                heading = self.tr("{department}: doctors on {day}").format(
+                    department=name, day=day_text(self._day)
+                )
+            self.heading.setText(heading)
             self.explanation.setText(
                 self.tr("Choose a session. Full sessions show other times.")
                 if self._choices
@@ -252,18 +348,13 @@ class SessionsScreen(Screen):
             )
         self.problem.show_problem(self._problem)
         now = self._now()
-        for card, choice in self._cards:
-            session = choice.session
-            if session.ends_at <= now:
-                places = self.tr("Ended")
-            elif session.slots_left <= 0:
-                places = self.tr("Full – touch for other times")
-            else:
-                places = self.tr("{count} places left").format(count=session.slots_left)
-            card.set_lines(
-                doctor_text(choice.doctor),
-                f"{session_text(session, now)} · {places} · {fee_text(session.fee_cents)}",
-            )
+        for doctor, buttons in self._doctors:
+            doctor.retranslate()
+            for card, session in buttons:
+                time, details = session_lines(session, now)
+                if session.slots_left <= 0 and session.ends_at > now:
+                    details = self.tr("Full – touch for other times")
+                card.set_lines(time, details)
         self.footer.retranslate()
 
 
@@ -301,8 +392,12 @@ class ConfirmScreen(Screen):
         self.note = label("registration.confirm.note", "hint", wrap=True)
         self.confirm = button("registration.confirm", "primary")
         self.confirm.clicked.connect(self.confirmed)
+        # Confirm on a row of its own, well above and across from Home: one slip of the
+        # finger must not lose the registration.
+        action = QHBoxLayout()
+        action.addStretch(1)
+        action.addWidget(self.confirm, 2)
         self.footer = _Footer("registration", self.back_requested, self.home_requested)
-        self.footer.insertWidget(2, self.confirm)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(64, 32, 64, 32)
         layout.setSpacing(24)
@@ -311,6 +406,8 @@ class ConfirmScreen(Screen):
         layout.addWidget(card)
         layout.addWidget(self.note)
         layout.addStretch(1)
+        layout.addLayout(action)
+        layout.addSpacing(48)
         layout.addLayout(self.footer)
         self.retranslate()
 
