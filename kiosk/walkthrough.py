@@ -116,18 +116,40 @@ class Walkthrough:
         self.click("directory.department.0")
         wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.department)
         self.shoot("department")
-        self.click("department.back")
-        wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.directory)
+        self.schedule_to_registration()
         self.prices_and_floors()
         self.registration()
         self.payment()
         self.feedback()
+
+    def schedule_to_registration(self) -> None:
+        """A session touched on the department's schedule: identify, then confirm (not taken:
+        Home); back on the directory afterwards."""
+        info, registration = self.kiosk.part(InfoFlow), self.kiosk.part(RegistrationFlow)
+        now = self.kiosk.clock()
+        session = next(
+            session
+            for schedule in info.schedules
+            for doctor in schedule.doctors
+            for session in doctor.sessions
+            if session.slots_left > 0 and session.ends_at > now
+        )
+        self.click(f"department.session.{session.id}")
+        self.wait_for(Step.identify)
+        self.click("identify.demo.no_appointment_today")
+        wait_until(lambda: registration.step == RegStep.confirm and not registration.busy)
+        self.shoot("schedule-registration-confirm")
+        self.click("registration.finish")
+        self.wait_for(Step.home)
+        self.start("info")
+        wait_until(lambda: info.step == InfoStep.directory and not info.busy)
 
     def prices_and_floors(self) -> None:
         """From the directory: the price list searched by pinyin initials, then the floors."""
         info = self.kiosk.part(InfoFlow)
         self.click("directory.prices")
         wait_until(lambda: info.step == InfoStep.prices and not info.busy)
+        self.shoot("prices-all")
         for letter in "amxl":
             self.click(f"letters.{letter}")
         settle(500)  # the search starts once typing pauses for 300 ms

@@ -18,6 +18,7 @@ from kiosk.flows.info import SCHEDULE_DAYS, InfoFlow, InfoStep
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.info_view import InfoView
+from kiosk.ui.widgets.basics import CardButton
 from tests.helpers.ui import Touch
 
 
@@ -54,9 +55,13 @@ def test_directory_department_and_schedule(kiosk: Kiosk, qtbot: QtBot) -> None:
     assert len(kiosk.part(InfoFlow).schedules) == SCHEDULE_DAYS
     assert "楼" in screen.location.text()
     assert screen.directions.text()
-    days = screen.findChildren(QLabel, "department.day.0.sessions")
-    assert days
-    assert "·" in days[0].text()
+    sessions = [
+        b
+        for b in screen.findChildren(CardButton)
+        if b.objectName().startswith("department.session.")
+    ]
+    assert sessions
+    assert all("·" in b.detail.text() for b in sessions)  # places · fee
     tap(kiosk, qtbot, "department.back")
     assert kiosk.window.current_screen() is kiosk.part(InfoView).directory
     tap(kiosk, qtbot, "directory.home")

@@ -91,6 +91,8 @@ def session_button(name: str, session: ScheduleSession, now: dt.datetime) -> Car
     """A session as a touch target: its time, then places and fee (ended ones are disabled;
     full ones look different)."""
     card = CardButton(name)
+    # Body-sized bold time (not a heading): two sessions fit side by side in a doctor's card.
+    card.title.setProperty("role", "item-name")
     ended = session.ends_at <= now
     card.setEnabled(not ended)
     card.setProperty("state", "ended" if ended else "full" if session.slots_left <= 0 else "")
