@@ -24,6 +24,7 @@ from kiosk.api.models import (
     RegistrationResult,
     Schedule,
     ScheduleSession,
+    SessionSuggestion,
 )
 from kiosk.backend.client import KioskApiClient
 from kiosk.backend.errors import (
@@ -466,3 +467,54 @@ def test_back_and_forth(rig: RegRig) -> None:
     rig.flow.choose_department(GENERAL)
     rig.flow.choose_session(session.id)
     assert rig.flow.step == RegStep.confirm
+
+
+def a_session_tomorrow(rig: RegRig) -> tuple[Department, SessionSuggestion]:
+    client = rig.api.client
+    department = next(d for d in client.departments() if d.id == GENERAL)
+    tomorrow = rig.server.clock().date() + dt.timedelta(days=1)
+    day = client.schedule(GENERAL, tomorrow)
+    doctor, session = next(
+        (d.doctor, s) for d in day.doctors for s in d.sessions if s.slots_left > 0
+    )
+    return department, SessionSuggestion(session=session, doctor=doctor)
+
+
+def test_a_session_chosen_elsewhere_is_confirmed_after_identification(rig: RegRig) -> None:
+    department, choice = a_session_tomorrow(rig)
+    rig.flow.begin_for(department, choice)
+    assert rig.visit.step == Step.identify  # nobody known yet: identify first
+    assert rig.flow.step == RegStep.idle
+    identity = DEMO_IDENTITIES[PATIENT]
+    rig.visit.identifier_read(identity.kind, identity.value)
+    assert rig.flow.step == RegStep.confirm
+    assert rig.flow.session is not None
+    assert rig.flow.session.id == choice.session.id
+    assert rig.flow.schedule is not None
+    assert rig.flow.schedule.date == choice.session.starts_at.date()
+    assert rig.registrations() == 0
+    rig.flow.confirm()
+    assert rig.registrations() == 1
+
+
+def test_a_session_chosen_elsewhere_that_ended_meanwhile_shows_its_day_with_why(
+    rig: RegRig, manual_clock: ManualClock
+) -> None:
+    department, choice = a_session_tomorrow(rig)
+    rig.flow.begin_for(department, choice)
+    manual_clock.advance(choice.session.ends_at - manual_clock() + dt.timedelta(minutes=1))
+    identity = DEMO_IDENTITIES[PATIENT]
+    rig.visit.identifier_read(identity.kind, identity.value)
+    assert rig.flow.step == RegStep.doctors
+    assert rig.flow.problem is not None
+    assert rig.flow.problem.kind == NoticeKind.session_over
+    assert rig.registrations() == 0
+
+
+def test_the_visit_wiped_forgets_a_session_chosen_elsewhere(rig: RegRig) -> None:
+    department, choice = a_session_tomorrow(rig)
+    rig.flow.begin_for(department, choice)
+    rig.visit.go_home()
+    rig.identify()  # the next patient, from the tile: the departments, not that session
+    assert rig.flow.step == RegStep.departments
+    assert rig.flow.session is None

@@ -60,3 +60,13 @@ def test_schedule_bad_date_is_422(api):
     response = api.get("/departments/dep-a/schedule", params={"date": "2025-13-01"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_failed"
+
+
+def test_doctors_say_their_clinic_level(api, demo_now):
+    """号别: chief and associate chief physicians hold specialist clinics, the others general."""
+    body = api.get("/departments/dep-a/schedule").json()
+    levels = {d["doctor"]["title"]: d["doctor"]["clinic_level"] for d in body["doctors"]}
+    assert levels
+    specialist = {"主任医师", "副主任医师"}
+    for title, level in levels.items():
+        assert level == ("specialist" if title in specialist else "general"), title
