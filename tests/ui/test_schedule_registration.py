@@ -136,8 +136,9 @@ def test_a_session_of_another_day_confirms_that_day(
     assert touch.text("registration.confirm.session").startswith(f"{tomorrow:%m-%d} ")
     touch("registration.back")  # that day's doctors, not today's
     wait_for_reg(touch, RegStep.doctors)
-    assert kiosk.part(RegistrationFlow).schedule is not None
-    assert kiosk.part(RegistrationFlow).schedule.date == tomorrow
+    shown = kiosk.part(RegistrationFlow).schedule
+    assert shown is not None
+    assert shown.date == tomorrow
     assert kiosk.window.find_button(f"registration.session.{session['id']}") is not None
     touch("registration.back")  # the departments, loaded now
     wait_for_reg(touch, RegStep.departments)

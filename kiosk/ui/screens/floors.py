@@ -146,10 +146,11 @@ class FloorGuideScreen(Screen):
         layout = QHBoxLayout(strip)
         layout.setContentsMargins(0, 0, 16, 0)
         layout.setSpacing(16)
-        band = label(f"{name}.name", "floor-name", wrap=True)
+        band = label(f"{name}.name", "floor-name")  # "Floor 1" stays on one line
         band.setText(floor_name(floor.floor))
         band.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        band.setFixedWidth(150)
+        band.setMinimumWidth(150)
+        band.setContentsMargins(12, 0, 12, 0)
         layout.addWidget(band)
         # As many places to a row as leave their names room (three in landscape).
         places = CardGrid(f"{name}.places", max_columns=3, spacing=12)

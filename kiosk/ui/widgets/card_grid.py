@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 MIN_CHARACTERS = 10  # the narrowest text column, in characters of its own font
@@ -55,6 +55,10 @@ class CardGrid(QWidget):
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(spacing)
+        # Measured again once the event loop has run: a style change (large text, or moving
+        # into a screen with its own stylesheet) reaches this widget before its cards' labels.
+        self._remeasure = QTimer(self, singleShot=True, interval=0)
+        self._remeasure.timeout.connect(self._arrange)
 
     @property
     def columns(self) -> int:
@@ -92,10 +96,18 @@ class CardGrid(QWidget):
         super().resizeEvent(event)
         self._arrange()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._remeasure.start()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            self._arrange()  # large text on or off: the same width holds fewer characters
+        if event.type() in (
+            QEvent.Type.StyleChange,
+            QEvent.Type.FontChange,
+            QEvent.Type.ParentChange,
+        ):
+            self._remeasure.start()  # large text on or off: a width holds fewer characters
 
     def _arrange(self, *, force: bool = False) -> None:
         width = self.width() if self.width() > 0 else self._space_from_parent()
