@@ -167,9 +167,6 @@ class VisitFlow(Flow[Step]):
                 self._move(Step.service)
                 offered.flow.begin(None)
             return
-        if offered is not None and self.step == Step.service and self.patient is not None:
-            offered.flow.begin(self.patient)  # already identified: straight on
-            return
         self.intent = service
         self._move(Step.identify)
 

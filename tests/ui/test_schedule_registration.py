@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRect
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import ClinicLevel
 from kiosk.app import Kiosk
+from kiosk.config import demo_config
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.services import REGISTRATION
 from kiosk.ui.info_view import InfoView
 from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.screens.registration import DoctorCard
@@ -286,3 +289,36 @@ def test_portrait_large_text_lists_in_one_column_of_readable_width(
             assert text.width() >= MIN_CHARACTERS * wide, text.objectName()
     kiosk.window.resize(1920, 1080)  # landscape: two columns again, large text or not
     touch.qtbot.waitUntil(lambda: directory.grid.columns == 2, timeout=5000)
+
+
+def test_a_kiosk_that_does_not_register_shows_sessions_only(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    config = demo_config(live_server.url, tmp_path / "spool")
+    services = tuple(name for name in config.kiosk.services if name != REGISTRATION)
+    config = config.model_copy(
+        update={"kiosk": config.kiosk.model_copy(update={"services": services})}
+    )
+    kiosk = Kiosk(config, qapp, clock=live_server.clock)
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.resize(1920, 1080)
+    kiosk.window.show()
+    try:
+        open_department(Touch(kiosk, qtbot))
+        department = kiosk.part(InfoView).department
+        sessions = [
+            b
+            for b in department.findChildren(CardButton)
+            if b.objectName().startswith("department.session.")
+        ]
+        assert sessions
+        assert not any(b.isEnabled() for b in sessions)
+        assert department.schedule_heading.text() == translate(
+            "DepartmentScreen", "Doctors' sessions in the next 7 days"
+        )
+        info = kiosk.part(InfoFlow)
+        info.register_for(info.schedules[0].doctors[0].sessions[0].id)
+        assert kiosk.flow.step == Step.service  # nothing to hand over to
+        assert info.step == InfoStep.department
+    finally:
+        kiosk.shutdown()
