@@ -138,13 +138,20 @@ class DepartmentScreen(Screen):
         footer.addWidget(self.home)
         footer.addStretch(1)
         footer.addWidget(self.back)
+        # Where it is and the schedule scroll together: on a short screen the schedule gets
+        # the whole height once the patient scrolls past the address.
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(16)
+        content_layout.addWidget(card)
+        content_layout.addWidget(self.schedule_heading)
+        content_layout.addWidget(self._days_widget, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(16)
         layout.addWidget(self.heading)
-        layout.addWidget(card)
-        layout.addWidget(self.schedule_heading)
-        layout.addWidget(scrolling(self._days_widget), 1)
+        layout.addWidget(scrolling(content), 1)
         layout.addLayout(footer)
         self.retranslate()
 
