@@ -315,6 +315,12 @@ class _Builder:
         self.appointment(fixed["rare_name"], self.doctor("F"), self.today_at_offset(25))
         self.appointment(fixed["middle_dot"], self.doctor("G"), self.today_at_offset(30))
         self.appointment(fixed["no_appointment_today"], self.doctor("L"), self.at(tomorrow, 9))
+        # My appointments shows every state: after the two open today, one whose check-in
+        # opens another day and one the hospital cancelled (added last: earlier ids stay).
+        self.appointment(fixed["two_today"], self.doctor("K"), self.at(in_three_days, 10))
+        self.appointment(
+            fixed["two_today"], self.doctor("H"), self.at(tomorrow, 14), status="cancelled"
+        )
 
     def random_appointments(self) -> None:
         patients = [f"pat-{n:04d}" for n in range(_FIRST_RANDOM, 180)]

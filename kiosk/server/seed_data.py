@@ -62,7 +62,8 @@ FIXED_PATIENTS: tuple[FixedPatient, ...] = (
     FixedPatient(
         "two_today", "pat-0002", "李建华", "male", "110101199003074258", "13911112222",
         "SI11010100000002", "HC10000002", "EHC:demo-0002-2b8e41", IdentifierKind.id_card,
-        "Two appointments today (Cardiology and Ophthalmology), both inside their windows.",
+        "Two appointments today (Cardiology and Ophthalmology), both inside their windows; "
+        "one in three days (Orthopedics) and a cancelled one tomorrow (Dermatology).",
     ),
     FixedPatient(
         "too_early", "pat-0003", "张伟", "male", complete_resident_id("31010419780515003"),

@@ -37,7 +37,7 @@ def sample_ticket(*, rare_name: bool = False) -> Ticket:
             building="门诊楼",
             building_en="Outpatient Building",
             floor="3",
-            room="302诊室",
+            room="302",
             directions="乘电梯到3楼，出电梯右转。",
             directions_en="Take the lift to floor 3 and turn right.",
         ),
@@ -50,6 +50,7 @@ def sample_ticket(*, rare_name: bool = False) -> Ticket:
         doctor=DoctorSummary(
             id="doc-1", name="李明", name_en="Li Ming", title="主任医师", title_en="Chief"
         ),
+        appointment_at=SAMPLE_TIME.replace(hour=9, minute=0),
     )
 
 
