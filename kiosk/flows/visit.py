@@ -136,7 +136,7 @@ class VisitFlow(Flow[Step]):
         *,
         hospital_name: str,
         today: Callable[[], dt.date] = dt.date.today,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        clock: Callable[[], dt.datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(Step.home, _ALLOWED, runner, parent)
@@ -144,7 +144,9 @@ class VisitFlow(Flow[Step]):
         self._printer = printer
         self._hospital_name = hospital_name
         self._today = today
-        self._clock = clock  # decides which check-in windows are open, like the cards show
+        # Judges which check-in windows are open, as the cards show them; without one the
+        # list is always shown and the server judges each check-in.
+        self._clock = clock
         self._services: dict[str, _OfferedService] = {}
         self._clear()
 
@@ -319,21 +321,27 @@ class VisitFlow(Flow[Step]):
             self._show_notice(Notice(NoticeKind.no_appointment_today))
         elif all(a.status == AppointmentStatus.cancelled for a in self.appointments):
             self._show_notice(Notice(NoticeKind.cancelled))
-        elif (early := self._only_too_early()) is not None:
-            self._explain_too_early(early)  # nothing to tap yet: say when, where, and what now
         else:
-            self._move(Step.appointments)
+            self._show_list_or_why_not()
 
-    def _only_too_early(self) -> Appointment | None:
-        """The first appointment whose check-in opens later today, when none is open now
-        and none was already checked in."""
+    def _show_list_or_why_not(self) -> None:
+        """The list when there is something to tap on it; else say why at once: when check-in
+        opens (and what to do meanwhile), or that it has closed."""
+        if self._clock is None:
+            self._move(Step.appointments)
+            return
         now = self._clock()
-        booked = [a for a in self.appointments if a.status != AppointmentStatus.cancelled]
-        if any(a.status != AppointmentStatus.booked for a in booked):
-            return None
-        if any(a.check_in_opens_at <= now <= a.check_in_closes_at for a in booked):
-            return None
-        return next((a for a in booked if now < a.check_in_opens_at), None)
+        usable = [a for a in self.appointments if a.status != AppointmentStatus.cancelled]
+        if any(a.status != AppointmentStatus.booked for a in usable) or any(
+            a.check_in_opens_at <= now <= a.check_in_closes_at for a in usable
+        ):
+            self._move(Step.appointments)
+            return
+        early = next((a for a in usable if now < a.check_in_opens_at), None)
+        if early is not None:
+            self._explain_too_early(early)
+        else:
+            self._show_notice(Notice(NoticeKind.too_late))
 
     def _on_check_in_failed(self, appointment: Appointment, error: Exception) -> None:
         if (

@@ -69,7 +69,8 @@ FIXED_PATIENTS: tuple[FixedPatient, ...] = (
         "too_early", "pat-0003", "张伟", "male", complete_resident_id("31010419780515003"),
         "13622223333", "SI31010400000003", "HC10000003", "EHC:demo-0003-c4d210",
         IdentifierKind.insurance_card,
-        "One appointment today in about 3 hours: check-in is not open yet (too_early).",
+        "One appointment today in about 3 hours: check-in is not open yet (too_early); "
+        "an unpaid X-ray bill to pay meanwhile.",
     ),
     FixedPatient(
         "too_late", "pat-0004", "刘芳", "female", complete_resident_id("44010619850220004"),

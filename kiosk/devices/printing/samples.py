@@ -37,7 +37,7 @@ def sample_ticket(*, rare_name: bool = False) -> Ticket:
             building="门诊楼",
             building_en="Outpatient Building",
             floor="3",
-            room="302",
+            room="302诊室",
             directions="乘电梯到3楼，出电梯右转。",
             directions_en="Take the lift to floor 3 and turn right.",
         ),

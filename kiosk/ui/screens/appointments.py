@@ -125,4 +125,3 @@ class UpcomingScreen(_AppointmentList):
 
     def instruction(self) -> str:
         return self.heading.text()
-

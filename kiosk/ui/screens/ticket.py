@@ -170,7 +170,7 @@ class TicketScreen(Screen):
             self.print_state.setText(self.tr("Please take your ticket from the printer below."))
 
     def _visit_text(self, ticket: Ticket) -> str:
-        """"李明 · 主任医师 · 预约 10:30"; empty when the ticket names neither."""
+        """ "李明 · 主任医师 · 预约 10:30"; empty when the ticket names neither."""
         parts = []
         if ticket.doctor is not None:
             doctor = ticket.doctor

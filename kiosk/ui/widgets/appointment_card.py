@@ -55,7 +55,7 @@ def doctor_text(name: str, name_en: str, title: str, title_en: str) -> str:
 
 
 def day_text(moment: dt.datetime) -> str:
-    """"6月7日 周六" / "Saturday 7 June" in the kiosk's language."""
+    """ "6月7日 周六" / "Saturday 7 June" in the kiosk's language."""
     moment = moment.astimezone()
     locale = QLocale()
     weekday = locale.dayName(moment.isoweekday())
@@ -71,7 +71,7 @@ def time_range_text(start: dt.datetime, end: dt.datetime, *, with_date: bool) ->
 
 
 def opens_text(opens_at: dt.datetime, now: dt.datetime) -> str:
-    """"12:15 起可签到", with the day when it is not today."""
+    """ "12:15 起可签到", with the day when it is not today."""
     opens = opens_at.astimezone()
     when = f"{opens:%H:%M}"
     if opens.date() != now.astimezone().date():
@@ -163,4 +163,3 @@ class AppointmentCard(QFrame):
         action.setMinimumWidth(200)
         action.clicked.connect(lambda _=False: self.check_in_requested.emit(appointment.id))
         return action
-

@@ -143,7 +143,7 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
     d.set(custom_size=True, width=2, height=2)
     d.set(bold=True)
     d.set(align="center")
-    line("门诊楼 3楼 302室")
+    line("门诊楼 3楼 302诊室")
     d.set(align="left")
     d.set(bold=False)
     d.set(custom_size=True, width=1, height=1)
@@ -192,7 +192,7 @@ def test_decoded_checkin_ticket_has_chinese_only_in_chinese_mode() -> None:
     assert parsed.qr_data == [ticket.status_url]
     assert "  科室：心血管内科" in parsed.text_lines
     assert "A023" in parsed.text_lines
-    assert "门诊楼 3楼 302室" in parsed.text_lines
+    assert "门诊楼 3楼 302诊室" in parsed.text_lines
     assert all(ord(c) >= 0x80 for run in parsed.chinese_runs for c in run)
     assert "？" not in "".join(parsed.text_lines)
     assert "?" not in "".join(parsed.text_lines)

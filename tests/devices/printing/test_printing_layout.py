@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.api.models import Location
 from kiosk.devices.printing.layout import (
     PAPER_58,
     PAPER_80,
     Align,
     BigNumber,
+    Element,
     Emphasis,
     Field,
+    Language,
     Paper,
     Row,
     Separator,
@@ -18,7 +21,8 @@ from kiosk.devices.printing.layout import (
     paper_for,
     wrap,
 )
-from kiosk.devices.printing.samples import sample_layout
+from kiosk.devices.printing.samples import sample_layout, sample_ticket
+from kiosk.devices.printing.templates import checkin_ticket
 
 
 def test_paper_columns() -> None:
@@ -69,7 +73,7 @@ def test_row_puts_amount_flush_right_inside_the_margins() -> None:
 @pytest.mark.parametrize(("paper", "margin"), [(PAPER_58, 1), (PAPER_80, 2)])
 def test_text_keeps_a_margin_from_both_edges(paper: Paper, margin: int) -> None:
     """Left-aligned text starts after the margin and stops before the other one."""
-    elements = [
+    elements: list[Element] = [
         Field("科室", "心血管内科" * 10),
         Row("药品" * 20, "￥9.00"),
         Text("请留意叫号" * 10),
@@ -115,10 +119,31 @@ def test_checkin_ticket_in_english_has_no_chinese_labels() -> None:
     fields = [e for e in layout.elements if isinstance(e, Field)]
     assert fields[0].label == "Department"
     assert fields[0].value == "Cardiology"
-    assert Emphasis("Outpatient Building, floor 3, room 302") in layout.elements
+    assert Emphasis("Outpatient Building, floor 3, room 302诊室") in layout.elements
     assert Field("Appointment", "2025-03-18 09:00") in layout.elements
 
 
 def test_unknown_sample_template() -> None:
     with pytest.raises(ValueError, match="unknown template"):
         sample_layout("menu", hospital_name="x", language="en")
+
+
+@pytest.mark.parametrize(
+    ("room", "language", "printed"),
+    [
+        ("201", "zh_CN", "门诊楼 2楼 201室"),
+        ("302诊室", "zh_CN", "门诊楼 2楼 302诊室"),
+        ("201", "en", "Outpatient Building, floor 2, room 201"),
+    ],
+)
+def test_a_room_number_reads_as_a_room(room: str, language: Language, printed: str) -> None:
+    """A bare room number gets its 室 (the demo data's rooms are plain numbers)."""
+    ticket = sample_ticket().model_copy(
+        update={
+            "location": Location(
+                building="门诊楼", building_en="Outpatient Building", floor="2", room=room
+            )
+        }
+    )
+    layout = checkin_ticket(ticket, hospital_name="示例市第一人民医院", language=language)
+    assert Emphasis(printed) in layout.elements
