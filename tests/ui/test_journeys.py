@@ -64,8 +64,9 @@ def test_refusals_have_their_own_message(touch: Touch, scenario: str, title: str
     touch("home.checkin")
     touch(f"identify.demo.{scenario}")
     touch.wait_for(Step.notice)
-    if scenario == "too_early":  # the time it opens is the title; what happened the body
+    if scenario == "too_early":  # the time it opens is the title, and says it all
         assert touch.text("notice.body") == title
+        assert touch.text("notice.title").endswith("起可签到。")
     else:
         assert touch.text("notice.title") == title
     assert touch.text("notice.next_step")

@@ -64,6 +64,11 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
         BigNumber(ticket.number),
         Text(_t(language, "请前往", "Please go to"), Align.center),
         Emphasis(_location_text(ticket.location, language)),
+    ]
+    directions = ticket.location.directions if zh else ticket.location.directions_en
+    if directions:
+        elements.append(Text(directions, Align.center))  # how to get there, under where
+    elements += [
         Separator(),
         Field(_t(language, "科室", "Department"), department),
     ]
@@ -72,10 +77,12 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
         name = doctor.name if zh else (doctor.name_en or doctor.name)
         title = doctor.title if zh else (doctor.title_en or doctor.title)
         elements.append(Field(_t(language, "医生", "Doctor"), f"{name} {title}".strip()))
-    if ticket.appointment_at is not None:
+    if ticket.appointment_at is not None:  # its date is the visit's date
         elements.append(
             Field(_t(language, "预约时间", "Appointment"), _time_text(ticket.appointment_at))
         )
+    else:
+        elements.append(Field(_t(language, "就诊日期", "Date"), ticket.service_date.isoformat()))
     if ticket.patient_display_name:
         elements.append(
             Field(_t(language, "患者", "Patient"), mask_name(ticket.patient_display_name))
@@ -93,13 +100,7 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
                 f"about {ticket.estimated_wait_minutes} min",
             ),
         ),
-        Field(_t(language, "就诊日期", "Date"), ticket.service_date.isoformat()),
         Field(_t(language, "签到时间", "Checked in"), _time_text(ticket.issued_at)),
-    ]
-    directions = ticket.location.directions if zh else ticket.location.directions_en
-    if directions:
-        elements.append(Note(directions))
-    elements += [
         Separator(),
         Qr(ticket.status_url),
         Text(_t(language, "扫码查看排队进度", "Scan to follow the queue"), Align.center),

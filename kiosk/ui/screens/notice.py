@@ -100,20 +100,19 @@ class NoticeScreen(Screen):
         appointment = notice.appointment if notice.kind == NoticeKind.too_early else None
         self.appointment.setVisible(appointment is not None)
         self.location.setVisible(appointment is not None)
+        self.body.setVisible(appointment is None)
         if appointment is None:
             return
-        # Too early: the time it opens is the one fact to take away, so it is the title.
+        # Too early: the time it opens is the one fact to take away, so it is the title (it
+        # says all the usual title would), followed by which appointment and where.
         self.title.setText(words.body)
         self.body.setText(words.title)
         doctor = appointment.doctor
-        self.appointment.setText(
-            " · ".join(
-                (
-                    in_language(appointment.department.name, appointment.department.name_en),
-                    doctor_text(doctor.name, doctor.name_en, doctor.title, doctor.title_en),
-                    time_range_text(appointment.starts_at, appointment.ends_at, with_date=False),
-                )
-            )
+        times = time_range_text(appointment.starts_at, appointment.ends_at, with_date=False)
+        department = in_language(appointment.department.name, appointment.department.name_en)
+        self.appointment.setText(  # two lines that never break inside a name or a time
+            f"{times} {department}\n"
+            + doctor_text(doctor.name, doctor.name_en, doctor.title, doctor.title_en)
         )
         self.location.setText(
             self.tr("Where: {place}").format(place=location_text(appointment.location))

@@ -4,7 +4,15 @@ and appointment time, how long, a QR to follow the queue, printing state."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.api.models import Ticket
 from kiosk.ui.screens.base import Screen
@@ -63,10 +71,12 @@ class TicketScreen(Screen):
         qr_column.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         qr_column.addWidget(self.qr_hint)
 
-        middle = QHBoxLayout()
-        middle.setSpacing(32)
-        middle.addWidget(card, 1)
-        middle.addLayout(qr_column)
+        # The QR beside the facts in landscape, under them in portrait (the card keeps its
+        # width there, so no line of it breaks inside a name or a time).
+        self._middle = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._middle.setSpacing(32)
+        self._middle.addWidget(card, 1)
+        self._middle.addLayout(qr_column)
 
         self.print_state = label("ticket.print_state", "hint", wrap=True)
         self.print_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -74,24 +84,31 @@ class TicketScreen(Screen):
         self.reprint.clicked.connect(self.reprint_requested)
         self.finish = button("ticket.done", "primary")
         self.finish.clicked.connect(self.done)
-        footer = QHBoxLayout()
+        footer = QHBoxLayout()  # the printing state sits between its two buttons
+        footer.setSpacing(24)
         footer.addWidget(self.reprint)
-        footer.addStretch(1)
+        footer.addWidget(self.print_state, 1)
         footer.addWidget(self.finish)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
-        layout.setSpacing(16)
+        layout.setSpacing(8)
         layout.addWidget(self.heading)
         layout.addWidget(self.number)
         layout.addWidget(self.where_label)
         layout.addWidget(self.where)
         layout.addWidget(self.directions)
-        layout.addLayout(middle)
+        layout.addLayout(self._middle)
         layout.addStretch(1)
-        layout.addWidget(self.print_state)
         layout.addLayout(footer)
         self.retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        landscape = event.size().width() > event.size().height()
+        self._middle.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
+        super().resizeEvent(event)
 
     def show_ticket(self, ticket: Ticket, *, existing: bool, print_failure: str) -> None:
         self._ticket = ticket

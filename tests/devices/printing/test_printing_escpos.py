@@ -147,6 +147,9 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
     d.set(align="left")
     d.set(bold=False)
     d.set(custom_size=True, width=1, height=1)
+    d.set(align="center")
+    line("乘电梯到3楼，出电梯右转。")  # how to get there, right under where
+    d.set(align="left")
     for text in [
         "-" * 44,
         "科室：心血管内科",
@@ -155,9 +158,7 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
         "患者：张*丰",
         "前面还有：5 人",
         "预计等待：约 15 分钟",
-        "就诊日期：2025-03-18",
         "签到时间：2025-03-18 08:42",
-        "乘电梯到3楼，出电梯右转。",
         "-" * 44,
     ]:
         indented(text)
