@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFrame, QVBoxLayout, QWidget
 
 from kiosk.flows.notices import Notice, NoticeKind
 from kiosk.ui.messages import notice_text
@@ -51,19 +52,28 @@ class NoticeScreen(Screen):
         self.pay_bills.clicked.connect(self.pay_bills_requested)
         self.home = button("notice.home")
         self.home.clicked.connect(self.home_requested)
-        actions = QHBoxLayout()
-        actions.addWidget(self.home)
-        actions.addStretch(1)
-        actions.addWidget(self.back)
-        actions.addWidget(self.retry)
-        actions.addWidget(self.pay_bills)
+        # A row in landscape; in portrait a column with the main action on top and the way
+        # home at the bottom, so long labels never squeeze each other.
+        self._actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._actions.addWidget(self.home)
+        self._actions.addStretch(1)
+        self._actions.addWidget(self.back)
+        self._actions.addWidget(self.retry)
+        self._actions.addWidget(self.pay_bills)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(64, 48, 64, 32)
         layout.addStretch(1)
         layout.addWidget(card)
         layout.addStretch(1)
-        layout.addLayout(actions)
+        layout.addLayout(self._actions)
         self.retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        landscape = event.size().width() > event.size().height()
+        self._actions.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.BottomToTop
+        )
+        super().resizeEvent(event)
 
     def show_notice(self, notice: Notice, *, may_go_back: bool) -> None:
         self._notice = notice

@@ -67,10 +67,9 @@ class TicketScreen(Screen):
         self.qr = named(QrCode(220), "ticket.qr")
         self.qr_hint = label("ticket.qr.hint", "small", wrap=True)
         self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr_hint.setMaximumWidth(320)  # wraps under the code; the facts keep the width
         qr_column = QVBoxLayout()
         qr_column.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        qr_column.addWidget(self.qr_hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        qr_column.addWidget(self.qr_hint)
 
         # The QR beside the facts in landscape, under them in portrait (the card keeps its
         # width there, so no line of it breaks inside a name or a time).
