@@ -128,16 +128,41 @@ def test_too_early_offers_to_pay_the_unpaid_bills_meanwhile(rig: Rig) -> None:
     assert payment.begun == [rig.flow.patient]
 
 
-def test_too_early_without_bills_offers_no_payment(rig: Rig) -> None:
-    rig.flow.offer(PAY_BILLS_SERVICE, RecordedService(), needs_identification=True)
-    identify(rig, "too_late")  # told at once, no bills asked for
-    rig.flow.continue_with(PAY_BILLS_SERVICE)
-    assert rig.flow.step == Step.service  # a notice may still lead on to paying
+def test_paying_is_offered_only_from_a_too_early_notice(rig: Rig) -> None:
+    payment = RecordedService()
+    rig.flow.offer(PAY_BILLS_SERVICE, payment, needs_identification=True)
+    identify(rig, "too_late")
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.too_late
+    assert not rig.flow.notice.has_unpaid_bills  # nothing to wait for: no bills asked for
     rig.flow.go_home()
     identify(rig, "one_in_window")
     assert rig.flow.step == Step.appointments
-    rig.flow.continue_with(PAY_BILLS_SERVICE)  # only from a notice
+    rig.flow.continue_with(PAY_BILLS_SERVICE)  # not from a list
     assert rig.flow.step == Step.appointments
+    assert payment.begun == []
+
+
+def test_too_early_notice_stands_when_the_bills_cannot_be_read(
+    manual_rig: Rig, live_server: EmbeddedServer
+) -> None:
+    """The offer to pay is a convenience: without it the patient still learns when to come."""
+    executor = manual_rig.executor
+    assert isinstance(executor, ManualExecutor)
+    manual_rig.flow.offer(PAY_BILLS_SERVICE, RecordedService(), needs_identification=True)
+    identify(manual_rig, "too_early")
+    executor.run_next()  # identify
+    executor.run_next()  # today's appointments
+    assert executor.waiting == 1  # the bills
+    live_server.stop()
+    executor.run_all()
+    notice = manual_rig.flow.notice
+    assert manual_rig.flow.step == Step.notice
+    assert notice is not None
+    assert notice.kind == NoticeKind.too_early
+    assert notice.appointment is not None
+    assert not notice.has_unpaid_bills
+    assert not manual_rig.flow.busy
 
 
 def test_server_refuses_when_the_kiosk_clock_runs_ahead(
