@@ -1269,5 +1269,9 @@
         <source>Finish and return to the home screen</source>
         <translation>结束并返回首页</translation>
     </message>
+    <message>
+        <source>Choose Check in to get your queue number.</source>
+        <translation>请选择“签到”取号。</translation>
+    </message>
 </context>
 </TS>

@@ -63,6 +63,7 @@ def test_an_open_card_checks_in_with_one_tap_and_prints_once(
     kiosk: Kiosk, touch: Touch, spool: Path, live_server: EmbeddedServer
 ) -> None:
     open_my_appointments(touch, "two_today")
+    assert kiosk.view.upcoming.instruction().endswith("请选择“签到”取号。")  # read aloud
     first = card(kiosk, 0)
     assert first.property(PROMISES_ACTION) == CHECK_IN_ACTION
     assert visible_buttons(first) == ["appointments.checkin.0"]
@@ -124,6 +125,7 @@ def test_a_card_opening_later_today_says_its_time(kiosk: Kiosk, touch: Touch) ->
     opens = appointment.check_in_opens_at.astimezone()
     assert label_text(card(kiosk, 0), "appointment.0.status") == f"{opens:%H:%M} 起可签到"
     assert visible_buttons(card(kiosk, 0)) == []
+    assert "签到" not in kiosk.view.upcoming.instruction()  # no button to choose yet
 
 
 def test_check_in_refused_by_the_server_says_why_and_issues_nothing(

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.api.models import Appointment, Patient
 from kiosk.ui.screens.base import Screen
-from kiosk.ui.widgets.appointment_card import AppointmentCard
+from kiosk.ui.widgets.appointment_card import AppointmentCard, CheckInState, check_in_state
 from kiosk.ui.widgets.basics import button, label
 
 
@@ -124,4 +124,9 @@ class UpcomingScreen(_AppointmentList):
         self._rebuild()
 
     def instruction(self) -> str:
+        now = self._now()
+        if any(check_in_state(a, now) == CheckInState.open for a in self._appointments):
+            return " ".join(
+                (self.heading.text(), self.tr("Choose Check in to get your queue number."))
+            )
         return self.heading.text()
