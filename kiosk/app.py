@@ -141,6 +141,7 @@ class Kiosk(QObject):
             self.ticket_printing,
             hospital_name=config.kiosk.hospital_name,
             today=lambda: clock().date(),
+            clock=clock,
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
@@ -72,6 +72,13 @@ class Walkthrough:
     def wait_for(self, step: Step) -> None:
         wait_until(lambda: self.kiosk.flow.step == step and not self.kiosk.flow.busy)
 
+    def scroll_to_end(self) -> None:
+        """Scroll the current screen's list to its end, as a patient's swipe would."""
+        screen = self.kiosk.window.current_screen()
+        for area in screen.findChildren(QScrollArea) if screen is not None else []:
+            bar = area.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
     def shoot(self, name: str) -> None:
         settle()
         path = self.out_dir / f"{self.prefix}{len(self.shots) + 1:02d}-{name}.png"
@@ -98,9 +105,7 @@ class Walkthrough:
         self.click("ticket.done")
         self.wait_for(Step.home)
         self.start("checkin")
-        self.click("identify.demo.too_early")
-        self.wait_for(Step.appointments)
-        self.click("appointments.checkin.0")
+        self.click("identify.demo.too_early")  # nothing open yet: told at once
         self.wait_for(Step.notice)
         self.shoot("notice-too-early")
         self.click("notice.home")
@@ -108,6 +113,8 @@ class Walkthrough:
         self.click("identify.demo.two_today")
         self.wait_for(Step.upcoming)
         self.shoot("my-appointments")
+        self.scroll_to_end()
+        self.shoot("my-appointments-end")  # the later and the cancelled appointments
         self.click("upcoming.home")
         self.wait_for(Step.home)
         self.start("info")

@@ -16,16 +16,20 @@
         <translation>已就诊</translation>
     </message>
     <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Show ticket</source>
+        <translation>查看排队号</translation>
+    </message>
+    <message>
         <source>Check-in opens at {time}</source>
         <translation>{time} 起可签到</translation>
-    </message>
-    <message>
-        <source>Booked</source>
-        <translation>已预约</translation>
-    </message>
-    <message>
-        <source>Check-in closed</source>
-        <translation>签到已截止</translation>
     </message>
     <message>
         <source>Ready to check in</source>
@@ -562,8 +566,20 @@
         <translation>返回我的预约</translation>
     </message>
     <message>
+        <source>Pay bills now</source>
+        <translation>先去缴费</translation>
+    </message>
+    <message>
         <source>Finish</source>
         <translation>结束</translation>
+    </message>
+    <message>
+        <source>Where: {place}</source>
+        <translation>就诊地点：{place}</translation>
+    </message>
+    <message>
+        <source>Meanwhile you can pay your bills here, or come back to the kiosk then.</source>
+        <translation>您可以先在这里缴费，到时间再来签到。</translation>
     </message>
 </context>
 <context>
@@ -1223,6 +1239,10 @@
         <source>Please take your ticket from the printer below.</source>
         <translation>请从下方出纸口取走您的凭条。</translation>
     </message>
+    <message>
+        <source>appointment at {time}</source>
+        <translation>预约 {time}</translation>
+    </message>
 </context>
 <context>
     <name>TodayScreen</name>
@@ -1244,15 +1264,7 @@
     </message>
     <message>
         <source>You have {count} appointments today. Choose Check in to get your queue number.</source>
-        <translation>您今天有 {count} 个预约。请选择签到取号。</translation>
-    </message>
-    <message>
-        <source>Check in</source>
-        <translation>签到取号</translation>
-    </message>
-    <message>
-        <source>Show ticket</source>
-        <translation>查看排队号</translation>
+        <translation>您今天有 {count} 个预约。请选择“签到”取号。</translation>
     </message>
 </context>
 <context>
@@ -1272,6 +1284,10 @@
     <message>
         <source>Finish and return to the home screen</source>
         <translation>结束并返回首页</translation>
+    </message>
+    <message>
+        <source>Choose Check in to get your queue number.</source>
+        <translation>请选择“签到”取号。</translation>
     </message>
 </context>
 </TS>

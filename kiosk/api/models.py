@@ -75,6 +75,15 @@ class Location(ApiModel):
     directions: str = ""
     directions_en: str = ""
 
+    def describe(self, *, chinese: bool) -> str:
+        """Where it is, as a patient reads it: "门诊楼 2楼 201室" or "Outpatient Building,
+        floor 2, room 201" (a bare number gets its 楼/室; "B1" or "302诊室" stay as they are)."""
+        if not chinese:
+            return f"{self.building_en or self.building}, floor {self.floor}, room {self.room}"
+        floor = f"{self.floor}楼" if self.floor.isdigit() else self.floor
+        room = f"{self.room}室" if self.room.isdigit() else self.room
+        return f"{self.building} {floor} {room}"
+
 
 class DepartmentSummary(ApiModel):
     id: str
@@ -164,6 +173,7 @@ class Ticket(ApiModel):
     issued_at: dt.datetime
     patient_display_name: str = ""
     doctor: DoctorSummary | None = None
+    appointment_at: dt.datetime | None = None  # when the visit the ticket is for starts
 
 
 class Appointment(ApiModel):

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.api.models import ErrorCode
+from kiosk.api.models import Appointment, ErrorCode
 from kiosk.backend.errors import (
     BackendError,
     BackendRejectedError,
@@ -45,10 +45,13 @@ class NoticeKind(StrEnum):
 
 @dataclass(frozen=True)
 class Notice:
-    """One message for the patient. ``at`` is the time a too-early window opens."""
+    """One message for the patient. ``at`` is the time a too-early window opens;
+    ``appointment`` the one it is about; ``has_unpaid_bills`` offers paying them meanwhile."""
 
     kind: NoticeKind
     at: dt.datetime | None = None
+    appointment: Appointment | None = None
+    has_unpaid_bills: bool = False
 
 
 _REJECTION_NOTICES = {

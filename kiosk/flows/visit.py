@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject, Signal
 from kiosk.api.models import (
     Appointment,
     AppointmentStatus,
+    Bill,
+    BillStatus,
     CheckInResult,
     ErrorCode,
     IdentifierKind,
@@ -36,6 +38,7 @@ from kiosk.runner import Runner
 log = logging.getLogger(__name__)
 
 UPCOMING_DAYS = 30
+PAY_BILLS_SERVICE = "payment"  # the registry name of the service a too-early patient may use
 
 
 class Step(StrEnum):
@@ -63,10 +66,13 @@ _ALLOWED: dict[Step, frozenset[Step]] = {
     Step.identify: frozenset({Step.looking_up, Step.notice}),
     Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.service, Step.notice}),
     Step.appointments: frozenset({Step.checking_in, Step.ticket}),
-    Step.upcoming: frozenset(),
+    # My appointments checks in like the check-in journey: one tap on an open card.
+    Step.upcoming: frozenset({Step.checking_in, Step.ticket}),
     Step.checking_in: frozenset({Step.ticket, Step.notice}),
     Step.ticket: frozenset(),
-    Step.notice: frozenset({Step.identify, Step.looking_up, Step.appointments}),
+    Step.notice: frozenset(
+        {Step.identify, Step.looking_up, Step.appointments, Step.upcoming, Step.service}
+    ),
 }
 
 
@@ -100,6 +106,8 @@ class AppointmentsApi(Protocol):
 
     def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult: ...
 
+    def bills(self, patient_id: str) -> list[Bill]: ...
+
     def take_visit_token(self) -> str | None:
         """Forget the patient's visit token (no I/O) and return it."""
 
@@ -128,6 +136,7 @@ class VisitFlow(Flow[Step]):
         *,
         hospital_name: str,
         today: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], dt.datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(Step.home, _ALLOWED, runner, parent)
@@ -135,6 +144,9 @@ class VisitFlow(Flow[Step]):
         self._printer = printer
         self._hospital_name = hospital_name
         self._today = today
+        # Judges which check-in windows are open, as the cards show them; without one the
+        # list is always shown and the server judges each check-in.
+        self._clock = clock
         self._services: dict[str, _OfferedService] = {}
         self._clear()
 
@@ -225,7 +237,21 @@ class VisitFlow(Flow[Step]):
         self._move(Step.identify)
 
     def back_to_appointments(self) -> None:
-        self._move(Step.appointments)
+        """From a notice: back to the list the patient came from."""
+        upcoming = self.intent == VisitJourney.appointments
+        self._move(Step.upcoming if upcoming else Step.appointments)
+
+    def continue_with(self, service: str) -> None:
+        """From a notice: hand the identified patient to another service (pay bills while
+        the appointment's check-in is not open yet)."""
+        offered = self._services.get(service)
+        if self.paused or self.busy or offered is None or self.patient is None:
+            return
+        if self.step != Step.notice:
+            return
+        self.intent = service
+        self._move(Step.service)
+        offered.flow.begin(self.patient)
 
     def go_home(self) -> None:
         """Finish or abandon the visit: wipe everything, drop late answers, and end the visit
@@ -297,7 +323,26 @@ class VisitFlow(Flow[Step]):
         elif all(a.status == AppointmentStatus.cancelled for a in self.appointments):
             self._show_notice(Notice(NoticeKind.cancelled))
         else:
+            self._show_list_or_why_not()
+
+    def _show_list_or_why_not(self) -> None:
+        """The list when there is something to tap on it; else say why at once: when check-in
+        opens (and what to do meanwhile), or that it has closed."""
+        if self._clock is None:
             self._move(Step.appointments)
+            return
+        now = self._clock()
+        usable = [a for a in self.appointments if a.status != AppointmentStatus.cancelled]
+        if any(a.status != AppointmentStatus.booked for a in usable) or any(
+            a.check_in_opens_at <= now <= a.check_in_closes_at for a in usable
+        ):
+            self._move(Step.appointments)
+            return
+        early = next((a for a in usable if now < a.check_in_opens_at), None)
+        if early is not None:
+            self._explain_too_early(early)
+        else:
+            self._show_notice(Notice(NoticeKind.too_late))
 
     def _on_check_in_failed(self, appointment: Appointment, error: Exception) -> None:
         if (
@@ -309,8 +354,29 @@ class VisitFlow(Flow[Step]):
             return
         notice = notice_for_error(error, context="check-in")
         if notice.kind == NoticeKind.too_early:
-            notice = Notice(NoticeKind.too_early, at=appointment.check_in_opens_at)
+            self._explain_too_early(appointment)
+            return
         self._show_notice(notice)
+
+    def _explain_too_early(self, appointment: Appointment) -> None:
+        """Say when and where, and whether the wait can be used to pay a bill."""
+        notice = Notice(
+            NoticeKind.too_early, at=appointment.check_in_opens_at, appointment=appointment
+        )
+        patient = self.patient
+        if patient is None or PAY_BILLS_SERVICE not in self._services:
+            self._show_notice(notice)
+            return
+
+        def on_bills(bills: list[Bill]) -> None:
+            unpaid = any(bill.status == BillStatus.unpaid for bill in bills)
+            self._show_notice(replace(notice, has_unpaid_bills=unpaid))
+
+        def on_failed(error: Exception) -> None:
+            log.info("bills unknown for the too-early notice: %s", type(error).__name__)
+            self._show_notice(notice)  # the offer is a convenience: the notice still stands
+
+        self._call(lambda: self._api.bills(patient.id), on_bills, on_failed, "bills")
 
     def _show_ticket(self, ticket: Ticket, *, existing: bool) -> None:
         self.ticket = ticket

@@ -208,10 +208,12 @@ def patient(row: sqlite3.Row, today: dt.date) -> Patient:
 
 _TICKET_SELECT = (
     f"SELECT t.id AS t_id, t.number, t.service_date, t.seq, t.status AS t_status, t.issued_at, "
-    f"t.department_id, p.name AS patient_name, {DEPARTMENT_COLUMNS}, {DOCTOR_COLUMNS} "
+    f"t.department_id, p.name AS patient_name, ap.starts_at AS appointment_at, "
+    f"{DEPARTMENT_COLUMNS}, {DOCTOR_COLUMNS} "
     "FROM tickets t JOIN departments d ON d.id = t.department_id "
     "LEFT JOIN doctors doc ON doc.id = t.doctor_id "
     "LEFT JOIN patients p ON p.id = t.patient_id "
+    "LEFT JOIN appointments ap ON ap.id = t.appointment_id "
 )
 
 
@@ -251,6 +253,7 @@ def _ticket(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Ticket
         issued_at=from_db_time(row["issued_at"]),
         patient_display_name=mask_name(row["patient_name"]) if row["patient_name"] else "",
         doctor=doctor_summary(row) if row["doc_id"] else None,
+        appointment_at=from_db_time(row["appointment_at"]) if row["appointment_at"] else None,
     )
 
 

@@ -315,6 +315,12 @@ class _Builder:
         self.appointment(fixed["rare_name"], self.doctor("F"), self.today_at_offset(25))
         self.appointment(fixed["middle_dot"], self.doctor("G"), self.today_at_offset(30))
         self.appointment(fixed["no_appointment_today"], self.doctor("L"), self.at(tomorrow, 9))
+        # My appointments shows every state: after the two open today, one whose check-in
+        # opens another day and one the hospital cancelled (added last: earlier ids stay).
+        self.appointment(fixed["two_today"], self.doctor("K"), self.at(in_three_days, 10))
+        self.appointment(
+            fixed["two_today"], self.doctor("H"), self.at(tomorrow, 14), status="cancelled"
+        )
 
     def random_appointments(self) -> None:
         patients = [f"pat-{n:04d}" for n in range(_FIRST_RANDOM, 180)]
@@ -461,6 +467,16 @@ class _Builder:
                     created,
                     items,
                 )
+        # Early for check-in, the "too_early" patient can pay this X-ray meanwhile (added last:
+        # every other bill keeps its id).
+        self.bill(
+            fixed["too_early"],
+            "K",
+            "骨科 检查费",
+            "Examination, Orthopedics",
+            self.now - dt.timedelta(days=2),
+            (("IMG-DR", 1),),
+        )
 
     def issue_seed_tickets(self) -> None:
         for issued_at, appointment_id, status in sorted(self.to_check_in):

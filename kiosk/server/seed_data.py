@@ -62,13 +62,15 @@ FIXED_PATIENTS: tuple[FixedPatient, ...] = (
     FixedPatient(
         "two_today", "pat-0002", "李建华", "male", "110101199003074258", "13911112222",
         "SI11010100000002", "HC10000002", "EHC:demo-0002-2b8e41", IdentifierKind.id_card,
-        "Two appointments today (Cardiology and Ophthalmology), both inside their windows.",
+        "Two appointments today (Cardiology and Ophthalmology), both inside their windows; "
+        "one in three days (Orthopedics) and a cancelled one tomorrow (Dermatology).",
     ),
     FixedPatient(
         "too_early", "pat-0003", "张伟", "male", complete_resident_id("31010419780515003"),
         "13622223333", "SI31010400000003", "HC10000003", "EHC:demo-0003-c4d210",
         IdentifierKind.insurance_card,
-        "One appointment today in about 3 hours: check-in is not open yet (too_early).",
+        "One appointment today in about 3 hours: check-in is not open yet (too_early); "
+        "an unpaid X-ray bill to pay meanwhile.",
     ),
     FixedPatient(
         "too_late", "pat-0004", "刘芳", "female", complete_resident_id("44010619850220004"),

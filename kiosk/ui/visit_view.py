@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractButton
 
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.notices import Notice
-from kiosk.flows.visit import Step, VisitFlow
+from kiosk.flows.visit import PAY_BILLS_SERVICE, Step, VisitFlow, VisitJourney
 from kiosk.services import Service
 from kiosk.ui.main_window import NAVIGATION_KEYS, KioskWindow
 from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
@@ -89,12 +89,14 @@ class VisitView(QObject):
         self.identify.back_requested.connect(flow.go_home)
         self.today.check_in_requested.connect(flow.check_in)
         self.today.home_requested.connect(flow.go_home)
+        self.upcoming.check_in_requested.connect(flow.check_in)
         self.upcoming.home_requested.connect(flow.go_home)
         self.ticket.reprint_requested.connect(flow.reprint)
         self.ticket.done.connect(flow.go_home)
         self.notice.retry_requested.connect(flow.retry_identify)
         self.notice.back_requested.connect(flow.back_to_appointments)
         self.notice.home_requested.connect(flow.go_home)
+        self.notice.pay_bills_requested.connect(lambda: flow.continue_with(PAY_BILLS_SERVICE))
         self.busy.cancelled.connect(flow.go_home)
         self.countdown.more_time.connect(idle.touch)
         self.countdown.finish.connect(flow.go_home)
@@ -200,5 +202,7 @@ class VisitView(QObject):
             )
         elif step == Step.notice and flow.notice is not None:
             self.notice.show_notice(flow.notice, may_go_back=bool(flow.appointments))
-        if step != Step.service:  # the service's own view picks its screen
+        if step == Step.checking_in and flow.intent == VisitJourney.appointments:
+            self.window.show_screen(self.upcoming)  # checking in from My appointments
+        elif step != Step.service:  # the service's own view picks its screen
             self.window.show_screen(self.screens[step])

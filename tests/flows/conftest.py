@@ -23,7 +23,11 @@ def rig_factory(qtbot: QtBot) -> RigFactory:
 def rig(live_server: EmbeddedServer, tmp_path: Path, qtbot: QtBot) -> Iterator[Rig]:
     """Backend calls answered at once (on the GUI thread) by the real server."""
     yield from build_rig(
-        live_server.url, tmp_path / "spool", ImmediateExecutor(), lambda: live_server.clock().date()
+        live_server.url,
+        tmp_path / "spool",
+        ImmediateExecutor(),
+        lambda: live_server.clock().date(),
+        clock=live_server.clock,
     )
 
 
@@ -31,5 +35,9 @@ def rig(live_server: EmbeddedServer, tmp_path: Path, qtbot: QtBot) -> Iterator[R
 def manual_rig(live_server: EmbeddedServer, tmp_path: Path, qtbot: QtBot) -> Iterator[Rig]:
     """Backend calls wait until the test runs them: for late answers."""
     yield from build_rig(
-        live_server.url, tmp_path / "spool", ManualExecutor(), lambda: live_server.clock().date()
+        live_server.url,
+        tmp_path / "spool",
+        ManualExecutor(),
+        lambda: live_server.clock().date(),
+        clock=live_server.clock,
     )

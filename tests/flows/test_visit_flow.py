@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.api.models import IdentifierKind
+from kiosk.api.models import IdentifierKind, Patient
 from kiosk.flows.notices import NoticeKind
-from kiosk.flows.visit import Step, VisitJourney
+from kiosk.flows.visit import PAY_BILLS_SERVICE, Step, VisitJourney
+from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
 from tests.helpers.executors import ImmediateExecutor, ManualExecutor
 
@@ -89,18 +90,132 @@ def test_not_found(rig: Rig) -> None:
         ("too_late", NoticeKind.too_late),
     ],
 )
-def test_refused_check_ins_explain_why(rig: Rig, scenario: str, kind: NoticeKind) -> None:
+def test_nothing_to_check_in_now_is_said_at_once(rig: Rig, scenario: str, kind: NoticeKind) -> None:
+    """No card would have a button: the patient is told why without a tap."""
     identify(rig, scenario)
     [appointment] = rig.flow.appointments
-    rig.flow.check_in(appointment.id)
     assert rig.flow.step == Step.notice
     assert rig.flow.notice is not None
     assert rig.flow.notice.kind == kind
     if kind == NoticeKind.too_early:
         assert rig.flow.notice.at == appointment.check_in_opens_at
+        assert rig.flow.notice.appointment == appointment
     assert rig.printed_jobs() == []
     rig.flow.back_to_appointments()
     assert rig.flow.step == Step.appointments
+
+
+class RecordedService:
+    """A service flow that only records whom it was handed (the payment service's place)."""
+
+    def __init__(self) -> None:
+        self.begun: list[Patient | None] = []
+
+    def begin(self, patient: Patient | None) -> None:
+        self.begun.append(patient)
+
+
+def test_too_early_offers_to_pay_the_unpaid_bills_meanwhile(rig: Rig) -> None:
+    payment = RecordedService()
+    rig.flow.offer(PAY_BILLS_SERVICE, payment, needs_identification=True)
+    identify(rig, "too_early")
+    notice = rig.flow.notice
+    assert notice is not None
+    assert notice.kind == NoticeKind.too_early
+    assert notice.has_unpaid_bills  # the demo patient's X-ray bill
+    rig.flow.continue_with(PAY_BILLS_SERVICE)
+    assert rig.flow.step == Step.service
+    assert payment.begun == [rig.flow.patient]
+
+
+def test_paying_is_offered_only_from_a_too_early_notice(rig: Rig) -> None:
+    payment = RecordedService()
+    rig.flow.offer(PAY_BILLS_SERVICE, payment, needs_identification=True)
+    identify(rig, "too_late")
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.too_late
+    assert not rig.flow.notice.has_unpaid_bills  # nothing to wait for: no bills asked for
+    rig.flow.go_home()
+    identify(rig, "one_in_window")
+    assert rig.flow.step == Step.appointments
+    rig.flow.continue_with(PAY_BILLS_SERVICE)  # not from a list
+    assert rig.flow.step == Step.appointments
+    assert payment.begun == []
+
+
+def test_too_early_notice_stands_when_the_bills_cannot_be_read(
+    manual_rig: Rig, live_server: EmbeddedServer
+) -> None:
+    """The offer to pay is a convenience: without it the patient still learns when to come."""
+    executor = manual_rig.executor
+    assert isinstance(executor, ManualExecutor)
+    manual_rig.flow.offer(PAY_BILLS_SERVICE, RecordedService(), needs_identification=True)
+    identify(manual_rig, "too_early")
+    executor.run_next()  # identify
+    executor.run_next()  # today's appointments
+    assert executor.waiting == 1  # the bills
+    live_server.stop()
+    executor.run_all()
+    notice = manual_rig.flow.notice
+    assert manual_rig.flow.step == Step.notice
+    assert notice is not None
+    assert notice.kind == NoticeKind.too_early
+    assert notice.appointment is not None
+    assert not notice.has_unpaid_bills
+    assert not manual_rig.flow.busy
+
+
+def test_server_refuses_when_the_kiosk_clock_runs_ahead(
+    live_server: EmbeddedServer, tmp_path: Path, rig_factory: RigFactory
+) -> None:
+    """The card looked open to the kiosk; the server's word counts, and nothing is printed."""
+    ahead = live_server.clock() + dt.timedelta(hours=2)
+    for rig in rig_factory(
+        live_server.url,
+        tmp_path / "spool",
+        ImmediateExecutor(),
+        lambda: ahead.date(),
+        clock=lambda: ahead,
+    ):
+        identify(rig, "too_early")
+        assert rig.flow.step == Step.appointments
+        [appointment] = rig.flow.appointments
+        rig.flow.check_in(appointment.id)
+        assert rig.flow.step == Step.notice
+        assert rig.flow.notice is not None
+        assert rig.flow.notice.kind == NoticeKind.too_early
+        assert rig.flow.notice.at == appointment.check_in_opens_at
+        assert rig.printed_jobs() == []
+        rig.flow.back_to_appointments()
+        assert rig.flow.step == Step.appointments
+
+
+def test_check_in_from_my_appointments(rig: Rig, qtbot: QtBot) -> None:
+    rig.flow.choose(VisitJourney.appointments)
+    identify(rig, "two_today")
+    assert rig.flow.step == Step.upcoming
+    first = rig.flow.appointments[0]
+    rig.flow.check_in(first.id)
+    assert rig.flow.step == Step.ticket
+    ticket = rig.flow.ticket
+    assert ticket is not None
+    assert ticket.appointment_at == first.starts_at
+    assert ticket.doctor is not None
+    assert ticket.doctor.id == first.doctor.id
+    wait_for_print(qtbot, rig)
+
+
+def test_refusal_from_my_appointments_leads_back_there(rig: Rig) -> None:
+    rig.flow.choose(VisitJourney.appointments)
+    identify(rig, "two_today")
+    cancelled = next(a for a in rig.flow.appointments if a.status == "cancelled")
+    rig.flow.check_in(cancelled.id)
+    assert rig.flow.step == Step.notice
+    assert rig.flow.notice is not None
+    assert rig.flow.notice.kind == NoticeKind.cancelled
+    assert rig.printed_jobs() == []
+    rig.flow.back_to_appointments()
+    assert rig.flow.step == Step.upcoming
 
 
 def test_only_a_cancelled_appointment_says_so_at_once(rig: Rig) -> None:

@@ -41,6 +41,7 @@ def build_rig(
     today: Callable[[], dt.date],
     *,
     read_timeout_s: float = 5.0,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Iterator[Rig]:
     client = KioskApiClient(
         server_url, DEMO_TOKEN, DEMO_KIOSK_ID, read_timeout_s=read_timeout_s, retries=0
@@ -54,7 +55,13 @@ def build_rig(
     printing = TicketPrinting(service, lambda: "zh_CN", parent=owner)
     runner = Runner(executor, parent=owner)
     flow = VisitFlow(
-        client, runner, printing, hospital_name="示例市第一人民医院", today=today, parent=owner
+        client,
+        runner,
+        printing,
+        hospital_name="示例市第一人民医院",
+        today=today,
+        clock=clock,
+        parent=owner,
     )
     printing.print_failed.connect(flow.printer_failed)
     yield Rig(flow, client, connection, printing, executor)

@@ -60,16 +60,19 @@ def test_demo_card_to_ticket_in_two_taps(touch: Touch) -> None:
     ],
 )
 def test_refusals_have_their_own_message(touch: Touch, scenario: str, title: str) -> None:
+    """Nothing can be checked in now: the message comes at once, without a tap."""
     touch("home.checkin")
     touch(f"identify.demo.{scenario}")
-    if scenario != "cancelled":  # nothing to check in: the message comes at once
-        touch.wait_for(Step.appointments)
-        touch("appointments.checkin.0")
     touch.wait_for(Step.notice)
-    assert touch.text("notice.title") == title
+    if scenario == "too_early":  # the time it opens is the title, and says it all
+        assert touch.text("notice.body") == title
+        assert touch.text("notice.title").endswith("起可签到。")
+    else:
+        assert touch.text("notice.title") == title
     assert touch.text("notice.next_step")
     touch("notice.back")
     touch.wait_for(Step.appointments)
+    assert touch.kiosk.window.find_button("appointments.checkin.0") is None
 
 
 def test_already_checked_in_offers_a_reprint(touch: Touch, spool: Path) -> None:
@@ -117,8 +120,6 @@ def test_language_switch_is_live_mid_visit(touch: Touch) -> None:
     assert touch.text("home.title") == "Welcome"
     touch("home.checkin")
     touch("identify.demo.too_late")
-    touch.wait_for(Step.appointments)
-    touch("appointments.checkin.0")
     touch.wait_for(Step.notice)
     assert touch.text("notice.title") == "Check-in has closed"
     touch("notice.home")

@@ -6,7 +6,8 @@ that knows nothing about paper. Wrapping into physical lines happens per paper w
 
 Widths are counted in printer columns: a thermal printer's font A is 12 dots per ASCII
 character and 24 dots per Chinese character, so a CJK (or full-width) character takes two
-columns: 48 columns on 80 mm paper (576 dots), 32 on 58 mm (384 dots).
+columns: 48 columns on 80 mm paper (576 dots), 32 on 58 mm (384 dots). Text keeps a margin
+of a few columns on each side (:attr:`Paper.margin_columns`) so it never starts at the edge.
 
 The tickets themselves are built in :mod:`kiosk.devices.printing.templates`.
 """
@@ -41,6 +42,16 @@ class Paper:
     def columns(self) -> int:
         return self.dots // DOTS_PER_COLUMN
 
+    @property
+    def margin_columns(self) -> int:
+        """Blank columns left and right of the text: 3 mm on 80 mm paper, 1.5 mm on 58 mm."""
+        return 2 if self.width_mm >= 80 else 1
+
+    @property
+    def text_columns(self) -> int:
+        """The columns text may fill between the margins."""
+        return self.columns - 2 * self.margin_columns
+
 
 PAPER_58 = Paper(58, 384)
 PAPER_80 = Paper(80, 576)
@@ -67,6 +78,13 @@ class Title:
 @dataclass(frozen=True)
 class BigNumber:
     """The queue number in double width and height, centred."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Emphasis:
+    """A fact the patient must not miss (where to go): double width and height, centred."""
 
     text: str
 
@@ -132,7 +150,7 @@ class Cut:
     pass
 
 
-Element = Title | BigNumber | Field | Row | Text | Note | Qr | Separator | Feed | Cut
+Element = Title | BigNumber | Emphasis | Field | Row | Text | Note | Qr | Separator | Feed | Cut
 
 
 @dataclass(frozen=True)
@@ -248,19 +266,27 @@ def _field_separator(label: str) -> str:
 
 
 def element_lines(element: Element, paper: Paper) -> list[StyledLine]:
-    """The printed text lines of a text element (empty for QR, feed and cut)."""
-    columns = paper.columns
+    """The printed text lines of a text element (empty for QR, feed and cut).
+
+    Left-aligned lines start after the paper's margin; centred ones are centred by the printer
+    within the text columns' width, so they keep clear of both edges too."""
+    columns = paper.text_columns
+    margin = " " * paper.margin_columns
+
+    def left(lines: list[str]) -> list[StyledLine]:
+        return [StyledLine(margin + t if t else t) for t in lines]
+
     match element:
         case Title(text):
             return [StyledLine(t, Align.center, True, 1, 2) for t in wrap(text, columns)]
-        case BigNumber(text):
+        case BigNumber(text) | Emphasis(text):
             return [StyledLine(t, Align.center, True, 2, 2) for t in wrap(text, columns // 2)]
         case Field(label, value):
             head = label + _field_separator(label)
             indent = display_width(head) if display_width(head) <= columns // 2 else 0
-            return [StyledLine(t) for t in wrap(head + value, columns, indent)]
-        case Row(left, right):
-            left_lines = wrap(left, columns)
+            return left(wrap(head + value, columns, indent))
+        case Row(left_text, right):
+            left_lines = wrap(left_text, columns)
             right = clean_text(right).strip()
             last = left_lines[-1]
             gap = columns - display_width(last) - display_width(right)
@@ -269,13 +295,16 @@ def element_lines(element: Element, paper: Paper) -> list[StyledLine]:
             else:
                 pad = max(columns - display_width(right), 0)
                 left_lines.extend(" " * pad + r for r in wrap(right, columns))
-            return [StyledLine(t) for t in left_lines]
+            return left(left_lines)
         case Text(text, align, bold):
-            return [StyledLine(t, align, bold) for t in wrap(text, columns)]
+            lines = wrap(text, columns)
+            if align is Align.left:
+                return [StyledLine(line.text, align, bold) for line in left(lines)]
+            return [StyledLine(t, align, bold) for t in lines]
         case Note(text):
-            return [StyledLine(t) for t in wrap(text, columns)]
+            return left(wrap(text, columns))
         case Separator(char):
-            return [StyledLine(char * columns)]
+            return left([char * columns])
         case _:
             return []
 

@@ -50,6 +50,7 @@ def sample_ticket(*, rare_name: bool = False) -> Ticket:
         doctor=DoctorSummary(
             id="doc-1", name="李明", name_en="Li Ming", title="主任医师", title_en="Chief"
         ),
+        appointment_at=SAMPLE_TIME.replace(hour=9, minute=0),
     )
 
 

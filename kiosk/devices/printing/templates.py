@@ -17,6 +17,7 @@ from kiosk.devices.printing.layout import (
     BigNumber,
     Cut,
     Element,
+    Emphasis,
     Field,
     Language,
     Note,
@@ -37,11 +38,7 @@ def _money(cents: int, language: Language) -> str:
 
 
 def _location_text(location: Location, language: Language) -> str:
-    if language == "en":
-        building = location.building_en or location.building
-        return f"{building}, floor {location.floor}, room {location.room}"
-    floor = f"{location.floor}楼" if location.floor.isdigit() else location.floor
-    return f"{location.building} {floor} {location.room}"
+    return location.describe(chinese=language == "zh_CN")
 
 
 def _time_text(moment: dt.datetime) -> str:
@@ -53,7 +50,8 @@ def _t(language: Language, zh: str, en: str) -> str:
 
 
 def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) -> TicketLayout:
-    """The queue ticket a patient takes away after checking in."""
+    """The queue ticket a patient takes away after checking in: the number, then where to go
+    printed large, then the department, doctor and appointment time."""
     zh = language == "zh_CN"
     department = (
         ticket.department.name if zh else (ticket.department.name_en or ticket.department.name)
@@ -64,6 +62,13 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
         Separator(),
         Text(_t(language, "排队号", "Queue number"), Align.center),
         BigNumber(ticket.number),
+        Text(_t(language, "请前往", "Please go to"), Align.center),
+        Emphasis(_location_text(ticket.location, language)),
+    ]
+    directions = ticket.location.directions if zh else ticket.location.directions_en
+    if directions:
+        elements.append(Text(directions, Align.center))  # how to get there, under where
+    elements += [
         Separator(),
         Field(_t(language, "科室", "Department"), department),
     ]
@@ -72,9 +77,12 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
         name = doctor.name if zh else (doctor.name_en or doctor.name)
         title = doctor.title if zh else (doctor.title_en or doctor.title)
         elements.append(Field(_t(language, "医生", "Doctor"), f"{name} {title}".strip()))
-    elements.append(
-        Field(_t(language, "位置", "Location"), _location_text(ticket.location, language))
-    )
+    if ticket.appointment_at is not None:  # its date is the visit's date
+        elements.append(
+            Field(_t(language, "预约时间", "Appointment"), _time_text(ticket.appointment_at))
+        )
+    else:
+        elements.append(Field(_t(language, "就诊日期", "Date"), ticket.service_date.isoformat()))
     if ticket.patient_display_name:
         elements.append(
             Field(_t(language, "患者", "Patient"), mask_name(ticket.patient_display_name))
@@ -92,13 +100,7 @@ def checkin_ticket(ticket: Ticket, *, hospital_name: str, language: Language) ->
                 f"about {ticket.estimated_wait_minutes} min",
             ),
         ),
-        Field(_t(language, "就诊日期", "Date"), ticket.service_date.isoformat()),
         Field(_t(language, "签到时间", "Checked in"), _time_text(ticket.issued_at)),
-    ]
-    directions = ticket.location.directions if zh else ticket.location.directions_en
-    if directions:
-        elements.append(Note(directions))
-    elements += [
         Separator(),
         Qr(ticket.status_url),
         Text(_t(language, "扫码查看排队进度", "Scan to follow the queue"), Align.center),

@@ -1,4 +1,4 @@
-"""Appointments: today's, each with its check-in button, and the next 30 days."""
+"""Appointments: today's and the next 30 days; every card open for check-in has its button."""
 
 from __future__ import annotations
 
@@ -6,22 +6,29 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.api.models import Appointment, AppointmentStatus, Patient
+from kiosk.api.models import Appointment, Patient
 from kiosk.ui.screens.base import Screen
-from kiosk.ui.widgets.appointment_card import AppointmentCard
+from kiosk.ui.widgets.appointment_card import AppointmentCard, CheckInState, check_in_state
 from kiosk.ui.widgets.basics import button, label
 
 
 class _AppointmentList(Screen):
-    """A heading with the patient's masked name, a scrolling list of cards, a home button."""
+    """A heading with the patient's masked name, a scrolling list of cards, a home button.
 
+    Signals:
+        check_in_requested: the appointment id of a card's 签到 (or "show ticket") button.
+        home_requested: finish.
+    """
+
+    check_in_requested = Signal(str)
     home_requested = Signal()
 
-    def __init__(self, name: str, now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, name: str, now: Callable[[], dt.datetime], *, with_date: bool) -> None:
         super().__init__(name)
         self._now = now
+        self._with_date = with_date  # cards show the day when the list is more than today
         self._patient: Patient | None = None
         self._appointments: list[Appointment] = []
         self.heading = label(f"{name}.heading", "heading", wrap=True)
@@ -71,25 +78,18 @@ class _AppointmentList(Screen):
                 widget.deleteLater()
         now = self._now()
         for index, appointment in enumerate(self._appointments):
-            self._list.addWidget(self._card(index, appointment, now))
+            card = AppointmentCard(appointment, index, now=now, with_date=self._with_date)
+            card.check_in_requested.connect(self.check_in_requested)
+            self._list.addWidget(card)
         self._list.addStretch(1)
         self.empty.setVisible(self._patient is not None and not self._appointments)
 
-    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
-        raise NotImplementedError
-
 
 class TodayScreen(_AppointmentList):
-    """Today's appointments; each one that can be checked in has a big button.
-
-    Signals:
-        check_in_requested: the appointment id.
-    """
-
-    check_in_requested = Signal(str)
+    """Today's appointments; each one that can be checked in has a big button."""
 
     def __init__(self, now: Callable[[], dt.datetime]) -> None:
-        super().__init__("appointments", now)
+        super().__init__("appointments", now, with_date=False)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -107,28 +107,12 @@ class TodayScreen(_AppointmentList):
             "You have {count} appointments today. Choose Check in to get your queue number."
         ).format(count=len(self._appointments))
 
-    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
-        action: QPushButton | None = None
-        if appointment.status == AppointmentStatus.booked:
-            action = button(f"appointments.checkin.{index}", "primary")
-            action.setText(self.tr("Check in"))
-        elif appointment.status == AppointmentStatus.checked_in and appointment.ticket:
-            action = button(f"appointments.ticket.{index}")
-            action.setText(self.tr("Show ticket"))
-        if action is not None:
-            action.setAccessibleName(action.text())
-            action.setMinimumWidth(240)
-            action.clicked.connect(
-                lambda _=False, a=appointment.id: self.check_in_requested.emit(a)
-            )
-        return AppointmentCard(appointment, index, now=now, with_date=False, action=action)
-
 
 class UpcomingScreen(_AppointmentList):
-    """The next 30 days, read only."""
+    """The next 30 days; a card whose check-in is open checks in from here in one tap."""
 
     def __init__(self, now: Callable[[], dt.datetime]) -> None:
-        super().__init__("upcoming", now)
+        super().__init__("upcoming", now, with_date=True)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -140,7 +124,9 @@ class UpcomingScreen(_AppointmentList):
         self._rebuild()
 
     def instruction(self) -> str:
+        now = self._now()
+        if any(check_in_state(a, now) == CheckInState.open for a in self._appointments):
+            return " ".join(
+                (self.heading.text(), self.tr("Choose Check in to get your queue number."))
+            )
         return self.heading.text()
-
-    def _card(self, index: int, appointment: Appointment, now: dt.datetime) -> QWidget:
-        return AppointmentCard(appointment, index, now=now, with_date=True)

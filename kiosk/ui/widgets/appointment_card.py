@@ -1,59 +1,108 @@
-"""One appointment as a card: department, doctor, time, place, status, and its action."""
+"""One appointment as a card: department, doctor, time, place, and what the patient can do.
+
+A card whose check-in window is open holds its own 签到 button (one tap to the ticket) and
+says so in its ``promisesAction`` property, which the audit checks against a visible, enabled
+button. A card not open yet says from when; a past or cancelled one says so, greyed, with no
+button.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QWidget
 
 from kiosk.api.models import Appointment, AppointmentStatus, Location
-from kiosk.ui.widgets.basics import in_language, label, named
+from kiosk.ui.widgets.basics import button, in_language, label, named
+
+PROMISES_ACTION = "promisesAction"  # the dynamic property the audit reads
+CHECK_IN_ACTION = "checkin"
+
+
+class CheckInState(Enum):
+    """Where an appointment stands for check-in at a given moment."""
+
+    open = "open"
+    not_yet = "not_yet"
+    expired = "expired"
+    cancelled = "cancelled"
+    checked_in = "checked_in"
+    completed = "completed"
+
+
+def check_in_state(appointment: Appointment, now: dt.datetime) -> CheckInState:
+    if appointment.status == AppointmentStatus.cancelled:
+        return CheckInState.cancelled
+    if appointment.status == AppointmentStatus.checked_in:
+        return CheckInState.checked_in
+    if appointment.status == AppointmentStatus.completed:
+        return CheckInState.completed
+    if now < appointment.check_in_opens_at:
+        return CheckInState.not_yet
+    if now > appointment.check_in_closes_at:
+        return CheckInState.expired
+    return CheckInState.open
 
 
 def location_text(location: Location) -> str:
-    building = in_language(location.building, location.building_en)
-    if QLocale().language() == QLocale.Language.Chinese:
-        floor = f"{location.floor}楼" if location.floor.isdigit() else location.floor
-        room = f"{location.room}室" if location.room.isdigit() else location.room
-        return f"{building} {floor} {room}"
-    return f"{building}, floor {location.floor}, room {location.room}"
+    return location.describe(chinese=QLocale().language() == QLocale.Language.Chinese)
+
+
+def doctor_text(name: str, name_en: str, title: str, title_en: str) -> str:
+    return f"{in_language(name, name_en)} · {in_language(title, title_en)}"
+
+
+def day_text(moment: dt.datetime) -> str:
+    """ "6月7日 周六" / "Saturday 7 June" in the kiosk's language."""
+    moment = moment.astimezone()
+    locale = QLocale()
+    weekday = locale.dayName(moment.isoweekday())
+    if locale.language() == QLocale.Language.Chinese:
+        return f"{moment.month}月{moment.day}日 {weekday}"
+    return f"{weekday} {moment.day} {locale.monthName(moment.month)}"
 
 
 def time_range_text(start: dt.datetime, end: dt.datetime, *, with_date: bool) -> str:
     start, end = start.astimezone(), end.astimezone()
     times = f"{start:%H:%M}–{end:%H:%M}"
-    if not with_date:
-        return times
-    locale = QLocale()
-    if locale.language() == QLocale.Language.Chinese:
-        weekday = locale.dayName(start.isoweekday())
-        return f"{start.month}月{start.day}日 {weekday} {times}"
-    return (
-        f"{locale.dayName(start.isoweekday())} {start.day} {locale.monthName(start.month)} {times}"
+    return f"{day_text(start)} {times}" if with_date else times
+
+
+def opens_text(opens_at: dt.datetime, now: dt.datetime) -> str:
+    """ "12:15 起可签到", with the day when it is not today."""
+    opens = opens_at.astimezone()
+    when = f"{opens:%H:%M}"
+    if opens.date() != now.astimezone().date():
+        when = f"{day_text(opens)} {when}"
+    return QCoreApplication.translate("AppointmentCard", "Check-in opens at {time}").format(
+        time=when
     )
 
 
 def status_text(appointment: Appointment, now: dt.datetime) -> str:
-    if appointment.status == AppointmentStatus.cancelled:
+    state = check_in_state(appointment, now)
+    if state == CheckInState.cancelled:
         return QCoreApplication.translate("AppointmentCard", "Cancelled")
-    if appointment.status == AppointmentStatus.checked_in:
+    if state == CheckInState.checked_in:
         return QCoreApplication.translate("AppointmentCard", "Checked in")
-    if appointment.status == AppointmentStatus.completed:
+    if state == CheckInState.completed:
         return QCoreApplication.translate("AppointmentCard", "Completed")
-    if now < appointment.check_in_opens_at:
-        opens = appointment.check_in_opens_at.astimezone().strftime("%H:%M")
-        if appointment.check_in_opens_at.date() == now.date():
-            return QCoreApplication.translate("AppointmentCard", "Check-in opens at {time}").format(
-                time=opens
-            )
-        return QCoreApplication.translate("AppointmentCard", "Booked")
-    if now > appointment.check_in_closes_at:
-        return QCoreApplication.translate("AppointmentCard", "Check-in closed")
+    if state == CheckInState.not_yet:
+        return opens_text(appointment.check_in_opens_at, now)
+    if state == CheckInState.expired:
+        return QCoreApplication.translate("AppointmentCard", "Expired")
     return QCoreApplication.translate("AppointmentCard", "Ready to check in")
 
 
 class AppointmentCard(QFrame):
+    """Signals:
+    check_in_requested: the appointment id (check in, or show the ticket already issued).
+    """
+
+    check_in_requested = Signal(str)
+
     def __init__(
         self,
         appointment: Appointment,
@@ -61,34 +110,56 @@ class AppointmentCard(QFrame):
         *,
         now: dt.datetime,
         with_date: bool,
-        action: QPushButton | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         named(self, f"appointment.{index}", "card")
-        department = in_language(appointment.department.name, appointment.department.name_en)
+        state = check_in_state(appointment, now)
+        inactive = state in (CheckInState.expired, CheckInState.cancelled, CheckInState.completed)
+        self.setProperty("state", "inactive" if inactive else "")
+        self.setProperty(PROMISES_ACTION, CHECK_IN_ACTION if state == CheckInState.open else "")
         doctor = appointment.doctor
         grid = QGridLayout(self)
         grid.setContentsMargins(28, 20, 28, 20)
         grid.setHorizontalSpacing(24)
         heading = label(f"appointment.{index}.department", "heading", wrap=True)
-        heading.setText(department)
+        heading.setText(in_language(appointment.department.name, appointment.department.name_en))
         who = label(f"appointment.{index}.doctor", wrap=True)
-        doctor_name = in_language(doctor.name, doctor.name_en)
-        who.setText(f"{doctor_name} · {in_language(doctor.title, doctor.title_en)}")
+        who.setText(doctor_text(doctor.name, doctor.name_en, doctor.title, doctor.title_en))
         when = label(f"appointment.{index}.time", wrap=True)
         when.setText(
             time_range_text(appointment.starts_at, appointment.ends_at, with_date=with_date)
         )
         where = label(f"appointment.{index}.location", wrap=True)
         where.setText(location_text(appointment.location))
-        status = label(f"appointment.{index}.status", "small", wrap=True)
+        status = label(f"appointment.{index}.status", "muted-badge" if inactive else "small")
+        status.setWordWrap(not inactive)
         status.setText(status_text(appointment, now))
         grid.addWidget(heading, 0, 0)
         grid.addWidget(who, 1, 0)
         grid.addWidget(when, 2, 0)
         grid.addWidget(where, 3, 0)
-        grid.addWidget(status, 4, 0)
-        if action is not None:
-            grid.addWidget(action, 0, 1, 5, 1)
+        if inactive:
+            grid.addWidget(status, 4, 0, Qt.AlignmentFlag.AlignLeft)  # a badge hugs its text
+        else:
+            grid.addWidget(status, 4, 0)
+        self.action = self._action(appointment, index, state)
+        if self.action is not None:
+            grid.addWidget(self.action, 0, 1, 5, 1)
         grid.setColumnStretch(0, 1)
+
+    def _action(
+        self, appointment: Appointment, index: int, state: CheckInState
+    ) -> QPushButton | None:
+        if state == CheckInState.open:
+            action = button(f"appointments.checkin.{index}", "primary")
+            action.setText(QCoreApplication.translate("AppointmentCard", "Check in"))
+        elif state == CheckInState.checked_in and appointment.ticket is not None:
+            action = button(f"appointments.ticket.{index}")
+            action.setText(QCoreApplication.translate("AppointmentCard", "Show ticket"))
+        else:
+            return None
+        action.setAccessibleName(action.text())
+        action.setMinimumWidth(200)
+        action.clicked.connect(lambda _=False: self.check_in_requested.emit(appointment.id))
+        return action

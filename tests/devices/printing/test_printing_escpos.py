@@ -111,6 +111,9 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
     def line(text: str) -> None:
         d._raw(cn(text, "gb18030") + b"\n")
 
+    def indented(text: str) -> None:  # left-aligned text starts after a 2-column margin
+        line("  " + text)
+
     d.hw("INIT")
     d.set(custom_size=True, width=1, height=2)
     d.set(bold=True)
@@ -122,7 +125,7 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
     d.set(align="center")
     line("门诊签到凭条")
     d.set(align="left")
-    line("-" * 48)
+    indented("-" * 44)
     d.set(align="center")
     line("排队号")
     d.set(align="left")
@@ -133,27 +136,39 @@ def test_checkin_ticket_golden_bytes_80mm() -> None:
     d.set(align="left")
     d.set(bold=False)
     d.set(custom_size=True, width=1, height=1)
-    line("-" * 48)
+    d.set(align="center")
+    line("请前往")
+    d.set(align="left")
+    # Where to go, in double width and height: the largest line after the number.
+    d.set(custom_size=True, width=2, height=2)
+    d.set(bold=True)
+    d.set(align="center")
+    line("门诊楼 3楼 302诊室")
+    d.set(align="left")
+    d.set(bold=False)
+    d.set(custom_size=True, width=1, height=1)
+    d.set(align="center")
+    line("乘电梯到3楼，出电梯右转。")  # how to get there, right under where
+    d.set(align="left")
     for text in [
+        "-" * 44,
         "科室：心血管内科",
         "医生：李明 主任医师",
-        "位置：门诊楼 3楼 302诊室",
+        "预约时间：2025-03-18 09:00",
         "患者：张*丰",
         "前面还有：5 人",
         "预计等待：约 15 分钟",
-        "就诊日期：2025-03-18",
         "签到时间：2025-03-18 08:42",
-        "乘电梯到3楼，出电梯右转。",
-        "-" * 48,
+        "-" * 44,
     ]:
-        line(text)
+        indented(text)
     d.set(align="center")
     d.qr(ticket.status_url, ec=qr_level_m(), size=6, native=True)
     d.set(align="left")
     d.set(align="center")
     line("扫码查看排队进度")
     d.set(align="left")
-    line("请留意叫号；过号请到服务台重新排队。")
+    indented("请留意叫号；过号请到服务台重新排队。")
     d.cut()
 
     ours = render_escpos(layout, RenderOptions(PAPER_80))
@@ -176,8 +191,9 @@ def test_decoded_checkin_ticket_has_chinese_only_in_chinese_mode() -> None:
     parsed = parse_escpos(render_escpos(layout, RenderOptions(PAPER_80)))
     assert parsed.rasters == []
     assert parsed.qr_data == [ticket.status_url]
-    assert "科室：心血管内科" in parsed.text_lines
+    assert "  科室：心血管内科" in parsed.text_lines
     assert "A023" in parsed.text_lines
+    assert "门诊楼 3楼 302诊室" in parsed.text_lines
     assert all(ord(c) >= 0x80 for run in parsed.chinese_runs for c in run)
     assert "？" not in "".join(parsed.text_lines)
     assert "?" not in "".join(parsed.text_lines)
@@ -221,8 +237,8 @@ def test_rare_name_line_is_raster_with_gbk_coverage_only_that_line() -> None:
     assert height == 30
     assert width < PAPER_80.dots  # only the dots the line uses
     assert not any("患者" in line for line in parsed.text_lines)
-    assert "科室：心血管内科" in parsed.text_lines
-    name_line = StyledLine("患者：𠮷*龘")
+    assert "  科室：心血管内科" in parsed.text_lines
+    name_line = StyledLine("  患者：𠮷*龘")
     image, used = raster.render_line(name_line, PAPER_80)
     d = dummy()
     d.image(raster.crop_width(image, used))
@@ -230,7 +246,7 @@ def test_rare_name_line_is_raster_with_gbk_coverage_only_that_line() -> None:
     # The same ticket with GB18030 coverage prints the rare name as text.
     full = parse_escpos(render_escpos(layout, RenderOptions(PAPER_80)))
     assert full.rasters == []
-    assert "患者：𠮷*龘" in full.text_lines
+    assert "  患者：𠮷*龘" in full.text_lines
 
 
 def test_gb2312_coverage_keeps_full_width_punctuation_as_text() -> None:
@@ -252,7 +268,7 @@ def test_english_code_page_printer_rasters_chinese_lines() -> None:
     assert data.startswith(b"\x1b@\x1bt\x00")
     parsed = parse_escpos(data, "cp437")
     assert parsed.chinese_runs == []
-    assert "Department: Cardiology" in parsed.text_lines
+    assert " Department: Cardiology" in parsed.text_lines
     # The room (302诊室) and the patient's name hold Chinese: those two lines only are images.
     assert len(parsed.rasters) == 2
     assert not any(line.startswith("Patient") for line in parsed.text_lines)

@@ -2,21 +2,27 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.api.models import Location
 from kiosk.devices.printing.layout import (
     PAPER_58,
     PAPER_80,
     Align,
     BigNumber,
+    Element,
+    Emphasis,
     Field,
+    Language,
     Paper,
     Row,
     Separator,
+    Text,
     display_width,
     element_lines,
     paper_for,
     wrap,
 )
-from kiosk.devices.printing.samples import sample_layout
+from kiosk.devices.printing.samples import sample_layout, sample_ticket
+from kiosk.devices.printing.templates import checkin_ticket
 
 
 def test_paper_columns() -> None:
@@ -52,16 +58,42 @@ def test_wrap_replaces_control_characters() -> None:
 
 def test_field_continuation_is_indented() -> None:
     lines = element_lines(Field("位置", "门诊楼 3楼 302诊室 " * 3), PAPER_58)
-    assert lines[0].text.startswith("位置：")
-    assert all(line.text.startswith("      ") for line in lines[1:])
-    assert all(display_width(line.text) <= 32 for line in lines)
+    assert lines[0].text.startswith(" 位置：")
+    assert all(line.text.startswith(" " + "      ") for line in lines[1:])
+    assert all(display_width(line.text) <= 32 - 1 for line in lines)
 
 
-def test_row_puts_amount_flush_right() -> None:
+def test_row_puts_amount_flush_right_inside_the_margins() -> None:
     (line,) = element_lines(Row("血常规", "￥25.00"), PAPER_58)
-    assert display_width(line.text) == 32
-    assert line.text.startswith("血常规")
+    assert display_width(line.text) == 32 - 1
+    assert line.text.startswith(" 血常规")
     assert line.text.endswith("￥25.00")
+
+
+@pytest.mark.parametrize(("paper", "margin"), [(PAPER_58, 1), (PAPER_80, 2)])
+def test_text_keeps_a_margin_from_both_edges(paper: Paper, margin: int) -> None:
+    """Left-aligned text starts after the margin and stops before the other one."""
+    elements: list[Element] = [
+        Field("科室", "心血管内科" * 10),
+        Row("药品" * 20, "￥9.00"),
+        Text("请留意叫号" * 10),
+        Separator(),
+    ]
+    for element in elements:
+        for line in element_lines(element, paper):
+            assert line.text.startswith(" " * margin), line.text
+            assert not line.text.startswith(" " * (margin + 1)) or isinstance(element, Field)
+            assert display_width(line.text) <= paper.columns - margin, line.text
+    for line in element_lines(Text("扫码查看排队进度" * 4, Align.center), paper):
+        assert display_width(line.text) <= paper.text_columns
+
+
+def test_emphasis_is_double_size_centred_within_the_margins() -> None:
+    lines = element_lines(Emphasis("Outpatient Building, floor 2, room 201"), PAPER_80)
+    assert [line.text for line in lines] == ["Outpatient Building,", "floor 2, room 201"]
+    for line in lines:
+        assert (line.width_scale, line.height_scale, line.align) == (2, 2, Align.center)
+        assert display_width(line.text) * 2 <= PAPER_80.text_columns
 
 
 def test_big_number_is_double_size_centred() -> None:
@@ -69,8 +101,8 @@ def test_big_number_is_double_size_centred() -> None:
     assert (line.width_scale, line.height_scale, line.align) == (2, 2, Align.center)
 
 
-def test_separator_fills_the_line() -> None:
-    assert element_lines(Separator("="), PAPER_58)[0].text == "=" * 32
+def test_separator_fills_the_line_between_the_margins() -> None:
+    assert element_lines(Separator("="), PAPER_58)[0].text == " " + "=" * 30
 
 
 @pytest.mark.parametrize("template", ["checkin", "registration", "receipt", "pharmacy", "test"])
@@ -87,8 +119,31 @@ def test_checkin_ticket_in_english_has_no_chinese_labels() -> None:
     fields = [e for e in layout.elements if isinstance(e, Field)]
     assert fields[0].label == "Department"
     assert fields[0].value == "Cardiology"
+    assert Emphasis("Outpatient Building, floor 3, room 302诊室") in layout.elements
+    assert Field("Appointment", "2025-03-18 09:00") in layout.elements
 
 
 def test_unknown_sample_template() -> None:
     with pytest.raises(ValueError, match="unknown template"):
         sample_layout("menu", hospital_name="x", language="en")
+
+
+@pytest.mark.parametrize(
+    ("room", "language", "printed"),
+    [
+        ("201", "zh_CN", "门诊楼 2楼 201室"),
+        ("302诊室", "zh_CN", "门诊楼 2楼 302诊室"),
+        ("201", "en", "Outpatient Building, floor 2, room 201"),
+    ],
+)
+def test_a_room_number_reads_as_a_room(room: str, language: Language, printed: str) -> None:
+    """A bare room number gets its 室 (the demo data's rooms are plain numbers)."""
+    ticket = sample_ticket().model_copy(
+        update={
+            "location": Location(
+                building="门诊楼", building_en="Outpatient Building", floor="2", room=room
+            )
+        }
+    )
+    layout = checkin_ticket(ticket, hospital_name="示例市第一人民医院", language=language)
+    assert Emphasis(printed) in layout.elements
