@@ -60,3 +60,11 @@ def simulated_outcome(code: str) -> ChargeOutcome:
     if code.endswith(HELD_SUFFIX):
         return ChargeOutcome.held
     return ChargeOutcome.charged
+
+
+# One code of each outcome, for the demo, the walkthrough and tests.
+EXAMPLE_CODES: dict[ChargeOutcome, str] = {
+    ChargeOutcome.charged: "134567890123456789",  # WeChat Pay
+    ChargeOutcome.declined: "281234567890120051",  # Alipay
+    ChargeOutcome.held: "621234567890120090",  # UnionPay
+}
