@@ -30,6 +30,9 @@ from kiosk.ui.widgets.qr import QrCode
 NO_BREAK_SPACE = "\u00a0"
 # Wider than this (relative to the height) is landscape: the screens use two columns.
 LANDSCAPE_RATIO = 1.2
+QR_SIDE = 360
+QR_SIDE_SHORT = 240
+TALL_SCREEN = 1080  # window height from which the full-size QR code fits
 
 
 def category_name(category: ItemCategory) -> str:
@@ -249,6 +252,7 @@ class BillsScreen(Screen):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for column in range(4):
             header = label(f"bills.bill.{index}.header.{column}", "table-header")
+            header.setIndent(0)  # its border would otherwise indent it from the cells below
             if column:
                 header.setAlignment(right)
             grid.addWidget(header, 0, column)
@@ -336,6 +340,7 @@ class PaymentSummary(QWidget):
         for line in (self.patient, self.bills, self.caption, self.amount):
             line.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(line)
+        layout.addStretch(1)  # the lines stay together beside a taller column
 
     def set_payment(
         self, payment: Payment | None, patient: Patient | None, bills: Sequence[Bill]
@@ -377,7 +382,7 @@ class PaymentQrScreen(Screen):
         self.heading = label("payment_qr.heading", "title", wrap=True)
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.summary = PaymentSummary("payment_qr.summary")
-        self.qr = named(QrCode(360), "payment_qr.qr")
+        self.qr = named(QrCode(QR_SIDE), "payment_qr.qr")
         self.apps_hint = label("payment_qr.apps_hint", "hint", wrap=True)
         self.apps_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         badges, self._badges = wallet_badges("payment_qr.apps")
@@ -395,6 +400,7 @@ class PaymentQrScreen(Screen):
         code_side.addWidget(self.apps_hint)
         code_side.addWidget(badges)
         code_side.addWidget(self.countdown)
+        code_side.addWidget(self.hint)
         self._columns = _TwoColumns()
         self._columns.addWidget(self.summary, 1)
         self._columns.addLayout(code_side, 1)
@@ -407,7 +413,6 @@ class PaymentQrScreen(Screen):
         layout.setSpacing(16)
         layout.addWidget(self.heading)
         layout.addLayout(self._columns)
-        layout.addWidget(self.hint)
         layout.addStretch(1)
         layout.addLayout(footer)
         self.retranslate()
@@ -438,7 +443,11 @@ class PaymentQrScreen(Screen):
         return " ".join(t for t in texts if t)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._columns.follow(self.width(), self.window().height())
+        height = self.window().height()
+        self._columns.follow(self.width(), height)
+        # Smaller on short screens (1280×1024) so that the whole screen fits without scrolling.
+        side = QR_SIDE if height >= TALL_SCREEN else QR_SIDE_SHORT
+        self.qr.setFixedSize(side, side)
         super().resizeEvent(event)
 
     def retranslate(self) -> None:
