@@ -111,7 +111,12 @@ def _build_payment(parts: ServiceParts) -> Journey:
     for reader in parts.readers:  # the payment code comes through the e-health code's scanner
         flow.payment_code_wanted.connect(reader.read_payment_codes)
         reader.payment_code_read.connect(flow.payment_code_scanned)
-    view = PaymentView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+    view = PaymentView(
+        parts.visit_view,
+        flow,
+        service_window=parts.config.kiosk.service_window,
+        demo=parts.config.demo,
+    )
     # Whatever a crash or power cut left unsettled is settled once the kiosk starts.
     return Journey(flow, view, start=flow.reconcile)
 

@@ -861,6 +861,26 @@
         <source>Scan a QR code instead</source>
         <translation>改用扫码支付</translation>
     </message>
+    <message>
+        <source>Demo: a phone at the scanner</source>
+        <translation>演示：把手机放到扫码口</translation>
+    </message>
+    <message>
+        <source>WeChat code, paid</source>
+        <translation>微信付款码，支付成功</translation>
+    </message>
+    <message>
+        <source>Alipay code, declined</source>
+        <translation>支付宝付款码，被拒绝</translation>
+    </message>
+    <message>
+        <source>UnionPay code, confirm on phone</source>
+        <translation>云闪付付款码，需手机确认</translation>
+    </message>
+    <message>
+        <source>Not a payment code</source>
+        <translation>不是付款码</translation>
+    </message>
 </context>
 <context>
     <name>PaymentQrScreen</name>

@@ -15,13 +15,15 @@ from kiosk.ui.visit_view import VisitView
 
 
 class PaymentView(QObject):
-    def __init__(self, visit: VisitView, flow: PaymentFlow, *, service_window: str) -> None:
+    def __init__(
+        self, visit: VisitView, flow: PaymentFlow, *, service_window: str, demo: bool = False
+    ) -> None:
         super().__init__(visit)
         self.visit = visit
         self.flow = flow
         self.bills = BillsScreen()
         self.qr = PaymentQrScreen()
-        self.code = PaymentCodeScreen()
+        self.code = PaymentCodeScreen(demo=demo)
         self.result = PaymentResultScreen(service_window)
         visit.add_service_screens(self.bills, self.qr, self.code, self.result)
         self.bills.bill_toggled.connect(flow.toggle_bill)
@@ -31,6 +33,7 @@ class PaymentView(QObject):
         self.qr.payment_code_requested.connect(flow.use_payment_code)
         self.code.cancel_requested.connect(flow.cancel)
         self.code.qr_requested.connect(flow.use_qr_code)
+        self.code.demo_code_presented.connect(flow.payment_code_scanned)
         self.result.retry_requested.connect(flow.pay)
         self.result.reprint_requested.connect(flow.reprint)
         self.result.home_requested.connect(flow.finish)

@@ -426,3 +426,15 @@ def test_an_invalid_payment_code_is_explained_and_nothing_is_sent(
     touch("payment_code.use_qr")  # the QR code is still there
     wait_for_pay(touch, PayStep.qr)
     assert kiosk.part(PaymentFlow).payment is not None
+
+
+def test_in_the_demo_buttons_stand_in_for_a_phone_at_the_scanner(
+    touch: Touch, kiosk: Kiosk, spool: Path
+) -> None:
+    assert kiosk.config.demo
+    open_code(touch)
+    touch("payment_code.demo.invalid")
+    touch.qtbot.waitUntil(kiosk.part(PaymentView).code.problem.isVisible, timeout=3000)
+    touch("payment_code.demo.charged")
+    wait_for_pay(touch, PayStep.paid)
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.api.models import Bill, BillItem, ItemCategory, Patient, Payment
 from kiosk.api.money import format_money
-from kiosk.api.payment_codes import Wallet
+from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome, Wallet
 from kiosk.flows.payment import ENDED, PayStep
 from kiosk.ui.screens.base import Screen, clear_layout, scrolling
 from kiosk.ui.widgets.appointment_card import location_text
@@ -469,15 +469,28 @@ class PaymentCodeScreen(Screen):
     """The patient shows their wallet's payment code (付款码) to the kiosk's scanner; then,
     if the wallet asks for it, confirms on their phone.
 
+    In the demo, buttons stand in for a phone at the scanner (one code of each outcome and
+    one that is not a payment code), as the demo cards do for the card reader.
+
     Signals:
         cancel_requested: the patient does not want to pay.
         qr_requested: back to the QR code.
+        demo_code_presented: the code of a demo button, as the scanner would hand it on.
     """
 
     cancel_requested = Signal()
     qr_requested = Signal()
+    demo_code_presented = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    # What each demo button shows; "" is the one that is not a payment code.
+    DEMO_CODES: tuple[tuple[str, str], ...] = (
+        ("charged", EXAMPLE_CODES[ChargeOutcome.charged]),
+        ("declined", EXAMPLE_CODES[ChargeOutcome.declined]),
+        ("held", EXAMPLE_CODES[ChargeOutcome.held]),
+        ("invalid", "12345"),
+    )
+
+    def __init__(self, *, demo: bool = False, parent: QWidget | None = None) -> None:
         super().__init__("payment_code", parent)
         self._payment: Payment | None = None
         self._patient: Patient | None = None
@@ -518,6 +531,16 @@ class PaymentCodeScreen(Screen):
         footer.addWidget(self.cancel)
         footer.addStretch(1)
         footer.addWidget(self.use_qr)
+        self.demo_title = label("payment_code.demo.title", "small")
+        self.demo_title.setVisible(demo)
+        self._demo_buttons: list[QPushButton] = []
+        demo_row = QHBoxLayout()
+        for name, code in self.DEMO_CODES if demo else ():
+            demo_button = button(f"payment_code.demo.{name}", "small")
+            demo_button.clicked.connect(lambda _=False, c=code: self.demo_code_presented.emit(c))
+            demo_row.addWidget(demo_button)
+            self._demo_buttons.append(demo_button)
+        demo_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
@@ -525,6 +548,8 @@ class PaymentCodeScreen(Screen):
         layout.addWidget(self.problem)
         layout.addLayout(self._columns)
         layout.addStretch(1)
+        layout.addWidget(self.demo_title)
+        layout.addLayout(demo_row)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -598,7 +623,18 @@ class PaymentCodeScreen(Screen):
         self.cancel.setText(self.tr("Cancel payment"))
         self.use_qr.setText(self.tr("Scan a QR code instead"))
         self.use_qr.setVisible(confirming is None)
-        for widget in (self.cancel, self.use_qr):
+        self.demo_title.setText(self.tr("Demo: a phone at the scanner"))
+        demo_labels = {
+            "charged": self.tr("WeChat code, paid"),
+            "declined": self.tr("Alipay code, declined"),
+            "held": self.tr("UnionPay code, confirm on phone"),
+            "invalid": self.tr("Not a payment code"),
+        }
+        for demo_button, (name, _code) in zip(self._demo_buttons, self.DEMO_CODES, strict=False):
+            demo_button.setText(demo_labels[name])
+            demo_button.setVisible(confirming is None)
+        self.demo_title.setVisible(bool(self._demo_buttons) and confirming is None)
+        for widget in (self.cancel, self.use_qr, *self._demo_buttons):
             widget.setAccessibleName(widget.text())
         self.set_seconds_left(self._seconds)
 
