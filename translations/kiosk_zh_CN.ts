@@ -866,16 +866,16 @@
         <translation>演示：把手机放到扫码口</translation>
     </message>
     <message>
-        <source>WeChat code, paid</source>
-        <translation>微信付款码，支付成功</translation>
+        <source>WeChat: paid</source>
+        <translation>微信，支付成功</translation>
     </message>
     <message>
-        <source>Alipay code, declined</source>
-        <translation>支付宝付款码，被拒绝</translation>
+        <source>Alipay: declined</source>
+        <translation>支付宝，被拒绝</translation>
     </message>
     <message>
-        <source>UnionPay code, confirm on phone</source>
-        <translation>云闪付付款码，需手机确认</translation>
+        <source>UnionPay: confirm on phone</source>
+        <translation>云闪付，需手机确认</translation>
     </message>
     <message>
         <source>Not a payment code</source>

@@ -534,13 +534,14 @@ class PaymentCodeScreen(Screen):
         self.demo_title = label("payment_code.demo.title", "small")
         self.demo_title.setVisible(demo)
         self._demo_buttons: list[QPushButton] = []
-        demo_row = QHBoxLayout()
-        for name, code in self.DEMO_CODES if demo else ():
+        demo_grid = QGridLayout()  # two by two: fits portrait with large text too
+        for index, (name, code) in enumerate(self.DEMO_CODES if demo else ()):
             demo_button = button(f"payment_code.demo.{name}", "small")
             demo_button.clicked.connect(lambda _=False, c=code: self.demo_code_presented.emit(c))
-            demo_row.addWidget(demo_button)
+            demo_grid.addWidget(demo_button, index // 2, index % 2)
             self._demo_buttons.append(demo_button)
-        demo_row.addStretch(1)
+        for column in (0, 1):
+            demo_grid.setColumnStretch(column, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
@@ -549,7 +550,7 @@ class PaymentCodeScreen(Screen):
         layout.addLayout(self._columns)
         layout.addStretch(1)
         layout.addWidget(self.demo_title)
-        layout.addLayout(demo_row)
+        layout.addLayout(demo_grid)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -625,9 +626,9 @@ class PaymentCodeScreen(Screen):
         self.use_qr.setVisible(confirming is None)
         self.demo_title.setText(self.tr("Demo: a phone at the scanner"))
         demo_labels = {
-            "charged": self.tr("WeChat code, paid"),
-            "declined": self.tr("Alipay code, declined"),
-            "held": self.tr("UnionPay code, confirm on phone"),
+            "charged": self.tr("WeChat: paid"),
+            "declined": self.tr("Alipay: declined"),
+            "held": self.tr("UnionPay: confirm on phone"),
             "invalid": self.tr("Not a payment code"),
         }
         for demo_button, (name, _code) in zip(self._demo_buttons, self.DEMO_CODES, strict=False):
