@@ -779,34 +779,6 @@
 <context>
     <name>Payment</name>
     <message>
-        <source>Registration</source>
-        <translation>挂号</translation>
-    </message>
-    <message>
-        <source>Consultation</source>
-        <translation>诊查</translation>
-    </message>
-    <message>
-        <source>Laboratory test</source>
-        <translation>检验</translation>
-    </message>
-    <message>
-        <source>Imaging</source>
-        <translation>检查</translation>
-    </message>
-    <message>
-        <source>Medicine</source>
-        <translation>药品</translation>
-    </message>
-    <message>
-        <source>Treatment</source>
-        <translation>治疗</translation>
-    </message>
-    <message>
-        <source>Materials</source>
-        <translation>材料</translation>
-    </message>
-    <message>
         <source>WeChat Pay</source>
         <translation>微信</translation>
     </message>

@@ -35,19 +35,6 @@ QR_SIDE_SHORT = 240
 TALL_SCREEN = 1080  # window height from which the full-size QR code fits
 
 
-def category_name(category: ItemCategory) -> str:
-    names = {
-        ItemCategory.registration: QCoreApplication.translate("Payment", "Registration"),
-        ItemCategory.consultation: QCoreApplication.translate("Payment", "Consultation"),
-        ItemCategory.lab: QCoreApplication.translate("Payment", "Laboratory test"),
-        ItemCategory.imaging: QCoreApplication.translate("Payment", "Imaging"),
-        ItemCategory.drug: QCoreApplication.translate("Payment", "Medicine"),
-        ItemCategory.treatment: QCoreApplication.translate("Payment", "Treatment"),
-        ItemCategory.material: QCoreApplication.translate("Payment", "Materials"),
-    }
-    return names[category]
-
-
 def wallet_name(wallet: Wallet) -> str:
     """The app's own name, as patients know it (a text badge, not its logo)."""
     names = {
