@@ -514,3 +514,47 @@ def test_a_held_code_confirmed_after_the_kiosk_gave_up_prints_once(
     pay_rig.pay.reconcile()
     qtbot.wait(300)
     assert len(pay_rig.printed()) == 2
+
+
+class WatchesTheJournal(CountsCodes):
+    """Notes what the journal holds at the moment each payment code is sent."""
+
+    def __init__(self, client: KioskApiClient, journal_path: Path) -> None:
+        super().__init__(client)
+        self._journal_path = journal_path
+        self.held_when_sent: list[list[str]] = []
+
+    def pay_by_payment_code(self, payment_id: str, code: str, *, idempotency_key: str) -> Payment:
+        journal = Journal(self._journal_path)
+        try:
+            self.held_when_sent.append([p.payment_id for p in journal.unfinished_payments()])
+        finally:
+            journal.close()
+        return super().pay_by_payment_code(payment_id, code, idempotency_key=idempotency_key)
+
+
+def test_the_journal_holds_the_payment_before_its_code_is_sent(
+    rig: Rig, live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    api = WatchesTheJournal(rig.client, tmp_path / "journal.sqlite3")
+    pay_rig = build_pay_rig(rig, live_server, tmp_path, api)
+    try:
+        payment = to_code(pay_rig)
+        pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)
+        assert api.held_when_sent == [[payment.id]]
+    finally:
+        pay_rig.journal.close()
+
+
+def test_walking_away_from_the_payment_code_stops_reading_codes_and_cancels(
+    pay_rig: PayRig, qtbot: QtBot
+) -> None:
+    wanted: list[bool] = []
+    pay_rig.pay.payment_code_wanted.connect(wanted.append)
+    payment = to_code(pay_rig)
+    pay_rig.rig.flow.go_home()  # what the idle timeout does
+    assert wanted == [True, False]
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
+    assert pay_rig.server_status(payment.id) == "cancelled"
+    pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)  # a late scan does nothing
+    assert pay_rig.server_status(payment.id) == "cancelled"
