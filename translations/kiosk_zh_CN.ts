@@ -819,7 +819,8 @@
     </message>
     <message>
         <source>Enter your password in the app. This screen changes by itself.</source>
-        <translation>请在应用中输入支付密码，本页面会自动更新。</translation>
+        <translation>请在应用中输入支付密码。
+本页面会自动更新。</translation>
     </message>
     <message>
         <source>That was not a payment code. In WeChat, Alipay or UnionPay open the payment code and show it again. Nothing was charged.</source>
@@ -892,8 +893,8 @@
         <translation>{window}，{place}</translation>
     </message>
     <message>
-        <source>For your blood test, please go to {place}: {location}</source>
-        <translation>抽血请到{place}：{location}</translation>
+        <source>For your blood test, please go to {place}:</source>
+        <translation>抽血请到{place}：</translation>
     </message>
     <message>
         <source>Paid {amount} · receipt {number}</source>

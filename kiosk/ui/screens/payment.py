@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
@@ -28,6 +29,7 @@ from kiosk.ui.widgets.qr import QrCode
 
 # Kept on one line wherever it appears: "个人支付 ¥34.00" must never break before the amount.
 NO_BREAK_SPACE = "\u00a0"
+WORD_JOINER = "\u2060"  # forbids a line break between its neighbours ("1" and "楼")
 # Wider than this (relative to the height) is landscape: the screens use two columns.
 LANDSCAPE_RATIO = 1.2
 QR_SIDE = 360
@@ -66,6 +68,14 @@ def quantity_text(item: BillItem) -> str:
 def labelled_amount(caption: str, cents: int) -> str:
     """ "个人支付 ¥34.00", joined so that it never breaks between the words and the amount."""
     return f"{caption}{NO_BREAK_SPACE}{format_money(cents)}".replace(" ", NO_BREAK_SPACE)
+
+
+def kept_together(text: str) -> str:
+    """A place that never breaks between a number and its unit: a short Chinese one
+    ("医技楼 1楼 101室") stays whole; in English only "floor 1", "room 101" stay together."""
+    if QLocale().language() == QLocale.Language.Chinese:
+        return WORD_JOINER.join(text.replace(" ", NO_BREAK_SPACE))
+    return re.sub(r" (?=\d)", NO_BREAK_SPACE, text)
 
 
 def bill_titles(payment: Payment, bills: Sequence[Bill]) -> str:
@@ -728,8 +738,8 @@ class PaymentResultScreen(Screen):
         self.pickup_number.setText(first.number if first else "")
         self.pickup_place.setText(
             self.tr("{window}, {place}").format(
-                window=in_language(first.window, first.window_en),
-                place=in_language(first.location, first.location_en),
+                window=kept_together(in_language(first.window, first.window_en)),
+                place=kept_together(in_language(first.location, first.location_en)),
             )
             if first
             else ""
@@ -737,9 +747,11 @@ class PaymentResultScreen(Screen):
         lab = [d for d in payment.directions if d.category is ItemCategory.lab] if payment else []
         self.directions.setText(
             "\n".join(
-                self.tr("For your blood test, please go to {place}: {location}").format(
-                    place=in_language(d.place, d.place_en), location=location_text(d.location)
+                self.tr("For your blood test, please go to {place}:").format(
+                    place=in_language(d.place, d.place_en)
                 )
+                + "\n"
+                + kept_together(location_text(d.location))
                 for d in lab
             )
         )
