@@ -188,6 +188,7 @@ class Kiosk(QObject):
             visit_view=self.view,
             journal=self.journal,
             printing=self.ticket_printing,
+            readers=self.devices.readers,
             outbox=self.outbox,
             clock=self.clock,
             owner=self,

@@ -12,7 +12,7 @@ concrete flows and views.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kiosk.backend.client import KioskApiClient
     from kiosk.config import KioskConfig
     from kiosk.devices.printing.tickets import TicketPrinting
+    from kiosk.devices.readers import Reader
     from kiosk.flows.visit import ServiceFlow, VisitFlow
     from kiosk.journal import Journal
     from kiosk.outbox import OutboxSender
@@ -45,6 +46,7 @@ class ServiceParts:
     visit_view: VisitView
     journal: Journal
     printing: TicketPrinting
+    readers: Sequence[Reader]  # the scanners also read payment codes when asked
     outbox: OutboxSender
     clock: Callable[[], dt.datetime]
     owner: QObject  # the parent of every flow
@@ -113,7 +115,15 @@ def _build_payment(parts: ServiceParts) -> Journey:
         parent=parts.owner,
     )
     parts.printing.print_failed.connect(flow.printer_failed)
-    view = PaymentView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+    for reader in parts.readers:  # the payment code comes through the e-health code's scanner
+        flow.payment_code_wanted.connect(reader.read_payment_codes)
+        reader.payment_code_read.connect(flow.payment_code_scanned)
+    view = PaymentView(
+        parts.visit_view,
+        flow,
+        service_window=parts.config.kiosk.service_window,
+        demo=parts.config.demo,
+    )
     # Whatever a crash or power cut left unsettled is settled once the kiosk starts.
     return Journey(flow, view, start=flow.reconcile)
 

@@ -24,8 +24,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTi
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea
 
+from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
+from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.payment import PaymentFlow, PayStep
@@ -209,7 +211,8 @@ class Walkthrough:
         self.wait_for(Step.home)
 
     def payment(self) -> None:
-        """Pay two bills; a second HTTP client plays the phone on the payment page."""
+        """Pay two bills by payment code: the simulated scanner reads a code that the wallet
+        holds for confirmation, and a second HTTP client plays the phone confirming it."""
         flow = self.kiosk.part(PaymentFlow)
         self.start("payment")
         self.click("identify.demo.unpaid_bills")
@@ -218,6 +221,13 @@ class Walkthrough:
         self.click("bills.pay")
         wait_until(lambda: flow.step == PayStep.qr and not flow.busy)
         self.shoot("payment-qr")
+        self.click("payment_qr.payment_code")
+        wait_until(lambda: flow.step == PayStep.code)
+        self.shoot("payment-code")
+        scanner = next(r for r in self.kiosk.devices.readers if isinstance(r, SimulatedReader))
+        scanner.present(EXAMPLE_CODES[ChargeOutcome.held])
+        wait_until(lambda: flow.step == PayStep.confirming and not flow.busy)
+        self.shoot("payment-code-confirm")
         assert flow.payment is not None
         _pay_on_the_phone(flow.payment.qr_payload)
         wait_until(lambda: flow.step == PayStep.paid)

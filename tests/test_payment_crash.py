@@ -1,4 +1,5 @@
-"""A kiosk killed (SIGKILL) while its payment QR code is shown loses nothing and prints once.
+"""A kiosk killed (SIGKILL) while its payment QR code is shown, or while a payment code's
+charge waits for the payer, loses nothing and prints once.
 
 Real processes: the kiosk runs as its own Python process against the reference server on
 loopback, with the simulated printer spooling into a temporary directory and its journal in a
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import requests
 
+from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome
 from kiosk.config import DEMO_PIN_HASH
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
@@ -78,17 +80,15 @@ def run_kiosk_for(config: Path, env: dict[str, str], seconds: float, spool: Path
         assert process.returncode == 0  # SIGTERM (systemctl stop) ends the kiosk cleanly
 
 
-def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
-    live_server: EmbeddedServer, tmp_path: Path
-) -> None:
-    spool, logs = tmp_path / "spool", tmp_path / "logs"
-    config = tmp_path / "kiosk.toml"
-    write_config(config, live_server.url, spool, logs)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+def kill_while_pending(
+    config: Path, env: dict[str, str], journal: Path, payment_code: str = ""
+) -> str:
+    """Run the script's kiosk up to a pending payment, check the journal holds it, SIGKILL it;
+    the payment's id."""
     identity = DEMO_IDENTITIES["unpaid_bills"]
-
+    args = [identity.kind.value, identity.value] + ([payment_code] if payment_code else [])
     kiosk = subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(config), identity.kind.value, identity.value],
+        [sys.executable, str(SCRIPT), str(config), *args],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -98,7 +98,6 @@ def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
         line = kiosk.stdout.readline().split()
         assert line[:1] == ["pending"], line
         payment_id = line[1]
-        journal = tmp_path / "data" / "hospital-kiosk" / "journal-demo-kiosk.sqlite3"
         with sqlite3.connect(journal) as conn:
             rows = conn.execute("SELECT payment_id, state FROM pending_payments").fetchall()
         assert rows == [(payment_id, "pending")]
@@ -108,6 +107,33 @@ def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
         if kiosk.stdout is not None:
             kiosk.stdout.close()
     assert kiosk.returncode == -signal.SIGKILL
+    return payment_id
+
+
+def paid_payments(server: EmbeddedServer, payment_id: str) -> int:
+    """How many paid payments the server holds for the patient of ``payment_id``."""
+    db = sqlite3.connect(server.db_path)
+    try:
+        return int(
+            db.execute(
+                "SELECT COUNT(*) FROM payments WHERE status = 'paid' AND patient_id = "
+                "(SELECT patient_id FROM payments WHERE id = ?)",
+                (payment_id,),
+            ).fetchone()[0]
+        )
+    finally:
+        db.close()
+
+
+def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
+    live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    spool, logs = tmp_path / "spool", tmp_path / "logs"
+    config = tmp_path / "kiosk.toml"
+    write_config(config, live_server.url, spool, logs)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    journal = tmp_path / "data" / "hospital-kiosk" / "journal-demo-kiosk.sqlite3"
+    payment_id = kill_while_pending(config, env, journal)
 
     # The patient pays on their phone after the kiosk died.
     pay_url = pay_url_of(live_server.url, live_server.db_path, payment_id)
@@ -132,12 +158,53 @@ def test_killed_with_a_pending_payment_then_paid_prints_exactly_one_receipt(
         timeout=10,
     ).json()
     assert answer["status"] == "paid"
-    db = sqlite3.connect(live_server.db_path)
-    try:
-        paid = db.execute(
-            "SELECT COUNT(*) FROM payments WHERE patient_id = ? AND status = 'paid'",
-            (answer["patient_id"],),
-        ).fetchone()[0]
-    finally:
-        db.close()
-    assert paid == 1
+    assert paid_payments(live_server, payment_id) == 1
+
+
+def test_killed_while_a_payment_code_waits_for_the_payer_prints_exactly_one_receipt(
+    live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    spool, logs = tmp_path / "spool", tmp_path / "logs"
+    config = tmp_path / "kiosk.toml"
+    write_config(config, live_server.url, spool, logs)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    journal = tmp_path / "data" / "hospital-kiosk" / "journal-demo-kiosk.sqlite3"
+    payment_id = kill_while_pending(config, env, journal, EXAMPLE_CODES[ChargeOutcome.held])
+
+    # The payer confirms the held charge on their phone after the kiosk died.
+    pay_url = pay_url_of(live_server.url, live_server.db_path, payment_id)
+    assert pay_page_post(pay_url, "confirm").status_code == 200
+    assert receipts(spool) == []
+
+    run_kiosk_for(config, env, 6.0, spool)
+    assert len(receipts(spool)) == 1
+    with sqlite3.connect(journal) as conn:
+        assert conn.execute(
+            "SELECT state, receipt_printed FROM pending_payments WHERE payment_id = ?",
+            (payment_id,),
+        ).fetchall() == [("paid", 1)]
+    run_kiosk_for(config, env, 4.0, spool)
+    assert len(receipts(spool)) == 1
+    assert paid_payments(live_server, payment_id) == 1
+
+
+def test_killed_while_a_payment_code_waits_and_never_confirmed_is_cancelled(
+    live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    spool, logs = tmp_path / "spool", tmp_path / "logs"
+    config = tmp_path / "kiosk.toml"
+    write_config(config, live_server.url, spool, logs)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    journal = tmp_path / "data" / "hospital-kiosk" / "journal-demo-kiosk.sqlite3"
+    payment_id = kill_while_pending(config, env, journal, EXAMPLE_CODES[ChargeOutcome.held])
+
+    run_kiosk_for(config, env, 6.0, spool)
+    assert receipts(spool) == []
+    with sqlite3.connect(journal) as conn:
+        assert conn.execute(
+            "SELECT state FROM pending_payments WHERE payment_id = ?", (payment_id,)
+        ).fetchall() == [("cancelled",)]
+    # Nothing was charged, and the payer can no longer confirm it.
+    pay_url = pay_url_of(live_server.url, live_server.db_path, payment_id)
+    pay_page_post(pay_url, "confirm")
+    assert paid_payments(live_server, payment_id) == 0

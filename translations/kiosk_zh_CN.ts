@@ -40,15 +40,51 @@
     <name>BillsScreen</name>
     <message>
         <source>Unpaid bills of {name}</source>
-        <translation>{name} 的待缴费用</translation>
+        <translation>{name}的待缴费用</translation>
     </message>
     <message>
         <source>You have no unpaid bills.</source>
         <translation>您没有待缴费用。</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Back to home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>You pay</source>
+        <translation>个人支付</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Insurance pays</source>
+        <translation>医保支付</translation>
+    </message>
+    <message>
+        <source>Included</source>
+        <translation>本次缴纳</translation>
+    </message>
+    <message>
+        <source>Not included</source>
+        <translation>暂不缴纳</translation>
     </message>
     <message>
         <source>Pay {amount}</source>
@@ -57,18 +93,6 @@
     <message>
         <source>{count} of {total} bills selected</source>
         <translation>已选 {count}/{total} 张单据</translation>
-    </message>
-    <message>
-        <source>Total {total}, insurance pays {insurance}, you pay {self_pay}</source>
-        <translation>合计 {total}，医保支付 {insurance}，个人支付 {self_pay}</translation>
-    </message>
-    <message>
-        <source>✓ Paying</source>
-        <translation>✓ 本次缴纳</translation>
-    </message>
-    <message>
-        <source>Not paying</source>
-        <translation>暂不缴纳</translation>
     </message>
     <message>
         <source>Pay this bill: yes</source>
@@ -763,32 +787,80 @@
 <context>
     <name>Payment</name>
     <message>
-        <source>Registration</source>
-        <translation>挂号</translation>
+        <source>WeChat Pay</source>
+        <translation>微信</translation>
     </message>
     <message>
-        <source>Consultation</source>
-        <translation>诊查</translation>
+        <source>Alipay</source>
+        <translation>支付宝</translation>
     </message>
     <message>
-        <source>Laboratory test</source>
-        <translation>检验</translation>
+        <source>UnionPay</source>
+        <translation>云闪付</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentCodeScreen</name>
+    <message>
+        <source>Time left to pay: {time}</source>
+        <translation>剩余支付时间 {time}</translation>
     </message>
     <message>
-        <source>Imaging</source>
-        <translation>检查</translation>
+        <source>Pay with your payment code</source>
+        <translation>请出示付款码</translation>
     </message>
     <message>
-        <source>Medicine</source>
-        <translation>药品</translation>
+        <source>1. Open the payment code in one of these apps:</source>
+        <translation>1. 打开以下任一应用的付款码：</translation>
     </message>
     <message>
-        <source>Treatment</source>
-        <translation>治疗</translation>
+        <source>2. Hold your phone&apos;s screen under the scanner below this screen.</source>
+        <translation>2. 将手机屏幕对准屏幕下方的扫码口</translation>
     </message>
     <message>
-        <source>Materials</source>
-        <translation>材料</translation>
+        <source>Please confirm the payment on your phone</source>
+        <translation>请在手机上确认支付</translation>
+    </message>
+    <message>
+        <source>{app} asks you to confirm this payment.</source>
+        <translation>{app}需要您确认本次支付。</translation>
+    </message>
+    <message>
+        <source>Enter your password in the app. This screen changes by itself.</source>
+        <translation>请在应用中输入支付密码。
+本页面会自动更新。</translation>
+    </message>
+    <message>
+        <source>That was not a payment code. In WeChat, Alipay or UnionPay open the payment code and show it again. Nothing was charged.</source>
+        <translation>这不是付款码。请打开微信、支付宝或云闪付的付款码后重新出示。未扣费。</translation>
+    </message>
+    <message>
+        <source>Cancel payment</source>
+        <translation>取消支付</translation>
+    </message>
+    <message>
+        <source>Scan a QR code instead</source>
+        <translation>改用扫码支付</translation>
+    </message>
+    <message>
+        <source>Demo: a phone at the scanner</source>
+        <translation>演示：把手机放到扫码口</translation>
+    </message>
+    <message>
+        <source>WeChat: paid</source>
+        <translation>微信，支付成功</translation>
+    </message>
+    <message>
+        <source>Alipay: declined</source>
+        <translation>支付宝，被拒绝</translation>
+    </message>
+    <message>
+        <source>UnionPay: confirm on phone</source>
+        <translation>云闪付，需手机确认</translation>
+    </message>
+    <message>
+        <source>Not a payment code</source>
+        <translation>不是付款码</translation>
     </message>
 </context>
 <context>
@@ -798,12 +870,20 @@
         <translation>二维码有效时间 {time}</translation>
     </message>
     <message>
-        <source>Scan with your phone to pay</source>
+        <source>Scan the code with your phone to pay</source>
         <translation>请用手机扫码支付</translation>
     </message>
     <message>
-        <source>Use your phone&apos;s camera or payment app. Keep this screen open until the kiosk says the payment is done.</source>
-        <translation>请用手机相机或支付应用扫码。支付完成前请不要离开本页面。</translation>
+        <source>Open one of these apps and use its scanner:</source>
+        <translation>打开以下任一应用，使用“扫一扫”：</translation>
+    </message>
+    <message>
+        <source>Keep this screen open until the kiosk says the payment is done.</source>
+        <translation>支付完成前请勿离开本页面。</translation>
+    </message>
+    <message>
+        <source>Show my payment code instead</source>
+        <translation>出示付款码支付</translation>
     </message>
     <message>
         <source>Cancel payment</source>
@@ -812,6 +892,18 @@
 </context>
 <context>
     <name>PaymentResultScreen</name>
+    <message>
+        <source>Your medicine pickup number</source>
+        <translation>取药号</translation>
+    </message>
+    <message>
+        <source>{window}, {place}</source>
+        <translation>{window}，{place}</translation>
+    </message>
+    <message>
+        <source>For your blood test, please go to {place}:</source>
+        <translation>抽血请到{place}：</translation>
+    </message>
     <message>
         <source>Paid {amount} · receipt {number}</source>
         <translation>已支付 {amount} · 收据号 {number}</translation>
@@ -849,6 +941,10 @@
         <translation>支付未完成</translation>
     </message>
     <message>
+        <source>Your payment app declined the payment.</source>
+        <translation>支付应用拒绝了本次支付。</translation>
+    </message>
+    <message>
         <source>The payment was not completed on the phone.</source>
         <translation>手机上未完成支付。</translation>
     </message>
@@ -863,6 +959,10 @@
     <message>
         <source>We could not confirm the payment</source>
         <translation>暂时无法确认支付结果</translation>
+    </message>
+    <message>
+        <source>The payment was not confirmed in time. If you paid, your receipt is printed here; if not, nothing is charged. You are never charged twice.</source>
+        <translation>支付未能及时确认。如已付款，收据将在此打印；如未付款，不会扣费。绝不会重复扣费。</translation>
     </message>
     <message>
         <source>The hospital system did not answer. If you paid, your receipt is printed here as soon as it answers; you are never charged twice.</source>
@@ -881,8 +981,27 @@
         <translation>重试</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
+        <source>Back to home</source>
+        <translation>返回首页</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentSummary</name>
+    <message>
+        <source>Patient: {name}</source>
+        <translation>就诊人：{name}</translation>
+    </message>
+    <message>
+        <source>1 bill</source>
+        <translation>1 张单据</translation>
+    </message>
+    <message>
+        <source>{count} bills</source>
+        <translation>{count} 张单据</translation>
+    </message>
+    <message>
+        <source>Amount to pay</source>
+        <translation>应付金额</translation>
     </message>
 </context>
 <context>

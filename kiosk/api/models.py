@@ -334,6 +334,18 @@ class PaymentRequest(ApiModel):
     ]
 
 
+class PaymentCodeRequest(ApiModel):
+    """The payment code (付款码) the kiosk's scanner read from the patient's phone.
+
+    ``kiosk.api.payment_codes`` says which codes are valid and how the reference server
+    simulates the charge.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Annotated[str, Field(pattern=r"^[0-9]{18}$")]
+
+
 class PaymentStatus(StrEnum):
     pending = "pending"
     paid = "paid"
@@ -363,6 +375,15 @@ class PharmacyTicket(ApiModel):
     issued_at: dt.datetime | None = None
 
 
+class Directions(ApiModel):
+    """Where to go for what was paid besides the pharmacy: the blood-draw room for lab tests."""
+
+    category: ItemCategory
+    place: str
+    place_en: str = ""
+    location: Location
+
+
 class Payment(ApiModel):
     id: str
     status: PaymentStatus
@@ -376,6 +397,7 @@ class Payment(ApiModel):
     receipt: Receipt | None = None
     pharmacy_tickets: list[PharmacyTicket] = []
     registration_tickets: list[Ticket] = []
+    directions: list[Directions] = []
 
 
 # --- feedback, prices, buildings ------------------------------------------------------------
@@ -460,6 +482,7 @@ class ErrorCode(StrEnum):
     already_registered = "already_registered"
     bill_unavailable = "bill_unavailable"
     already_paid = "already_paid"
+    payment_code_invalid = "payment_code_invalid"  # 422: not a code of a known wallet
     too_many_pending_registrations = "too_many_pending_registrations"  # 429, Retry-After
     visit_token_required = "visit_token_required"  # 403: missing, unknown, ended or expired
     wrong_patient = "wrong_patient"  # 403: the visit token is another patient's

@@ -55,6 +55,7 @@ from kiosk.api.models import (
     ItemCategory,
     Patient,
     Payment,
+    PaymentCodeRequest,
     PaymentRequest,
     PriceItem,
     PriceList,
@@ -219,6 +220,19 @@ class KioskApiClient:
             "/payments",
             Payment,
             json=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+            visit_token=self.visit_token,
+        )
+
+    def pay_by_payment_code(self, payment_id: str, code: str, *, idempotency_key: str) -> Payment:
+        """Charge the payment with the code the scanner read (sent with the visit token)."""
+        path = f"/payments/{_segment(payment_id)}/payment-code"
+        body = PaymentCodeRequest(code=code).model_dump(mode="json")
+        return self._call(
+            "POST",
+            path,
+            Payment,
+            json=body,
             idempotency_key=idempotency_key,
             visit_token=self.visit_token,
         )

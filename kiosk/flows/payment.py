@@ -1,11 +1,17 @@
-"""Bills and QR payment, and the reconciliation that makes a payment survive a crash.
+"""Bills and payment, and the reconciliation that makes a payment survive a crash.
 
-The patient sees their unpaid bills item by item, picks all or some, and pays by scanning a QR
-code with their phone. Nothing may be lost or paid twice:
+The patient sees their unpaid bills item by item, picks all or some, and pays either by
+scanning the kiosk's QR code with their phone, or by showing their wallet's payment code
+(付款码) to the kiosk's scanner. Both pay the same pending payment. Nothing may be lost or
+paid twice:
 
 - one Idempotency-Key per (visit, set of bills): a repeated tap or a retry after a lost answer
   returns the same payment;
-- the payment is written to the journal (kiosk/journal.py) *before* its QR code is shown;
+- the payment is written to the journal (kiosk/journal.py) *before* its QR code is shown,
+  so also before any payment code is sent for it;
+- a payment code is checked here first (a malformed one is never sent) and sent with its own
+  Idempotency-Key; a charge the wallet holds for the payer's confirmation is polled until it is
+  decided, or for ``CODE_CONFIRM_TIMEOUT``, after which reconciliation settles it;
 - a payment the patient walks away from is cancelled in the background, and whatever the
   journal still holds is reconciled with the server on start and after a failure: paid ones
   whose receipt was not printed get it printed, pending ones are cancelled, the rest are settled;
@@ -29,6 +35,7 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.api.models import Bill, ErrorCode, Patient, Payment, PaymentStatus
+from kiosk.api.payment_codes import Wallet, wallet_of
 from kiosk.backend.client import new_idempotency_key
 from kiosk.backend.errors import BackendError, BackendRejectedError
 from kiosk.flows.base import Flow
@@ -44,6 +51,9 @@ RECONCILE_RETRY_MS = 60_000
 # After the QR expires, how long polling may keep failing before the patient is told that the
 # outcome will be settled later.
 UNCONFIRMED_AFTER = dt.timedelta(seconds=10)
+# How long the patient may take to confirm a held payment-code charge on their phone before the
+# kiosk stops waiting (the charge is then settled by reconciliation: cancelled, or printed).
+CODE_CONFIRM_TIMEOUT = dt.timedelta(seconds=60)
 
 
 class PayStep(StrEnum):
@@ -53,6 +63,8 @@ class PayStep(StrEnum):
     no_bills = "no_bills"
     creating = "creating"
     qr = "qr"  # the QR code is on screen; polling
+    code = "code"  # waiting for the patient's payment code at the scanner; polling
+    confirming = "confirming"  # the wallet holds the code's charge for the payer; polling
     paid = "paid"
     failed = "failed"  # declined on the phone
     expired = "expired"
@@ -69,7 +81,10 @@ ENDED = {
 # The outcomes the result screen shows; from the unpaid ones the patient may try again.
 OUTCOMES = frozenset({PayStep.paid, *ENDED.values(), PayStep.unconfirmed})
 _RETRYABLE = frozenset(ENDED.values())
-_SETTLING = frozenset({PayStep.qr, PayStep.paid, *ENDED.values()})
+# Where the answer about a pending payment may lead.
+_SETTLING = frozenset({PayStep.qr, PayStep.code, PayStep.confirming, PayStep.paid, *ENDED.values()})
+# The pending payment is on screen: polled, and cancelled when the patient walks away.
+_PENDING = frozenset({PayStep.qr, PayStep.code, PayStep.confirming})
 
 _ALLOWED: dict[PayStep, frozenset[PayStep]] = {
     PayStep.idle: frozenset({PayStep.loading, PayStep.creating}),
@@ -79,6 +94,8 @@ _ALLOWED: dict[PayStep, frozenset[PayStep]] = {
     # A create that is answered with an earlier attempt's payment may be settled already.
     PayStep.creating: _SETTLING | {PayStep.error},
     PayStep.qr: _SETTLING | {PayStep.unconfirmed},
+    PayStep.code: _SETTLING | {PayStep.unconfirmed, PayStep.error},
+    PayStep.confirming: _SETTLING | {PayStep.unconfirmed},
     **{ended: frozenset({PayStep.creating}) for ended in ENDED.values()},
     PayStep.paid: frozenset(),
     PayStep.unconfirmed: frozenset(),
@@ -96,6 +113,10 @@ class PaymentApi(Protocol):
     def payment(self, payment_id: str) -> Payment: ...
 
     def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> Payment: ...
+
+    def pay_by_payment_code(
+        self, payment_id: str, code: str, *, idempotency_key: str
+    ) -> Payment: ...
 
 
 class PaymentPrinting(Protocol):
@@ -138,9 +159,11 @@ def cancel_key(payment_key: str) -> str:
 class PaymentFlow(Flow[PayStep]):
     """Signals (besides the base's; ``busy_changed`` is not sent while polling):
     countdown: seconds left on the QR code.
+    payment_code_wanted: True while the scanner should read payment codes, not identifiers.
     """
 
     countdown = Signal(int)
+    payment_code_wanted = Signal(bool)
 
     def __init__(
         self,
@@ -153,6 +176,7 @@ class PaymentFlow(Flow[PayStep]):
         hospital_name: str,
         clock: Callable[[], dt.datetime],
         poll_interval_ms: int = POLL_INTERVAL_MS,
+        code_confirm_timeout: dt.timedelta = CODE_CONFIRM_TIMEOUT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(PayStep.idle, _ALLOWED, runner, parent)
@@ -162,6 +186,8 @@ class PaymentFlow(Flow[PayStep]):
         self._printing = printing
         self._hospital_name = hospital_name
         self._clock = clock
+        self._code_confirm_timeout = code_confirm_timeout
+        self._code_wanted = False
         self._poll = QTimer(self, interval=poll_interval_ms)
         self._poll.timeout.connect(self._poll_once)
         self._ticker = QTimer(self, interval=1_000)
@@ -173,6 +199,7 @@ class PaymentFlow(Flow[PayStep]):
         self._claims = ReceiptClaims()
         self._clear()
         visit.visit_wiped.connect(self._on_visit_wiped)
+        self.step_changed.connect(lambda step: self._want_code(step == PayStep.code))
 
     def _clear(self) -> None:
         self.patient: Patient | None = None
@@ -185,6 +212,11 @@ class PaymentFlow(Flow[PayStep]):
         self._keys: dict[tuple[str, ...], str] = {}
         self._polling = False
         self._poll_failed_since: dt.datetime | None = None
+        # The patient chose the payment code (kept for a retry after a decline).
+        self.by_code = False
+        self.code_refused = False  # the last scan was not a payment code; nothing was sent
+        self.wallet: Wallet | None = None
+        self._confirm_deadline: dt.datetime | None = None
 
     # -- patient actions ---------------------------------------------------------------------
 
@@ -247,10 +279,46 @@ class PaymentFlow(Flow[PayStep]):
 
         self._call(create_and_record, self._on_created, self._on_failed, "pay")
 
-    def cancel(self) -> None:
-        """The patient does not want to pay after all (from the QR screen)."""
+    def use_payment_code(self) -> None:
+        """The patient will show their wallet's payment code instead of scanning the QR."""
+        if self.step == PayStep.qr and not self.busy:
+            self.by_code, self.code_refused = True, False
+            self._move(PayStep.code)
+
+    def use_qr_code(self) -> None:
+        """Back from the payment code to the QR code (the same pending payment)."""
+        if self.step == PayStep.code and not self.busy:
+            self.by_code, self.code_refused = False, False
+            self._move(PayStep.qr)
+
+    def payment_code_scanned(self, raw: str) -> None:
+        """The scanner read something while the payment code was asked for.
+
+        A code no wallet issued is refused here and never sent; a valid one charges the
+        payment on screen (one Idempotency-Key per scan, asked again once if the answer is lost).
+        """
         payment = self.payment
-        if self.step != PayStep.qr or payment is None or self.busy:
+        if self.step != PayStep.code or self.busy or payment is None:
+            return
+        code = raw.strip()
+        wallet = wallet_of(code)
+        if wallet is None:
+            self.code_refused = True
+            self._show_again()
+            return
+        self.code_refused, self.wallet = False, wallet
+        key = new_idempotency_key()
+        self._call(
+            lambda: _charge_with_code(self._api, payment.id, code, key),
+            self._on_charged,
+            self._on_charge_failed,
+            "payment code",
+        )
+
+    def cancel(self) -> None:
+        """The patient does not want to pay after all (QR, payment code or confirming)."""
+        payment = self.payment
+        if self.step not in _PENDING or payment is None or self.busy:
             return
         self._stop_polling()
         key = cancel_key(self._key)
@@ -340,7 +408,7 @@ class PaymentFlow(Flow[PayStep]):
             self._on_status(payment)
             return
         self._poll_failed_since = None
-        self._move(PayStep.qr)
+        self._move(PayStep.code if self.by_code else PayStep.qr)
         self._tick()
         self._poll.start()
         self._ticker.start()
@@ -357,13 +425,51 @@ class PaymentFlow(Flow[PayStep]):
             return 0
         return max(0, int((self.payment.expires_at - self._clock()).total_seconds()))
 
+    def _on_charged(self, payment: Payment) -> None:
+        if self.step != PayStep.code:
+            return  # polling settled it meanwhile
+        self.payment = payment
+        if payment.status != PaymentStatus.pending:
+            self._on_status(payment)
+            return
+        self._confirm_deadline = self._clock() + self._code_confirm_timeout
+        self._move(PayStep.confirming)
+        self._resume_polling()
+
+    def _on_charge_failed(self, error: Exception) -> None:
+        if self.step != PayStep.code:
+            return
+        if isinstance(error, BackendRejectedError) and error.status == 422:
+            self.code_refused = True  # refused by the server: nothing was charged
+            self._show_again()
+        elif isinstance(error, BackendRejectedError):
+            self._stop_polling()
+            self._on_failed(error)
+            self._reconcile_retry.start()  # the pending payment left on the server is cancelled
+        else:
+            # Unknown whether the wallet charged: the journal keeps the payment, and
+            # reconciliation settles it (cancelled, or paid with its receipt printed).
+            log.warning("charging the payment code failed: %s", error)
+            self._stop_polling()
+            self._move(PayStep.unconfirmed)
+            self._reconcile_retry.start()
+
     def _tick(self) -> None:
-        if self.step == PayStep.qr:
+        if self.step in (PayStep.qr, PayStep.code):
             self.countdown.emit(self._seconds_left())
+        elif (
+            self.step == PayStep.confirming
+            and self._confirm_deadline is not None
+            and self._clock() >= self._confirm_deadline
+        ):
+            # Not confirmed in time: settled when the patient leaves (or by the retry timer).
+            self._stop_polling()
+            self._move(PayStep.unconfirmed)
+            self._reconcile_retry.start()
 
     def _poll_once(self) -> None:
         payment = self.payment
-        if self._polling or payment is None or self.step != PayStep.qr:
+        if self._polling or payment is None or self.step not in _PENDING:
             return
         self._polling = True
         self._runner.run(
@@ -376,14 +482,14 @@ class PaymentFlow(Flow[PayStep]):
     def _on_polled(self, payment: Payment) -> None:
         self._polling = False
         self._poll_failed_since = None
-        if self.step == PayStep.qr and self.payment is not None and payment.id == self.payment.id:
+        if self.step in _PENDING and self.payment is not None and payment.id == self.payment.id:
             self._on_status(payment)
 
     def _on_poll_failed(self, error: Exception) -> None:
         self._polling = False
         log.warning("asking for the payment's status failed: %s", error)
         payment = self.payment
-        if self.step != PayStep.qr or payment is None:
+        if self.step not in _PENDING or payment is None:
             return
         now = self._clock()
         self._poll_failed_since = self._poll_failed_since or now
@@ -397,8 +503,8 @@ class PaymentFlow(Flow[PayStep]):
         """The server's word on the current payment (poll, cancel, or a replayed create)."""
         self.payment = payment
         if payment.status == PaymentStatus.pending:
-            if self.step != PayStep.qr:
-                self._move(PayStep.qr)
+            if self.step not in _PENDING:
+                self._move(PayStep.code if self.by_code else PayStep.qr)
             self._resume_polling()
             return
         self._stop_polling()
@@ -418,7 +524,7 @@ class PaymentFlow(Flow[PayStep]):
     def _on_cancel_failed(self, error: Exception) -> None:
         """Not cancelled (server unreachable): the QR stays, polling resumes."""
         log.warning("cancelling the payment failed: %s", error)
-        if self.step == PayStep.qr:
+        if self.step in _PENDING:
             self._resume_polling()
 
     def _on_paid(self, payment: Payment) -> None:
@@ -459,13 +565,19 @@ class PaymentFlow(Flow[PayStep]):
         self._printing.print_payment(payment, patient_name, self._hospital_name, printed)
 
     def _is_open(self) -> bool:
-        return self.step in (PayStep.creating, PayStep.qr, PayStep.unconfirmed)
+        return self.step in _PENDING or self.step in (PayStep.creating, PayStep.unconfirmed)
+
+    def _want_code(self, wanted: bool) -> None:
+        if wanted != self._code_wanted:
+            self._code_wanted = wanted
+            self.payment_code_wanted.emit(wanted)
 
     def _on_visit_wiped(self) -> None:
         left_open = self._is_open()
         self._stop_polling()
         self._clear()
         self._return_to_rest()
+        self._want_code(False)
         if left_open:
             self.reconcile()  # cancels what the patient walked away from
 
@@ -494,6 +606,19 @@ def _create_payment(api: PaymentApi, patient_id: str, bill_ids: Sequence[str], k
     except BackendError as error:
         log.warning("creating the payment failed (%s); asking again with the same key", error)
         return api.create_payment(patient_id, bill_ids, idempotency_key=key)
+
+
+def _charge_with_code(api: PaymentApi, payment_id: str, code: str, key: str) -> Payment:
+    """Send the payment code, asking once more with the same key when the answer was lost."""
+    try:
+        return api.pay_by_payment_code(payment_id, code, idempotency_key=key)
+    except BackendRejectedError:
+        raise
+    except BackendError as error:
+        log.warning(
+            "the payment code's answer was lost (%s); asking again with the same key", error
+        )
+        return api.pay_by_payment_code(payment_id, code, idempotency_key=key)
 
 
 def _cancel_or_paid(api: PaymentApi, payment_id: str, key: str) -> Payment:

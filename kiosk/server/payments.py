@@ -1,10 +1,15 @@
-"""QR payments of bills: created pending, decided on the payment page, or expired.
+"""Payments of bills: created pending, decided on the payment page or by a payment code, or
+expired.
 
 A payment's stored status is ``pending`` until it is decided; it *reads* as ``expired`` once
 the clock passes ``expires_at``. Writers run inside ``write_transaction`` (``BEGIN
 IMMEDIATE``), usually the one ``run_idempotent`` opens, so two kiosks can never both lock the
 same bill. Paying confirms what the bills paid for: registrations get their queue tickets and
 drugs a pharmacy ticket, in the same transaction.
+
+A payment code (付款码) shown to the kiosk's scanner charges a pending payment by the simulation
+rules of ``kiosk.api.payment_codes``: charged at once, declined, or held until the payer
+confirms on the (simulated) payment page. The code itself is never stored.
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ import sqlite3
 
 from kiosk.api.models import (
     BillItem,
+    Directions,
     ErrorCode,
     ItemCategory,
+    Location,
     Payment,
     PaymentStatus,
     PharmacyTicket,
     Receipt,
     Ticket,
 )
+from kiosk.api.payment_codes import ChargeOutcome, simulated_outcome, wallet_of
 from kiosk.server import holds, queries
 from kiosk.server.bills import (
     BILL_SELECT,
@@ -42,6 +50,8 @@ PAYMENT_LIFETIME = dt.timedelta(minutes=5)
 PHARMACY_LOCATION = ("门诊楼1楼 西药房", "Pharmacy, floor 1, Outpatient Building")
 PHARMACY_WINDOWS = 4
 PHARMACY_PREFIX = "Y"  # 药
+# The facility (see the facilities table) where blood is drawn for paid lab tests.
+LAB_FACILITY_ID = "fac-lab"
 
 
 def pay_url(base_url: str, pay_token: str) -> str:
@@ -81,6 +91,24 @@ def get_payment_row(conn: sqlite3.Connection, payment_id: str) -> sqlite3.Row | 
     return row
 
 
+def lab_directions(conn: sqlite3.Connection) -> Directions | None:
+    """Where patients go for paid lab tests, from the hospital's facilities (None if unknown)."""
+    row = conn.execute("SELECT * FROM facilities WHERE id = ?", (LAB_FACILITY_ID,)).fetchone()
+    if row is None:
+        return None
+    return Directions(
+        category=ItemCategory.lab,
+        place=row["name"],
+        place_en=row["name_en"],
+        location=Location(
+            building=row["building"],
+            building_en=row["building_en"],
+            floor=row["floor"],
+            room=row["room"],
+        ),
+    )
+
+
 def payment_by_id(
     conn: sqlite3.Connection,
     payment_id: str,
@@ -99,6 +127,7 @@ def payment_by_id(
     receipt: Receipt | None = None
     pharmacy: list[PharmacyTicket] = []
     tickets: list[Ticket] = []
+    directions: list[Directions] = []
     if status is PaymentStatus.paid:
         bills = [bill_by_id(conn, bill_id, now) for bill_id in bill_ids]
         receipt = Receipt(
@@ -134,6 +163,9 @@ def payment_by_id(
             bill_ids,
         ):
             tickets.append(queries.ticket_by_id(conn, int(reg["ticket_id"]), base_url))
+        if any(item.category is ItemCategory.lab for item in receipt.items):
+            lab = lab_directions(conn)
+            directions += [lab] if lab is not None else []
     page = pay_url(base_url, row["pay_token"]) if row["pay_token"] else ""
     return Payment(
         id=row["id"],
@@ -148,6 +180,7 @@ def payment_by_id(
         receipt=receipt,
         pharmacy_tickets=pharmacy,
         registration_tickets=tickets,
+        directions=directions,
     )
 
 
@@ -294,3 +327,32 @@ def end_payment(
     )
     holds.release_lapsed(conn, now)  # a registration whose fee this was gives its place back
     return outcome
+
+
+def charge_payment_code(
+    conn: sqlite3.Connection, payment_id: str, code: str, now: dt.datetime
+) -> PaymentStatus:
+    """Charge a pending payment with a payment code, as the simulated wallet decides.
+
+    Returns the status afterwards: ``paid``, ``failed`` (declined; its bills are free again) or
+    ``pending`` (held for the payer's confirmation). A payment no longer pending is unchanged.
+
+    Raises:
+        ApiError: 422 ``payment_code_invalid`` for a code no known wallet issued.
+    """
+    require_transaction(conn)
+    if wallet_of(code) is None:
+        raise ApiError(
+            422,
+            ErrorCode.payment_code_invalid,
+            "This is not a payment code of WeChat Pay, Alipay or UnionPay.",
+        )
+    status = _status_now(conn, payment_id, now)
+    if status is not PaymentStatus.pending:
+        return status
+    outcome = simulated_outcome(code)
+    if outcome is ChargeOutcome.charged:
+        return confirm_payment(conn, payment_id, now)
+    if outcome is ChargeOutcome.declined:
+        return end_payment(conn, payment_id, now, PaymentStatus.failed)
+    return PaymentStatus.pending

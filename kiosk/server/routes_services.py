@@ -28,6 +28,7 @@ from kiosk.api.models import (
     FloorPlace,
     ItemCategory,
     Payment,
+    PaymentCodeRequest,
     PaymentRequest,
     PaymentStatus,
     PriceItem,
@@ -269,6 +270,57 @@ def cancel_payment(
         return 200, current.model_dump(mode="json")
 
     return idempotent_response(request, conn, kiosk_id, idempotency_key, {}, now, action)
+
+
+@router.post(
+    "/payments/{payment_id}/payment-code",
+    response_model=Payment,
+    tags=["payments"],
+    description=(
+        "Charge the pending payment with the payment code (付款码) the kiosk's scanner read.\n"
+        "Simulated: 18 digits, WeChat 10–15…, Alipay 25–30…, UnionPay 62…; a code ending 0051\n"
+        "is declined (status failed), one ending 0090 is held for the payer's confirmation\n"
+        "(status pending, decided on the payment page), any other is charged (status paid).\n"
+        "A payment no longer pending is returned unchanged."
+    ),
+    responses={
+        **_IDEMPOTENT_ERRORS,
+        **VISIT_ERRORS,
+        422: {
+            "model": ErrorBody,
+            "description": "validation_failed, idempotency_conflict, or payment_code_invalid "
+            "(no known wallet issued the code)",
+        },
+    },
+)
+def pay_by_payment_code(
+    payment_id: PaymentId,
+    body: PaymentCodeRequest,
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: IdempotencyKeyHeader,
+    visit_token: VisitTokenHeader = None,
+) -> Response:
+    """Only the kiosk that made the payment, during the patient's live visit, may charge it."""
+    row = payments.get_payment_row(conn, payment_id)
+    if row is None or row["kiosk_id"] != kiosk_id:
+        raise not_found("payment", payment_id)
+    visits.require_visit(conn, kiosk_id, visit_token, row["patient_id"], now)
+
+    def action() -> tuple[int, Any]:
+        try:
+            payments.charge_payment_code(conn, payment_id, body.code, now)
+            current = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
+        except KeyError:
+            raise not_found("payment", payment_id) from None
+        return 200, current.model_dump(mode="json")
+
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
 
 
 # --- feedback -------------------------------------------------------------------------------

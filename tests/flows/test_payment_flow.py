@@ -81,6 +81,9 @@ class LosesFirstAnswer:
     def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> Payment:
         return self._client.cancel_payment(payment_id, idempotency_key=idempotency_key)
 
+    def pay_by_payment_code(self, payment_id: str, code: str, *, idempotency_key: str) -> Payment:
+        return self._client.pay_by_payment_code(payment_id, code, idempotency_key=idempotency_key)
+
 
 def build_pay_rig(rig: Rig, server: EmbeddedServer, tmp_path: Path, api: PaymentApi) -> PayRig:
     journal = Journal(tmp_path / "journal.sqlite3")
@@ -380,3 +383,178 @@ def test_create_refused_for_a_bill_held_elsewhere(pay_rig: PayRig) -> None:
     assert flow.notice is not None
     assert flow.notice.kind == NoticeKind.bills_unavailable
     assert pay_rig.journal.unfinished_payments() == []
+
+
+# --- the payment code (付款码) ---------------------------------------------------------------
+
+WECHAT_CHARGED = "134567890123456789"
+ALIPAY_DECLINED = "281234567890120051"
+UNIONPAY_HELD = "621234567890120090"
+
+
+class CountsCodes(LosesFirstAnswer):
+    """The real client (no answer lost), counting the payment codes it sends."""
+
+    def __init__(self, client: KioskApiClient) -> None:
+        super().__init__(client)
+        self.codes_sent = 0
+
+    def create_payment(
+        self, patient_id: str, bill_ids: Sequence[str], *, idempotency_key: str
+    ) -> Payment:
+        return self._client.create_payment(patient_id, bill_ids, idempotency_key=idempotency_key)
+
+    def pay_by_payment_code(self, payment_id: str, code: str, *, idempotency_key: str) -> Payment:
+        self.codes_sent += 1
+        return super().pay_by_payment_code(payment_id, code, idempotency_key=idempotency_key)
+
+
+def to_code(pay_rig: PayRig) -> Payment:
+    payment = to_qr(pay_rig)
+    pay_rig.pay.use_payment_code()
+    assert pay_rig.pay.step == PayStep.code
+    return payment
+
+
+def test_a_charged_code_pays_and_prints_once(pay_rig: PayRig, qtbot: QtBot) -> None:
+    wanted: list[bool] = []
+    pay_rig.pay.payment_code_wanted.connect(wanted.append)
+    payment = to_code(pay_rig)
+    assert wanted == [True]  # the scanner reads payment codes now
+    pay_rig.pay.payment_code_scanned(f" {WECHAT_CHARGED}\r\n")
+    assert pay_rig.pay.step == PayStep.paid
+    assert wanted == [True, False]
+    assert pay_rig.pay.wallet == "wechat"
+    qtbot.waitUntil(lambda: len(pay_rig.printed()) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
+    assert pay_rig.server_status(payment.id) == "paid"
+    # A second scan on the paid screen is ignored; polling prints nothing more.
+    pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)
+    qtbot.wait(300)
+    assert len(pay_rig.printed()) == 2
+
+
+def test_an_invalid_code_is_refused_and_nothing_is_sent(
+    rig: Rig, live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    api = CountsCodes(rig.client)
+    pay_rig = build_pay_rig(rig, live_server, tmp_path, api)
+    try:
+        payment = to_code(pay_rig)
+        for not_a_code in ("12345", "13456789012345678X", "991234567890123456", "1101011990"):
+            pay_rig.pay.payment_code_scanned(not_a_code)
+            assert pay_rig.pay.step == PayStep.code
+            assert pay_rig.pay.code_refused
+        assert api.codes_sent == 0
+        assert pay_rig.server_status(payment.id) == "pending"
+        pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)  # then a real one
+        assert pay_rig.pay.step == PayStep.paid
+        assert not pay_rig.pay.code_refused
+        assert api.codes_sent == 1
+    finally:
+        pay_rig.journal.close()
+
+
+def test_a_declined_code_charges_nothing_and_the_retry_asks_for_a_code_again(
+    pay_rig: PayRig, qtbot: QtBot
+) -> None:
+    first = to_code(pay_rig)
+    pay_rig.pay.payment_code_scanned(ALIPAY_DECLINED)
+    assert pay_rig.pay.step == PayStep.failed
+    assert pay_rig.server_status(first.id) == "failed"
+    assert pay_rig.journal.unfinished_payments() == []
+    bills = pay_rig.rig.client.bills(first.patient_id)
+    assert [bill.status for bill in bills] == ["unpaid", "unpaid"]
+    pay_rig.pay.pay()
+    assert pay_rig.pay.step == PayStep.code
+    second = pay_rig.pay.payment
+    assert second is not None
+    assert second.id != first.id
+    pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)
+    assert pay_rig.pay.step == PayStep.paid
+    qtbot.waitUntil(lambda: len(pay_rig.printed()) == 2, timeout=5000)
+    assert pay_rig.printed()[0].count("缴费凭证") == 1
+
+
+def test_a_held_code_waits_for_the_phone_then_pays(pay_rig: PayRig, qtbot: QtBot) -> None:
+    payment = to_code(pay_rig)
+    pay_rig.pay.payment_code_scanned(UNIONPAY_HELD)
+    assert pay_rig.pay.step == PayStep.confirming
+    pay_rig.phone(payment.id, "confirm")  # the payer enters their password
+    wait_for(qtbot, pay_rig, PayStep.paid)
+    qtbot.waitUntil(lambda: len(pay_rig.printed()) == 2, timeout=5000)
+
+
+def test_a_held_code_not_confirmed_in_time_is_settled_when_the_patient_leaves(
+    pay_rig: PayRig, manual_clock: ManualClock, qtbot: QtBot
+) -> None:
+    payment = to_code(pay_rig)
+    pay_rig.pay.payment_code_scanned(UNIONPAY_HELD)
+    assert pay_rig.pay.step == PayStep.confirming
+    manual_clock.advance(dt.timedelta(seconds=61))
+    wait_for(qtbot, pay_rig, PayStep.unconfirmed)
+    assert [p.payment_id for p in pay_rig.journal.unfinished_payments()] == [payment.id]
+    pay_rig.rig.flow.go_home()  # reconciliation cancels the held charge
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
+    assert pay_rig.server_status(payment.id) == "cancelled"
+    assert pay_rig.printed() == []
+
+
+def test_a_held_code_confirmed_after_the_kiosk_gave_up_prints_once(
+    pay_rig: PayRig, manual_clock: ManualClock, qtbot: QtBot
+) -> None:
+    payment = to_code(pay_rig)
+    pay_rig.pay.payment_code_scanned(UNIONPAY_HELD)
+    manual_clock.advance(dt.timedelta(seconds=61))
+    wait_for(qtbot, pay_rig, PayStep.unconfirmed)
+    pay_rig.phone(payment.id, "confirm")
+    pay_rig.rig.flow.go_home()
+    qtbot.waitUntil(lambda: len(pay_rig.printed()) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
+    pay_rig.pay.reconcile()
+    qtbot.wait(300)
+    assert len(pay_rig.printed()) == 2
+
+
+class WatchesTheJournal(CountsCodes):
+    """Notes what the journal holds at the moment each payment code is sent."""
+
+    def __init__(self, client: KioskApiClient, journal_path: Path) -> None:
+        super().__init__(client)
+        self._journal_path = journal_path
+        self.held_when_sent: list[list[str]] = []
+
+    def pay_by_payment_code(self, payment_id: str, code: str, *, idempotency_key: str) -> Payment:
+        journal = Journal(self._journal_path)
+        try:
+            self.held_when_sent.append([p.payment_id for p in journal.unfinished_payments()])
+        finally:
+            journal.close()
+        return super().pay_by_payment_code(payment_id, code, idempotency_key=idempotency_key)
+
+
+def test_the_journal_holds_the_payment_before_its_code_is_sent(
+    rig: Rig, live_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    api = WatchesTheJournal(rig.client, tmp_path / "journal.sqlite3")
+    pay_rig = build_pay_rig(rig, live_server, tmp_path, api)
+    try:
+        payment = to_code(pay_rig)
+        pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)
+        assert api.held_when_sent == [[payment.id]]
+    finally:
+        pay_rig.journal.close()
+
+
+def test_walking_away_from_the_payment_code_stops_reading_codes_and_cancels(
+    pay_rig: PayRig, qtbot: QtBot
+) -> None:
+    wanted: list[bool] = []
+    pay_rig.pay.payment_code_wanted.connect(wanted.append)
+    payment = to_code(pay_rig)
+    pay_rig.rig.flow.go_home()  # what the idle timeout does
+    assert wanted == [True, False]
+    qtbot.waitUntil(lambda: pay_rig.journal.unfinished_payments() == [], timeout=5000)
+    assert pay_rig.server_status(payment.id) == "cancelled"
+    pay_rig.pay.payment_code_scanned(WECHAT_CHARGED)  # a late scan does nothing
+    assert pay_rig.server_status(payment.id) == "cancelled"

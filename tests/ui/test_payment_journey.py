@@ -7,21 +7,27 @@ import datetime as dt
 from pathlib import Path
 
 import requests
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.api.models import PaymentStatus
+from kiosk.api.models import BillItem, ItemCategory, PaymentStatus
+from kiosk.api.money import format_money
+from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome, Wallet
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
-from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.devices.readers.simulated import SimulatedReader
+from kiosk.flows.payment import CODE_CONFIRM_TIMEOUT, PaymentFlow, PayStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
+from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.payment_view import PaymentView
+from kiosk.ui.screens.payment import WORD_JOINER, quantity_text
 from tests.helpers.server import Phone, pay_page_post, pay_url_of
 from tests.helpers.ui import Touch, visible_texts
 
@@ -109,8 +115,9 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     assert "阿莫西林" in receipt
     assert "取药" in pickup
     assert "窗口" in pickup
-    details = touch.text("payment_result.details")
-    assert "Y001" in details
+    # The pickup number is the largest text; the receipt number is a footnote.
+    assert touch.text("payment_result.pickup_number") == "Y001"
+    assert "R" in touch.text("payment_result.details")
     # Marked once the printer reports the whole job done, just after the bytes land.
     touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
     assert server_payment(live_server, payment_id)["status"] == "paid"
@@ -238,7 +245,7 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
         assert kiosk.part(PaymentFlow).print_failed
         assert touch.text("payment_result.print_state")
         assert reprint.isVisible()
-        assert "Y001" in touch.text("payment_result.details")  # the pickup number is on screen
+        assert touch.text("payment_result.pickup_number") == "Y001"  # on screen all the same
         assert printed(spool) == []
         connection.set_status(PrinterStatus.ok)  # paper refilled
         touch("payment_result.reprint")
@@ -246,3 +253,188 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
         assert not reprint.isVisible()
     finally:
         kiosk.shutdown()
+
+
+# --- what the screens show --------------------------------------------------------------------
+
+
+def test_the_bills_show_what_the_patient_pays_as_the_largest_figure(
+    touch: Touch, kiosk: Kiosk
+) -> None:
+    touch("home.payment")
+    touch("identify.demo.unpaid_bills")
+    wait_for_pay(touch, PayStep.bills)
+    flow = kiosk.part(PaymentFlow)
+    screen = kiosk.part(PaymentView).bills
+    due = screen.amount_due
+    assert format_money(flow.amount_cents) in due.text()
+    assert " " not in due.text()  # joined by no-break spaces: never split from its amount
+    assert not due.wordWrap()
+    sizes = {label.objectName(): label.font().pixelSize() for label in screen.findChildren(QLabel)}
+    assert due.font().pixelSize() == max(sizes.values())
+    assert due.font().bold()
+    heading = touch.text("bills.heading")
+    assert "周*玲 " not in heading  # no stray space between the name and 的
+    # Each item is a row of the table: the name, the quantity with its unit, the prices.
+    drugs = next(i for i, bill in enumerate(flow.bills) if bill.items[0].category != "lab")
+    amoxicillin = next(
+        row for row, item in enumerate(flow.bills[drugs].items) if "阿莫西林" in item.name
+    )
+    assert touch.text(f"bills.bill.{drugs}.item.{amoxicillin}.1") == "2盒"
+    assert touch.text(f"bills.bill.{drugs}.item.{amoxicillin}.3") == "¥37.00"
+
+
+def test_quantities_are_plural_in_english(qapp: QApplication) -> None:
+    item = BillItem(
+        name="阿莫西林胶囊", category=ItemCategory.drug, quantity=2, unit="盒", unit_en="box",
+        unit_price_cents=1850, amount_cents=3700,
+    )  # fmt: skip
+    default = QLocale()
+    try:
+        QLocale.setDefault(QLocale(QLocale.Language.English))
+        assert quantity_text(item) == "2 boxes"
+        assert quantity_text(item.model_copy(update={"quantity": 1})) == "1 box"
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese))
+        assert quantity_text(item) == "2盒"
+    finally:
+        QLocale.setDefault(default)
+
+
+def test_the_qr_screen_says_what_is_paid_for_whom_and_names_the_apps(
+    touch: Touch, kiosk: Kiosk
+) -> None:
+    open_qr(touch)
+    flow = kiosk.part(PaymentFlow)
+    assert touch.text("payment_qr.summary.patient").endswith("周*玲")
+    for bill in flow.bills:
+        assert bill.title in touch.text("payment_qr.summary.bills")
+    assert touch.text("payment_qr.summary.amount") == format_money(flow.amount_cents)
+    badges = [touch.text(f"payment_qr.apps.{wallet.value}") for wallet in Wallet]
+    assert badges == ["微信", "支付宝", "云闪付"]
+    assert "相机" not in " ".join(visible_texts(kiosk.part(PaymentView).qr))
+
+
+# --- the payment code (付款码) through the kiosk's scanner -------------------------------------
+
+
+def scanner(kiosk: Kiosk) -> SimulatedReader:
+    return next(r for r in kiosk.devices.readers if isinstance(r, SimulatedReader))
+
+
+def open_code(touch: Touch) -> str:
+    payment_id = open_qr(touch)
+    touch("payment_qr.payment_code")
+    wait_for_pay(touch, PayStep.code)
+    assert touch.kiosk.window.current_screen() is touch.kiosk.part(PaymentView).code
+    return payment_id
+
+
+def idempotency_keys(server: EmbeddedServer) -> int:
+    conn = connect(server.db_path)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM idempotency_keys").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_paid_by_payment_code_prints_once_and_says_where_to_go(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
+) -> None:
+    payment_id = open_code(touch)
+    scanner(kiosk).present(EXAMPLE_CODES[ChargeOutcome.charged] + "\r\n")
+    wait_for_pay(touch, PayStep.paid)
+    assert touch.text("payment_result.pickup_number") == "Y001"
+    number = touch.kiosk.part(PaymentView).result.pickup_number
+    receipt = touch.kiosk.part(PaymentView).result.details
+    assert number.font().pixelSize() > 2 * receipt.font().pixelSize()
+    directions = touch.text("payment_result.directions").replace(WORD_JOINER, "")
+    assert "医技楼" in directions
+    assert "101" in directions
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+    touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
+    assert server_payment(live_server, payment_id)["status"] == "paid"
+    # Back to identifiers: the next scan is a card or code again, not a payment.
+    scanner(kiosk).present(EXAMPLE_CODES[ChargeOutcome.charged])
+    touch.qtbot.wait(300)
+    assert len(printed(spool)) == 2
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+
+
+def test_a_declined_payment_code_charges_nothing_and_can_be_tried_again(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, spool: Path
+) -> None:
+    payment_id = open_code(touch)
+    scanner(kiosk).present(EXAMPLE_CODES[ChargeOutcome.declined])
+    wait_for_pay(touch, PayStep.failed)
+    body = touch.text("payment_result.body")
+    assert "拒绝" in body
+    assert "未扣费" in body
+    assert server_payment(live_server, payment_id)["status"] == "failed"
+    assert list(spool.glob("*.bin")) == []
+    assert kiosk.journal.unfinished_payments() == []
+    touch("payment_result.retry")
+    wait_for_pay(touch, PayStep.code)  # straight back to the payment code, a new payment
+    second = kiosk.part(PaymentFlow).payment
+    assert second is not None
+    assert second.id != payment_id
+    scanner(kiosk).present(EXAMPLE_CODES[ChargeOutcome.charged])
+    wait_for_pay(touch, PayStep.paid)
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+
+
+def test_a_payment_code_not_confirmed_in_time_is_reconciled_when_the_patient_leaves(
+    touch: Touch,
+    kiosk: Kiosk,
+    live_server: EmbeddedServer,
+    manual_clock: ManualClock,
+    spool: Path,
+) -> None:
+    payment_id = open_code(touch)
+    scanner(kiosk).present(EXAMPLE_CODES[ChargeOutcome.held])
+    wait_for_pay(touch, PayStep.confirming)
+    assert touch.text("payment_code.heading") == "请在手机上确认支付"
+    assert "云闪付" in touch.text("payment_code.step_open")
+    manual_clock.advance(CODE_CONFIRM_TIMEOUT + dt.timedelta(seconds=1))
+    wait_for_pay(touch, PayStep.unconfirmed)
+    assert touch.text("payment_result.title") == "暂时无法确认支付结果"
+    assert "绝不会重复扣费" in touch.text("payment_result.body")
+    assert [p.payment_id for p in kiosk.journal.unfinished_payments()] == [payment_id]
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+    touch.qtbot.waitUntil(
+        lambda: server_payment(live_server, payment_id)["status"] == "cancelled", timeout=5000
+    )
+    touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
+    assert list(spool.glob("*.bin")) == []
+
+
+def test_an_invalid_payment_code_is_explained_and_nothing_is_sent(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    payment_id = open_code(touch)
+    screen = kiosk.part(PaymentView).code
+    assert not screen.problem.isVisible()
+    keys = idempotency_keys(live_server)
+    for not_a_code in ("12345", "13456789012345678X", "991234567890123456"):
+        scanner(kiosk).present(not_a_code)
+        touch.qtbot.waitUntil(screen.problem.isVisible, timeout=3000)
+        assert "这不是付款码" in touch.text("payment_code.problem.text")
+        assert kiosk.part(PaymentFlow).step == PayStep.code
+    assert idempotency_keys(live_server) == keys  # nothing was sent
+    assert server_payment(live_server, payment_id)["status"] == "pending"
+    touch("payment_code.use_qr")  # the QR code is still there
+    wait_for_pay(touch, PayStep.qr)
+    assert kiosk.part(PaymentFlow).payment is not None
+
+
+def test_in_the_demo_buttons_stand_in_for_a_phone_at_the_scanner(
+    touch: Touch, kiosk: Kiosk, spool: Path
+) -> None:
+    assert kiosk.config.demo
+    open_code(touch)
+    touch("payment_code.demo.invalid")
+    touch.qtbot.waitUntil(kiosk.part(PaymentView).code.problem.isVisible, timeout=3000)
+    touch("payment_code.demo.charged")
+    wait_for_pay(touch, PayStep.paid)
+    touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)

@@ -57,13 +57,20 @@ class Reader(QObject):
     ``detail`` says, for technicians, why the state is what it is ("pyscard is not installed");
     it never holds what was read.
 
+    While :meth:`read_payment_codes` is on (the patient is asked for their wallet's payment
+    code), a scanner's input is a payment code, not an identifier: it is handed on as
+    ``payment_code_read`` unparsed (an 18-digit code could pass for a resident ID) and never
+    kept. Card readers that deliver no scanned text are unaffected.
+
     Signals:
         identifier_read: an :class:`Identifier`, already parsed and checked.
+        payment_code_read: the scanned text (whitespace stripped) while payment codes are read.
         input_rejected: the :class:`RejectionReason` value of input that is not an identifier.
         state_changed: the new :class:`ReaderState` value (for diagnostics and the heartbeat).
     """
 
     identifier_read = Signal(object)
+    payment_code_read = Signal(str)
     input_rejected = Signal(str)
     state_changed = Signal(str)
 
@@ -74,6 +81,7 @@ class Reader(QObject):
         self.name = name
         self._rules = rules
         self._state = ReaderState.stopped
+        self._reading_payment_codes = False
         self.detail = ""
 
     @property
@@ -86,7 +94,14 @@ class Reader(QObject):
     def stop(self) -> None:
         self._set_state(ReaderState.stopped)
 
+    def read_payment_codes(self, on: bool) -> None:
+        """Hand scanned text on as a payment code (on) or parse it as an identifier (off)."""
+        self._reading_payment_codes = on
+
     def _deliver(self, raw: str) -> None:
+        if self._reading_payment_codes:
+            self.payment_code_read.emit(raw.strip())
+            return
         self._emit_result(parse_identifier(raw, self._rules))
 
     def _emit_result(self, result: Identifier | Rejection) -> None:

@@ -11,7 +11,7 @@ class SimulatedReader(Reader):
     kind = "simulated"
 
     def present(self, raw: str) -> None:
-        """As if a card or code had been read."""
+        """As if a card or code (an e-health code, a wallet's payment code) had been read."""
         if self.state == ReaderState.ready:
             self._deliver(raw)
 

@@ -1,11 +1,14 @@
-"""Payment screens: the itemized bills, the QR code with its countdown, and the outcome."""
+"""Payment screens: the itemized bills, the QR code or the payment code, and the outcome."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -17,23 +20,31 @@ from PySide6.QtWidgets import (
 
 from kiosk.api.models import Bill, BillItem, ItemCategory, Patient, Payment
 from kiosk.api.money import format_money
+from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome, Wallet
 from kiosk.flows.payment import ENDED, PayStep
 from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.widgets.appointment_card import location_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.qr import QrCode
 
+# Kept on one line wherever it appears: "个人支付 ¥34.00" must never break before the amount.
+NO_BREAK_SPACE = "\u00a0"
+WORD_JOINER = "\u2060"  # forbids a line break between its neighbours ("1" and "楼")
+# Wider than this (relative to the height) is landscape: the screens use two columns.
+LANDSCAPE_RATIO = 1.2
+QR_SIDE = 360
+QR_SIDE_SHORT = 240
+TALL_SCREEN = 1080  # window height from which the full-size QR code fits
 
-def category_name(category: ItemCategory) -> str:
+
+def wallet_name(wallet: Wallet) -> str:
+    """The app's own name, as patients know it (a text badge, not its logo)."""
     names = {
-        ItemCategory.registration: QCoreApplication.translate("Payment", "Registration"),
-        ItemCategory.consultation: QCoreApplication.translate("Payment", "Consultation"),
-        ItemCategory.lab: QCoreApplication.translate("Payment", "Laboratory test"),
-        ItemCategory.imaging: QCoreApplication.translate("Payment", "Imaging"),
-        ItemCategory.drug: QCoreApplication.translate("Payment", "Medicine"),
-        ItemCategory.treatment: QCoreApplication.translate("Payment", "Treatment"),
-        ItemCategory.material: QCoreApplication.translate("Payment", "Materials"),
+        Wallet.wechat: QCoreApplication.translate("Payment", "WeChat Pay"),
+        Wallet.alipay: QCoreApplication.translate("Payment", "Alipay"),
+        Wallet.unionpay: QCoreApplication.translate("Payment", "UnionPay"),
     }
-    return names[category]
+    return names[wallet]
 
 
 def _lifetime_minutes(payment: Payment) -> int:
@@ -41,28 +52,86 @@ def _lifetime_minutes(payment: Payment) -> int:
     return round((payment.expires_at - payment.created_at).total_seconds() / 60)
 
 
-def _quantity(item: BillItem) -> str:
-    unit = in_language(item.unit, item.unit_en)
-    return f"{item.quantity:g} {unit}".strip()
+def _english_plural(unit: str) -> str:
+    return unit + ("es" if unit.endswith(("s", "x", "ch", "sh")) else "s")
 
 
-def _item_cells(item: BillItem) -> tuple[str, str, str, str]:
-    """Name, category, quantity × unit price, amount: in the patient's language."""
-    return (
-        in_language(item.name, item.name_en),
-        category_name(item.category),
-        f"{_quantity(item)} × {format_money(item.unit_price_cents)}",
-        format_money(item.amount_cents),
-    )
+def quantity_text(item: BillItem) -> str:
+    """ "2盒" in Chinese, "2 boxes" in English (the server's units are singular)."""
+    number = f"{item.quantity:g}"
+    if QLocale().language() == QLocale.Language.Chinese or not item.unit_en:
+        return f"{number}{item.unit}"
+    unit = item.unit_en if item.quantity == 1 else _english_plural(item.unit_en)
+    return f"{number} {unit}"
+
+
+def labelled_amount(caption: str, cents: int) -> str:
+    """ "个人支付 ¥34.00", joined so that it never breaks between the words and the amount."""
+    return f"{caption}{NO_BREAK_SPACE}{format_money(cents)}".replace(" ", NO_BREAK_SPACE)
+
+
+def kept_together(text: str) -> str:
+    """A place that never breaks between a number and its unit: a short Chinese one
+    ("医技楼 1楼 101室") stays whole; in English only "floor 1", "room 101" stay together."""
+    if QLocale().language() == QLocale.Language.Chinese:
+        return WORD_JOINER.join(text.replace(" ", NO_BREAK_SPACE))
+    return re.sub(r" (?=\d)", NO_BREAK_SPACE, text)
+
+
+def bill_titles(payment: Payment, bills: Sequence[Bill]) -> str:
+    """What is being paid: the titles of its bills, or "" when they are not all known (a
+    registration's fee is paid without the bill list)."""
+    titles = [in_language(b.title, b.title_en) for b in bills if b.id in payment.bill_ids]
+    if len(titles) != len(payment.bill_ids):
+        return ""
+    separator = "、" if QLocale().language() == QLocale.Language.Chinese else "; "
+    return separator.join(titles)
+
+
+def wallet_badges(name: str) -> tuple[QWidget, list[QLabel]]:
+    """The three apps that can pay, as coloured text badges in a row."""
+    row = named(QWidget(), name)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(16)
+    layout.addStretch(1)
+    badges = []
+    for wallet in Wallet:
+        badge = label(f"{name}.{wallet.value}", f"wallet-{wallet.value}")
+        badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(badge)
+        badges.append(badge)
+    layout.addStretch(1)
+    return row, badges
+
+
+def _retranslate_badges(badges: Sequence[QLabel]) -> None:
+    for badge, wallet in zip(badges, Wallet, strict=True):
+        badge.setText(wallet_name(wallet))
+
+
+class _TwoColumns(QBoxLayout):
+    """Side by side in landscape, one above the other in portrait."""
+
+    def __init__(self) -> None:
+        super().__init__(QBoxLayout.Direction.LeftToRight)
+        self.setSpacing(32)
+
+    def follow(self, width: int, height: int) -> None:
+        landscape = width > height * LANDSCAPE_RATIO
+        self.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
 
 
 class BillsScreen(Screen):
-    """Every unpaid bill with all its items; each bill can be left out of the payment.
+    """Every unpaid bill as a compact table, what the patient pays as the largest figure; each
+    bill can be left out of the payment.
 
     Signals:
         bill_toggled: a bill id.
         pay_requested: pay the selected bills.
-        home_requested: finish.
+        home_requested: back to the home screen.
     """
 
     bill_toggled = Signal(str)
@@ -76,21 +145,26 @@ class BillsScreen(Screen):
         self._selected: list[str] = []
         self._amount = 0
         self._toggles: list[QPushButton] = []
+        self._columns: list[_TwoColumns] = []
         self.heading = label("bills.heading", "heading", wrap=True)
         self.empty = label("bills.empty", "hint", wrap=True)
         self._list_widget = QWidget()
         self._list = QVBoxLayout(self._list_widget)
         self._list.setContentsMargins(0, 0, 0, 0)
         self._list.setSpacing(20)
-        self.total = label("bills.total", "heading")
+        self.total = label("bills.total", "small", wrap=True)
+        self.amount_due = label("bills.amount_due", "amount-due")
+        self.amount_due.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.finish = button("bills.finish")
         self.finish.clicked.connect(self.home_requested)
         self.pay = button("bills.pay", "primary")
         self.pay.clicked.connect(self.pay_requested)
+        summary = QHBoxLayout()
+        summary.addWidget(self.total, 1)
+        summary.addWidget(self.amount_due)
         footer = QHBoxLayout()
         footer.addWidget(self.finish)
         footer.addStretch(1)
-        footer.addWidget(self.total)
         footer.addWidget(self.pay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
@@ -98,6 +172,7 @@ class BillsScreen(Screen):
         layout.addWidget(self.heading)
         layout.addWidget(self.empty)
         layout.addWidget(scrolling(self._list_widget), 1)
+        layout.addLayout(summary)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -117,16 +192,24 @@ class BillsScreen(Screen):
         self.retranslate()
 
     def instruction(self) -> str:
-        return " ".join(t for t in (self.heading.text(), self.total.text()) if t)
+        texts = (self.heading.text(), self.amount_due.text().replace(NO_BREAK_SPACE, " "))
+        return " ".join(t for t in texts if t)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        for columns in self._columns:
+            columns.follow(self.width(), self.window().height())
+        super().resizeEvent(event)
 
     def _rebuild(self) -> None:
         clear_layout(self._list)
-        self._toggles = []
+        self._toggles, self._columns = [], []
         for index, bill in enumerate(self._bills):
             self._list.addWidget(self._bill_card(index, bill))
         self._list.addStretch(1)
 
     def _bill_card(self, index: int, bill: Bill) -> QFrame:
+        """The bill's title and toggle, its items as a table with row guides, and its sums
+        (beside the table in landscape, so names stay near their prices)."""
         card = named(QFrame(), f"bills.bill.{index}", "card")
         layout = QVBoxLayout(card)
         layout.setContentsMargins(28, 20, 28, 20)
@@ -141,23 +224,45 @@ class BillsScreen(Screen):
         top.addWidget(toggle)
         self._toggles.append(toggle)
         layout.addLayout(top)
-        items = QGridLayout()
-        items.setHorizontalSpacing(24)
-        items.setVerticalSpacing(6)
-        items.setColumnStretch(0, 1)
-        for row, item in enumerate(bill.items):
-            for column, text in enumerate(_item_cells(item)):
-                cell = label(f"bills.bill.{index}.item.{row}.{column}")
-                cell.setText(text)  # and again in retranslate: names, units, categories
-                cell.setWordWrap(column == 0)
-                if column >= 2:
-                    cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                items.addWidget(cell, row, column)
-        layout.addLayout(items)
-        summary = label(f"bills.bill.{index}.summary", "hint", wrap=True)
-        summary.setAlignment(Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(summary)
+        columns = _TwoColumns()
+        self._columns.append(columns)
+        columns.addWidget(self._item_table(index, bill), 3)
+        sums = QVBoxLayout()
+        sums.setSpacing(4)
+        for part in ("total", "insurance", "self_pay"):
+            line = label(f"bills.bill.{index}.{part}", "bill-due" if part == "self_pay" else "")
+            line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+            sums.addWidget(line)
+        sums.addStretch(1)
+        columns.addLayout(sums, 1)
+        layout.addLayout(columns)
+        columns.follow(self.width(), self.window().height())
         return card
+
+    def _item_table(self, index: int, bill: Bill) -> QWidget:
+        table = named(QWidget(), f"bills.bill.{index}.items")
+        grid = QGridLayout(table)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(0)
+        grid.setColumnStretch(0, 1)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for column in range(4):
+            header = label(f"bills.bill.{index}.header.{column}", "table-header")
+            header.setIndent(0)  # its border would otherwise indent it from the cells below
+            if column:
+                header.setAlignment(right)
+            grid.addWidget(header, 0, column)
+        for row, _item in enumerate(bill.items, start=1):
+            guide = named(QFrame(), f"bills.bill.{index}.row.{row - 1}", "bill-row")
+            grid.addWidget(guide, row, 0, 1, 4)  # under the row's cells: a line below each
+            for column in range(4):
+                cell = label(f"bills.bill.{index}.item.{row - 1}.{column}", "", wrap=column == 0)
+                cell.setContentsMargins(0, 10, 0, 10)
+                if column:
+                    cell.setAlignment(right)
+                grid.addWidget(cell, row, column)
+        return table
 
     def retranslate(self) -> None:
         patient = self._patient
@@ -166,87 +271,155 @@ class BillsScreen(Screen):
         )
         self.empty.setText(self.tr("You have no unpaid bills."))
         self.empty.setVisible(patient is not None and not self._bills)
-        self.finish.setText(self.tr("Finish"))
+        self.finish.setText(self.tr("Back to home"))
         self.finish.setAccessibleName(self.finish.text())
         self.pay.setText(self.tr("Pay {amount}").format(amount=format_money(self._amount)))
         self.pay.setAccessibleName(self.pay.text())
         self.pay.setVisible(bool(self._bills))
         self.pay.setEnabled(bool(self._selected))
-        self.total.setVisible(bool(self._bills))
+        for summary in (self.total, self.amount_due):
+            summary.setVisible(bool(self._bills))
         self.total.setText(
             self.tr("{count} of {total} bills selected").format(
                 count=len(self._selected), total=len(self._bills)
             )
         )
+        self.amount_due.setText(labelled_amount(self.tr("You pay"), self._amount))
         for index, bill in enumerate(self._bills):
-            title = self.findChild(QLabel, f"bills.bill.{index}.title")
-            if title is not None:  # the title names the department ("Prescription, Surgery")
-                title.setText(in_language(bill.title, bill.title_en))
-            for row, item in enumerate(bill.items):
-                for column, text in enumerate(_item_cells(item)):
-                    cell = self.findChild(QLabel, f"bills.bill.{index}.item.{row}.{column}")
-                    if cell is not None:
-                        cell.setText(text)
-            summary = self.findChild(QLabel, f"bills.bill.{index}.summary")
-            if summary is not None:
-                summary.setText(
-                    self.tr("Total {total}, insurance pays {insurance}, you pay {self_pay}").format(
-                        total=format_money(bill.total_cents),
-                        insurance=format_money(bill.insurance_cents),
-                        self_pay=format_money(bill.self_pay_cents),
-                    )
-                )
-            if index < len(self._toggles):
-                toggle = self._toggles[index]
-                chosen = bill.id in self._selected
-                toggle.setChecked(chosen)
-                toggle.setText(self.tr("✓ Paying") if chosen else self.tr("Not paying"))
-                toggle.setAccessibleName(
-                    self.tr("Pay this bill: yes") if chosen else self.tr("Pay this bill: no")
-                )
+            self._retranslate_bill(index, bill)
+
+    def _retranslate_bill(self, index: int, bill: Bill) -> None:
+        def set_text(name: str, text: str) -> None:
+            found = self.findChild(QLabel, f"bills.bill.{index}.{name}")
+            if found is not None:
+                found.setText(text)
+
+        # The title names the department ("Prescription, Internal Medicine").
+        set_text("title", in_language(bill.title, bill.title_en))
+        headers = (self.tr("Item"), self.tr("Quantity"), self.tr("Unit price"), self.tr("Amount"))
+        for column, text in enumerate(headers):
+            set_text(f"header.{column}", text)
+        for row, item in enumerate(bill.items):
+            cells = (
+                in_language(item.name, item.name_en),
+                quantity_text(item),
+                format_money(item.unit_price_cents),
+                format_money(item.amount_cents),
+            )
+            for column, text in enumerate(cells):
+                set_text(f"item.{row}.{column}", text)
+        set_text("total", labelled_amount(self.tr("Total"), bill.total_cents))
+        set_text("insurance", labelled_amount(self.tr("Insurance pays"), bill.insurance_cents))
+        set_text("self_pay", labelled_amount(self.tr("You pay"), bill.self_pay_cents))
+        if index < len(self._toggles):
+            toggle = self._toggles[index]
+            chosen = bill.id in self._selected
+            toggle.setChecked(chosen)
+            toggle.setText(self.tr("Included") if chosen else self.tr("Not included"))
+            toggle.setAccessibleName(
+                self.tr("Pay this bill: yes") if chosen else self.tr("Pay this bill: no")
+            )
+
+
+class PaymentSummary(QWidget):
+    """What is being paid and for whom, and the amount: on the QR and payment-code screens."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.patient = label(f"{name}.patient", "heading", wrap=True)
+        self.bills = label(f"{name}.bills", "hint", wrap=True)
+        self.caption = label(f"{name}.caption", "hint")
+        self.amount = label(f"{name}.amount", "huge")
+        for line in (self.patient, self.bills, self.caption, self.amount):
+            line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(line)
+        layout.addStretch(1)  # the lines stay together beside a taller column
+
+    def set_payment(
+        self, payment: Payment | None, patient: Patient | None, bills: Sequence[Bill]
+    ) -> None:
+        self.patient.setText(
+            self.tr("Patient: {name}").format(name=patient.display_name) if patient else ""
+        )
+        titles = bill_titles(payment, bills) if payment else ""
+        if payment and not titles:
+            count = len(payment.bill_ids)
+            titles = (
+                self.tr("1 bill") if count == 1 else self.tr("{count} bills").format(count=count)
+            )
+        self.bills.setText(titles)
+        self.caption.setText(self.tr("Amount to pay") if payment else "")
+        self.amount.setText(format_money(payment.amount_cents) if payment else "")
+
+    def texts(self) -> list[str]:
+        return [w.text() for w in (self.patient, self.bills, self.caption, self.amount)]
 
 
 class PaymentQrScreen(Screen):
-    """Signals:
-    cancel_requested: the patient does not want to pay.
+    """The QR code to scan with a wallet app, what it pays, and the way to the payment code.
+
+    Signals:
+        cancel_requested: the patient does not want to pay.
+        payment_code_requested: the patient will show their payment code instead.
     """
 
     cancel_requested = Signal()
+    payment_code_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("payment_qr", parent)
         self._payment: Payment | None = None
+        self._patient: Patient | None = None
+        self._bills: list[Bill] = []
         self._seconds = 0
         self.heading = label("payment_qr.heading", "title", wrap=True)
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.amount = label("payment_qr.amount", "huge")
-        self.amount.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr = named(QrCode(360), "payment_qr.qr")
-        self.hint = label("payment_qr.hint", "hint", wrap=True)
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.summary = PaymentSummary("payment_qr.summary")
+        self.qr = named(QrCode(QR_SIDE), "payment_qr.qr")
+        self.apps_hint = label("payment_qr.apps_hint", "hint", wrap=True)
+        self.apps_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        badges, self._badges = wallet_badges("payment_qr.apps")
         self.countdown = label("payment_qr.countdown", "heading")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = label("payment_qr.hint", "hint", wrap=True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cancel = button("payment_qr.cancel")
         self.cancel.clicked.connect(self.cancel_requested)
+        self.payment_code = button("payment_qr.payment_code", "primary")
+        self.payment_code.clicked.connect(self.payment_code_requested)
+        code_side = QVBoxLayout()
+        code_side.setSpacing(16)
+        code_side.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        code_side.addWidget(self.apps_hint)
+        code_side.addWidget(badges)
+        code_side.addWidget(self.countdown)
+        code_side.addWidget(self.hint)
+        self._columns = _TwoColumns()
+        self._columns.addWidget(self.summary, 1)
+        self._columns.addLayout(code_side, 1)
         footer = QHBoxLayout()
         footer.addWidget(self.cancel)
         footer.addStretch(1)
+        footer.addWidget(self.payment_code)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(16)
         layout.addWidget(self.heading)
-        layout.addWidget(self.amount)
-        layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.countdown)
-        layout.addWidget(self.hint)
+        layout.addLayout(self._columns)
         layout.addStretch(1)
         layout.addLayout(footer)
         self.retranslate()
 
-    def show_payment(self, payment: Payment) -> None:
+    def show_payment(
+        self, payment: Payment, patient: Patient | None, bills: Sequence[Bill]
+    ) -> None:
         if self._payment is None or self._payment.qr_payload != payment.qr_payload:
             self.qr.set_data(payment.qr_payload)
-        self._payment = payment
+        self._payment, self._patient, self._bills = payment, patient, list(bills)
         self.retranslate()
 
     def set_seconds_left(self, seconds: int) -> None:
@@ -258,24 +431,209 @@ class PaymentQrScreen(Screen):
         )
 
     def wipe(self) -> None:
-        self._payment = None
+        self._payment, self._patient, self._bills = None, None, []
         self.qr.set_data("")
         self.retranslate()
 
     def instruction(self) -> str:
-        return " ".join(t for t in (self.heading.text(), self.amount.text(), self.hint.text()) if t)
+        texts = (self.heading.text(), self.summary.amount.text(), self.apps_hint.text())
+        return " ".join(t for t in texts if t)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        height = self.window().height()
+        self._columns.follow(self.width(), height)
+        # Smaller on short screens (1280×1024) so that the whole screen fits without scrolling.
+        side = QR_SIDE if height >= TALL_SCREEN else QR_SIDE_SHORT
+        self.qr.setFixedSize(side, side)
+        super().resizeEvent(event)
 
     def retranslate(self) -> None:
-        self.heading.setText(self.tr("Scan with your phone to pay"))
-        self.amount.setText(format_money(self._payment.amount_cents) if self._payment else "")
+        self.heading.setText(self.tr("Scan the code with your phone to pay"))
+        self.summary.set_payment(self._payment, self._patient, self._bills)
+        self.apps_hint.setText(self.tr("Open one of these apps and use its scanner:"))
+        _retranslate_badges(self._badges)
         self.hint.setText(
-            self.tr(
-                "Use your phone's camera or payment app. Keep this screen open until the "
-                "kiosk says the payment is done."
-            )
+            self.tr("Keep this screen open until the kiosk says the payment is done.")
         )
         self.cancel.setText(self.tr("Cancel payment"))
         self.cancel.setAccessibleName(self.cancel.text())
+        self.payment_code.setText(self.tr("Show my payment code instead"))
+        self.payment_code.setAccessibleName(self.payment_code.text())
+        self.set_seconds_left(self._seconds)
+
+
+class PaymentCodeScreen(Screen):
+    """The patient shows their wallet's payment code (付款码) to the kiosk's scanner; then,
+    if the wallet asks for it, confirms on their phone.
+
+    In the demo, buttons stand in for a phone at the scanner (one code of each outcome and
+    one that is not a payment code), as the demo cards do for the card reader.
+
+    Signals:
+        cancel_requested: the patient does not want to pay.
+        qr_requested: back to the QR code.
+        demo_code_presented: the code of a demo button, as the scanner would hand it on.
+    """
+
+    cancel_requested = Signal()
+    qr_requested = Signal()
+    demo_code_presented = Signal(str)
+
+    # What each demo button shows; "" is the one that is not a payment code.
+    DEMO_CODES: tuple[tuple[str, str], ...] = (
+        ("charged", EXAMPLE_CODES[ChargeOutcome.charged]),
+        ("declined", EXAMPLE_CODES[ChargeOutcome.declined]),
+        ("held", EXAMPLE_CODES[ChargeOutcome.held]),
+        ("invalid", "12345"),
+    )
+
+    def __init__(self, *, demo: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__("payment_code", parent)
+        self._payment: Payment | None = None
+        self._patient: Patient | None = None
+        self._bills: list[Bill] = []
+        self._refused = False
+        self._confirming: Wallet | None = None
+        self._seconds = 0
+        self.heading = label("payment_code.heading", "title", wrap=True)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.summary = PaymentSummary("payment_code.summary")
+        self.problem = named(QFrame(), "payment_code.problem", "banner-error")
+        self.problem_text = label("payment_code.problem.text", "", wrap=True)
+        problem_layout = QVBoxLayout(self.problem)
+        problem_layout.setContentsMargins(24, 16, 24, 16)
+        problem_layout.addWidget(self.problem_text)
+        self.step_open = label("payment_code.step_open", "heading", wrap=True)
+        badges, self._badges = wallet_badges("payment_code.apps")
+        self._badge_row = badges
+        self.step_show = label("payment_code.step_show", "heading", wrap=True)
+        self.countdown = label("payment_code.countdown", "hint")
+        for line in (self.step_open, self.step_show, self.countdown):
+            line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        steps = QVBoxLayout()
+        steps.setSpacing(16)
+        steps.addWidget(self.step_open)
+        steps.addWidget(badges)
+        steps.addWidget(self.step_show)
+        steps.addWidget(self.countdown)
+        steps.addStretch(1)
+        self._columns = _TwoColumns()
+        self._columns.addWidget(self.summary, 1)
+        self._columns.addLayout(steps, 1)
+        self.cancel = button("payment_code.cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.use_qr = button("payment_code.use_qr")
+        self.use_qr.clicked.connect(self.qr_requested)
+        footer = QHBoxLayout()
+        footer.addWidget(self.cancel)
+        footer.addStretch(1)
+        footer.addWidget(self.use_qr)
+        self.demo_title = label("payment_code.demo.title", "small")
+        self.demo_title.setVisible(demo)
+        self._demo_buttons: list[QPushButton] = []
+        demo_grid = QGridLayout()  # two by two: fits portrait with large text too
+        for index, (name, code) in enumerate(self.DEMO_CODES if demo else ()):
+            demo_button = button(f"payment_code.demo.{name}", "small")
+            demo_button.clicked.connect(lambda _=False, c=code: self.demo_code_presented.emit(c))
+            demo_grid.addWidget(demo_button, index // 2, index % 2)
+            self._demo_buttons.append(demo_button)
+        for column in (0, 1):
+            demo_grid.setColumnStretch(column, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(20)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.problem)
+        layout.addLayout(self._columns)
+        layout.addStretch(1)
+        layout.addWidget(self.demo_title)
+        layout.addLayout(demo_grid)
+        layout.addLayout(footer)
+        self.retranslate()
+
+    def show_code(
+        self,
+        payment: Payment,
+        patient: Patient | None,
+        bills: Sequence[Bill],
+        *,
+        refused: bool,
+        confirming: Wallet | None,
+    ) -> None:
+        """``confirming``: the wallet holding the charge until the payer confirms, if any."""
+        self._payment, self._patient, self._bills = payment, patient, list(bills)
+        self._refused, self._confirming = refused, confirming
+        self.retranslate()
+
+    def set_seconds_left(self, seconds: int) -> None:
+        self._seconds = seconds
+        self.countdown.setText(
+            self.tr("Time left to pay: {time}").format(time=f"{seconds // 60}:{seconds % 60:02d}")
+        )
+
+    def wipe(self) -> None:
+        self._payment, self._patient, self._bills = None, None, []
+        self._refused, self._confirming = False, None
+        self.retranslate()
+
+    def instruction(self) -> str:
+        texts = (
+            self.heading.text(),
+            self.problem_text.text() if self._refused else "",
+            self.step_open.text(),
+            self.step_show.text(),
+        )
+        return " ".join(t for t in texts if t)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._columns.follow(self.width(), self.window().height())
+        super().resizeEvent(event)
+
+    def retranslate(self) -> None:
+        self.summary.set_payment(self._payment, self._patient, self._bills)
+        _retranslate_badges(self._badges)
+        confirming = self._confirming
+        if confirming is None:
+            self.heading.setText(self.tr("Pay with your payment code"))
+            self.step_open.setText(self.tr("1. Open the payment code in one of these apps:"))
+            self.step_show.setText(
+                self.tr("2. Hold your phone's screen under the scanner below this screen.")
+            )
+        else:
+            self.heading.setText(self.tr("Please confirm the payment on your phone"))
+            self.step_open.setText(
+                self.tr("{app} asks you to confirm this payment.").format(
+                    app=wallet_name(confirming)
+                )
+            )
+            self.step_show.setText(
+                self.tr("Enter your password in the app. This screen changes by itself.")
+            )
+        self._badge_row.setVisible(confirming is None)
+        self.countdown.setVisible(confirming is None)
+        self.problem_text.setText(
+            self.tr(
+                "That was not a payment code. In WeChat, Alipay or UnionPay open the "
+                "payment code and show it again. Nothing was charged."
+            )
+        )
+        self.problem.setVisible(self._refused and confirming is None)
+        self.cancel.setText(self.tr("Cancel payment"))
+        self.use_qr.setText(self.tr("Scan a QR code instead"))
+        self.use_qr.setVisible(confirming is None)
+        self.demo_title.setText(self.tr("Demo: a phone at the scanner"))
+        demo_labels = {
+            "charged": self.tr("WeChat: paid"),
+            "declined": self.tr("Alipay: declined"),
+            "held": self.tr("UnionPay: confirm on phone"),
+            "invalid": self.tr("Not a payment code"),
+        }
+        for demo_button, (name, _code) in zip(self._demo_buttons, self.DEMO_CODES, strict=False):
+            demo_button.setText(demo_labels[name])
+            demo_button.setVisible(confirming is None)
+        self.demo_title.setVisible(bool(self._demo_buttons) and confirming is None)
+        for widget in (self.cancel, self.use_qr, *self._demo_buttons):
+            widget.setAccessibleName(widget.text())
         self.set_seconds_left(self._seconds)
 
 
@@ -298,15 +656,30 @@ class PaymentResultScreen(Screen):
         self._outcome: PayStep | None = None
         self._payment: Payment | None = None
         self._print_failed = False
+        self._by_code = False
         card = named(QFrame(), "payment_result.card", "card")
         inner = QVBoxLayout(card)
         inner.setContentsMargins(48, 32, 48, 32)
         inner.setSpacing(16)
         self.title = label("payment_result.title", "title", wrap=True)
         self.body = label("payment_result.body", wrap=True)
-        self.details = label("payment_result.details", "heading", wrap=True)
+        # After paying for medicine the pickup number is what the patient needs most.
+        self.pickup_caption = label("payment_result.pickup_caption", "hint", wrap=True)
+        self.pickup_number = label("payment_result.pickup_number", "huge")
+        self.pickup_place = label("payment_result.pickup_place", "heading", wrap=True)
+        self.directions = label("payment_result.directions", "heading", wrap=True)
+        self.details = label("payment_result.details", "hint", wrap=True)
         self.print_state = label("payment_result.print_state", "hint", wrap=True)
-        for widget in (self.title, self.body, self.details, self.print_state):
+        for widget in (
+            self.title,
+            self.body,
+            self.pickup_caption,
+            self.pickup_number,
+            self.pickup_place,
+            self.directions,
+            self.details,
+            self.print_state,
+        ):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             inner.addWidget(widget)
         self.reprint = button("payment_result.reprint")
@@ -329,19 +702,66 @@ class PaymentResultScreen(Screen):
         self.retranslate()
 
     def show_outcome(
-        self, outcome: PayStep, payment: Payment | None, *, print_failed: bool
+        self,
+        outcome: PayStep,
+        payment: Payment | None,
+        *,
+        print_failed: bool,
+        by_code: bool = False,
     ) -> None:
-        """``outcome``: one of :data:`kiosk.flows.payment.OUTCOMES`."""
+        """``outcome``: one of :data:`kiosk.flows.payment.OUTCOMES`; ``by_code``: the patient
+        paid (or tried to) with their payment code."""
         self._outcome, self._payment, self._print_failed = outcome, payment, print_failed
+        self._by_code = by_code
         self.retranslate()
 
     def wipe(self) -> None:
-        self._outcome, self._payment, self._print_failed = None, None, False
+        self._outcome, self._payment, self._print_failed, self._by_code = None, None, False, False
         self.retranslate()
 
     def instruction(self) -> str:
-        parts = (self.title, self.body, self.details, self.print_state)
+        parts = (
+            self.title,
+            self.body,
+            self.pickup_caption,
+            self.pickup_number,
+            self.pickup_place,
+            self.directions,
+            self.print_state,
+        )
         return " ".join(t.text() for t in parts if t.text())
+
+    def _show_pickup(self, payment: Payment | None) -> None:
+        pickups = payment.pharmacy_tickets if payment is not None else []
+        first = pickups[0] if pickups else None
+        self.pickup_caption.setText(self.tr("Your medicine pickup number") if first else "")
+        self.pickup_number.setText(first.number if first else "")
+        self.pickup_place.setText(
+            self.tr("{window}, {place}").format(
+                window=kept_together(in_language(first.window, first.window_en)),
+                place=kept_together(in_language(first.location, first.location_en)),
+            )
+            if first
+            else ""
+        )
+        lab = [d for d in payment.directions if d.category is ItemCategory.lab] if payment else []
+        self.directions.setText(
+            "\n".join(
+                self.tr("For your blood test, please go to {place}:").format(
+                    place=in_language(d.place, d.place_en)
+                )
+                + "\n"
+                + kept_together(location_text(d.location))
+                for d in lab
+            )
+        )
+        for widget in (
+            self.pickup_caption,
+            self.pickup_number,
+            self.pickup_place,
+            self.directions,
+        ):
+            widget.setVisible(bool(widget.text()))
 
     def _paid_details(self, payment: Payment) -> str:
         lines = []
@@ -352,7 +772,7 @@ class PaymentResultScreen(Screen):
                     number=payment.receipt.receipt_number,
                 )
             )
-        for pickup in payment.pharmacy_tickets:
+        for pickup in payment.pharmacy_tickets[1:]:
             lines.append(
                 self.tr("Medicine pickup number {number}: {window}, {place}").format(
                     number=pickup.number,
@@ -391,7 +811,13 @@ class PaymentResultScreen(Screen):
             ),
             PayStep.failed: (
                 self.tr("The payment was declined"),
-                self.tr("The payment was not completed on the phone.") + " " + nothing_charged,
+                (
+                    self.tr("Your payment app declined the payment.")
+                    if self._by_code
+                    else self.tr("The payment was not completed on the phone.")
+                )
+                + " "
+                + nothing_charged,
                 window,
             ),
             PayStep.expired: (
@@ -407,6 +833,11 @@ class PaymentResultScreen(Screen):
             PayStep.unconfirmed: (
                 self.tr("We could not confirm the payment"),
                 self.tr(
+                    "The payment was not confirmed in time. If you paid, your receipt is "
+                    "printed here; if not, nothing is charged. You are never charged twice."
+                )
+                if self._by_code
+                else self.tr(
                     "The hospital system did not answer. If you paid, your receipt is printed "
                     "here as soon as it answers; you are never charged twice."
                 ),
@@ -420,6 +851,7 @@ class PaymentResultScreen(Screen):
         self.body.setText(body)
         self.details.setText(details)
         paid = self._outcome == PayStep.paid
+        self._show_pickup(self._payment if paid else None)
         self.print_state.setText(
             self.tr("The receipt could not be printed. Touch “Print again” or ask at the window.")
             if paid and self._print_failed
@@ -431,6 +863,6 @@ class PaymentResultScreen(Screen):
         self.reprint.setVisible(paid and self._print_failed)
         self.retry.setText(self.tr("Try again"))
         self.retry.setVisible(self._outcome in ENDED.values())
-        self.finish.setText(self.tr("Finish"))
+        self.finish.setText(self.tr("Back to home"))
         for widget in (self.reprint, self.retry, self.finish):
             widget.setAccessibleName(widget.text())
