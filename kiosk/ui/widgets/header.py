@@ -72,7 +72,8 @@ class HeaderBar(QWidget):
         self.mute.clicked.connect(self.mute_toggled)
         self.volume = self._control("header.volume")
         self.volume.clicked.connect(self.volume_requested)
-        self._controls = (self.repeat, self.mute, self.volume)
+        self.call_staff = self._control("header.call_staff")  # wired by the composition root
+        self._controls = (self.call_staff, self.repeat, self.mute, self.volume)
         self._controls_index = layout.count()
         layout.addWidget(self.clock_label)
         self._wide: bool | None = None
@@ -148,6 +149,8 @@ class HeaderBar(QWidget):
         self.mute.setAccessibleName(self.tr("Switch the voice off or on"))
         self.volume.setText(self.tr("Volume {level}").format(level=self._volume_text))
         self.volume.setAccessibleName(self.tr("Change the volume"))
+        self.call_staff.setText(self.tr("Call staff"))
+        self.call_staff.setAccessibleName(self.tr("Call a member of staff to this kiosk"))
         self.refresh_clock()
 
     def changeEvent(self, event: QEvent) -> None:
