@@ -12,7 +12,7 @@ import pytest
 import requests
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk
@@ -163,9 +163,9 @@ def test_the_button_is_on_every_screen_large_enough_named_and_reachable_by_keypa
     assert button.accessibleName()
     assert button.height() >= 60
     assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
-    chain = []
+    chain: list[QWidget] = []
     widget = kiosk.window.nextInFocusChain()
-    while widget is not kiosk.window and len(chain) < 500:
+    while widget is not None and widget is not kiosk.window and len(chain) < 500:
         chain.append(widget)
         widget = widget.nextInFocusChain()
     assert button in chain

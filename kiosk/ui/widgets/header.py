@@ -52,8 +52,11 @@ class HeaderBar(QWidget):
         layout = QHBoxLayout()
         self._controls_row = QHBoxLayout()
         self._controls_row.addStretch(1)
+        self._call_row = QHBoxLayout()
+        self._call_row.addStretch(1)
         outer.addLayout(layout)
         outer.addLayout(self._controls_row)
+        outer.addLayout(self._call_row)
         self._top_row = layout
         logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
         logo.setObjectName("header.logo")
@@ -76,8 +79,10 @@ class HeaderBar(QWidget):
         self._controls = (self.call_staff, self.repeat, self.mute, self.volume)
         self._controls_index = layout.count()
         layout.addWidget(self.clock_label)
-        self._wide: bool | None = None
-        self._arrange(wide=True)
+        self._arrangement: tuple[bool, bool] | None = None
+        # Narrow until the first resize: a wide first layout would hold the window wider
+        # than a portrait display.
+        self._arrange(wide=False, call_beside=False)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh_clock)
@@ -87,19 +92,31 @@ class HeaderBar(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         # The sound controls sit beside the name on a wide screen, on a row of their own on a
         # narrow one, so nothing is squeezed (large text, portrait).
-        self._arrange(wide=event.size().width() >= 40 * max(1, self.font().pixelSize()))
+        self._rearrange(event.size().width())
         super().resizeEvent(event)
 
-    def _arrange(self, *, wide: bool) -> None:
-        if wide == self._wide:
+    def _rearrange(self, width: int) -> None:
+        wide = width >= 48 * max(1, self.font().pixelSize())
+        outer = self.layout()
+        room = width - (
+            outer.contentsMargins().left() + outer.contentsMargins().right() if outer else 0
+        )
+        row = sum(c.sizeHint().width() for c in self._controls) + 8 * len(self._controls)
+        self._arrange(wide=wide, call_beside=row <= room)
+
+    def _arrange(self, *, wide: bool, call_beside: bool) -> None:
+        if (wide, call_beside) == self._arrangement:
             return
-        self._wide = wide
+        self._arrangement = (wide, call_beside)
         for control in self._controls:
             self._top_row.removeWidget(control)
             self._controls_row.removeWidget(control)
+            self._call_row.removeWidget(control)
         for offset, control in enumerate(self._controls):
             if wide:
                 self._top_row.insertWidget(self._controls_index + offset, control)
+            elif control is self.call_staff and not call_beside:
+                self._call_row.addWidget(control)  # long words: below the others, not squeezed
             else:
                 self._controls_row.addWidget(control)
 
@@ -152,6 +169,7 @@ class HeaderBar(QWidget):
         self.call_staff.setText(self.tr("Call staff"))
         self.call_staff.setAccessibleName(self.tr("Call a member of staff to this kiosk"))
         self.refresh_clock()
+        self._rearrange(self.width())  # the words of another language may not fit the row
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.LocaleChange):
