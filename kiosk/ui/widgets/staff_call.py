@@ -50,6 +50,7 @@ class StaffCallOverlay(_Overlay):
         layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignHCenter)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._show_waited)
+        self.retranslate()
 
     def show_step(self, step: CallStep) -> None:
         self._step = step
@@ -85,16 +86,16 @@ class StaffCallOverlay(_Overlay):
         step = self._step
         if step == CallStep.sending:
             title, hint = self.tr("Calling staff…"), self.tr("Please stay at this kiosk.")
-        elif step == CallStep.waiting:
-            title, hint = self.tr("Staff are on their way"), self.tr("Please stay at this kiosk.")
         elif step == CallStep.acknowledged:
             title = self.tr("Staff have seen your call. Please wait here.")
             hint = ""
-        else:
+        elif step == CallStep.unsent:
             title = self.tr("The call could not be sent")
             hint = self.tr(
                 "Please ask at the information desk. The kiosk keeps trying to call staff."
             )
+        else:
+            title, hint = self.tr("Staff are on their way"), self.tr("Please stay at this kiosk.")
         self.title.setText(title)
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
