@@ -216,7 +216,7 @@ def _calls_section(calls: StaffCallList) -> str:
         waited = (calls.server_time - call.called_at).total_seconds()
         action = f"/admin/staff-calls/{html.escape(call.id)}/acknowledge"
         rows.append(
-            f'<tr class="call" id="call-{html.escape(call.id)}">'
+            f'<tr class="call" id="{html.escape(call.id)}">'
             f"<td>{html.escape(call.kiosk_id)}</td>"
             f"<td>{html.escape(call.location) or '–'}</td>"
             f"<td>{html.escape(call.screen)}</td>"

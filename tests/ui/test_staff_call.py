@@ -97,7 +97,7 @@ def test_a_call_from_a_visit_reaches_the_fleet_page_and_staff_acknowledge_it(
 
     # The fleet page, fetched as staff's browser would, lists the call and its 确认 form.
     page = requests.get(f"{live_server.url}/admin/kiosks", timeout=10).text
-    assert f'id="call-{row["id"]}"' in page
+    assert f'id="{row["id"]}"' in page
     assert "appointments" in page
     assert "<audio" in page
     form = re.search(
