@@ -18,7 +18,7 @@ from kiosk.ui.widgets.basics import button, label
 from kiosk.ui.widgets.overlays import _Overlay
 
 # Dark enough that the patient's data on the screen below cannot be read past the card.
-_SCRIM = QColor(0, 0, 0, 215)
+_SCRIM = QColor(0, 0, 0, 230)
 
 
 class StaffCallOverlay(_Overlay):
