@@ -96,13 +96,15 @@ class HeaderBar(QWidget):
         super().resizeEvent(event)
 
     def _rearrange(self, width: int) -> None:
-        wide = width >= 48 * max(1, self.font().pixelSize())
         outer = self.layout()
         room = width - (
             outer.contentsMargins().left() + outer.contentsMargins().right() if outer else 0
         )
         row = sum(c.sizeHint().width() for c in self._controls) + 8 * len(self._controls)
-        self._arrange(wide=wide, call_beside=row <= room)
+        # Beside the name only while the name still fits on one line.
+        name = self.hospital_label.fontMetrics().horizontalAdvance(self.hospital_label.text())
+        top = self.logo.width() + 16 + name + row + 16 + self.clock_label.sizeHint().width()
+        self._arrange(wide=top <= room, call_beside=row <= room)
 
     def _arrange(self, *, wide: bool, call_beside: bool) -> None:
         if (wide, call_beside) == self._arrangement:
