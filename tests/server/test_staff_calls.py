@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from kiosk.server.cli import add_kiosk_main
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import add_kiosk, connect
 from kiosk.server.embedded import EmbeddedServer
@@ -316,3 +317,18 @@ def test_a_call_holds_no_patient_data_even_mid_visit(api: ApiClient, demo_db: Pa
         text = str(value)
         assert patient["id"] not in text
         assert patient["display_name"] not in text
+
+
+def test_where_a_kiosk_stands_is_set_when_it_is_added(
+    live_server: EmbeddedServer, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["lobby-west-2", "--db", str(demo_db), "--location", "急诊楼 1楼"]
+    assert add_kiosk_main(argv) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert add_kiosk_main(["lobby-west-2", "--db", str(demo_db)]) == 0  # a new token only
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    kiosk = ApiClient(live_server.url, token)
+    try:
+        assert call_staff(kiosk).json()["location"] == "急诊楼 1楼"
+    finally:
+        kiosk.close()
