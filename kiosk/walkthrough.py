@@ -122,8 +122,8 @@ class Walkthrough:
         self.prices_and_floors()
         self.registration()
         self.payment()
-        self.feedback()
         self.call_staff()
+        self.feedback()
 
     def prices_and_floors(self) -> None:
         """From the directory: the price list searched by pinyin initials, then the floors."""
