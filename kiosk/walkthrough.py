@@ -188,7 +188,7 @@ class Walkthrough:
         self.wait_for(Step.upcoming)
         self.click("header.call_staff")
         wait_until(lambda: self.kiosk.staff_call.step == CallStep.waiting)
-        settle(1100)  # one tick of the waiting time
+        settle(1500)  # one tick of the waiting time
         self.shoot("call-staff")
         self.click("staff_call.cancel")
         self.click("upcoming.home")

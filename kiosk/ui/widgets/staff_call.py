@@ -49,6 +49,7 @@ class StaffCallOverlay(_Overlay):
         layout.addWidget(self.hint)
         layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignHCenter)
         self._tick = QTimer(self, interval=1000)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse tick may come early: 0 s
         self._tick.timeout.connect(self._show_waited)
         self.retranslate()
 
