@@ -35,7 +35,8 @@ from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
-from kiosk.flows.visit import VisitFlow
+from kiosk.flows.staff_call import CallStep, StaffCallFlow
+from kiosk.flows.visit import Step, VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
@@ -53,6 +54,7 @@ from kiosk.ui.visit_view import VisitView
 from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.keypad import Keypad
+from kiosk.ui.widgets.staff_call import StaffCallOverlay
 
 PartT = TypeVar("PartT")
 
@@ -103,6 +105,7 @@ class Kiosk(QObject):
         self._build_visit(idle)
         self._build_services()
         self._build_assistance(speech)
+        self._build_staff_call()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -241,6 +244,31 @@ class Kiosk(QObject):
             parent=self,
         )
 
+    def _build_staff_call(self) -> None:
+        """呼叫工作人员 on every screen: the header's button, the call's flow and its overlay."""
+        self.staff_call = StaffCallFlow(
+            self.client, self.runner, screen=self._current_screen_name, parent=self
+        )
+        self.staff_call_overlay = StaffCallOverlay(self.window, lambda: self.staff_call.waited_s)
+        self.window.header.call_staff.clicked.connect(self.staff_call.call)
+        self.staff_call_overlay.cancel_requested.connect(self.staff_call.cancel)
+        self.staff_call.step_changed.connect(self._on_staff_call_step)
+        self.flow.visit_wiped.connect(self.staff_call.end)
+
+    def _current_screen_name(self) -> str:
+        screen = self.window.current_screen()
+        return screen.objectName() if screen is not None else ""
+
+    def _on_staff_call_step(self, step: CallStep) -> None:
+        self.staff_call_overlay.show_step(step)
+        if step in (CallStep.sending, CallStep.waiting, CallStep.acknowledged):
+            # The patient stands waiting for a person: no "are you still there?" meanwhile.
+            self.idle.stop()
+        elif self.flow.step != Step.home and not self.idle.active:
+            self.idle.start()
+        if step != CallStep.idle:
+            self.voice.instruct(self.staff_call_overlay.instruction())
+
     def part(self, kind: type[PartT]) -> PartT:
         """A service's flow or view by its class (tests and tools look inside the journeys)."""
         for journey in self.journeys.values():
@@ -275,6 +303,7 @@ class Kiosk(QObject):
         self._stopped = True
         self.heartbeat.stop()
         self.outbox.stop()
+        self.staff_call.end()  # no more questions about a call once the kiosk stops
         self.devices.stop()
         self.crash_guard.uninstall()
         self._app.focusChanged.disconnect(self._on_focus_changed)
@@ -290,7 +319,9 @@ class Kiosk(QObject):
     def _connect_accessibility(self, app: QApplication) -> None:
         """Voice on every screen and focused control; a physical keypad everywhere."""
         header, window = self.window.header, self.window
-        window.move_to_end_of_focus_order(header.repeat, header.mute, header.volume)
+        window.move_to_end_of_focus_order(
+            header.call_staff, header.repeat, header.mute, header.volume
+        )
         self._show_sound_state()
         header.repeat_requested.connect(self.voice.repeat)
         header.mute_toggled.connect(self._toggle_mute)

@@ -25,6 +25,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
+from kiosk.ui.widgets.overlays import _Overlay
 from kiosk.walkthrough import Walkthrough
 
 MIN_TARGET_PX = 60
@@ -191,7 +192,10 @@ class AuditWalk(Walkthrough):
         window = self.kiosk.window
         image = window.grab().toImage()
         screen_name = f"{self.prefix}{name}"
-        findings = audit_screen(screen_name, window, window, image, large_text=self.large_text)
+        # Under an overlay (a staff call) the screen is dimmed out of use: audit the overlay.
+        overlays = [w for w in window.findChildren(_Overlay) if w.isVisible()]
+        root = overlays[-1] if overlays else window
+        findings = audit_screen(screen_name, window, root, image, large_text=self.large_text)
         if findings:
             annotate(image, findings, self.out_dir / f"{screen_name}.png")
         self.findings += findings

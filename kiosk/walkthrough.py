@@ -32,6 +32,7 @@ from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
+from kiosk.flows.staff_call import CallStep
 from kiosk.flows.visit import Step
 from kiosk.server.seed_data import GENERAL_CLINIC
 
@@ -129,6 +130,7 @@ class Walkthrough:
         self.prices_and_floors()
         self.registration()
         self.payment()
+        self.call_staff()
         self.feedback()
 
     def schedule_to_registration(self) -> None:
@@ -208,6 +210,19 @@ class Walkthrough:
         wait_until(lambda: flow.step == FeedbackStep.thanks)
         self.shoot("feedback-thanks")
         self.click("feedback_thanks.finish")
+        self.wait_for(Step.home)
+
+    def call_staff(self) -> None:
+        """呼叫工作人员 from my appointments: staff are on their way, the wait counting up."""
+        self.start("appointments")
+        self.click("identify.demo.two_today")
+        self.wait_for(Step.upcoming)
+        self.click("header.call_staff")
+        wait_until(lambda: self.kiosk.staff_call.step == CallStep.waiting)
+        settle(1500)  # one tick of the waiting time
+        self.shoot("call-staff")
+        self.click("staff_call.cancel")
+        self.click("upcoming.home")
         self.wait_for(Step.home)
 
     def payment(self) -> None:

@@ -1,6 +1,8 @@
 """Writes the two short cues in assets/sounds (run once; the WAVs are committed).
 
 success.wav: two rising tones; error.wav: two falling, lower tones. 16 kHz mono, 16-bit.
+staff-call.wav: the fleet page's alert while a patient waits for staff, looped by the page: a
+two-tone chime twice, then a pause (so the loop does not drone).
 """
 
 import math
@@ -35,3 +37,5 @@ if __name__ == "__main__":
     out.mkdir(parents=True, exist_ok=True)
     write(out / "success.wav", tones([660.0, 880.0]))
     write(out / "error.wav", tones([440.0, 330.0], seconds=0.22))
+    pause = bytes(2 * int(RATE * 0.9))
+    write(out / "staff-call.wav", tones([988.0, 784.0, 988.0, 784.0], seconds=0.2) + pause)

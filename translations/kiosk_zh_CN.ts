@@ -490,6 +490,14 @@
         <source>Change the volume</source>
         <translation>调节音量</translation>
     </message>
+    <message>
+        <source>Call staff</source>
+        <translation>呼叫工作人员</translation>
+    </message>
+    <message>
+        <source>Call a member of staff to this kiosk</source>
+        <translation>呼叫工作人员到这台自助机</translation>
+    </message>
 </context>
 <context>
     <name>HomeScreen</name>
@@ -1240,6 +1248,53 @@
     <message>
         <source>Full – touch for other times</source>
         <translation>已满 – 点此查看其他时间</translation>
+    </message>
+</context>
+<context>
+    <name>StaffCallOverlay</name>
+    <message>
+        <source>Waiting for {minutes} min {seconds} s</source>
+        <translation>已等待 {minutes} 分 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Waiting for {seconds} s</source>
+        <translation>已等待 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Calling staff…</source>
+        <translation>正在呼叫工作人员…</translation>
+    </message>
+    <message>
+        <source>Please stay at this kiosk.</source>
+        <translation>请在自助机旁稍候。</translation>
+    </message>
+    <message>
+        <source>Staff are on their way</source>
+        <translation>工作人员正在赶来</translation>
+    </message>
+    <message>
+        <source>Staff have seen your call. Please wait here.</source>
+        <translation>工作人员已确认，请稍候</translation>
+    </message>
+    <message>
+        <source>The call could not be sent</source>
+        <translation>呼叫未能发出</translation>
+    </message>
+    <message>
+        <source>Please ask at the information desk. The kiosk keeps trying to call staff.</source>
+        <translation>请到服务台咨询。自助机会继续尝试呼叫工作人员。</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>好的</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Cancel the call</source>
+        <translation>取消呼叫</translation>
     </message>
 </context>
 <context>

@@ -529,3 +529,43 @@ class KioskFleet(ApiModel):
     server_time: dt.datetime
     online_after_s: int
     kiosks: list[KioskStatus]
+
+
+# --- calling staff to a kiosk ----------------------------------------------------------------
+
+
+class StaffCallStatus(StrEnum):
+    open = "open"  # staff have not answered yet: the fleet page rings
+    acknowledged = "acknowledged"  # a staff member is on the way
+    cancelled = "cancelled"  # the patient no longer needs help
+
+
+# A screen's objectName (``payment_qr``): says where the patient is stuck, nothing about them.
+SCREEN_NAME_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
+
+
+class StaffCallRequest(ApiModel):
+    """``POST /staff-calls``: a patient at this kiosk asks for a person. Holds no patient data:
+    the kiosk is known from its token, the time from the server's clock."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    screen: Annotated[str, Field(pattern=SCREEN_NAME_PATTERN)]
+
+
+class StaffCall(ApiModel):
+    id: str
+    kiosk_id: str
+    location: str = ""  # where the kiosk stands, when the server knows it
+    screen: str
+    status: StaffCallStatus
+    called_at: dt.datetime
+    acknowledged_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
+
+
+class StaffCallList(ApiModel):
+    """``GET /admin/staff-calls``: the open calls, oldest first."""
+
+    server_time: dt.datetime
+    calls: list[StaffCall]

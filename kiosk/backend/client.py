@@ -62,6 +62,8 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
     Schedule,
+    StaffCall,
+    StaffCallRequest,
     TicketPublicStatus,
     VisitEnded,
 )
@@ -274,6 +276,26 @@ class KioskApiClient:
             json=report.model_dump(mode="json"),
             idempotency_key=new_idempotency_key(),
         )
+
+    # A staff call is the kiosk's, not the patient's: no visit token, nothing about the patient.
+
+    def call_staff(self, screen: str, *, idempotency_key: str) -> StaffCall:
+        """Ask for a person to come to this kiosk; ``screen`` says where the patient is."""
+        body = StaffCallRequest(screen=screen)
+        return self._call(
+            "POST",
+            "/staff-calls",
+            StaffCall,
+            json=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
+
+    def staff_call(self, call_id: str) -> StaffCall:
+        return self._call("GET", f"/staff-calls/{_segment(call_id)}", StaffCall)
+
+    def cancel_staff_call(self, call_id: str, *, idempotency_key: str) -> StaffCall:
+        path = f"/staff-calls/{_segment(call_id)}/cancel"
+        return self._call("POST", path, StaffCall, json={}, idempotency_key=idempotency_key)
 
     def close(self) -> None:
         with self._sessions_lock:

@@ -18,16 +18,27 @@ import hmac
 import html
 import ipaddress
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from kiosk.api.models import ErrorBody, ErrorCode, KioskFleet, KioskStatus
-from kiosk.server import queries
-from kiosk.server.deps import ERRORS, Conn, Now
+from kiosk.api.models import (
+    ErrorBody,
+    ErrorCode,
+    KioskFleet,
+    KioskStatus,
+    StaffCall,
+    StaffCallList,
+)
+from kiosk.assets import assets_dir
+from kiosk.server import queries, staff_calls
+from kiosk.server.db import write_transaction
+from kiosk.server.deps import ERRORS, Conn, Now, not_found
 from kiosk.server.errors import ApiError
+from kiosk.server.security import CONTENT_SECURITY_POLICY
 
 # A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
 ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
@@ -35,6 +46,12 @@ SESSION_COOKIE = "kiosk_admin"
 SESSION_LIFETIME = dt.timedelta(hours=8)
 _COOKIE_PATH = "/admin"
 _MAX_FORM_BYTES = 4096
+# The fleet page rings while a staff call is open: its own script and sound, from this server.
+FLEET_PAGE_POLICY = (
+    f"{CONTENT_SECURITY_POLICY}; media-src 'self'; connect-src 'self'; script-src 'self'"
+)
+STAFF_CALL_SOUND = "staff-call.wav"
+STAFF_CALLS_POLL_S = 4
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS)
 
@@ -93,6 +110,30 @@ def _signed_in(request: Request, now: dt.datetime) -> bool:
     return cookie is not None and session_is_valid(request.app.state.admin_session_key, cookie, now)
 
 
+def _admitted(request: Request, now: dt.datetime, *, page: bool) -> bool | RedirectResponse:
+    """Whether the admin signed in with the cookie (a sign-out button is shown), after checking
+    that the request may see the fleet at all: with an admin token, the cookie or ``Bearer``,
+    else 401 (a browser asking for a page without either goes to the sign-in form); without
+    one, loopback clients only (else 403)."""
+    admin_token = _admin_token(request)
+    if admin_token:
+        if _signed_in(request, now):
+            return True
+        if _bearer_matches(request, admin_token):
+            return False
+        if page and "authorization" not in request.headers:
+            return RedirectResponse("/admin/login", status_code=303)
+        raise ApiError(
+            401,
+            ErrorCode.unauthorized,
+            "The fleet page needs the admin token.",
+            headers={"WWW-Authenticate": 'Bearer realm="admin"'},
+        )
+    if not _is_loopback(request):
+        raise ApiError(403, ErrorCode.forbidden, "The fleet page is only served on loopback.")
+    return False
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 _STYLE = (
@@ -101,10 +142,22 @@ _STYLE = (
     "tr.flagged td{background:#fde2e1;color:#7a1212}.en{color:#4a5561}"
     "label,input,button{display:block;font-size:1.1rem;margin:.5rem 0}"
     ".error{color:#a4161a;font-weight:700}form.out{display:inline}"
+    "section.calls{border:4px solid #a4161a;background:#fff4f3;padding:.5rem 1rem;"
+    "margin-bottom:1.5rem}section.calls h2{color:#a4161a}"
+    "section.calls td{font-size:1.2rem}section.calls form{margin:0}"
+    "section.calls button{font-size:1.2rem;font-weight:700;margin:0;padding:.4rem 1rem}"
+    "section.quiet{border-color:#999;background:none}section.quiet h2{color:inherit}"
 )
 
 
-def _page(title: str, body: str, *, status_code: int = 200, refresh: bool = False) -> HTMLResponse:
+def _page(
+    title: str,
+    body: str,
+    *,
+    status_code: int = 200,
+    refresh: bool = False,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     meta = '<meta http-equiv="refresh" content="15">' if refresh else ""
     return HTMLResponse(
         f"""<!DOCTYPE html>
@@ -116,6 +169,7 @@ def _page(title: str, body: str, *, status_code: int = 200, refresh: bool = Fals
 </body></html>
 """,
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -143,7 +197,54 @@ def _fmt_uptime(seconds: float | None) -> str:
     return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
 
 
-def _fleet_page(fleet: KioskFleet, *, signed_in: bool) -> HTMLResponse:
+def _fmt_waited(seconds: float) -> str:
+    minutes, seconds = divmod(max(0, int(seconds)), 60)
+    return f"{minutes} 分 {seconds} 秒 · {minutes} min {seconds} s"
+
+
+def _calls_section(calls: StaffCallList) -> str:
+    """The open staff calls, above everything else, each with its 确认 button."""
+    if not calls.calls:
+        return (
+            '<section class="calls quiet" id="staff-calls" data-calls="" '
+            f'data-server-time="{calls.server_time.timestamp():.0f}">'
+            '<h2>呼叫工作人员 <span class="en">Staff calls</span></h2>'
+            '<p>没有待处理的呼叫。<span class="en">No open calls.</span></p></section>'
+        )
+    rows = []
+    for call in calls.calls:
+        waited = (calls.server_time - call.called_at).total_seconds()
+        action = f"/admin/staff-calls/{html.escape(call.id)}/acknowledge"
+        rows.append(
+            f'<tr class="call" id="{html.escape(call.id)}">'
+            f"<td>{html.escape(call.kiosk_id)}</td>"
+            f"<td>{html.escape(call.location) or '–'}</td>"
+            f"<td>{html.escape(call.screen)}</td>"
+            f'<td data-called-at="{call.called_at.timestamp():.0f}">'
+            f"{html.escape(_fmt_waited(waited))}</td>"
+            f'<td><form method="post" action="{action}">'
+            '<input type="hidden" name="from" value="fleet-page">'
+            '<button type="submit">确认 <span class="en">Acknowledge</span></button>'
+            "</form></td></tr>"
+        )
+    ids = " ".join(html.escape(call.id) for call in calls.calls)
+    return f"""<section class="calls" id="staff-calls" data-calls="{ids}"
+ data-server-time="{calls.server_time.timestamp():.0f}">
+<h2>呼叫工作人员 <span class="en">Staff calls</span>: {len(calls.calls)}</h2>
+<p>有患者在自助机旁等待帮助，请前往并确认。
+<span class="en">A patient is waiting at a kiosk for help: go there and acknowledge.</span></p>
+<audio id="call-sound" src="/admin/assets/{STAFF_CALL_SOUND}" loop preload="auto"></audio>
+<p id="sound-blocked" hidden><button id="enable-sound" type="button">开启提示音
+<span class="en">Turn the alert sound on</span></button></p>
+<table><thead><tr><th>自助机 <span class="en">Kiosk</span></th>
+<th>位置 <span class="en">Location</span></th><th>界面 <span class="en">Screen</span></th>
+<th>已等待 <span class="en">Waiting</span></th><th></th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></section>"""
+
+
+def _fleet_page(fleet: KioskFleet, calls: StaffCallList, *, signed_in: bool) -> HTMLResponse:
     def cell(text: str) -> str:
         return f"<td>{html.escape(text)}</td>"
 
@@ -175,14 +276,19 @@ def _fleet_page(fleet: KioskFleet, *, signed_in: bool) -> HTMLResponse:
     return _page(
         "自助机 Kiosk fleet",
         f"""<h1>自助机 <span class="en">Kiosk fleet</span></h1>{sign_out}
+{_calls_section(calls)}
+<p id="connection" class="error" hidden>与服务器的连接中断。
+<span class="en">Connection to the server lost.</span></p>
 <p>Server time {html.escape(fleet.server_time.isoformat())};
 online = heartbeat within {fleet.online_after_s} s.</p>
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
 <th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
 <tbody>
 {body}
-</tbody></table>""",
+</tbody></table>
+<script src="/admin/assets/fleet.js" defer></script>""",
         refresh=True,
+        headers={"content-security-policy": FLEET_PAGE_POLICY},
     )
 
 
@@ -207,28 +313,136 @@ def fleet(
 ) -> Response:
     """With an admin token set: ``Authorization: Bearer <token>`` or the session cookie of
     ``/admin/login``; without one, only loopback clients are served."""
-    admin_token = _admin_token(request)
-    signed_in = False
-    if admin_token:
-        signed_in = _signed_in(request, now)
-        if not signed_in and not _bearer_matches(request, admin_token):
-            if format == "html" and "authorization" not in request.headers:
-                return RedirectResponse("/admin/login", status_code=303)
-            raise ApiError(
-                401,
-                ErrorCode.unauthorized,
-                "The fleet page needs the admin token.",
-                headers={"WWW-Authenticate": 'Bearer realm="admin"'},
-            )
-    elif not _is_loopback(request):
-        raise ApiError(403, ErrorCode.forbidden, "The fleet page is only served on loopback.")
+    signed_in = _admitted(request, now, page=format == "html")
+    if isinstance(signed_in, RedirectResponse):
+        return signed_in
     statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
     fleet = KioskFleet(
         server_time=now, online_after_s=int(ONLINE_AFTER.total_seconds()), kiosks=statuses
     )
     if format == "json":
         return JSONResponse(fleet.model_dump(mode="json"))
-    return _fleet_page(fleet, signed_in=signed_in)
+    calls = StaffCallList(server_time=now, calls=staff_calls.open_calls(conn))
+    return _fleet_page(fleet, calls, signed_in=signed_in)
+
+
+_ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Admin token or session missing or wrong"},
+    403: {"model": ErrorBody, "description": "No admin token set: loopback clients only"},
+}
+
+
+@router.get("/staff-calls", response_model=StaffCallList, responses=_ADMIN_ERRORS)
+def open_staff_calls(request: Request, conn: Conn, now: Now) -> StaffCallList:
+    """The staff calls no one has acknowledged yet (the fleet page asks every few seconds)."""
+    _admitted(request, now, page=False)
+    return StaffCallList(server_time=now, calls=staff_calls.open_calls(conn))
+
+
+@router.post(
+    "/staff-calls/{call_id}/acknowledge",
+    response_model=StaffCall,
+    responses={
+        **_ADMIN_ERRORS,
+        303: {"description": "From the fleet page's form: back to the fleet page"},
+        404: {"model": ErrorBody, "description": "No such call"},
+    },
+)
+def acknowledge_staff_call(
+    call_id: Annotated[str, PathParam(max_length=64)], request: Request, conn: Conn, now: Now
+) -> Response:
+    """A staff member is on the way: the kiosk learns it at its next look. Acknowledging an
+    answered or cancelled call changes nothing. A browser's form post must come from this
+    server's own page (the fleet page's form), as the sign-in's does."""
+    from_form = request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    )
+    admitted = _admitted(request, now, page=from_form)
+    if isinstance(admitted, RedirectResponse):
+        return admitted
+    if not _same_origin(request):
+        raise ApiError(403, ErrorCode.forbidden, "Acknowledge from this server's own page.")
+    with write_transaction(conn):
+        call = staff_calls.acknowledge_call(conn, call_id, now)
+    if call is None:
+        raise not_found("staff call", call_id)
+    if from_form:
+        return RedirectResponse("/admin/kiosks", status_code=303)
+    return JSONResponse(call.model_dump(mode="json"))
+
+
+# The fleet page's script: rings while a call is open, keeps the waiting times current, and
+# reloads the page when the open calls change. Without JavaScript the page still reloads
+# itself every 15 s (meta refresh) and the 确认 buttons are plain forms.
+FLEET_SCRIPT = f"""\
+"use strict";
+(function () {{
+  var section = document.getElementById("staff-calls");
+  if (!section) {{ return; }}
+  var shown = section.getAttribute("data-calls") || "";
+  var offset = Date.now() / 1000 - Number(section.getAttribute("data-server-time"));
+  var sound = document.getElementById("call-sound");
+  var blocked = document.getElementById("sound-blocked");
+  var lost = document.getElementById("connection");
+  function ring() {{
+    if (!sound) {{ return; }}
+    var playing = sound.play();
+    if (playing && playing.catch) {{
+      playing.catch(function () {{ blocked.hidden = false; }});
+    }}
+  }}
+  if (blocked) {{
+    document.getElementById("enable-sound").addEventListener("click", function () {{
+      blocked.hidden = true;
+      ring();
+    }});
+  }}
+  function tick() {{
+    var now = Date.now() / 1000 - offset;
+    document.querySelectorAll("[data-called-at]").forEach(function (cell) {{
+      var s = Math.max(0, Math.floor(now - Number(cell.getAttribute("data-called-at"))));
+      var m = Math.floor(s / 60);
+      cell.textContent = m + " 分 " + (s % 60) + " 秒 · " + m + " min " + (s % 60) + " s";
+    }});
+  }}
+  function poll() {{
+    fetch("/admin/staff-calls", {{credentials: "same-origin",
+                                  headers: {{Accept: "application/json"}}}})
+      .then(function (answer) {{
+        if (!answer.ok) {{ throw new Error(String(answer.status)); }}
+        return answer.json();
+      }})
+      .then(function (list) {{
+        lost.hidden = true;
+        var ids = list.calls.map(function (call) {{ return call.id; }}).join(" ");
+        if (ids !== shown) {{ window.location.reload(); }}
+      }})
+      .catch(function () {{ lost.hidden = false; }});
+  }}
+  ring();
+  tick();
+  window.setInterval(tick, 1000);
+  window.setInterval(poll, {STAFF_CALLS_POLL_S * 1000});
+}})();
+"""
+
+
+@router.get("/assets/fleet.js", include_in_schema=False)
+def fleet_script() -> Response:
+    return Response(
+        FLEET_SCRIPT,
+        media_type="text/javascript",
+        headers={"cache-control": "max-age=300"},
+    )
+
+
+@router.get(f"/assets/{STAFF_CALL_SOUND}", include_in_schema=False)
+def staff_call_sound() -> Response:
+    return FileResponse(
+        assets_dir() / "sounds" / STAFF_CALL_SOUND,
+        media_type="audio/wav",
+        headers={"cache-control": "max-age=3600"},
+    )
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)

@@ -41,7 +41,7 @@ from kiosk.api.models import (
     TicketPublicStatus,
     VisitEnded,
 )
-from kiosk.server import admin, paypage, queries, routes_services, visits
+from kiosk.server import admin, paypage, queries, routes_services, staff_calls, visits
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
@@ -353,11 +353,14 @@ def create_app(
     app.state.limits = limits or visits.Limits()
     install_error_handlers(app)
     install_security_headers_on_server_errors(app)
-    app.add_middleware(BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login"))
+    app.add_middleware(
+        BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/")
+    )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
+    app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)
     return app

@@ -107,6 +107,10 @@ def build_add_kiosk_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("kiosk_id", metavar="ID", help="the kiosk's id, e.g. lobby-east-1")
     parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    parser.add_argument(
+        "--location",
+        help="where the kiosk stands (门诊楼 1楼 大厅东侧): shown with its calls for staff",
+    )
     return parser
 
 
@@ -122,7 +126,7 @@ def add_kiosk_main(argv: list[str]) -> int:
     token = secrets.token_urlsafe(32)
     conn = open_database(args.db)
     try:
-        add_kiosk(conn, args.kiosk_id, token)
+        add_kiosk(conn, args.kiosk_id, token, location=args.location)
     finally:
         conn.close()
     print(

@@ -271,6 +271,17 @@ CREATE TABLE IF NOT EXISTS facilities (
     room TEXT NOT NULL DEFAULT '',
     sort INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS staff_calls (
+    id TEXT PRIMARY KEY,
+    kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+    screen TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'acknowledged', 'cancelled')),
+    called_at TEXT NOT NULL,
+    acknowledged_at TEXT,
+    cancelled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS staff_calls_status ON staff_calls(status, called_at);
 """
 
 # Columns added after the first release: (table, column, declaration) for older files.
@@ -281,6 +292,7 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("payments", "pay_token", "TEXT"),  # the payment page's own secret (not the payment id)
     ("payments", "pay_csrf", "TEXT"),  # the CSRF token of the payment page's form
     ("doctors", "clinic_level", "TEXT"),  # 号别: a ClinicLevel value, NULL when not known
+    ("kiosks", "location", "TEXT NOT NULL DEFAULT ''"),  # shown with the kiosk's staff calls
 )
 # Indexes on added columns: created after the columns exist.
 _ADDED_INDEXES = (
@@ -428,18 +440,25 @@ def hash_token(token: str) -> str:
 
 
 def add_kiosk(
-    conn: sqlite3.Connection, kiosk_id: str, token: str, *, now: dt.datetime | None = None
+    conn: sqlite3.Connection,
+    kiosk_id: str,
+    token: str,
+    *,
+    now: dt.datetime | None = None,
+    location: str | None = None,
 ) -> None:
     """Register a kiosk with its bearer token (only the SHA-256 is stored); replaces the token
-    of an existing kiosk with the same id."""
+    of an existing kiosk with the same id. ``location`` (where it stands, for the staff who
+    answer its calls) is kept when not given."""
     if not kiosk_id or not token:
         raise ValueError("kiosk id and token must not be empty")
     created = to_db_time(now or system_clock())
     with write_transaction(conn):
         conn.execute(
-            "INSERT INTO kiosks (id, token_sha256, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256",
-            (kiosk_id, hash_token(token), created),
+            "INSERT INTO kiosks (id, token_sha256, created_at, location) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256, "
+            "location = CASE WHEN ? THEN excluded.location ELSE location END",
+            (kiosk_id, hash_token(token), created, location or "", location is not None),
         )
 
 

@@ -508,4 +508,4 @@ def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
         builder.general_clinic()
         builder.prices_and_places()
         builder.bills()
-    add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now)
+    add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now, location="门诊楼 1楼 大厅东侧")

@@ -52,8 +52,11 @@ class HeaderBar(QWidget):
         layout = QHBoxLayout()
         self._controls_row = QHBoxLayout()
         self._controls_row.addStretch(1)
+        self._call_row = QHBoxLayout()
+        self._call_row.addStretch(1)
         outer.addLayout(layout)
         outer.addLayout(self._controls_row)
+        outer.addLayout(self._call_row)
         self._top_row = layout
         logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
         logo.setObjectName("header.logo")
@@ -72,11 +75,14 @@ class HeaderBar(QWidget):
         self.mute.clicked.connect(self.mute_toggled)
         self.volume = self._control("header.volume")
         self.volume.clicked.connect(self.volume_requested)
-        self._controls = (self.repeat, self.mute, self.volume)
+        self.call_staff = self._control("header.call_staff")  # wired by the composition root
+        self._controls = (self.call_staff, self.repeat, self.mute, self.volume)
         self._controls_index = layout.count()
         layout.addWidget(self.clock_label)
-        self._wide: bool | None = None
-        self._arrange(wide=True)
+        self._arrangement: tuple[bool, bool] | None = None
+        # Narrow until the first resize: a wide first layout would hold the window wider
+        # than a portrait display.
+        self._arrange(wide=False, call_beside=False)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh_clock)
@@ -86,19 +92,33 @@ class HeaderBar(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         # The sound controls sit beside the name on a wide screen, on a row of their own on a
         # narrow one, so nothing is squeezed (large text, portrait).
-        self._arrange(wide=event.size().width() >= 40 * max(1, self.font().pixelSize()))
+        self._rearrange(event.size().width())
         super().resizeEvent(event)
 
-    def _arrange(self, *, wide: bool) -> None:
-        if wide == self._wide:
+    def _rearrange(self, width: int) -> None:
+        outer = self.layout()
+        room = width - (
+            outer.contentsMargins().left() + outer.contentsMargins().right() if outer else 0
+        )
+        row = sum(c.sizeHint().width() for c in self._controls) + 8 * len(self._controls)
+        # Beside the name only while the name still fits on one line.
+        name = self.hospital_label.fontMetrics().horizontalAdvance(self.hospital_label.text())
+        top = self.logo.width() + 16 + name + row + 16 + self.clock_label.sizeHint().width()
+        self._arrange(wide=top <= room, call_beside=row <= room)
+
+    def _arrange(self, *, wide: bool, call_beside: bool) -> None:
+        if (wide, call_beside) == self._arrangement:
             return
-        self._wide = wide
+        self._arrangement = (wide, call_beside)
         for control in self._controls:
             self._top_row.removeWidget(control)
             self._controls_row.removeWidget(control)
+            self._call_row.removeWidget(control)
         for offset, control in enumerate(self._controls):
             if wide:
                 self._top_row.insertWidget(self._controls_index + offset, control)
+            elif control is self.call_staff and not call_beside:
+                self._call_row.addWidget(control)  # long words: below the others, not squeezed
             else:
                 self._controls_row.addWidget(control)
 
@@ -148,7 +168,10 @@ class HeaderBar(QWidget):
         self.mute.setAccessibleName(self.tr("Switch the voice off or on"))
         self.volume.setText(self.tr("Volume {level}").format(level=self._volume_text))
         self.volume.setAccessibleName(self.tr("Change the volume"))
+        self.call_staff.setText(self.tr("Call staff"))
+        self.call_staff.setAccessibleName(self.tr("Call a member of staff to this kiosk"))
         self.refresh_clock()
+        self._rearrange(self.width())  # the words of another language may not fit the row
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.LocaleChange):
