@@ -2,12 +2,63 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import TypeVar
 
 from PySide6.QtCore import QLocale, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.ui.theme import BODY_PX
+
 W = TypeVar("W", bound=QWidget)
+
+# Qt's line breaker never breaks at U+2060 WORD JOINER, which is invisible and has no width in
+# the bundled CJK font (NBSP and U+202F would glue too, but show as a space).
+WORD_JOINER = "\u2060"
+IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A number with what belongs to it: a currency sign before it (with the space before that sign:
+# "个人支付 ¥34.00" is one statement), a unit and up to two more characters of the name it
+# starts after it ("2楼", "201室", "1号窗口", "50%").
+_NUMBER_TERM = re.compile(rf"(?: ?[¥￥$€£])?\d(?:[\d.,:/]*\d)?(?:%|[{IDEOGRAPHS}]{{1,3}})?")
+# A short run of characters between spaces or punctuation is one term: 取药, 主任医师, 很不满意.
+_SHORT_RUN = re.compile(rf"(?<![{IDEOGRAPHS}])[{IDEOGRAPHS}]{{2,4}}(?![{IDEOGRAPHS}])")
+# The last two characters of a paragraph go together: no single character alone on a line.
+_LAST_PAIR = re.compile(rf"[{IDEOGRAPHS}]{{2}}(?=[^{IDEOGRAPHS}\w]*$)")
+
+
+def unbreakable_positions(text: str) -> set[int]:
+    """Where a line must not break (between ``text[i - 1]`` and ``text[i]``), by our rules.
+
+    Shared by :func:`keep_together`, which glues these places, and the audit, which reports a
+    label laid out with a break at one of them.
+    """
+    positions: set[int] = set()
+    offset = 0
+    for paragraph in text.split("\n"):
+        for pattern in (_NUMBER_TERM, _SHORT_RUN, _LAST_PAIR):
+            for match in pattern.finditer(paragraph):
+                positions.update(range(offset + match.start() + 1, offset + match.end()))
+        offset += len(paragraph) + 1
+    return positions
+
+
+def _latin(character: str) -> bool:
+    return character.isascii() and not character.isspace()
+
+
+def keep_together(text: str) -> str:
+    """``text`` with word joiners where a line must not break: terms stay whole on a line."""
+    text = text.replace(WORD_JOINER, "")
+    glued = [
+        index
+        for index in sorted(unbreakable_positions(text))
+        # Qt never breaks inside a Latin number or word; joiners there would only add noise.
+        if not (_latin(text[index - 1]) and _latin(text[index]))
+    ]
+    pieces = [text[start:end] for start, end in zip([0, *glued], [*glued, len(text)], strict=True)]
+    return WORD_JOINER.join(pieces)
 
 
 def named(widget: W, name: str, role: str = "") -> W:
@@ -29,10 +80,60 @@ def button(name: str, role: str = "") -> QPushButton:
     return widget
 
 
+class WrappingLabel(QLabel):
+    """A label that wraps its text without splitting a term, a number from its unit, or
+    leaving one character alone on the last line (see :func:`keep_together`).
+
+    ``text()`` gives the text as set; what is laid out (``QLabel.text``) holds the joiners.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(keep_together(text))
+
+    def text(self) -> str:
+        return super().text().replace(WORD_JOINER, "")
+
+
+class OneLineLabel(QLabel):
+    """One line that shrinks its font to fit its width (down to body size, then elides).
+
+    For a name that must not wrap (the hospital's, in the header) whatever the text size.
+    """
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def fitted_font(self) -> QFont:
+        font = self.font()
+        room = self.contentsRect().width()
+        needed = QFontMetrics(font).horizontalAdvance(self.text())
+        if needed > room > 0 and font.pixelSize() > 0:
+            font.setPixelSize(max(BODY_PX, math.floor(font.pixelSize() * room / needed)))
+        return font
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        font = self.fitted_font()
+        room = self.contentsRect()
+        text = QFontMetrics(font).elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter = QPainter(self)
+        painter.setFont(font)
+        self.style().drawItemText(
+            painter,
+            room,
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            text,
+            self.foregroundRole(),
+        )
+
+
 def label(name: str, role: str = "", *, wrap: bool = False) -> QLabel:
-    widget = named(QLabel(), name, role)
-    widget.setWordWrap(wrap)
-    return widget
+    return named(WrappingLabel() if wrap else QLabel(), name, role)
 
 
 def in_language(chinese: str, english: str) -> str:
