@@ -45,7 +45,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from kiosk.ui.theme import BOLD_ROLES
-from kiosk.ui.widgets.basics import IDEOGRAPHS, WORD_JOINER, OneLineLabel, unbreakable_positions
+from kiosk.ui.widgets.basics import (
+    IDEOGRAPHS,
+    WORD_JOINER,
+    OneLineLabel,
+    as_written,
+    unbreakable_positions,
+)
 from kiosk.walkthrough import Walkthrough
 
 MIN_TARGET_PX = 60
@@ -215,13 +221,13 @@ def bad_line_breaks(label: QLabel) -> list[str]:
     for lines in laid_out_lines(label):
         if len(lines) < 2:
             continue
-        last = lines[-1].replace(WORD_JOINER, "").strip()
+        last = as_written(lines[-1]).strip()
         letters = re.findall(r"\w", last)
         stranded = len(letters) == 1 and bool(_IDEOGRAPH.match(letters[0]))
         if stranded:
             problems.append(f"'{last}' alone on the last line")
         text = "".join(lines)
-        plain = text.replace(WORD_JOINER, "")
+        plain = as_written(text)
         glued = unbreakable_positions(plain)
         start = 0
         # A stranded last character is reported once, not again as a split term.
@@ -229,8 +235,8 @@ def bad_line_breaks(label: QLabel) -> list[str]:
             start += len(line)
             # Qt never breaks at a joiner itself (a glued term too wide overflows: clipped).
             if start - text[:start].count(WORD_JOINER) in glued:
-                before = line.replace(WORD_JOINER, "").rstrip()
-                after = text[start:].replace(WORD_JOINER, "")
+                before = as_written(line).rstrip()
+                after = as_written(text[start:])
                 problems.append(f"'{before[-4:]}/{after[:4]}' splits a term")
     return problems
 

@@ -147,9 +147,8 @@ class BillsScreen(Screen):
         items.setColumnStretch(0, 1)
         for row, item in enumerate(bill.items):
             for column, text in enumerate(_item_cells(item)):
-                cell = label(f"bills.bill.{index}.item.{row}.{column}")
+                cell = label(f"bills.bill.{index}.item.{row}.{column}", wrap=column == 0)
                 cell.setText(text)  # and again in retranslate: names, units, categories
-                cell.setWordWrap(column == 0)
                 if column >= 2:
                     cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 items.addWidget(cell, row, column)

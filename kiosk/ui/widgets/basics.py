@@ -15,13 +15,17 @@ from kiosk.ui.theme import BODY_PX
 W = TypeVar("W", bound=QWidget)
 
 # Qt's line breaker never breaks at U+2060 WORD JOINER, which is invisible and has no width in
-# the bundled CJK font (NBSP and U+202F would glue too, but show as a space).
+# the bundled CJK font. It does break after a space whatever follows, so a space inside a term
+# becomes a no-break space.
 WORD_JOINER = "\u2060"
+NO_BREAK_SPACE = "\u00a0"
 IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A number with what belongs to it: a currency sign before it (with the space before that sign:
 # "个人支付 ¥34.00" is one statement), a unit and up to two more characters of the name it
 # starts after it ("2楼", "201室", "1号窗口", "50%").
-_NUMBER_TERM = re.compile(rf"(?: ?[¥￥$€£])?\d(?:[\d.,:/]*\d)?(?:%|[{IDEOGRAPHS}]{{1,3}})?")
+_NUMBER_TERM = re.compile(
+    rf"(?:[ {NO_BREAK_SPACE}]?[¥￥$€£])?\d(?:[\d.,:/]*\d)?(?:%|[{IDEOGRAPHS}]{{1,3}})?"
+)
 # A short run of characters between spaces or punctuation is one term: 取药, 主任医师, 很不满意.
 _SHORT_RUN = re.compile(rf"(?<![{IDEOGRAPHS}])[{IDEOGRAPHS}]{{2,4}}(?![{IDEOGRAPHS}])")
 # The last two characters of a paragraph go together: no single character alone on a line.
@@ -49,16 +53,28 @@ def _latin(character: str) -> bool:
 
 
 def keep_together(text: str) -> str:
-    """``text`` with word joiners where a line must not break: terms stay whole on a line."""
-    text = text.replace(WORD_JOINER, "")
+    """``text`` glued where a line must not break (word joiners; a no-break space for a
+    space): terms stay whole on a line."""
+    text = as_written(text)
     glued = [
         index
         for index in sorted(unbreakable_positions(text))
         # Qt never breaks inside a Latin number or word; joiners there would only add noise.
         if not (_latin(text[index - 1]) and _latin(text[index]))
     ]
-    pieces = [text[start:end] for start, end in zip([0, *glued], [*glued, len(text)], strict=True)]
-    return WORD_JOINER.join(pieces)
+    pieces = []
+    start = 0
+    for index in glued:
+        piece = text[start:index]
+        pieces.append(piece[:-1] + NO_BREAK_SPACE if piece.endswith(" ") else piece + WORD_JOINER)
+        start = index
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def as_written(text: str) -> str:
+    """``text`` without what :func:`keep_together` added."""
+    return text.replace(WORD_JOINER, "").replace(NO_BREAK_SPACE, " ")
 
 
 def named(widget: W, name: str, role: str = "") -> W:
@@ -95,7 +111,7 @@ class WrappingLabel(QLabel):
         super().setText(keep_together(text))
 
     def text(self) -> str:
-        return super().text().replace(WORD_JOINER, "")
+        return as_written(super().text())
 
 
 class OneLineLabel(QLabel):
