@@ -6,8 +6,8 @@ import math
 import re
 from typing import TypeVar
 
-from PySide6.QtCore import QLocale, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtCore import QLocale, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.theme import BODY_PX
@@ -100,18 +100,38 @@ class WrappingLabel(QLabel):
     """A label that wraps its text without splitting a term, a number from its unit, or
     leaving one character alone on the last line (see :func:`keep_together`).
 
-    ``text()`` gives the text as set; what is laid out (``QLabel.text``) holds the joiners.
+    Where a glued term is wider than the label (a column too narrow, which the audit reports),
+    it wraps as Qt would: a split term reads better than a clipped one. ``text()`` gives the
+    text as set; what is laid out (``QLabel.text``) holds the joiners.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
+        self._written = ""
 
     def setText(self, text: str) -> None:
-        super().setText(keep_together(text))
+        self._written = as_written(text)
+        self._lay_out()
 
     def text(self) -> str:
         return as_written(super().text())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        glued = keep_together(self._written)
+        width = self.contentsRect().width() - 2 * self.margin()
+        if width > 0 and glued != self._written:
+            needed = self.fontMetrics().boundingRect(
+                QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), glued
+            )
+            if needed.width() > width:
+                glued = self._written
+        if QLabel.text(self) != glued:
+            super().setText(glued)
 
 
 class OneLineLabel(QLabel):
