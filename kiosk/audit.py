@@ -7,7 +7,8 @@ every screen the audit checks each visible control:
   reachable with the physical keypad's arrow keys;
 - text at least 28 px;
 - contrast of text against its background at least 4.5:1, measured on the rendered pixels;
-- no clipped text (a label or button too small for its text) and no overlapping controls;
+- no clipped text (a label or button too small for its text), no overlapping controls, and no
+  control cut off at the side of the screen (screens scroll only vertically);
 - text column: wrapped text gets at least 10 characters of its font per line;
 - line break: a wrapped label never leaves one Chinese character alone on its last line, nor
   breaks inside a term or between a number and its unit or currency sign (the places
@@ -48,7 +49,7 @@ from kiosk.ui.theme import BOLD_ROLES
 from kiosk.ui.widgets.basics import (
     IDEOGRAPHS,
     WORD_JOINER,
-    OneLineLabel,
+    FittedLabel,
     as_written,
     unbreakable_positions,
 )
@@ -143,7 +144,7 @@ def _shown_text(label: QLabel) -> str:
 
 
 def _font(widget: QWidget) -> QFont:
-    return widget.fitted_font() if isinstance(widget, OneLineLabel) else widget.font()
+    return widget.fitted()[0] if isinstance(widget, FittedLabel) else widget.font()
 
 
 def _clipped(widget: QWidget) -> bool:
@@ -151,7 +152,7 @@ def _clipped(widget: QWidget) -> bool:
     if isinstance(widget, QLabel):
         if widget.pixmap() is not None and not widget.pixmap().isNull():
             return False
-        if isinstance(widget, OneLineLabel):
+        if isinstance(widget, FittedLabel):
             return False  # it shrinks to fit, then elides
         room = widget.contentsRect()
         flags = int(widget.alignment()) | (
@@ -360,6 +361,9 @@ def audit_screen(
             report("reach", f"top at {rect.top()} px, above the reach line at {reach_line} px")
         # Only what is actually on screen can overlap (a scroll area clips its contents).
         seen = widget.visibleRegion().boundingRect()
+        # Screens scroll only vertically: a control cut at the side is out of reach for good.
+        if seen.width() < widget.width() - 2:
+            report("cut off", f"{widget.width() - seen.width()} px beyond the side of the screen")
         placed.append((widget, QRect(widget.mapTo(window, seen.topLeft()), seen.size())))
     for index, (first, first_rect) in enumerate(placed):
         for second, second_rect in placed[index + 1 :]:
@@ -426,6 +430,7 @@ CHECKS = (
     "clipped",
     "contrast",
     "overlap",
+    "cut off",
     "text column",
     "line break",
     "title weight",

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -221,3 +223,25 @@ def test_controls_above_the_reach_line_are_found_in_portrait_only(page: Build) -
     assert [f.widget for f in found] == ["header.mute"]
     assert "reach line at 288 px" in found[0].detail
     assert findings_of(screen(1920, 1080), "reach") == []
+
+
+def test_a_control_cut_off_at_the_side_is_found(qapp: QApplication, qtbot: QtBot) -> None:
+    def screen(content_width: int) -> QWidget:
+        window = QScrollArea()
+        window.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        content.setMinimumWidth(content_width)
+        pay = QPushButton("Pay ¥65.32", content)
+        pay.setObjectName("pay")
+        pay.setAccessibleName("pay")
+        pay.setGeometry(content_width - 320, 20, 300, 100)
+        window.setWidget(content)
+        window.setWidgetResizable(True)
+        qtbot.addWidget(window)
+        window.resize(600, 400)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    assert [f.widget for f in findings_of(screen(740), "cut off")] == ["pay"]
+    assert findings_of(screen(560), "cut off") == []

@@ -134,33 +134,69 @@ class WrappingLabel(QLabel):
             super().setText(glued)
 
 
-class OneLineLabel(QLabel):
-    """One line that shrinks its font to fit its width (down to body size, then elides).
-
-    For a name that must not wrap (the hospital's, in the header) whatever the text size.
+class FittedLabel(QLabel):
+    """A name that must not break inside a word (the hospital's, in the header), whatever
+    the text size: its font shrinks until it fits one line; text with spaces may instead wrap
+    at a space onto the lines the label's height holds, whichever keeps the larger font.
+    Never below body size; past that it elides.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)  # text with spaces may need more lines when narrow
+        self.setSizePolicy(policy)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
 
-    def fitted_font(self) -> QFont:
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """At least one line; for text with spaces, all its lines wrapped at body size."""
+        height = super().minimumSizeHint().height()
+        if " " not in self.text():
+            return height
+        body = QFont(self.font())
+        body.setPixelSize(BODY_PX)
+        margins = self.contentsMargins()
+        room = QRect(0, 0, max(1, width - margins.left() - margins.right()), 100_000)
+        wrapped = QFontMetrics(body).boundingRect(room, int(Qt.TextFlag.TextWordWrap), self.text())
+        return max(height, wrapped.height() + margins.top() + margins.bottom())
+
+    def fitted(self) -> tuple[QFont, Qt.TextFlag]:
+        """The font to draw with, and whether to wrap at spaces."""
         font = self.font()
-        room = self.contentsRect().width()
+        room = self.contentsRect()
+        styled = font.pixelSize()
+        if styled <= 0 or room.width() <= 0:
+            return font, Qt.TextFlag(0)
         needed = QFontMetrics(font).horizontalAdvance(self.text())
-        if needed > room > 0 and font.pixelSize() > 0:
-            font.setPixelSize(max(BODY_PX, math.floor(font.pixelSize() * room / needed)))
-        return font
+        one_line = min(styled, max(BODY_PX, math.floor(styled * room.width() / max(needed, 1))))
+        if " " in self.text():
+            for size in range(styled, one_line - 1, -1):
+                font.setPixelSize(size)
+                wrapped = QFontMetrics(font).boundingRect(
+                    room, int(Qt.TextFlag.TextWordWrap), self.text()
+                )
+                if wrapped.width() <= room.width() and wrapped.height() <= room.height():
+                    return font, Qt.TextFlag.TextWordWrap
+        font.setPixelSize(one_line)
+        return font, Qt.TextFlag(0)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        font = self.fitted_font()
+        font, wrap = self.fitted()
         room = self.contentsRect()
-        text = QFontMetrics(font).elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        text = self.text()
+        if not wrap:
+            text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, room.width())
         painter = QPainter(self)
         painter.setFont(font)
         self.style().drawItemText(
             painter,
             room,
-            int(self.alignment()),
+            int(self.alignment()) | int(wrap),
             self.palette(),
             self.isEnabled(),
             text,
