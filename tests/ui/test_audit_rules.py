@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from kiosk.audit import PROMISES_ACTION, Finding, audit_screen, laid_out_lines
-from kiosk.ui.theme import register_fonts, stylesheet
-from kiosk.ui.widgets.basics import WORD_JOINER, keep_together, label
+from kiosk.ui.theme import BODY_PX, register_fonts, stylesheet
+from kiosk.ui.widgets.basics import WORD_JOINER, FittedLabel, keep_together, label, named
 
 Build = Callable[..., QWidget]
 
@@ -245,3 +245,24 @@ def test_a_control_cut_off_at_the_side_is_found(qapp: QApplication, qtbot: QtBot
 
     assert [f.widget for f in findings_of(screen(740), "cut off")] == ["pay"]
     assert findings_of(screen(560), "cut off") == []
+
+
+def test_the_hospital_name_shrinks_to_one_line_or_wraps_at_spaces(page: Build) -> None:
+    chinese = named(FittedLabel(), "chinese", "heading")
+    chinese.setText("示例市第一人民医院")
+    chinese.setFixedWidth(400)  # nine characters at 44 px need 396 px; at 53 px, 477
+    english = named(FittedLabel(), "english", "heading")
+    english.setText("Demo City First People's Hospital")
+    english.setFixedWidth(360)
+    root = page(chinese, english)
+    root.setStyleSheet(stylesheet("standard", large_text=True))
+    QApplication.processEvents()
+    font, wrap = chinese.fitted()
+    assert BODY_PX <= font.pixelSize() < chinese.font().pixelSize()
+    assert not wrap
+    assert QFontMetrics(font).horizontalAdvance(chinese.text()) <= chinese.contentsRect().width()
+    font, wrap = english.fitted()
+    assert wrap
+    assert font.pixelSize() >= BODY_PX
+    found = audit_screen("test", root, root, root.grab().toImage(), large_text=True)
+    assert [f for f in found if f.widget in ("chinese", "english")] == []
