@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 BODY_PX = 28
 LARGE_TEXT_SCALE = 1.6
 THEMES = ("standard", "high_contrast")
+# The bundled CJK font has one weight, so Qt draws bold by thickening glyphs; from 64 px up it
+# draws glyphs as outlines, which are not thickened. Bold roles stay below that size.
+SYNTHETIC_BOLD_MAX_PX = 63
+BOLD_ROLES = ("title", "heading")
 
 
 def register_fonts() -> str:
@@ -45,6 +49,8 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
     values = {
         name: str(round(px * (scale if large_text else 1.0))) for name, (px, scale) in sizes.items()
     }
+    for role in BOLD_ROLES:
+        values[role] = str(min(int(values[role]), SYNTHETIC_BOLD_MAX_PX))
     text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
     return Template(text).substitute(values)
 

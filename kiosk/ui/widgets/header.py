@@ -10,7 +10,7 @@ from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
-from kiosk.ui.widgets.basics import label
+from kiosk.ui.widgets.basics import FittedLabel, label, named
 
 LOGO_HOLD_MS = 5000
 
@@ -41,8 +41,7 @@ class HeaderBar(QWidget):
         self._names = {"zh": hospital_name, "en": hospital_name_en or hospital_name}
         self._volume_text = ""
         self._now = now
-        self.hospital_label = label("header.hospital", "heading")
-        self.hospital_label.setWordWrap(True)
+        self.hospital_label = named(FittedLabel(), "header.hospital", "heading")
         self.clock_label = label("header.clock")
         self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.clock_label.setAccessibleName("clock")
