@@ -1,0 +1,147 @@
+"""Part 1: schemathesis over the live server's ``/openapi.json`` as the kiosk.
+
+Rounds of schemathesis (its CLI, in a subprocess, each with its own seed) until the target
+number of HTTP requests is reached or the time budget is spent. The requests are counted from
+each round's HAR report (every request schemathesis sent, with its answer's status), so the
+count and the 5xx count do not depend on schemathesis's own summary. The first round is small
+and sizes the others.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.reliability.server import ServerProcess, add_kiosk_cli, seeded_database
+
+# The checks and expectations of tests/security/test_openapi_conformance.py.
+CONFIG = """
+[checks.positive_data_acceptance]
+# Schema-valid requests for made-up ids meet documented refusals: unknown patient (404),
+# another patient's data (403), a missing visit token (401/403), a business rule (409).
+expected-statuses = ["2xx", "401", "403", "404", "409", "429"]
+
+[[operations]]
+# Generated requests may reuse an Idempotency-Key with another body: 422 idempotency_conflict.
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "401", "403", "404", "409", "422", "429"
+]
+
+[[operations]]
+# A range longer than 92 days is schema-valid but refused (422); OpenAPI cannot say so.
+include-path = "/api/v1/patients/{patient_id}/appointments"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "401", "403", "404", "409", "422", "429"
+]
+"""
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
+    "positive_data_acceptance,missing_required_header,unsupported_method,ignored_auth"
+)
+MAX_EXAMPLES = 2000
+_FAILURES = re.compile(r"(\d+) failures?\b")
+
+
+@dataclass
+class FuzzResult:
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    conformance_failures: int = 0
+    rounds: int = 0
+    seconds: float = 0.0
+    failure_report: str = ""
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
+
+
+def _round(
+    url: str, token: str, scratch: Path, examples: int, seed: int, max_time_s: float
+) -> tuple[int, Counter[int], int, str]:
+    """One schemathesis run: requests sent, their statuses, failures found, its report."""
+    config = scratch / "schemathesis.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    har = scratch / f"round-{seed}.har"
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
+        "run", f"{url}/openapi.json",
+        "--header", f"Authorization: Bearer {token}",
+        "--checks", CHECKS,
+        "--phases", "examples,coverage,fuzzing",
+        "--max-examples", str(examples),
+        "--seed", str(seed),
+        "--workers", "1",
+        "--request-timeout", "10",
+        "--generation-database", "none",
+        "--suppress-health-check", "too_slow,filter_too_much",
+        "--report", "har", "--report-har-path", str(har),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command,
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=max(60.0, max_time_s) + 120,
+    )
+    output = done.stdout + done.stderr
+    entries = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"] if har.exists() else []
+    har.unlink(missing_ok=True)
+    statuses = Counter(int(entry["response"]["status"]) for entry in entries)
+    found = _FAILURES.findall(output)
+    failures = int(found[-1]) if found else (0 if done.returncode == 0 else 1)
+    return len(entries), statuses, failures, output if failures else ""
+
+
+def run(
+    target_requests: int, budget_s: float, scratch: Path, first_examples: int = 10
+) -> FuzzResult:
+    """Fuzz until ``target_requests`` were sent or the next round would overrun ``budget_s``."""
+    db_path = scratch / "fuzz.sqlite3"
+    seeded_database(db_path).close()
+    token = add_kiosk_cli(db_path, "fuzz-kiosk")
+    result = FuzzResult()
+    started = time.monotonic()
+    examples = first_examples
+    with ServerProcess(db_path, scratch / "fuzz-server.log") as server:
+        while result.requests < target_requests:
+            began = time.monotonic()
+            with tempfile.TemporaryDirectory(dir=scratch) as work:
+                sent, statuses, failures, report = _round(
+                    server.url,
+                    token,
+                    Path(work),
+                    examples,
+                    seed=20250310 + result.rounds,
+                    max_time_s=budget_s - (time.monotonic() - started),
+                )
+            took = time.monotonic() - began
+            result.rounds += 1
+            result.requests += sent
+            result.statuses += statuses
+            result.conformance_failures += failures
+            result.failure_report += report[-4000:]
+            rate = sent / took if took else 0.0
+            remaining_s = budget_s - (time.monotonic() - started)
+            missing = target_requests - result.requests
+            if sent == 0 or rate == 0 or remaining_s <= 5:
+                break
+            per_example = sent / examples
+            wanted = math.ceil(missing / per_example * 1.05)
+            affordable = int(remaining_s * rate / per_example)
+            examples = max(1, min(wanted, affordable, MAX_EXAMPLES))
+            if affordable < 1:
+                break
+    result.seconds = time.monotonic() - started
+    return result
