@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -43,6 +44,12 @@ checks.positive_data_acceptance.expected-statuses = [
     "2xx", "401", "403", "404", "409", "422", "429"
 ]
 """
+# The token comes from the environment, not the command line (``ps`` shows arguments).
+_TOKEN_ENV = "RELIABILITY_KIOSK_TOKEN"
+_AUTH = f"""
+[headers]
+Authorization = "Bearer ${{{_TOKEN_ENV}}}"
+"""
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
@@ -71,12 +78,11 @@ def _round(
 ) -> tuple[int, Counter[int], int, str]:
     """One schemathesis run: requests sent, their statuses, failures found, its report."""
     config = scratch / "schemathesis.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(CONFIG + _AUTH, encoding="utf-8")
     har = scratch / f"round-{seed}.har"
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
         "run", f"{url}/openapi.json",
-        "--header", f"Authorization: Bearer {token}",
         "--checks", CHECKS,
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", str(examples),
@@ -93,6 +99,7 @@ def _round(
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, _TOKEN_ENV: token},
         timeout=max(60.0, max_time_s) + 120,
     )
     output = done.stdout + done.stderr
