@@ -25,8 +25,9 @@ Figure = tuple[str, float, str]
 @dataclass(frozen=True)
 class Sizes:
     fuzz_requests: int = 23_516
-    fuzz_budget_s: float = 600.0
+    fuzz_budget_s: float = 900.0  # 23,516 took ~12 min on 2 shared cores
     fuzz_first_examples: int = 10  # per operation in the first (sizing) round
+    fuzz_phases: str = fuzz.PHASES
     guesses: int = 3_000
     guessing_kiosks: int = 10
     writes: int = 2_668
@@ -38,9 +39,10 @@ SMALL = Sizes(
     fuzz_requests=1,
     fuzz_budget_s=30.0,
     fuzz_first_examples=1,
+    fuzz_phases="examples,fuzzing",
     guesses=60,
     guessing_kiosks=3,
-    writes=90,
+    writes=60,
     kill_after_s=(0.2, 0.6),
     race_rounds=1,
 )
@@ -65,6 +67,7 @@ class Report:
     guessed: tuple[guesses.GuessResult, guesses.GuessResult]
     crashed: crash.CrashResult
     raced: list[races.Race]
+    seconds_per_part: dict[str, float]
 
     @property
     def held(self) -> bool:
@@ -80,22 +83,48 @@ class Report:
             f"| {r.tried} | {r.count:,} | {r.result} | {'yes' if r.held else '**no**'} |"
             for r in self.rows
         ]
+        parts = ", ".join(
+            f"{part} {seconds:.0f} s" for part, seconds in self.seconds_per_part.items()
+        )
         lines.append(
-            f"\nMeasured {day} on {os.cpu_count()} cores in {self.seconds / 60:.1f} minutes."
+            f"\nMeasured {day} on {os.cpu_count()} cores in {self.seconds / 60:.1f} minutes "
+            f"({parts})."
         )
         return "\n".join(lines)
 
 
+class Lap:
+    """Seconds each part took."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._since = time.monotonic()
+
+    def __call__(self, part: str) -> None:
+        now = time.monotonic()
+        self.seconds[part] = round(now - self._since, 1)
+        self._since = now
+
+
 def run(sizes: Sizes) -> Report:
     began = time.monotonic()
+    lap = Lap()
     with tempfile.TemporaryDirectory(prefix="kiosk-reliability-") as scratch:
         where = Path(scratch)
         fuzzed = fuzz.run(
-            sizes.fuzz_requests, sizes.fuzz_budget_s, where, sizes.fuzz_first_examples
+            sizes.fuzz_requests,
+            sizes.fuzz_budget_s,
+            where,
+            sizes.fuzz_first_examples,
+            sizes.fuzz_phases,
         )
+        lap("fuzz")
         alone, spread = guesses.run(sizes.guesses, sizes.guessing_kiosks, where)
+        lap("guesses")
         crashed = crash.run(sizes.writes, where, sizes.kill_after_s)
+        lap("crash")
         raced = races.run(sizes.race_rounds, where)
+        lap("races")
     rows = [
         Row(
             f"schemathesis over `/openapi.json` as a kiosk (rounds: {fuzzed.rounds}, "
@@ -177,7 +206,9 @@ def run(sizes: Sizes) -> Report:
         ("race duplicates or oversold places", sum(r.duplicates for r in raced), "rows"),
         ("races that did not hold", sum(not r.held for r in raced), "races"),
     ]
-    return Report(rows, figures, time.monotonic() - began, fuzzed, (alone, spread), crashed, raced)
+    seconds = time.monotonic() - began
+    guessed = (alone, spread)
+    return Report(rows, figures, seconds, fuzzed, guessed, crashed, raced, lap.seconds)
 
 
 def collect() -> list[Figure]:

@@ -1,16 +1,15 @@
 """Part 1: schemathesis over the live server's ``/openapi.json`` as the kiosk.
 
-Rounds of schemathesis (its CLI, in a subprocess, each with its own seed) until the target
-number of HTTP requests is reached or the time budget is spent. The requests are counted from
-each round's HAR report (every request schemathesis sent, with its answer's status), so the
-count and the 5xx count do not depend on schemathesis's own summary. The first round is small
-and sizes the others.
+A first, small schemathesis run (its CLI, in a subprocess) measures the request rate; the next
+runs have a time budget (``--max-time``: schemathesis repeats its fuzzing cycles until it is
+spent) sized to reach the target number of requests, within the harness's own budget. The
+requests are counted from each run's HAR report (every request schemathesis sent, with its
+answer's status), so the count and the 5xx count do not depend on schemathesis's own summary.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import subprocess
@@ -55,7 +54,9 @@ CHECKS = (
     "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
     "positive_data_acceptance,missing_required_header,unsupported_method,ignored_auth"
 )
-MAX_EXAMPLES = 2000
+PHASES = "examples,coverage,fuzzing"
+LATER_EXAMPLES = 100  # per operation and fuzzing cycle in the timed runs
+MIN_ROUND_S = 10.0
 _FAILURES = re.compile(r"(\d+) failures?\b")
 
 
@@ -74,7 +75,13 @@ class FuzzResult:
 
 
 def _round(
-    url: str, token: str, scratch: Path, examples: int, seed: int, max_time_s: float
+    url: str,
+    token: str,
+    scratch: Path,
+    phases: str,
+    examples: int,
+    seed: int,
+    max_time_s: float | None,
 ) -> tuple[int, Counter[int], int, str]:
     """One schemathesis run: requests sent, their statuses, failures found, its report."""
     config = scratch / "schemathesis.toml"
@@ -84,7 +91,7 @@ def _round(
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
         "run", f"{url}/openapi.json",
         "--checks", CHECKS,
-        "--phases", "examples,coverage,fuzzing",
+        "--phases", phases,
         "--max-examples", str(examples),
         "--seed", str(seed),
         "--workers", "1",
@@ -93,6 +100,8 @@ def _round(
         "--suppress-health-check", "too_slow,filter_too_much",
         "--report", "har", "--report-har-path", str(har),
     ]  # fmt: skip
+    if max_time_s is not None:
+        command += ["--max-time", str(max(1, round(max_time_s)))]
     done = subprocess.run(
         command,
         cwd=scratch,
@@ -100,7 +109,7 @@ def _round(
         text=True,
         check=False,
         env={**os.environ, _TOKEN_ENV: token},
-        timeout=max(60.0, max_time_s) + 120,
+        timeout=(max_time_s or 300) + 300,
     )
     output = done.stdout + done.stderr
     entries = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"] if har.exists() else []
@@ -112,15 +121,20 @@ def _round(
 
 
 def run(
-    target_requests: int, budget_s: float, scratch: Path, first_examples: int = 10
+    target_requests: int,
+    budget_s: float,
+    scratch: Path,
+    first_examples: int = 10,
+    phases: str = PHASES,
 ) -> FuzzResult:
-    """Fuzz until ``target_requests`` were sent or the next round would overrun ``budget_s``."""
+    """Fuzz until ``target_requests`` were sent, or for about ``budget_s`` when that is less.
+    The first run has ``first_examples`` per operation and no time limit."""
     db_path = scratch / "fuzz.sqlite3"
     seeded_database(db_path).close()
     token = add_kiosk_cli(db_path, "fuzz-kiosk")
     result = FuzzResult()
     started = time.monotonic()
-    examples = first_examples
+    max_time_s: float | None = None
     with ServerProcess(db_path, scratch / "fuzz-server.log") as server:
         while result.requests < target_requests:
             began = time.monotonic()
@@ -129,26 +143,21 @@ def run(
                     server.url,
                     token,
                     Path(work),
-                    examples,
+                    phases,
+                    first_examples if max_time_s is None else LATER_EXAMPLES,
                     seed=20250310 + result.rounds,
-                    max_time_s=budget_s - (time.monotonic() - started),
+                    max_time_s=max_time_s,
                 )
-            took = time.monotonic() - began
+            rate = sent / max(time.monotonic() - began, 0.001)
             result.rounds += 1
             result.requests += sent
             result.statuses += statuses
             result.conformance_failures += failures
             result.failure_report += report[-4000:]
-            rate = sent / took if took else 0.0
             remaining_s = budget_s - (time.monotonic() - started)
-            missing = target_requests - result.requests
-            if sent == 0 or rate == 0 or remaining_s <= 5:
+            if sent == 0 or remaining_s < MIN_ROUND_S:
                 break
-            per_example = sent / examples
-            wanted = math.ceil(missing / per_example * 1.05)
-            affordable = int(remaining_s * rate / per_example)
-            examples = max(1, min(wanted, affordable, MAX_EXAMPLES))
-            if affordable < 1:
-                break
+            needed_s = (target_requests - result.requests) / rate * 1.25
+            max_time_s = max(MIN_ROUND_S, min(needed_s, remaining_s))
     result.seconds = time.monotonic() - started
     return result
