@@ -1,8 +1,9 @@
 """Part 1: schemathesis over the live server's ``/openapi.json`` as the kiosk.
 
 A first, small schemathesis run (its CLI, in a subprocess) measures the request rate; the next
-runs have a time budget (``--max-time``: schemathesis repeats its fuzzing cycles until it is
-spent) sized to reach the target number of requests, within the harness's own budget. The
+runs (each a few minutes at most, with a new seed) have a time budget (``--max-time``:
+schemathesis repeats its fuzzing cycles until it is spent) sized from the last rate to reach the
+target number of requests, within the harness's own budget. The
 requests are counted from each run's HAR report (every request schemathesis sent, with its
 answer's status), so the count and the 5xx count do not depend on schemathesis's own summary.
 """
@@ -57,6 +58,7 @@ CHECKS = (
 PHASES = "examples,coverage,fuzzing"
 LATER_EXAMPLES = 100  # per operation and fuzzing cycle in the timed runs
 MIN_ROUND_S = 10.0
+MAX_ROUND_S = 150.0  # the rate is measured again after each run: little overshoot
 _FAILURES = re.compile(r"(\d+) failures?\b")
 
 
@@ -158,6 +160,6 @@ def run(
             if sent == 0 or remaining_s < MIN_ROUND_S:
                 break
             needed_s = (target_requests - result.requests) / rate * 1.25
-            max_time_s = max(MIN_ROUND_S, min(needed_s, remaining_s))
+            max_time_s = max(MIN_ROUND_S, min(needed_s, remaining_s, MAX_ROUND_S))
     result.seconds = time.monotonic() - started
     return result
