@@ -22,6 +22,8 @@ MODULES = (
     "benchmarks.ui",
     "benchmarks.package",
 )
+# Run only when named with --only (about 15 minutes): `make reliability`.
+ON_REQUEST = ("benchmarks.reliability",)
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 Figure = tuple[str, float, str]
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", action="append", help="run only this module (repeatable)")
     args = parser.parse_args(argv)
-    modules = [m for m in MODULES if not args.only or m.rsplit(".", 1)[-1] in args.only]
+    named = MODULES + ON_REQUEST if args.only else MODULES
+    modules = [m for m in named if not args.only or m.rsplit(".", 1)[-1] in args.only]
     rows: list[tuple[str, Figure]] = []
     timings = {}
     for name in modules:
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         timings = {**earlier["seconds_per_module"], **timings}
         ran = {group for group, _ in rows}
         kept = [f for f in earlier["figures"] if f["benchmark"] not in ran]
-        order = [m.rsplit(".", 1)[-1] for m in MODULES]
+        order = [m.rsplit(".", 1)[-1] for m in MODULES + ON_REQUEST]
         figures = sorted(kept + figures, key=lambda f: order.index(str(f["benchmark"])))
     results = {
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
