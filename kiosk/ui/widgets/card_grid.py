@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QGridLayout, QLabel, QWidget
 
 MIN_CHARACTERS = 10  # the narrowest text column, in characters of its own font
 WIDE_CHARACTER = "中"  # a full-width character: its advance is the font's em
@@ -87,7 +87,11 @@ class CardGrid(QWidget):
     def columns_for(self, width: int) -> int:
         if not self._cards:
             return 1
-        needed = text_width_needed(self._cards[0], self._characters)  # the cards are alike
+        # Room for the text (the cards are alike) and for the widest card's unwrappable parts.
+        needed = max(
+            text_width_needed(self._cards[0], self._characters),
+            *(card.minimumSizeHint().width() for card in self._cards),
+        )
         spacing = self._grid.horizontalSpacing()
         fitting = (width + spacing) // (needed + spacing)
         return max(1, min(self._max_columns, len(self._cards), fitting))
@@ -110,7 +114,7 @@ class CardGrid(QWidget):
             self._remeasure.start()  # large text on or off: a width holds fewer characters
 
     def _arrange(self, *, force: bool = False) -> None:
-        width = self.width() if self.width() > 0 else self._space_from_parent()
+        width = self._available_width()
         columns = self.columns_for(width)
         if columns == self._columns and not force:
             return
@@ -129,6 +133,13 @@ class CardGrid(QWidget):
         rows = -(-len(self._cards) // columns)
         self._grid.setRowStretch(rows, 1)  # spare height below the last row, not between rows
 
-    def _space_from_parent(self) -> int:
+    def _available_width(self) -> int:
+        """Own width; inside a scroll area at most its viewport's (too many columns widen us)."""
         parent = self.parentWidget()
-        return parent.width() if parent is not None else 0
+        if parent is None:
+            return self.width()
+        if self.width() <= 0:
+            return parent.width()
+        if isinstance(parent.parentWidget(), QAbstractScrollArea):
+            return min(self.width(), parent.width())
+        return self.width()
