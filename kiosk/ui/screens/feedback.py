@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.flows.feedback import TAGS
-from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.basics import LayoutSizedButton, button, label
 
 FACE_COLOURS = ("#b3261e", "#c75b00", "#8a6d00", "#2e7d32", "#1b5e20")
@@ -164,10 +164,9 @@ class FeedbackScreen(Screen):
         for tag, chip in self.tags.items():
             chip.setText(("✓ " if chip.isChecked() else "") + names[tag])
             chip.setAccessibleName(names[tag])
-        self.finish.setText(self.tr("Finish"))
+        label_home_button(self.finish)
         self.submit.setText(self.tr("Send"))
-        for widget in (self.finish, self.submit):
-            widget.setAccessibleName(widget.text())
+        self.submit.setAccessibleName(self.submit.text())
 
 
 class ThanksScreen(Screen):
@@ -203,5 +202,4 @@ class ThanksScreen(Screen):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Thank you"))
         self.body.setText(self.tr("Your feedback helps us do better."))
-        self.finish.setText(self.tr("Finish"))
-        self.finish.setAccessibleName(self.finish.text())
+        label_home_button(self.finish)
