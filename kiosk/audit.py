@@ -191,7 +191,15 @@ class AuditWalk(Walkthrough):
         window = self.kiosk.window
         image = window.grab().toImage()
         screen_name = f"{self.prefix}{name}"
-        findings = audit_screen(screen_name, window, window, image, large_text=self.large_text)
+        # Under an overlay (the idle countdown, "take your card") the screen is dimmed on
+        # purpose: what the patient meets is the overlay.
+        overlays = [
+            widget
+            for widget in window.findChildren(QWidget)
+            if widget.property("role") == "overlay" and widget.isVisible()
+        ]
+        root = overlays[-1] if overlays else window
+        findings = audit_screen(screen_name, window, root, image, large_text=self.large_text)
         if findings:
             annotate(image, findings, self.out_dir / f"{screen_name}.png")
         self.findings += findings

@@ -11,6 +11,7 @@ from kiosk.ui.widgets.basics import button, label, named
 
 SHOW_BUSY_AFTER_MS = 300
 OFFER_CANCEL_AFTER_MS = 10_000
+MIN_CARD_WIDTH_PX = 560
 
 
 class _Overlay(QWidget):
@@ -19,11 +20,11 @@ class _Overlay(QWidget):
     def __init__(self, name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self.setProperty("role", "overlay")  # while one is up, only it is what a patient sees
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._host = parent
         parent.installEventFilter(self)
         self.card = named(QFrame(self), f"{name}.card", "card")
-        self.card.setMinimumWidth(560)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -32,13 +33,18 @@ class _Overlay(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._host and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self._host.rect())
+            self._fit()
         return False
 
     def appear(self) -> None:
-        self.setGeometry(self._host.rect())
+        self._fit()
         self.show()
         self.raise_()
+
+    def _fit(self) -> None:
+        """Cover the host; the card gets a set width so its wrapped lines get their height."""
+        self.setGeometry(self._host.rect())
+        self.card.setFixedWidth(max(MIN_CARD_WIDTH_PX, min(960, self._host.width() - 96)))
 
 
 class BusyOverlay(_Overlay):
@@ -162,6 +168,8 @@ class TakeCardOverlay(_Overlay):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__("take_card", parent)
+        # A reminder, not a gate: the next patient's touch goes through to the screen.
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.message = label("take_card.message", "title", wrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self.card)

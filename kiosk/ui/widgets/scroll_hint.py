@@ -1,5 +1,5 @@
-""" "Scroll down for more": a hint over the bottom edge of a scrolling area while content is
-hidden below it, so a patient knows a list goes on."""
+""" "Scroll down for more": a hint under a scrolling area while content is hidden below it, so
+a patient knows a list goes on."""
 
 from __future__ import annotations
 
@@ -8,27 +8,28 @@ from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
 from kiosk.ui.widgets.basics import named
 
-EDGE_GAP_PX = 12
+GAP_PX = 6
 
 
 class ScrollHint(QLabel):
-    """Floats at the bottom centre of ``area``; shown only while the area can scroll down.
+    """Sits in a band below ``area``'s viewport, shown only while the area can scroll down.
 
-    It ignores touches, so a list item under it can still be pressed, and it hides itself once
-    the patient has reached the end.
+    The band is taken from the viewport (its bottom margin) while the hint shows, so the hint
+    never covers a control; once the patient reaches the end, hint and band are gone.
     """
 
     def __init__(self, area: QAbstractScrollArea) -> None:
         super().__init__(area)
         named(self, f"{area.objectName() or 'scroll'}.more", "scroll-hint")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._area = area
+        self._refreshing = False
         bar = area.verticalScrollBar()
         bar.rangeChanged.connect(lambda _low, _high: self.refresh())
         bar.valueChanged.connect(lambda _value: self.refresh())
         area.installEventFilter(self)
+        self.hide()
         self._retranslate()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -37,15 +38,28 @@ class ScrollHint(QLabel):
         return False
 
     def refresh(self) -> None:
+        # Taking the band changes the scroll range, which calls this again: one pass decides
+        # (the band only adds to what is below, and removing it leaves the end in view).
+        if self._refreshing:
+            return
+        self._refreshing = True
+        try:
+            self._place()
+        finally:
+            self._refreshing = False
+
+    def _place(self) -> None:
         bar = self._area.verticalScrollBar()
         more_below = bar.value() < bar.maximum()
+        self.adjustSize()
+        band = self.height() + 2 * GAP_PX if more_below else 0
+        margins = self._area.viewportMargins()
+        if margins.bottom() != band:
+            margins.setBottom(band)
+            self._area.setViewportMargins(margins)
         if more_below:
-            self.adjustSize()
-            viewport = self._area.viewport().geometry()
-            self.move(
-                viewport.center().x() - self.width() // 2,
-                viewport.bottom() - self.height() - EDGE_GAP_PX,
-            )
+            area = self._area.rect()
+            self.move(area.center().x() - self.width() // 2, area.bottom() - self.height() - GAP_PX)
             self.raise_()
         self.setVisible(more_below)
 
