@@ -116,6 +116,9 @@ class ServiceTile(LayoutSizedButton):
         super().changeEvent(event)
 
 
+THREE_COLUMNS_FROM_PX = 1600  # below it (1280×1024) a long English tile name would not fit
+
+
 class HomeScreen(Screen):
     """Signals:
     service_chosen: the service name of the tile the patient touched.
@@ -157,10 +160,10 @@ class HomeScreen(Screen):
         self._columns = 0
         for service in self._services:
             tile = ServiceTile(service)
-            tile.setMinimumHeight(150 if len(self._services) > 4 else 220)
+            tile.setMinimumHeight(130 if len(self._services) > 4 else 220)
             tile.clicked.connect(lambda _=False, name=service.name: self.service_chosen.emit(name))
             self.tiles[service.name] = tile
-        self._arrange(portrait=False)
+        self._arrange(portrait=False, width=1920)
 
         self.language = button("home.language")
         self.language.clicked.connect(self.language_toggled)
@@ -173,8 +176,8 @@ class HomeScreen(Screen):
         switches.addWidget(self.large_text)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 16, 48, 24)
-        layout.setSpacing(20)
+        layout.setContentsMargins(48, 16, 48, 16)
+        layout.setSpacing(16)
         layout.addWidget(self.title)
         layout.addWidget(self.prompt)
         layout.addStretch(1)
@@ -184,11 +187,12 @@ class HomeScreen(Screen):
         layout.addLayout(switches)
         self.retranslate()
 
-    def _arrange(self, *, portrait: bool) -> None:
-        """Portrait: the card picture above its words, two columns of tiles with their
-        pictograms above their words. Landscape: side by side, three columns once there are
-        more than four tiles, so six tiles and the switches fit a 1920×1080 screen."""
-        columns = 3 if not portrait and len(self.tiles) > 4 else 2
+    def _arrange(self, *, portrait: bool, width: int) -> None:
+        """Portrait: the card picture above its words, two columns of narrow tiles. Landscape:
+        side by side, and three columns once there are more than four tiles and the screen is
+        wide enough for them (1920×1080: six tiles and the switches fit without scrolling)."""
+        three = not portrait and width >= THREE_COLUMNS_FROM_PX and len(self.tiles) > 4
+        columns = 3 if three else 2
         self._prompt_layout.setDirection(
             QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         )
@@ -209,7 +213,7 @@ class HomeScreen(Screen):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         window = self.window()
-        self._arrange(portrait=window.height() > window.width())
+        self._arrange(portrait=window.height() > window.width(), width=window.width())
         super().resizeEvent(event)
 
     def instruction(self) -> str:

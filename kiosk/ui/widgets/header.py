@@ -138,7 +138,9 @@ class HeaderBar(QWidget):
         super().resizeEvent(event)
 
     def _is_wide(self, width: int | None = None) -> bool:
-        return (width or self.width()) >= 40 * max(1, self.font().pixelSize())
+        """Room for the name, the controls and the clock on one row (1920 px at 28 px text;
+        not 1280 px, where the name would wrap word by word)."""
+        return (width or self.width()) >= 56 * max(1, self.font().pixelSize())
 
     def _arrange(self, *, wide: bool) -> None:
         if wide == self._wide or not self._docked:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QHideEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets.basics import label, named
 
@@ -52,9 +52,10 @@ class Keypad(QWidget):
         self.reveal.pressed.connect(lambda: self._set_revealed(True))
         self.reveal.released.connect(lambda: self._set_revealed(False))
         self.reveal.setVisible(hide_middle)
-        display_row = QHBoxLayout()
-        display_row.addWidget(self.display, 1)
-        display_row.addWidget(self.reveal)
+        # Under the number, not beside it: a masked ID in large digits needs the full width.
+        display_rows = QVBoxLayout()
+        display_rows.addWidget(self.display)
+        display_rows.addWidget(self.reveal, 0, Qt.AlignmentFlag.AlignHCenter)
         grid = QGridLayout()
         grid.setSpacing(12)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"]
@@ -75,7 +76,7 @@ class Keypad(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(display_row)
+        layout.addLayout(display_rows)
         layout.addLayout(grid)
         self._retranslate()
 
