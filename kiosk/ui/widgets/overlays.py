@@ -37,14 +37,21 @@ class _Overlay(QWidget):
         return False
 
     def appear(self) -> None:
-        self._fit()
         self.show()
         self.raise_()
+        self._fit()
 
     def _fit(self) -> None:
-        """Cover the host; the card gets a set width so its wrapped lines get their height."""
+        """Cover the host, and size the card for its text as it is now (large text may have
+        come on while it was hidden): a set width, and the height its wrapped lines need."""
         self.setGeometry(self._host.rect())
-        self.card.setFixedWidth(max(MIN_CARD_WIDTH_PX, min(960, self._host.width() - 96)))
+        width = max(MIN_CARD_WIDTH_PX, min(960, self._host.width() - 96))
+        for child in self.card.findChildren(QWidget):
+            child.ensurePolished()
+        self.card.setFixedWidth(width)
+        needed = self.card.heightForWidth(width)
+        if needed > 0:
+            self.card.setFixedHeight(needed)
 
 
 class BusyOverlay(_Overlay):
