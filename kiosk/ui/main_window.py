@@ -75,9 +75,9 @@ class KioskWindow(QMainWindow):
         layout.addWidget(self.screens, 1)
         self.bottom_bar = named(QWidget(), "bottom_bar", "bar")
         self.bottom_bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        bar_layout = QHBoxLayout(self.bottom_bar)
-        bar_layout.setContentsMargins(32, 12, 32, 12)
-        bar_layout.addStretch(1)
+        self._bar_layout = QHBoxLayout(self.bottom_bar)
+        self._bar_layout.setContentsMargins(32, 12, 32, 12)
+        self._bar_layout.addStretch(1)
         self.bottom_bar.hide()
         layout.addWidget(self.bottom_bar)
         self.setCentralWidget(central)
@@ -142,13 +142,11 @@ class KioskWindow(QMainWindow):
         if portrait == self.portrait:
             return
         self.portrait = portrait
-        layout = self.bottom_bar.layout()
-        assert isinstance(layout, QHBoxLayout)
         if portrait:
-            layout.addWidget(self.header.undock_controls())
+            self._bar_layout.addWidget(self.header.undock_controls())
             self.header.controls.show()
         else:
-            layout.removeWidget(self.header.controls)
+            self._bar_layout.removeWidget(self.header.controls)
             self.header.dock_controls()
         self.bottom_bar.setVisible(portrait)
 
