@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 from kiosk.ui.widgets.basics import named
 
 GAP_PX = 6
+MARGIN_ONLY_PX = 40  # hidden but only a screen's bottom margin: nothing to scroll for
 
 
 class ScrollHint(QLabel):
@@ -38,23 +39,30 @@ class ScrollHint(QLabel):
         return False
 
     def refresh(self) -> None:
-        # Taking the band changes the scroll range, which calls this again: one pass decides
-        # (the band only adds to what is below, and removing it leaves the end in view).
+        # Taking or giving back the band changes the scroll range, which calls this again:
+        # those nested calls are skipped and the placing repeats here until it holds (the
+        # range can also jump while a layout settles).
         if self._refreshing:
             return
         self._refreshing = True
         try:
-            self._place()
+            for _ in range(3):
+                if not self._place():
+                    break
         finally:
             self._refreshing = False
 
-    def _place(self) -> None:
+    def _place(self) -> bool:
+        """Show or hide the hint and its band; whether anything changed."""
         bar = self._area.verticalScrollBar()
-        more_below = bar.value() < bar.maximum()
+        margins = self._area.viewportMargins()
+        # Judged as if there were no band, so taking it cannot change the verdict.
+        hidden_below = bar.maximum() - bar.value() - margins.bottom()
+        more_below = hidden_below > MARGIN_ONLY_PX
         self.adjustSize()
         band = self.height() + 2 * GAP_PX if more_below else 0
-        margins = self._area.viewportMargins()
-        if margins.bottom() != band:
+        changed = margins.bottom() != band
+        if changed:
             margins.setBottom(band)
             self._area.setViewportMargins(margins)
         if more_below:
@@ -62,6 +70,7 @@ class ScrollHint(QLabel):
             self.move(area.center().x() - self.width() // 2, area.bottom() - self.height() - GAP_PX)
             self.raise_()
         self.setVisible(more_below)
+        return changed
 
     def _retranslate(self) -> None:
         self.setText("↓ " + self.tr("Scroll down for more"))
