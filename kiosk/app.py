@@ -154,7 +154,7 @@ class Kiosk(QObject):
         self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
         self.idle.setParent(self)
         self.window = KioskWindow(
-            HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en)
+            HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en, clock=clock)
         )
         offered = {service.name: service for service in registry()}
         self.view = VisitView(
@@ -319,9 +319,7 @@ class Kiosk(QObject):
     def _connect_accessibility(self, app: QApplication) -> None:
         """Voice on every screen and focused control; a physical keypad everywhere."""
         header, window = self.window.header, self.window
-        window.move_to_end_of_focus_order(
-            header.call_staff, header.repeat, header.mute, header.volume
-        )
+        window.move_to_end_of_focus_order(*header.control_buttons())
         self._show_sound_state()
         header.repeat_requested.connect(self.voice.repeat)
         header.mute_toggled.connect(self._toggle_mute)

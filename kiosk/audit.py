@@ -53,7 +53,6 @@ from kiosk.ui.widgets.basics import (
     as_written,
     unbreakable_positions,
 )
-from kiosk.ui.widgets.overlays import _Overlay
 from kiosk.walkthrough import Walkthrough
 
 MIN_TARGET_PX = 60
@@ -417,8 +416,13 @@ class AuditWalk(Walkthrough):
         window = self.kiosk.window
         image = window.grab().toImage()
         screen_name = f"{self.prefix}{name}"
-        # Under an overlay (a staff call) the screen is dimmed out of use: audit the overlay.
-        overlays = [w for w in window.findChildren(_Overlay) if w.isVisible()]
+        # Under an overlay (the idle countdown, "take your card") the screen is dimmed on
+        # purpose: what the patient meets is the overlay.
+        overlays = [
+            widget
+            for widget in window.findChildren(QWidget)
+            if widget.property("role") == "overlay" and widget.isVisible()
+        ]
         root = overlays[-1] if overlays else window
         findings = audit_screen(screen_name, window, root, image, large_text=self.large_text)
         if findings:

@@ -111,7 +111,13 @@ class Walkthrough:
         self.click("identify.demo.too_early")  # nothing open yet: told at once
         self.wait_for(Step.notice)
         self.shoot("notice-too-early")
-        self.click("notice.home")
+        self.kiosk.idle.warn_now()
+        wait_until(self.kiosk.view.countdown.isVisible)
+        self.shoot("idle-countdown")
+        self.click("idle.finish")
+        self.wait_for(Step.home)
+        wait_until(self.kiosk.view.take_card.isVisible)  # that visit read a (demo) card
+        self.shoot("take-your-card")
         self.start("appointments")
         self.click("identify.demo.two_today")
         self.wait_for(Step.upcoming)

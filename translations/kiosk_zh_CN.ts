@@ -164,20 +164,20 @@
 <context>
     <name>CountdownOverlay</name>
     <message>
-        <source>The kiosk will return to the start in {seconds} seconds.</source>
-        <translation>{seconds} 秒后将返回首页。</translation>
+        <source>Returning home in {seconds} s</source>
+        <translation>{seconds} 秒后返回首页</translation>
     </message>
     <message>
-        <source>Are you still there?</source>
-        <translation>您还在吗？</translation>
+        <source>Still there? Touch the screen anywhere to continue.</source>
+        <translation>还在办理吗？触摸屏幕任意处即可继续。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续办理</translation>
     </message>
     <message>
         <source>I need more time</source>
         <translation>我需要更多时间</translation>
-    </message>
-    <message>
-        <source>Finish</source>
-        <translation>结束</translation>
     </message>
 </context>
 <context>
@@ -418,10 +418,6 @@
         <translation>收费价格</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>结束</translation>
-    </message>
-    <message>
         <source>Send</source>
         <translation>提交</translation>
     </message>
@@ -502,16 +498,28 @@
 <context>
     <name>HomeScreen</name>
     <message>
-        <source>Welcome. Scan your card or code below the screen, or choose a service. Use the arrow keys and Enter if you cannot see the screen.</source>
-        <translation>欢迎。请在屏幕下方刷卡或扫码，或选择服务。看不清屏幕时，可用方向键和确认键操作。</translation>
+        <source>Welcome. Place your card on the reader below the screen, or show your code to the scanner, or choose a service. Use the arrow keys and Enter if you cannot see the screen.</source>
+        <translation>欢迎。请将卡片放置在屏幕下方的读卡区，或将二维码对准扫码口，或选择服务。看不清屏幕时，可用方向键和确认键操作。</translation>
     </message>
     <message>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <source>Scan your ID card, medical insurance card, hospital card or e-health code at the reader below the screen to begin.</source>
-        <translation>请在屏幕下方的读卡区刷身份证、医保卡、就诊卡或出示电子健康码，即可开始办理。</translation>
+        <source>Place your card on the reader</source>
+        <translation>请将卡片放置在读卡区</translation>
+    </message>
+    <message>
+        <source>ID card, medical insurance card or hospital card</source>
+        <translation>身份证、医保卡、就诊卡均可</translation>
+    </message>
+    <message>
+        <source>Or show your e-health card or medical insurance e-voucher QR code</source>
+        <translation>或出示电子健康卡、医保电子凭证二维码</translation>
+    </message>
+    <message>
+        <source>No card? Choose a service:</source>
+        <translation>没有卡片？请选择服务：</translation>
     </message>
     <message>
         <source>Large text</source>
@@ -521,20 +529,20 @@
 <context>
     <name>IdentifyScreen</name>
     <message>
-        <source>How would you like to identify yourself?</source>
-        <translation>请选择身份识别方式</translation>
+        <source>Place your card, show your code, or type your number</source>
+        <translation>请放置卡片、出示二维码或输入号码</translation>
     </message>
     <message>
-        <source>Hold your ID card, insurance card or hospital card on the reader</source>
-        <translation>将身份证、医保卡或就诊卡放在读卡区</translation>
+        <source>Place your ID card, medical insurance card or hospital card on the reader</source>
+        <translation>将身份证、医保卡或就诊卡放置在读卡区</translation>
     </message>
     <message>
-        <source>Show your e-health code to the scanner</source>
-        <translation>将电子健康码对准扫码口</translation>
+        <source>Show the QR code of your e-health card or medical insurance e-voucher to the scanner</source>
+        <translation>将电子健康卡或医保电子凭证二维码对准扫码口</translation>
     </message>
     <message>
-        <source>Or type your resident ID or mobile number below</source>
-        <translation>或在下方输入身份证号或手机号</translation>
+        <source>Or type your resident ID or mobile number:</source>
+        <translation>或在下方输入身份证号或手机号：</translation>
     </message>
     <message>
         <source>OK</source>
@@ -545,24 +553,24 @@
         <translation>确认号码</translation>
     </message>
     <message>
-        <source>Back</source>
-        <translation>返回</translation>
-    </message>
-    <message>
-        <source>Back to the home screen</source>
-        <translation>返回首页</translation>
+        <source>Place your card on the reader, show your code to the scanner, or type your ID number or mobile number, then press OK.</source>
+        <translation>请将卡片放置在读卡区，或将二维码对准扫码口，或输入身份证号或手机号，然后按确定。</translation>
     </message>
     <message>
         <source>Demo cards (stand in for the card reader):</source>
         <translation>演示卡片（代替读卡器）：</translation>
     </message>
-    <message>
-        <source>Scan your ID card, insurance card or e-health code, or type your ID number or mobile number, then press OK.</source>
-        <translation>请刷身份证、医保卡或电子健康码，或输入身份证号或手机号，然后按确定。</translation>
-    </message>
 </context>
 <context>
     <name>Keypad</name>
+    <message>
+        <source>Hold to show</source>
+        <translation>按住显示</translation>
+    </message>
+    <message>
+        <source>Hold to show the whole number</source>
+        <translation>按住显示完整号码</translation>
+    </message>
     <message>
         <source>Delete last digit</source>
         <translation>删除最后一位</translation>
@@ -588,6 +596,17 @@
     </message>
 </context>
 <context>
+    <name>Navigation</name>
+    <message>
+        <source>Home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Return to the home screen</source>
+        <translation>返回首页</translation>
+    </message>
+</context>
+<context>
     <name>NoticeScreen</name>
     <message>
         <source>Try again</source>
@@ -603,7 +622,7 @@
     </message>
     <message>
         <source>Finish</source>
-        <translation>结束</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Where: {place}</source>
@@ -653,8 +672,8 @@
         <translation>未能识别该卡片或二维码。</translation>
     </message>
     <message>
-        <source>Please hold it still and try again, or type your ID number.</source>
-        <translation>请放稳后重试，或手动输入身份证号。</translation>
+        <source>Please place it on the reader again, or type your ID number.</source>
+        <translation>请重新放置卡片或出示二维码，或输入身份证号。</translation>
     </message>
     <message>
         <source>No appointment today</source>
@@ -1169,6 +1188,13 @@
     </message>
 </context>
 <context>
+    <name>ScrollHint</name>
+    <message>
+        <source>Scroll down for more</source>
+        <translation>向下滑动查看更多</translation>
+    </message>
+</context>
+<context>
     <name>Services</name>
     <message>
         <source>Check in</source>
@@ -1298,6 +1324,13 @@
     </message>
 </context>
 <context>
+    <name>TakeCardOverlay</name>
+    <message>
+        <source>Please take your card</source>
+        <translation>请取回您的卡片</translation>
+    </message>
+</context>
+<context>
     <name>TechnicianView</name>
     <message>
         <source>Too many wrong PINs. Try again in {minutes} min.</source>
@@ -1354,10 +1387,6 @@
         <source>Your feedback helps us do better.</source>
         <translation>您的意见将帮助我们改进服务。</translation>
     </message>
-    <message>
-        <source>Finish</source>
-        <translation>结束</translation>
-    </message>
 </context>
 <context>
     <name>TicketScreen</name>
@@ -1383,11 +1412,11 @@
     </message>
     <message>
         <source>Done</source>
-        <translation>完成</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Done, return to the home screen</source>
-        <translation>完成，返回首页</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>You were already checked in. Your number is</source>
@@ -1430,11 +1459,11 @@
     </message>
     <message>
         <source>Finish</source>
-        <translation>结束</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Finish and return to the home screen</source>
-        <translation>结束并返回首页</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>You have {count} appointments today. Choose Check in to get your queue number.</source>
@@ -1453,11 +1482,11 @@
     </message>
     <message>
         <source>Finish</source>
-        <translation>结束</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Finish and return to the home screen</source>
-        <translation>结束并返回首页</translation>
+        <translation>返回首页</translation>
     </message>
     <message>
         <source>Choose Check in to get your queue number.</source>

@@ -70,6 +70,13 @@ class IdleWatcher(QObject):
             self.countdown_cancelled.emit()
         self._restart_quiet()
 
+    def warn_now(self) -> None:
+        """Skip the rest of the quiet time: the countdown starts at once (the walkthrough's
+        shot of it; a technician checking the warning)."""
+        if self.active and not self.counting_down:
+            self._quiet.stop()
+            self._on_quiet()
+
     def _restart_quiet(self) -> None:
         self._quiet.start(round(self._warn_after_ms * self._scale))
 

@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 UPCOMING_DAYS = 30
 PAY_BILLS_SERVICE = "payment"  # the registry name of the service a too-early patient may use
 
+# Identifiers read from a card lying on the reader (not a code shown, not a typed number).
+CARD_KINDS = frozenset(
+    {IdentifierKind.id_card, IdentifierKind.insurance_card, IdentifierKind.patient_card}
+)
+
 
 class Step(StrEnum):
     home = "home"
@@ -124,9 +129,11 @@ class VisitFlow(Flow[Step]):
 
     Signals (besides the base's ``step_changed`` and ``busy_changed``):
         visit_wiped: the previous patient's data is gone; screens must clear themselves.
+        card_left_on_reader: the visit that just ended read a card (it may still lie there).
     """
 
     visit_wiped = Signal()
+    card_left_on_reader = Signal()
 
     def __init__(
         self,
@@ -158,6 +165,7 @@ class VisitFlow(Flow[Step]):
         self.ticket_was_existing = False
         self.notice: Notice | None = None
         self.print_failure = ""
+        self.card_was_read = False
         # One key per appointment for the whole visit: a repeated tap or a retry after a lost
         # answer returns the same ticket instead of a second one.
         self._check_in_keys: dict[str, str] = {}
@@ -187,6 +195,7 @@ class VisitFlow(Flow[Step]):
         if self.paused or self.step not in (Step.home, Step.identify, Step.notice) or self.busy:
             log.info("identifier ignored during step %s", self.step)
             return
+        self.card_was_read = self.card_was_read or kind in CARD_KINDS
         self._look_up(kind, value)
 
     def identifier_rejected(self) -> None:
@@ -256,12 +265,15 @@ class VisitFlow(Flow[Step]):
     def go_home(self) -> None:
         """Finish or abandon the visit: wipe everything, drop late answers, and end the visit
         on the server so its token opens nothing any more."""
+        card_was_read = self.card_was_read
         self._runner.start_new_visit()
         self._end_server_visit()
         self._clear()
         self._return_to_rest()
         self.visit_wiped.emit()
         self._show_again()
+        if card_was_read:
+            self.card_left_on_reader.emit()
 
     def printer_failed(self, reason: str) -> None:
         """The printer could not print the ticket; it stays on screen with its QR."""

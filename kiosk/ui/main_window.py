@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
+    QHBoxLayout,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.ui.widgets.basics import named
 from kiosk.ui.widgets.header import HeaderBar
+from kiosk.ui.widgets.scroll_hint import ScrollHint
 
 # Shortcuts a patient (or a keyboard-wedge scanner gone wrong) could use to leave the kiosk.
 _BLOCKED_KEYS = {
@@ -29,6 +31,10 @@ _BLOCKED_KEYS = {
 
 class KioskWindow(QMainWindow):
     """A header above a stack of screens. Holds no journey logic: flows decide what shows.
+
+    In portrait (taller than wide, a floor-standing kiosk) the header's controls move to a bar
+    at the bottom: the top of a 1080×1920 screen is above the reach range of a seated or short
+    patient (ADA 707: 1,220 mm).
 
     A physical keypad works everywhere: arrows move the focus frame through the controls of
     the screen, Enter presses the focused one, Back goes back, Help repeats the instruction,
@@ -67,7 +73,15 @@ class KioskWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(header)
         layout.addWidget(self.screens, 1)
+        self.bottom_bar = named(QWidget(), "bottom_bar", "bar")
+        self.bottom_bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._bar_layout = QHBoxLayout(self.bottom_bar)
+        self._bar_layout.setContentsMargins(32, 12, 32, 12)
+        self._bar_layout.addStretch(1)
+        self.bottom_bar.hide()
+        layout.addWidget(self.bottom_bar)
         self.setCentralWidget(central)
+        self.portrait = False
 
     def add_screen(self, screen: QWidget) -> None:
         # Each screen scrolls rather than clips when it is taller than the display (large
@@ -78,6 +92,7 @@ class KioskWindow(QMainWindow):
         holder.setFrameShape(QScrollArea.Shape.NoFrame)
         holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         holder.setWidget(screen)
+        ScrollHint(holder)
         self.screens.addWidget(holder)
         self._holders[screen] = holder
 
@@ -104,6 +119,7 @@ class KioskWindow(QMainWindow):
         direct = Qt.FindChildOption.FindDirectChildrenOnly
         on_show = [
             self.header,
+            self.bottom_bar,
             *(
                 w
                 for w in self.findChildren(QWidget, options=direct)
@@ -116,6 +132,23 @@ class KioskWindow(QMainWindow):
             on_show.append(current)
         for widget in on_show:
             widget.setStyleSheet(sheet)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._place_controls(portrait=event.size().height() > event.size().width())
+        super().resizeEvent(event)
+
+    def _place_controls(self, *, portrait: bool) -> None:
+        """The header's controls (all of them, whatever was added) at the bottom in portrait."""
+        if portrait == self.portrait:
+            return
+        self.portrait = portrait
+        if portrait:
+            self._bar_layout.addWidget(self.header.undock_controls())
+            self.header.controls.show()
+        else:
+            self._bar_layout.removeWidget(self.header.controls)
+            self.header.dock_controls()
+        self.bottom_bar.setVisible(portrait)
 
     def current_screen(self) -> QWidget | None:
         holder = self.screens.currentWidget()

@@ -58,7 +58,7 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
             QCoreApplication.translate("Notices", "The card could not be read"),
             QCoreApplication.translate("Notices", "The card or code was not recognised."),
             QCoreApplication.translate(
-                "Notices", "Please hold it still and try again, or type your ID number."
+                "Notices", "Please place it on the reader again, or type your ID number."
             ),
             True,
         )

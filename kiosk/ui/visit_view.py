@@ -25,7 +25,7 @@ from kiosk.ui.screens.identify import DemoCard, IdentifyScreen
 from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.out_of_order import OutOfOrderScreen
 from kiosk.ui.screens.ticket import TicketScreen
-from kiosk.ui.widgets.overlays import BusyOverlay, CountdownOverlay
+from kiosk.ui.widgets.overlays import BusyOverlay, CountdownOverlay, TakeCardOverlay
 
 OUT_OF_ORDER_PAUSE_MS = 8000
 
@@ -79,6 +79,7 @@ class VisitView(QObject):
         window.add_screen(self.out_of_order)
         self.busy = BusyOverlay(window.screens)
         self.countdown = CountdownOverlay(window)
+        self.take_card = TakeCardOverlay(window)
 
         self.home.service_chosen.connect(flow.choose)
         self._extra_screens: list[Screen] = []
@@ -104,6 +105,7 @@ class VisitView(QObject):
         flow.step_changed.connect(self._on_step_changed)
         flow.busy_changed.connect(self.busy.set_busy)
         flow.visit_wiped.connect(self._on_visit_wiped)
+        flow.card_left_on_reader.connect(self.take_card.remind)
         idle.countdown_started.connect(self.countdown.start)
         idle.countdown_ticked.connect(self.countdown.update_seconds)
         idle.countdown_cancelled.connect(self.countdown.hide)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
+from kiosk.ui.widgets.scroll_hint import ScrollHint
+
+
+def label_home_button(widget: QAbstractButton) -> None:
+    """The words of every button that ends the visit and returns to the home screen; call it
+    from ``retranslate``.
+
+    "Finish" or "Done" (结束/完成) read as "cancel" to older patients: every way back to the
+    start says where it goes, in the same words on every screen.
+    """
+    widget.setText(QCoreApplication.translate("Navigation", "Home"))
+    widget.setAccessibleName(QCoreApplication.translate("Navigation", "Return to the home screen"))
 
 
 class Screen(QWidget):
@@ -60,4 +72,5 @@ def scrolling(inner: QWidget) -> QScrollArea:
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(inner)
+    ScrollHint(scroll)
     return scroll

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -17,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.flows.feedback import TAGS
-from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.basics import LayoutSizedButton, button, label
 
 FACE_COLOURS = ("#b3261e", "#c75b00", "#8a6d00", "#2e7d32", "#1b5e20")
+FACE_SPACING_PX = 16
+FACE_PADDING_PX = 16  # the face button's side margins and border
 
 
 def face_pixmap(rating: int, size: int) -> QPixmap:
@@ -48,7 +59,8 @@ def face_pixmap(rating: int, size: int) -> QPixmap:
 
 
 class FaceButton(LayoutSizedButton):
-    """A checkable face with its words under it (a plain QPushButton cannot stack them)."""
+    """A checkable face with its words under it (a plain QPushButton cannot stack them), or
+    beside it when the five stand in a column."""
 
     def __init__(self, rating: int) -> None:
         super().__init__()
@@ -56,20 +68,34 @@ class FaceButton(LayoutSizedButton):
         self.setProperty("role", "card-button")
         self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        # Five equal widths whatever their words; the words wrap instead.
-        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        policy.setHeightForWidth(True)  # grows to fit its wrapped words
-        self.setSizePolicy(policy)
         self.face = QLabel()
         self.face.setPixmap(face_pixmap(rating, 96))
         self.face.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.words = label(f"feedback.rating.{rating}.words", "small", wrap=True)
-        self.words.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 12, 4, 12)
+        self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
         for part in (self.face, self.words):
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-            layout.addWidget(part)
+            self._layout.addWidget(part)
+        self._layout.setStretch(1, 1)
+        self.set_in_column(in_column=False)
+
+    def set_in_column(self, *, in_column: bool) -> None:
+        """In a row: five equal widths, the words under the face. In a column: the words
+        beside it, on one line (large text, portrait: "很不满意" must not lose its last 意)."""
+        self._layout.setDirection(
+            QBoxLayout.Direction.LeftToRight if in_column else QBoxLayout.Direction.TopToBottom
+        )
+        self._layout.setContentsMargins(*((24, 4, 24, 4) if in_column else (4, 12, 4, 12)))
+        self._layout.setSpacing(24 if in_column else 6)
+        self.words.setAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            if in_column
+            else Qt.AlignmentFlag.AlignCenter
+        )
+        width = QSizePolicy.Policy.Preferred if in_column else QSizePolicy.Policy.Ignored
+        policy = QSizePolicy(width, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)  # grows to fit its wrapped words
+        self.setSizePolicy(policy)
 
     def set_words(self, words: str) -> None:
         self.words.setText(words)
@@ -93,11 +119,12 @@ class FeedbackScreen(Screen):
         super().__init__("feedback", parent)
         self.heading = label("feedback.heading", "title", wrap=True)
         self.faces = [FaceButton(rating) for rating in range(1, 6)]
-        faces = QHBoxLayout()
-        faces.setSpacing(16)
+        self._faces = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._faces.setSpacing(FACE_SPACING_PX)
+        self._faces_in_column = False
         for rating, face in enumerate(self.faces, start=1):
             face.clicked.connect(lambda _=False, r=rating: self.rated.emit(r))
-            faces.addWidget(face)
+            self._faces.addWidget(face)
         self.tags_heading = label("feedback.tags.heading", "heading", wrap=True)
         self.tags: dict[str, QPushButton] = {}
         tags = QGridLayout()
@@ -117,10 +144,11 @@ class FeedbackScreen(Screen):
         footer.addStretch(1)
         footer.addWidget(self.submit)
         layout = QVBoxLayout(self)
+        self._page = layout
         layout.setContentsMargins(48, 32, 48, 24)
         layout.setSpacing(24)
         layout.addWidget(self.heading)
-        layout.addLayout(faces)
+        layout.addLayout(self._faces)
         layout.addWidget(self.tags_heading)
         layout.addLayout(tags)
         layout.addStretch(1)
@@ -137,6 +165,32 @@ class FeedbackScreen(Screen):
 
     def wipe(self) -> None:
         self.show_choice(0, ())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange_faces()
+        super().resizeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._arrange_faces()  # the text size may have changed while another screen showed
+        super().showEvent(event)
+
+    def _arrange_faces(self) -> None:
+        """A row of five while each face's words fit on one line under it, else a column."""
+        margins = self._page.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        per_face = (room - 4 * FACE_SPACING_PX) // 5 - FACE_PADDING_PX
+        widest = max(
+            face.words.fontMetrics().horizontalAdvance(face.words.text()) for face in self.faces
+        )
+        in_column = widest > per_face
+        if in_column == self._faces_in_column:
+            return
+        self._faces_in_column = in_column
+        self._faces.setDirection(
+            QBoxLayout.Direction.TopToBottom if in_column else QBoxLayout.Direction.LeftToRight
+        )
+        for face in self.faces:
+            face.set_in_column(in_column=in_column)
 
     def instruction(self) -> str:
         return self.heading.text()
@@ -164,10 +218,9 @@ class FeedbackScreen(Screen):
         for tag, chip in self.tags.items():
             chip.setText(("✓ " if chip.isChecked() else "") + names[tag])
             chip.setAccessibleName(names[tag])
-        self.finish.setText(self.tr("Finish"))
+        label_home_button(self.finish)
         self.submit.setText(self.tr("Send"))
-        for widget in (self.finish, self.submit):
-            widget.setAccessibleName(widget.text())
+        self.submit.setAccessibleName(self.submit.text())
 
 
 class ThanksScreen(Screen):
@@ -203,5 +256,4 @@ class ThanksScreen(Screen):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Thank you"))
         self.body.setText(self.tr("Your feedback helps us do better."))
-        self.finish.setText(self.tr("Finish"))
-        self.finish.setAccessibleName(self.finish.text())
+        label_home_button(self.finish)

@@ -1,4 +1,4 @@
-"""Identify: the ways in (card, code, typed number), an on-screen keypad, demo cards."""
+"""Identify: how to identify (card, code, typed number), an on-screen keypad, demo cards."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QVBoxLayout,
@@ -17,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import IdentifierKind
-from kiosk.ui.screens.base import Screen, illustration
-from kiosk.ui.widgets.basics import button, label, named
+from kiosk.ui.screens.base import Screen, illustration, label_home_button
+from kiosk.ui.widgets.basics import button, label
 from kiosk.ui.widgets.keypad import Keypad
 
 
@@ -46,21 +45,23 @@ class IdentifyScreen(Screen):
     def __init__(self, demo_cards: Sequence[DemoCard] = (), parent: QWidget | None = None) -> None:
         super().__init__("identify", parent)
         self.heading = label("identify.heading", "heading", wrap=True)
+        # Instructions, not buttons: a card or a code needs no touch at all. No frames either,
+        # so nothing here looks like something to press.
         ways = QVBoxLayout()
         ways.setSpacing(20)
         self.way_labels = []
-        for name, picture in (("card", "card.svg"), ("qr", "qr.svg"), ("keypad", "keypad.svg")):
-            frame = named(QFrame(), f"identify.way.{name}", "card")
-            row = QHBoxLayout(frame)
-            row.setContentsMargins(20, 12, 20, 12)
+        for name, picture in (("card", "card.svg"), ("qr", "qr.svg")):
+            row = QHBoxLayout()
             row.setSpacing(20)
-            row.addWidget(illustration(picture, 80))
-            text = label(f"identify.way.{name}.text", wrap=True)
+            row.addWidget(illustration(picture, 72))
+            text = label(f"identify.way.{name}.text", "hint", wrap=True)
             row.addWidget(text, 1)
             self.way_labels.append(text)
-            ways.addWidget(frame)
+            ways.addLayout(row)
+        ways.addStretch(1)
 
-        self.keypad = Keypad()
+        self.keypad_heading = label("identify.way.keypad.text", "hint", wrap=True)
+        self.keypad = Keypad(hide_middle=True)
         self.keypad.text_changed.connect(self._on_typed)
         self.submit = button("identify.submit", "primary")
         self.submit.clicked.connect(lambda: self.typed_submitted.emit(self.keypad.text))
@@ -71,6 +72,7 @@ class IdentifyScreen(Screen):
         keypad_actions.addStretch(1)
         keypad_actions.addWidget(self.submit)
         keypad_column = QVBoxLayout()
+        keypad_column.addWidget(self.keypad_heading)
         keypad_column.addWidget(self.keypad)
         keypad_column.addLayout(keypad_actions)
 
@@ -101,18 +103,20 @@ class IdentifyScreen(Screen):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.heading.setText(self.tr("How would you like to identify yourself?"))
+        self.heading.setText(self.tr("Place your card, show your code, or type your number"))
         texts = (
-            self.tr("Hold your ID card, insurance card or hospital card on the reader"),
-            self.tr("Show your e-health code to the scanner"),
-            self.tr("Or type your resident ID or mobile number below"),
+            self.tr("Place your ID card, medical insurance card or hospital card on the reader"),
+            self.tr(
+                "Show the QR code of your e-health card or medical insurance e-voucher "
+                "to the scanner"
+            ),
         )
         for widget, text in zip(self.way_labels, texts, strict=True):
             widget.setText(text)
+        self.keypad_heading.setText(self.tr("Or type your resident ID or mobile number:"))
         self.submit.setText(self.tr("OK"))
         self.submit.setAccessibleName(self.tr("Confirm the number"))
-        self.back.setText(self.tr("Back"))
-        self.back.setAccessibleName(self.tr("Back to the home screen"))
+        label_home_button(self.back)
         self.demo_title.setText(self.tr("Demo cards (stand in for the card reader):"))
         for demo, card in self.demo_buttons:
             demo.setText(QCoreApplication.translate("DemoCards", card.label))
@@ -124,8 +128,8 @@ class IdentifyScreen(Screen):
 
     def instruction(self) -> str:
         return self.tr(
-            "Scan your ID card, insurance card or e-health code, or type your ID number or "
-            "mobile number, then press OK."
+            "Place your card on the reader, show your code to the scanner, or type your ID "
+            "number or mobile number, then press OK."
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:

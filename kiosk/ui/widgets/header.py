@@ -1,10 +1,12 @@
-"""The bar across the top of every screen: hospital name and the current date and time."""
+"""The bar across the top of every screen: hospital name, the kiosk's date and time, and the
+patient's controls (sound; whatever else is added with :meth:`HeaderBar.add_control`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
@@ -15,11 +17,31 @@ from kiosk.ui.widgets.basics import FittedLabel, label, named
 LOGO_HOLD_MS = 5000
 
 
+def local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+def to_qdatetime(moment: dt.datetime) -> QDateTime:
+    """The wall-clock reading of ``moment`` (as the kiosk's clock gives it) for Qt's formats."""
+    return QDateTime(
+        QDate(moment.year, moment.month, moment.day),
+        QTime(moment.hour, moment.minute, moment.second),
+    )
+
+
 class HeaderBar(QWidget):
-    """Shows the hospital name (per language) and a clock that ticks every second.
+    """Shows the hospital name (per language), the kiosk clock's time, and the controls.
+
+    The controls live in one container, :attr:`controls`: beside the name on a wide screen, on
+    a row of their own on a narrow one, and the window may take the whole container into its
+    bottom bar (portrait: the top of a floor-standing kiosk is out of reach). A control added
+    with :meth:`add_control` goes wherever the others go.
 
     Signals:
         logo_held: the logo was held for five seconds (technician entry).
+        repeat_requested: the patient asked to hear the instruction again.
+        mute_toggled: the patient switched the voice off or on.
+        volume_requested: the patient asked for the next volume step.
     """
 
     logo_held = Signal()
@@ -32,7 +54,7 @@ class HeaderBar(QWidget):
         hospital_name: str,
         hospital_name_en: str,
         *,
-        now: Callable[[], QDateTime] = QDateTime.currentDateTime,
+        clock: Callable[[], dt.datetime] = local_now,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -40,7 +62,7 @@ class HeaderBar(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._names = {"zh": hospital_name, "en": hospital_name_en or hospital_name}
         self._volume_text = ""
-        self._now = now
+        self._clock = clock
         self.hospital_label = named(FittedLabel(), "header.hospital", "heading")
         self.clock_label = label("header.clock")
         self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -48,15 +70,10 @@ class HeaderBar(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 12, 32, 12)
         outer.setSpacing(8)
-        layout = QHBoxLayout()
+        self._top_row = QHBoxLayout()
         self._controls_row = QHBoxLayout()
-        self._controls_row.addStretch(1)
-        self._call_row = QHBoxLayout()
-        self._call_row.addStretch(1)
-        outer.addLayout(layout)
+        outer.addLayout(self._top_row)
         outer.addLayout(self._controls_row)
-        outer.addLayout(self._call_row)
-        self._top_row = layout
         logo = QSvgWidget(str(assets_dir() / "illustrations" / "logo.svg"))
         logo.setObjectName("header.logo")
         logo.setFixedSize(56, 56)
@@ -64,69 +81,85 @@ class HeaderBar(QWidget):
         self.logo = logo
         self._hold = QTimer(self, singleShot=True, interval=LOGO_HOLD_MS)
         self._hold.timeout.connect(self.logo_held)
-        layout.addWidget(logo)
-        layout.addSpacing(16)
-        layout.addWidget(self.hospital_label, 1)
-        self.repeat = self._control("header.repeat")
+        self._top_row.addWidget(logo)
+        self._top_row.addSpacing(16)
+        self._top_row.addWidget(self.hospital_label, 1)
+
+        self.controls = named(QWidget(), "header.controls")
+        self._controls_layout = QHBoxLayout(self.controls)
+        self._controls_layout.setContentsMargins(0, 0, 0, 0)
+        self.repeat = self.add_control("header.repeat")
         self.repeat.clicked.connect(self.repeat_requested)
-        self.mute = self._control("header.mute")
+        self.mute = self.add_control("header.mute")
         self.mute.setCheckable(True)
         self.mute.clicked.connect(self.mute_toggled)
-        self.volume = self._control("header.volume")
+        self.volume = self.add_control("header.volume")
         self.volume.clicked.connect(self.volume_requested)
-        self.call_staff = self._control("header.call_staff")  # wired by the composition root
-        self._controls = (self.call_staff, self.repeat, self.mute, self.volume)
-        self._controls_index = layout.count()
-        layout.addWidget(self.clock_label)
-        self._arrangement: tuple[bool, bool] | None = None
-        # Narrow until the first resize: a wide first layout would hold the window wider
-        # than a portrait display.
-        self._arrange(wide=False, call_beside=False)
+        self.call_staff = self.add_control("header.call_staff")  # wired by the composition root
+        self._controls_index = self._top_row.count()
+        self._top_row.addWidget(self.clock_label)
+        self._wide: bool | None = None
+        self._docked = True
+        # Narrow until the first resize: a wide first layout would hold the window wider than
+        # a portrait display.
+        self._arrange(wide=False)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh_clock)
         self._timer.start()
         self._retranslate()
 
+    def add_control(self, name: str) -> QPushButton:
+        """A button among the header's controls (it moves with them to the bottom bar)."""
+        control = named(QPushButton(), name)
+        control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self._controls_layout.addWidget(control)
+        return control
+
+    def control_buttons(self) -> list[QPushButton]:
+        """Every control, in the order the physical keypad's arrows reach them."""
+        return self.controls.findChildren(QPushButton)
+
+    def dock_controls(self) -> None:
+        """Take the controls back from the window's bottom bar (landscape again)."""
+        self._docked = True
+        self._wide = None
+        self._arrange(wide=self._is_wide())
+
+    def undock_controls(self) -> QWidget:
+        """Hand the controls' container to the window (it lays it out elsewhere)."""
+        self._docked = False
+        self._top_row.removeWidget(self.controls)
+        self._controls_row.removeWidget(self.controls)
+        return self.controls
+
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # The sound controls sit beside the name on a wide screen, on a row of their own on a
-        # narrow one, so nothing is squeezed (large text, portrait).
-        self._rearrange(event.size().width())
+        # The controls sit beside the name while the name still fits on one line beside them,
+        # on a row of their own otherwise, so nothing is squeezed (large text, 1280 px).
+        self._arrange(wide=self._is_wide(event.size().width()))
         super().resizeEvent(event)
 
-    def _rearrange(self, width: int) -> None:
+    def _is_wide(self, width: int | None = None) -> bool:
+        """Room for the logo, the whole name, the controls and the clock on one row."""
         outer = self.layout()
-        room = width - (
-            outer.contentsMargins().left() + outer.contentsMargins().right() if outer else 0
-        )
-        row = sum(c.sizeHint().width() for c in self._controls) + 8 * len(self._controls)
-        # Beside the name only while the name still fits on one line.
+        margins = outer.contentsMargins() if outer is not None else None
+        room = (width or self.width()) - (margins.left() + margins.right() if margins else 0)
         name = self.hospital_label.fontMetrics().horizontalAdvance(self.hospital_label.text())
-        top = self.logo.width() + 16 + name + row + 16 + self.clock_label.sizeHint().width()
-        self._arrange(wide=top <= room, call_beside=row <= room)
+        controls = self.controls.sizeHint().width() if self._docked else 0
+        clock = self.clock_label.sizeHint().width()
+        return self.logo.width() + 16 + name + 16 + controls + 16 + clock <= room
 
-    def _arrange(self, *, wide: bool, call_beside: bool) -> None:
-        if (wide, call_beside) == self._arrangement:
+    def _arrange(self, *, wide: bool) -> None:
+        if wide == self._wide or not self._docked:
             return
-        self._arrangement = (wide, call_beside)
-        for control in self._controls:
-            self._top_row.removeWidget(control)
-            self._controls_row.removeWidget(control)
-            self._call_row.removeWidget(control)
-        for offset, control in enumerate(self._controls):
-            if wide:
-                self._top_row.insertWidget(self._controls_index + offset, control)
-            elif control is self.call_staff and not call_beside:
-                self._call_row.addWidget(control)  # long words: below the others, not squeezed
-            else:
-                self._controls_row.addWidget(control)
-
-    @staticmethod
-    def _control(name: str) -> QPushButton:
-        control = QPushButton()
-        control.setObjectName(name)
-        control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        return control
+        self._wide = wide
+        self._top_row.removeWidget(self.controls)
+        self._controls_row.removeWidget(self.controls)
+        if wide:
+            self._top_row.insertWidget(self._controls_index, self.controls)
+        else:
+            self._controls_row.addWidget(self.controls, 0, Qt.AlignmentFlag.AlignRight)
+        self.controls.show()
 
     def show_sound(self, *, muted: bool, step: int, steps: int) -> None:
         self._volume_text = f"{step}/{steps}"
@@ -148,8 +181,9 @@ class HeaderBar(QWidget):
         return False
 
     def refresh_clock(self) -> None:
+        """The kiosk's clock, not the wall clock: the demo and the walkthrough run their own."""
         locale = QLocale()
-        now = self._now()
+        now = to_qdatetime(self._clock())
         if locale.language() == QLocale.Language.Chinese:
             date = locale.toString(now, "yyyy年M月d日 dddd")
         else:
@@ -170,7 +204,7 @@ class HeaderBar(QWidget):
         self.call_staff.setText(self.tr("Call staff"))
         self.call_staff.setAccessibleName(self.tr("Call a member of staff to this kiosk"))
         self.refresh_clock()
-        self._rearrange(self.width())  # the words of another language may not fit the row
+        self._arrange(wide=self._is_wide())  # another language's words may not fit the row
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.LocaleChange):

@@ -1,17 +1,28 @@
 """An on-screen keypad for a resident ID (digits and X) or a phone number.
 
 The typed value is shown in a label, not a text field: no system keyboard pops up, and a
-keyboard-wedge scanner never mixes its keys into what the patient typed.
+keyboard-wedge scanner never mixes its keys into what the patient typed. In a public lobby the
+middle of an ID number is hidden (1101**********002X) unless the patient holds "show".
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets.basics import label, named
 
 MAX_LENGTH = 18
+KEPT_AT_EACH_END = 4  # as the privacy rule masks ID numbers on screen and on the ticket
+
+
+def mask_middle(text: str) -> str:
+    """``11010519491231002X`` → ``1101**********002X``: enough to check, too little to copy."""
+    if len(text) <= 2 * KEPT_AT_EACH_END:
+        return text
+    hidden = len(text) - 2 * KEPT_AT_EACH_END
+    return text[:KEPT_AT_EACH_END] + "*" * hidden + text[-KEPT_AT_EACH_END:]
 
 
 class Keypad(QWidget):
@@ -21,14 +32,30 @@ class Keypad(QWidget):
 
     text_changed = Signal(str)
 
-    def __init__(self, *, masked: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, masked: bool = False, hide_middle: bool = False, parent: QWidget | None = None
+    ) -> None:
+        """``masked``: a PIN, every digit a dot. ``hide_middle``: an ID or phone number, shown
+        with its middle hidden and a press-and-hold "show" key beside it."""
         super().__init__(parent)
         self.setObjectName("keypad")
         self._masked = masked
+        self._hide_middle = hide_middle
+        self._revealed = False
         self._text = ""
         self.display = label("keypad.display", "heading")
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.display.setMinimumHeight(80)
+        # Shows the whole number only while held: it hides again the moment the finger lifts.
+        self.reveal = named(QPushButton(), "keypad.reveal", "small")
+        self.reveal.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.reveal.pressed.connect(lambda: self._set_revealed(True))
+        self.reveal.released.connect(lambda: self._set_revealed(False))
+        self.reveal.setVisible(hide_middle)
+        # Under the number, not beside it: a masked ID in large digits needs the full width.
+        display_rows = QVBoxLayout()
+        display_rows.addWidget(self.display)
+        display_rows.addWidget(self.reveal, 0, Qt.AlignmentFlag.AlignHCenter)
         grid = QGridLayout()
         grid.setSpacing(12)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"]
@@ -49,7 +76,7 @@ class Keypad(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.display)
+        layout.addLayout(display_rows)
         layout.addLayout(grid)
         self._retranslate()
 
@@ -74,24 +101,40 @@ class Keypad(QWidget):
     def _backspace(self) -> None:
         self._set(self._text[:-1])
 
+    def _set_revealed(self, revealed: bool) -> None:
+        self._revealed = revealed
+        self._show()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._revealed = False  # a screen change mid-hold must not leave the number shown
+        self._show()
+        super().hideEvent(event)
+
     def _set(self, text: str) -> None:
         self._text = text
+        self._show()
+        self.text_changed.emit(text)
+
+    def _show(self) -> None:
+        text = self._text
         if self._masked:
-            self.display.setText("●" * len(text) or "—")
-            self.text_changed.emit(text)
-            return
-        # Group digits so a patient can compare them with the card: 110105 19491231 002X.
-        if len(text) > 11:
+            shown = "●" * len(text)
+        elif self._hide_middle and not self._revealed:
+            shown = mask_middle(text)
+        elif len(text) > 11:
+            # Grouped so a patient can compare it with the card: 110105 19491231 002X.
             shown = " ".join(filter(None, (text[:6], text[6:14], text[14:])))
         else:
             shown = " ".join(filter(None, (text[:3], text[3:7], text[7:])))
         self.display.setText(shown or "—")
-        self.text_changed.emit(text)
+        self.reveal.setEnabled(mask_middle(text) != text)
 
     def _retranslate(self) -> None:
+        self.reveal.setText(self.tr("Hold to show"))
+        self.reveal.setAccessibleName(self.tr("Hold to show the whole number"))
         self.backspace_key.setAccessibleName(self.tr("Delete last digit"))
         self.display.setAccessibleName(self.tr("Number typed so far"))
-        self._set(self._text)
+        self._show()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -1,14 +1,17 @@
-"""Layers over the screens: "please wait" during slow calls, and the idle countdown."""
+"""Layers over the screens: "please wait" during slow calls, the idle countdown, and "take your
+card" at the end of a card visit."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.ui.screens.base import illustration, label_home_button
 from kiosk.ui.widgets.basics import button, label, named
 
 SHOW_BUSY_AFTER_MS = 300
 OFFER_CANCEL_AFTER_MS = 10_000
+MIN_CARD_WIDTH_PX = 560
 
 
 class _Overlay(QWidget):
@@ -17,11 +20,11 @@ class _Overlay(QWidget):
     def __init__(self, name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self.setProperty("role", "overlay")  # while one is up, only it is what a patient sees
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._host = parent
         parent.installEventFilter(self)
         self.card = named(QFrame(self), f"{name}.card", "card")
-        self.card.setMinimumWidth(560)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -30,13 +33,25 @@ class _Overlay(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._host and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self._host.rect())
+            self._fit()
         return False
 
     def appear(self) -> None:
-        self.setGeometry(self._host.rect())
         self.show()
         self.raise_()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Cover the host, and size the card for its text as it is now (large text may have
+        come on while it was hidden): a set width, and the height its wrapped lines need."""
+        self.setGeometry(self._host.rect())
+        width = max(MIN_CARD_WIDTH_PX, min(960, self._host.width() - 96))
+        for child in self.card.findChildren(QWidget):
+            child.ensurePolished()
+        self.card.setFixedWidth(width)
+        needed = self.card.heightForWidth(width)
+        if needed > 0:
+            self.card.setFixedHeight(needed)
 
 
 class BusyOverlay(_Overlay):
@@ -88,7 +103,10 @@ class BusyOverlay(_Overlay):
 
 
 class CountdownOverlay(_Overlay):
-    """ "Are you still there?" with the seconds left, "more time" and "finish".
+    """ "Returning home in 20 s": the idle watcher's last seconds, on every screen.
+
+    The seconds come from :class:`~kiosk.flows.idle.IdleWatcher`; this only shows them. Any
+    touch ends it (the watcher hears every touch); the home button ends the visit at once.
 
     Signals:
         more_time: keep the visit going.
@@ -101,14 +119,16 @@ class CountdownOverlay(_Overlay):
     def __init__(self, parent: QWidget) -> None:
         super().__init__("idle", parent)
         self._seconds = 0
-        self.question = label("idle.question", "heading", wrap=True)
-        self.seconds = label("idle.seconds", "hint", wrap=True)
-        for widget in (self.question, self.seconds):
+        self.seconds = label("idle.seconds", "title", wrap=True)
+        self.question = label("idle.question", "hint", wrap=True)
+        for widget in (self.seconds, self.question):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.more = button("idle.more_time", "primary")
         self.more.clicked.connect(self.more_time)
         self.end = button("idle.finish")
-        self.end.clicked.connect(self.finish)
+        # On press, not click: the touch itself already ends the countdown and hides this
+        # card, so its release would land on a hidden button.
+        self.end.pressed.connect(self.finish)
         buttons = QHBoxLayout()
         buttons.addWidget(self.end)
         buttons.addStretch(1)
@@ -116,8 +136,9 @@ class CountdownOverlay(_Overlay):
         layout = QVBoxLayout(self.card)
         layout.setContentsMargins(48, 40, 48, 40)
         layout.setSpacing(24)
-        layout.addWidget(self.question)
         layout.addWidget(self.seconds)
+        layout.addWidget(self.question)
+        layout.addSpacing(24)
         layout.addLayout(buttons)
         self.retranslate()
 
@@ -127,19 +148,71 @@ class CountdownOverlay(_Overlay):
 
     def update_seconds(self, seconds: int) -> None:
         self._seconds = seconds
-        self.seconds.setText(
-            self.tr("The kiosk will return to the start in {seconds} seconds.").format(
-                seconds=seconds
-            )
-        )
+        self.seconds.setText(self.tr("Returning home in {seconds} s").format(seconds=seconds))
 
     def retranslate(self) -> None:
-        self.question.setText(self.tr("Are you still there?"))
-        self.more.setText(self.tr("I need more time"))
-        self.end.setText(self.tr("Finish"))
-        for widget in (self.more, self.end):
-            widget.setAccessibleName(widget.text())
+        self.question.setText(self.tr("Still there? Touch the screen anywhere to continue."))
+        self.more.setText(self.tr("Continue"))
+        self.more.setAccessibleName(self.tr("I need more time"))
+        label_home_button(self.end)
         self.update_seconds(self._seconds)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+TAKE_CARD_SHOW_MS = 10_000
+
+
+class TakeCardOverlay(_Overlay):
+    """ "Please take your card": after a visit that read a card lying on the reader.
+
+    Leaves by itself after ten seconds, or at the first touch or key anywhere (the next patient
+    must not have to dismiss it first).
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("take_card", parent)
+        # A reminder, not a gate: the next patient's touch goes through to the screen.
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.message = label("take_card.message", "title", wrap=True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(48, 40, 48, 40)
+        layout.setSpacing(24)
+        layout.addWidget(illustration("card.svg", 160), 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.message)
+        self._timer = QTimer(self, singleShot=True, interval=TAKE_CARD_SHOW_MS)
+        self._timer.timeout.connect(self.dismiss)
+        self.retranslate()
+
+    def remind(self) -> None:
+        self.appear()
+        self._timer.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def dismiss(self) -> None:
+        self._timer.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.isVisible() and event.type() in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.TouchBegin,
+            QEvent.Type.KeyPress,
+        ):
+            self.dismiss()
+        return super().eventFilter(watched, event)
+
+    def retranslate(self) -> None:
+        self.message.setText(self.tr("Please take your card"))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
