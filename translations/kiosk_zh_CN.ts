@@ -47,10 +47,6 @@
         <translation>您没有待缴费用。</translation>
     </message>
     <message>
-        <source>Back to home</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
         <source>You pay</source>
         <translation>个人支付</translation>
     </message>
@@ -242,14 +238,6 @@
         <translation>楼层指引</translation>
     </message>
     <message>
-        <source>Home</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Return to the home screen</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
         <source>No sessions</source>
         <translation>无出诊</translation>
     </message>
@@ -339,14 +327,6 @@
         <translation>科室导航：点击科室查看位置和出诊医生</translation>
     </message>
     <message>
-        <source>Home</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Return to the home screen</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
         <source>Floor guide</source>
         <translation>楼层指引</translation>
     </message>
@@ -431,14 +411,6 @@
     <message>
         <source>Touch a department for where it is and who works when.</source>
         <translation>点击科室查看位置和医生排班。</translation>
-    </message>
-    <message>
-        <source>Home</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Return to the home screen</source>
-        <translation>返回首页</translation>
     </message>
     <message>
         <source>All departments</source>
@@ -619,10 +591,6 @@
     <message>
         <source>Pay bills now</source>
         <translation>先去缴费</translation>
-    </message>
-    <message>
-        <source>Finish</source>
-        <translation>返回首页</translation>
     </message>
     <message>
         <source>Where: {place}</source>
@@ -1007,10 +975,6 @@
         <source>Try again</source>
         <translation>重试</translation>
     </message>
-    <message>
-        <source>Back to home</source>
-        <translation>返回首页</translation>
-    </message>
 </context>
 <context>
     <name>PaymentSummary</name>
@@ -1059,14 +1023,6 @@
     <message>
         <source>Type pinyin initials, e.g. AMXL</source>
         <translation>输入拼音首字母，如 AMXL</translation>
-    </message>
-    <message>
-        <source>Home</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Return to the home screen</source>
-        <translation>返回首页</translation>
     </message>
     <message>
         <source>All departments</source>
@@ -1411,14 +1367,6 @@
         <translation>重新打印</translation>
     </message>
     <message>
-        <source>Done</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Done, return to the home screen</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
         <source>You were already checked in. Your number is</source>
         <translation>您已签到，您的排队号是</translation>
     </message>
@@ -1458,14 +1406,6 @@
         <translation>您今天没有预约。</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Finish and return to the home screen</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
         <source>You have {count} appointments today. Choose Check in to get your queue number.</source>
         <translation>您今天有 {count} 个预约。请选择“签到”取号。</translation>
     </message>
@@ -1479,14 +1419,6 @@
     <message>
         <source>You have no appointments in the next 30 days.</source>
         <translation>您未来 30 天内没有预约。</translation>
-    </message>
-    <message>
-        <source>Finish</source>
-        <translation>返回首页</translation>
-    </message>
-    <message>
-        <source>Finish and return to the home screen</source>
-        <translation>返回首页</translation>
     </message>
     <message>
         <source>Choose Check in to get your queue number.</source>

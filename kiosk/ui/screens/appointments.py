@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.api.models import Appointment, Patient
-from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.appointment_card import AppointmentCard, CheckInState, check_in_state
 from kiosk.ui.widgets.basics import button, label
 
@@ -96,8 +96,7 @@ class TodayScreen(_AppointmentList):
         name = self._patient.display_name if self._patient else ""
         self.heading.setText(self.tr("{name}, your appointments today").format(name=name))
         self.empty.setText(self.tr("You have no appointments today."))
-        self.home.setText(self.tr("Finish"))
-        self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        label_home_button(self.home)
         self._rebuild()
 
     def instruction(self) -> str:
@@ -119,8 +118,7 @@ class UpcomingScreen(_AppointmentList):
         name = self._patient.display_name if self._patient else ""
         self.heading.setText(self.tr("{name}, your appointments").format(name=name))
         self.empty.setText(self.tr("You have no appointments in the next 30 days."))
-        self.home.setText(self.tr("Finish"))
-        self.home.setAccessibleName(self.tr("Finish and return to the home screen"))
+        label_home_button(self.home)
         self._rebuild()
 
     def instruction(self) -> str:

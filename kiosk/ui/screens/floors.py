@@ -9,7 +9,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import Building, Floor, FloorPlace
-from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrolling
 from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
 from kiosk.ui.widgets.card_grid import CardGrid
 
@@ -97,8 +97,7 @@ class FloorGuideScreen(Screen):
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Floor guide"))
         self.hint.setText(self.tr("Touch a department for where it is and who works when."))
-        self.home.setText(self.tr("Home"))
-        self.home.setAccessibleName(self.tr("Return to the home screen"))
+        label_home_button(self.home)
         self.back.setText(self.tr("All departments"))
         self.back.setAccessibleName(self.back.text())
         clear_layout(self._tabs)

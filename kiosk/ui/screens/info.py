@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.api.models import Department, Schedule, SessionSuggestion
-from kiosk.ui.screens.base import Screen, scrolling
+from kiosk.ui.screens.base import Screen, label_home_button, scrolling
 from kiosk.ui.screens.registration import (
     day_text,
     doctor_cards,
@@ -77,8 +77,7 @@ class DirectoryScreen(Screen):
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Departments: touch one for where it is and who works when"))
-        self.home.setText(self.tr("Home"))
-        self.home.setAccessibleName(self.tr("Return to the home screen"))
+        label_home_button(self.home)
         self.floors.setText(self.tr("Floor guide"))
         self.floors.setAccessibleName(self.tr("Floor guide: what is on each floor"))
         self.prices.setText(self.tr("Price list"))
@@ -189,8 +188,7 @@ class DepartmentScreen(Screen):
             self.tr("Floor guide") if self._back_to_floors else self.tr("All departments")
         )
         self.back.setAccessibleName(self.back.text())
-        self.home.setText(self.tr("Home"))
-        self.home.setAccessibleName(self.tr("Return to the home screen"))
+        label_home_button(self.home)
         self._clear_days()
         department = self._department
         if department is None:

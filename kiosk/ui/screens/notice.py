@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QVBoxLayout, QWidget
 
 from kiosk.flows.notices import Notice, NoticeKind
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.appointment_card import doctor_text, location_text, time_range_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 
@@ -92,7 +92,7 @@ class NoticeScreen(Screen):
         self.retry.setText(self.tr("Try again"))
         self.back.setText(self.tr("Back to my appointments"))
         self.pay_bills.setText(self.tr("Pay bills now"))
-        self.home.setText(self.tr("Finish"))
+        label_home_button(self.home)
         for widget in (self.retry, self.back, self.pay_bills, self.home):
             widget.setAccessibleName(widget.text())
         notice = self._notice

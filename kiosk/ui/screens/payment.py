@@ -22,7 +22,7 @@ from kiosk.api.models import Bill, BillItem, ItemCategory, Patient, Payment
 from kiosk.api.money import format_money
 from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome, Wallet
 from kiosk.flows.payment import ENDED, PayStep
-from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrolling
 from kiosk.ui.widgets.appointment_card import location_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.qr import QrCode
@@ -271,8 +271,7 @@ class BillsScreen(Screen):
         )
         self.empty.setText(self.tr("You have no unpaid bills."))
         self.empty.setVisible(patient is not None and not self._bills)
-        self.finish.setText(self.tr("Back to home"))
-        self.finish.setAccessibleName(self.finish.text())
+        label_home_button(self.finish)
         self.pay.setText(self.tr("Pay {amount}").format(amount=format_money(self._amount)))
         self.pay.setAccessibleName(self.pay.text())
         self.pay.setVisible(bool(self._bills))
@@ -863,6 +862,6 @@ class PaymentResultScreen(Screen):
         self.reprint.setVisible(paid and self._print_failed)
         self.retry.setText(self.tr("Try again"))
         self.retry.setVisible(self._outcome in ENDED.values())
-        self.finish.setText(self.tr("Back to home"))
+        label_home_button(self.finish)
         for widget in (self.reprint, self.retry, self.finish):
             widget.setAccessibleName(widget.text())

@@ -20,7 +20,7 @@ from kiosk.api.models import ItemCategory, PriceItem
 from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, clear_layout, scrolling
+from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrolling
 from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.card_grid import CardGrid
 from kiosk.ui.widgets.letter_keyboard import LetterKeyboard
@@ -160,8 +160,7 @@ class PriceListScreen(Screen):
             chip.setText(short_category_name(value))
             chip.setAccessibleName(chip.text())
         self._arrange_chips()
-        self.home.setText(self.tr("Home"))
-        self.home.setAccessibleName(self.tr("Return to the home screen"))
+        label_home_button(self.home)
         self.back.setText(self.tr("All departments"))
         self.back.setAccessibleName(self.back.text())
         if self._problem is not None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import Ticket
-from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.appointment_card import doctor_text, location_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.qr import QrCode
@@ -149,8 +149,7 @@ class TicketScreen(Screen):
         self.qr_hint.setText(self.tr("Scan to follow the queue on your phone"))
         self.reprint.setText(self.tr("Print again"))
         self.reprint.setAccessibleName(self.reprint.text())
-        self.finish.setText(self.tr("Done"))
-        self.finish.setAccessibleName(self.tr("Done, return to the home screen"))
+        label_home_button(self.finish)
         if ticket is None:
             for widget in (self.heading, self.number, self.department, self.where):
                 widget.clear()
