@@ -132,10 +132,18 @@ class KioskWindow(QMainWindow):
             on_show.append(current)
         for widget in on_show:
             widget.setStyleSheet(sheet)
+        self._fit_bar(self.width())  # large text: the same words are wider
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._place_controls(portrait=event.size().height() > event.size().width())
+        self._fit_bar(event.size().width())
         super().resizeEvent(event)
+
+    def _fit_bar(self, width: int) -> None:
+        """In the bottom bar the controls take two rows when one would squeeze them."""
+        if self.portrait:
+            margins = self._bar_layout.contentsMargins()
+            self.header.fit_controls(width - margins.left() - margins.right())
 
     def _place_controls(self, *, portrait: bool) -> None:
         """The header's controls (all of them, whatever was added) at the bottom in portrait."""

@@ -141,7 +141,9 @@ def test_keep_together_glues_numbers_units_terms_and_the_last_pair() -> None:
     assert "主\u2060任\u2060医\u2060师" in glued
     assert glued.endswith("很\u2060不\u2060满\u2060意")
     assert keep_together(glued) == glued  # applying it twice changes nothing
-    assert keep_together("Room 201") == "Room 201"  # Latin text needs no joiners
+    assert keep_together("Pharmacy") == "Pharmacy"  # Latin words need no joiners
+    # A word and the number it introduces stay together: "room / 201" read as two things.
+    assert keep_together("floor 2, room 201") == "floor\u00a02, room\u00a0201"
 
 
 def test_a_title_that_loses_its_bold_in_large_text_is_found(page: Build) -> None:

@@ -28,6 +28,8 @@ _NUMBER_TERM = re.compile(
 )
 # A short run of characters between spaces or punctuation is one term: 取药, 主任医师, 很不满意.
 _SHORT_RUN = re.compile(rf"(?<![{IDEOGRAPHS}])[{IDEOGRAPHS}]{{2,4}}(?![{IDEOGRAPHS}])")
+# A word and the number it introduces stay on one line: "room 201", "floor 2", "Window 1".
+_WORD_NUMBER = re.compile(r"[A-Za-z] \d")
 # The last two characters of a paragraph go together: no single character alone on a line.
 _LAST_PAIR = re.compile(rf"[{IDEOGRAPHS}]{{2}}(?=[^{IDEOGRAPHS}\w]*$)")
 
@@ -44,6 +46,7 @@ def unbreakable_positions(text: str) -> set[int]:
         for pattern in (_NUMBER_TERM, _SHORT_RUN, _LAST_PAIR):
             for match in pattern.finditer(paragraph):
                 positions.update(range(offset + match.start() + 1, offset + match.end()))
+        positions.update(offset + m.start() + 2 for m in _WORD_NUMBER.finditer(paragraph))
         offset += len(paragraph) + 1
     return positions
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.assets import assets_dir
 from kiosk.ui.widgets.basics import FittedLabel, label, named
@@ -86,8 +86,11 @@ class HeaderBar(QWidget):
         self._top_row.addWidget(self.hospital_label, 1)
 
         self.controls = named(QWidget(), "header.controls")
-        self._controls_layout = QHBoxLayout(self.controls)
+        self._controls_layout = QGridLayout(self.controls)
         self._controls_layout.setContentsMargins(0, 0, 0, 0)
+        self._control_list: list[QPushButton] = []
+        self._control_columns = 0
+        self._control_room: int | None = None  # None: one row, whatever its width
         self.repeat = self.add_control("header.repeat")
         self.repeat.clicked.connect(self.repeat_requested)
         self.mute = self.add_control("header.mute")
@@ -113,8 +116,32 @@ class HeaderBar(QWidget):
         """A button among the header's controls (it moves with them to the bottom bar)."""
         control = named(QPushButton(), name)
         control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self._controls_layout.addWidget(control)
+        self._control_list.append(control)
+        self._control_columns = 0  # placed again below, with the new one
+        self._reflow_controls()
         return control
+
+    def fit_controls(self, room: int | None) -> None:
+        """Controls in one row, or in two when one row would be wider than ``room`` px (the
+        portrait bottom bar in large text: four squeezed buttons clip their words)."""
+        self._control_room = room
+        self._reflow_controls()
+
+    def _reflow_controls(self) -> None:
+        count = len(self._control_list)
+        columns = count
+        if self._control_room is not None:
+            spacing = self._controls_layout.horizontalSpacing()
+            row = sum(c.sizeHint().width() for c in self._control_list) + spacing * (count - 1)
+            if row > self._control_room:
+                columns = -(-count // 2)
+        if columns == self._control_columns:
+            return
+        self._control_columns = columns
+        for control in self._control_list:
+            self._controls_layout.removeWidget(control)
+        for index, control in enumerate(self._control_list):
+            self._controls_layout.addWidget(control, index // columns, index % columns)
 
     def control_buttons(self) -> list[QPushButton]:
         """Every control, in the order the physical keypad's arrows reach them."""
@@ -124,6 +151,7 @@ class HeaderBar(QWidget):
         """Take the controls back from the window's bottom bar (landscape again)."""
         self._docked = True
         self._wide = None
+        self.fit_controls(None)
         self._arrange(wide=self._is_wide())
 
     def undock_controls(self) -> QWidget:
@@ -204,7 +232,8 @@ class HeaderBar(QWidget):
         self.call_staff.setText(self.tr("Call staff"))
         self.call_staff.setAccessibleName(self.tr("Call a member of staff to this kiosk"))
         self.refresh_clock()
-        self._arrange(wide=self._is_wide())  # another language's words may not fit the row
+        self._reflow_controls()  # another language's words may not fit the row
+        self._arrange(wide=self._is_wide())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.LocaleChange):
