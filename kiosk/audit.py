@@ -45,6 +45,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
+from kiosk.ui.main_window import REACH_TOP_SHARE
 from kiosk.ui.theme import BOLD_ROLES
 from kiosk.ui.widgets.basics import (
     IDEOGRAPHS,
@@ -62,7 +63,6 @@ MIN_CONTRAST = 4.5
 MIN_COLUMN_CHARS = 10
 # A bold rendering has clearly more ink than a regular one (about 1.6 times, measured).
 MIN_BOLD_INK_RATIO = 1.15
-REACH_TOP_SHARE = 0.15
 # A widget that offers an action sets this dynamic property (to the action's name), and holds
 # the visible, enabled button for it.
 PROMISES_ACTION = "promisesAction"

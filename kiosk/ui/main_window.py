@@ -20,6 +20,10 @@ from kiosk.ui.widgets.basics import named
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.scroll_hint import ScrollHint
 
+# The top of a portrait (floor-standing) kiosk is above the reach range (ADA 707: 1,220 mm):
+# that share of the height holds the header and no control.
+REACH_TOP_SHARE = 0.15
+
 # Shortcuts a patient (or a keyboard-wedge scanner gone wrong) could use to leave the kiosk.
 _BLOCKED_KEYS = {
     QKeySequence(Qt.Key.Key_Escape),
@@ -76,7 +80,7 @@ class KioskWindow(QMainWindow):
         self.bottom_bar = named(QWidget(), "bottom_bar", "bar")
         self.bottom_bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._bar_layout = QHBoxLayout(self.bottom_bar)
-        self._bar_layout.setContentsMargins(32, 12, 32, 12)
+        self._bar_layout.setContentsMargins(16, 12, 16, 12)
         self._bar_layout.addStretch(1)
         self.bottom_bar.hide()
         layout.addWidget(self.bottom_bar)
@@ -135,7 +139,11 @@ class KioskWindow(QMainWindow):
         self._fit_bar(self.width())  # large text: the same words are wider
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._place_controls(portrait=event.size().height() > event.size().width())
+        portrait = event.size().height() > event.size().width()
+        self._place_controls(portrait=portrait)
+        self.header.setMinimumHeight(
+            round(REACH_TOP_SHARE * event.size().height()) if portrait else 0
+        )
         self._fit_bar(event.size().width())
         super().resizeEvent(event)
 

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import ItemCategory, PriceItem
-from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
 from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrolling
+from kiosk.ui.screens.registration import fee_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 from kiosk.ui.widgets.card_grid import CardGrid
 from kiosk.ui.widgets.letter_keyboard import LetterKeyboard
@@ -245,7 +245,7 @@ class PriceListScreen(Screen):
             badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(badge, 0, Qt.AlignmentFlag.AlignVCenter)
         price = label(f"{name}.price", "heading")
-        price.setText(format_money(item.price_cents))
+        price.setText(fee_text(item.price_cents))
         price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         price.setMinimumWidth(price.sizeHint().width())
         layout.addWidget(price)

@@ -84,10 +84,10 @@ class TicketScreen(Screen):
         self.reprint.clicked.connect(self.reprint_requested)
         self.finish = button("ticket.done", "primary")
         self.finish.clicked.connect(self.done)
-        footer = QHBoxLayout()  # the printing state sits between its two buttons
+        footer = QHBoxLayout()
         footer.setSpacing(24)
         footer.addWidget(self.reprint)
-        footer.addWidget(self.print_state, 1)
+        footer.addStretch(1)
         footer.addWidget(self.finish)
 
         layout = QVBoxLayout(self)
@@ -100,6 +100,7 @@ class TicketScreen(Screen):
         layout.addWidget(self.directions)
         layout.addLayout(self._middle)
         layout.addStretch(1)
+        layout.addWidget(self.print_state)  # its own line: between the buttons it was squeezed
         layout.addLayout(footer)
         self.retranslate()
 

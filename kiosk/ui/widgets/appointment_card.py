@@ -132,8 +132,9 @@ class AppointmentCard(QFrame):
         )
         where = label(f"appointment.{index}.location", wrap=True)
         where.setText(location_text(appointment.location))
-        status = label(f"appointment.{index}.status", "muted-badge" if inactive else "small")
-        status.setWordWrap(not inactive)
+        status = label(
+            f"appointment.{index}.status", "muted-badge" if inactive else "small", wrap=not inactive
+        )
         status.setText(status_text(appointment, now))
         grid.addWidget(heading, 0, 0)
         grid.addWidget(who, 1, 0)
