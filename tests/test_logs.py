@@ -91,13 +91,17 @@ def test_a_full_journey_leaves_no_patient_data_in_the_logs(
         qtbot.waitUntil(lambda: kiosk.flow.step == step and not kiosk.flow.busy, timeout=5000)
 
     try:
-        for scenario in ("one_in_window", "rare_name", "middle_dot", "too_early"):
+        for scenario in ("one_in_window", "rare_name", "middle_dot"):
             tap("home.checkin")
             tap(f"identify.demo.{scenario}")
             wait_for(Step.appointments)
             tap("appointments.checkin.0")
             qtbot.waitUntil(lambda: kiosk.flow.step in (Step.ticket, Step.notice), timeout=5000)
             kiosk.flow.go_home()
+        tap("home.checkin")
+        tap("identify.demo.too_early")  # nothing open yet: straight to the "too early" notice
+        wait_for(Step.notice)
+        kiosk.flow.go_home()
         tap("home.checkin")
         for key in "13800138000":
             tap(f"keypad.digit{key}")
@@ -109,7 +113,7 @@ def test_a_full_journey_leaves_no_patient_data_in_the_logs(
             qtbot.keyClick(kiosk.window, char)
             qtbot.wait(5)
         qtbot.keyClick(kiosk.window, Qt.Key.Key_Return)
-        wait_for(Step.appointments)
+        wait_for(Step.notice)  # 张伟's hospital card: his one appointment is not open yet
     finally:
         kiosk.shutdown()
     for handler in logging.getLogger().handlers:
