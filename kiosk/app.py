@@ -148,11 +148,14 @@ class Kiosk(QObject):
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
+        self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
+        self.idle.setParent(self)
         for reader in self.devices.readers:
             reader.identifier_read.connect(self._on_identifier_read)
             reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
-        self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
-        self.idle.setParent(self)
+            # A card, a code or a scan is the patient at the kiosk: the idle wait starts over.
+            for read in (reader.identifier_read, reader.payment_code_read, reader.input_rejected):
+                read.connect(lambda *_: self.idle.touch())
         self.window = KioskWindow(
             HeaderBar(config.kiosk.hospital_name, config.kiosk.hospital_name_en, clock=clock)
         )

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk
+from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
@@ -54,6 +55,22 @@ def test_the_countdown_shows_the_seconds_left_and_a_touch_anywhere_removes_it(
     assert kiosk.flow.step == Step.appointments
     qtbot.waitUntil(overlay.isVisible, timeout=3000)
     assert touch.text("idle.seconds") == "3 秒后返回首页", "the full countdown again"
+
+
+def test_a_scan_at_the_reader_is_the_patient_too_and_removes_the_countdown(
+    slow_idle_kiosk: Kiosk, qtbot: QtBot
+) -> None:
+    kiosk = slow_idle_kiosk
+    touch = Touch(kiosk, qtbot)
+    touch("home.checkin")
+    touch("identify.demo.one_in_window")
+    touch.wait_for(Step.appointments)
+    overlay = kiosk.view.countdown
+    qtbot.waitUntil(overlay.isVisible, timeout=3000)
+    reader = next(r for r in kiosk.devices.readers if isinstance(r, SimulatedReader))
+    reader.present("not a card")  # refused, and ignored on this screen, but someone is here
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=2000)
+    assert kiosk.flow.step == Step.appointments
 
 
 def test_home_on_the_countdown_ends_the_visit_at_once(slow_idle_kiosk: Kiosk, qtbot: QtBot) -> None:
