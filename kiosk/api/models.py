@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.api.payment_codes import Wallet
+
 API_PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # The visit token from identify: patient-scoped calls carry it (see ``IdentifyResult``).
@@ -361,6 +363,8 @@ class Receipt(ApiModel):
     total_cents: int
     insurance_cents: int
     self_pay_cents: int
+    # The wallet whose payment code paid it; None when it was paid through the QR code's page.
+    wallet: Wallet | None = None
 
 
 class PharmacyTicket(ApiModel):

@@ -203,7 +203,8 @@ CREATE TABLE IF NOT EXISTS payments (
     decided_at TEXT,
     receipt_number TEXT UNIQUE,
     pay_token TEXT,
-    pay_csrf TEXT
+    pay_csrf TEXT,
+    wallet TEXT
 );
 CREATE TABLE IF NOT EXISTS payment_bills (
     payment_id TEXT NOT NULL REFERENCES payments(id),
@@ -293,6 +294,7 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("payments", "pay_csrf", "TEXT"),  # the CSRF token of the payment page's form
     ("doctors", "clinic_level", "TEXT"),  # 号别: a ClinicLevel value, NULL when not known
     ("kiosks", "location", "TEXT NOT NULL DEFAULT ''"),  # shown with the kiosk's staff calls
+    ("payments", "wallet", "TEXT"),  # the wallet whose payment code paid; NULL: the QR page
 )
 # Indexes on added columns: created after the columns exist.
 _ADDED_INDEXES = (

@@ -31,7 +31,7 @@ from kiosk.api.models import (
     Receipt,
     Ticket,
 )
-from kiosk.api.payment_codes import ChargeOutcome, simulated_outcome, wallet_of
+from kiosk.api.payment_codes import ChargeOutcome, Wallet, simulated_outcome, wallet_of
 from kiosk.server import holds, queries
 from kiosk.server.bills import (
     BILL_SELECT,
@@ -137,6 +137,7 @@ def payment_by_id(
             total_cents=sum(bill.total_cents for bill in bills),
             insurance_cents=sum(bill.insurance_cents for bill in bills),
             self_pay_cents=sum(bill.self_pay_cents for bill in bills),
+            wallet=Wallet(row["wallet"]) if row["wallet"] else None,
         )
         for ticket_row in conn.execute(
             "SELECT * FROM pharmacy_tickets WHERE payment_id = ? ORDER BY id", (payment_id,)
@@ -341,7 +342,8 @@ def charge_payment_code(
         ApiError: 422 ``payment_code_invalid`` for a code no known wallet issued.
     """
     require_transaction(conn)
-    if wallet_of(code) is None:
+    wallet = wallet_of(code)
+    if wallet is None:
         raise ApiError(
             422,
             ErrorCode.payment_code_invalid,
@@ -350,6 +352,8 @@ def charge_payment_code(
     status = _status_now(conn, payment_id, now)
     if status is not PaymentStatus.pending:
         return status
+    # Held or charged, this wallet pays it: the receipt says which.
+    conn.execute("UPDATE payments SET wallet = ? WHERE id = ?", (wallet.value, payment_id))
     outcome = simulated_outcome(code)
     if outcome is ChargeOutcome.charged:
         return confirm_payment(conn, payment_id, now)

@@ -79,6 +79,7 @@ def test_a_charged_code_pays_with_receipt_pharmacy_ticket_and_lab_directions(
     assert paid.status == "paid"
     assert paid.receipt is not None
     assert paid.receipt.self_pay_cents == payment.amount_cents
+    assert paid.receipt.wallet is Wallet.wechat  # the receipt says how it was paid
     assert [ticket.number for ticket in paid.pharmacy_tickets] == ["Y001"]
     # The lab bill says where blood is drawn, from the hospital's facilities.
     assert [d.category for d in paid.directions] == ["lab"]
@@ -138,7 +139,9 @@ def test_a_held_code_stays_pending_until_the_payer_confirms(
     pay_page_post(
         pay_url_of(live_server.url, live_server.db_path, payment.id), "confirm"
     ).raise_for_status()
-    assert api.get(f"/payments/{payment.id}").json()["status"] == "paid"
+    paid = api.get(f"/payments/{payment.id}").json()
+    assert paid["status"] == "paid"
+    assert paid["receipt"]["wallet"] == "unionpay"  # confirmed in the wallet whose code it was
 
 
 def test_another_kiosks_payment_is_refused(api: ApiClient, other_kiosk: ApiClient) -> None:

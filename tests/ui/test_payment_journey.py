@@ -113,6 +113,7 @@ def test_paid_on_the_phone_prints_one_receipt_and_one_pharmacy_ticket(
     receipt, pickup = printed(spool)
     assert "缴费凭证" in receipt
     assert "阿莫西林" in receipt
+    assert "扫码支付" in receipt  # paid through the QR code's page
     assert "取药" in pickup
     assert "窗口" in pickup
     # The pickup number is the largest text; the receipt number is a footnote.
@@ -351,6 +352,7 @@ def test_paid_by_payment_code_prints_once_and_says_where_to_go(
     assert "医技楼" in directions
     assert "101" in directions
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
+    assert "微信付款码" in printed(spool)[0]  # the receipt names the wallet whose code paid
     touch.qtbot.waitUntil(lambda: kiosk.journal.unfinished_payments() == [], timeout=5000)
     assert server_payment(live_server, payment_id)["status"] == "paid"
     # Back to identifiers: the next scan is a card or code again, not a payment.

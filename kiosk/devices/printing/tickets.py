@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.api.models import BillItem, Payment, Ticket
+from kiosk.api.payment_codes import Wallet
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.templates import (
@@ -81,7 +82,7 @@ class TicketPrinting(QObject):
                     total_cents=receipt.total_cents,
                     insurance_cents=receipt.insurance_cents,
                     self_pay_cents=receipt.self_pay_cents,
-                    method="扫码支付" if zh else "QR code",
+                    method=_paid_with(receipt.wallet, zh=zh),
                 ),
                 hospital_name=hospital_name,
                 language=language,
@@ -150,3 +151,18 @@ def _item_name(item: BillItem, zh: bool) -> str:
 
 def _quantity(item: BillItem) -> str:
     return f"{item.quantity:g}"
+
+
+_WALLET_NAMES = {
+    Wallet.wechat: ("微信", "WeChat Pay"),
+    Wallet.alipay: ("支付宝", "Alipay"),
+    Wallet.unionpay: ("云闪付", "UnionPay"),
+}
+
+
+def _paid_with(wallet: Wallet | None, *, zh: bool) -> str:
+    """The receipt's payment method: the QR code's page, or the wallet whose code was scanned."""
+    if wallet is None:
+        return "扫码支付" if zh else "QR code"
+    chinese, english = _WALLET_NAMES[wallet]
+    return f"{chinese}付款码" if zh else f"{english} payment code"
