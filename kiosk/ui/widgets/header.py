@@ -145,7 +145,7 @@ class HeaderBar(QWidget):
 
     def control_buttons(self) -> list[QPushButton]:
         """Every control, in the order the physical keypad's arrows reach them."""
-        return self.controls.findChildren(QPushButton)
+        return list(self._control_list)
 
     def dock_controls(self) -> None:
         """Take the controls back from the window's bottom bar (landscape again)."""
