@@ -37,8 +37,8 @@ class KioskWindow(QMainWindow):
     """A header above a stack of screens. Holds no journey logic: flows decide what shows.
 
     In portrait (taller than wide, a floor-standing kiosk) the header's controls move to a bar
-    at the bottom: the top of a 1080×1920 screen is above the reach range of a seated or short
-    patient (ADA 707: 1,220 mm).
+    at the bottom and the header fills the top ``REACH_TOP_SHARE`` of the height: that part of
+    the screen is above the reach range of a seated or short patient.
 
     A physical keypad works everywhere: arrows move the focus frame through the controls of
     the screen, Enter presses the focused one, Back goes back, Help repeats the instruction,
