@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.reliability.server import ServerProcess, add_kiosk_cli, seeded_database
 
-# The checks and expectations of tests/security/test_openapi_conformance.py.
+# The schemathesis checks and expectations, shared with tests/security/test_openapi_conformance.py.
 CONFIG = """
 [checks.positive_data_acceptance]
 # Schema-valid requests for made-up ids meet documented refusals: unknown patient (404),

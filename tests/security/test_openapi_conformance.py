@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from benchmarks.reliability.fuzz import CHECKS, CONFIG
 from kiosk.server import queries
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_TOKEN
@@ -146,48 +147,13 @@ def test_docs_can_be_turned_off(demo_db: Path) -> None:
         assert requests.get(f"{server.url}/openapi.json", timeout=10).status_code == 200
 
 
-_CONFIG = """
-[checks.positive_data_acceptance]
-# Schema-valid requests for made-up ids meet documented refusals: unknown patient (404),
-# another patient's data (403), a missing visit token (401/403), a business rule (409).
-expected-statuses = ["2xx", "401", "403", "404", "409", "429"]
-
-[[operations]]
-# Generated requests may reuse an Idempotency-Key with another body: 422 idempotency_conflict.
-include-method = "POST"
-checks.positive_data_acceptance.expected-statuses = [
-    "2xx", "401", "403", "404", "409", "422", "429"
-]
-
-[[operations]]
-# A range longer than 92 days is schema-valid but refused (422); OpenAPI cannot say so.
-include-path = "/api/v1/patients/{patient_id}/appointments"
-checks.positive_data_acceptance.expected-statuses = [
-    "2xx", "401", "403", "404", "409", "422", "429"
-]
-"""
-
-CHECKS = ",".join(
-    [
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_headers_conformance",
-        "response_schema_conformance",
-        "negative_data_rejection",
-        "positive_data_acceptance",
-        "missing_required_header",
-        "unsupported_method",
-        "ignored_auth",
-    ]
-)
 TIME_LIMIT_S = 170
 
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_failure(live_server: EmbeddedServer, tmp_path: Path) -> None:
     config = tmp_path / "schemathesis.toml"
-    config.write_text(_CONFIG, encoding="utf-8")
+    config.write_text(CONFIG, encoding="utf-8")
     command = [
         sys.executable,
         "-m",
