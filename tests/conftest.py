@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import open_database
+from kiosk.server.db import add_kiosk, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import seed_demo
 from tests.helpers.server import DEMO_NOW, ApiClient
@@ -99,3 +99,16 @@ def anonymous_api(live_server: EmbeddedServer) -> Iterator[ApiClient]:
 def demo_now() -> dt.datetime:
     """The time the demo database was seeded at and ``live_server``'s clock starts at."""
     return DEMO_NOW
+
+
+@pytest.fixture
+def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
+    """A second kiosk of the same hospital, with its own token."""
+    conn = connect(live_server.db_path)
+    try:
+        add_kiosk(conn, "lobby-west-2", "other-token")
+    finally:
+        conn.close()
+    client = ApiClient(live_server.url, token="other-token")
+    yield client
+    client.close()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
+from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, Payment
 from kiosk.server.db import connect, write_transaction
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
 from kiosk.server.seed_data import FIXED_PATIENTS
@@ -183,3 +183,16 @@ def visit_token(
     finally:
         conn.close()
     return token
+
+
+def new_payment(api: ApiClient) -> Payment:
+    """A payment of all the demo patient "unpaid_bills"'s bills, by ``api``'s kiosk."""
+    patient = api.identify("unpaid_bills")["id"]
+    bills = api.get(f"/patients/{patient}/bills").json()["bills"]
+    response = api.post(
+        "/payments",
+        json={"patient_id": patient, "bill_ids": [bill["id"] for bill in bills]},
+        headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+    return Payment.model_validate(response.json())

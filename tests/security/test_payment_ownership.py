@@ -5,39 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
 import requests
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, Payment
-from kiosk.server.db import add_kiosk, connect
+from kiosk.api.models import IDEMPOTENCY_HEADER
 from kiosk.server.embedded import EmbeddedServer
-from tests.helpers.server import ApiClient
-
-
-@pytest.fixture
-def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
-    conn = connect(live_server.db_path)
-    try:
-        add_kiosk(conn, "lobby-west-2", "other-token")
-    finally:
-        conn.close()
-    client = ApiClient(live_server.url, token="other-token")
-    yield client
-    client.close()
-
-
-def new_payment(api: ApiClient) -> Payment:
-    patient = api.identify("unpaid_bills")["id"]
-    bills = api.get(f"/patients/{patient}/bills").json()["bills"]
-    response = api.post(
-        "/payments",
-        json={"patient_id": patient, "bill_ids": [bill["id"] for bill in bills]},
-        headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
-    )
-    assert response.status_code == 201, response.text
-    return Payment.model_validate(response.json())
+from tests.helpers.server import ApiClient, new_payment
 
 
 def test_another_kiosk_can_neither_read_nor_cancel_a_payment(

@@ -22,7 +22,6 @@ from kiosk.api.models import IDEMPOTENCY_HEADER, IdentifierKind
 from kiosk.flows.notices import Notice, NoticeKind
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import add_kiosk, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID
 from kiosk.ui.i18n import Translations, ts_path, unfinished_messages
@@ -44,18 +43,6 @@ def raw(live_server: EmbeddedServer) -> Iterator[ApiClient]:
     """A kiosk client that manages no visit token by itself."""
     client = ApiClient(live_server.url)
     client.session.headers.pop(VISIT, None)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
-    conn = connect(live_server.db_path)
-    try:
-        add_kiosk(conn, "lobby-west-2", "other-token")
-    finally:
-        conn.close()
-    client = ApiClient(live_server.url, token="other-token")
     yield client
     client.close()
 

@@ -4,33 +4,20 @@ real loopback HTTP."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, Payment
 from kiosk.api.payment_codes import Wallet, wallet_of
-from kiosk.server.db import add_kiosk, connect
+from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.idempotency import REPLAY_HEADER
-from tests.helpers.server import ApiClient, pay_page_post, pay_url_of
+from tests.helpers.server import ApiClient, new_payment, pay_page_post, pay_url_of
 
 WECHAT_CHARGED = "134567890123456789"
 ALIPAY_DECLINED = "281234567890120051"
 UNIONPAY_HELD = "621234567890120090"
-
-
-def new_payment(api: ApiClient) -> Payment:
-    patient = api.identify("unpaid_bills")["id"]
-    bills = api.get(f"/patients/{patient}/bills").json()["bills"]
-    response = api.post(
-        "/payments",
-        json={"patient_id": patient, "bill_ids": [bill["id"] for bill in bills]},
-        headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
-    )
-    assert response.status_code == 201, response.text
-    return Payment.model_validate(response.json())
 
 
 def pay_by_code(
@@ -46,18 +33,6 @@ def pay_by_code(
 def bill_statuses(api: ApiClient, patient_id: str) -> list[str]:
     bills = api.get(f"/patients/{patient_id}/bills", params={"status": "all"}).json()["bills"]
     return sorted(bill["status"] for bill in bills)
-
-
-@pytest.fixture
-def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
-    conn = connect(live_server.db_path)
-    try:
-        add_kiosk(conn, "lobby-west-2", "other-token")
-    finally:
-        conn.close()
-    client = ApiClient(live_server.url, token="other-token")
-    yield client
-    client.close()
 
 
 def test_the_wallet_is_read_from_the_first_two_digits() -> None:
