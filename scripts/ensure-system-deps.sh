@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Qt needs (offscreen and on a real X display) when they are missing.
+# Installs the Debian packages the kiosk and server need when they are missing: Qt's libraries
+# (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls.
 # Idempotent and quiet when everything is present; used by `make demo`, `make test` and .ci/run.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ packages=(
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
   libx11-xcb1 libnss3 libasound2 libpulse0 xvfb xauth
+  chromium chromium-driver  # the web pages' tests and screenshots (Selenium drives them)
+  espeak-ng  # the waiting-room display's announcements are spoken on the server
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

@@ -491,6 +491,11 @@ class ErrorCode(StrEnum):
     visit_token_required = "visit_token_required"  # 403: missing, unknown, ended or expired
     wrong_patient = "wrong_patient"  # 403: the visit token is another patient's
     too_many_identifications = "too_many_identifications"  # 429, Retry-After
+    queue_empty = "queue_empty"  # 409: call-next with nobody waiting
+    stale_action = "stale_action"  # 409: the entry is no longer in a state that allows it
+    recall_limit = "recall_limit"  # 409: recalled as often as the rules allow
+    not_your_queue = "not_your_queue"  # 403: the station does not call this queue
+    bad_credentials = "bad_credentials"  # 401: unknown station or wrong password
 
 
 class ErrorDetail(ApiModel):
@@ -573,3 +578,208 @@ class StaffCallList(ApiModel):
 
     server_time: dt.datetime
     calls: list[StaffCall]
+
+
+# --- electronic queueing (电子排队) ------------------------------------------------------------
+
+
+class QueueKind(StrEnum):
+    room = "room"  # a consulting room (诊室)
+    lab = "lab"  # blood draw / samples (采血处)
+    pharmacy = "pharmacy"  # a pharmacy window (药房窗口)
+    cashier = "cashier"  # a cashier window (收费窗口)
+
+
+class EntryState(StrEnum):
+    """Where a ticket stands in its queue; derived from the queue's event log."""
+
+    waiting = "waiting"
+    called = "called"  # announced; the patient is on the way
+    serving = "serving"  # with the doctor (开始就诊)
+    done = "done"
+    no_show = "no_show"  # missed the call too often (过号)
+    transferred = "transferred"  # moved to another queue (the entry there carries on)
+    cancelled = "cancelled"
+
+
+class Priority(StrEnum):
+    """Called before normal entries, one priority per ``priority_every`` normal calls."""
+
+    none = "none"
+    elderly = "elderly"  # from the resident ID's birth date, at the configured age
+    disabled = "disabled"  # set by staff
+    military = "military"  # set by staff
+
+
+class QueueEventKind(StrEnum):
+    issued = "issued"
+    called = "called"
+    recalled = "recalled"
+    serving = "serving"
+    done = "done"
+    no_show = "no_show"
+    requeued = "requeued"  # a missed call put back a few places
+    transferred = "transferred"
+    cancelled = "cancelled"
+    priority_set = "priority_set"
+
+
+class WaitingArea(ApiModel):
+    id: str
+    name: str
+    name_en: str = ""
+
+
+class QueueSummary(ApiModel):
+    id: str
+    kind: QueueKind
+    name: str  # "内科 201诊室"
+    name_en: str = ""
+    room: str  # what the call says: "201诊室", "2号窗口"
+    room_en: str = ""
+    area: WaitingArea
+    location: Location
+    department: DepartmentSummary | None = None
+    waiting: int  # entries still to be called
+    minutes_per_patient: float  # the rolling median of recent service times, or the default
+
+
+class QueueList(ApiModel):
+    queues: list[QueueSummary]
+
+
+class QueueEntry(ApiModel):
+    """A ticket in one queue, as staff see it (the name masked)."""
+
+    id: int
+    queue_id: str
+    number: str
+    service_date: dt.date
+    display_name: str = ""  # masked: "王*英"
+    priority: Priority = Priority.none
+    state: EntryState
+    recalls: int = 0  # 重呼 so far for the current call
+    misses: int = 0  # 过号 so far
+    people_ahead: int = 0  # entries that will be called before this one (waiting only)
+    estimated_wait_minutes: int = 0
+    issued_at: dt.datetime
+    entered_at: dt.datetime  # joined this queue (after a transfer: the transfer)
+    called_at: dt.datetime | None = None
+    station_id: str | None = None  # the station that called it
+    transferred_from: str | None = None  # the queue it came from (回诊)
+
+
+class QueueView(ApiModel):
+    """``GET /queues/{id}``: what a calling station shows."""
+
+    queue: QueueSummary
+    current: list[QueueEntry]  # called or serving, latest first
+    waiting: list[QueueEntry]  # in the order they will be called
+    finished: list[QueueEntry]  # the last done / no-show / cancelled / transferred, latest first
+    version: int  # the id of the last event of this queue; grows with every change
+    server_time: dt.datetime
+
+
+class QueueEvent(ApiModel):
+    id: int
+    at: dt.datetime
+    queue_id: str
+    entry_id: int
+    number: str
+    kind: QueueEventKind
+    actor: str  # a station id, "kiosk:<id>", "system" or "simulation"
+    detail: dict[str, Any] = {}
+
+
+class QueueEventList(ApiModel):
+    events: list[QueueEvent]
+
+
+class TransferRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    to_queue: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class PriorityRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    priority: Priority
+
+
+class StationLogin(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    station: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class Station(ApiModel):
+    id: str
+    name: str
+    queues: list[str]  # the queues this station calls, first is its own
+
+
+class StationSession(ApiModel):
+    """``POST /stations/session``: a bearer token for this station's calls."""
+
+    token: str
+    expires_at: dt.datetime
+    station: Station
+
+
+class BoardCall(ApiModel):
+    """One call on the waiting-room display."""
+
+    call_id: int  # the event id: also names the announcement audio
+    number: str
+    display_name: str = ""
+    queue_id: str
+    room: str
+    room_en: str = ""
+    called_at: dt.datetime
+    recall: bool = False
+    announcement_url: str  # WAV: chime, then the call in Chinese and English, twice
+
+
+class BoardQueue(ApiModel):
+    queue_id: str
+    name: str
+    name_en: str = ""
+    room: str
+    room_en: str = ""
+    serving: str | None = None  # the number called or served last
+    next_numbers: list[str]  # the next few, in call order
+    waiting: int
+
+
+class DisplayBoard(ApiModel):
+    """``GET /areas/{id}/board``: everything a waiting-room TV shows."""
+
+    area: WaitingArea
+    now_calling: list[BoardCall]  # the calls of the last minute, newest first (at most 4)
+    recent_calls: list[BoardCall]  # the last 10 calls, newest first
+    queues: list[BoardQueue]
+    version: int
+    server_time: dt.datetime
+
+
+class TrackStatus(ApiModel):
+    """``GET /track/{token}``: the phone page of one ticket. No name, no ID."""
+
+    number: str
+    service_date: dt.date
+    state: EntryState
+    queue_id: str
+    queue_name: str
+    queue_name_en: str = ""
+    room: str
+    room_en: str = ""
+    location: Location
+    department: DepartmentSummary | None = None
+    people_ahead: int
+    estimated_wait_minutes: int
+    called_at: dt.datetime | None = None
+    misses: int = 0
+    version: int
+    server_time: dt.datetime
