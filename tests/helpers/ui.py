@@ -18,6 +18,7 @@ from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.ui.voice import RecordingSpeech
 
 
 class Touch:
@@ -60,7 +61,17 @@ def build_kiosk(
     printer = PrinterService(
         SimulatedConnection(spool), RenderOptions(paper=paper_for(80)), poll_interval_s=600
     )
-    kiosk = Kiosk(config, qapp, printer=printer, idle=idle, executor=executor, clock=server.clock)
+    # Not the machine's speech engine: with speech-dispatcher installed it would read every
+    # instruction aloud, and each kiosk would wait ~1.4 s for its 13,363 espeak-ng voices.
+    kiosk = Kiosk(
+        config,
+        qapp,
+        printer=printer,
+        idle=idle,
+        executor=executor,
+        clock=server.clock,
+        speech=RecordingSpeech(),
+    )
     kiosk.start()
     return kiosk
 
