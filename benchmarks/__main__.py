@@ -18,6 +18,7 @@ from pathlib import Path
 MODULES = (
     "benchmarks.checkin",
     "benchmarks.registration",
+    "benchmarks.queue_load",
     "benchmarks.printing",
     "benchmarks.ui",
     "benchmarks.package",
