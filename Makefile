@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SYSTEM_STAMP := $(VENV)/.system-deps
 
-.PHONY: demo test lint typecheck unit translations benchmark reliability walkthrough package package-test clean
+.PHONY: demo test lint typecheck unit translations benchmark reliability walkthrough web-screenshots package package-test clean
 
 $(SYSTEM_STAMP):
 	@scripts/ensure-system-deps.sh
@@ -44,6 +44,11 @@ benchmark: $(SYSTEM_STAMP) $(STAMP) translations
 # against kiosk-server on loopback; about 15 minutes. README "Reliability".
 reliability: $(STAMP)
 	$(BIN)/python -m benchmarks --only reliability
+
+# The web pages (staff caller, waiting-room display, phone page) as the README shows them, from
+# headless Chromium against the embedded demo hospital; writes docs/screenshots/*.png.
+web-screenshots: $(SYSTEM_STAMP) $(STAMP)
+	$(BIN)/python -m scripts.web_screenshots --out docs/screenshots
 
 # The one-folder build dist/kiosk/ (kiosk + kiosk-server); see build.spec, docs/deployment.md.
 package: $(SYSTEM_STAMP) $(STAMP) translations
