@@ -23,6 +23,7 @@ import hashlib
 import json
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -35,9 +36,16 @@ from typing import Any
 
 import requests
 
-from benchmarks.reliability.server import HOST, ServerProcess, seeded_database
+from benchmarks.reliability.server import (
+    HOST,
+    REPO,
+    SERVER,
+    ServerProcess,
+    seeded_database,
+    server_environment,
+)
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
-from kiosk.server import db, queue, stations
+from kiosk.server import db, queue
 
 DISPLAYS = 20
 PHONES = 500
@@ -119,27 +127,33 @@ def prepare(db_path: Path) -> Workload:
         already = _waiting_today(conn, raced["id"], now.date())
         _issue_tickets(conn, raced["department_id"], race_size - already, now, "bench-race")
         station, partner = "bench-station", "bench-race-partner"
-        stations.add_station(
-            conn,
-            station,
-            BENCH_PASSWORD,
-            [followed["id"], raced["id"]],
-            name="Bench station",
-            now=now,
-        )
-        stations.add_station(
-            conn, partner, BENCH_PASSWORD, [raced["id"]], name="Bench partner", now=now
-        )
-        return Workload(
-            followed_queue=followed["id"],
-            area=followed["area_id"],
-            phone_tokens=tokens,
-            raced_queue=raced["id"],
-            station=station,
-            race_partner=partner,
-        )
     finally:
         conn.close()
+    add_station_cli(db_path, station, [followed["id"], raced["id"]])
+    add_station_cli(db_path, partner, [raced["id"]])
+    return Workload(
+        followed_queue=followed["id"],
+        area=followed["area_id"],
+        phone_tokens=tokens,
+        raced_queue=raced["id"],
+        station=station,
+        race_partner=partner,
+    )
+
+
+def add_station_cli(db_path: Path, station_id: str, queues: list[str]) -> None:
+    """A station made the deployed way: ``kiosk-server add-station``, password on stdin."""
+    subprocess.run(
+        [*SERVER, "add-station", station_id, "--db", str(db_path), "--name", station_id]
+        + [argument for queue_id in queues for argument in ("--queue", queue_id)],
+        input=BENCH_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=server_environment(),
+        cwd=REPO,
+        timeout=120,
+        check=True,
+    )
 
 
 # --- HTTP helpers ---------------------------------------------------------------------------

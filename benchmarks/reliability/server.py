@@ -38,7 +38,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environment() -> dict[str, str]:
+def server_environment() -> dict[str, str]:
+    """The environment a ``kiosk-server`` process runs in: this checkout first, no admin token."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.pop("KIOSK_SERVER_ADMIN_TOKEN", None)
@@ -58,7 +59,7 @@ def add_kiosk_cli(db_path: Path, kiosk_id: str) -> str:
         [*SERVER, "add-kiosk", kiosk_id, "--db", str(db_path)],
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=server_environment(),
         cwd=REPO,
         timeout=120,
         check=True,
@@ -109,7 +110,7 @@ class ServerProcess:
             [*SERVER, "--db", str(self.db_path), "--host", HOST, "--port", str(self.port)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=_environment(),
+            env=server_environment(),
             cwd=REPO,
             start_new_session=True,
         )
