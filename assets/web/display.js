@@ -1,0 +1,341 @@
+/* The waiting-room display: the board pushed by server-sent events, polled when they fail,
+ * "connection lost" when the server does not answer, and every new call announced in turn.
+ * Plain ES5: a lobby TV's browser may be old. */
+(function () {
+  "use strict";
+
+  var POLL_MS = 3000; // polling while the event stream is down
+  var SILENCE_MS = 20000; // no board pushed for this long: ask the server whether it is there
+  var REQUEST_TIMEOUT_MS = 2500;
+  var STALE_CALL_MS = 120000; // a call still waiting to be spoken this long after it is dropped
+
+  var body = document.body;
+  var boardUrl = body.getAttribute("data-board-url");
+  var eventsUrl = body.getAttribute("data-events-url");
+
+  var source = null;
+  var lastPushAt = Date.now();
+  var pollTimer = null;
+  var shownVersion = -1;
+  var seenCalls = null; // call ids already on screen; null until the first board
+  var serverSkewMs = 0;
+  var serverOffsetMin = null;
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.appendChild(document.createTextNode(text));
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  // --- the clock, in the server's time zone ------------------------------------------------
+
+  var WEEKDAYS_ZH = ["日", "一", "二", "三", "四", "五", "六"];
+  var WEEKDAYS_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec"];
+
+  function two(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function learnServerTime(iso) {
+    var zone = /([+-])(\d\d):(\d\d)$/.exec(iso);
+    serverOffsetMin = zone ? (zone[1] === "-" ? -1 : 1) * (+zone[2] * 60 + +zone[3]) : 0;
+    var at = Date.parse(iso);
+    if (!isNaN(at)) serverSkewMs = at - Date.now();
+  }
+
+  // A Date whose UTC fields read as the server's wall clock.
+  function serverWallClock(ms) {
+    var offset = serverOffsetMin === null ? -new Date(ms).getTimezoneOffset() : serverOffsetMin;
+    return new Date(ms + offset * 60000);
+  }
+
+  function tickClock() {
+    var now = serverWallClock(Date.now() + serverSkewMs);
+    var clock = byId("clock");
+    clear(clock);
+    clock.appendChild(document.createTextNode(two(now.getUTCHours()) + ":" +
+      two(now.getUTCMinutes())));
+    clock.appendChild(element("span", "en",
+      (now.getUTCMonth() + 1) + "月" + now.getUTCDate() + "日 星期" + WEEKDAYS_ZH[now.getUTCDay()] +
+      " · " + WEEKDAYS_EN[now.getUTCDay()] + " " + now.getUTCDate() + " " +
+      MONTHS_EN[now.getUTCMonth()]));
+  }
+
+  function timeOf(iso) {
+    var at = serverWallClock(Date.parse(iso));
+    return two(at.getUTCHours()) + ":" + two(at.getUTCMinutes());
+  }
+
+  // --- drawing the board --------------------------------------------------------------------
+
+  function roomLine(call) {
+    var line = element("div", "room");
+    line.appendChild(document.createTextNode("请到 "));
+    line.appendChild(element("b", null, call.room));
+    return line;
+  }
+
+  function drawNow(board, fresh) {
+    var main = byId("now-main");
+    var calls = board.now_calling.length ? board.now_calling : board.recent_calls.slice(0, 1);
+    clear(main);
+    if (!calls.length) {
+      main.appendChild(element("div", "idle", "请留意叫号"));
+      main.appendChild(element("div", "idle en", "Please wait for your number to be called"));
+    } else {
+      var call = calls[0];
+      main.setAttribute("data-call", call.call_id);
+      main.appendChild(element("div", "num", call.number));
+      if (call.display_name) main.appendChild(element("div", "name", call.display_name));
+      main.appendChild(roomLine(call));
+      main.appendChild(element("div", "room en", "Number " + call.number + ", please go to " +
+        (call.room_en || call.room)));
+      if (fresh[call.call_id]) flash(main);
+    }
+    var more = byId("now-more");
+    clear(more);
+    for (var i = 1; i < board.now_calling.length; i++) {
+      var other = board.now_calling[i];
+      var item = element("li");
+      item.appendChild(element("span", "num", other.number));
+      item.appendChild(element("span", "room", other.room));
+      if (other.room_en) item.appendChild(element("span", "en", " " + other.room_en));
+      more.appendChild(item);
+      if (fresh[other.call_id]) flash(item);
+    }
+  }
+
+  function drawRecent(board, fresh) {
+    var table = byId("recent-calls");
+    clear(table);
+    for (var i = 0; i < board.recent_calls.length; i++) {
+      var call = board.recent_calls[i];
+      var row = element("tr");
+      row.appendChild(element("td", "num", call.number));
+      row.appendChild(element("td", "name", call.display_name));
+      var room = element("td", "room", call.room);
+      if (call.room_en) room.appendChild(element("span", "en", call.room_en));
+      row.appendChild(room);
+      row.appendChild(element("td", "time", timeOf(call.called_at)));
+      table.appendChild(row);
+      if (fresh[call.call_id]) flash(row);
+    }
+  }
+
+  function drawQueues(board) {
+    var box = byId("queues");
+    clear(box);
+    for (var i = 0; i < board.queues.length; i++) {
+      var queue = board.queues[i];
+      var card = element("div", "queue");
+      card.setAttribute("data-queue", queue.queue_id);
+      var name = element("div", "qname", queue.name);
+      if (queue.name_en) name.appendChild(element("span", "en", queue.name_en));
+      card.appendChild(name);
+      var current = element("div", "line current");
+      current.appendChild(element("span", "label", "当前 Now"));
+      current.appendChild(element("span", "num", queue.serving || "—"));
+      card.appendChild(current);
+      var next = element("div", "line next");
+      next.appendChild(element("span", "label", "下一位 Next"));
+      if (!queue.next_numbers.length) next.appendChild(element("span", "en", "—"));
+      for (var j = 0; j < queue.next_numbers.length; j++) {
+        next.appendChild(element("span", "num", queue.next_numbers[j]));
+      }
+      card.appendChild(next);
+      card.appendChild(element("div", "line en", "候诊 " + queue.waiting + " 人 · " +
+        queue.waiting + " waiting"));
+      box.appendChild(card);
+    }
+  }
+
+  function flash(node) {
+    node.className = node.className.replace(/\s*\bflash\b/g, "");
+    void node.offsetWidth; // restart the animation
+    node.className += " flash";
+  }
+
+  function show(board) {
+    if (board.version < shownVersion) return; // an older answer overtaken by a newer one
+    shownVersion = board.version;
+    learnServerTime(board.server_time);
+    setOnline(true);
+    var fresh = {};
+    var i;
+    if (seenCalls === null) {
+      seenCalls = {};
+    } else {
+      for (i = 0; i < board.now_calling.length; i++) {
+        var call = board.now_calling[i];
+        if (!seenCalls[call.call_id]) {
+          fresh[call.call_id] = true;
+          announce(call);
+        }
+      }
+    }
+    for (i = 0; i < board.recent_calls.length; i++) seenCalls[board.recent_calls[i].call_id] = true;
+    for (i = 0; i < board.now_calling.length; i++) seenCalls[board.now_calling[i].call_id] = true;
+    drawNow(board, fresh);
+    drawRecent(board, fresh);
+    drawQueues(board);
+    tickClock();
+  }
+
+  function setOnline(online) {
+    byId("offline").hidden = online;
+    var classes = body.className.replace(/\s*\boffline\b/g, "");
+    body.className = online ? classes : classes + " offline";
+  }
+
+  // --- getting the board: pushed, else polled -----------------------------------------------
+
+  function connect() {
+    if (!window.EventSource) {
+      startPolling();
+      return;
+    }
+    source = new EventSource(eventsUrl);
+    source.addEventListener("board", function (event) {
+      lastPushAt = Date.now();
+      stopPolling();
+      show(JSON.parse(event.data));
+    });
+    // It reconnects by itself (the server says "retry: 2000"); meanwhile, poll.
+    source.onerror = startPolling;
+  }
+
+  function poll() {
+    var request = new XMLHttpRequest();
+    request.open("GET", boardUrl);
+    request.timeout = REQUEST_TIMEOUT_MS;
+    request.onload = function () {
+      if (request.status === 200) {
+        lastPushAt = Date.now();
+        show(JSON.parse(request.responseText));
+      } else {
+        setOnline(false);
+      }
+    };
+    request.onerror = request.ontimeout = function () {
+      setOnline(false);
+    };
+    request.send();
+  }
+
+  function startPolling() {
+    if (pollTimer !== null) return;
+    poll();
+    pollTimer = setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer === null) return;
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  // Keepalive comments do not reach the page, so a quiet stream is checked by asking once.
+  function watchSilence() {
+    if (pollTimer === null && Date.now() - lastPushAt > SILENCE_MS) {
+      lastPushAt = Date.now();
+      poll();
+    }
+  }
+
+  // --- announcements: one after the other ---------------------------------------------------
+
+  var waiting = [];
+  var playing = false;
+
+  function announce(call) {
+    waiting.push(call);
+    playNext();
+  }
+
+  function setVoiceOff(off) {
+    byId("voice-off").hidden = !off;
+  }
+
+  function setSpeaking(call) {
+    var speaking = byId("speaking");
+    speaking.hidden = !call;
+    speaking.textContent = call ? "\uD83D\uDD0A " + call.number : "";
+  }
+
+  function finish(audio, url) {
+    if (audio) {
+      audio.parentNode.removeChild(audio);
+      URL.revokeObjectURL(url);
+    }
+    playing = false;
+    setSpeaking(null);
+    playNext();
+  }
+
+  function playNext() {
+    if (playing || !waiting.length) return;
+    var call = waiting.shift();
+    if (Date.now() + serverSkewMs - Date.parse(call.called_at) > STALE_CALL_MS) {
+      playNext();
+      return;
+    }
+    playing = true;
+    var request = new XMLHttpRequest();
+    request.open("GET", call.announcement_url);
+    request.responseType = "blob";
+    request.onload = function () {
+      if (request.status !== 200) {
+        setVoiceOff(true); // the call is on screen; it is just not spoken
+        finish(null, null);
+        return;
+      }
+      setVoiceOff(false);
+      var url = URL.createObjectURL(request.response);
+      var audio = document.createElement("audio");
+      audio.src = url;
+      audio.onended = audio.onerror = function () {
+        finish(audio, url);
+      };
+      byId("sound").appendChild(audio);
+      setSpeaking(call);
+      start(audio);
+    };
+    request.onerror = function () {
+      finish(null, null);
+    };
+    request.send();
+  }
+
+  function start(audio) {
+    var started = audio.play();
+    if (started && started["catch"]) {
+      started["catch"](function () {
+        // Autoplay refused until someone touches the screen once.
+        var button = byId("enable-sound");
+        button.hidden = false;
+        button.onclick = function () {
+          button.hidden = true;
+          start(audio);
+        };
+      });
+    }
+  }
+
+  setInterval(tickClock, 1000);
+  setInterval(watchSilence, 1000);
+  tickClock();
+  connect();
+  if (!source) return;
+  poll(); // the first board at once, even before the stream's first event
+})();
