@@ -79,13 +79,6 @@
 
   // --- drawing the board --------------------------------------------------------------------
 
-  function roomLine(call) {
-    var line = element("div", "room");
-    line.appendChild(document.createTextNode("请到 "));
-    line.appendChild(element("b", null, call.room));
-    return line;
-  }
-
   function drawNow(board, fresh) {
     var main = byId("now-main");
     var calls = board.now_calling.length ? board.now_calling : board.recent_calls.slice(0, 1);
@@ -97,8 +90,11 @@
       var call = calls[0];
       main.setAttribute("data-call", call.call_id);
       main.appendChild(element("div", "num", call.number));
-      if (call.display_name) main.appendChild(element("div", "name", call.display_name));
-      main.appendChild(roomLine(call));
+      var line = element("div", "room");
+      if (call.display_name) line.appendChild(element("span", "name", call.display_name));
+      line.appendChild(document.createTextNode("请到 "));
+      line.appendChild(element("b", null, call.room));
+      main.appendChild(line);
       main.appendChild(element("div", "room en", "Number " + call.number + ", please go to " +
         (call.room_en || call.room)));
       if (fresh[call.call_id]) flash(main);
@@ -140,22 +136,21 @@
       var queue = board.queues[i];
       var card = element("div", "queue");
       card.setAttribute("data-queue", queue.queue_id);
-      var name = element("div", "qname", queue.name);
-      if (queue.name_en) name.appendChild(element("span", "en", queue.name_en));
-      card.appendChild(name);
-      var current = element("div", "line current");
-      current.appendChild(element("span", "label", "当前 Now"));
-      current.appendChild(element("span", "num", queue.serving || "—"));
-      card.appendChild(current);
-      var next = element("div", "line next");
+      var top = element("div", "top");
+      top.appendChild(element("span", "qname", queue.name));
+      top.appendChild(element("span", "num", queue.serving || "—"));
+      card.appendChild(top);
+      var second = element("div", "second");
+      second.appendChild(element("span", "qname en", queue.name_en || queue.room_en));
+      second.appendChild(element("span", "count", queue.waiting + " 人候诊 · waiting"));
+      card.appendChild(second);
+      var next = element("div", "next");
       next.appendChild(element("span", "label", "下一位 Next"));
       if (!queue.next_numbers.length) next.appendChild(element("span", "en", "—"));
       for (var j = 0; j < queue.next_numbers.length; j++) {
         next.appendChild(element("span", "num", queue.next_numbers[j]));
       }
       card.appendChild(next);
-      card.appendChild(element("div", "line en", "候诊 " + queue.waiting + " 人 · " +
-        queue.waiting + " waiting"));
       box.appendChild(card);
     }
   }

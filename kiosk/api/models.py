@@ -496,6 +496,7 @@ class ErrorCode(StrEnum):
     recall_limit = "recall_limit"  # 409: recalled as often as the rules allow
     not_your_queue = "not_your_queue"  # 403: the station does not call this queue
     bad_credentials = "bad_credentials"  # 401: unknown station or wrong password
+    speech_unavailable = "speech_unavailable"  # 503: no espeak-ng; the call is shown, not spoken
 
 
 class ErrorDetail(ApiModel):

@@ -32,8 +32,17 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from kiosk.api.models import QueueKind
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.api.models import API_PREFIX, ErrorBody, ErrorCode, QueueKind
+from kiosk.server import queue
+from kiosk.server.deps import ERRORS, Conn, not_found
+from kiosk.server.errors import ApiError
 
 ESPEAK = "espeak-ng"
 CHINESE_VOICE = "cmn-latn-pinyin"
@@ -182,3 +191,48 @@ class Announcements:
             with self._lock:
                 if self._made.get(call_id) is future:
                     del self._made[call_id]
+
+
+# --- the route ------------------------------------------------------------------------------
+
+router = APIRouter(prefix=API_PREFIX, tags=["queue"], responses=ERRORS)
+_announcements_lock = threading.Lock()
+
+
+def _announcements(request: Request) -> Announcements:
+    """The app's one ``Announcements``, made on first use."""
+    state = request.app.state
+    with _announcements_lock:
+        if getattr(state, "announcements", None) is None:
+            state.announcements = Announcements()
+        announcements: Announcements = state.announcements
+    return announcements
+
+
+@router.get(
+    "/calls/{call_id}/announcement.wav",
+    response_class=Response,
+    responses={
+        200: {"content": {"audio/wav": {}}, "description": "The spoken call"},
+        404: {"model": ErrorBody, "description": "No call with this id"},
+        503: {"model": ErrorBody, "description": "speech_unavailable: no espeak-ng here"},
+    },
+    summary="A call, spoken: chime, Mandarin, English, twice (WAV)",
+)
+async def announcement(
+    call_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)], request: Request, conn: Conn
+) -> Response:
+    """``call_id`` is the call's event id (``BoardCall.call_id``); a call never changes, so
+    browsers may keep the sound."""
+    words = await run_in_threadpool(queue.call_words, conn, call_id)
+    if words is None:
+        raise not_found("call", str(call_id))
+    try:
+        wav = await _announcements(request).wav(call_id, words)
+    except SpeechUnavailableError as exc:
+        raise ApiError(
+            503, ErrorCode.speech_unavailable, f"Calls are not spoken here: {exc}."
+        ) from exc
+    return Response(
+        wav, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"}
+    )

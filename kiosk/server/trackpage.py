@@ -73,9 +73,12 @@ def _state_block(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
         )
     if status.state is EntryState.called:
         if zh:
-            return f'<p class="call">请到 {room} {action_zh}</p><p>已叫到您的号，请尽快前往。</p>'
+            return (
+                f'<p class="call">请到 <span class="nw">{room}</span> '
+                f'<span class="nw">{action_zh}</span></p><p>已叫到您的号，请尽快前往。</p>'
+            )
         return (
-            f'<p class="call">Please go to {room} to {action_en}</p>'
+            f'<p class="call">Please go to <span class="nw">{room}</span> to {action_en}</p>'
             "<p>Your number has been called. Please go now.</p>"
         )
     if status.state is EntryState.serving:

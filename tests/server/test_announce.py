@@ -1,0 +1,115 @@
+"""The spoken call: ``GET /api/v1/calls/{call_id}/announcement.wav`` on the live server, with
+the real espeak-ng."""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.api.models import QueueKind
+from kiosk.server.announce import SAMPLE_RATE, CallWords, announcement_wav, chime
+from kiosk.server.embedded import EmbeddedServer
+from tests.helpers.server import TIMEOUT_S
+from tests.web.stations import call_next, latest_call_id, station_session
+
+
+def _frames(wav: bytes) -> tuple[int, int]:
+    with wave.open(io.BytesIO(wav), "rb") as sound:
+        assert (sound.getnchannels(), sound.getsampwidth()) == (1, 2)
+        return sound.getframerate(), sound.getnframes()
+
+
+def test_a_call_reads_its_number_digit_by_digit_and_the_masked_name_as_mou() -> None:
+    words = CallWords("A005", "王*英", "201诊室", "Room 201", QueueKind.room)
+
+    assert words.chinese() == "请 A零零五号 王某英 到 二零一诊室 就诊"
+    assert words.english() == "Number A 0 0 5, please go to Room 201."
+    pharmacy = CallWords("P012", "", "2号窗口", "Window 2", QueueKind.pharmacy)
+    assert pharmacy.chinese() == "请 P零一二号 到 二号窗口 取药"
+
+
+def test_the_chime_is_two_tones_that_fade_out() -> None:
+    samples = chime()
+    half = len(samples) // 2
+
+    assert len(samples) == pytest.approx(1.1 * SAMPLE_RATE, rel=0.01)
+    assert max(samples) > 10_000
+    # Each tone is struck then fades: its last tenth is far quieter than its first.
+    for tone in (samples[:half], samples[half:]):
+        tenth = len(tone) // 10
+        assert max(tone[-tenth:]) < max(tone[:tenth]) / 20
+
+
+def test_the_whole_announcement_is_said_twice() -> None:
+    once = CallWords("A005", "王*英", "201诊室", "Room 201", QueueKind.room)
+
+    rate, frames = _frames(announcement_wav(once))
+
+    assert rate == SAMPLE_RATE
+    # Chime, Mandarin and English take several seconds; twice, well over ten.
+    assert 10 * SAMPLE_RATE < frames < 60 * SAMPLE_RATE
+
+
+def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
+    session = station_session(live_server.url, "dep-int")
+    entry = call_next(live_server.url, session, "q-dep-int")
+    call_id = latest_call_id(live_server.db_path, entry["id"])
+    url = f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav"
+
+    first = requests.get(url, timeout=TIMEOUT_S)
+    again = requests.get(url, timeout=TIMEOUT_S)
+
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "audio/wav"
+    assert first.content[:4] == b"RIFF" and first.content[8:12] == b"WAVE"
+    rate, frames = _frames(first.content)
+    assert rate == SAMPLE_RATE and frames > 0
+    assert again.content == first.content
+
+
+@pytest.mark.parametrize("call_id", ["999999", "0", "-1", "abc", "9" * 30])
+def test_an_unknown_call_is_a_clear_4xx(live_server: EmbeddedServer, call_id: str) -> None:
+    response = requests.get(
+        f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav", timeout=TIMEOUT_S
+    )
+
+    assert response.status_code in (404, 422)
+    assert response.json()["error"]["code"] in ("not_found", "validation_failed")
+
+
+def test_an_event_that_is_not_a_call_is_not_announced(live_server: EmbeddedServer) -> None:
+    session = station_session(live_server.url, "dep-int")
+    entry = call_next(live_server.url, session, "q-dep-int")
+    issued = latest_call_id(live_server.db_path, entry["id"], kind="issued")
+
+    response = requests.get(
+        f"{live_server.url}/api/v1/calls/{issued}/announcement.wav", timeout=TIMEOUT_S
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_without_espeak_the_answer_says_so(
+    live_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    session = station_session(live_server.url, "dep-int")
+    entry = call_next(live_server.url, session, "q-dep-int")
+    call_id = latest_call_id(live_server.db_path, entry["id"])
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine without espeak-ng
+
+    response = requests.get(
+        f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav", timeout=TIMEOUT_S
+    )
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "speech_unavailable"
+    monkeypatch.undo()  # installed again: the next try speaks (a failure is not kept)
+    spoken = requests.get(
+        f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav", timeout=TIMEOUT_S
+    )
+    assert spoken.status_code == 200

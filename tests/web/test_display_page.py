@@ -1,0 +1,203 @@
+"""The waiting-room display in a real browser (Chromium), against the live server: calls made
+through the REST API as a station appear on open displays within a second, are announced one
+after the other, and a display that loses the server says so and recovers by itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from kiosk.server.embedded import EmbeddedServer
+from tests.helpers.server import TIMEOUT_S
+from tests.web.conftest import Browsers, chromium_options
+from tests.web.stations import area_of, call_next, station_session
+
+CALL_WITHIN_S = 1.0
+POLL_S = 0.05
+
+
+def _open_display(driver: webdriver.Chrome, url: str) -> None:
+    driver.get(url)
+    WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#queues .queue")
+    )
+
+
+def _shows_number(number: str) -> Callable[[webdriver.Chrome], bool]:
+    def shown(driver: webdriver.Chrome) -> bool:
+        found = driver.find_elements(By.CSS_SELECTOR, "#now-main .num")
+        return bool(found) and found[0].text == number
+
+    return shown
+
+
+def _offline(driver: webdriver.Chrome) -> bool:
+    return bool(driver.find_element(By.ID, "offline").is_displayed())
+
+
+def test_the_area_list_links_every_display(live_server: EmbeddedServer) -> None:
+    areas = requests.get(f"{live_server.url}/api/v1/areas", timeout=TIMEOUT_S).json()["areas"]
+
+    page = requests.get(f"{live_server.url}/display", timeout=TIMEOUT_S)
+
+    assert page.status_code == 200
+    assert areas
+    for area in areas:
+        assert f'href="/display/{area["id"]}"' in page.text
+        assert area["name"] in page.text
+
+
+def test_an_unknown_area_is_a_page_saying_so(live_server: EmbeddedServer) -> None:
+    page = requests.get(f"{live_server.url}/display/area-nowhere", timeout=TIMEOUT_S)
+
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "没有这个候诊区" in page.text and "No such waiting area" in page.text
+
+
+def test_a_call_appears_on_two_displays_within_a_second(
+    live_server: EmbeddedServer, browsers: Browsers
+) -> None:
+    session = station_session(live_server.url, "dep-int")
+    display_url = f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-int')}"
+    displays = browsers(2)
+    for driver in displays:
+        _open_display(driver, display_url)
+
+    entry = call_next(live_server.url, session, "q-dep-int")
+    answered = time.monotonic()
+
+    for driver in displays:
+        WebDriverWait(driver, 5, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
+        assert time.monotonic() - answered <= CALL_WITHIN_S
+    for driver in displays:
+        recent = driver.find_element(By.CSS_SELECTOR, "#recent-calls tr .num").text
+        assert recent == entry["number"]
+        # Read from 8 m: the number is at least 120 px tall.
+        assert driver.find_element(By.CSS_SELECTOR, "#now-main .num").size["height"] >= 120
+        assert "Now calling" in driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_calls_of_two_rooms_are_announced_one_after_the_other(
+    live_server: EmbeddedServer, browser: webdriver.Chrome
+) -> None:
+    internal = station_session(live_server.url, "dep-int")
+    area = area_of(live_server.url, internal, "q-dep-int")
+    other_queue = next(
+        q for q in _area_queues(live_server.url, internal, area) if q != "q-dep-int"
+    )
+    other = station_session(live_server.url, other_queue.removeprefix("q-"))
+    _open_display(browser, f"{live_server.url}/display/{area}")
+
+    first = call_next(live_server.url, internal, "q-dep-int")
+    second = call_next(live_server.url, other, other_queue)
+
+    speaking = WebDriverWait(browser, 10, poll_frequency=POLL_S).until(
+        lambda d: d.find_element(By.ID, "speaking").text
+    )
+    assert first["number"] in speaking
+    playing = browser.execute_script(
+        "return Array.prototype.filter.call(document.querySelectorAll('#sound audio'),"
+        " function (a) { return !a.paused; }).length"
+    )
+    assert playing == 1
+    # Let the first one finish; only then does the second start.
+    browser.execute_script(
+        "var a = document.querySelector('#sound audio'); a.currentTime = a.duration;"
+    )
+    WebDriverWait(browser, 10, poll_frequency=POLL_S).until(
+        lambda d: second["number"] in d.find_element(By.ID, "speaking").text
+    )
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#sound audio")) == 1
+
+
+def _area_queues(url: str, session: str, area: str) -> list[str]:
+    board = requests.get(f"{url}/api/v1/areas/{area}/board", timeout=TIMEOUT_S).json()
+    return [queue["queue_id"] for queue in board["queues"]]
+
+
+def test_without_espeak_the_call_shows_and_the_display_says_voice_is_off(
+    live_server: EmbeddedServer,
+    browser: webdriver.Chrome,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # the server's machine has no espeak-ng
+    session = station_session(live_server.url, "dep-int")
+    _open_display(
+        browser, f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-int')}"
+    )
+
+    entry = call_next(live_server.url, session, "q-dep-int")
+
+    WebDriverWait(browser, 5, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
+    WebDriverWait(browser, 5, poll_frequency=POLL_S).until(
+        lambda d: d.find_element(By.ID, "voice-off").is_displayed()
+    )
+    assert "Voice off" in browser.find_element(By.ID, "voice-off").text
+
+
+def test_a_blocked_autoplay_asks_for_a_tap(live_server: EmbeddedServer) -> None:
+    options = chromium_options(1920, 1080)
+    options.arguments.remove("--autoplay-policy=no-user-gesture-required")
+    options.add_argument("--autoplay-policy=document-user-activation-required")
+    driver = webdriver.Chrome(options=options)
+    try:
+        session = station_session(live_server.url, "dep-int")
+        _open_display(
+            driver, f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-int')}"
+        )
+
+        entry = call_next(live_server.url, session, "q-dep-int")
+
+        button = WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
+            lambda d: d.find_element(By.ID, "enable-sound")
+            if d.find_element(By.ID, "enable-sound").is_displayed()
+            else None
+        )
+        assert "Tap to enable sound" in button.text
+        button.click()
+        WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
+            lambda d: not d.find_element(By.ID, "enable-sound").is_displayed()
+        )
+        playing = driver.execute_script(
+            "var a = document.querySelector('#sound audio'); return a && !a.paused;"
+        )
+        assert playing
+        assert entry["number"] in driver.find_element(By.ID, "speaking").text
+    finally:
+        driver.quit()
+
+
+def test_a_display_that_loses_the_server_says_so_and_recovers(
+    live_server: EmbeddedServer, browser: webdriver.Chrome
+) -> None:
+    session = station_session(live_server.url, "dep-int")
+    area = area_of(live_server.url, session, "q-dep-int")
+    _open_display(browser, f"{live_server.url}/display/{area}")
+    assert not _offline(browser)
+
+    live_server.stop()
+
+    WebDriverWait(browser, 10, poll_frequency=POLL_S).until(_offline)
+    assert "Connection lost" in browser.find_element(By.ID, "offline").text
+    grey = browser.find_element(By.CSS_SELECTOR, "#queues .num").value_of_css_property("color")
+    assert grey == "rgba(111, 127, 145, 1)"
+
+    with EmbeddedServer.start(
+        live_server.db_path, seed_demo=False, clock=live_server.clock, port=live_server.port
+    ) as again:
+        WebDriverWait(browser, 15, poll_frequency=POLL_S).until(lambda d: not _offline(d))
+        entry = call_next(again.url, station_session(again.url, "dep-int"), "q-dep-int")
+        answered = time.monotonic()
+        WebDriverWait(browser, 5, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
+        assert time.monotonic() - answered <= CALL_WITHIN_S
+        yellow = browser.find_element(By.CSS_SELECTOR, "#now-main .num")
+        assert yellow.value_of_css_property("color") == "rgba(255, 213, 74, 1)"
