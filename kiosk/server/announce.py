@@ -7,9 +7,10 @@ A零零五号 王某英 到 二零一诊室 就诊"), then in English ("Number A
 
 Every display of an area asks for the same call within a second of it, so each call is made
 once, on one worker thread (espeak-ng never runs twice at once and never on the event loop),
-and kept in memory: the last ``CACHE_SIZE`` calls (about 1 MB each: some 20 s of 22 kHz sound), which covers every call
-a display can still be asking for (it only announces calls of the last minute). Without
-espeak-ng the answer is a 503 ``speech_unavailable`` and the display shows the call silently.
+and kept in memory: the last ``CACHE_SIZE`` calls (about 1 MB each, some 20 s of 22 kHz
+sound), which covers every call a display can still be asking for (it only announces calls of
+the last minute). Without espeak-ng the answer is a 503 ``speech_unavailable`` and the
+display shows the call silently.
 
 Mandarin is spoken with the ``cmn-latn-pinyin`` voice: Debian's ``cmn`` voice reads every
 character missing from its short dictionary as English pinyin ("qing three" for 请); the
@@ -78,14 +79,14 @@ class CallWords:
     kind: QueueKind
 
     def chinese(self) -> str:
-        """"请 A零零五号 王某英 到 二零一诊室 就诊": the mask is read as 某, digits one by one."""
+        """ "请 A零零五号 王某英 到 二零一诊室 就诊": the mask is read as 某, digits one by one."""
         name = self.display_name.replace("*", "某")
         parts = ["请", f"{_digits_in_chinese(self.number)}号", name, "到"]
         parts += [_digits_in_chinese(self.room), CALL_ACTIONS[self.kind][0]]
         return " ".join(part for part in parts if part)
 
     def english(self) -> str:
-        """"Number A 0 0 5, please go to Room 201": the number spelled out sign by sign."""
+        """ "Number A 0 0 5, please go to Room 201": the number spelled out sign by sign."""
         return f"Number {' '.join(self.number)}, please go to {self.room_en or self.room}."
 
 

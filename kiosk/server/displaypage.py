@@ -29,9 +29,9 @@ WEB_PAGE_POLICY = (
 )
 
 
-def page(title: str, head: str, body: str, *, status_code: int = 200, lang: str = "zh-CN") -> (
-    HTMLResponse
-):
+def page(
+    title: str, head: str, body: str, *, status_code: int = 200, lang: str = "zh-CN"
+) -> HTMLResponse:
     """A whole page with this server's policy: ``head`` links its script and style."""
     return HTMLResponse(
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">\n'
@@ -60,8 +60,9 @@ def display_list(conn: Conn) -> HTMLResponse:
         '<body class="areas"><main><h2>候诊屏 <span class="en">Waiting-room displays</span></h2>'
         f'<ul id="areas">{links}</ul></main></body>'
     )
-    return page("候诊屏 Waiting-room displays", '<link rel="stylesheet" href="/web/display.css">',
-                body)
+    return page(
+        "候诊屏 Waiting-room displays", '<link rel="stylesheet" href="/web/display.css">', body
+    )
 
 
 def _not_found(area_id: str) -> HTMLResponse:
@@ -71,8 +72,9 @@ def _not_found(area_id: str) -> HTMLResponse:
         '<p><a href="/display">全部候诊区 <span class="en">All waiting areas</span></a></p>'
         "</main></body>"
     )
-    return page("未找到 Not found", '<link rel="stylesheet" href="/web/display.css">', body,
-                status_code=404)
+    return page(
+        "未找到 Not found", '<link rel="stylesheet" href="/web/display.css">', body, status_code=404
+    )
 
 
 def _area(conn: Conn, area_id: str) -> WaitingArea | None:
@@ -87,18 +89,22 @@ def display(area_id: str, conn: Conn) -> HTMLResponse:
     api = f"{API_PREFIX}/areas/{html.escape(area.id)}"
     body = f"""<body data-board-url="{api}/board" data-events-url="{api}/events">
 <header>
-  <div class="area">{html.escape(area.name)}<span class="en">{html.escape(area.name_en)}</span></div>
+  <div class="area">{html.escape(area.name)}<span class="en">{html.escape(area.name_en)}</span>
+  </div>
   <div class="status">
     <span id="speaking" hidden></span>
     <span id="voice-off" hidden>语音播报已关闭 <span class="en">Voice off</span></span>
     <div id="clock"></div>
   </div>
 </header>
-<div id="offline" hidden>连接中断<span class="en">Connection lost — numbers may be out of date</span></div>
+<div id="offline" hidden>连接中断
+  <span class="en">Connection lost — numbers may be out of date</span></div>
 <main>
   <section class="now">
     <h2>正在呼叫<span class="en">Now calling</span></h2>
-    <div id="now-main" class="call-main"><div class="idle">正在连接…<span class="en">Connecting…</span></div></div>
+    <div id="now-main" class="call-main">
+      <div class="idle">正在连接…<span class="en">Connecting…</span></div>
+    </div>
     <ul id="now-more"></ul>
   </section>
   <section class="recent">

@@ -128,8 +128,10 @@ def _main(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
     queue_name = status.queue_name if zh else status.queue_name_en or status.queue_name
     if department is not None:
         department_name = department.name if zh else department.name_en or department.name
-        queue_name = f"{department_name} · {queue_name}" if department_name not in queue_name else (
-            queue_name
+        queue_name = (
+            f"{department_name} · {queue_name}"
+            if department_name not in queue_name
+            else (queue_name)
         )
     updated = status.server_time.strftime("%H:%M")
     return (
@@ -168,9 +170,9 @@ def _not_found(zh: bool) -> HTMLResponse:
 
 
 @router.get("/q/{token}", response_class=HTMLResponse)
-def track_page(token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None) -> (
-    HTMLResponse
-):
+def track_page(
+    token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None
+) -> HTMLResponse:
     zh = page_language(request, lang) == "zh"
     status = queue.track_status(conn, token, now)
     if status is None:
@@ -185,7 +187,7 @@ def track_page(token: Token, request: Request, conn: Conn, now: Now, lang: Lang 
     body = (
         f'<body data-status-url="{api}" data-events-url="{api}/events" '
         f'data-part-url="/q/{html.escape(token)}/part?lang={"zh" if zh else "en"}">'
-        f'<header><span>{"排队进度" if zh else "Queue status"}</span>'
+        f"<header><span>{'排队进度' if zh else 'Queue status'}</span>"
         f'<a href="?lang={other[0]}" lang="{other[0]}">{other[1]}</a></header>'
         f'<p id="offline" hidden>{"连接中断，正在重试…" if zh else "Connection lost, retrying…"}'
         "</p>"
@@ -195,9 +197,9 @@ def track_page(token: Token, request: Request, conn: Conn, now: Now, lang: Lang 
 
 
 @router.get("/q/{token}/part", response_class=HTMLResponse)
-def track_part(token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None) -> (
-    HTMLResponse
-):
+def track_part(
+    token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None
+) -> HTMLResponse:
     zh = page_language(request, lang) == "zh"
     status = queue.track_status(conn, token, now)
     if status is None:

@@ -65,9 +65,11 @@ def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
 
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "audio/wav"
-    assert first.content[:4] == b"RIFF" and first.content[8:12] == b"WAVE"
+    assert first.content[:4] == b"RIFF"
+    assert first.content[8:12] == b"WAVE"
     rate, frames = _frames(first.content)
-    assert rate == SAMPLE_RATE and frames > 0
+    assert rate == SAMPLE_RATE
+    assert frames > 0
     assert again.content == first.content
 
 

@@ -59,7 +59,8 @@ def test_an_unknown_area_is_a_page_saying_so(live_server: EmbeddedServer) -> Non
 
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
-    assert "没有这个候诊区" in page.text and "No such waiting area" in page.text
+    assert "没有这个候诊区" in page.text
+    assert "No such waiting area" in page.text
 
 
 def test_a_call_appears_on_two_displays_within_a_second(
@@ -90,9 +91,7 @@ def test_calls_of_two_rooms_are_announced_one_after_the_other(
 ) -> None:
     internal = station_session(live_server.url, "dep-int")
     area = area_of(live_server.url, internal, "q-dep-int")
-    other_queue = next(
-        q for q in _area_queues(live_server.url, internal, area) if q != "q-dep-int"
-    )
+    other_queue = next(q for q in _area_queues(live_server.url, internal, area) if q != "q-dep-int")
     other = station_session(live_server.url, other_queue.removeprefix("q-"))
     _open_display(browser, f"{live_server.url}/display/{area}")
 
@@ -158,9 +157,11 @@ def test_a_blocked_autoplay_asks_for_a_tap(live_server: EmbeddedServer) -> None:
         entry = call_next(live_server.url, session, "q-dep-int")
 
         button = WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
-            lambda d: d.find_element(By.ID, "enable-sound")
-            if d.find_element(By.ID, "enable-sound").is_displayed()
-            else None
+            lambda d: (
+                d.find_element(By.ID, "enable-sound")
+                if d.find_element(By.ID, "enable-sound").is_displayed()
+                else None
+            )
         )
         assert "Tap to enable sound" in button.text
         button.click()

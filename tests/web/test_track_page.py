@@ -57,7 +57,9 @@ def test_the_page_shows_the_number_place_and_wait_and_no_name(
     assert page.status_code == 200
     assert ticket["number"] in page.text
     assert ticket["department"]["name"] in page.text
-    assert "前面还有" in page.text and "预计等候" in page.text and "怎么走" in page.text
+    assert "前面还有" in page.text
+    assert "预计等候" in page.text
+    assert "怎么走" in page.text
     assert ticket["patient_display_name"] not in page.text
     assert ticket["patient_display_name"].replace("*", "") not in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -152,7 +154,8 @@ def test_a_missed_call_says_what_to_do(
 
     WebDriverWait(browser, 10, poll_frequency=POLL_S).until(lambda d: _state(d) == "no_show")
     text = browser.find_element(By.ID, "state").text
-    assert "已过号" in text and "护士站" in text
+    assert "已过号" in text
+    assert "护士站" in text
 
 
 def _status(live_server: EmbeddedServer, ticket: dict[str, Any]) -> dict[str, Any]:
