@@ -171,7 +171,7 @@
     if (seenCalls === null) {
       seenCalls = {};
     } else {
-      for (i = 0; i < board.now_calling.length; i++) {
+      for (i = board.now_calling.length - 1; i >= 0; i--) { // oldest first
         var call = board.now_calling[i];
         if (!seenCalls[call.call_id]) {
           fresh[call.call_id] = true;
@@ -302,8 +302,10 @@
       audio.onended = audio.onerror = function () {
         finish(audio, url);
       };
+      audio.onplaying = function () {
+        setSpeaking(call);
+      };
       byId("sound").appendChild(audio);
-      setSpeaking(call);
       start(audio);
     };
     request.onerror = function () {

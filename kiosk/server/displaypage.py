@@ -36,6 +36,7 @@ def page(
     return HTMLResponse(
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
         f"<title>{html.escape(title)}</title>\n{head}</head>\n{body}</html>\n",
         status_code=status_code,
         headers={"Content-Security-Policy": WEB_PAGE_POLICY},

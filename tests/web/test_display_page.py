@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.server.embedded import EmbeddedServer
 from tests.helpers.server import TIMEOUT_S
-from tests.web.conftest import Browsers, chromium_options
+from tests.web.conftest import CHROMEDRIVER, Browsers, chromium_options
 from tests.web.stations import area_of, call_next, station_session
 
 CALL_WITHIN_S = 1.0
@@ -147,7 +148,7 @@ def test_a_blocked_autoplay_asks_for_a_tap(live_server: EmbeddedServer) -> None:
     options = chromium_options(1920, 1080)
     options.arguments.remove("--autoplay-policy=no-user-gesture-required")
     options.add_argument("--autoplay-policy=document-user-activation-required")
-    driver = webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
         session = station_session(live_server.url, "dep-int")
         _open_display(
