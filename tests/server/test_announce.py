@@ -13,8 +13,8 @@ import requests
 from kiosk.api.models import QueueKind
 from kiosk.server.announce import SAMPLE_RATE, CallWords, announcement_wav, chime
 from kiosk.server.embedded import EmbeddedServer
+from tests.helpers.queue_calls import call_next, latest_call_id, station_session
 from tests.helpers.server import TIMEOUT_S
-from tests.web.stations import call_next, latest_call_id, station_session
 
 
 def _frames(wav: bytes) -> tuple[int, int]:

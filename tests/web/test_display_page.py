@@ -16,9 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.server.embedded import EmbeddedServer
+from tests.helpers.queue_calls import area_of, call_next, station_session
 from tests.helpers.server import TIMEOUT_S
 from tests.web.conftest import CHROMEDRIVER, Browsers, chromium_options
-from tests.web.stations import area_of, call_next, station_session
 
 CALL_WITHIN_S = 1.0
 POLL_S = 0.05

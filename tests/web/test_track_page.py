@@ -15,8 +15,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.server.embedded import EmbeddedServer
+from tests.helpers.queue_calls import act, call_until, station_session
 from tests.helpers.server import TIMEOUT_S, ApiClient
-from tests.web.stations import act, call_until, station_session
 
 PHONE = (390, 844)
 CALL_WITHIN_S = 1.0
