@@ -268,14 +268,21 @@
     speaking.textContent = call ? "\uD83D\uDD0A " + call.number : "";
   }
 
-  function finish(audio, url) {
-    if (audio) {
-      audio.parentNode.removeChild(audio);
-      URL.revokeObjectURL(url);
-    }
+  function finish(audio) {
+    audio.parentNode.removeChild(audio);
     playing = false;
     setSpeaking(null);
     playNext();
+  }
+
+  // A sound that failed may be a server without a voice (503): ask it, and say so on screen.
+  function checkVoice(url) {
+    var request = new XMLHttpRequest();
+    request.open("GET", url);
+    request.onload = function () {
+      setVoiceOff(request.status === 503);
+    };
+    request.send();
   }
 
   function playNext() {
@@ -286,38 +293,28 @@
       return;
     }
     playing = true;
-    var request = new XMLHttpRequest();
-    request.open("GET", call.announcement_url);
-    request.responseType = "blob";
-    request.onload = function () {
-      if (request.status !== 200) {
-        setVoiceOff(true); // the call is on screen; it is just not spoken
-        finish(null, null);
-        return;
-      }
+    var audio = document.createElement("audio");
+    audio.onplaying = function () {
       setVoiceOff(false);
-      var url = URL.createObjectURL(request.response);
-      var audio = document.createElement("audio");
-      audio.src = url;
-      audio.onended = audio.onerror = function () {
-        finish(audio, url);
-      };
-      audio.onplaying = function () {
-        setSpeaking(call);
-      };
-      byId("sound").appendChild(audio);
-      start(audio);
+      setSpeaking(call);
     };
-    request.onerror = function () {
-      finish(null, null);
+    audio.onended = function () {
+      finish(audio);
     };
-    request.send();
+    audio.onerror = function () {
+      finish(audio);
+      checkVoice(call.announcement_url);
+    };
+    audio.src = call.announcement_url;
+    byId("sound").appendChild(audio);
+    start(audio);
   }
 
   function start(audio) {
     var started = audio.play();
     if (started && started["catch"]) {
-      started["catch"](function () {
+      started["catch"](function (error) {
+        if (error.name !== "NotAllowedError") return; // a failed sound: onerror deals with it
         // Autoplay refused until someone touches the screen once.
         var button = byId("enable-sound");
         button.hidden = false;

@@ -24,6 +24,7 @@ import asyncio
 import io
 import math
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -196,6 +197,20 @@ class Announcements:
 
 # --- the route ------------------------------------------------------------------------------
 
+
+def call_words(conn: sqlite3.Connection, call_id: int) -> CallWords | None:
+    """What the call of event ``call_id`` says; None unless it is a ``called`` or ``recalled``
+    event."""
+    text = queue.call_text(conn, call_id)
+    if text is None:
+        return None
+    row = conn.execute(
+        "SELECT q.kind FROM queue_events ev JOIN queues q ON q.id = ev.queue_id WHERE ev.id = ?",
+        (call_id,),
+    ).fetchone()
+    return CallWords(text.number, text.display_name, text.room, text.room_en, QueueKind(row[0]))
+
+
 router = APIRouter(prefix=API_PREFIX, tags=["queue"], responses=ERRORS)
 _announcements_lock = threading.Lock()
 
@@ -225,7 +240,7 @@ async def announcement(
 ) -> Response:
     """``call_id`` is the call's event id (``BoardCall.call_id``); a call never changes, so
     browsers may keep the sound."""
-    words = await run_in_threadpool(queue.call_words, conn, call_id)
+    words = await run_in_threadpool(call_words, conn, call_id)
     if words is None:
         raise not_found("call", str(call_id))
     try:

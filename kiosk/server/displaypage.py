@@ -20,11 +20,11 @@ from kiosk.server.deps import Conn
 
 router = APIRouter(include_in_schema=False)
 
-# The pages' own scripts, styles, answers and (for the display) announcements as blobs; nothing
-# inline, nothing from elsewhere.
+# The pages' own scripts, styles, answers and announcements; nothing inline, nothing from
+# elsewhere.
 WEB_PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "media-src 'self' blob:; img-src 'self' data:; form-action 'self'; "
+    "media-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 

@@ -51,7 +51,8 @@ def page_language(request: Request, lang: str | None) -> str:
 
 
 def _kind(conn: Conn, status: TrackStatus) -> QueueKind:
-    return queue.queue_kind(conn, status.queue_id)
+    row = conn.execute("SELECT kind FROM queues WHERE id = ?", (status.queue_id,)).fetchone()
+    return QueueKind(row[0])
 
 
 def _state_block(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
@@ -174,7 +175,7 @@ def track_page(
     token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None
 ) -> HTMLResponse:
     zh = page_language(request, lang) == "zh"
-    status = queue.track_status(conn, token, now)
+    status = queue.track(conn, token, now)
     if status is None:
         return _not_found(zh)
     title = f"{status.number} 排队进度" if zh else f"{status.number} queue status"
@@ -201,7 +202,7 @@ def track_part(
     token: Token, request: Request, conn: Conn, now: Now, lang: Lang = None
 ) -> HTMLResponse:
     zh = page_language(request, lang) == "zh"
-    status = queue.track_status(conn, token, now)
+    status = queue.track(conn, token, now)
     if status is None:
         return _not_found(zh)
     return HTMLResponse(
