@@ -55,8 +55,8 @@ def test_the_whole_announcement_is_said_twice() -> None:
 
 
 def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
-    session = station_session(live_server.url, "dep-int")
-    entry = call_next(live_server.url, session, "q-dep-int")
+    session = station_session(live_server.url, "dep-a")
+    entry = call_next(live_server.url, session, "q-dep-a")
     call_id = latest_call_id(live_server.db_path, entry["id"])
     url = f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav"
 
@@ -84,8 +84,8 @@ def test_an_unknown_call_is_a_clear_4xx(live_server: EmbeddedServer, call_id: st
 
 
 def test_an_event_that_is_not_a_call_is_not_announced(live_server: EmbeddedServer) -> None:
-    session = station_session(live_server.url, "dep-int")
-    entry = call_next(live_server.url, session, "q-dep-int")
+    session = station_session(live_server.url, "dep-a")
+    entry = call_next(live_server.url, session, "q-dep-a")
     issued = latest_call_id(live_server.db_path, entry["id"], kind="issued")
 
     response = requests.get(
@@ -99,8 +99,8 @@ def test_an_event_that_is_not_a_call_is_not_announced(live_server: EmbeddedServe
 def test_without_espeak_the_answer_says_so(
     live_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    session = station_session(live_server.url, "dep-int")
-    entry = call_next(live_server.url, session, "q-dep-int")
+    session = station_session(live_server.url, "dep-a")
+    entry = call_next(live_server.url, session, "q-dep-a")
     call_id = latest_call_id(live_server.db_path, entry["id"])
     monkeypatch.setenv("PATH", str(tmp_path))  # a machine without espeak-ng
 
