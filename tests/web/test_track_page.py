@@ -39,7 +39,13 @@ def _queue_of(ticket: dict[str, Any]) -> str:
 
 
 def _state(driver: webdriver.Chrome) -> str:
-    return str(driver.find_element(By.ID, "state").get_attribute("data-state"))
+    """The shown state, read in one go (the page swaps its main part on every change)."""
+    return str(
+        driver.execute_script(
+            "var n = document.getElementById('state');"
+            " return n ? n.getAttribute('data-state') : '';"
+        )
+    )
 
 
 def test_the_ticket_points_to_the_page_by_an_unguessable_token(ticket: dict[str, Any]) -> None:
