@@ -17,16 +17,9 @@ from fastapi.responses import HTMLResponse
 from kiosk.api.models import API_PREFIX, WaitingArea
 from kiosk.server import queue
 from kiosk.server.deps import Conn
+from kiosk.server.security import WEB_PAGE_POLICY
 
 router = APIRouter(include_in_schema=False)
-
-# The pages' own scripts, styles, answers and announcements; nothing inline, nothing from
-# elsewhere.
-WEB_PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "media-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def page(

@@ -23,7 +23,8 @@ from kiosk.api.models import API_PREFIX, EntryState, QueueKind, TrackStatus
 from kiosk.server import queue
 from kiosk.server.announce import CALL_ACTIONS
 from kiosk.server.deps import Conn, Now
-from kiosk.server.displaypage import WEB_PAGE_POLICY, page
+from kiosk.server.displaypage import page
+from kiosk.server.security import WEB_PAGE_POLICY
 
 router = APIRouter(include_in_schema=False)
 

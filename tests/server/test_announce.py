@@ -6,15 +6,38 @@ from __future__ import annotations
 import io
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from kiosk.api.models import QueueKind
 from kiosk.server.announce import SAMPLE_RATE, CallWords, announcement_wav, chime
+from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
-from tests.helpers.queue_calls import call_next, latest_call_id, station_session
+from tests.helpers.queue import Station
 from tests.helpers.server import TIMEOUT_S
+
+
+def _call_next(live_server: EmbeddedServer) -> dict[str, Any]:
+    """The next patient of room 201 (内科), called by its demo station."""
+    response = Station(live_server.url).call_next("q-dep-a")
+    assert response.status_code == 200, response.text
+    entry: dict[str, Any] = response.json()
+    return entry
+
+
+def _latest_event_id(db_path: Path, entry_id: int, kind: str) -> int:
+    """The id of the entry's latest event of ``kind``: a call's id names its announcement."""
+    conn = connect(db_path)
+    try:
+        row = conn.execute(
+            "SELECT max(id) FROM queue_events WHERE entry_id = ? AND kind = ?", (entry_id, kind)
+        ).fetchone()
+    finally:
+        conn.close()
+    assert row[0] is not None, (entry_id, kind)
+    return int(row[0])
 
 
 def _frames(wav: bytes) -> tuple[int, int]:
@@ -55,9 +78,8 @@ def test_the_whole_announcement_is_said_twice() -> None:
 
 
 def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
-    session = station_session(live_server.url, "dep-a")
-    entry = call_next(live_server.url, session, "q-dep-a")
-    call_id = latest_call_id(live_server.db_path, entry["id"])
+    entry = _call_next(live_server)
+    call_id = _latest_event_id(live_server.db_path, entry["id"], "called")
     url = f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav"
 
     first = requests.get(url, timeout=TIMEOUT_S)
@@ -84,9 +106,8 @@ def test_an_unknown_call_is_a_clear_4xx(live_server: EmbeddedServer, call_id: st
 
 
 def test_an_event_that_is_not_a_call_is_not_announced(live_server: EmbeddedServer) -> None:
-    session = station_session(live_server.url, "dep-a")
-    entry = call_next(live_server.url, session, "q-dep-a")
-    issued = latest_call_id(live_server.db_path, entry["id"], kind="issued")
+    entry = _call_next(live_server)
+    issued = _latest_event_id(live_server.db_path, entry["id"], "issued")
 
     response = requests.get(
         f"{live_server.url}/api/v1/calls/{issued}/announcement.wav", timeout=TIMEOUT_S
@@ -99,9 +120,8 @@ def test_an_event_that_is_not_a_call_is_not_announced(live_server: EmbeddedServe
 def test_without_espeak_the_answer_says_so(
     live_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    session = station_session(live_server.url, "dep-a")
-    entry = call_next(live_server.url, session, "q-dep-a")
-    call_id = latest_call_id(live_server.db_path, entry["id"])
+    entry = _call_next(live_server)
+    call_id = _latest_event_id(live_server.db_path, entry["id"], "called")
     monkeypatch.setenv("PATH", str(tmp_path))  # a machine without espeak-ng
 
     response = requests.get(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -16,12 +17,24 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.server.embedded import EmbeddedServer
-from tests.helpers.queue_calls import area_of, call_next, station_session
+from tests.helpers.queue import Station
 from tests.helpers.server import TIMEOUT_S
 from tests.web.conftest import CHROMEDRIVER, Browsers, chromium_options
 
 CALL_WITHIN_S = 1.0
 POLL_S = 0.05
+
+
+def _call_next(station: Station, queue_id: str = "q-dep-a") -> dict[str, Any]:
+    response = station.call_next(queue_id)
+    assert response.status_code == 200, response.text
+    entry: dict[str, Any] = response.json()
+    return entry
+
+
+def _area_of(station: Station, queue_id: str = "q-dep-a") -> str:
+    """The waiting area whose display shows ``queue_id``."""
+    return str(station.view(queue_id)["queue"]["area"]["id"])
 
 
 def _open_display(driver: webdriver.Chrome, url: str) -> None:
@@ -76,13 +89,13 @@ def test_an_unknown_area_is_a_page_saying_so(live_server: EmbeddedServer) -> Non
 def test_a_call_appears_on_two_displays_within_a_second(
     live_server: EmbeddedServer, browsers: Browsers
 ) -> None:
-    session = station_session(live_server.url, "dep-a")
-    display_url = f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-a')}"
+    station = Station(live_server.url)
+    display_url = f"{live_server.url}/display/{_area_of(station)}"
     displays = browsers(2)
     for driver in displays:
         _open_display(driver, display_url)
 
-    entry = call_next(live_server.url, session, "q-dep-a")
+    entry = _call_next(station)
     answered = time.monotonic()
 
     for driver in displays:
@@ -98,14 +111,14 @@ def test_a_call_appears_on_two_displays_within_a_second(
 def test_calls_of_two_rooms_are_announced_one_after_the_other(
     live_server: EmbeddedServer, browser: webdriver.Chrome
 ) -> None:
-    internal = station_session(live_server.url, "dep-a")
-    area = area_of(live_server.url, internal, "q-dep-a")
-    other_queue = next(q for q in _area_queues(live_server.url, internal, area) if q != "q-dep-a")
-    other = station_session(live_server.url, other_queue.removeprefix("q-"))
+    internal = Station(live_server.url)
+    area = _area_of(internal)
+    other_queue = next(q for q in _area_queues(live_server.url, area) if q != "q-dep-a")
+    other = Station(live_server.url, other_queue.removeprefix("q-"))
     _open_display(browser, f"{live_server.url}/display/{area}")
 
-    first = call_next(live_server.url, internal, "q-dep-a")
-    second = call_next(live_server.url, other, other_queue)
+    first = _call_next(internal)
+    second = _call_next(other, other_queue)
 
     overlaps: list[int] = []
 
@@ -133,7 +146,7 @@ def _sounds_playing(driver: webdriver.Chrome) -> int:
     )
 
 
-def _area_queues(url: str, session: str, area: str) -> list[str]:
+def _area_queues(url: str, area: str) -> list[str]:
     board = requests.get(f"{url}/api/v1/areas/{area}/board", timeout=TIMEOUT_S).json()
     return [queue["queue_id"] for queue in board["queues"]]
 
@@ -145,12 +158,10 @@ def test_without_espeak_the_call_shows_and_the_display_says_voice_is_off(
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # the server's machine has no espeak-ng
-    session = station_session(live_server.url, "dep-a")
-    _open_display(
-        browser, f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-a')}"
-    )
+    station = Station(live_server.url)
+    _open_display(browser, f"{live_server.url}/display/{_area_of(station)}")
 
-    entry = call_next(live_server.url, session, "q-dep-a")
+    entry = _call_next(station)
 
     WebDriverWait(browser, 5, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
     WebDriverWait(browser, 5, poll_frequency=POLL_S).until(
@@ -165,21 +176,15 @@ def test_a_blocked_autoplay_asks_for_a_tap(live_server: EmbeddedServer) -> None:
     options.add_argument("--autoplay-policy=document-user-activation-required")
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
-        session = station_session(live_server.url, "dep-a")
-        _open_display(
-            driver, f"{live_server.url}/display/{area_of(live_server.url, session, 'q-dep-a')}"
-        )
+        station = Station(live_server.url)
+        _open_display(driver, f"{live_server.url}/display/{_area_of(station)}")
 
-        entry = call_next(live_server.url, session, "q-dep-a")
+        entry = _call_next(station)
 
-        button = WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
-            lambda d: (
-                d.find_element(By.ID, "enable-sound")
-                if d.find_element(By.ID, "enable-sound").is_displayed()
-                else None
-            )
-        )
+        button = driver.find_element(By.ID, "enable-sound")
+        WebDriverWait(driver, 10, poll_frequency=POLL_S).until(lambda d: button.is_displayed())
         assert "Tap to enable sound" in button.text
+        assert _sounds_playing(driver) == 0
         button.click()
         WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
             lambda d: not d.find_element(By.ID, "enable-sound").is_displayed()
@@ -195,8 +200,7 @@ def test_a_blocked_autoplay_asks_for_a_tap(live_server: EmbeddedServer) -> None:
 def test_a_display_that_loses_the_server_says_so_and_recovers(
     live_server: EmbeddedServer, browser: webdriver.Chrome
 ) -> None:
-    session = station_session(live_server.url, "dep-a")
-    area = area_of(live_server.url, session, "q-dep-a")
+    area = _area_of(Station(live_server.url))
     _open_display(browser, f"{live_server.url}/display/{area}")
     assert not _offline(browser)
 
@@ -211,7 +215,7 @@ def test_a_display_that_loses_the_server_says_so_and_recovers(
         live_server.db_path, seed_demo=False, clock=live_server.clock, port=live_server.port
     ) as again:
         WebDriverWait(browser, 15, poll_frequency=POLL_S).until(lambda d: not _offline(d))
-        entry = call_next(again.url, station_session(again.url, "dep-a"), "q-dep-a")
+        entry = _call_next(Station(again.url))
         answered = time.monotonic()
         WebDriverWait(browser, 5, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
         assert time.monotonic() - answered <= CALL_WITHIN_S

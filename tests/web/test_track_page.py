@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.server.embedded import EmbeddedServer
-from tests.helpers.queue_calls import act, call_until, station_session
+from tests.helpers.queue import Station
 from tests.helpers.server import TIMEOUT_S, ApiClient
 
 PHONE = (390, 844)
@@ -36,6 +36,19 @@ def ticket(api: ApiClient) -> dict[str, Any]:
 
 def _queue_of(ticket: dict[str, Any]) -> str:
     return f"q-{ticket['department']['id']}"
+
+
+def _call_until(station: Station, queue_id: str, number: str) -> dict[str, Any]:
+    """Call the queue until ``number`` is called, seeing everyone before it."""
+    for _ in range(100):
+        response = station.call_next(queue_id)
+        assert response.status_code == 200, response.text
+        entry: dict[str, Any] = response.json()
+        if entry["number"] == number:
+            return entry
+        assert station.act(entry["id"], "serve").status_code == 200
+        assert station.act(entry["id"], "finish").status_code == 200
+    raise AssertionError(f"{number} was never called in {queue_id}")
 
 
 def _state(driver: webdriver.Chrome) -> str:
@@ -127,9 +140,9 @@ def test_the_page_says_where_to_go_within_a_second_of_the_call(
     browser.set_window_size(*PHONE)
     browser.get(ticket["status_url"] + "?lang=zh")
     WebDriverWait(browser, 10, poll_frequency=POLL_S).until(lambda d: _state(d) == "waiting")
-    session = station_session(live_server.url, ticket["department"]["id"])
+    station = Station(live_server.url, ticket["department"]["id"])
 
-    entry = call_until(live_server.url, session, _queue_of(ticket), ticket["number"])
+    entry = _call_until(station, _queue_of(ticket), ticket["number"])
     answered = time.monotonic()
 
     WebDriverWait(browser, 5, poll_frequency=POLL_S).until(lambda d: _state(d) == "called")
@@ -138,7 +151,7 @@ def test_the_page_says_where_to_go_within_a_second_of_the_call(
     assert re.fullmatch(r"请到 \S+ 就诊", call), call
     assert float(browser.find_element(By.CSS_SELECTOR, "#state .call").size["height"]) >= 40
 
-    act(live_server.url, session, entry["id"], "miss")
+    assert station.act(entry["id"], "miss").status_code == 200
     WebDriverWait(browser, 10, poll_frequency=POLL_S).until(
         lambda d: _state(d) in ("waiting", "no_show")
     )
@@ -149,12 +162,12 @@ def test_a_missed_call_says_what_to_do(
 ) -> None:
     browser.set_window_size(*PHONE)
     browser.get(ticket["status_url"] + "?lang=zh")
-    session = station_session(live_server.url, ticket["department"]["id"])
+    station = Station(live_server.url, ticket["department"]["id"])
     queue_id = _queue_of(ticket)
     # Missed as often as the rules allow: no-show.
     for _ in range(5):
-        entry = call_until(live_server.url, session, queue_id, ticket["number"])
-        act(live_server.url, session, entry["id"], "miss")
+        entry = _call_until(station, queue_id, ticket["number"])
+        assert station.act(entry["id"], "miss").status_code == 200
         if _status(live_server, ticket)["state"] == "no_show":
             break
 
