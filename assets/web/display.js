@@ -89,7 +89,9 @@
     } else {
       var call = calls[0];
       main.setAttribute("data-call", call.call_id);
-      main.appendChild(element("div", "num", call.number));
+      var number = element("div", "num", call.number);
+      if (call.recall) number.appendChild(element("span", "recall", "重呼 Again"));
+      main.appendChild(number);
       var line = element("div", "room");
       if (call.display_name) line.appendChild(element("span", "name", call.display_name));
       line.appendChild(document.createTextNode("请到 "));
@@ -126,6 +128,18 @@
       row.appendChild(element("td", "time", timeOf(call.called_at)));
       table.appendChild(row);
       if (fresh[call.call_id]) flash(row);
+    }
+    fitRecent();
+  }
+
+  // Only whole rows: those that would be cut at the bottom of the panel are hidden.
+  function fitRecent() {
+    var panel = byId("recent-calls").parentNode;
+    var bottom = panel.getBoundingClientRect().bottom;
+    var rows = byId("recent-calls").rows;
+    for (var i = 0; i < rows.length; i++) rows[i].style.display = "";
+    for (i = rows.length - 1; i >= 0 && rows[i].getBoundingClientRect().bottom > bottom; i--) {
+      rows[i].style.display = "none";
     }
   }
 
@@ -191,6 +205,7 @@
     byId("offline").hidden = online;
     var classes = body.className.replace(/\s*\boffline\b/g, "");
     body.className = online ? classes : classes + " offline";
+    fitRecent();
   }
 
   // --- getting the board: pushed, else polled -----------------------------------------------

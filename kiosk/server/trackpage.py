@@ -56,6 +56,22 @@ def _kind(conn: Conn, status: TrackStatus) -> QueueKind:
     return QueueKind(row[0])
 
 
+def _floor(status: TrackStatus, zh: bool) -> str:
+    """The building and floor: where the department's nurse station is."""
+    location = status.location
+    if zh:
+        floor = f"{location.floor}楼" if location.floor.isdigit() else location.floor
+        return f"{location.building} {floor}"
+    return f"{location.building_en or location.building}, floor {location.floor}"
+
+
+def _place(status: TrackStatus, zh: bool) -> str:
+    """ "门诊楼 2楼 201诊室" / "Outpatient Building, floor 2, Room 201": the room as the call
+    names it (``Location.describe`` would say "room 201诊室" in English)."""
+    room = status.room if zh else status.room_en or status.room
+    return f"{_floor(status, zh)} {room}" if zh else f"{_floor(status, zh)}, {room}"
+
+
 def _state_block(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
     room = html.escape(status.room if zh else status.room_en or status.room)
     action_zh, action_en = CALL_ACTIONS[kind]
@@ -86,7 +102,7 @@ def _state_block(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
     if status.state is EntryState.serving:
         return f'<p class="big">正在{action_zh}</p>' if zh else '<p class="big">Being served</p>'
     if status.state is EntryState.no_show:
-        where = html.escape(status.location.describe(chinese=zh))
+        where = html.escape(_floor(status, zh))
         if zh:
             desk = f"{html.escape(department.name)}护士站" if department else "服务台"
             return (
@@ -144,7 +160,7 @@ def _main(status: TrackStatus, kind: QueueKind, zh: bool) -> str:
         f'<p class="queue">{html.escape(queue_name)}</p>'
         f"{_state_block(status, kind, zh)}</section>"
         f'<section class="card"><h2>{"怎么走" if zh else "How to get there"}</h2>'
-        f"<p><b>{html.escape(location.describe(chinese=zh))}</b></p>"
+        f"<p><b>{html.escape(_place(status, zh))}</b></p>"
         + (f"<p>{html.escape(directions)}</p>" if directions else "")
         + "</section>"
         f'<p class="updated">{"更新于" if zh else "Updated"} {updated}</p>'
