@@ -28,7 +28,8 @@ from kiosk.server.security import WEB_PAGE_POLICY
 
 router = APIRouter(include_in_schema=False)
 
-Token = Annotated[str, PathParam(max_length=128)]
+# No length check: any token that is not a ticket's gets the friendly page, not a 422.
+Token = Annotated[str, PathParam()]
 Lang = Annotated[str | None, Query(max_length=8)]
 
 

@@ -4,7 +4,10 @@ the real espeak-ng."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +80,20 @@ def test_the_whole_announcement_is_said_twice() -> None:
     assert 10 * SAMPLE_RATE < frames < 60 * SAMPLE_RATE
 
 
-def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
+def test_a_chinese_call_is_a_wav_made_once(
+    live_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     entry = _call_next(live_server)
     call_id = _latest_event_id(live_server.db_path, entry["id"], "called")
     url = f"{live_server.url}/api/v1/calls/{call_id}/announcement.wav"
+    spoken = _count_espeak_runs(monkeypatch, tmp_path)
 
-    first = requests.get(url, timeout=TIMEOUT_S)
+    # Every display of the area asks at once, and again later.
+    with ThreadPoolExecutor(max_workers=4) as displays:
+        answers = list(displays.map(lambda _: requests.get(url, timeout=TIMEOUT_S), range(4)))
     again = requests.get(url, timeout=TIMEOUT_S)
 
+    first = answers[0]
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "audio/wav"
     assert first.content[:4] == b"RIFF"
@@ -92,7 +101,25 @@ def test_a_chinese_call_is_a_wav_made_once(live_server: EmbeddedServer) -> None:
     rate, frames = _frames(first.content)
     assert rate == SAMPLE_RATE
     assert frames > 0
-    assert again.content == first.content
+    assert all(answer.content == first.content for answer in [*answers, again])
+    # Made once: espeak-ng ran for the Mandarin and the English sentence, no more.
+    runs = spoken.read_text(encoding="utf-8").splitlines()
+    assert len(runs) == 2
+    assert any("cmn-latn-pinyin" in run and "某" in run for run in runs)  # the masked name
+
+
+def _count_espeak_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Put an ``espeak-ng`` first on PATH that notes its arguments, then runs the real one."""
+    real = shutil.which("espeak-ng")
+    assert real is not None, "espeak-ng is missing: scripts/ensure-system-deps.sh installs it"
+    log = tmp_path / "espeak-runs.txt"
+    log.touch()
+    shim = tmp_path / "bin" / "espeak-ng"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    return log
 
 
 @pytest.mark.parametrize("call_id", ["999999", "0", "-1", "abc", "9" * 30])

@@ -221,3 +221,24 @@ def test_a_display_that_loses_the_server_says_so_and_recovers(
         assert time.monotonic() - answered <= CALL_WITHIN_S
         yellow = browser.find_element(By.CSS_SELECTOR, "#now-main .num")
         assert yellow.value_of_css_property("color") == "rgba(255, 213, 74, 1)"
+
+
+def test_a_browser_without_server_sent_events_polls_every_3_s(
+    live_server: EmbeddedServer, browser: webdriver.Chrome
+) -> None:
+    old_browser = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.EventSource;"}
+    )
+    try:
+        station = Station(live_server.url)
+        _open_display(browser, f"{live_server.url}/display/{_area_of(station)}")
+        assert browser.execute_script("return typeof EventSource") == "undefined"
+
+        entry = _call_next(station)
+        answered = time.monotonic()
+
+        WebDriverWait(browser, 10, poll_frequency=POLL_S).until(_shows_number(entry["number"]))
+        assert time.monotonic() - answered <= 3.0 + CALL_WITHIN_S
+        assert not _offline(browser)
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", old_browser)

@@ -124,20 +124,34 @@ def test_the_language_follows_the_link_then_the_browser(
     assert absent not in page.text
 
 
-@pytest.mark.parametrize("token", ["not-a-token", "A" * 43, "x" * 129])
+@pytest.mark.parametrize("token", ["not-a-token", "A" * 24, "x" * 500, "%E7%8E%8B"])
 def test_a_forged_token_gets_a_friendly_page(live_server: EmbeddedServer, token: str) -> None:
     page = requests.get(f"{live_server.url}/q/{token}", timeout=TIMEOUT_S)
+    part = requests.get(f"{live_server.url}/q/{token}/part", timeout=TIMEOUT_S)
 
-    assert page.status_code in (404, 422)
-    if page.status_code == 404:
-        assert page.headers["content-type"].startswith("text/html")
-        assert "未找到这个排队号" in page.text
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "未找到这个排队号" in page.text
+    assert part.status_code == 404
 
 
 def test_the_page_says_where_to_go_within_a_second_of_the_call(
     live_server: EmbeddedServer, browser: webdriver.Chrome, ticket: dict[str, Any]
 ) -> None:
     browser.set_window_size(*PHONE)
+    phone_buzzer = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {"source": "navigator.vibrate = function (p) { window.vibrated = p; return true; };"},
+    )
+    try:
+        _called_within_a_second(live_server, browser, ticket)
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", phone_buzzer)
+
+
+def _called_within_a_second(
+    live_server: EmbeddedServer, browser: webdriver.Chrome, ticket: dict[str, Any]
+) -> None:
     browser.get(ticket["status_url"] + "?lang=zh")
     WebDriverWait(browser, 10, poll_frequency=POLL_S).until(lambda d: _state(d) == "waiting")
     station = Station(live_server.url, ticket["department"]["id"])
@@ -150,6 +164,7 @@ def test_the_page_says_where_to_go_within_a_second_of_the_call(
     call = browser.find_element(By.CSS_SELECTOR, "#state .call").text.replace("\n", " ")
     assert re.fullmatch(r"请到 \S+ 就诊", call), call
     assert float(browser.find_element(By.CSS_SELECTOR, "#state .call").size["height"]) >= 40
+    assert browser.execute_script("return window.vibrated") == [400, 200, 400, 200, 400]
 
     assert station.act(entry["id"], "miss").status_code == 200
     WebDriverWait(browser, 10, poll_frequency=POLL_S).until(
@@ -183,3 +198,25 @@ def _status(live_server: EmbeddedServer, ticket: dict[str, Any]) -> dict[str, An
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def test_a_browser_without_server_sent_events_polls_every_5_s(
+    live_server: EmbeddedServer, browser: webdriver.Chrome, ticket: dict[str, Any]
+) -> None:
+    browser.set_window_size(*PHONE)
+    old_phone = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.EventSource;"}
+    )
+    try:
+        browser.get(ticket["status_url"] + "?lang=en")
+        assert browser.execute_script("return typeof EventSource") == "undefined"
+        station = Station(live_server.url, ticket["department"]["id"])
+
+        _call_until(station, _queue_of(ticket), ticket["number"])
+        answered = time.monotonic()
+
+        WebDriverWait(browser, 10, poll_frequency=POLL_S).until(lambda d: _state(d) == "called")
+        assert time.monotonic() - answered <= 5.0 + CALL_WITHIN_S
+        assert "Please go to Room" in browser.find_element(By.ID, "state").text
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", old_phone)
