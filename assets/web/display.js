@@ -117,6 +117,11 @@
   function drawRecent(board, fresh) {
     var table = byId("recent-calls");
     clear(table);
+    if (!board.recent_calls.length) {
+      var none = element("tr");
+      none.appendChild(element("td", "en", "暂无叫号 · No calls yet"));
+      table.appendChild(none);
+    }
     for (var i = 0; i < board.recent_calls.length; i++) {
       var call = board.recent_calls[i];
       var row = element("tr");

@@ -71,6 +71,9 @@ def test_the_area_list_links_every_display(live_server: EmbeddedServer) -> None:
     page = requests.get(f"{live_server.url}/display", timeout=TIMEOUT_S)
 
     assert page.status_code == 200
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
     assert areas
     for area in areas:
         assert f'href="/display/{area["id"]}"' in page.text
