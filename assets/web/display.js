@@ -260,12 +260,17 @@
     pollTimer = null;
   }
 
-  // Keepalive comments do not reach the page, so a quiet stream is checked by asking once.
+  // Keepalive comments do not reach the page, so a stream quiet for SILENCE_MS may be dead
+  // (a half-open connection never errors): open it again (the server answers with the board
+  // at once) and poll until it does.
   function watchSilence() {
-    if (pollTimer === null && Date.now() - lastPushAt > SILENCE_MS) {
-      lastPushAt = Date.now();
-      poll();
+    if (Date.now() - lastPushAt <= SILENCE_MS) return;
+    lastPushAt = Date.now();
+    if (source) {
+      source.close();
+      connect();
     }
+    startPolling();
   }
 
   // --- announcements: one after the other ---------------------------------------------------
