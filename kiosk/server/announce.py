@@ -171,7 +171,8 @@ class Announcements:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._size = size
-        self._lock = threading.Lock()
+        # Reentrant: a sound that fails at once runs its done-callback inside ``wav``.
+        self._lock = threading.RLock()
         self._made: OrderedDict[int, Future[bytes]] = OrderedDict()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
 
@@ -180,8 +181,8 @@ class Announcements:
             future = self._made.get(call_id)
             if future is None:
                 future = self._worker.submit(announcement_wav, words)
-                future.add_done_callback(lambda done: self._forget_failure(call_id, done))
                 self._made[call_id] = future
+                future.add_done_callback(lambda done: self._forget_failure(call_id, done))
                 while len(self._made) > self._size:
                     self._made.popitem(last=False)
             else:
