@@ -107,8 +107,10 @@
       var other = board.now_calling[i];
       var item = element("li");
       item.appendChild(element("span", "num", other.number));
-      item.appendChild(element("span", "room", other.room));
-      if (other.room_en) item.appendChild(element("span", "en", " " + other.room_en));
+      var where = element("span", "where");
+      where.appendChild(element("span", "room", other.room));
+      if (other.room_en) where.appendChild(element("span", "en", other.room_en));
+      item.appendChild(where);
       more.appendChild(item);
       if (fresh[other.call_id]) flash(item);
     }
@@ -351,6 +353,15 @@
     }
   }
 
+  // Laid out for 1920x1080; any other screen (a 1366x768 TV) shows the same, scaled.
+  function fitScreen() {
+    var scale = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    document.documentElement.style.zoom = Math.abs(scale - 1) < 0.01 ? "" : String(scale);
+    fitRecent();
+  }
+
+  window.onresize = fitScreen;
+  fitScreen();
   setInterval(tickClock, 1000);
   setInterval(watchSilence, 1000);
   tickClock();

@@ -202,6 +202,8 @@ def track_page(
     head = (
         '<link rel="stylesheet" href="/web/track.css">\n'
         '<script src="/web/track.js" defer></script>\n'
+        # A browser without JavaScript still follows the queue, by reloading.
+        '<noscript><meta http-equiv="refresh" content="30"></noscript>\n'
     )
     body = (
         f'<body data-status-url="{api}" data-events-url="{api}/events" '
