@@ -245,3 +245,23 @@ def test_a_browser_without_server_sent_events_polls_every_3_s(
         assert not _offline(browser)
     finally:
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", old_browser)
+
+
+def test_a_smaller_tv_shows_the_same_layout_scaled(
+    live_server: EmbeddedServer, browser: webdriver.Chrome
+) -> None:
+    station = Station(live_server.url)
+    _call_next(station)
+    browser.set_window_size(1366, 768)
+    _open_display(browser, f"{live_server.url}/display/{_area_of(station)}")
+
+    # Nothing spills: the number inside its panel, the queue cards on the screen.
+    fits = browser.execute_script(
+        "var panel = document.getElementById('now-main').getBoundingClientRect();"
+        "var num = document.querySelector('#now-main .num').getBoundingClientRect();"
+        "var cards = document.getElementById('queues').getBoundingClientRect();"
+        "return [num.top >= panel.top, num.bottom <= panel.bottom, num.right <= panel.right,"
+        " cards.bottom <= window.innerHeight, document.documentElement.scrollWidth"
+        " <= window.innerWidth];"
+    )
+    assert fits == [True, True, True, True, True]
