@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from kiosk.assets import assets_dir
 from kiosk.server.embedded import EmbeddedServer
 from tests.helpers.queue import Station
 from tests.helpers.server import TIMEOUT_S, ApiClient
@@ -220,3 +221,12 @@ def test_a_browser_without_server_sent_events_polls_every_5_s(
         assert "Please go to Room" in browser.find_element(By.ID, "state").text
     finally:
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", old_phone)
+
+
+@pytest.mark.parametrize("script", ["track.js", "display.js"])
+def test_the_scripts_are_es5_for_old_browsers(script: str) -> None:
+    source = (assets_dir() / "web" / script).read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)  # comments may say anything
+
+    for es2015 in (r"=>", r"\blet\s", r"\bconst\s", r"`", r"\bclass\s", r"\.\.\.", r"\bfetch\("):
+        assert not re.search(es2015, code), (script, es2015)
