@@ -758,7 +758,7 @@ class DisplayBoard(ApiModel):
     """``GET /areas/{id}/board``: everything a waiting-room TV shows."""
 
     area: WaitingArea
-    now_calling: list[BoardCall]  # the calls of the last minute, newest first (at most 4)
+    now_calling: list[BoardCall]  # entries called and not yet seen, newest call first (max 4)
     recent_calls: list[BoardCall]  # the last 10 calls, newest first
     queues: list[BoardQueue]
     version: int
