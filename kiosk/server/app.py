@@ -43,12 +43,15 @@ from kiosk.api.models import (
 )
 from kiosk.server import (
     admin,
+    announce,
+    displaypage,
     paypage,
     queries,
     queue,
     routes_queue,
     routes_services,
     staff_calls,
+    trackpage,
     visits,
     web_assets,
 )
@@ -381,4 +384,7 @@ def create_app(
     app.include_router(admin.router)
     routes_queue.install(app)
     app.include_router(web_assets.router)
+    app.include_router(announce.router)
+    app.include_router(displaypage.router)
+    app.include_router(trackpage.router)
     return app
