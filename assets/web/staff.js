@@ -217,6 +217,7 @@
       select.appendChild(option);
     });
     select.addEventListener("change", function () {
+      select.blur();              // let the list show the answer
       run("priority:" + entry.id, "/queue-entries/" + entry.id + "/priority",
           {priority: select.value});
     });
@@ -263,8 +264,11 @@
       finish: state === "called" || state === "serving",
       transfer: state === "called" || state === "serving"
     };
+    // While one of them waits for its answer the patient in the panel may be changing: the
+    // buttons wait with it.
+    var waiting = Object.keys(buttons).some(function (name) { return busy[name]; });
     Object.keys(buttons).forEach(function (name) {
-      buttons[name].disabled = !view || !allowed[name] || Boolean(busy[name]);
+      buttons[name].disabled = !view || !allowed[name] || waiting;
       buttons[name].setAttribute("aria-busy", busy[name] ? "true" : "false");
     });
   }
@@ -365,7 +369,8 @@
       target.type = "button";
       target.setAttribute("data-queue", q.id);
       target.appendChild(element("span", "label", (english && q.name_en) || q.name));
-      target.appendChild(element("span", "room", (english && q.room_en) || q.room));
+      var room = (english && q.room_en) || q.room;
+      if (target.textContent.indexOf(room) < 0) { target.appendChild(element("span", "room", room)); }
       target.addEventListener("click", function () {
         var entryId = selectedId;
         closeTransfer();
@@ -387,6 +392,9 @@
   }
 
   document.getElementById("transfer-cancel").addEventListener("click", closeTransfer);
+  banner.addEventListener("click", function (event) {
+    if (event.target === banner) { hideError(); }
+  });
 
   // --- keyboard ----------------------------------------------------------------------------
 

@@ -25,23 +25,21 @@ import datetime as dt
 import html
 import json
 from typing import Annotated, Literal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.api.models import API_PREFIX, ErrorCode, Priority, QueueSummary, Station
-from kiosk.server import queue, stations
-from kiosk.server.db import write_transaction
+from kiosk.server import queue, routes_queue, stations
 from kiosk.server.deps import Conn, Now
 from kiosk.server.errors import ApiError
-from kiosk.server.security import CONTENT_SECURITY_POLICY
+from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 Language = Literal["zh", "en"]
 LanguageQuery = Annotated[Language | None, Query()]
-STATION_COOKIE = "kiosk_station"
 POLL_INTERVAL_MS = 2000
 _MAX_FORM_BYTES = 4096
 # The page's own script and style files, its polls and actions to this server; nothing else.
@@ -271,13 +269,19 @@ def _caller_page(
     english = language == "en"
     queue_name = (queue_summary.name_en if english else "") or queue_summary.name
     room = (queue_summary.room_en if english else "") or queue_summary.room
+    # Under the station's name: its id, then the queue and room where the name lacks them
+    # (a demo station is named after its room: "内科 201诊室").
+    subline = [f"{text['station_id']} {station.id}"]
+    for part in (queue_name, room):
+        if all(part not in shown for shown in (station.name, *subline)):
+            subline.append(part)
 
     def t(key: str) -> str:
         return html.escape(text[key])
 
     buttons = "\n".join(
         f'<button type="button" id="{name.replace("_", "-")}" data-action="{name}"'
-        f'{" class=primary" if name == "call_next" else ""} disabled>'
+        f"{' class=primary' if name == 'call_next' else ''} disabled>"
         f'<span class="label">{t(name)}</span>{_shortcut_hint(name)}</button>'
         for name in _ACTIONS
     )
@@ -285,7 +289,7 @@ def _caller_page(
     if len(queues) > 1:
         options = "".join(
             f'<option value="{html.escape(q.id)}"'
-            f'{" selected" if q.id == queue_summary.id else ""}>'
+            f"{' selected' if q.id == queue_summary.id else ''}>"
             f"{html.escape((q.name_en if english else '') or q.name)}</option>"
             for q in queues
         )
@@ -316,7 +320,7 @@ def _caller_page(
         f"{text['title']} · {queue_name}",
         f"""<header class="bar">
 <div class="who"><h1 id="station-name">{html.escape(station.name)}</h1>
-<p id="queue-name">{html.escape(queue_name)} · {html.escape(room)}</p></div>
+<p id="queue-name">{html.escape(" · ".join(subline))}</p></div>
 <p class="count"><span id="waiting-count">{queue_summary.waiting}</span>
 <span>{t("waiting_count")}</span></p>
 {switch}
@@ -357,23 +361,12 @@ def _caller_page(
 
 
 def _signed_in_station(request: Request, conn: Conn, now: dt.datetime) -> Station | None:
-    token = request.cookies.get(STATION_COOKIE)
+    token = request.cookies.get(stations.STATION_COOKIE)
     return stations.station_for_token(conn, token, now) if token else None
 
 
-def _same_origin(request: Request) -> bool:
-    """A post from this server's own page: ``Origin`` (or, without it, ``Referer``) names this
-    host; a browser that sends neither is not a browser posting a form from another site."""
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if source is None:
-        return True
-    if source == "null":
-        return False
-    return urlsplit(source).netloc.lower() == request.headers.get("host", "").lower()
-
-
 def _require_same_origin(request: Request) -> None:
-    if not _same_origin(request):
+    if not same_origin(request):
         raise ApiError(403, ErrorCode.forbidden, "Sign in and out from this server's own page.")
 
 
@@ -394,7 +387,7 @@ def staff_page(
     station = _signed_in_station(request, conn, now)
     if station is None:
         return _sign_in_page(language)
-    listing = {q.id: q for q in queue.list_queues(conn, now).queues}
+    listing = {q.id: q for q in queue.list_queues(conn, now.date(), station.queues).queues}
     own = [listing[q] for q in station.queues if q in listing]
     chosen = next((q for q in own if q.id == queue_id), own[0] if own else None)
     if chosen is None:
@@ -411,8 +404,7 @@ async def sign_in(request: Request, conn: Conn, now: Now, lang: LanguageQuery = 
     station_id = (form.get("station") or [""])[0].strip()[:64]
     password = (form.get("password") or [""])[0][:256]
     try:
-        with write_transaction(conn):
-            session = stations.sign_in(conn, station_id, password, now)
+        session = routes_queue.sign_in(request, conn, station_id, password, now)
     except ApiError as error:
         if error.code == ErrorCode.bad_credentials:
             message = TEXT[language]["bad_credentials"]
@@ -420,12 +412,14 @@ async def sign_in(request: Request, conn: Conn, now: Now, lang: LanguageQuery = 
             message = TEXT[language]["too_many_attempts"]
         else:
             raise
-        return _sign_in_page(
+        page = _sign_in_page(
             language, station_id=station_id, error=message, status_code=error.status_code
         )
+        page.headers.update(error.headers or {})
+        return page
     response = RedirectResponse(_with_language("/staff", language), status_code=303)
     response.set_cookie(
-        STATION_COOKIE,
+        stations.STATION_COOKIE,
         session.token,
         # An age, not a date: the server's clock (a demo's, a test's) need not be the browser's.
         max_age=max(0, int((session.expires_at - now).total_seconds())),
@@ -442,10 +436,9 @@ def sign_out(request: Request, conn: Conn, now: Now, lang: LanguageQuery = None)
     """Ends the session on the server (the cookie alone would outlive a copied token)."""
     language = page_language(request, lang)
     _require_same_origin(request)
-    token = request.cookies.get(STATION_COOKIE)
+    token = request.cookies.get(stations.STATION_COOKIE)
     if token:
-        with write_transaction(conn):
-            stations.sign_out(conn, token, now)
+        stations.sign_out(conn, token, now)
     response = RedirectResponse(_with_language("/staff", language), status_code=303)
-    response.delete_cookie(STATION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(stations.STATION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
