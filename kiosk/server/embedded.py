@@ -18,6 +18,7 @@ import uvicorn
 
 from kiosk.server.app import create_app
 from kiosk.server.db import is_empty, open_database, system_clock
+from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
     KEEP_ALIVE_TIMEOUT_S,
     READ_TIMEOUT_S,
@@ -41,12 +42,14 @@ class EmbeddedServer:
         sock: socket.socket,
         server: uvicorn.Server,
         thread: threading.Thread,
+        queue_bus: QueueBus,
     ) -> None:
         self.db_path = db_path
         self.clock = clock
         self._sock = sock
         self._server = server
         self._thread = thread
+        self._queue_bus = queue_bus
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -126,10 +129,19 @@ class EmbeddedServer:
         except BaseException:
             sock.close()
             raise
-        return cls(db_path=db_path, clock=clock, sock=sock, server=server, thread=thread)
+        return cls(
+            db_path=db_path,
+            clock=clock,
+            sock=sock,
+            server=server,
+            thread=thread,
+            queue_bus=app.state.queue_bus,
+        )
 
     def stop(self) -> None:
-        """Ask uvicorn to exit, wait for its thread, close the socket (idempotent)."""
+        """End the event streams, ask uvicorn to exit, wait for its thread, close the socket
+        (idempotent)."""
+        self._queue_bus.close()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT_S)
