@@ -273,10 +273,18 @@
     });
   }
 
+  // The page is drawn again only when something it shows changed: the queue, the chosen
+  // patient, or the minute the waits are counted to.
+  var drawn = "";
   function render() {
     if (!view) { return; }
-    renderNow();
-    renderWaiting();
+    var minute = Math.floor(Date.parse(view.server_time) / 60000);
+    var shown = [view.version, minute, selectedId].join("/");
+    if (shown !== drawn || listPending) {
+      drawn = shown;
+      renderNow();
+      renderWaiting();
+    }
     updateButtons();
   }
 

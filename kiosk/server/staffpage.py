@@ -34,7 +34,7 @@ from kiosk.api.models import API_PREFIX, ErrorCode, Priority, QueueSummary, Stat
 from kiosk.server import queue, routes_queue, stations
 from kiosk.server.deps import Conn, Now
 from kiosk.server.errors import ApiError
-from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
+from kiosk.server.security import WEB_PAGE_POLICY, same_origin
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -42,11 +42,13 @@ Language = Literal["zh", "en"]
 LanguageQuery = Annotated[Language | None, Query()]
 POLL_INTERVAL_MS = 2000
 _MAX_FORM_BYTES = 4096
-# The page's own script and style files, its polls and actions to this server; nothing else.
-STAFF_PAGE_POLICY = (
-    CONTENT_SECURITY_POLICY.replace("style-src 'unsafe-inline'", "style-src 'self'")
-    + "; script-src 'self'; connect-src 'self'"
-)
+# The queue pages' policy, with the style from this server's file instead of inline.
+STAFF_PAGE_POLICY = WEB_PAGE_POLICY.replace("style-src 'unsafe-inline'", "style-src 'self'")
+
+# Under the server's ``no-referrer`` a browser sends ``Origin: null`` with the page's own
+# posts (the sign-in form, the script's actions), which the same-origin check must refuse;
+# ``same-origin`` sends the real origin to this server and still nothing to any other.
+REFERRER_POLICY = "same-origin"
 
 # Every word of the page, in both languages; the script gets its share in ``data-text``.
 TEXT: dict[Language, dict[str, str]] = {
@@ -218,7 +220,7 @@ def _page(
 </body></html>
 """,
         status_code=status_code,
-        headers={"content-security-policy": STAFF_PAGE_POLICY},
+        headers={"content-security-policy": STAFF_PAGE_POLICY, "referrer-policy": REFERRER_POLICY},
     )
 
 

@@ -18,7 +18,7 @@ from kiosk.server.staffpage import page_language
 from kiosk.server.stations import FAILED_SIGN_INS_ALLOWED, STATION_COOKIE, add_station
 from tests.helpers.server import DEMO_NOW, TIMEOUT_S
 
-QUEUE = "q-dep-nei"
+QUEUE = "q-dep-a"
 DEMO_STATION = demo_station_id(QUEUE)
 
 

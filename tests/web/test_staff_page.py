@@ -8,13 +8,11 @@ Two stations calling at the same instant get two different patients.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -26,45 +24,27 @@ from kiosk.server import stations
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
-from tests.helpers.server import DEMO_NOW, TIMEOUT_S
+from tests.helpers.queue import Station, add_waiting
+from tests.helpers.server import DEMO_NOW
 from tests.web.conftest import Browsers
 
-QUEUE = "q-dep-nei"  # 内科: the demo has patients waiting there at DEMO_NOW
+DEPARTMENT = "dep-a"  # 内科 201诊室: the demo has patients waiting there, the fixture adds more
+QUEUE = f"q-{DEPARTMENT}"
 STATION = demo_station_id(QUEUE)
 LAB = "q-lab"
 WAIT_S = 10
 
 
-class StationApi:
+class StationApi(Station):
     """The REST API as a station sees it (its own bearer token): what the page did, checked."""
 
     def __init__(self, server: EmbeddedServer, station: str = STATION) -> None:
-        self.base = f"{server.url}/api/v1"
-        self.session = requests.Session()
-        answer = self.session.post(
-            f"{self.base}/stations/session",
-            json={"station": station, "password": DEMO_STATION_PASSWORD},
-            timeout=TIMEOUT_S,
-        )
-        assert answer.status_code == 200, answer.text
-        self.session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        super().__init__(server.url, station)
 
-    def get(self, path: str) -> Any:
-        answer = self.session.get(f"{self.base}{path}", timeout=TIMEOUT_S)
+    def read(self, path: str) -> Any:
+        answer = self.get(path)
         assert answer.status_code == 200, answer.text
         return answer.json()
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> requests.Response:
-        return self.session.post(
-            f"{self.base}{path}",
-            json=body,
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-            timeout=TIMEOUT_S,
-        )
-
-    def view(self, queue: str = QUEUE) -> dict[str, Any]:
-        view: dict[str, Any] = self.get(f"/queues/{queue}")
-        return view
 
     def entry(self, entry_id: int, queue: str = QUEUE) -> dict[str, Any]:
         view = self.view(queue)
@@ -77,17 +57,18 @@ class StationApi:
     def drain(self, queue: str = QUEUE) -> None:
         """Call and finish everyone waiting, as a busy morning would."""
         while self.view(queue)["waiting"]:
-            called = self.post(f"/queues/{queue}/call-next")
+            called = self.call_next(queue)
             assert called.status_code == 200, called.text
-            done = self.post(f"/queue-entries/{called.json()['id']}/finish")
+            done = self.act(called.json()["id"], "finish")
             assert done.status_code == 200, done.text
 
 
 @pytest.fixture
 def station_api(live_server: EmbeddedServer) -> Iterator[StationApi]:
+    add_waiting(live_server.db_path, 5, DEMO_NOW, department_id=DEPARTMENT)
     api = StationApi(live_server)
     yield api
-    api.session.close()
+    api.close()
 
 
 def wait_until(driver: webdriver.Chrome, condition: Callable[[], Any]) -> Any:
@@ -114,8 +95,12 @@ def open_caller(driver: webdriver.Chrome, server: EmbeddedServer, **kwargs: str)
 
 
 def now_number(driver: webdriver.Chrome) -> str:
-    cards = driver.find_elements(By.CSS_SELECTOR, "#now-entry .entry .number")
-    return cards[0].text if cards else ""
+    """The number in the "now" panel ("" when nobody is there), read in one go."""
+    number: str = driver.execute_script(
+        "var n = document.querySelector('#now-entry .entry .number');"
+        "return n ? n.textContent : '';"
+    )
+    return number
 
 
 def now_entry_id(driver: webdriver.Chrome) -> int:
@@ -124,11 +109,16 @@ def now_entry_id(driver: webdriver.Chrome) -> int:
 
 
 def waiting_numbers(driver: webdriver.Chrome) -> list[str]:
-    return [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#waiting-list td.number")]
+    numbers: list[str] = driver.execute_script(
+        "return Array.prototype.map.call("
+        "document.querySelectorAll('#waiting-list td.number'), function (c) {"
+        " return c.textContent; });"
+    )
+    return numbers
 
 
 def called_events(api: StationApi) -> int:
-    events = api.get(f"/queues/{QUEUE}/events")["events"]
+    events = api.read(f"/queues/{QUEUE}/events")["events"]
     return sum(1 for event in events if event["kind"] == "called")
 
 
@@ -350,12 +340,12 @@ def test_an_empty_queue_says_nobody_is_waiting(
     open_caller(browser, live_server, language=language)
     wait_until(browser, lambda: browser.find_element(By.ID, "nobody-waiting").is_displayed())
     assert browser.find_element(By.ID, "nobody-waiting").text == message
-    events_before = station_api.get(f"/queues/{QUEUE}/events")["events"]
+    events_before = station_api.read(f"/queues/{QUEUE}/events")["events"]
     browser.find_element(By.ID, "call-next").click()
     wait_until(browser, lambda: banner(browser).is_displayed())
     assert banner(browser).text == message
     assert browser.find_element(By.ID, "call-next").is_enabled()  # ready to try again
-    assert station_api.get(f"/queues/{QUEUE}/events")["events"] == events_before
+    assert station_api.read(f"/queues/{QUEUE}/events")["events"] == events_before
 
 
 def test_a_lost_connection_is_shown(browser: webdriver.Chrome, live_server: EmbeddedServer) -> None:
@@ -380,7 +370,7 @@ def press_call(page: webdriver.Chrome, start: threading.Barrier) -> None:
 def test_two_stations_calling_at_once_get_different_patients(
     browsers: Browsers, live_server: EmbeddedServer, station_api: StationApi
 ) -> None:
-    second = "dep-nei-2"
+    second = "dep-a-2"
     conn = connect(live_server.db_path)
     try:
         stations.add_station(
@@ -408,7 +398,7 @@ def test_two_stations_calling_at_once_get_different_patients(
         numbers = [now_number(page) for page in pages]
         assert numbers[0] != numbers[1]
         shown += numbers
-    events = station_api.get(f"/queues/{QUEUE}/events")["events"]
+    events = station_api.read(f"/queues/{QUEUE}/events")["events"]
     calls = Counter(e["number"] for e in events if e["kind"] == "called")
     assert all(count == 1 for count in calls.values()), calls
     assert set(shown) <= set(calls)
