@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -96,10 +97,8 @@ def open_caller(driver: webdriver.Chrome, server: EmbeddedServer, **kwargs: str)
 
 def now_number(driver: webdriver.Chrome) -> str:
     """The number in the "now" panel ("" when nobody is there), read in one go."""
-    number: str = driver.execute_script(
-        "var n = document.querySelector('#now-entry .entry .number');"
-        "return n ? n.textContent : '';"
-    )
+    script = "var n = document.querySelector('#now-entry .entry .number');"
+    number: str = driver.execute_script(script + "return n ? n.textContent : '';")
     return number
 
 
@@ -252,6 +251,11 @@ def test_recall_missed_start_and_done_do_what_they_say(
     assert number not in waiting_numbers(browser)
 
 
+def recalled_or_refused(driver: webdriver.Chrome, recalls: int) -> bool:
+    panel = driver.find_element(By.ID, "now-entry").text
+    return banner(driver).is_displayed() or f"已重呼 {recalls} 次" in panel
+
+
 def test_recalling_too_often_says_so(
     browser: webdriver.Chrome, live_server: EmbeddedServer, station_api: StationApi
 ) -> None:
@@ -263,13 +267,7 @@ def test_recalling_too_often_says_so(
         press(browser, "r")
         recalls += 1
         assert recalls < 10
-        wait_until(
-            browser,
-            lambda n=recalls: (
-                banner(browser).is_displayed()
-                or f"已重呼 {n} 次" in browser.find_element(By.ID, "now-entry").text
-            ),
-        )
+        wait_until(browser, partial(recalled_or_refused, browser, recalls))
     assert banner(browser).text == "已达到重呼次数上限，请选择过号或开始就诊。"
     assert station_api.entry(entry_id)["recalls"] == recalls - 1
 
@@ -362,6 +360,10 @@ def test_a_lost_connection_is_shown(browser: webdriver.Chrome, live_server: Embe
 # --- two stations at once -------------------------------------------------------------------
 
 
+def shows_a_new_call(page: webdriver.Chrome, before: str) -> bool:
+    return now_number(page) not in ("", before)
+
+
 def press_call(page: webdriver.Chrome, start: threading.Barrier) -> None:
     start.wait()
     page.find_element(By.ID, "call-next").click()
@@ -394,7 +396,7 @@ def test_two_stations_calling_at_once_get_different_patients(
         for thread in threads:
             thread.join()
         for page, old in zip(pages, before, strict=True):
-            wait_until(page, lambda page=page, old=old: now_number(page) not in ("", old))
+            wait_until(page, partial(shows_a_new_call, page, old))
         numbers = [now_number(page) for page in pages]
         assert numbers[0] != numbers[1]
         shown += numbers
