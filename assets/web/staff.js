@@ -369,9 +369,23 @@
     if (typeof dialog.close === "function") { dialog.close(); } else { dialog.removeAttribute("open"); }
   }
 
+  // First where the patient came from (回诊), then the services a doctor sends people to,
+  // then the other rooms, each in the server's order.
+  var TARGET_ORDER = ["lab", "cashier", "pharmacy", "room"];
+
   function showTargets() {
+    var entry = selectedEntry();
+    var from = entry ? entry.transferred_from : null;
+    function rank(q) {
+      return q.id === from ? -1 : TARGET_ORDER.indexOf(q.kind);
+    }
     targets.textContent = "";
-    queues.filter(function (q) { return q.id !== config.queue; }).forEach(function (q) {
+    queues.filter(function (q) { return q.id !== config.queue; }).map(function (q, index) {
+      return {queue: q, index: index};
+    }).sort(function (a, b) {
+      return rank(a.queue) - rank(b.queue) || a.index - b.index;
+    }).forEach(function (item) {
+      var q = item.queue;
       var english = document.documentElement.lang === "en";
       var target = element("button", "target");
       target.type = "button";

@@ -272,6 +272,10 @@ def test_recalling_too_often_says_so(
     assert station_api.entry(entry_id)["recalls"] == recalls - 1
 
 
+def first_target(driver: webdriver.Chrome) -> str:
+    return driver.find_element(By.CSS_SELECTOR, ".target").get_attribute("data-queue") or ""
+
+
 def test_transfer_to_the_lab_and_back_keeps_the_number(
     browsers: Browsers, live_server: EmbeddedServer, station_api: StationApi
 ) -> None:
@@ -284,6 +288,7 @@ def test_transfer_to_the_lab_and_back_keeps_the_number(
         doctor, lambda: doctor.find_elements(By.CSS_SELECTOR, f'.target[data-queue="{LAB}"]')
     )
     assert "采血处" in target[0].text
+    assert first_target(doctor) == LAB  # where a doctor sends people most
     target[0].click()
     wait_until(doctor, lambda: now_number(doctor) == "")
     assert station_api.entry(entry_id)["state"] == "transferred"
@@ -299,6 +304,7 @@ def test_transfer_to_the_lab_and_back_keeps_the_number(
             break
     lab.find_element(By.ID, "transfer").click()
     wait_until(lab, lambda: lab.find_elements(By.CSS_SELECTOR, f'.target[data-queue="{QUEUE}"]'))
+    assert first_target(lab) == QUEUE  # back where the patient came from (回诊)
     lab.find_element(By.CSS_SELECTOR, f'.target[data-queue="{QUEUE}"]').click()
     wait_until(doctor, lambda: number in waiting_numbers(doctor))
     row = doctor.find_element(By.XPATH, f'//tr[td[@class="number" and text()="{number}"]]')
