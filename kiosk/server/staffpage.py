@@ -5,7 +5,8 @@ transfers the patients of their room or counter from a browser.
 cookie holds a live station session; then the caller page: the station's queue, the patient
 being called or served with the buttons 呼叫下一位 / 重呼 / 过号 / 开始就诊 / 完成 / 转诊 (each
 with its keyboard shortcut), and the waiting list in call order. ``POST /staff/login`` makes
-the session with the station logic of the queue core (``stations``) and sets the cookie
+the session through the API's own sign-in (``routes_queue.sign_in``: the same password check
+and the same limit on failed attempts) and sets the cookie
 (``HttpOnly``, ``SameSite=Strict``, ``Path=/`` because the page's script sends it to the
 queue API under ``/api/v1``); ``POST /staff/logout`` ends it. Both posts must come from this
 server's own page (same origin).
@@ -50,7 +51,7 @@ STAFF_PAGE_POLICY = WEB_PAGE_POLICY.replace("style-src 'unsafe-inline'", "style-
 # ``same-origin`` sends the real origin to this server and still nothing to any other.
 REFERRER_POLICY = "same-origin"
 
-# Every word of the page, in both languages; the script gets its share in ``data-text``.
+# Every word of the page, in both languages; the script gets them in ``data-config``.
 TEXT: dict[Language, dict[str, str]] = {
     "zh": {
         "title": "叫号",
@@ -96,7 +97,6 @@ TEXT: dict[Language, dict[str, str]] = {
         "connection_lost": "连接中断，正在重试",
         "not_confirmed": "连接中断，操作未确认：请在列表中核对。",
         "failed": "操作失败：",
-        "done_called": "已呼叫 {number}",
         "priority_none": "普通",
         "priority_elderly": "老年人",
         "priority_disabled": "残疾人",
@@ -147,7 +147,6 @@ TEXT: dict[Language, dict[str, str]] = {
         "connection_lost": "Connection lost, retrying",
         "not_confirmed": "Connection lost; the action is not confirmed: check the list.",
         "failed": "The action failed: ",
-        "done_called": "Called {number}",
         "priority_none": "Normal",
         "priority_elderly": "Elderly",
         "priority_disabled": "Disabled",
@@ -224,11 +223,14 @@ def _page(
     )
 
 
+_LANGUAGE_NAMES: tuple[tuple[Language, str], ...] = (("zh", "中文"), ("en", "English"))
+
+
 def _language_switch(language: Language, **params: str) -> str:
     links = []
-    for code, label in (("zh", "中文"), ("en", "English")):
+    for code, label in _LANGUAGE_NAMES:
         current = ' aria-current="true"' if code == language else ""
-        href = html.escape(_with_language("/staff", code, **params))  # type: ignore[arg-type]
+        href = html.escape(_with_language("/staff", code, **params))
         links.append(f'<a href="{href}" lang="{code}"{current}>{label}</a>')
     return f'<nav class="lang" aria-label="Language">{"".join(links)}</nav>'
 

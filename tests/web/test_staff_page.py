@@ -33,7 +33,7 @@ DEPARTMENT = "dep-a"  # 内科 201诊室: the demo has patients waiting there, t
 QUEUE = f"q-{DEPARTMENT}"
 STATION = demo_station_id(QUEUE)
 LAB = "q-lab"
-WAIT_S = 10
+WAIT_S = 20  # generous: the machine is shared; a pass takes well under a second
 
 
 class StationApi(Station):
