@@ -89,23 +89,29 @@
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: controller ? controller.signal : undefined
     }).then(function (answer) {
+      return answer.text().then(function (raw) { return {answer: answer, raw: raw}; });
+    }).then(function (got) {
       window.clearTimeout(timer);
-      return answer.text().then(function (raw) {
-        var data = null;
-        try { data = raw ? JSON.parse(raw) : null; } catch (ignored) { data = null; }
-        if (answer.ok) { return data; }
-        var detail = data && data.error ? data.error : {};
-        var error = new Error(detail.message || ("HTTP " + answer.status));
-        error.status = answer.status;
-        error.code = detail.code || "";
-        throw error;
-      });
-    }, function () {
-      window.clearTimeout(timer);
-      var error = new Error("network");
-      error.network = true;
+      var data = null;
+      try { data = got.raw ? JSON.parse(got.raw) : null; } catch (ignored) { data = null; }
+      if (got.answer.ok && data !== null) { return data; }
+      if (got.answer.ok) { throw lost(); }   // a garbled answer: as good as none
+      var detail = data && data.error ? data.error : {};
+      var error = new Error(detail.message || ("HTTP " + got.answer.status));
+      error.status = got.answer.status;
+      error.code = detail.code || "";
       throw error;
+    }, function () {
+      // No answer, or one cut short (the body may be lost after the server did the work).
+      window.clearTimeout(timer);
+      throw lost();
     });
+  }
+
+  function lost() {
+    var error = new Error("network");
+    error.network = true;
+    return error;
   }
 
   function later(ms) {

@@ -7,6 +7,8 @@ Two stations calling at the same instant get two different patients.
 
 from __future__ import annotations
 
+import re
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -82,8 +84,9 @@ def sign_in(
     station: str = STATION,
     password: str = DEMO_STATION_PASSWORD,
     language: str = "zh",
+    via: str = "",
 ) -> None:
-    driver.get(f"{server.url}/staff?lang={language}")
+    driver.get(f"{via or server.url}/staff?lang={language}")
     driver.find_element(By.ID, "station").send_keys(station)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "sign-in-button").click()
@@ -361,6 +364,97 @@ def test_a_lost_connection_is_shown(browser: webdriver.Chrome, live_server: Embe
     browser.find_element(By.ID, "call-next").click()
     wait_until(browser, lambda: banner(browser).is_displayed())
     assert "操作未确认" in banner(browser).text
+
+
+class AnswerLosingProxy:
+    """A TCP proxy on loopback between the browser and the server that loses the answers to
+    the next ``drops`` posts to a path: the server did the work, the page never hears of it
+    (Wi-Fi gone for a moment, a proxy timing out). Records each such post's Idempotency-Key."""
+
+    def __init__(self, upstream_port: int, path: bytes, drops: int) -> None:
+        self.upstream_port = upstream_port
+        self.path = path
+        self.drops = drops
+        self.keys: list[str] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            lose = threading.Event()
+            threading.Thread(target=self._up, args=(client, upstream, lose), daemon=True).start()
+            threading.Thread(target=self._down, args=(client, upstream, lose), daemon=True).start()
+
+    def _up(self, client: socket.socket, upstream: socket.socket, lose: threading.Event) -> None:
+        try:
+            while data := client.recv(65536):
+                first_line = data.split(b"\r\n", 1)[0]
+                if first_line.startswith(b"POST ") and self.path in first_line:
+                    key = re.search(rb"(?im)^idempotency-key: *(\S+)", data)
+                    with self._lock:
+                        self.keys.append(key.group(1).decode() if key else "")
+                        if self.drops > 0:
+                            self.drops -= 1
+                            lose.set()
+                upstream.sendall(data)
+        except OSError:
+            pass
+
+    def _down(self, client: socket.socket, upstream: socket.socket, lose: threading.Event) -> None:
+        """Passes answers on; one to lose is cut one byte short, so the browser has started to
+        read it (and will not send the request again by itself) when the connection drops."""
+        answer = b""
+        try:
+            while data := upstream.recv(65536):
+                if not lose.is_set():
+                    client.sendall(data)
+                    continue
+                answer += data
+                head, ended, body = answer.partition(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length: *(\d+)", head)
+                if ended and length and len(body) >= int(length.group(1)):
+                    client.sendall(answer[: len(head) + len(ended) + int(length.group(1)) - 1])
+                    break
+        except OSError:
+            pass
+        for end in (client, upstream):  # shut down at once: the other thread is in recv()
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+
+
+def test_an_answer_lost_on_the_way_is_asked_again_without_calling_twice(
+    browser: webdriver.Chrome, live_server: EmbeddedServer, station_api: StationApi
+) -> None:
+    """The call reached the server but its answer was lost: the page asks again with the same
+    Idempotency-Key and shows the patient the server called, once."""
+    proxy = AnswerLosingProxy(live_server.port, f"/queues/{QUEUE}/call-next".encode(), drops=2)
+    try:
+        open_caller(browser, live_server, via=proxy.url)
+        first = waiting_numbers(browser)[0]
+        calls_before = called_events(station_api)
+        browser.find_element(By.ID, "call-next").click()
+        wait_until(browser, lambda: now_number(browser) == first)
+        assert len(proxy.keys) >= 3  # two answers lost, then the one the page got
+        assert len(set(proxy.keys)) == 1
+        assert called_events(station_api) == calls_before + 1
+        assert first not in [e["number"] for e in station_api.view()["waiting"]]
+        wait_until(browser, lambda: not browser.find_element(By.ID, "connection").is_displayed())
+        assert not banner(browser).is_displayed()
+    finally:
+        proxy.close()
 
 
 # --- two stations at once -------------------------------------------------------------------
