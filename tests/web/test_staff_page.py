@@ -366,23 +366,42 @@ def test_a_lost_connection_is_shown(browser: webdriver.Chrome, live_server: Embe
     assert "操作未确认" in banner(browser).text
 
 
-class AnswerLosingProxy:
-    """A TCP proxy on loopback between the browser and the server that loses the answers to
-    the next ``drops`` posts to a path: the server did the work, the page never hears of it
-    (Wi-Fi gone for a moment, a proxy timing out). Records each such post's Idempotency-Key."""
+def _shut(*ends: socket.socket) -> None:
+    for end in ends:  # shut down, not just close: the other thread may be in recv()
+        try:
+            end.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        end.close()
 
-    def __init__(self, upstream_port: int, path: bytes, drops: int) -> None:
+
+class LoopbackProxy:
+    """A TCP proxy on loopback between the browser and the server, to be the network between
+    them: ``cut`` drops every connection (the network is down) until it is set back; with
+    ``lose_answers(path, count)`` the next ``count`` posts to ``path`` reach the server but
+    their answers are lost (Wi-Fi gone for a moment, a proxy timing out). ``keys`` holds the
+    Idempotency-Key of each post to that path."""
+
+    def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
-        self.path = path
-        self.drops = drops
+        self.cut = False
         self.keys: list[str] = []
+        self._path = b"\0"
+        self._losses = 0
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def lose_answers(self, path: str, count: int) -> None:
+        with self._lock:
+            self._path, self._losses = path.encode(), count
 
     def close(self) -> None:
         self.listener.close()
+        with self._lock:
+            _shut(*self._open)
 
     def _accept(self) -> None:
         while True:
@@ -390,25 +409,35 @@ class AnswerLosingProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            try:
+                if self.cut:
+                    raise ConnectionRefusedError
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                _shut(client)
+                continue
+            with self._lock:
+                self._open |= {client, upstream}
             lose = threading.Event()
             threading.Thread(target=self._up, args=(client, upstream, lose), daemon=True).start()
             threading.Thread(target=self._down, args=(client, upstream, lose), daemon=True).start()
 
     def _up(self, client: socket.socket, upstream: socket.socket, lose: threading.Event) -> None:
         try:
-            while data := client.recv(65536):
+            while (data := client.recv(65536)) and not self.cut:
                 first_line = data.split(b"\r\n", 1)[0]
-                if first_line.startswith(b"POST ") and self.path in first_line:
-                    key = re.search(rb"(?im)^idempotency-key: *(\S+)", data)
-                    with self._lock:
+                with self._lock:
+                    if first_line.startswith(b"POST ") and self._path in first_line:
+                        key = re.search(rb"(?im)^idempotency-key: *(\S+)", data)
                         self.keys.append(key.group(1).decode() if key else "")
-                        if self.drops > 0:
-                            self.drops -= 1
+                        if self._losses > 0:
+                            self._losses -= 1
                             lose.set()
                 upstream.sendall(data)
         except OSError:
             pass
+        if self.cut:
+            _shut(client, upstream)
 
     def _down(self, client: socket.socket, upstream: socket.socket, lose: threading.Event) -> None:
         """Passes answers on; one to lose is cut one byte short, so the browser has started to
@@ -427,34 +456,50 @@ class AnswerLosingProxy:
                     break
         except OSError:
             pass
-        for end in (client, upstream):  # shut down at once: the other thread is in recv()
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            end.close()
+        _shut(client, upstream)
+
+
+@pytest.fixture
+def proxy(live_server: EmbeddedServer) -> Iterator[LoopbackProxy]:
+    network = LoopbackProxy(live_server.port)
+    yield network
+    network.close()
+
+
+def test_the_page_says_when_the_connection_is_lost_and_when_it_is_back(
+    browser: webdriver.Chrome, live_server: EmbeddedServer, proxy: LoopbackProxy
+) -> None:
+    open_caller(browser, live_server, via=proxy.url)
+    connection = browser.find_element(By.ID, "connection")
+    assert not connection.is_displayed()
+    proxy.cut = True
+    wait_until(browser, connection.is_displayed)
+    assert connection.text == "连接中断，正在重试"
+    proxy.cut = False
+    wait_until(browser, lambda: not connection.is_displayed())
+    call_by_button(browser)
 
 
 def test_an_answer_lost_on_the_way_is_asked_again_without_calling_twice(
-    browser: webdriver.Chrome, live_server: EmbeddedServer, station_api: StationApi
+    browser: webdriver.Chrome,
+    live_server: EmbeddedServer,
+    station_api: StationApi,
+    proxy: LoopbackProxy,
 ) -> None:
     """The call reached the server but its answer was lost: the page asks again with the same
     Idempotency-Key and shows the patient the server called, once."""
-    proxy = AnswerLosingProxy(live_server.port, f"/queues/{QUEUE}/call-next".encode(), drops=2)
-    try:
-        open_caller(browser, live_server, via=proxy.url)
-        first = waiting_numbers(browser)[0]
-        calls_before = called_events(station_api)
-        browser.find_element(By.ID, "call-next").click()
-        wait_until(browser, lambda: now_number(browser) == first)
-        assert len(proxy.keys) >= 3  # two answers lost, then the one the page got
-        assert len(set(proxy.keys)) == 1
-        assert called_events(station_api) == calls_before + 1
-        assert first not in [e["number"] for e in station_api.view()["waiting"]]
-        wait_until(browser, lambda: not browser.find_element(By.ID, "connection").is_displayed())
-        assert not banner(browser).is_displayed()
-    finally:
-        proxy.close()
+    open_caller(browser, live_server, via=proxy.url)
+    first = waiting_numbers(browser)[0]
+    calls_before = called_events(station_api)
+    proxy.lose_answers(f"/queues/{QUEUE}/call-next", 2)
+    browser.find_element(By.ID, "call-next").click()
+    wait_until(browser, lambda: now_number(browser) == first)
+    assert len(proxy.keys) >= 3  # two answers lost, then the one the page got
+    assert len(set(proxy.keys)) == 1
+    assert called_events(station_api) == calls_before + 1
+    assert first not in [e["number"] for e in station_api.view()["waiting"]]
+    wait_until(browser, lambda: not browser.find_element(By.ID, "connection").is_displayed())
+    assert not banner(browser).is_displayed()
 
 
 # --- two stations at once -------------------------------------------------------------------
