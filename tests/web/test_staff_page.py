@@ -375,6 +375,17 @@ def _shut(*ends: socket.socket) -> None:
         end.close()
 
 
+def test_a_session_that_ended_says_to_sign_in_again(
+    browser: webdriver.Chrome, live_server: EmbeddedServer
+) -> None:
+    open_caller(browser, live_server)
+    browser.delete_all_cookies()  # as a sign-out elsewhere or the end of the day would
+    wait_until(browser, lambda: banner(browser).is_displayed())
+    assert banner(browser).text.split() == ["登录已失效，请重新登录。", "重新登录"]
+    browser.find_element(By.CSS_SELECTOR, "#banner a").click()
+    wait_until(browser, lambda: browser.find_elements(By.ID, "sign-in"))
+
+
 class LoopbackProxy:
     """A TCP proxy on loopback between the browser and the server, to be the network between
     them: ``cut`` drops every connection (the network is down) until it is set back; with
