@@ -43,6 +43,8 @@ from kiosk.api.models import (
 )
 from kiosk.server import (
     admin,
+    announce,
+    displaypage,
     paypage,
     queries,
     queue,
@@ -50,6 +52,7 @@ from kiosk.server import (
     routes_services,
     staff_calls,
     staffpage,
+    trackpage,
     visits,
     web_assets,
 )
@@ -383,5 +386,8 @@ def create_app(
     app.include_router(admin.router)
     routes_queue.install(app)
     app.include_router(web_assets.router)
+    app.include_router(announce.router)
+    app.include_router(displaypage.router)
+    app.include_router(trackpage.router)
     app.include_router(staffpage.router)
     return app
