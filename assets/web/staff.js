@@ -25,6 +25,7 @@
   var othersList = document.getElementById("others-list");
   var waitingList = document.getElementById("waiting-list");
   var nobodyWaiting = document.getElementById("nobody-waiting");
+  var waitingTable = document.getElementById("waiting-table");
   var waitingCount = document.getElementById("waiting-count");
   var dialog = document.getElementById("transfer-dialog");
   var targets = document.getElementById("transfer-targets");
@@ -256,6 +257,7 @@
       waitingList.appendChild(row);
     });
     nobodyWaiting.hidden = view.waiting.length > 0;
+    waitingTable.hidden = view.waiting.length === 0;
     waitingCount.textContent = String(view.waiting.length);
   }
 

@@ -347,6 +347,7 @@ def test_an_empty_queue_says_nobody_is_waiting(
     open_caller(browser, live_server, language=language)
     wait_until(browser, lambda: browser.find_element(By.ID, "nobody-waiting").is_displayed())
     assert browser.find_element(By.ID, "nobody-waiting").text == message
+    assert not browser.find_element(By.ID, "waiting-table").is_displayed()
     events_before = station_api.read(f"/queues/{QUEUE}/events")["events"]
     browser.find_element(By.ID, "call-next").click()
     wait_until(browser, lambda: banner(browser).is_displayed())
