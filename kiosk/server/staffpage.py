@@ -346,8 +346,8 @@ def _caller_page(
 <section class="waiting" aria-labelledby="waiting-title">
 <div class="heading"><h2 id="waiting-title">{t("waiting_list")}</h2>
 <div class="legend"><h3>{t("legend")}</h3><ul>{legend}</ul></div></div>
-<table id="waiting-table"><thead><tr><th>{t("number")}</th><th>{t("name")}</th><th>{t("priority")}</th>
-<th>{t("waited")}</th></tr></thead>
+<table id="waiting-table"><thead><tr><th>{t("number")}</th><th>{t("name")}</th>
+<th>{t("priority")}</th><th>{t("waited")}</th></tr></thead>
 <tbody id="waiting-list"></tbody></table>
 <p id="nobody-waiting" hidden>{t("nobody_waiting")}</p>
 </section>
