@@ -8,7 +8,7 @@ that room's waiting area, and shoots in Chinese and English:
 
 - ``staff-login``: the station's sign-in page, 1280×800 (a tablet);
 - ``staff``: the caller page of the signed-in station, 1920×1080 and 1280×800;
-- ``display``: the waiting area's TV, 1920×1080;
+- ``display``: the waiting area's TV, 1920×1080 (both languages at once, so one shot);
 - ``phone``: the phone page of the third patient waiting, 390×844; ``phone-called``: of the
   patient just called.
 
@@ -40,6 +40,7 @@ from kiosk.server.stations import STATION_COOKIE
 from tests.web.conftest import CHROMEDRIVER, chromium_options
 
 LANGUAGES = {"zh_CN": "zh", "en": "en"}  # file name's language -> the pages' ?lang=
+SIGN_IN_BUTTON = {"zh": "登录", "en": "Sign in"}
 STAFF_SIZES = ((1920, 1080), (1280, 800))
 DISPLAY_SIZE = (1920, 1080)
 PHONE_SIZE = (390, 844)
@@ -192,7 +193,10 @@ def shoot_all(server: EmbeddedServer, scene: Scene, out: Path) -> list[Path]:
         for language, lang in LANGUAGES.items():
             camera.sign_out()
             camera.shoot(
-                f"{server.url}/staff?lang={lang}", f"staff-login-{language}", TABLET_SIZE, ""
+                f"{server.url}/staff?lang={lang}",
+                f"staff-login-{language}",
+                TABLET_SIZE,
+                SIGN_IN_BUTTON[lang],
             )
             camera.sign_in(server.url, scene.station_token)
             for size in STAFF_SIZES:
@@ -202,12 +206,6 @@ def shoot_all(server: EmbeddedServer, scene: Scene, out: Path) -> list[Path]:
                     size,
                     scene.called_number,
                 )
-            camera.shoot(
-                f"{server.url}/display/{scene.area_id}?lang={lang}",
-                f"display-{language}",
-                DISPLAY_SIZE,
-                scene.called_number,
-            )
             camera.shoot(
                 f"{server.url}/q/{scene.waiting_token}?lang={lang}",
                 f"phone-{language}",
@@ -220,6 +218,10 @@ def shoot_all(server: EmbeddedServer, scene: Scene, out: Path) -> list[Path]:
                 PHONE_SIZE,
                 scene.called_number,
             )
+        # The TV shows both languages at once: one shot.
+        camera.shoot(
+            f"{server.url}/display/{scene.area_id}", "display", DISPLAY_SIZE, scene.called_number
+        )
         return camera.saved
     finally:
         camera.close()
