@@ -43,9 +43,6 @@ Language = Literal["zh", "en"]
 LanguageQuery = Annotated[Language | None, Query()]
 POLL_INTERVAL_MS = 2000
 _MAX_FORM_BYTES = 4096
-# The queue pages' policy, with the style from this server's file instead of inline.
-STAFF_PAGE_POLICY = WEB_PAGE_POLICY.replace("style-src 'unsafe-inline'", "style-src 'self'")
-
 # Under the server's ``no-referrer`` a browser sends ``Origin: null`` with the page's own
 # posts (the sign-in form, the script's actions), which the same-origin check must refuse;
 # ``same-origin`` sends the real origin to this server and still nothing to any other.
@@ -219,7 +216,7 @@ def _page(
 </body></html>
 """,
         status_code=status_code,
-        headers={"content-security-policy": STAFF_PAGE_POLICY, "referrer-policy": REFERRER_POLICY},
+        headers={"content-security-policy": WEB_PAGE_POLICY, "referrer-policy": REFERRER_POLICY},
     )
 
 
