@@ -36,7 +36,7 @@ from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
-from kiosk.flows.visit import Step, VisitFlow
+from kiosk.flows.visit import POSITION_REFRESH_S, Step, VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
@@ -93,6 +93,7 @@ class Kiosk(QObject):
         speech: SpeechOutput | None = None,
         clock: Callable[[], dt.datetime] = local_now,
         journal: Journal | None = None,
+        position_refresh_s: float = POSITION_REFRESH_S,
     ) -> None:
         super().__init__()
         self.config = config
@@ -102,7 +103,7 @@ class Kiosk(QObject):
         self._stopped = False
         self._build_backend(journal, executor)
         self._build_devices(printer)
-        self._build_visit(idle)
+        self._build_visit(idle, position_refresh_s)
         self._build_services()
         self._build_assistance(speech)
         self._build_staff_call()
@@ -132,7 +133,7 @@ class Kiosk(QObject):
         self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
 
-    def _build_visit(self, idle: IdleWatcher | None) -> None:
+    def _build_visit(self, idle: IdleWatcher | None, position_refresh_s: float) -> None:
         config, clock = self.config, self.clock
         self.translations = Translations(self._app)
         self.translations.switch_to(config.kiosk.language)
@@ -145,6 +146,7 @@ class Kiosk(QObject):
             hospital_name=config.kiosk.hospital_name,
             today=lambda: clock().date(),
             clock=clock,
+            position_refresh_s=position_refresh_s,
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)

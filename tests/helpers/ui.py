@@ -16,7 +16,7 @@ from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.idle import IdleWatcher
-from kiosk.flows.visit import Step
+from kiosk.flows.visit import POSITION_REFRESH_S, Step
 from kiosk.server.embedded import EmbeddedServer
 
 
@@ -55,12 +55,21 @@ def build_kiosk(
     *,
     idle: IdleWatcher | None = None,
     executor: Executor | None = None,
+    position_refresh_s: float = POSITION_REFRESH_S,
 ) -> Kiosk:
     config = demo_config(server.url, spool)
     printer = PrinterService(
         SimulatedConnection(spool), RenderOptions(paper=paper_for(80)), poll_interval_s=600
     )
-    kiosk = Kiosk(config, qapp, printer=printer, idle=idle, executor=executor, clock=server.clock)
+    kiosk = Kiosk(
+        config,
+        qapp,
+        printer=printer,
+        idle=idle,
+        executor=executor,
+        clock=server.clock,
+        position_refresh_s=position_refresh_s,
+    )
     kiosk.start()
     return kiosk
 
