@@ -99,32 +99,34 @@ def status_text(appointment: Appointment, now: dt.datetime) -> str:
 def position_text(position: TrackStatus | None) -> str:
     """Where a checked-in patient stands: people ahead and the wait, or where to go now.
     ``None`` when it could not be read (no old figures instead)."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("AppointmentCard", text)
-
+    translate = QCoreApplication.translate
     if position is None:
-        return tr("The queue position cannot be shown right now.")
+        return translate("AppointmentCard", "The queue position cannot be shown right now.")
     room = in_language(position.room, position.room_en)
-    if position.state == EntryState.called:
-        return tr("Please go to {room} now").format(room=room)
-    if position.state == EntryState.serving:
-        return tr("Being seen in {room}").format(room=room)
-    if position.state == EntryState.done:
-        return tr("Your visit in {room} is finished").format(room=room)
-    if position.state == EntryState.no_show:
-        return tr("Number {number} was called and missed: please ask at the nurses' desk").format(
-            number=position.number
-        )
-    if position.state == EntryState.cancelled:
-        return tr("Number {number} is no longer in the queue").format(number=position.number)
+    number = position.number
+    match position.state:
+        case EntryState.called:
+            return translate("AppointmentCard", "Please go to {room} now").format(room=room)
+        case EntryState.serving:
+            return translate("AppointmentCard", "Being seen in {room}").format(room=room)
+        case EntryState.done:
+            return translate("AppointmentCard", "Your visit in {room} is finished").format(
+                room=room
+            )
+        case EntryState.no_show:
+            return translate(
+                "AppointmentCard",
+                "Number {number} was called and missed: please ask at the service desk",
+            ).format(number=number)
+        case EntryState.cancelled:
+            return translate("AppointmentCard", "Number {number} is no longer in the queue").format(
+                number=number
+            )
     if position.people_ahead == 0:
-        return tr("Number {number}: you are next").format(number=position.number)
-    return tr("Number {number}: {ahead} people ahead, about {minutes} min").format(
-        number=position.number,
-        ahead=position.people_ahead,
-        minutes=position.estimated_wait_minutes,
-    )
+        return translate("AppointmentCard", "Number {number}: you are next").format(number=number)
+    return translate(
+        "AppointmentCard", "Number {number}: {ahead} people ahead, about {minutes} min"
+    ).format(number=number, ahead=position.people_ahead, minutes=position.estimated_wait_minutes)
 
 
 class AppointmentCard(QFrame):
