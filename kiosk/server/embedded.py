@@ -2,6 +2,8 @@
 
 >>> with EmbeddedServer.start(path, seed_demo=True) as server:  # doctest: +SKIP
 ...     requests.get(server.url + "/api/v1/health")
+
+With ``simulated_clinic`` (``kiosk --demo``) a simulated clinic works the queues meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kiosk.server.security import (
     header_deadline_protocol,
 )
 from kiosk.server.seed import seed_demo as _seed_demo
+from kiosk.server.simulation import ClinicPace, SimulatedClinic
 from kiosk.server.visits import Limits
 
 _STARTUP_TIMEOUT_S = 10.0
@@ -41,12 +44,14 @@ class EmbeddedServer:
         sock: socket.socket,
         server: uvicorn.Server,
         thread: threading.Thread,
+        clinic: SimulatedClinic | None,
     ) -> None:
         self.db_path = db_path
         self.clock = clock
         self._sock = sock
         self._server = server
         self._thread = thread
+        self.clinic = clinic
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -63,9 +68,11 @@ class EmbeddedServer:
         read_timeout_s: float = READ_TIMEOUT_S,
         limits: Limits | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
+        simulated_clinic: ClinicPace | None = None,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
-        then serve it; returns once the server accepts connections.
+        then serve it; returns once the server accepts connections. With
+        ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -126,10 +133,24 @@ class EmbeddedServer:
         except BaseException:
             sock.close()
             raise
-        return cls(db_path=db_path, clock=clock, sock=sock, server=server, thread=thread)
+        clinic = None
+        if simulated_clinic is not None:
+            clinic = SimulatedClinic(
+                db_path,
+                clock,
+                app.state.queue_bus.publish_threadsafe,
+                pace=simulated_clinic,
+            )
+            clinic.start()
+        return cls(
+            db_path=db_path, clock=clock, sock=sock, server=server, thread=thread, clinic=clinic
+        )
 
     def stop(self) -> None:
-        """Ask uvicorn to exit, wait for its thread, close the socket (idempotent)."""
+        """Stop the simulated clinic, ask uvicorn to exit, wait for its thread, close the
+        socket (idempotent)."""
+        if self.clinic is not None:
+            self.clinic.stop()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT_S)
