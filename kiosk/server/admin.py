@@ -19,7 +19,7 @@ import html
 import ipaddress
 import secrets
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -38,7 +38,7 @@ from kiosk.server import queries, staff_calls
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import ERRORS, Conn, Now, not_found
 from kiosk.server.errors import ApiError
-from kiosk.server.security import CONTENT_SECURITY_POLICY
+from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
 
 # A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
 ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
@@ -360,7 +360,7 @@ def acknowledge_staff_call(
     admitted = _admitted(request, now, page=from_form)
     if isinstance(admitted, RedirectResponse):
         return admitted
-    if not _same_origin(request):
+    if not same_origin(request):
         raise ApiError(403, ErrorCode.forbidden, "Acknowledge from this server's own page.")
     with write_transaction(conn):
         call = staff_calls.acknowledge_call(conn, call_id, now)
@@ -457,19 +457,12 @@ def login_form(request: Request) -> HTMLResponse:
     return _login_page()
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
-
-
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
 async def login(request: Request, now: Now) -> Response:
     admin_token = _admin_token(request)
     if not admin_token:
         raise ApiError(404, ErrorCode.not_found, "No admin token is set.")
-    if not _same_origin(request):
+    if not same_origin(request):
         raise ApiError(403, ErrorCode.forbidden, "Sign in from this server's own page.")
     body = await request.body()
     form = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)

@@ -41,12 +41,21 @@ from kiosk.api.models import (
     TicketPublicStatus,
     VisitEnded,
 )
-from kiosk.server import admin, paypage, queries, routes_services, staff_calls, visits
+from kiosk.server import (
+    admin,
+    paypage,
+    queries,
+    queue,
+    routes_queue,
+    routes_services,
+    staff_calls,
+    visits,
+    web_assets,
+)
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
     from_db_time,
-    issue_ticket,
     open_database,
     system_clock,
     to_db_time,
@@ -237,7 +246,7 @@ def check_in(
             raise ApiError(409, ErrorCode.too_early, "Check-in is not open yet.", details=window)
         if now > starts_at + CHECK_IN_CLOSES_AFTER:
             raise ApiError(409, ErrorCode.too_late, "Check-in has closed.", details=window)
-        ticket_id = issue_ticket(conn, appointment_id, now)
+        ticket_id = queue.issue_ticket(conn, appointment_id, now, f"kiosk:{kiosk_id}")
         result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
         return 200, result.model_dump(mode="json")
 
@@ -327,6 +336,7 @@ def create_app(
     docs: bool = True,
     read_timeout_s: float = READ_TIMEOUT_S,
     limits: visits.Limits | None = None,
+    queue_rules: queue.QueueRules | None = None,
 ) -> FastAPI:
     """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
 
@@ -334,9 +344,15 @@ def create_app(
     base of the status URL printed on tickets (default: the base URL of each request);
     ``admin_token`` guards the fleet page (see ``admin``); ``docs`` serves Swagger UI at
     ``/docs`` (it loads its script from a CDN); a request body that has not fully arrived
-    ``read_timeout_s`` after the request started is answered 408.
+    ``read_timeout_s`` after the request started is answered 408; ``queue_rules`` are stored
+    in the database for every worker (kept as they are when not given).
     """
-    open_database(db_path).close()
+    conn = open_database(db_path)
+    try:
+        if queue_rules is not None:
+            queue.save_rules(conn, queue_rules)
+    finally:
+        conn.close()
     app = FastAPI(
         title="Hospital Kiosk API",
         version="1",
@@ -363,4 +379,6 @@ def create_app(
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)
+    routes_queue.install(app)
+    app.include_router(web_assets.router)
     return app

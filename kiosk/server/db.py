@@ -283,6 +283,92 @@ CREATE TABLE IF NOT EXISTS staff_calls (
     cancelled_at TEXT
 );
 CREATE INDEX IF NOT EXISTS staff_calls_status ON staff_calls(status, called_at);
+CREATE TABLE IF NOT EXISTS waiting_areas (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    sort INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS queues (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('room', 'lab', 'pharmacy', 'cashier')),
+    area_id TEXT NOT NULL REFERENCES waiting_areas(id),
+    department_id TEXT REFERENCES departments(id),
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    room TEXT NOT NULL,
+    room_en TEXT NOT NULL DEFAULT '',
+    building TEXT NOT NULL,
+    building_en TEXT NOT NULL DEFAULT '',
+    floor TEXT NOT NULL,
+    directions TEXT NOT NULL DEFAULT '',
+    directions_en TEXT NOT NULL DEFAULT '',
+    minutes_per_patient INTEGER NOT NULL DEFAULT 6,
+    sort INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS queues_department ON queues(department_id);
+CREATE TABLE IF NOT EXISTS queue_entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue_id TEXT NOT NULL REFERENCES queues(id),
+    service_date TEXT NOT NULL,
+    number TEXT NOT NULL,
+    ticket_id INTEGER REFERENCES tickets(id),
+    pharmacy_ticket_id INTEGER REFERENCES pharmacy_tickets(id),
+    patient_id TEXT REFERENCES patients(id),
+    track_token TEXT NOT NULL,
+    priority TEXT NOT NULL DEFAULT 'none'
+        CHECK (priority IN ('none', 'elderly', 'disabled', 'military')),
+    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN
+        ('waiting', 'called', 'serving', 'done', 'no_show', 'transferred', 'cancelled')),
+    sort_key REAL NOT NULL,
+    recalls INTEGER NOT NULL DEFAULT 0,
+    misses INTEGER NOT NULL DEFAULT 0,
+    issued_at TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
+    called_at TEXT,
+    serving_at TEXT,
+    finished_at TEXT,
+    station_id TEXT,
+    transferred_from TEXT,
+    last_event_id INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS queue_entries_queue ON queue_entries(queue_id, service_date, state);
+CREATE INDEX IF NOT EXISTS queue_entries_track ON queue_entries(track_token);
+CREATE INDEX IF NOT EXISTS queue_entries_ticket ON queue_entries(ticket_id);
+CREATE TABLE IF NOT EXISTS queue_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    queue_id TEXT NOT NULL REFERENCES queues(id),
+    entry_id INTEGER NOT NULL REFERENCES queue_entries(id),
+    number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    detail_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS queue_events_queue ON queue_events(queue_id, id);
+CREATE INDEX IF NOT EXISTS queue_events_kind ON queue_events(queue_id, kind, id);
+CREATE TRIGGER IF NOT EXISTS queue_events_no_update BEFORE UPDATE ON queue_events
+BEGIN SELECT RAISE(ABORT, 'queue_events is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS queue_events_no_delete BEFORE DELETE ON queue_events
+BEGIN SELECT RAISE(ABORT, 'queue_events is append-only'); END;
+CREATE TABLE IF NOT EXISTS queue_rules (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    queues_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS station_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    station_id TEXT NOT NULL REFERENCES stations(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ended_at TEXT
+);
 """
 
 # Columns added after the first release: (table, column, declaration) for older files.
@@ -295,12 +381,15 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("doctors", "clinic_level", "TEXT"),  # 号别: a ClinicLevel value, NULL when not known
     ("kiosks", "location", "TEXT NOT NULL DEFAULT ''"),  # shown with the kiosk's staff calls
     ("payments", "wallet", "TEXT"),  # the wallet whose payment code paid; NULL: the QR page
+    ("tickets", "track_token", "TEXT"),  # the phone page's key (/q/{token}), see queue.py
+    ("pharmacy_tickets", "track_token", "TEXT"),
 )
 # Indexes on added columns: created after the columns exist.
 _ADDED_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS payments_pay_token ON payments(pay_token)",
     "CREATE INDEX IF NOT EXISTS payments_kiosk ON payments(kiosk_id)",
     "CREATE INDEX IF NOT EXISTS registrations_pending ON registrations(status, kiosk_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS tickets_track_token ON tickets(track_token)",
 )
 
 
@@ -516,53 +605,3 @@ def next_counter(conn: sqlite3.Connection, name: str) -> int:
         (name,),
     ).fetchone()
     return int(row[0])
-
-
-def format_ticket_number(code: str, seq: int) -> str:
-    """Department code + at least three digits: ``A012``."""
-    return f"{code}{seq:03d}"
-
-
-def issue_ticket(conn: sqlite3.Connection, appointment_id: str, now: dt.datetime) -> int:
-    """Issue the next ticket of the appointment's department and day; mark it checked in.
-
-    Must run inside ``write_transaction``: the counter increment and the ticket insert are one
-    atomic step under the database write lock. Returns the ticket's row id.
-    """
-    if not conn.in_transaction:
-        raise RuntimeError("issue_ticket needs an open write transaction")
-    apt = conn.execute(
-        "SELECT a.department_id, a.service_date, a.patient_id, a.doctor_id, d.code "
-        "FROM appointments a JOIN departments d ON d.id = a.department_id WHERE a.id = ?",
-        (appointment_id,),
-    ).fetchone()
-    if apt is None:
-        raise KeyError(appointment_id)
-    seq_row = conn.execute(
-        "INSERT INTO ticket_counters (department_id, service_date, last_seq) VALUES (?, ?, 1) "
-        "ON CONFLICT (department_id, service_date) DO UPDATE SET last_seq = last_seq + 1 "
-        "RETURNING last_seq",
-        (apt["department_id"], apt["service_date"]),
-    ).fetchone()
-    seq = int(seq_row[0])
-    cursor = conn.execute(
-        "INSERT INTO tickets (department_id, service_date, seq, number, appointment_id, "
-        "patient_id, doctor_id, status, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)",
-        (
-            apt["department_id"],
-            apt["service_date"],
-            seq,
-            format_ticket_number(apt["code"], seq),
-            appointment_id,
-            apt["patient_id"],
-            apt["doctor_id"],
-            to_db_time(now),
-        ),
-    )
-    ticket_id = cursor.lastrowid
-    assert ticket_id is not None
-    conn.execute(
-        "UPDATE appointments SET status = 'checked_in', ticket_id = ? WHERE id = ?",
-        (ticket_id, appointment_id),
-    )
-    return ticket_id

@@ -20,6 +20,7 @@ import uvicorn
 
 from kiosk.server.app import create_app
 from kiosk.server.db import is_empty, open_database, system_clock
+from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
     KEEP_ALIVE_TIMEOUT_S,
     READ_TIMEOUT_S,
@@ -44,6 +45,7 @@ class EmbeddedServer:
         sock: socket.socket,
         server: uvicorn.Server,
         thread: threading.Thread,
+        queue_bus: QueueBus,
         clinic: SimulatedClinic | None,
     ) -> None:
         self.db_path = db_path
@@ -51,6 +53,7 @@ class EmbeddedServer:
         self._sock = sock
         self._server = server
         self._thread = thread
+        self._queue_bus = queue_bus
         self.clinic = clinic
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -136,21 +139,25 @@ class EmbeddedServer:
         clinic = None
         if simulated_clinic is not None:
             clinic = SimulatedClinic(
-                db_path,
-                clock,
-                app.state.queue_bus.publish_threadsafe,
-                pace=simulated_clinic,
+                db_path, clock, app.state.queue_bus.publish, pace=simulated_clinic
             )
             clinic.start()
         return cls(
-            db_path=db_path, clock=clock, sock=sock, server=server, thread=thread, clinic=clinic
+            db_path=db_path,
+            clock=clock,
+            sock=sock,
+            server=server,
+            thread=thread,
+            queue_bus=app.state.queue_bus,
+            clinic=clinic,
         )
 
     def stop(self) -> None:
-        """Stop the simulated clinic, ask uvicorn to exit, wait for its thread, close the
-        socket (idempotent)."""
+        """Stop the simulated clinic, end the event streams, ask uvicorn to exit, wait for
+        its thread, close the socket (idempotent)."""
         if self.clinic is not None:
             self.clinic.stop()
+        self._queue_bus.close()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT_S)

@@ -32,7 +32,7 @@ from kiosk.api.models import (
     Ticket,
 )
 from kiosk.api.payment_codes import ChargeOutcome, Wallet, simulated_outcome, wallet_of
-from kiosk.server import holds, queries
+from kiosk.server import holds, queries, queue
 from kiosk.server.bills import (
     BILL_SELECT,
     bill_by_id,
@@ -286,10 +286,10 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
     if drugs:
         seq = next_counter(conn, f"pharmacy:{day.isoformat()}")
         window = (seq - 1) % PHARMACY_WINDOWS + 1
-        conn.execute(
+        cursor = conn.execute(
             "INSERT INTO pharmacy_tickets (payment_id, service_date, number, window_name, "
-            "window_name_en, location, location_en, items_json, issued_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "window_name_en, location, location_en, items_json, issued_at, track_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 payment_id,
                 day.isoformat(),
@@ -300,8 +300,14 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
                 PHARMACY_LOCATION[1],
                 json.dumps([d.model_dump(mode="json") for d in drugs], ensure_ascii=False),
                 to_db_time(now),
+                queue.new_track_token(),
             ),
         )
+        assert cursor.lastrowid is not None
+        if queue.queue_exists(conn, queue.pharmacy_queue_id(window)):
+            queue.enqueue_pharmacy_ticket(
+                conn, cursor.lastrowid, queue.pharmacy_queue_id(window), now, "system"
+            )
     receipt_seq = next_counter(conn, f"receipt:{day.isoformat()}")
     conn.execute(
         "UPDATE payments SET status = 'paid', decided_at = ?, receipt_number = ? WHERE id = ?",

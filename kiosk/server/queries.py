@@ -28,7 +28,7 @@ from kiosk.api.models import (
     TicketStatus,
 )
 from kiosk.identity import mask_id_number, mask_name
-from kiosk.server import holds, visits
+from kiosk.server import holds, queue, visits
 from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE, from_db_time
 
 DEPARTMENT_COLUMNS = (
@@ -208,6 +208,7 @@ def patient(row: sqlite3.Row, today: dt.date) -> Patient:
 
 _TICKET_SELECT = (
     f"SELECT t.id AS t_id, t.number, t.service_date, t.seq, t.status AS t_status, t.issued_at, "
+    "t.track_token, "
     f"t.department_id, p.name AS patient_name, ap.starts_at AS appointment_at, "
     f"{DEPARTMENT_COLUMNS}, {DOCTOR_COLUMNS} "
     "FROM tickets t JOIN departments d ON d.id = t.department_id "
@@ -217,19 +218,32 @@ _TICKET_SELECT = (
 )
 
 
-def status_url(base_url: str, number: str, service_date: str) -> str:
-    return f"{base_url.rstrip('/')}{API_PREFIX}/tickets/{number}/status?date={service_date}"
+def status_url(base_url: str, row: sqlite3.Row) -> str:
+    """What the ticket's QR opens: the phone page of its queue entry (the JSON status of a
+    ticket from before the queue existed)."""
+    if row["track_token"]:
+        return base_url.rstrip("/") + queue.TRACK_PAGE_PATH.format(token=row["track_token"])
+    return (
+        f"{base_url.rstrip('/')}{API_PREFIX}/tickets/{row['number']}/status"
+        f"?date={row['service_date']}"
+    )
 
 
-def _people_ahead(conn: sqlite3.Connection, row: sqlite3.Row) -> int:
+def _ahead_and_wait(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, int]:
+    """People ahead and the estimated wait, from the ticket's queue (the call order and the
+    room's recent service times); a ticket without a queue counts the department's tickets."""
     if row["t_status"] != TicketStatus.waiting.value:
-        return 0
+        return 0, 0
+    if row["track_token"]:
+        status = queue.track(conn, row["track_token"], from_db_time(row["issued_at"]))
+        if status is not None:
+            return status.people_ahead, status.estimated_wait_minutes
     count = conn.execute(
         "SELECT count(*) FROM tickets WHERE department_id = ? AND service_date = ? "
         "AND status = 'waiting' AND seq < ?",
         (row["department_id"], row["service_date"], row["seq"]),
     ).fetchone()[0]
-    return int(count)
+    return int(count), int(count) * int(row["dep_minutes"])
 
 
 def ticket_by_id(conn: sqlite3.Connection, ticket_id: int, base_url: str) -> Ticket:
@@ -240,16 +254,16 @@ def ticket_by_id(conn: sqlite3.Connection, ticket_id: int, base_url: str) -> Tic
 
 
 def _ticket(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Ticket:
-    ahead = _people_ahead(conn, row)
+    ahead, wait = _ahead_and_wait(conn, row)
     return Ticket(
         number=row["number"],
         service_date=dt.date.fromisoformat(row["service_date"]),
         department=department_summary(row),
         location=location(row),
         people_ahead=ahead,
-        estimated_wait_minutes=ahead * int(row["dep_minutes"]),
+        estimated_wait_minutes=wait,
         status=TicketStatus(row["t_status"]),
-        status_url=status_url(base_url, row["number"], row["service_date"]),
+        status_url=status_url(base_url, row),
         issued_at=from_db_time(row["issued_at"]),
         patient_display_name=mask_name(row["patient_name"]) if row["patient_name"] else "",
         doctor=doctor_summary(row) if row["doc_id"] else None,
@@ -266,7 +280,7 @@ def public_ticket_status(
     ).fetchone()
     if row is None:
         return None
-    ahead = _people_ahead(conn, row)
+    ahead, wait = _ahead_and_wait(conn, row)
     return TicketPublicStatus(
         number=row["number"],
         service_date=dt.date.fromisoformat(row["service_date"]),
@@ -274,7 +288,7 @@ def public_ticket_status(
         location=location(row),
         status=TicketStatus(row["t_status"]),
         people_ahead=ahead,
-        estimated_wait_minutes=ahead * int(row["dep_minutes"]),
+        estimated_wait_minutes=wait,
     )
 
 

@@ -23,12 +23,12 @@ from kiosk.server import holds, queries
 from kiosk.server.db import (
     from_db_time,
     insert_appointment,
-    issue_ticket,
     new_id,
     require_transaction,
     to_db_time,
 )
 from kiosk.server.errors import ApiError
+from kiosk.server.queue import issue_ticket
 
 MAX_SUGGESTIONS = 3
 SUGGESTION_HORIZON = dt.timedelta(days=7)

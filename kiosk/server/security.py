@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -31,6 +32,10 @@ from kiosk.server.errors import error_body, error_response
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# The queue's web pages (staff, display, phone): their own scripts, sounds and event streams.
+WEB_PAGE_POLICY = (
+    f"{CONTENT_SECURITY_POLICY}; script-src 'self'; connect-src 'self'; media-src 'self'"
 )
 # Swagger UI (``--docs``) loads its script and style from a CDN and starts with inline script.
 DOCS_CONTENT_SECURITY_POLICY = (
@@ -55,6 +60,15 @@ def security_headers(policy: str = CONTENT_SECURITY_POLICY) -> dict[str, str]:
     """Every header the middleware adds, for answers sent outside it (a 500)."""
     headers = {name.decode(): value.decode() for name, value in _HEADERS}
     return {**headers, "content-security-policy": policy, "cache-control": "no-store"}
+
+
+def same_origin(request: Request) -> bool:
+    """A form post or cookie-authenticated write from this server's own pages: no Origin
+    header (an old browser) or one naming this host."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
 
 
 def _unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:

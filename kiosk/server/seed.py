@@ -9,7 +9,9 @@ late yet in the first half hour of the day).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import random
 import sqlite3
 from dataclasses import dataclass
@@ -20,9 +22,17 @@ from kiosk.server.db import (
     DEFAULT_MINUTES_PER_PATIENT,
     add_kiosk,
     insert_appointment,
-    issue_ticket,
     to_db_time,
     write_transaction,
+)
+from kiosk.server.payments import PHARMACY_WINDOWS
+from kiosk.server.queue import (
+    LAB_QUEUE_ID,
+    Action,
+    act,
+    area_id,
+    issue_ticket,
+    pharmacy_queue_id,
 )
 from kiosk.server.seed_data import (
     DEPARTMENTS,
@@ -44,10 +54,16 @@ from kiosk.server.seed_data import (
     SURNAMES,
     complete_resident_id,
 )
+from kiosk.server.stations import hash_password
 
 SEED = 20240607
 DEMO_KIOSK_ID = "demo-kiosk"
 DEMO_TOKEN = "demo-token"
+DEMO_STATION_PASSWORD = "demo"  # every demo station's; a hospital sets its own (add-station)
+# A seeded ticket that is already called was called this long after it was issued, and a done
+# one took this long with the doctor.
+SEED_CALL_AFTER = dt.timedelta(minutes=5)
+SEED_SERVICE_TIME = dt.timedelta(minutes=8)
 PATIENT_COUNT = 200
 
 # Random patients are pat-0010 … pat-0200; a fixed patient with an id in that range (the
@@ -73,6 +89,11 @@ DEMO_IDENTITIES: dict[str, DemoIdentity] = {
 }
 
 
+def demo_station_id(queue_id: str) -> str:
+    """The demo station of a queue: ``dep-int`` calls ``q-dep-int``."""
+    return queue_id.removeprefix("q-")
+
+
 def _department_id(code: str) -> str:
     return f"dep-{code.lower()}"
 
@@ -83,6 +104,9 @@ class _Builder:
         self.now = now
         self.today = now.date()
         self.rng = random.Random(SEED)
+        # The seeded tickets' phone-page tokens: deterministic like the rest of the demo (its
+        # own generator, so the other draws stay as they were).
+        self.token_rng = random.Random(SEED + 3)
         self.doctors_by_dep: dict[str, list[str]] = {}
         self.doctor_rows: list[tuple[str, str, str, str, str, str, str]] = []
         self.sessions: list[tuple[str, str, dt.datetime, dt.datetime]] = []  # id, doc, start, end
@@ -478,11 +502,88 @@ class _Builder:
             (("IMG-DR", 1),),
         )
 
+    def queues_and_stations(self) -> None:
+        """A queue per consulting room, the blood draw, each pharmacy window and the cashier,
+        in a waiting area per building floor; a demo station (password ``demo``) for each."""
+        facilities = {f.id: f for f in FACILITIES}
+        rows: list[tuple[object, ...]] = []
+        for sort, d in enumerate(DEPARTMENTS):
+            room, room_en = f"{d.room}诊室", f"Room {d.room}"
+            rows.append(
+                (f"q-{_department_id(d.code)}", "room", d.building, d.building_en, d.floor,
+                 _department_id(d.code), f"{d.name} {room}", f"{d.name_en}, {room_en}", room,
+                 room_en, d.directions, d.directions_en,
+                 d.minutes_per_patient or DEFAULT_MINUTES_PER_PATIENT, sort)
+            )  # fmt: skip
+        lab, pharmacy, cashier = (
+            facilities[key] for key in ("fac-lab", "fac-pharmacy", "fac-cashier")
+        )
+        rows.append(
+            (LAB_QUEUE_ID, "lab", lab.building, lab.building_en, lab.floor, None, "采血处",
+             "Blood draw", f"{lab.room}采血窗口", f"Blood draw, room {lab.room}", "", "", 3, 100)
+        )  # fmt: skip
+        for window in range(1, PHARMACY_WINDOWS + 1):
+            rows.append(
+                (pharmacy_queue_id(window), "pharmacy", pharmacy.building, pharmacy.building_en,
+                 pharmacy.floor, None, f"西药房 {window}号窗口", f"Pharmacy window {window}",
+                 f"{window}号窗口", f"Window {window}", "", "", 2, 110 + window)
+            )  # fmt: skip
+        rows.append(
+            ("q-cashier", "cashier", cashier.building, cashier.building_en, cashier.floor, None,
+             "收费处", "Cashier", f"{cashier.room}收费窗口", f"Cashier, room {cashier.room}",
+             "", "", 3, 120)
+        )  # fmt: skip
+        areas: dict[str, tuple[str, str]] = {}
+        for row in rows:
+            building, building_en, floor = str(row[2]), str(row[3]), str(row[4])
+            areas.setdefault(
+                area_id(building_en, floor),
+                (f"{building}{floor}楼候诊区", f"{building_en}, floor {floor} waiting area"),
+            )
+        self.conn.executemany(
+            "INSERT INTO waiting_areas (id, name, name_en, sort) VALUES (?, ?, ?, ?)",
+            [(key, *names, sort) for sort, (key, names) in enumerate(sorted(areas.items()))],
+        )
+        self.conn.executemany(
+            "INSERT INTO queues (id, kind, area_id, department_id, name, name_en, room, "
+            "room_en, building, building_en, floor, directions, directions_en, "
+            "minutes_per_patient, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r[0], r[1], area_id(str(r[3]), str(r[4])), r[5], r[6], r[7], r[8], r[9], r[2],
+                 r[3], r[4], r[10], r[11], r[12], r[13])
+                for r in rows
+            ],
+        )  # fmt: skip
+        # One hash for all (scrypt is slow on purpose), with a drawn salt: deterministic.
+        password_hash = hash_password(DEMO_STATION_PASSWORD, salt=self.token_rng.randbytes(16))
+        self.conn.executemany(
+            "INSERT INTO stations (id, name, password_hash, queues_json, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (demo_station_id(str(r[0])), str(r[6]), password_hash, json.dumps([r[0]]),
+                 to_db_time(self.now))
+                for r in rows
+            ],
+        )  # fmt: skip
+
     def issue_seed_tickets(self) -> None:
         for issued_at, appointment_id, status in sorted(self.to_check_in):
-            ticket_id = issue_ticket(self.conn, appointment_id, issued_at)
-            if status != "waiting":
-                self.conn.execute("UPDATE tickets SET status = ? WHERE id = ?", (status, ticket_id))
+            token = base64.urlsafe_b64encode(self.token_rng.randbytes(18)).decode("ascii")
+            ticket_id = issue_ticket(self.conn, appointment_id, issued_at, track_token=token)
+            if status == "waiting":
+                continue
+            entry_id = self.conn.execute(
+                "SELECT id FROM queue_entries WHERE ticket_id = ?", (ticket_id,)
+            ).fetchone()["id"]
+            station = demo_station_id(
+                self.conn.execute(
+                    "SELECT queue_id FROM queue_entries WHERE id = ?", (entry_id,)
+                ).fetchone()["queue_id"]
+            )
+            act(self.conn, entry_id, Action.call, station, issued_at + SEED_CALL_AFTER)
+            if status == "done":
+                done_at = issued_at + SEED_CALL_AFTER + SEED_SERVICE_TIME
+                act(self.conn, entry_id, Action.finish, station, done_at)
 
 
 def _parse(value: str) -> dt.datetime:
@@ -499,6 +600,7 @@ def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
     builder = _Builder(conn, now)
     with write_transaction(conn):
         builder.departments()
+        builder.queues_and_stations()
         builder.doctors()
         builder.sessions_for_week()
         builder.patients()

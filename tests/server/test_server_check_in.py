@@ -41,30 +41,35 @@ def test_check_in_issues_a_ticket(api, live_server, demo_now):
     assert ticket.department.code == "A"
     assert ticket.location.room == "201"
     assert ticket.status == "waiting"
-    # The demo queue of Internal Medicine: one called, three waiting before this one.
-    assert ticket.people_ahead == 3
-    assert ticket.estimated_wait_minutes == 3 * 6
+    # The demo queue of Internal Medicine: one called, three waiting. The patient is 75
+    # (elderly priority), so one more normal call comes first, then this one.
+    assert ticket.people_ahead == 1
+    assert ticket.estimated_wait_minutes == 1 * 6
     assert ticket.patient_display_name == "王*英"
     assert ticket.doctor is not None
     assert ticket.issued_at == demo_now
-    assert ticket.status_url == (
-        f"{live_server.url}/api/v1/tickets/{ticket.number}/status?date={demo_now.date()}"
-    )
+    # The QR opens the phone page, keyed by an unguessable token (not the ticket number).
+    assert re.fullmatch(rf"{live_server.url}/q/[A-Za-z0-9_-]{{24}}", ticket.status_url)
     # The appointment now shows the ticket.
     (listed,) = api.appointments_today("one_in_window")
     assert listed["status"] == "checked_in"
     assert listed["ticket"]["number"] == ticket.number
 
 
-def test_the_public_status_url_works_without_a_token_and_has_no_patient_data(api, anonymous_api):
+def test_the_public_json_status_works_without_a_token_and_has_no_patient_data(api, anonymous_api):
+    """The JSON status by ticket number stays for API clients (the QR opens the phone page)."""
     appointment = _only_appointment(api, "one_in_window")
     ticket = api.check_in(appointment["id"]).json()["ticket"]
     with requests.Session() as phone:
-        response = phone.get(ticket["status_url"], timeout=10)
+        response = phone.get(
+            api.url(f"/tickets/{ticket['number']}/status"),
+            params={"date": ticket["service_date"]},
+            timeout=10,
+        )
     assert response.status_code == 200
     status = TicketPublicStatus.model_validate(response.json())
     assert status.number == ticket["number"]
-    assert status.people_ahead == 3
+    assert status.people_ahead == 1
     text = response.text
     assert not any("patient" in key for key in response.json())
     assert "王" not in text
@@ -91,7 +96,7 @@ def test_public_url_is_used_for_the_status_url(demo_db, demo_now):
                 timeout=10,
             )
     assert response.status_code == 200, response.text
-    assert response.json()["ticket"]["status_url"].startswith("https://q.example/api/v1/tickets/A")
+    assert response.json()["ticket"]["status_url"].startswith("https://q.example/q/")
 
 
 def test_retry_with_the_same_key_replays_the_same_ticket(api):
@@ -275,4 +280,9 @@ def test_fifty_kiosks_checking_in_at_once_get_fifty_distinct_numbers(live_server
     numbers = [body["ticket"]["number"] for _, body in results]
     assert len(set(numbers)) == count
     assert sorted(numbers) == [f"C{n:03d}" for n in range(1, count + 1)]
-    assert sorted(body["ticket"]["people_ahead"] for _, body in results) == list(range(count))
+    # People ahead counts who will be called first: a later ticket of an elderly patient
+    # (priority) may pass earlier ones, never the other way round.
+    by_number = sorted(
+        (body["ticket"]["number"], body["ticket"]["people_ahead"]) for _, body in results
+    )
+    assert all(ahead <= position for position, (_, ahead) in enumerate(by_number))

@@ -82,9 +82,9 @@ def test_a_free_session_is_confirmed_with_a_ticket_at_once(api, live_server, dem
     assert ticket is not None
     # The department's counter of the day, shared with check-in: four demo tickets so far.
     assert ticket.number == "A005"
-    assert ticket.people_ahead == 3
+    assert ticket.people_ahead == 3  # three waiting (one called), the patient is not elderly
     assert ticket.service_date == demo_now.date()
-    assert ticket.status_url.startswith(f"{live_server.url}/api/v1/tickets/A005/status")
+    assert ticket.status_url.startswith(f"{live_server.url}/q/")
     assert ticket.doctor is not None
     assert ticket.doctor.id == registration.doctor.id
     # The visit shows among the patient's appointments, checked in with the same ticket.

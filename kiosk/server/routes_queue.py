@@ -1,0 +1,520 @@
+"""The queue's REST API and event streams: stations call, displays and phones follow.
+
+Stations authenticate with their session token (``Authorization: Bearer``) or the staff
+page's ``kiosk_station`` cookie; a cookie-authenticated write must come from this server's
+own origin. Every write takes an ``Idempotency-Key`` (scoped to the station) and publishes the
+queues it changed to the bus once committed. The board, the phone's status and the event
+streams need no sign-in and carry no name beyond the masked one on the board.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from kiosk.api.models import (
+    API_PREFIX,
+    DisplayBoard,
+    ErrorBody,
+    ErrorCode,
+    PriorityRequest,
+    QueueEntry,
+    QueueEventList,
+    QueueList,
+    QueueView,
+    Station,
+    StationLogin,
+    StationSession,
+    TrackStatus,
+    TransferRequest,
+    WaitingArea,
+)
+from kiosk.server import queue, stations
+from kiosk.server.db import connect
+from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, Now, not_found
+from kiosk.server.errors import ApiError
+from kiosk.server.idempotency import idempotent_response
+from kiosk.server.queue_bus import QueueBus, SharedReads
+from kiosk.server.security import same_origin
+
+KEEPALIVE_S = 15.0  # a comment line this often keeps proxies and the display's watchdog happy
+RECONNECT_MS = 2000  # EventSource's retry after a dropped stream
+STREAM_LIFETIME_S = 600.0  # a stream ends after this; the browser reconnects at once
+
+router = APIRouter(prefix=API_PREFIX, tags=["queue"], responses=ERRORS)
+_bearer = HTTPBearer(auto_error=False, description="A station's session token")
+
+EntryId = Annotated[int, PathParam(ge=1, le=2**53)]
+QueueIdPath = Annotated[str, PathParam(max_length=64)]
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "not_your_queue"},
+    409: {"model": ErrorBody, "description": "queue_empty, stale_action or recall_limit"},
+}
+
+
+class AreaList(BaseModel):
+    areas: list[WaitingArea]
+
+
+# --- station authentication -----------------------------------------------------------------
+
+
+def _station_token(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> str | None:
+    if credentials is not None:
+        return credentials.credentials
+    return request.cookies.get(stations.STATION_COOKIE)
+
+
+def _authenticated_station(
+    request: Request,
+    conn: Conn,
+    now: Now,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Station:
+    token = _station_token(request, credentials)
+    station = stations.station_for_token(conn, token, now) if token else None
+    if station is None:
+        raise ApiError(
+            401, ErrorCode.unauthorized, headers={"WWW-Authenticate": 'Bearer realm="station"'}
+        )
+    if credentials is None and request.method != "GET" and not same_origin(request):
+        raise ApiError(403, ErrorCode.forbidden, "Use this server's own staff page.")
+    return station
+
+
+SignedInStation = Annotated[Station, Depends(_authenticated_station)]
+
+
+def _require_queue(station: Station, queue_id: str) -> None:
+    if queue_id not in station.queues:
+        raise ApiError(
+            403, ErrorCode.not_your_queue, f"Station {station.id!r} does not call {queue_id!r}."
+        )
+
+
+def _bus(request: Request) -> QueueBus:
+    bus: QueueBus = request.app.state.queue_bus
+    return bus
+
+
+@router.post(
+    "/stations/session",
+    response_model=StationSession,
+    responses={
+        401: {"model": ErrorBody, "description": "bad_credentials"},
+        429: {"model": ErrorBody, "description": "too many failed sign-ins (Retry-After)"},
+    },
+)
+def station_sign_in(body: StationLogin, request: Request, conn: Conn, now: Now) -> StationSession:
+    """A session token for a station (12 hours); the staff page signs in through this too."""
+    return sign_in(request, conn, body.station, body.password, now)
+
+
+def sign_in(
+    request: Request, conn: sqlite3.Connection, station_id: str, password: str, now: dt.datetime
+) -> StationSession:
+    """The shared sign-in of the API and the staff page's form (rate limited per station)."""
+    limiter: stations.SignInLimiter = request.app.state.station_sign_ins
+    retry_after = limiter.retry_after(station_id)
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            ErrorCode.too_many_identifications,
+            "Too many failed sign-ins for this station; wait a minute.",
+            details={"retry_after_s": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+    signed_in = stations.sign_in(conn, station_id, password, now)
+    if signed_in is None:
+        limiter.failed(station_id)
+        raise ApiError(401, ErrorCode.bad_credentials, "Unknown station or wrong password.")
+    token, expires_at, station = signed_in
+    return StationSession(token=token, expires_at=expires_at, station=station)
+
+
+@router.delete("/stations/session", status_code=204)
+def station_sign_out(
+    request: Request,
+    conn: Conn,
+    now: Now,
+    station: SignedInStation,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Response:
+    token = _station_token(request, credentials)
+    assert token is not None
+    stations.sign_out(conn, token, now)
+    return Response(status_code=204)
+
+
+@router.get("/stations/me", response_model=Station)
+def station_me(station: SignedInStation) -> Station:
+    return station
+
+
+# --- stations: reading and calling ----------------------------------------------------------
+
+
+@router.get("/queues", response_model=QueueList)
+def queues(station: SignedInStation, conn: Conn, now: Now) -> QueueList:
+    """Every queue (a station transfers to any of them); ``Station.queues`` are its own."""
+    return queue.list_queues(conn, now.date())
+
+
+@router.get("/queues/{queue_id}", response_model=QueueView)
+def queue_detail(
+    queue_id: QueueIdPath, station: SignedInStation, conn: Conn, now: Now
+) -> QueueView:
+    _require_queue(station, queue_id)
+    return queue.queue_view(queue.snapshot(conn, queue_id, now.date()), now)
+
+
+@router.get("/queues/{queue_id}/events", response_model=QueueEventList)
+def queue_events(
+    queue_id: QueueIdPath,
+    station: SignedInStation,
+    conn: Conn,
+    after: Annotated[int, Query(ge=0, le=2**53, description="Events after this id")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> QueueEventList:
+    """The queue's event log, oldest first (a HIS or the insight pages read the figures here)."""
+    _require_queue(station, queue_id)
+    if not queue.queue_exists(conn, queue_id):
+        raise not_found("queue", queue_id)
+    return QueueEventList(events=queue.events(conn, queue_id, after, limit))
+
+
+def _station_write(
+    request: Request,
+    conn: sqlite3.Connection,
+    station: Station,
+    key: str,
+    body: Any,
+    now: dt.datetime,
+    change: Callable[[], int],
+) -> Response:
+    """Run a station's change once per key, answer the entry, and publish the queues touched."""
+    touched: set[str] = set()
+
+    def action() -> tuple[int, Any]:
+        entry_id = change()
+        entry = queue.entry_view(conn, entry_id)
+        touched.add(entry.queue_id)
+        if entry.transferred_from:
+            touched.add(entry.transferred_from)
+        return 200, entry.model_dump(mode="json")
+
+    response = idempotent_response(request, conn, f"station:{station.id}", key, body, now, action)
+    _bus(request).publish(touched)
+    return response
+
+
+@router.post(
+    "/queues/{queue_id}/call-next",
+    response_model=QueueEntry,
+    responses={**_WRITE_ERRORS, 404: {"model": ErrorBody, "description": "unknown queue"}},
+)
+def call_next(
+    queue_id: QueueIdPath,
+    request: Request,
+    station: SignedInStation,
+    conn: Conn,
+    now: Now,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    """Call the next patient (priority interleaved); 409 queue_empty when nobody waits."""
+    _require_queue(station, queue_id)
+    return _station_write(
+        request,
+        conn,
+        station,
+        idempotency_key,
+        {},
+        now,
+        lambda: queue.call_next(conn, queue_id, station.id, now),
+    )
+
+
+def _entry_action(
+    action: queue.Action,
+    entry_id: int,
+    request: Request,
+    station: Station,
+    conn: sqlite3.Connection,
+    now: dt.datetime,
+    key: str,
+    body: dict[str, Any],
+    **options: Any,
+) -> Response:
+    _require_queue(station, queue.entry_queue_id(conn, entry_id))
+
+    def change() -> int:
+        # The entry may have moved between the check above and this transaction.
+        _require_queue(station, queue.entry_queue_id(conn, entry_id))
+        return queue.act(conn, entry_id, action, station.id, now, **options)
+
+    return _station_write(request, conn, station, key, body, now, change)
+
+
+def _simple_action(action: queue.Action, summary: str) -> None:
+    def route(
+        entry_id: EntryId,
+        request: Request,
+        station: SignedInStation,
+        conn: Conn,
+        now: Now,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response:
+        return _entry_action(action, entry_id, request, station, conn, now, idempotency_key, {})
+
+    route.__name__ = f"{action.value}_entry"
+    router.post(
+        f"/queue-entries/{{entry_id}}/{action.value}",
+        response_model=QueueEntry,
+        responses=_WRITE_ERRORS,
+        summary=summary,
+    )(route)
+
+
+_simple_action(queue.Action.recall, "Call the entry again (重呼), up to the rules' count")
+_simple_action(queue.Action.miss, "The patient did not come (过号): a few places back, or no-show")
+_simple_action(queue.Action.serve, "The consultation starts (开始就诊)")
+_simple_action(queue.Action.finish, "The consultation is over (完成)")
+_simple_action(queue.Action.cancel, "Take the entry out of the queue")
+
+
+@router.post(
+    "/queue-entries/{entry_id}/transfer",
+    response_model=QueueEntry,
+    responses=_WRITE_ERRORS,
+    summary="Send the patient to another queue with the same number (转诊, 回诊)",
+)
+def transfer_entry(
+    entry_id: EntryId,
+    body: TransferRequest,
+    request: Request,
+    station: SignedInStation,
+    conn: Conn,
+    now: Now,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    if not queue.queue_exists(conn, body.to_queue):
+        raise not_found("queue", body.to_queue)
+    return _entry_action(
+        queue.Action.transfer,
+        entry_id,
+        request,
+        station,
+        conn,
+        now,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        to_queue=body.to_queue,
+    )
+
+
+@router.post(
+    "/queue-entries/{entry_id}/priority",
+    response_model=QueueEntry,
+    responses=_WRITE_ERRORS,
+    summary="Mark the entry as priority (disabled, military, elderly) or normal",
+)
+def set_priority(
+    entry_id: EntryId,
+    body: PriorityRequest,
+    request: Request,
+    station: SignedInStation,
+    conn: Conn,
+    now: Now,
+    idempotency_key: IdempotencyKeyHeader,
+) -> Response:
+    return _entry_action(
+        queue.Action.priority,
+        entry_id,
+        request,
+        station,
+        conn,
+        now,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        priority=body.priority,
+    )
+
+
+# --- public: the waiting-room display and the patient's phone -------------------------------
+
+
+@router.get("/areas", response_model=AreaList, tags=["public"])
+def list_areas(conn: Conn) -> AreaList:
+    return AreaList(areas=queue.areas(conn))
+
+
+@router.get("/areas/{area_id}/board", response_model=DisplayBoard, tags=["public"])
+def area_board(
+    area_id: Annotated[str, PathParam(max_length=64)], conn: Conn, now: Now
+) -> DisplayBoard:
+    board = queue.area_board(conn, area_id, now)
+    if board is None:
+        raise not_found("waiting area", area_id)
+    return board
+
+
+TrackToken = Annotated[str, PathParam(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.get("/track/{token}", response_model=TrackStatus, tags=["public"])
+def track(token: TrackToken, conn: Conn, now: Now) -> TrackStatus:
+    """The ticket behind a phone page's token: where it stands, no name, no ID."""
+    status = queue.track(conn, token, now)
+    if status is None:
+        raise not_found("ticket", "for this link")
+    return status
+
+
+def _read(request: Request, read: Callable[[sqlite3.Connection, dt.datetime], Any]) -> Any:
+    """One read on a fresh connection (in a worker thread: streams run on the event loop)."""
+    conn = connect(request.app.state.db_path)
+    try:
+        return read(conn, request.app.state.clock())
+    finally:
+        conn.close()
+
+
+async def _stream(
+    request: Request,
+    event: str,
+    first: BaseModel,
+    next_value: Callable[[set[str]], Awaitable[BaseModel | None]],
+) -> AsyncIterator[str]:
+    """An SSE stream: the first value at once, then each new value after a relevant change
+    (the same value again, but for its server time, is not sent)."""
+    bus = _bus(request)
+    loop_deadline = asyncio.get_running_loop().time() + STREAM_LIFETIME_S
+    yield f"retry: {RECONNECT_MS}\n\n"
+    yield _sse(event, first)
+    last = first.model_dump_json(exclude={"server_time"})
+    async with bus.subscribe() as subscription:
+        while not subscription.closed and not bus.closed:
+            if asyncio.get_running_loop().time() > loop_deadline:
+                return
+            changed = await subscription.wait(KEEPALIVE_S)
+            if subscription.closed:
+                return
+            if not changed:
+                yield ": keepalive\n\n"
+                continue
+            value = await next_value(changed)
+            if value is None:
+                continue
+            text = value.model_dump_json(exclude={"server_time"})
+            if text != last:
+                last = text
+                yield _sse(event, value)
+
+
+def _sse(event: str, value: BaseModel) -> str:
+    return f"event: {event}\ndata: {value.model_dump_json()}\n\n"
+
+
+def _stream_response(body: AsyncIterator[str]) -> StreamingResponse:
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
+
+
+@router.get(
+    "/areas/{area_id}/events",
+    tags=["public"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "board events"}},
+)
+async def area_events(
+    area_id: Annotated[str, PathParam(max_length=64)], request: Request
+) -> Response:
+    """Server-sent events: ``board`` with the whole ``DisplayBoard`` at once and on change."""
+    board: DisplayBoard | None = await anyio.to_thread.run_sync(
+        _read, request, lambda conn, now: queue.area_board(conn, area_id, now)
+    )
+    if board is None:
+        raise not_found("waiting area", area_id)
+    queue_ids = {item.queue_id for item in board.queues}
+    boards: SharedReads[DisplayBoard | None] = request.app.state.board_reads
+    bus = _bus(request)
+
+    async def next_board(changed: set[str]) -> DisplayBoard | None:
+        if not changed & queue_ids:
+            return None
+
+        async def compute() -> tuple[int, DisplayBoard | None]:
+            generation = bus.generation
+            value = await anyio.to_thread.run_sync(
+                _read, request, lambda conn, now: queue.area_board(conn, area_id, now)
+            )
+            return generation, value
+
+        return await boards.get(area_id, bus.generation, compute)
+
+    return _stream_response(_stream(request, "board", board, next_board))
+
+
+@router.get(
+    "/track/{token}/events",
+    tags=["public"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "status events"}},
+)
+async def track_events(token: TrackToken, request: Request) -> Response:
+    """Server-sent events: ``status`` with the ``TrackStatus`` at once and on change."""
+    status: TrackStatus | None = await anyio.to_thread.run_sync(
+        _read, request, lambda conn, now: queue.track(conn, token, now)
+    )
+    if status is None:
+        raise not_found("ticket", "for this link")
+    statuses: SharedReads[dict[str, TrackStatus]] = request.app.state.track_reads
+    bus = _bus(request)
+    current = {"queue": status.queue_id}
+
+    async def next_status(changed: set[str]) -> TrackStatus | None:
+        if current["queue"] not in changed:
+            return None
+        queue_id = current["queue"]
+
+        async def compute() -> tuple[int, dict[str, TrackStatus]]:
+            generation = bus.generation
+            value = await anyio.to_thread.run_sync(
+                _read, request, lambda conn, now: queue.track_all(conn, queue_id, now)
+            )
+            return generation, value
+
+        found = (await statuses.get(queue_id, bus.generation, compute)).get(token)
+        if found is None or found.state.value == "transferred":
+            found = await anyio.to_thread.run_sync(
+                _read, request, lambda conn, now: queue.track(conn, token, now)
+            )
+        if found is not None:
+            current["queue"] = found.queue_id
+        return found
+
+    return _stream_response(_stream(request, "status", status, next_status))
+
+
+def install(app: Any) -> None:
+    """The queue's shared state on the app: the bus, the shared reads, the sign-in limiter."""
+    app.state.queue_bus = QueueBus(app.state.db_path)
+    app.state.board_reads = SharedReads()
+    app.state.track_reads = SharedReads()
+    app.state.station_sign_ins = stations.SignInLimiter()
+    app.include_router(router)
