@@ -313,6 +313,7 @@ class Kiosk(QObject):
         self.heartbeat.stop()
         self.outbox.stop()
         self.staff_call.end()  # no more questions about a call once the kiosk stops
+        self.flow.pause()  # nor about queue positions
         self.devices.stop()
         self.crash_guard.uninstall()
         self._app.focusChanged.disconnect(self._on_focus_changed)
