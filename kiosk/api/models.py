@@ -496,6 +496,7 @@ class ErrorCode(StrEnum):
     recall_limit = "recall_limit"  # 409: recalled as often as the rules allow
     not_your_queue = "not_your_queue"  # 403: the station does not call this queue
     bad_credentials = "bad_credentials"  # 401: unknown station or wrong password
+    speech_unavailable = "speech_unavailable"  # 503: no espeak-ng; the call is shown, not spoken
 
 
 class ErrorDetail(ApiModel):
@@ -757,7 +758,7 @@ class DisplayBoard(ApiModel):
     """``GET /areas/{id}/board``: everything a waiting-room TV shows."""
 
     area: WaitingArea
-    now_calling: list[BoardCall]  # the calls of the last minute, newest first (at most 4)
+    now_calling: list[BoardCall]  # entries called and not yet seen, newest call first (max 4)
     recent_calls: list[BoardCall]  # the last 10 calls, newest first
     queues: list[BoardQueue]
     version: int

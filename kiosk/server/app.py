@@ -43,12 +43,16 @@ from kiosk.api.models import (
 )
 from kiosk.server import (
     admin,
+    announce,
+    displaypage,
     paypage,
     queries,
     queue,
     routes_queue,
     routes_services,
     staff_calls,
+    staffpage,
+    trackpage,
     visits,
     web_assets,
 )
@@ -370,7 +374,8 @@ def create_app(
     install_error_handlers(app)
     install_security_headers_on_server_errors(app)
     app.add_middleware(
-        BodyGuardMiddleware, form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/")
+        BodyGuardMiddleware,
+        form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)
@@ -381,4 +386,8 @@ def create_app(
     app.include_router(admin.router)
     routes_queue.install(app)
     app.include_router(web_assets.router)
+    app.include_router(announce.router)
+    app.include_router(displaypage.router)
+    app.include_router(trackpage.router)
+    app.include_router(staffpage.router)
     return app

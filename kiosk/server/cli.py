@@ -2,25 +2,33 @@
 
 kiosk-server --db /var/lib/kiosk/api.sqlite3 --seed-demo
 kiosk-server add-kiosk lobby-east-1 --db api.sqlite3        # prints the kiosk's new token once
+kiosk-server add-station room-201 --db api.sqlite3 --queue q-dep-a --name "内科 201诊室"
+kiosk-server --db api.sqlite3 --queue-rules /etc/kiosk/queue-rules.toml
 kiosk-server --db api.sqlite3 --host 0.0.0.0 --allow-remote --admin-token-file /etc/kiosk/admin
 
 No secret is ever an argument (``ps`` shows every process's arguments): the admin token is read
 from ``--admin-token-file`` or the ``KIOSK_SERVER_ADMIN_TOKEN`` environment variable, and kiosk
-tokens are made by ``add-kiosk``, which stores only their SHA-256.
+tokens are made by ``add-kiosk``, which stores only their SHA-256; a station's password is
+typed at ``add-station``'s prompt (or piped on standard input) and stored as a scrypt hash.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
 import ipaddress
 import os
 import re
 import secrets
 import sys
+import tomllib
 from pathlib import Path
 
 from kiosk.server.db import add_kiosk, is_empty, open_database, system_clock
-from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN, seed_demo
+from kiosk.server.queue import QueueRules
+from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN, seed_demo
+from kiosk.server.stations import add_station
 
 ADMIN_TOKEN_ENV = "KIOSK_SERVER_ADMIN_TOKEN"
 _KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -96,7 +104,85 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--docs", action="store_true", help="serve Swagger UI at /docs (loads it from a CDN)"
     )
+    parser.add_argument(
+        "--queue-rules",
+        type=Path,
+        metavar="FILE",
+        help="TOML with the calling rules (max_recalls, miss_requeue_places, max_misses, "
+        "priority_every, elderly_age); stored in the database for every worker",
+    )
     return parser
+
+
+def build_add_station_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-server add-station",
+        description="Create a calling station (or give it a new password, which signs it out "
+        "everywhere). The password is read from the prompt, or from standard input when piped.",
+    )
+    parser.add_argument(
+        "station_id", metavar="ID", help="the station's sign-in name, e.g. room-201"
+    )
+    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    parser.add_argument(
+        "--queue",
+        action="append",
+        required=True,
+        help="a queue the station calls (repeat for more; the first is its own)",
+    )
+    parser.add_argument("--name", default="", help="shown on the staff page: 内科 201诊室")
+    return parser
+
+
+def add_station_main(argv: list[str]) -> int:
+    args = build_add_station_parser().parse_args(argv)
+    if not _KIOSK_ID.fullmatch(args.station_id):
+        print(
+            f"kiosk-server add-station: invalid station id {args.station_id!r} "
+            "(letters, digits, '.', '_', '-'; at most 64)",
+            file=sys.stderr,
+        )
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password for the station: ")
+        if getpass.getpass("Again: ") != password:
+            print("kiosk-server add-station: the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        print("kiosk-server add-station: the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    conn = open_database(args.db)
+    try:
+        add_station(conn, args.station_id, password, args.queue, name=args.name, now=system_clock())
+    except ValueError as exc:
+        print(f"kiosk-server add-station: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(f"Station {args.station_id!r} calls {', '.join(args.queue)}; sign in at /staff.")
+    return 0
+
+
+def _queue_rules(path: Path | None) -> QueueRules | None:
+    """The rules from a TOML file (``ValueError`` naming the problem), or None."""
+    if path is None:
+        return None
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read the queue rules {str(path)!r}: {exc}") from None
+    known = {field.name for field in dataclasses.fields(QueueRules)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown queue rule(s) in {str(path)!r}: {', '.join(unknown)}")
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 150:
+            raise ValueError(f"queue rule {name!r} must be a whole number 0–150, got {value!r}")
+    if values.get("priority_every") == 0:
+        raise ValueError("queue rule 'priority_every' must be at least 1")
+    return QueueRules(**values)
 
 
 def build_add_kiosk_parser() -> argparse.ArgumentParser:
@@ -155,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["add-kiosk"]:
         return add_kiosk_main(arguments[1:])
+    if arguments[:1] == ["add-station"]:
+        return add_station_main(arguments[1:])
     for argument in arguments:
         flag = argument.partition("=")[0]
         if flag in _REMOVED_FLAGS:
@@ -177,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         admin_token = _admin_token(args.admin_token_file)
+        queue_rules = _queue_rules(args.queue_rules)
     except ValueError as exc:
         print(f"kiosk-server: {exc}", file=sys.stderr)
         return 2
@@ -191,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"{db_path} already holds data; not seeding.")
             print(f"Demo kiosk: id {DEMO_KIOSK_ID!r}, token {DEMO_TOKEN!r}")
+            print(
+                f"Demo stations (/staff): one per queue, e.g. 'dep-a', password "
+                f"{DEMO_STATION_PASSWORD!r}"
+            )
     finally:
         conn.close()
 
@@ -210,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_token=admin_token,
         docs=args.docs,
         read_timeout_s=read_timeout_s,
+        queue_rules=queue_rules,
     )
     print(f"Serving the Kiosk API on http://{args.host}:{args.port} (OpenAPI: /openapi.json)")
     uvicorn.run(
@@ -219,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=False,
         http=header_deadline_protocol(read_timeout_s),
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
+        timeout_graceful_shutdown=2,  # open event streams end; the browsers reconnect
         proxy_headers=args.forwarded_allow_ips is not None,
         forwarded_allow_ips=args.forwarded_allow_ips,
     )

@@ -9,6 +9,7 @@ With ``simulated_clinic`` (``kiosk --demo``) a simulated clinic works the queues
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import threading
 import time
@@ -71,11 +72,13 @@ class EmbeddedServer:
         read_timeout_s: float = READ_TIMEOUT_S,
         limits: Limits | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
+        port: int = 0,
         simulated_clinic: ClinicPace | None = None,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
-        then serve it; returns once the server accepts connections. With
-        ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
+        then serve it; returns once the server accepts connections. ``port`` 0 takes a free
+        one; a given port may be a stopped server's (its clients come back, as to a restart).
+        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -101,7 +104,9 @@ class EmbeddedServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.bind(("127.0.0.1", 0))
+            if os.name == "posix":  # as uvicorn does: a restart may take its port back at once
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
             sock.listen(128)
             config = uvicorn.Config(
                 app,

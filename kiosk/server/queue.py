@@ -16,7 +16,9 @@ the same instant are serialized and never get the same patient.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 import secrets
 import sqlite3
@@ -87,21 +89,23 @@ class QueueRules:
 
 def load_rules(conn: sqlite3.Connection) -> QueueRules:
     """The rules stored in the database (every worker of the server reads the same ones)."""
-    stored = {row["name"]: int(row["value"]) for row in conn.execute("SELECT * FROM queue_rules")}
-    defaults = QueueRules()
-    return QueueRules(
-        **{name: stored.get(name, getattr(defaults, name)) for name in QueueRules.__annotations__}
-    )
+    known = {field.name for field in dataclasses.fields(QueueRules)}
+    stored = {
+        row["name"]: int(row["value"])
+        for row in conn.execute("SELECT name, value FROM queue_rules")
+        if row["name"] in known
+    }
+    return dataclasses.replace(QueueRules(), **stored)
 
 
 def save_rules(conn: sqlite3.Connection, rules: QueueRules) -> None:
     """Store the rules (``create_app(queue_rules=…)``, the server's ``--queue-rules``)."""
     with write_transaction(conn):
-        for name in QueueRules.__annotations__:
+        for name, value in dataclasses.asdict(rules).items():
             conn.execute(
                 "INSERT INTO queue_rules (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, int(getattr(rules, name))),
+                (name, int(value)),
             )
 
 
@@ -737,12 +741,17 @@ class QueueSnapshot:
     finished: list[sqlite3.Row]
     version: int
 
+    @functools.cached_property
+    def _positions(self) -> dict[int, int]:
+        return {int(row["id"]): ahead for ahead, row in enumerate(self.order)}
+
     def ahead_and_wait(self, entry_id: int) -> tuple[int, int]:
-        for ahead, row in enumerate(self.order):
-            if row["id"] == entry_id:
-                minutes = ahead * self.summary.minutes_per_patient
-                return ahead, round(minutes)
-        return 0, 0
+        """People ahead of a waiting entry and its estimated wait in minutes (0, 0 if not
+        waiting)."""
+        ahead = self._positions.get(entry_id)
+        if ahead is None:
+            return 0, 0
+        return ahead, round(ahead * self.summary.minutes_per_patient)
 
 
 def queue_version(conn: sqlite3.Connection, queue_id: str) -> int:

@@ -287,6 +287,7 @@ def _simple_action(action: queue.Action, summary: str) -> None:
     )(route)
 
 
+_simple_action(queue.Action.call, "Call this waiting entry now, out of turn")
 _simple_action(queue.Action.recall, "Call the entry again (重呼), up to the rules' count")
 _simple_action(queue.Action.miss, "The patient did not come (过号): a few places back, or no-show")
 _simple_action(queue.Action.serve, "The consultation starts (开始就诊)")

@@ -33,9 +33,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-# The queue's web pages (staff, display, phone): their own scripts, sounds and event streams.
+# The queue's web pages (staff, display, phone): their own scripts, styles (``/web/``), sounds
+# and event streams; nothing inline. (A second ``style-src`` after the one above would be
+# ignored: the first of a directive counts.)
 WEB_PAGE_POLICY = (
-    f"{CONTENT_SECURITY_POLICY}; script-src 'self'; connect-src 'self'; media-src 'self'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "media-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
 )
 # Swagger UI (``--docs``) loads its script and style from a CDN and starts with inline script.
 DOCS_CONTENT_SECURITY_POLICY = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import requests
 
 from kiosk.server import cli
 from kiosk.server.db import kiosk_for_token, open_database
+from kiosk.server.stations import sign_in
 
 
 def test_refuses_a_remote_address_without_allow_remote(tmp_path, capsys):
@@ -110,3 +112,53 @@ def test_real_server_process(tmp_path):
         finally:
             process.terminate()
             process.wait(10)
+
+
+def test_add_station_takes_the_password_on_stdin_and_signs_in(
+    demo_db, demo_now, capsys, monkeypatch
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    argv = ["add-station", "room-201", "--db", str(demo_db), "--queue", "q-dep-a"]
+    assert cli.main([*argv, "--name", "内科 201诊室"]) == 0
+    assert "room-201" in capsys.readouterr().out
+    conn = open_database(demo_db)
+    try:
+        signed_in = sign_in(conn, "room-201", "a-long-password", demo_now)
+        assert signed_in is not None
+        assert signed_in[2].queues == ["q-dep-a"]
+        assert sign_in(conn, "room-201", "demo", demo_now) is None
+        stored = conn.execute("SELECT password_hash FROM stations WHERE id = 'room-201'")
+        assert "a-long-password" not in stored.fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("password", "queue", "message"),
+    [
+        ("short\n", "q-dep-a", "at least 8 characters"),
+        ("a-long-password\n", "q-nowhere", "unknown queue(s): q-nowhere"),
+    ],
+)
+def test_add_station_refuses_short_passwords_and_unknown_queues(
+    demo_db, capsys, monkeypatch, password, queue, message
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO(password))
+    assert cli.main(["add-station", "room-201", "--db", str(demo_db), "--queue", queue]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("max_recals = 3\n", "unknown queue rule(s)"),
+        ("max_recalls = 'two'\n", "must be a whole number"),
+        ("priority_every = 0\n", "at least 1"),
+        ("max_recalls = \n", "cannot read the queue rules"),
+    ],
+)
+def test_bad_queue_rules_are_refused_before_serving(tmp_path, capsys, rules, message):
+    path = tmp_path / "rules.toml"
+    path.write_text(rules, encoding="utf-8")
+    assert cli.main(["--db", str(tmp_path / "x.sqlite3"), "--queue-rules", str(path)]) == 2
+    assert message in capsys.readouterr().err
