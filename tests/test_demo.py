@@ -147,6 +147,10 @@ SEEDED_ROOMS = {"q-dep-a", "q-dep-b"}
 @pytest.mark.slow
 def test_the_printed_links_open_the_three_faces_and_the_clinic_calls(demo: RunningDemo) -> None:
     base, token = station_token(demo)
+    for page in ("staff page", "waiting-room display", "phone page"):
+        opened = requests.get(demo.link(page), timeout=TIMEOUT_S)
+        assert opened.status_code == 200, page
+        assert opened.headers["content-type"].startswith("text/html"), page
     display = demo.link("waiting-room display")
     area = display.rsplit("/", 1)[1]
     board = requests.get(f"{base}/areas/{area}/board", timeout=TIMEOUT_S)

@@ -27,6 +27,9 @@ def test_each_ticket_prints_its_phone_page_once(
     assert ticket is not None
     assert out.getvalue() == f"phone page of ticket {ticket.number}: {ticket.status_url}\n"
     assert ticket.status_url.startswith(f"{live_server.url}/q/")
+    page = requests.get(ticket.status_url, timeout=10)
+    assert page.status_code == 200
+    assert ticket.number in page.text
     token = ticket.status_url.rsplit("/", 1)[1]
     status = requests.get(f"{live_server.url}/api/v1/track/{token}", timeout=10)
     assert status.status_code == 200, status.text
