@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
@@ -36,7 +37,7 @@ from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
-from kiosk.flows.visit import Step, VisitFlow
+from kiosk.flows.visit import POSITION_REFRESH_S, Step, VisitFlow
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
@@ -55,6 +56,9 @@ from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.staff_call import StaffCallOverlay
+
+if TYPE_CHECKING:
+    from kiosk.server.embedded import EmbeddedServer
 
 PartT = TypeVar("PartT")
 
@@ -93,6 +97,7 @@ class Kiosk(QObject):
         speech: SpeechOutput | None = None,
         clock: Callable[[], dt.datetime] = local_now,
         journal: Journal | None = None,
+        position_refresh_s: float = POSITION_REFRESH_S,
     ) -> None:
         super().__init__()
         self.config = config
@@ -102,7 +107,7 @@ class Kiosk(QObject):
         self._stopped = False
         self._build_backend(journal, executor)
         self._build_devices(printer)
-        self._build_visit(idle)
+        self._build_visit(idle, position_refresh_s)
         self._build_services()
         self._build_assistance(speech)
         self._build_staff_call()
@@ -132,7 +137,7 @@ class Kiosk(QObject):
         self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
 
-    def _build_visit(self, idle: IdleWatcher | None) -> None:
+    def _build_visit(self, idle: IdleWatcher | None, position_refresh_s: float) -> None:
         config, clock = self.config, self.clock
         self.translations = Translations(self._app)
         self.translations.switch_to(config.kiosk.language)
@@ -145,6 +150,7 @@ class Kiosk(QObject):
             hospital_name=config.kiosk.hospital_name,
             today=lambda: clock().date(),
             clock=clock,
+            position_refresh_s=position_refresh_s,
             parent=self,
         )
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
@@ -307,6 +313,7 @@ class Kiosk(QObject):
         self.heartbeat.stop()
         self.outbox.stop()
         self.staff_call.end()  # no more questions about a call once the kiosk stops
+        self.flow.pause()  # nor about queue positions
         self.devices.stop()
         self.crash_guard.uninstall()
         self._app.focusChanged.disconnect(self._on_focus_changed)
@@ -449,7 +456,15 @@ def _application() -> QApplication:
     return app
 
 
-def run(config: KioskConfig, *, windowed: bool, argv: list[str], diagnostics: bool = False) -> int:
+def run(
+    config: KioskConfig,
+    *,
+    windowed: bool,
+    argv: list[str],
+    diagnostics: bool = False,
+    built: Callable[[Kiosk], None] | None = None,
+) -> int:
+    """Build the kiosk (``built`` sees it before it starts) and run it until it quits."""
     path = configure_logging(config)
     log.info("kiosk %s %s starting; logging to %s", config.kiosk.id, __version__, path)
     app = QApplication(argv)
@@ -458,6 +473,8 @@ def run(config: KioskConfig, *, windowed: bool, argv: list[str], diagnostics: bo
     app.aboutToQuit.connect(kiosk.shutdown)
     kiosk.quit_requested.connect(app.exit)
     kiosk.crash_guard.restart_requested.connect(app.exit)
+    if built is not None:
+        built(kiosk)
     kiosk.start()
     if diagnostics:
         kiosk.technician.open_diagnostics()
@@ -513,16 +530,72 @@ def print_sample(
 
 
 @contextmanager
-def demo_server() -> Iterator[KioskConfig]:
-    """The embedded reference server with a fresh demo hospital; yields the demo config."""
+def demo_hospital(*, simulated_clinic: bool) -> Iterator[EmbeddedServer]:
+    """The embedded reference server on a fresh demo hospital, with or without the
+    simulated clinic working its queues."""
     from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
+    from kiosk.server.simulation import ClinicPace
 
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-        with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
-            yield demo_config(server.url, app_cache_dir() / "demo-spool")
+        with EmbeddedServer.start(
+            Path(scratch) / "demo.sqlite3",
+            seed_demo=True,
+            simulated_clinic=ClinicPace() if simulated_clinic else None,
+        ) as server:
+            yield server
 
 
-def run_demo(*, windowed: bool, argv: list[str], diagnostics: bool = False) -> int:
-    """The kiosk on the demo hospital with simulated devices."""
-    with demo_server() as config:
-        return run(config, windowed=windowed, argv=argv, diagnostics=diagnostics)
+@contextmanager
+def demo_server() -> Iterator[KioskConfig]:
+    """The embedded reference server with a fresh demo hospital; yields the demo config."""
+    with demo_hospital(simulated_clinic=False) as server:
+        yield demo_config(server.url, app_cache_dir() / "demo-spool")
+
+
+def print_demo_links(server: EmbeddedServer, out: TextIO) -> None:
+    """Where to try the staff page, a waiting-room display and the last ticket's phone page."""
+    from kiosk.server.db import connect
+    from kiosk.server.demo_links import demo_links
+
+    conn = connect(server.db_path)
+    try:
+        links = demo_links(conn, server.url)
+    finally:
+        conn.close()
+    for line in links.lines():
+        print(line, file=out, flush=True)
+
+
+def print_ticket_links(flow: VisitFlow, out: TextIO) -> None:
+    """Each ticket the kiosk shows: its number and phone page, to open in a browser."""
+    printed: list[str] = []
+
+    def on_step(step: Step) -> None:
+        ticket = flow.ticket
+        if step != Step.ticket or ticket is None or printed[-1:] == [ticket.status_url]:
+            return  # a print failure or a reprint shows the same ticket again
+        printed.append(ticket.status_url)
+        print(f"phone page of ticket {ticket.number}: {ticket.status_url}", file=out, flush=True)
+
+    flow.step_changed.connect(on_step)
+
+
+def run_demo(
+    *,
+    windowed: bool,
+    argv: list[str],
+    diagnostics: bool = False,
+    simulated_clinic: bool = True,
+    out: TextIO = sys.stdout,
+) -> int:
+    """The kiosk on the demo hospital with simulated devices; the demo's links on ``out``."""
+    with demo_hospital(simulated_clinic=simulated_clinic) as server:
+        print_demo_links(server, out)
+        config = demo_config(server.url, app_cache_dir() / "demo-spool")
+        return run(
+            config,
+            windowed=windowed,
+            argv=argv,
+            diagnostics=diagnostics,
+            built=lambda kiosk: print_ticket_links(kiosk.flow, out),
+        )

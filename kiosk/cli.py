@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on the embedded demo hospital with simulated devices",
     )
     parser.add_argument(
+        "--no-simulated-clinic",
+        dest="simulated_clinic",
+        action="store_false",
+        help="with --demo: nobody calls the queues but you (on the staff page)",
+    )
+    parser.add_argument(
         "--windowed", action="store_true", help="open a window instead of full screen"
     )
     parser.add_argument(
@@ -216,7 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     qt_argv = [sys.argv[0]]
     if args.demo:
-        return app.run_demo(windowed=args.windowed, argv=qt_argv, diagnostics=args.diagnostics)
+        return app.run_demo(
+            windowed=args.windowed,
+            argv=qt_argv,
+            diagnostics=args.diagnostics,
+            simulated_clinic=args.simulated_clinic,
+        )
     return app.run(config, windowed=args.windowed, argv=qt_argv, diagnostics=args.diagnostics)
 
 

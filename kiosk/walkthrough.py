@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTi
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea
 
+from kiosk.api.models import IDEMPOTENCY_HEADER, AppointmentStatus, EntryState
 from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
@@ -34,9 +36,11 @@ from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.staff_call import CallStep
 from kiosk.flows.visit import Step
+from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
 from kiosk.server.seed_data import GENERAL_CLINIC
 
 STEP_TIMEOUT_S = 10.0
+POSITION_REFRESH_S = 0.5  # the shots need not wait 15 s for the card to catch up with a call
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class Walkthrough:
         self.shoot("my-appointments-end")  # the later and the cancelled appointments
         self.click("upcoming.home")
         self.wait_for(Step.home)
+        self.queue_position()
         self.start("info")
         wait_until(lambda: self.kiosk.part(InfoFlow).step == InfoStep.directory)
         self.shoot("directory")
@@ -138,6 +143,30 @@ class Walkthrough:
         self.payment()
         self.call_staff()
         self.feedback()
+
+    def queue_position(self) -> None:
+        """My appointments of a checked-in patient: the live place in the queue; then a
+        station calls them (as a doctor's workstation would, over the REST API) and the card
+        says where to go."""
+        flow = self.kiosk.flow
+        self.start("appointments")
+        self.click("identify.demo.already_checked_in")
+        self.wait_for(Step.upcoming)
+        checked_in = next(a for a in flow.appointments if a.status == AppointmentStatus.checked_in)
+        wait_until(lambda: flow.positions.get(checked_in.id) is not None)
+        self.shoot("my-appointments-position")
+        position = flow.positions[checked_in.id]
+        assert position is not None
+        _call_as_station(self.kiosk.client.base_url, position.queue_id, position.number)
+
+        def called() -> bool:
+            now = flow.positions.get(checked_in.id)
+            return now is not None and now.state == EntryState.called
+
+        wait_until(called)
+        self.shoot("my-appointments-called")
+        self.click("upcoming.home")
+        self.wait_for(Step.home)
 
     def schedule_to_registration(self) -> None:
         """A session touched on the department's schedule: identify, then confirm (not taken:
@@ -313,7 +342,7 @@ def run(
                     "kiosk": config.kiosk.model_copy(update={"language": language, "theme": theme})
                 }
             )
-            kiosk = Kiosk(config, app, clock=clock)
+            kiosk = Kiosk(config, app, clock=clock, position_refresh_s=POSITION_REFRESH_S)
             try:
                 kiosk.start()
                 kiosk.window.resize(*size)
@@ -337,6 +366,38 @@ def run(
                 # would repolish a leftover window's widgets too, run after run.
                 kiosk.window.deleteLater()
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _call_as_station(server_url: str, queue_id: str, number: str) -> None:
+    """The room's demo station calls (finishing whoever is in the room first) until
+    ``number`` is called."""
+    api = f"{server_url}/api/v1"
+    with requests.Session() as station:
+        signed_in = station.post(
+            f"{api}/stations/session",
+            json={"station": demo_station_id(queue_id), "password": DEMO_STATION_PASSWORD},
+            timeout=10,
+        )
+        signed_in.raise_for_status()
+        station.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
+        for _ in range(50):
+            room = station.get(f"{api}/queues/{queue_id}", timeout=10)
+            room.raise_for_status()
+            for entry in room.json()["current"]:
+                station.post(
+                    f"{api}/queue-entries/{entry['id']}/finish",
+                    headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
+                    timeout=10,
+                ).raise_for_status()
+            called = station.post(
+                f"{api}/queues/{queue_id}/call-next",
+                headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
+                timeout=10,
+            )
+            called.raise_for_status()
+            if called.json()["number"] == number:
+                return
+    raise RuntimeError(f"the station never called {number}")
 
 
 def _pay_on_the_phone(pay_url: str) -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from kiosk import __version__
-from kiosk.cli import EXIT_NO_DISPLAY, EXIT_OK, EXIT_USAGE, display_problem, main
+from kiosk.cli import (
+    EXIT_NO_DISPLAY,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+    display_problem,
+    main,
+)
 
 VALID = """
 [kiosk]
@@ -132,3 +139,9 @@ def test_missing_config_is_usage_error(tmp_path: Path) -> None:
     )
     assert finished.returncode == EXIT_USAGE
     assert "no configuration file found" in finished.stderr
+
+
+def test_the_demo_runs_its_simulated_clinic_unless_told_not_to() -> None:
+    assert build_parser().parse_args(["--demo"]).simulated_clinic is True
+    quiet = build_parser().parse_args(["--demo", "--no-simulated-clinic"])
+    assert quiet.simulated_clinic is False

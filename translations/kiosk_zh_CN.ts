@@ -20,6 +20,38 @@
         <translation>已过期</translation>
     </message>
     <message>
+        <source>The queue position cannot be shown right now.</source>
+        <translation>暂时无法显示排队进度。</translation>
+    </message>
+    <message>
+        <source>Please go to {room} now</source>
+        <translation>请到 {room} 就诊</translation>
+    </message>
+    <message>
+        <source>Being seen in {room}</source>
+        <translation>正在 {room} 就诊</translation>
+    </message>
+    <message>
+        <source>Your visit in {room} is finished</source>
+        <translation>已在 {room} 就诊完毕</translation>
+    </message>
+    <message>
+        <source>Number {number} was called and missed: please ask at the service desk</source>
+        <translation>{number}号 已过号，请到服务台重新排队</translation>
+    </message>
+    <message>
+        <source>Number {number} is no longer in the queue</source>
+        <translation>{number}号 已不在队列中</translation>
+    </message>
+    <message>
+        <source>Number {number}: you are next</source>
+        <translation>{number}号：下一位就是您</translation>
+    </message>
+    <message>
+        <source>Number {number}: {ahead} people ahead, about {minutes} min</source>
+        <translation>{number}号：前面还有 {ahead} 人，预计等待约 {minutes} 分钟</translation>
+    </message>
+    <message>
         <source>Check in</source>
         <translation>签到</translation>
     </message>

@@ -64,7 +64,9 @@ from kiosk.api.models import (
     Schedule,
     StaffCall,
     StaffCallRequest,
+    Ticket,
     TicketPublicStatus,
+    TrackStatus,
     VisitEnded,
 )
 from kiosk.backend.errors import (
@@ -191,6 +193,10 @@ class KioskApiClient:
     def ticket_status(self, number: str, date: dt.date) -> TicketPublicStatus:
         path = f"/tickets/{_segment(number)}/status"
         return self._call("GET", path, TicketPublicStatus, params={"date": date.isoformat()})
+
+    def track(self, token: str) -> TrackStatus:
+        """The live place of a ticket in its queue (what its phone page shows)."""
+        return self._call("GET", f"/track/{_segment(token)}", TrackStatus)
 
     def register(
         self, patient_id: str, session_id: str, *, idempotency_key: str
@@ -499,6 +505,14 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
+
+
+def track_token(ticket: Ticket) -> str | None:
+    """The token of a ticket's phone page (``…/q/{token}``, its QR), or None for a ticket
+    that has no such page (a server from before electronic queueing)."""
+    path = urlsplit(ticket.status_url).path
+    _, found, token = path.rpartition("/q/")
+    return token if found and token and "/" not in token else None
 
 
 def _segment(value: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.api.models import (
     Appointment,
@@ -27,8 +27,9 @@ from kiosk.api.models import (
     IdentifierKind,
     Patient,
     Ticket,
+    TrackStatus,
 )
-from kiosk.backend.client import new_idempotency_key
+from kiosk.backend.client import new_idempotency_key, track_token
 from kiosk.backend.errors import BackendRejectedError
 from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
@@ -38,6 +39,8 @@ from kiosk.runner import Runner
 log = logging.getLogger(__name__)
 
 UPCOMING_DAYS = 30
+# How often my appointments asks where a checked-in patient stands in the queue.
+POSITION_REFRESH_S = 15.0
 PAY_BILLS_SERVICE = "payment"  # the registry name of the service a too-early patient may use
 
 # Identifiers read from a card lying on the reader (not a code shown, not a typed number).
@@ -119,6 +122,9 @@ class AppointmentsApi(Protocol):
     def end_visit(self, token: str) -> object:
         """Blocking: end that visit on the server."""
 
+    def track(self, token: str) -> TrackStatus:
+        """Blocking: where the ticket with this phone-page token stands in its queue."""
+
 
 class VisitFlow(Flow[Step]):
     """The check-in and my-appointments journeys of one patient, and the door to the others.
@@ -127,13 +133,19 @@ class VisitFlow(Flow[Step]):
     (:class:`VisitJourney`) go on here; an offered service (see :meth:`offer`) gets the screen,
     after identification when it needs a patient.
 
+    While my appointments is shown, the queue position of each checked-in appointment is
+    asked every ``position_refresh_s`` in the background (no spinner) and kept in
+    :attr:`positions`.
+
     Signals (besides the base's ``step_changed`` and ``busy_changed``):
         visit_wiped: the previous patient's data is gone; screens must clear themselves.
         card_left_on_reader: the visit that just ended read a card (it may still lie there).
+        positions_changed: :attr:`positions` has a newer answer.
     """
 
     visit_wiped = Signal()
     card_left_on_reader = Signal()
+    positions_changed = Signal()
 
     def __init__(
         self,
@@ -144,6 +156,7 @@ class VisitFlow(Flow[Step]):
         hospital_name: str,
         today: Callable[[], dt.date] = dt.date.today,
         clock: Callable[[], dt.datetime] | None = None,
+        position_refresh_s: float = POSITION_REFRESH_S,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(Step.home, _ALLOWED, runner, parent)
@@ -156,6 +169,9 @@ class VisitFlow(Flow[Step]):
         self._clock = clock
         self._services: dict[str, _OfferedService] = {}
         self._clear()
+        self._position_timer = QTimer(self, interval=round(position_refresh_s * 1000))
+        self._position_timer.timeout.connect(self._refresh_positions)
+        self.step_changed.connect(self._follow_positions)
 
     def _clear(self) -> None:
         self.intent: str = VisitJourney.checkin
@@ -166,6 +182,10 @@ class VisitFlow(Flow[Step]):
         self.notice: Notice | None = None
         self.print_failure = ""
         self.card_was_read = False
+        # By appointment id; None where the position could not be read: the screen says so
+        # rather than show a number that may be stale.
+        self.positions: dict[str, TrackStatus | None] = {}
+        self._positions_asked = 0
         # One key per appointment for the whole visit: a repeated tap or a retry after a lost
         # answer returns the same ticket instead of a second one.
         self._check_in_keys: dict[str, str] = {}
@@ -287,6 +307,45 @@ class VisitFlow(Flow[Step]):
             self._show_ticket(ticket, existing=existing)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _follow_positions(self, step: Step) -> None:
+        """Live positions while my appointments is on screen, and only then."""
+        if step == Step.upcoming:
+            if not self._position_timer.isActive():
+                self._position_timer.start()
+                self._refresh_positions()
+        else:
+            self._position_timer.stop()
+
+    def _refresh_positions(self) -> None:
+        if self.paused or self._positions_asked:
+            return  # the previous round is still out: a slow server gets no pile of requests
+        for appointment in self.appointments:
+            ticket = appointment.ticket
+            token = track_token(ticket) if ticket is not None else None
+            if appointment.status != AppointmentStatus.checked_in or token is None:
+                continue
+            self._ask_position(appointment.id, token)
+
+    def _ask_position(self, appointment_id: str, token: str) -> None:
+        self._positions_asked += 1
+        self._runner.run(
+            lambda: self._api.track(token),
+            lambda status: self._on_position(appointment_id, status),
+            lambda error: self._on_position_failed(appointment_id, error),
+            description="queue position",
+        )
+
+    def _on_position(self, appointment_id: str, status: TrackStatus) -> None:
+        self._positions_asked -= 1
+        self.positions[appointment_id] = status
+        self.positions_changed.emit()
+
+    def _on_position_failed(self, appointment_id: str, error: Exception) -> None:
+        log.info("queue position unknown: %s", type(error).__name__)
+        self._positions_asked -= 1
+        self.positions[appointment_id] = None
+        self.positions_changed.emit()
 
     def _end_server_visit(self) -> None:
         token = self._api.take_visit_token()

@@ -2,6 +2,8 @@
 
 >>> with EmbeddedServer.start(path, seed_demo=True) as server:  # doctest: +SKIP
 ...     requests.get(server.url + "/api/v1/health")
+
+With ``simulated_clinic`` (``kiosk --demo``) a simulated clinic works the queues meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from kiosk.server.security import (
     header_deadline_protocol,
 )
 from kiosk.server.seed import seed_demo as _seed_demo
+from kiosk.server.simulation import ClinicPace, SimulatedClinic
 from kiosk.server.visits import Limits
 
 _STARTUP_TIMEOUT_S = 10.0
@@ -44,6 +47,7 @@ class EmbeddedServer:
         server: uvicorn.Server,
         thread: threading.Thread,
         queue_bus: QueueBus,
+        clinic: SimulatedClinic | None,
     ) -> None:
         self.db_path = db_path
         self.clock = clock
@@ -51,6 +55,7 @@ class EmbeddedServer:
         self._server = server
         self._thread = thread
         self._queue_bus = queue_bus
+        self.clinic = clinic
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -68,10 +73,12 @@ class EmbeddedServer:
         limits: Limits | None = None,
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
         port: int = 0,
+        simulated_clinic: ClinicPace | None = None,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
         then serve it; returns once the server accepts connections. ``port`` 0 takes a free
         one; a given port may be a stopped server's (its clients come back, as to a restart).
+        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -134,6 +141,12 @@ class EmbeddedServer:
         except BaseException:
             sock.close()
             raise
+        clinic = None
+        if simulated_clinic is not None:
+            clinic = SimulatedClinic(
+                db_path, clock, app.state.queue_bus.publish, pace=simulated_clinic
+            )
+            clinic.start()
         return cls(
             db_path=db_path,
             clock=clock,
@@ -141,11 +154,14 @@ class EmbeddedServer:
             server=server,
             thread=thread,
             queue_bus=app.state.queue_bus,
+            clinic=clinic,
         )
 
     def stop(self) -> None:
-        """End the event streams, ask uvicorn to exit, wait for its thread, close the socket
-        (idempotent)."""
+        """Stop the simulated clinic, end the event streams, ask uvicorn to exit, wait for
+        its thread, close the socket (idempotent)."""
+        if self.clinic is not None:
+            self.clinic.stop()
         self._queue_bus.close()
         self._server.should_exit = True
         if self._thread.is_alive():

@@ -105,6 +105,7 @@ class VisitView(QObject):
         flow.step_changed.connect(self._on_step_changed)
         flow.busy_changed.connect(self.busy.set_busy)
         flow.visit_wiped.connect(self._on_visit_wiped)
+        flow.positions_changed.connect(lambda: self.upcoming.show_positions(flow.positions))
         flow.card_left_on_reader.connect(self.take_card.remind)
         idle.countdown_started.connect(self.countdown.start)
         idle.countdown_ticked.connect(self.countdown.update_seconds)
@@ -197,6 +198,7 @@ class VisitView(QObject):
         if step in (Step.appointments, Step.checking_in) and flow.patient is not None:
             self.today.show_appointments(flow.patient, flow.appointments)
         elif step == Step.upcoming and flow.patient is not None:
+            self.upcoming.show_positions(flow.positions)
             self.upcoming.show_appointments(flow.patient, flow.appointments)
         elif step == Step.ticket and flow.ticket is not None:
             self.ticket.show_ticket(

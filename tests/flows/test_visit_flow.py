@@ -345,3 +345,49 @@ def test_nothing_starts_while_paused(rig: Rig) -> None:
     rig.flow.identifier_rejected()
     identify(rig, "one_in_window")
     assert rig.flow.step == Step.home
+
+
+def test_a_slow_server_gets_one_position_question_at_a_time(
+    live_server: EmbeddedServer, tmp_path: Path, qtbot: QtBot, rig_factory: RigFactory
+) -> None:
+    """Each checked-in appointment's position is asked every refresh while my appointments
+    is shown; a round still unanswered holds the next one back, and the answer lands in
+    ``positions``."""
+    executor = ManualExecutor()
+    for rig in rig_factory(
+        live_server.url,
+        tmp_path / "spool",
+        executor,
+        lambda: live_server.clock().date(),
+        clock=live_server.clock,
+        position_refresh_s=0.05,
+    ):
+        check_positions(rig, executor, qtbot)
+
+
+def check_positions(rig: Rig, executor: ManualExecutor, qtbot: QtBot) -> None:
+    flow = rig.flow
+    flow.choose(VisitJourney.appointments)
+    identify(rig, "already_checked_in")
+    executor.run_next()  # identify
+    executor.run_next()  # the appointments
+    assert flow.step == Step.upcoming
+    checked_in = [a for a in flow.appointments if a.status == "checked_in"]
+    assert len(checked_in) == 1
+    assert executor.waiting == 1  # asked at once
+    qtbot.wait(300)  # six refreshes' time while the server does not answer
+    assert executor.waiting == 1
+    changed: list[bool] = []
+    flow.positions_changed.connect(lambda: changed.append(True))
+    executor.run_next()
+    position = flow.positions[checked_in[0].id]
+    assert position is not None
+    assert changed == [True]
+    assert checked_in[0].ticket is not None
+    assert position.number == checked_in[0].ticket.number
+    qtbot.waitUntil(lambda: executor.waiting == 1, timeout=2000)  # the next round
+    flow.go_home()
+    executor.run_all()  # that round's answer (dropped: the visit is over) and the visit's end
+    assert flow.positions == {}
+    qtbot.wait(300)
+    assert executor.waiting == 0  # no more questions once the list is gone

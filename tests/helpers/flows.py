@@ -17,7 +17,7 @@ from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.printing.tickets import TicketPrinting
-from kiosk.flows.visit import VisitFlow
+from kiosk.flows.visit import POSITION_REFRESH_S, VisitFlow
 from kiosk.runner import Runner
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN
 
@@ -42,6 +42,7 @@ def build_rig(
     *,
     read_timeout_s: float = 5.0,
     clock: Callable[[], dt.datetime] | None = None,
+    position_refresh_s: float = POSITION_REFRESH_S,
 ) -> Iterator[Rig]:
     client = KioskApiClient(
         server_url, DEMO_TOKEN, DEMO_KIOSK_ID, read_timeout_s=read_timeout_s, retries=0
@@ -61,6 +62,7 @@ def build_rig(
         hospital_name="示例市第一人民医院",
         today=today,
         clock=clock,
+        position_refresh_s=position_refresh_s,
         parent=owner,
     )
     printing.print_failed.connect(flow.printer_failed)

@@ -16,7 +16,7 @@ from kiosk.devices.printing.escpos_render import RenderOptions
 from kiosk.devices.printing.layout import paper_for
 from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.idle import IdleWatcher
-from kiosk.flows.visit import Step
+from kiosk.flows.visit import POSITION_REFRESH_S, Step
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.voice import RecordingSpeech
 
@@ -56,6 +56,7 @@ def build_kiosk(
     *,
     idle: IdleWatcher | None = None,
     executor: Executor | None = None,
+    position_refresh_s: float = POSITION_REFRESH_S,
 ) -> Kiosk:
     config = demo_config(server.url, spool)
     printer = PrinterService(
@@ -71,6 +72,7 @@ def build_kiosk(
         executor=executor,
         clock=server.clock,
         speech=RecordingSpeech(),
+        position_refresh_s=position_refresh_s,
     )
     kiosk.start()
     return kiosk

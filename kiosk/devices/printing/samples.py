@@ -24,6 +24,10 @@ from kiosk.devices.printing.templates import (
 )
 
 SAMPLE_TIME = dt.datetime(2025, 3, 18, 8, 42)
+SAMPLE_SERVER = "https://kiosk-api.hospital.example"
+# The QR opens the ticket's phone page, keyed by a 144-bit token (24 URL-safe characters).
+SAMPLE_TRACK_TOKEN = "mV3kQ9xT2bLpW7nR4sYh8cJd"
+SAMPLE_PHARMACY_TRACK_TOKEN = "Fq6tZ1wN5aHe0uK8gPr3XyBm"
 
 
 def sample_ticket(*, rare_name: bool = False) -> Ticket:
@@ -44,7 +48,7 @@ def sample_ticket(*, rare_name: bool = False) -> Ticket:
         people_ahead=5,
         estimated_wait_minutes=15,
         status=TicketStatus.waiting,
-        status_url="https://kiosk-api.hospital.example/api/v1/tickets/A023/status?date=2025-03-18",
+        status_url=f"{SAMPLE_SERVER}/q/{SAMPLE_TRACK_TOKEN}",
         issued_at=SAMPLE_TIME,
         patient_display_name="𠮷*龘" if rare_name else "张*丰",
         doctor=DoctorSummary(
@@ -95,7 +99,7 @@ def sample_layout(template: str, *, hospital_name: str, language: Language) -> T
             patient_display_name="张*丰",
             drugs=("阿司匹林肠溶片 100mg×30片 ×2", "硝苯地平控释片 30mg×7片 ×1"),
             issued_at=SAMPLE_TIME,
-            status_url="https://kiosk-api.hospital.example/api/v1/tickets/Y105/status?date=2025-03-18",
+            status_url=f"{SAMPLE_SERVER}/q/{SAMPLE_PHARMACY_TRACK_TOKEN}",
         )
         return pharmacy_ticket(pickup, hospital_name=hospital_name, language=language)
     if template == "test":

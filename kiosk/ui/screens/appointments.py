@@ -1,14 +1,15 @@
-"""Appointments: today's and the next 30 days; every card open for check-in has its button."""
+"""Appointments: today's and the next 30 days; every card open for check-in has its button,
+every checked-in card its live queue position."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.api.models import Appointment, Patient
+from kiosk.api.models import Appointment, Patient, TrackStatus
 from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.widgets.appointment_card import AppointmentCard, CheckInState, check_in_state
 from kiosk.ui.widgets.basics import button, label
@@ -31,6 +32,8 @@ class _AppointmentList(Screen):
         self._with_date = with_date  # cards show the day when the list is more than today
         self._patient: Patient | None = None
         self._appointments: list[Appointment] = []
+        self._positions: Mapping[str, TrackStatus | None] = {}
+        self._cards: list[AppointmentCard] = []
         self.heading = label(f"{name}.heading", "heading", wrap=True)
         self.empty = label(f"{name}.empty", "hint", wrap=True)
         self._list_widget = QWidget()
@@ -63,9 +66,18 @@ class _AppointmentList(Screen):
         self._appointments = list(appointments)
         self.retranslate()
 
+    def show_positions(self, positions: Mapping[str, TrackStatus | None]) -> None:
+        """Queue positions by appointment id; the cards change in place (scroll and keypad
+        focus stay where the patient left them)."""
+        self._positions = dict(positions)
+        for card in self._cards:
+            if card.appointment_id in self._positions:
+                card.show_position(self._positions[card.appointment_id])
+
     def wipe(self) -> None:
         self._patient = None
         self._appointments = []
+        self._positions = {}
         self._rebuild()
         self.heading.clear()
 
@@ -77,11 +89,14 @@ class _AppointmentList(Screen):
                 widget.setParent(None)  # gone from the screen's children at once
                 widget.deleteLater()
         now = self._now()
+        self._cards = []
         for index, appointment in enumerate(self._appointments):
             card = AppointmentCard(appointment, index, now=now, with_date=self._with_date)
             card.check_in_requested.connect(self.check_in_requested)
             self._list.addWidget(card)
+            self._cards.append(card)
         self._list.addStretch(1)
+        self.show_positions(self._positions)
         self.empty.setVisible(self._patient is not None and not self._appointments)
 
 

@@ -3,7 +3,7 @@
 A card whose check-in window is open holds its own 签到 button (one tap to the ticket) and
 says so in its ``promisesAction`` property, which the audit checks against a visible, enabled
 button. A card not open yet says from when; a past or cancelled one says so, greyed, with no
-button.
+button. A checked-in card shows the live queue position when the screen is given one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from enum import Enum
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QWidget
 
-from kiosk.api.models import Appointment, AppointmentStatus, Location
+from kiosk.api.models import Appointment, AppointmentStatus, EntryState, Location, TrackStatus
 from kiosk.ui.widgets.basics import button, in_language, label, named
 
 PROMISES_ACTION = "promisesAction"  # the dynamic property the audit reads
@@ -96,6 +96,39 @@ def status_text(appointment: Appointment, now: dt.datetime) -> str:
     return QCoreApplication.translate("AppointmentCard", "Ready to check in")
 
 
+def position_text(position: TrackStatus | None) -> str:
+    """Where a checked-in patient stands: people ahead and the wait, or where to go now.
+    ``None`` when it could not be read (no old figures instead)."""
+    translate = QCoreApplication.translate
+    if position is None:
+        return translate("AppointmentCard", "The queue position cannot be shown right now.")
+    room = in_language(position.room, position.room_en)
+    number = position.number
+    match position.state:
+        case EntryState.called:
+            return translate("AppointmentCard", "Please go to {room} now").format(room=room)
+        case EntryState.serving:
+            return translate("AppointmentCard", "Being seen in {room}").format(room=room)
+        case EntryState.done:
+            return translate("AppointmentCard", "Your visit in {room} is finished").format(
+                room=room
+            )
+        case EntryState.no_show:
+            return translate(
+                "AppointmentCard",
+                "Number {number} was called and missed: please ask at the service desk",
+            ).format(number=number)
+        case EntryState.cancelled:
+            return translate("AppointmentCard", "Number {number} is no longer in the queue").format(
+                number=number
+            )
+    if position.people_ahead == 0:
+        return translate("AppointmentCard", "Number {number}: you are next").format(number=number)
+    return translate(
+        "AppointmentCard", "Number {number}: {ahead} people ahead, about {minutes} min"
+    ).format(number=number, ahead=position.people_ahead, minutes=position.estimated_wait_minutes)
+
+
 class AppointmentCard(QFrame):
     """Signals:
     check_in_requested: the appointment id (check in, or show the ticket already issued).
@@ -114,6 +147,7 @@ class AppointmentCard(QFrame):
     ) -> None:
         super().__init__(parent)
         named(self, f"appointment.{index}", "card")
+        self.appointment_id = appointment.id
         state = check_in_state(appointment, now)
         inactive = state in (CheckInState.expired, CheckInState.cancelled, CheckInState.completed)
         self.setProperty("state", "inactive" if inactive else "")
@@ -147,7 +181,16 @@ class AppointmentCard(QFrame):
         self.action = self._action(appointment, index, state)
         if self.action is not None:
             grid.addWidget(self.action, 0, 1, 5, 1)
+        # Shown once the queue position is known (see show_position).
+        self.position = label(f"appointment.{index}.position", "heading", wrap=True)
+        self.position.hide()
+        grid.addWidget(self.position, 5, 0, 1, 2)
         grid.setColumnStretch(0, 1)
+
+    def show_position(self, position: TrackStatus | None) -> None:
+        """The live queue position of this checked-in appointment (None: unknown now)."""
+        self.position.setText(position_text(position))
+        self.position.show()
 
     def _action(
         self, appointment: Appointment, index: int, state: CheckInState

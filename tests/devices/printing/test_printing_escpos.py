@@ -226,6 +226,33 @@ def test_raster_qr_when_native_qr_is_off() -> None:
     assert data == d.output
 
 
+# A hospital's public address can be long; the token is 24 characters (144 bits).
+LONG_PHONE_PAGE = (
+    "https://outpatient-queue.first-peoples-hospital-of-example-city.example"
+    "/q/mV3kQ9xT2bLpW7nR4sYh8cJd"
+)
+
+
+@pytest.mark.parametrize("paper", [PAPER_58, PAPER_80])
+def test_the_phone_page_qr_of_a_long_address_prints_whole_and_fits_the_paper(
+    paper: Paper,
+) -> None:
+    ticket = sample_ticket().model_copy(update={"status_url": LONG_PHONE_PAGE})
+    layout = checkin_ticket(ticket, hospital_name=HOSPITAL, language="zh_CN")
+    native = parse_escpos(render_escpos(layout, RenderOptions(paper)))
+    assert native.qr_data == [LONG_PHONE_PAGE]  # the printer draws it: a few bytes, no raster
+    assert native.rasters == []
+    # What the printer draws is as wide as the raster fallback: the code, its quiet zone and
+    # modules of the renderer's size, inside the paper with room for a phone to focus.
+    module = default_qr_module_dots(paper)
+    image = raster.qr_image(LONG_PHONE_PAGE, module)
+    assert image.width <= paper.dots * 0.75
+    assert module / 203 * 25.4 >= 0.6  # modules of at least 0.6 mm at 203 dpi
+    fallback = parse_escpos(render_escpos(layout, RenderOptions(paper, native_qr=False)))
+    assert fallback.qr_data == []
+    assert len(fallback.rasters) == 1
+
+
 def test_rare_name_line_is_raster_with_gbk_coverage_only_that_line() -> None:
     ticket = sample_ticket(rare_name=True)
     layout = checkin_ticket(ticket, hospital_name=HOSPITAL, language="zh_CN")

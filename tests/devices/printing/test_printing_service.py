@@ -50,9 +50,7 @@ def test_prints_over_a_real_thread_and_socket(
         assert service.status is PrinterStatus.ok
         wait_received(loopback_printer, 600)
         parsed = parse_escpos(bytes(loopback_printer.received))
-        assert parsed.qr_data == [
-            "https://kiosk-api.hospital.example/api/v1/tickets/A023/status?date=2025-03-18"
-        ]
+        assert parsed.qr_data == [sample_ticket().status_url]
     finally:
         service.shutdown()
 
