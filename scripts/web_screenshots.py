@@ -2,9 +2,11 @@
 Chromium (Debian's, driven by Selenium as the browser tests drive it); the web sibling of
 ``kiosk walkthrough``. Run it from the repository's root (``make web-screenshots``).
 
-It starts the embedded demo hospital on loopback (with its simulated clinic, where the server
-has one), signs the busiest room's demo station in, calls the next patient of every room in
-that room's waiting area, and shoots in Chinese and English:
+It starts the embedded demo hospital on loopback with its simulated clinic (which fills every
+room's queue and works them; here at a real clinic's pace, not the demo's eightfold one, so no
+patient moves on between a call and its shots), signs the busiest room's demo station in,
+calls the next patient of every room in that room's waiting area, and shoots in Chinese and
+English:
 
 - ``staff-login``: the station's sign-in page, 1280×800 (a tablet);
 - ``staff``: the caller page of the signed-in station, 1920×1080 and 1280×800;
@@ -36,6 +38,7 @@ from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
+from kiosk.server.simulation import ClinicPace
 from kiosk.server.stations import STATION_COOKIE
 from tests.web.conftest import CHROMEDRIVER, chromium_options
 
@@ -45,6 +48,7 @@ STAFF_SIZES = ((1920, 1080), (1280, 800))
 DISPLAY_SIZE = (1920, 1080)
 PHONE_SIZE = (390, 844)
 TABLET_SIZE = (1280, 800)
+REAL_PACE = ClinicPace(speedup=1.0)
 SHOWN_WITHIN_S = 20.0
 TIMEOUT_S = 10
 
@@ -233,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kiosk-webshots-") as scratch:
-        with EmbeddedServer.start(Path(scratch) / "demo.sqlite3", seed_demo=True) as server:
+        with EmbeddedServer.start(
+            Path(scratch) / "demo.sqlite3", seed_demo=True, simulated_clinic=REAL_PACE
+        ) as server:
             scene = set_the_scene(server)
             saved = shoot_all(server, scene, args.out)
     for path in saved:
