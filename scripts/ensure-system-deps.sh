@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kiosk and server need when they are missing: Qt's libraries
-# (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls,
-# speech-dispatcher for the kiosk's voice guidance.
+# (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls.
 # Idempotent and quiet when everything is present; used by `make demo`, `make test` and .ci/run.
 set -euo pipefail
 
@@ -12,9 +11,6 @@ packages=(
   libx11-xcb1 libnss3 libasound2 libpulse0 xvfb xauth
   chromium chromium-driver  # the web pages' tests and screenshots (Selenium drives them)
   espeak-ng  # the waiting-room display's announcements are spoken on the server
-  # the kiosk's voice guidance (QtTextToSpeech's speechd engine); its espeak-ng voice is only a
-  # Recommends, which --no-install-recommends below would leave out
-  speech-dispatcher speech-dispatcher-espeak-ng
   fonts-noto-cjk  # Chinese in the web pages as a Chinese office PC shows them (tests, screenshots)
 )
 
