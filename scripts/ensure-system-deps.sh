@@ -11,7 +11,6 @@ packages=(
   libx11-xcb1 libnss3 libasound2 libpulse0 xvfb xauth
   chromium chromium-driver  # the web pages' tests and screenshots (Selenium drives them)
   espeak-ng  # the waiting-room display's announcements are spoken on the server
-  fonts-noto-cjk  # Chinese in the web pages as a Chinese office PC shows them (tests, screenshots)
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

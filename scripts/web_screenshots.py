@@ -31,7 +31,6 @@ from pathlib import Path
 
 import requests
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
@@ -40,7 +39,7 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
 from kiosk.server.simulation import ClinicPace
 from kiosk.server.stations import STATION_COOKIE
-from tests.web.conftest import CHROMEDRIVER, chromium_options
+from tests.web.conftest import chromedriver_service, chromium_options
 
 LANGUAGES = {"zh_CN": "zh", "en": "en"}  # file name's language -> the pages' ?lang=
 SIGN_IN_BUTTON = {"zh": "登录", "en": "Sign in"}
@@ -146,7 +145,7 @@ class Camera:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.driver = webdriver.Chrome(
-            options=chromium_options(*DISPLAY_SIZE), service=Service(str(CHROMEDRIVER))
+            options=chromium_options(*DISPLAY_SIZE), service=chromedriver_service()
         )
         self.saved: list[Path] = []
 

@@ -9,13 +9,17 @@ networking, component updates, sync and QUIC are off.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+from kiosk.assets import assets_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -49,15 +53,27 @@ def chromium_options(width: int, height: int) -> webdriver.ChromeOptions:
     return options
 
 
+def chromedriver_service() -> Service:
+    """chromedriver, with a fontconfig that adds the kiosk's bundled Chinese font to the
+    system's: the pages render Chinese here as a Chinese office PC shows it, without a system
+    CJK font (which would also change how the kiosk's own Qt screens render in the tests)."""
+    conf = Path(tempfile.mkdtemp(prefix="kiosk-fonts-")) / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{assets_dir() / 'fonts'}</dir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    return Service(str(CHROMEDRIVER), env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+
+
 def start_chromium(width: int = WINDOW[0], height: int = WINDOW[1]) -> webdriver.Chrome:
     if not CHROMIUM.exists() or shutil.which(str(CHROMEDRIVER)) is None:
         pytest.fail(
             "Chromium and chromedriver are missing: scripts/ensure-system-deps.sh installs "
             "Debian's chromium and chromium-driver"
         )
-    return webdriver.Chrome(
-        options=chromium_options(width, height), service=Service(str(CHROMEDRIVER))
-    )
+    return webdriver.Chrome(options=chromium_options(width, height), service=chromedriver_service())
 
 
 @pytest.fixture(scope="session")
