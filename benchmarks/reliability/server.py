@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -91,8 +92,9 @@ class ServerProcess:
     """``kiosk-server --db PATH --host 127.0.0.1 --port P``; ``kill()`` is ``kill -9`` of its
     process group, ``start()`` brings it back on the same file and port."""
 
-    def __init__(self, db_path: Path, log_path: Path) -> None:
+    def __init__(self, db_path: Path, log_path: Path, *, arguments: Sequence[str] = ()) -> None:
         self.db_path = db_path
+        self.arguments = list(arguments)  # more ``kiosk-server`` flags
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.starts = 0
@@ -107,7 +109,11 @@ class ServerProcess:
 
     def start(self) -> None:
         self._process = subprocess.Popen(
-            [*SERVER, "--db", str(self.db_path), "--host", HOST, "--port", str(self.port)],
+            [
+                *SERVER,
+                *("--db", str(self.db_path), "--host", HOST, "--port", str(self.port)),
+                *self.arguments,
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=server_environment(),

@@ -29,6 +29,7 @@ from kiosk.server.db import add_kiosk, is_empty, open_database, system_clock
 from kiosk.server.queue import QueueRules
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN, seed_demo
 from kiosk.server.stations import add_station
+from kiosk.server.visits import Limits
 
 ADMIN_TOKEN_ENV = "KIOSK_SERVER_ADMIN_TOKEN"
 _KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -103,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--docs", action="store_true", help="serve Swagger UI at /docs (loads it from a CDN)"
+    )
+    parser.add_argument(
+        "--identify-per-minute",
+        type=int,
+        default=Limits.identify_per_window,
+        metavar="N",
+        help="identifications one kiosk may make per minute before 429 (default "
+        f"{Limits.identify_per_window}); raised only for a load generator",
     )
     parser.add_argument(
         "--queue-rules",
@@ -263,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.port < 65536:
         print(f"kiosk-server: invalid port {args.port}", file=sys.stderr)
         return 2
+    if args.identify_per_minute < 1:
+        print("kiosk-server: --identify-per-minute must be at least 1", file=sys.stderr)
+        return 2
     try:
         admin_token = _admin_token(args.admin_token_file)
         queue_rules = _queue_rules(args.queue_rules)
@@ -304,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         docs=args.docs,
         read_timeout_s=read_timeout_s,
         queue_rules=queue_rules,
+        limits=Limits(identify_per_window=args.identify_per_minute),
     )
     print(f"Serving the Kiosk API on http://{args.host}:{args.port} (OpenAPI: /openapi.json)")
     uvicorn.run(

@@ -1,0 +1,563 @@
+"""The Kiosk API under load, measured honestly: ``kiosk-server`` in its own process (as
+deployed), the simulated kiosks in separate load-generator processes, every figure next to the
+server's ``/health`` floor measured by the same generators at the same concurrency in the same
+run.
+
+One run per configuration (engine and number of kiosks) goes through five phases, each started
+by every kiosk at once (a barrier across the generator processes), each kiosk a thread with its
+own token and keep-alive ``requests.Session``:
+
+1. ``health``: ``GET /api/v1/health`` (the framework floor);
+2. ``identify``: each kiosk identifies its share of the patients by patient card;
+3. ``check-in``: each of those patients' appointment is checked in with the visit token;
+   afterwards every tenth is sent again with the same Idempotency-Key (not timed), which must
+   answer the same ticket;
+4. ``registration``: each patient registers for a free same-day session of the department;
+   each session has ``SLOTS_SHORT`` places fewer than patients asking, so the last ones must be
+   refused ``session_full`` and no session may give more places than it has;
+5. ``queue call``: the departments' demo stations call the next patient (the tickets of the
+   phases before), each kiosk thread calling as one department's station.
+
+Throughput is requests over the phase's wall time (first request sent to last answer, across
+processes: ``time.perf_counter`` is the system's monotonic clock); latencies are per request.
+Nothing lost, nothing doubled: every acknowledged ticket number is distinct per department and
+day, and matches a ticket in the database; every called queue entry is distinct.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import math
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Barrier as ProcessBarrier
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.reliability.server import ServerProcess, add_kiosks, add_patients, seeded_database
+from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
+from kiosk.server import db
+from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
+
+KIOSK_COUNTS = (50, 200)
+GENERATOR_PROCESSES = 2
+DEPARTMENTS = 3
+# Requests per phase, shared out over the kiosks: sized for a few seconds a phase.
+HEALTH_REQUESTS = 3_000
+PATIENTS = 1_200  # one identify, one check-in and one registration each
+QUEUE_CALLS = 600
+REPLAY_EVERY = 10
+SLOTS_SHORT = 10  # places per session fewer than the patients asking for it
+REQUEST_TIMEOUT_S = 60
+PHASE_TIMEOUT_S = 600
+PHASES = ("health", "identify", "check-in", "registration", "queue call")
+
+Figure = tuple[str, float, str]
+
+
+# --- the plan: who does what, written before the server starts ------------------------------
+
+
+@dataclass(frozen=True)
+class PatientPlan:
+    patient_id: str
+    card: str
+    appointment_id: str  # today's, inside its check-in window
+    session_id: str  # the free same-day session to register for
+
+
+@dataclass(frozen=True)
+class KioskPlan:
+    kiosk_id: str
+    token: str
+    patients: tuple[PatientPlan, ...]
+    health_requests: int
+    queue_id: str
+    queue_calls: int
+    station_token: str = ""  # filled in once the server runs (stations sign in over HTTP)
+
+
+@dataclass(frozen=True)
+class Workload:
+    kiosks: list[KioskPlan]
+    queues: list[str]  # each department's first queue, where its tickets wait
+    sessions: dict[str, int]  # session id: places
+
+
+def _write_workload(db_path: Path, kiosks: int, now: dt.datetime) -> Workload:
+    """The demo hospital plus the bench's patients, appointments, sessions and kiosks."""
+    conn = seeded_database(db_path)
+    try:
+        departments = conn.execute(
+            "SELECT d.id, (SELECT id FROM doctors WHERE department_id = d.id ORDER BY id LIMIT 1),"
+            " (SELECT id FROM queues WHERE department_id = d.id ORDER BY sort, id LIMIT 1)"
+            " FROM departments d ORDER BY d.sort, d.id LIMIT ?",
+            (DEPARTMENTS,),
+        ).fetchall()
+        patients = add_patients(conn, "bench", PATIENTS)
+        starts = now + dt.timedelta(minutes=15)
+        sessions = {
+            f"bench-session-{index}": sum(1 for n in range(PATIENTS) if n % DEPARTMENTS == index)
+            - SLOTS_SHORT
+            for index in range(DEPARTMENTS)
+        }
+        plans = []
+        with db.write_transaction(conn):
+            for index, (department, doctor, _queue) in enumerate(departments):
+                session_id = f"bench-session-{index}"
+                conn.execute(
+                    "INSERT INTO sessions (id, doctor_id, department_id, service_date, period, "
+                    "starts_at, ends_at, slots_total, slots_left, fee_cents) "
+                    "VALUES (?, ?, ?, ?, 'morning', ?, ?, ?, ?, 0)",
+                    (
+                        session_id,
+                        doctor,
+                        department,
+                        now.date().isoformat(),
+                        db.to_db_time(now - dt.timedelta(minutes=5)),
+                        db.to_db_time(now + dt.timedelta(hours=3)),
+                        sessions[session_id],
+                        sessions[session_id],
+                    ),
+                )
+            for number, (patient_id, card) in enumerate(patients):
+                department, doctor, _queue = departments[number % DEPARTMENTS]
+                appointment_id = f"bench-apt-{number:05d}"
+                db.insert_appointment(
+                    conn,
+                    appointment_id=appointment_id,
+                    patient_id=patient_id,
+                    doctor_id=doctor,
+                    starts_at=starts,
+                )
+                plans.append(
+                    PatientPlan(
+                        patient_id, card, appointment_id, f"bench-session-{number % DEPARTMENTS}"
+                    )
+                )
+        queues = [str(row[2]) for row in departments]
+        tokens = add_kiosks(conn, "bench", kiosks)
+    finally:
+        conn.close()
+    return Workload(
+        kiosks=[
+            KioskPlan(
+                kiosk_id=kiosk_id,
+                token=token,
+                patients=tuple(plans[number::kiosks]),
+                health_requests=_share(HEALTH_REQUESTS, kiosks, number),
+                queue_id=queues[number % DEPARTMENTS],
+                queue_calls=_share(QUEUE_CALLS, kiosks, number),
+            )
+            for number, (kiosk_id, token) in enumerate(tokens)
+        ],
+        queues=queues,
+        sessions=sessions,
+    )
+
+
+def _share(total: int, parts: int, index: int) -> int:
+    """Part ``index`` of ``total`` split as evenly as whole numbers allow."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def _sign_in_stations(base_url: str, queues: list[str]) -> dict[str, str]:
+    """A bearer token for each queue's demo station, signed in once (the scrypt check is the
+    sign-in's cost, not the calls')."""
+    tokens = {}
+    with requests.Session() as session:
+        for queue_id in queues:
+            response = session.post(
+                f"{base_url}{API_PREFIX}/stations/session",
+                json={"station": demo_station_id(queue_id), "password": DEMO_STATION_PASSWORD},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+            response.raise_for_status()
+            tokens[queue_id] = str(response.json()["token"])
+    return tokens
+
+
+# --- one load-generator process ---------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """What the kiosks of one process measured in one phase."""
+
+    latencies: list[float] = field(default_factory=list)
+    started: float = math.inf
+    finished: float = -math.inf
+    failures: int = 0
+    outcomes: list[Any] = field(default_factory=list)  # tickets, refusals, called entries
+    errors: list[str] = field(default_factory=list)  # a generator's own bugs
+
+    def add(self, other: Sample) -> None:
+        self.latencies += other.latencies
+        self.started = min(self.started, other.started)
+        self.finished = max(self.finished, other.finished)
+        self.failures += other.failures
+        self.outcomes += other.outcomes
+        self.errors += other.errors
+
+
+def _ticket_key(ticket: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(ticket["department"]["id"]), str(ticket["service_date"]), str(ticket["number"]))
+
+
+class _Kiosk:
+    """One simulated kiosk: its plan, its keep-alive session, and what it learnt on the way
+    (visit tokens, check-in answers to replay)."""
+
+    def __init__(self, base_url: str, plan: KioskPlan) -> None:
+        self.api = f"{base_url}{API_PREFIX}"
+        self.plan = plan
+        self.session = requests.Session()
+        self.visit_tokens: dict[str, str] = {}  # patient id: visit token
+        self.check_ins: list[tuple[str, str, dict[str, Any]]] = []  # (appointment, key, answer)
+
+    def run(self, phase: str, sample: Sample) -> None:
+        steps: dict[str, Callable[[Sample], None]] = {
+            "health": self.health,
+            "identify": self.identify,
+            "check-in": self.check_in,
+            "replay": self.replay,
+            "registration": self.register,
+            "queue call": self.call_next,
+        }
+        steps[phase](sample)
+
+    def _send(
+        self, sample: Sample, method: str, path: str, headers: dict[str, str], **kwargs: Any
+    ) -> requests.Response | None:
+        """One timed request; None (a failure counted) when no answer came."""
+        began = time.perf_counter()
+        sample.started = min(sample.started, began)
+        try:
+            response = self.session.request(
+                method, self.api + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
+            )
+        except requests.RequestException:
+            sample.failures += 1
+            return None
+        ended = time.perf_counter()
+        sample.finished = max(sample.finished, ended)
+        sample.latencies.append(ended - began)
+        return response
+
+    def _kiosk_headers(self, **more: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.plan.token}", **more}
+
+    def health(self, sample: Sample) -> None:
+        for _ in range(self.plan.health_requests):
+            response = self._send(sample, "GET", "/health", {})
+            if response is not None and response.status_code != 200:
+                sample.failures += 1
+
+    def identify(self, sample: Sample) -> None:
+        for patient in self.plan.patients:
+            response = self._send(
+                sample,
+                "POST",
+                "/patients/identify",
+                self._kiosk_headers(),
+                json={"kind": "patient_card", "value": patient.card},
+            )
+            if response is None:
+                continue
+            if response.status_code != 200 or response.json()["id"] != patient.patient_id:
+                sample.failures += 1
+                continue
+            self.visit_tokens[patient.patient_id] = str(response.json()["visit_token"])
+
+    def check_in(self, sample: Sample) -> None:
+        for patient in self.plan.patients:
+            key = uuid.uuid4().hex
+            response = self._send(
+                sample,
+                "POST",
+                f"/appointments/{patient.appointment_id}/check-in",
+                self._visit_headers(patient, key),
+                json={},
+            )
+            if response is None:
+                continue
+            if response.status_code != 200:
+                sample.failures += 1
+                continue
+            answer = response.json()
+            self.check_ins.append((patient.appointment_id, key, answer))
+            sample.outcomes.append(_ticket_key(answer["ticket"]))
+
+    def replay(self, sample: Sample) -> None:
+        """Every tenth check-in again, as after a lost answer: outcome 1 when the answer
+        differs from the first."""
+        patients = {patient.appointment_id: patient for patient in self.plan.patients}
+        for appointment_id, key, first in self.check_ins[::REPLAY_EVERY]:
+            response = self._send(
+                sample,
+                "POST",
+                f"/appointments/{appointment_id}/check-in",
+                self._visit_headers(patients[appointment_id], key),
+                json={},
+            )
+            if response is None:
+                continue
+            sample.outcomes.append(int(response.status_code != 200 or response.json() != first))
+
+    def register(self, sample: Sample) -> None:
+        for patient in self.plan.patients:
+            response = self._send(
+                sample,
+                "POST",
+                "/registrations",
+                self._visit_headers(patient, uuid.uuid4().hex),
+                json={"patient_id": patient.patient_id, "session_id": patient.session_id},
+            )
+            if response is None:
+                continue
+            body = response.json()
+            if response.status_code == 200 and body["registration"]["ticket"] is not None:
+                ticket = body["registration"]["ticket"]
+                sample.outcomes.append(("ticket", patient.session_id, _ticket_key(ticket)))
+            elif response.status_code == 409 and body["error"]["code"] == "session_full":
+                sample.outcomes.append(("session_full", patient.session_id, None))
+            else:
+                sample.failures += 1
+
+    def call_next(self, sample: Sample) -> None:
+        headers = {"Authorization": f"Bearer {self.plan.station_token}"}
+        for _ in range(self.plan.queue_calls):
+            response = self._send(
+                sample,
+                "POST",
+                f"/queues/{self.plan.queue_id}/call-next",
+                {**headers, IDEMPOTENCY_HEADER: uuid.uuid4().hex},
+            )
+            if response is None:
+                continue
+            if response.status_code != 200:
+                sample.failures += 1
+                continue
+            sample.outcomes.append(int(response.json()["id"]))
+
+    def _visit_headers(self, patient: PatientPlan, key: str) -> dict[str, str]:
+        return self._kiosk_headers(
+            **{
+                VISIT_TOKEN_HEADER: self.visit_tokens.get(patient.patient_id, ""),
+                IDEMPOTENCY_HEADER: key,
+            }
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _run_phase(phase: str, kiosks: list[_Kiosk], processes_ready: ProcessBarrier) -> Sample:
+    """Every kiosk of this process runs the phase in its own thread, released together with
+    the other processes' kiosks."""
+    threads_ready = threading.Barrier(len(kiosks), action=processes_ready.wait)
+    samples = [Sample() for _ in kiosks]
+
+    def kiosk_thread(kiosk: _Kiosk, sample: Sample) -> None:
+        threads_ready.wait(timeout=PHASE_TIMEOUT_S)
+        try:
+            kiosk.run(phase, sample)
+        except Exception as exc:  # a bug in the generator must not pass for a slow server
+            sample.errors.append(f"{kiosk.plan.kiosk_id}: {exc!r}")
+
+    threads = [
+        threading.Thread(target=kiosk_thread, args=(kiosk, sample))
+        for kiosk, sample in zip(kiosks, samples, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = Sample()
+    for sample in samples:
+        total.add(sample)
+    return total
+
+
+def _generator(
+    pipe: Connection, processes_ready: ProcessBarrier, base_url: str, plans: list[KioskPlan]
+) -> None:
+    """A load-generator process: runs each phase the parent names until it sends None."""
+    kiosks = [_Kiosk(base_url, plan) for plan in plans]
+    try:
+        while (phase := pipe.recv()) is not None:
+            pipe.send(_run_phase(phase, kiosks, processes_ready))
+    finally:
+        for kiosk in kiosks:
+            kiosk.close()
+
+
+@contextmanager
+def load_generators(base_url: str, plans: list[KioskPlan]) -> Iterator[Callable[[str], Sample]]:
+    """``GENERATOR_PROCESSES`` processes sharing the kiosks; yields ``run(phase)``, which runs
+    the phase on all of them at once and merges what they measured."""
+    context = multiprocessing.get_context("spawn")  # nothing of this process's threads
+    processes_ready = context.Barrier(GENERATOR_PROCESSES, timeout=PHASE_TIMEOUT_S)
+    pipes = []
+    processes = []
+    for index in range(GENERATOR_PROCESSES):
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_generator,
+            args=(child_end, processes_ready, base_url, plans[index::GENERATOR_PROCESSES]),
+            daemon=True,
+        )
+        process.start()
+        pipes.append(parent_end)
+        processes.append(process)
+
+    def run(phase: str) -> Sample:
+        for pipe in pipes:
+            pipe.send(phase)
+        total = Sample()
+        for pipe, process in zip(pipes, processes, strict=True):
+            if not pipe.poll(PHASE_TIMEOUT_S):
+                raise RuntimeError(f"load generator {process.pid} gave no answer for {phase}")
+            total.add(pipe.recv())
+        if total.errors:
+            raise RuntimeError(f"{phase}: the load generator failed: {total.errors[:3]}")
+        return total
+
+    try:
+        yield run
+    finally:
+        for pipe in pipes:
+            pipe.send(None)
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+
+# --- one measured run -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseFigures:
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    """Everything one configuration measured."""
+
+    engine: str
+    kiosks: int
+    phases: dict[str, PhaseFigures]
+    failures: int
+    duplicate_tickets: int  # same number twice in one department and day
+    tickets_not_stored: int  # acknowledged, yet not in the database
+    replays_differing: int  # same Idempotency-Key, another answer
+    replays: int
+    registrations: int
+    refused_session_full: int
+    places: int
+    overbooked_sessions: int  # sessions that gave more places than they had
+    calls_doubled: int  # queue entries called twice
+
+    def ratio(self, phase: str) -> float:
+        return self.phases[phase].requests_per_s / self.phases["health"].requests_per_s
+
+
+def _figures(sample: Sample) -> PhaseFigures:
+    quantiles = statistics.quantiles(sample.latencies, n=100, method="inclusive")
+    return PhaseFigures(
+        requests=len(sample.latencies),
+        requests_per_s=len(sample.latencies) / (sample.finished - sample.started),
+        p50_ms=quantiles[49] * 1000,
+        p99_ms=quantiles[98] * 1000,
+    )
+
+
+def _stored_tickets(db_path: Path, tickets: list[tuple[str, str, str]]) -> int:
+    """How many of the acknowledged tickets the database holds."""
+    conn = db.connect(db_path)
+    try:
+        stored = {
+            (str(row[0]), str(row[1]), str(row[2]))
+            for row in conn.execute("SELECT department_id, service_date, number FROM tickets")
+        }
+    finally:
+        conn.close()
+    return sum(ticket in stored for ticket in tickets)
+
+
+@functools.cache
+def measure(kiosks: int) -> LoadRun:
+    """One run on SQLite with ``kiosks`` kiosks (cached: ``checkin`` and ``registration``
+    report the same run)."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-load-") as scratch:
+        db_path = Path(scratch) / "load.sqlite3"
+        workload = _write_workload(db_path, kiosks, db.system_clock())
+        identify_limit = ["--identify-per-minute", str(PATIENTS + 1)]
+        log = Path(scratch) / "server.log"
+        with ServerProcess(db_path, log, arguments=identify_limit) as server:
+            station_tokens = _sign_in_stations(server.url, workload.queues)
+            plans = [
+                dataclasses.replace(plan, station_token=station_tokens[plan.queue_id])
+                for plan in workload.kiosks
+            ]
+            samples: dict[str, Sample] = {}
+            with load_generators(server.url, plans) as run:
+                for phase in PHASES[:3]:
+                    samples[phase] = run(phase)
+                replays = run("replay")
+                for phase in PHASES[3:]:
+                    samples[phase] = run(phase)
+        check_ins: list[tuple[str, str, str]] = samples["check-in"].outcomes
+        registered = [o for o in samples["registration"].outcomes if o[0] == "ticket"]
+        tickets = check_ins + [o[2] for o in registered]
+        stored = _stored_tickets(db_path, tickets)
+    given = Counter(session for _, session, _ in registered)
+    called = Counter(samples["queue call"].outcomes)
+    return LoadRun(
+        engine="SQLite",
+        kiosks=kiosks,
+        phases={phase: _figures(samples[phase]) for phase in PHASES},
+        failures=sum(sample.failures for sample in samples.values()) + replays.failures,
+        duplicate_tickets=sum(n - 1 for n in Counter(tickets).values()),
+        tickets_not_stored=len(tickets) - stored,
+        replays_differing=sum(replays.outcomes),
+        replays=len(replays.outcomes),
+        registrations=len(registered),
+        refused_session_full=sum(o[0] == "session_full" for o in samples["registration"].outcomes),
+        places=sum(workload.sessions.values()),
+        overbooked_sessions=sum(given[s] > places for s, places in workload.sessions.items()),
+        calls_doubled=sum(n - 1 for n in called.values()),
+    )
+
+
+def phase_rows(run: LoadRun, phase: str) -> list[Figure]:
+    """A phase's throughput, its ratio to the floor (not for the floor itself), p50, p99."""
+    label = f"{run.engine}, {run.kiosks} kiosks: {phase}"
+    figures = run.phases[phase]
+    rows: list[Figure] = [(f"{label} throughput", figures.requests_per_s, "requests/s")]
+    if phase != "health":
+        rows.append((f"{label} / health floor", run.ratio(phase), "ratio"))
+    rows += [(f"{label} p50", figures.p50_ms, "ms"), (f"{label} p99", figures.p99_ms, "ms")]
+    return rows
+
+
+def runs() -> list[LoadRun]:
+    return [measure(kiosks) for kiosks in KIOSK_COUNTS]
