@@ -26,11 +26,13 @@ day, and matches a ticket in the database; every called queue entry is distinct.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import math
 import multiprocessing
+import os
 import statistics
 import tempfile
 import threading
@@ -368,7 +370,11 @@ class _Kiosk:
 def _run_phase(phase: str, kiosks: list[_Kiosk], processes_ready: ProcessBarrier) -> Sample:
     """Every kiosk of this process runs the phase in its own thread, released together with
     the other processes' kiosks."""
-    threads_ready = threading.Barrier(len(kiosks), action=processes_ready.wait)
+
+    def all_processes_ready() -> None:
+        processes_ready.wait()
+
+    threads_ready = threading.Barrier(len(kiosks), action=all_processes_ready)
     samples = [Sample() for _ in kiosks]
 
     def kiosk_thread(kiosk: _Kiosk, sample: Sample) -> None:
@@ -440,7 +446,8 @@ def load_generators(base_url: str, plans: list[KioskPlan]) -> Iterator[Callable[
         yield run
     finally:
         for pipe in pipes:
-            pipe.send(None)
+            with contextlib.suppress(OSError):  # that generator is gone already
+                pipe.send(None)
         for process in processes:
             process.join(timeout=30)
             if process.is_alive():
@@ -450,12 +457,28 @@ def load_generators(base_url: str, plans: list[KioskPlan]) -> Iterator[Callable[
 # --- one measured run -------------------------------------------------------------------------
 
 
+def server_cpu_s(process_group: int) -> float:
+    """CPU seconds (user and system) used so far by every process of the server's process
+    group (all its workers), from ``/proc/<pid>/stat``."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text(encoding="ascii")
+        except OSError:  # gone meanwhile
+            continue
+        fields = text.rpartition(")")[2].split()  # after the command name, which may hold spaces
+        if int(fields[2]) == process_group:  # field 5, pgrp
+            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15, utime and stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class PhaseFigures:
     requests: int
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    server_cpu_ms: float  # the server's CPU time per request
 
 
 @dataclass(frozen=True)
@@ -480,13 +503,14 @@ class LoadRun:
         return self.phases[phase].requests_per_s / self.phases["health"].requests_per_s
 
 
-def _figures(sample: Sample) -> PhaseFigures:
+def _figures(sample: Sample, server_cpu_s: float) -> PhaseFigures:
     quantiles = statistics.quantiles(sample.latencies, n=100, method="inclusive")
     return PhaseFigures(
         requests=len(sample.latencies),
         requests_per_s=len(sample.latencies) / (sample.finished - sample.started),
         p50_ms=quantiles[49] * 1000,
         p99_ms=quantiles[98] * 1000,
+        server_cpu_ms=server_cpu_s * 1000 / len(sample.latencies),
     )
 
 
@@ -519,12 +543,13 @@ def measure(kiosks: int) -> LoadRun:
                 for plan in workload.kiosks
             ]
             samples: dict[str, Sample] = {}
+            cpu: dict[str, float] = {}
             with load_generators(server.url, plans) as run:
-                for phase in PHASES[:3]:
+                for phase in (*PHASES[:3], "replay", *PHASES[3:]):
+                    cpu_before = server_cpu_s(server.pid)
                     samples[phase] = run(phase)
-                replays = run("replay")
-                for phase in PHASES[3:]:
-                    samples[phase] = run(phase)
+                    cpu[phase] = server_cpu_s(server.pid) - cpu_before
+        replays = samples.pop("replay")
         check_ins: list[tuple[str, str, str]] = samples["check-in"].outcomes
         registered = [o for o in samples["registration"].outcomes if o[0] == "ticket"]
         tickets = check_ins + [o[2] for o in registered]
@@ -534,7 +559,7 @@ def measure(kiosks: int) -> LoadRun:
     return LoadRun(
         engine="SQLite",
         kiosks=kiosks,
-        phases={phase: _figures(samples[phase]) for phase in PHASES},
+        phases={phase: _figures(samples[phase], cpu[phase]) for phase in PHASES},
         failures=sum(sample.failures for sample in samples.values()) + replays.failures,
         duplicate_tickets=sum(n - 1 for n in Counter(tickets).values()),
         tickets_not_stored=len(tickets) - stored,

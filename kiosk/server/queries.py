@@ -235,9 +235,9 @@ def _ahead_and_wait(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, in
     if row["t_status"] != TicketStatus.waiting.value:
         return 0, 0
     if row["track_token"]:
-        status = queue.track(conn, row["track_token"], from_db_time(row["issued_at"]))
-        if status is not None:
-            return status.people_ahead, status.estimated_wait_minutes
+        entry_id = queue.track_entry_id(conn, row["track_token"])
+        if entry_id is not None:
+            return queue.ahead_and_wait(conn, entry_id)
     count = conn.execute(
         "SELECT count(*) FROM tickets WHERE department_id = ? AND service_date = ? "
         "AND status = 'waiting' AND seq < ?",

@@ -599,6 +599,70 @@ def _normal_streak(conn: sqlite3.Connection, queue_id: str, rules: QueueRules) -
     return streak if rows else rules.priority_every
 
 
+def place_in_call_order(
+    *,
+    is_priority: bool,
+    same_class_before: int,
+    normal_waiting: int,
+    priority_waiting: int,
+    normal_streak: int,
+    priority_every: int,
+) -> int:
+    """How many entries ``call_order`` puts before a waiting entry, from counts alone: priority
+    entries are taken once ``priority_every - normal_streak`` normal ones have been (then after
+    every ``priority_every``), or back to back when no normal entry is left."""
+    first_turn = max(0, priority_every - normal_streak)  # normal entries before the first
+    if is_priority:
+        turn = first_turn + same_class_before * priority_every
+        return same_class_before + min(turn, normal_waiting)
+    turns = (
+        0
+        if same_class_before < first_turn
+        else (same_class_before - first_turn) // priority_every + 1
+    )
+    return same_class_before + min(turns, priority_waiting)
+
+
+def ahead_and_wait(conn: sqlite3.Connection, entry_id: int) -> tuple[int, int]:
+    """People ahead of a waiting entry and its estimated wait in minutes (0, 0 if not
+    waiting): the snapshot's figures from one counting query, without ordering the whole queue
+    (a check-in's, a registration's and a station's answer)."""
+    entry = conn.execute(
+        "SELECT queue_id, service_date, state, priority, sort_key FROM queue_entries WHERE id = ?",
+        (entry_id,),
+    ).fetchone()
+    if entry is None or entry["state"] != EntryState.waiting.value:
+        return 0, 0
+    is_priority = entry["priority"] != Priority.none.value
+    counts = conn.execute(
+        "SELECT sum(CASE WHEN priority = 'none' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN priority != 'none' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN (priority != 'none') = ? AND (sort_key < ? OR sort_key = ? AND id < ?) "
+        "THEN 1 ELSE 0 END) "
+        "FROM queue_entries WHERE queue_id = ? AND service_date = ? AND state = 'waiting'",
+        (
+            is_priority,
+            entry["sort_key"],
+            entry["sort_key"],
+            entry_id,
+            entry["queue_id"],
+            entry["service_date"],
+        ),
+    ).fetchone()
+    rules = load_rules(conn)
+    ahead = place_in_call_order(
+        is_priority=is_priority,
+        same_class_before=int(counts[2]),
+        normal_waiting=int(counts[0]),
+        priority_waiting=int(counts[1]),
+        normal_streak=_normal_streak(conn, entry["queue_id"], rules),
+        priority_every=rules.priority_every,
+    )
+    queue = _queue_row(conn, entry["queue_id"])
+    assert queue is not None  # an entry's queue is never deleted
+    return ahead, round(ahead * minutes_per_patient(conn, queue))
+
+
 def _waiting(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> list[sqlite3.Row]:
     rows: list[sqlite3.Row] = conn.execute(
         _ENTRY_SELECT + "WHERE e.queue_id = ? AND e.service_date = ? AND e.state = 'waiting' "
@@ -805,9 +869,7 @@ def queue_view(snap: QueueSnapshot, now: dt.datetime) -> QueueView:
 
 def entry_view(conn: sqlite3.Connection, entry_id: int) -> QueueEntry:
     """One entry with its people ahead and estimated wait, as the station's answer."""
-    row = _entry_row(conn, entry_id)
-    snap = snapshot(conn, row["queue_id"], dt.date.fromisoformat(row["service_date"]))
-    return _entry(row, *snap.ahead_and_wait(entry_id))
+    return _entry(_entry_row(conn, entry_id), *ahead_and_wait(conn, entry_id))
 
 
 def list_queues(
