@@ -18,6 +18,7 @@ from pathlib import Path
 from kiosk.api.models import IdentifierKind
 from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.server import db
+from kiosk.server.db import Target
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.visits import Limits
 
@@ -29,7 +30,7 @@ REPEAT_EVERY = 10
 Figure = tuple[str, float, str]
 
 
-def _add_workload(db_path: Path, now: dt.datetime) -> list[tuple[str, str]]:
+def _add_workload(db_path: Target, now: dt.datetime) -> list[tuple[str, str]]:
     """Appointments inside their check-in window (with the ID number that identifies each
     one's patient), and one token per simulated kiosk."""
     conn = db.connect(db_path)

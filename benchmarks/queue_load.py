@@ -21,7 +21,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import statistics
 import subprocess
 import tempfile
@@ -46,6 +45,7 @@ from benchmarks.reliability.server import (
 )
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, ErrorBody, ErrorCode
 from kiosk.server import db, queue
+from kiosk.server.db import Connection, Target
 
 DISPLAYS = 20
 PHONES = 500
@@ -75,7 +75,7 @@ class Workload:
 
 
 def _issue_tickets(
-    conn: sqlite3.Connection, department_id: str, count: int, now: dt.datetime, prefix: str
+    conn: Connection, department_id: str, count: int, now: dt.datetime, prefix: str
 ) -> list[str]:
     """``count`` check-ins for today in the department: appointments, then tickets issued by
     the core (``queue.issue_ticket`` puts each into the room's queue); their phone tokens."""
@@ -103,7 +103,7 @@ def _issue_tickets(
     return tokens
 
 
-def _waiting_today(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> int:
+def _waiting_today(conn: Connection, queue_id: str, day: dt.date) -> int:
     return int(
         conn.execute(
             "SELECT count(*) FROM queue_entries WHERE queue_id = ? AND service_date = ? "
@@ -113,7 +113,7 @@ def _waiting_today(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> int
     )
 
 
-def prepare(db_path: Path) -> Workload:
+def prepare(db_path: Target) -> Workload:
     """The demo hospital, the phones' 500 tickets, the race's 2,000 and the bench's stations."""
     conn = seeded_database(db_path)
     try:
@@ -141,7 +141,7 @@ def prepare(db_path: Path) -> Workload:
     )
 
 
-def add_station_cli(db_path: Path, station_id: str, queues: list[str]) -> None:
+def add_station_cli(db_path: Target, station_id: str, queues: list[str]) -> None:
     """A station made the deployed way: ``kiosk-server add-station``, password on stdin."""
     subprocess.run(
         [*SERVER, "add-station", station_id, "--db", str(db_path), "--name", station_id]
@@ -612,7 +612,7 @@ def refusal_problem(response: requests.Response, bad: BadInput) -> str | None:
     return None
 
 
-def queue_state(db_path: Path) -> str:
+def queue_state(db_path: Target) -> str:
     """A digest of every queue entry and event: equal before and after means nothing changed."""
     conn = db.connect(db_path)
     try:
@@ -625,7 +625,7 @@ def queue_state(db_path: Path) -> str:
         conn.close()
 
 
-def find_targets(db_path: Path, day: dt.date, station_queues: list[str], token: str) -> Targets:
+def find_targets(db_path: Target, day: dt.date, station_queues: list[str], token: str) -> Targets:
     """Of the station's queues, one with a waiting patient (the first of them) and one with
     nobody waiting."""
     conn = db.connect(db_path)
@@ -652,7 +652,7 @@ class BadInputResult:
     problems: list[str]
 
 
-def bad_input(base_url: str, db_path: Path, work: Workload) -> BadInputResult:
+def bad_input(base_url: str, db_path: Target, work: Workload) -> BadInputResult:
     with requests.Session() as session:
         token = sign_in(session, base_url, work.station, BENCH_PASSWORD)
         targets = find_targets(

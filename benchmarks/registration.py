@@ -19,6 +19,7 @@ from kiosk.api.models import IdentifierKind
 from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.backend.errors import BackendRejectedError
 from kiosk.server import db
+from kiosk.server.db import Target
 from kiosk.server.embedded import EmbeddedServer
 
 KIOSKS = 30
@@ -28,7 +29,7 @@ SESSION_ID = "bench-session"
 Figure = tuple[str, float, str]
 
 
-def _add_workload(db_path: Path, now: dt.datetime) -> list[tuple[str, str]]:
+def _add_workload(db_path: Target, now: dt.datetime) -> list[tuple[str, str]]:
     """A free session of SLOTS slots that is open now, and one token per simulated kiosk."""
     conn = db.connect(db_path)
     try:

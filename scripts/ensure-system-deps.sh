@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kiosk and server need when they are missing: Qt's libraries
-# (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls.
+# (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls,
+# PostgreSQL for the server's tests on its second engine.
 # Idempotent and quiet when everything is present; used by `make demo`, `make test` and .ci/run.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libx11-xcb1 libnss3 libasound2 libpulse0 xvfb xauth
   chromium chromium-driver  # the web pages' tests and screenshots (Selenium drives them)
   espeak-ng  # the waiting-room display's announcements are spoken on the server
+  postgresql  # the server's tests run on PostgreSQL too (a throwaway cluster per session)
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

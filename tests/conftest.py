@@ -1,7 +1,8 @@
 """Shared fixtures: a live reference server on loopback with the demo hospital, and a client.
 
 - ``live_server``: an ``EmbeddedServer`` (``.url``, ``.port``, ``.db_path``) over a fresh copy
-  of the seeded demo database; ``live_server.clock`` is a ``ManualClock`` starting at
+  of the seeded demo database (SQLite; in tests/server, each test on SQLite and on
+  PostgreSQL, see ``db_engine``); ``live_server.clock`` is a ``ManualClock`` starting at
   ``DEMO_NOW`` (``.now``, ``.set(dt)``, ``.advance(timedelta)``) that the server reads.
 - ``api``: ``tests.helpers.server.ApiClient`` (a ``requests.Session`` with the ``demo-token``
   bearer token).
@@ -19,10 +20,13 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import add_kiosk, connect, open_database
+from kiosk.server.db import Target, add_kiosk, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import seed_demo
+from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient
+
+PG_TEMPLATE = "kiosk_demo_template"
 
 
 @pytest.fixture(autouse=True)
@@ -58,16 +62,48 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[TempCluster]:
+    """A PostgreSQL cluster of this test session's own (about a second to start)."""
+    cluster = TempCluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_pg_template(postgres_cluster: TempCluster) -> str:
+    """The demo hospital seeded once per session in PostgreSQL: a template database."""
+    url = postgres_cluster.create_database(PG_TEMPLATE)
+    conn = open_database(url)
+    try:
+        seed_demo(conn, DEMO_NOW)
+    finally:
+        conn.close()
+    return PG_TEMPLATE
+
+
 @pytest.fixture
-def demo_db(demo_db_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the seeded demo database."""
+def db_engine() -> str:
+    """The engine under the server in this test; tests/server runs each test on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def demo_db(request: pytest.FixtureRequest, db_engine: str, tmp_path: Path) -> Iterator[Target]:
+    """A private copy of the seeded demo database: a SQLite file, or a PostgreSQL URL."""
+    if db_engine == "postgresql":
+        cluster: TempCluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.create_database(template=request.getfixturevalue("demo_pg_template"))
+        yield url
+        cluster.drop_database(database_name(url))
+        return
     path = tmp_path / "kiosk-api.sqlite3"
-    shutil.copyfile(demo_db_template, path)
-    return path
+    shutil.copyfile(request.getfixturevalue("demo_db_template"), path)
+    yield path
 
 
 @pytest.fixture
-def live_server(demo_db: Path) -> Iterator[EmbeddedServer]:
+def live_server(demo_db: Target) -> Iterator[EmbeddedServer]:
     """The reference server on 127.0.0.1:<free port> over the demo hospital, at ``DEMO_NOW``."""
     clock = ManualClock(DEMO_NOW)
     with EmbeddedServer.start(demo_db, seed_demo=True, clock=clock) as server:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import sqlite3
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from benchmarks.reliability.server import (
 )
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import db
+from kiosk.server.db import Connection
 
 CLIENTS = 2
 PATIENTS_PER_CLIENT = 8  # each identified once: under the identify limit of 10 a minute
@@ -80,7 +80,7 @@ class Client:
     writes: list[Write] = field(default_factory=list)
 
 
-def _prepare(conn: sqlite3.Connection, writes: int) -> list[Client]:
+def _prepare(conn: Connection, writes: int) -> list[Client]:
     """Patients, appointments open for check-in, free sessions, unpaid bills, and kiosks."""
     now = db.system_clock()
     pairs = conn.execute(
@@ -252,7 +252,7 @@ def _drive(
                         raise RuntimeError("too many refused writes: " + "; ".join(result.problems))
 
 
-def _verify(conn: sqlite3.Connection, clients: list[Client], result: CrashResult) -> None:
+def _verify(conn: Connection, clients: list[Client], result: CrashResult) -> None:
     """Count lost, duplicated and mismatched writes from the database."""
 
     def one(sql: str, *args: Any) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
 import threading
 import uuid
 from collections import Counter
@@ -33,6 +32,7 @@ from benchmarks.reliability.server import (
 )
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import db
+from kiosk.server.db import Connection
 
 WAY = 30
 PLACES = 20
@@ -129,11 +129,11 @@ def _registration(kiosk: Kiosk, session_id: str) -> dict[str, str]:
     return {"patient_id": kiosk.patient_id, "session_id": session_id}
 
 
-def _count(conn: sqlite3.Connection, sql: str, *args: Any) -> int:
+def _count(conn: Connection, sql: str, *args: Any) -> int:
     return int(conn.execute(sql, args).fetchone()[0])
 
 
-def _prepare(conn: sqlite3.Connection, rounds: int) -> None:
+def _prepare(conn: Connection, rounds: int) -> None:
     now = db.system_clock()
     doctor, department = conn.execute(
         "SELECT id, department_id FROM doctors ORDER BY id"
@@ -187,9 +187,7 @@ def _identify(url: str, kiosks: list[Kiosk], cards: dict[str, str]) -> None:
         kiosk.visit = response.json()["visit_token"]
 
 
-def _round(
-    url: str, conn: Callable[[], sqlite3.Connection], kiosks: list[Kiosk], n: int
-) -> list[Race]:
+def _round(url: str, conn: Callable[[], Connection], kiosks: list[Kiosk], n: int) -> list[Race]:
     main = kiosks[0]
     api = f"{url}{API_PREFIX}"
     races: list[Race] = []

@@ -12,7 +12,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import requests
 
 from kiosk.api.models import API_PREFIX
 from kiosk.server import db
+from kiosk.server.db import Connection, Target
 from kiosk.server.seed import seed_demo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,14 +47,14 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-def seeded_database(path: Path) -> sqlite3.Connection:
+def seeded_database(path: Target) -> Connection:
     """A new database holding the demo hospital; the caller adds its workload and closes it."""
     conn = db.open_database(path)
     seed_demo(conn, db.system_clock())
     return conn
 
 
-def add_kiosk_cli(db_path: Path, kiosk_id: str) -> str:
+def add_kiosk_cli(db_path: Target, kiosk_id: str) -> str:
     """Register a kiosk the deployed way (``kiosk-server add-kiosk ID``); its printed token."""
     result = subprocess.run(
         [*SERVER, "add-kiosk", kiosk_id, "--db", str(db_path)],
@@ -68,7 +68,7 @@ def add_kiosk_cli(db_path: Path, kiosk_id: str) -> str:
     return result.stdout.strip()
 
 
-def add_kiosks(conn: sqlite3.Connection, prefix: str, count: int) -> list[tuple[str, str]]:
+def add_kiosks(conn: Connection, prefix: str, count: int) -> list[tuple[str, str]]:
     """Many kiosks at once, ids and tokens, stored as ``add-kiosk`` stores them (its own
     ``db.add_kiosk`` and a random token), without a process per kiosk."""
     kiosks = [(f"{prefix}-{n:02d}", secrets.token_urlsafe(32)) for n in range(count)]
@@ -77,7 +77,7 @@ def add_kiosks(conn: sqlite3.Connection, prefix: str, count: int) -> list[tuple[
     return kiosks
 
 
-def add_patients(conn: sqlite3.Connection, prefix: str, count: int) -> list[tuple[str, str]]:
+def add_patients(conn: Connection, prefix: str, count: int) -> list[tuple[str, str]]:
     """Patients known by a patient card: (patient id, card)."""
     patients = [(f"{prefix}-{n:03d}", f"{prefix.upper()}{n:06d}") for n in range(count)]
     with db.write_transaction(conn):
@@ -92,7 +92,7 @@ class ServerProcess:
     """``kiosk-server --db PATH --host 127.0.0.1 --port P``; ``kill()`` is ``kill -9`` of its
     process group, ``start()`` brings it back on the same file and port."""
 
-    def __init__(self, db_path: Path, log_path: Path, *, arguments: Sequence[str] = ()) -> None:
+    def __init__(self, db_path: Target, log_path: Path, *, arguments: Sequence[str] = ()) -> None:
         self.db_path = db_path
         self.arguments = list(arguments)  # more ``kiosk-server`` flags
         self.port = free_port()

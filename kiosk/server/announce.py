@@ -24,7 +24,6 @@ import asyncio
 import io
 import math
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk.api.models import API_PREFIX, ErrorBody, ErrorCode, QueueKind
 from kiosk.server import queue
+from kiosk.server.db import Connection
 from kiosk.server.deps import ERRORS, Conn, not_found
 from kiosk.server.errors import ApiError
 
@@ -199,7 +199,7 @@ class Announcements:
 # --- the route ------------------------------------------------------------------------------
 
 
-def call_words(conn: sqlite3.Connection, call_id: int) -> CallWords | None:
+def call_words(conn: Connection, call_id: int) -> CallWords | None:
     """What the call of event ``call_id`` says; None unless it is a ``called`` or ``recalled``
     event."""
     text = queue.call_text(conn, call_id)

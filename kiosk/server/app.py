@@ -1,6 +1,6 @@
-"""The reference Kiosk API server: a FastAPI app over one SQLite file.
+"""The reference Kiosk API server: a FastAPI app over SQLite or PostgreSQL.
 
-``create_app(db_path)`` builds it; every request opens its own SQLite connection. Every call
+``create_app(db_path)`` builds it; requests borrow pooled connections (``db.Database``). Every call
 except ``/api/v1/health``, ``/api/v1/tickets/{number}/status`` (the ticket's QR code), the
 simulated payment page ``/pay/{pay token}`` (the payment QR code) and the fleet page
 ``/admin/kiosks`` (admin sign-in, see ``admin``) needs ``Authorization: Bearer <token>``.
@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
@@ -59,7 +58,10 @@ from kiosk.server import (
 from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
+    Database,
+    Target,
     from_db_time,
+    lock_rows,
     open_database,
     system_clock,
     to_db_time,
@@ -223,6 +225,7 @@ def check_in(
         raise ApiError(403, ErrorCode.wrong_patient, "The visit token is another patient's.")
 
     def action() -> tuple[int, Any]:
+        lock_rows(conn, "appointments", [appointment_id])  # two kiosks, one appointment
         row = queries.get_appointment_row(conn, appointment_id)
         if row is None:
             raise not_found("appointment", appointment_id)
@@ -332,7 +335,7 @@ def heartbeat(
 
 
 def create_app(
-    db_path: Path,
+    db_path: Target,
     *,
     clock: Callable[[], dt.datetime] | None = None,
     public_url: str | None = None,
@@ -341,15 +344,18 @@ def create_app(
     read_timeout_s: float = READ_TIMEOUT_S,
     limits: visits.Limits | None = None,
     queue_rules: queue.QueueRules | None = None,
+    admin_session_key: bytes | None = None,
 ) -> FastAPI:
-    """The Kiosk API app over the SQLite file ``db_path`` (schema created when missing).
+    """The Kiosk API app over ``db_path``, a SQLite file or a ``postgresql://`` URL (the
+    schema is created in an empty database; an older or newer one is refused).
 
     ``clock`` returns the current aware datetime (default: local time); ``public_url`` is the
     base of the status URL printed on tickets (default: the base URL of each request);
     ``admin_token`` guards the fleet page (see ``admin``); ``docs`` serves Swagger UI at
     ``/docs`` (it loads its script from a CDN); a request body that has not fully arrived
     ``read_timeout_s`` after the request started is answered 408; ``queue_rules`` are stored
-    in the database for every worker (kept as they are when not given).
+    in the database for every worker (kept as they are when not given); every worker of one
+    server gets the same ``admin_session_key`` so that a sign-in holds on all of them.
     """
     conn = open_database(db_path)
     try:
@@ -366,10 +372,11 @@ def create_app(
         redoc_url=None,
     )
     app.state.db_path = db_path
+    app.state.database = Database(db_path)
     app.state.clock = clock or system_clock
     app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.admin_token = admin_token or None
-    app.state.admin_session_key = admin.new_session_key()
+    app.state.admin_session_key = admin_session_key or admin.new_session_key()
     app.state.limits = limits or visits.Limits()
     install_error_handlers(app)
     install_security_headers_on_server_errors(app)

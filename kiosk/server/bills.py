@@ -7,11 +7,10 @@ frees its bills by itself.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from kiosk.api.models import Bill, BillItem, BillStatus, ItemCategory
 from kiosk.server import holds, queries
-from kiosk.server.db import from_db_time
+from kiosk.server.db import Connection, Row, from_db_time
 
 BILL_SELECT = (
     f"SELECT b.*, {queries.DEPARTMENT_COLUMNS} "
@@ -19,7 +18,7 @@ BILL_SELECT = (
 )
 
 
-def bill_items(conn: sqlite3.Connection, bill_id: str) -> list[BillItem]:
+def bill_items(conn: Connection, bill_id: str) -> list[BillItem]:
     rows = conn.execute(
         "SELECT * FROM bill_items WHERE bill_id = ? ORDER BY seq", (bill_id,)
     ).fetchall()
@@ -38,7 +37,7 @@ def bill_items(conn: sqlite3.Connection, bill_id: str) -> list[BillItem]:
     ]
 
 
-def locking_payment(conn: sqlite3.Connection, bill_id: str, now: dt.datetime) -> str | None:
+def locking_payment(conn: Connection, bill_id: str, now: dt.datetime) -> str | None:
     """The id of the pending, unexpired payment that holds the bill, if any."""
     rows = conn.execute(
         "SELECT p.id, p.expires_at FROM payment_bills pb JOIN payments p ON p.id = pb.payment_id "
@@ -51,7 +50,7 @@ def locking_payment(conn: sqlite3.Connection, bill_id: str, now: dt.datetime) ->
     return None
 
 
-def bill_from_row(conn: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) -> Bill:
+def bill_from_row(conn: Connection, row: Row, now: dt.datetime) -> Bill:
     items = bill_items(conn, row["id"])
     total = sum(item.amount_cents for item in items)
     insurance = min(int(row["insurance_cents"]), total)
@@ -76,7 +75,7 @@ def bill_from_row(conn: sqlite3.Connection, row: sqlite3.Row, now: dt.datetime) 
 
 
 def patient_bills(
-    conn: sqlite3.Connection, patient_id: str, now: dt.datetime, *, include_paid: bool
+    conn: Connection, patient_id: str, now: dt.datetime, *, include_paid: bool
 ) -> list[Bill]:
     where = "" if include_paid else "AND b.status = 'unpaid' "
     rows = conn.execute(
@@ -90,7 +89,7 @@ def patient_bills(
     ]
 
 
-def bill_by_id(conn: sqlite3.Connection, bill_id: str, now: dt.datetime) -> Bill:
+def bill_by_id(conn: Connection, bill_id: str, now: dt.datetime) -> Bill:
     row = conn.execute(BILL_SELECT + "WHERE b.id = ?", (bill_id,)).fetchone()
     if row is None:
         raise KeyError(bill_id)

@@ -5,11 +5,17 @@ kiosk-server add-kiosk lobby-east-1 --db api.sqlite3        # prints the kiosk's
 kiosk-server add-station room-201 --db api.sqlite3 --queue q-dep-a --name "内科 201诊室"
 kiosk-server --db api.sqlite3 --queue-rules /etc/kiosk/queue-rules.toml
 kiosk-server --db api.sqlite3 --host 0.0.0.0 --allow-remote --admin-token-file /etc/kiosk/admin
+KIOSK_SERVER_DB=postgresql://kiosk@db.example/kiosk kiosk-server --workers 4
+kiosk-server migrate --db …            # upgrades an older schema (the server refuses one)
+kiosk-server backup /var/backups/kiosk-2026-12-03.db --db …
+kiosk-server restore /var/backups/kiosk-2026-12-03.db --db …   # into an empty database
 
 No secret is ever an argument (``ps`` shows every process's arguments): the admin token is read
 from ``--admin-token-file`` or the ``KIOSK_SERVER_ADMIN_TOKEN`` environment variable, and kiosk
 tokens are made by ``add-kiosk``, which stores only their SHA-256; a station's password is
-typed at ``add-station``'s prompt (or piped on standard input) and stored as a scrypt hash.
+typed at ``add-station``'s prompt (or piped on standard input) and stored as a scrypt hash. A
+PostgreSQL password belongs in ``~/.pgpass``, ``PGPASSWORD`` or the ``KIOSK_SERVER_DB``
+environment variable, never in ``--db``.
 """
 
 from __future__ import annotations
@@ -18,20 +24,39 @@ import argparse
 import dataclasses
 import getpass
 import ipaddress
+import json
 import os
 import re
 import secrets
 import sys
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from kiosk.server.db import add_kiosk, is_empty, open_database, system_clock
+from kiosk.server import backup as backups
+from kiosk.server import queue, schema
+from kiosk.server.db import (
+    Target,
+    add_kiosk,
+    connect,
+    describe,
+    is_empty,
+    is_postgres,
+    open_database,
+    system_clock,
+)
 from kiosk.server.queue import QueueRules
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN, seed_demo
 from kiosk.server.stations import add_station
 from kiosk.server.visits import Limits
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 ADMIN_TOKEN_ENV = "KIOSK_SERVER_ADMIN_TOKEN"
+DB_ENV = "KIOSK_SERVER_DB"
+WORKER_SETTINGS_ENV = "KIOSK_SERVER_WORKER_SETTINGS"  # from the server to its worker processes
 _KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Flags that once took a secret on the command line, and what replaced them.
 _REMOVED_FLAGS = {
@@ -62,12 +87,20 @@ def _positive_seconds(value: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-server",
-        description="The reference Kiosk API server (FastAPI + SQLite). "
-        "`kiosk-server add-kiosk ID --db PATH` registers a kiosk and prints its token.",
+        description="The reference Kiosk API server (FastAPI on SQLite or PostgreSQL). "
+        "`kiosk-server add-kiosk ID --db PATH` registers a kiosk and prints its token; "
+        "`migrate`, `backup OUT` and `restore IN` look after the database.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    _add_db_argument(parser)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve with N processes (PostgreSQL only; default 1)",
+    )
     parser.add_argument(
         "--seed-demo",
         action="store_true",
@@ -123,6 +156,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_db_argument(parser: argparse.ArgumentParser) -> None:
+    default = os.environ.get(DB_ENV) or None
+    parser.add_argument(
+        "--db",
+        default=default,
+        required=default is None,
+        metavar="PATH|URL",
+        help="the SQLite database file, or postgresql://user@host/database "
+        f"(default: the {DB_ENV} environment variable)",
+    )
+
+
+def _target(value: str, *, from_argv: bool) -> Target:
+    """``--db`` as a target; ``ValueError`` for a password on the command line."""
+    if not is_postgres(value):
+        return Path(value)
+    if from_argv and urlsplit(value).password is not None:
+        raise ValueError(
+            "a password in --db is visible to every user in `ps`: put it in ~/.pgpass or "
+            f"PGPASSWORD, or give the whole URL in {DB_ENV}"
+        )
+    return value
+
+
+def _parse_target(args: argparse.Namespace) -> Target:
+    value: str = args.db
+    return _target(value, from_argv=value != os.environ.get(DB_ENV))
+
+
 def build_add_station_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-server add-station",
@@ -132,7 +194,7 @@ def build_add_station_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "station_id", metavar="ID", help="the station's sign-in name, e.g. room-201"
     )
-    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    _add_db_argument(parser)
     parser.add_argument(
         "--queue",
         action="append",
@@ -162,7 +224,11 @@ def add_station_main(argv: list[str]) -> int:
     if len(password) < 8:
         print("kiosk-server add-station: the password needs at least 8 characters", file=sys.stderr)
         return 2
-    conn = open_database(args.db)
+    try:
+        conn = open_database(_parse_target(args))
+    except (ValueError, schema.SchemaError) as exc:
+        print(f"kiosk-server add-station: {exc}", file=sys.stderr)
+        return 2
     try:
         add_station(conn, args.station_id, password, args.queue, name=args.name, now=system_clock())
     except ValueError as exc:
@@ -201,7 +267,7 @@ def build_add_kiosk_parser() -> argparse.ArgumentParser:
         "once on standard output; only the token's SHA-256 is stored.",
     )
     parser.add_argument("kiosk_id", metavar="ID", help="the kiosk's id, e.g. lobby-east-1")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    _add_db_argument(parser)
     parser.add_argument(
         "--location",
         help="where the kiosk stands (门诊楼 1楼 大厅东侧): shown with its calls for staff",
@@ -219,13 +285,18 @@ def add_kiosk_main(argv: list[str]) -> int:
         )
         return 2
     token = secrets.token_urlsafe(32)
-    conn = open_database(args.db)
+    try:
+        target = _parse_target(args)
+        conn = open_database(target)
+    except (ValueError, schema.SchemaError) as exc:
+        print(f"kiosk-server add-kiosk: {exc}", file=sys.stderr)
+        return 2
     try:
         add_kiosk(conn, args.kiosk_id, token, location=args.location)
     finally:
         conn.close()
     print(
-        f"Registered kiosk {args.kiosk_id!r} in {args.db}. Its token follows on standard "
+        f"Registered kiosk {args.kiosk_id!r} in {describe(target)}. Its token follows on standard "
         "output, shown only this once: put it in the kiosk's config ([backend] token).",
         file=sys.stderr,
     )
@@ -246,12 +317,61 @@ def _admin_token(path: Path | None) -> str | None:
     return os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None
 
 
+def build_maintenance_parser(command: str) -> argparse.ArgumentParser:
+    descriptions = {
+        "migrate": "Bring the database's schema up to this release's (back it up first). "
+        "The server refuses to start on an older schema until this has run.",
+        "backup": "Write a consistent copy of the database to a new file while the server "
+        "runs (SQLite's online backup; pg_dump's custom format for PostgreSQL).",
+        "restore": "Load a backup into an empty database of the same engine.",
+    }
+    parser = argparse.ArgumentParser(
+        prog=f"kiosk-server {command}", description=descriptions[command]
+    )
+    if command != "migrate":
+        parser.add_argument("file", type=Path, metavar="OUT" if command == "backup" else "IN")
+    _add_db_argument(parser)
+    return parser
+
+
+def maintenance_main(command: str, argv: list[str]) -> int:
+    args = build_maintenance_parser(command).parse_args(argv)
+    try:
+        target = _parse_target(args)
+        if command == "migrate":
+            conn = connect(target)
+            try:
+                before = schema.schema_version(conn)
+                applied = schema.migrate(conn, now=system_clock())
+            finally:
+                conn.close()
+            done = ", ".join(str(v) for v in applied) or "none needed"
+            print(
+                f"{describe(target)}: schema version {before or 0} → {schema.LATEST_VERSION} "
+                f"(migrations applied: {done})"
+            )
+        elif command == "backup":
+            backups.backup(target, args.file)
+            print(f"Backed up {describe(target)} to {args.file}")
+        else:
+            version = backups.restore(args.file, target)
+            print(f"Restored {args.file} into {describe(target)} (schema version {version}).")
+            if version is not None and version < schema.LATEST_VERSION:
+                print("Its schema is older than this release's: run kiosk-server migrate.")
+    except (ValueError, schema.SchemaError, backups.BackupError) as exc:
+        print(f"kiosk-server {command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["add-kiosk"]:
         return add_kiosk_main(arguments[1:])
     if arguments[:1] == ["add-station"]:
         return add_station_main(arguments[1:])
+    if arguments[:1] and arguments[0] in ("migrate", "backup", "restore"):
+        return maintenance_main(arguments[0], arguments[1:])
     for argument in arguments:
         flag = argument.partition("=")[0]
         if flag in _REMOVED_FLAGS:
@@ -276,61 +396,128 @@ def main(argv: list[str] | None = None) -> int:
         print("kiosk-server: --identify-per-minute must be at least 1", file=sys.stderr)
         return 2
     try:
+        target = _parse_target(args)
         admin_token = _admin_token(args.admin_token_file)
         queue_rules = _queue_rules(args.queue_rules)
     except ValueError as exc:
         print(f"kiosk-server: {exc}", file=sys.stderr)
         return 2
+    if not 1 <= args.workers <= 64:
+        print(f"kiosk-server: --workers must be 1–64, got {args.workers}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not is_postgres(target):
+        print(
+            "kiosk-server: --workers needs PostgreSQL (--db postgresql://…). A SQLite file "
+            "takes one writer at a time, and the waiting-room displays of one worker would not "
+            "hear the calls made on another; one process serves a small clinic well.",
+            file=sys.stderr,
+        )
+        return 2
 
-    db_path: Path = args.db
-    conn = open_database(db_path)
+    try:
+        conn = open_database(target)
+    except schema.SchemaError as exc:
+        print(f"kiosk-server: {describe(target)}: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.seed_demo:
             if is_empty(conn):
                 seed_demo(conn, system_clock())
-                print(f"Seeded the demo hospital into {db_path}.")
+                print(f"Seeded the demo hospital into {describe(target)}.")
             else:
-                print(f"{db_path} already holds data; not seeding.")
+                print(f"{describe(target)} already holds data; not seeding.")
             print(f"Demo kiosk: id {DEMO_KIOSK_ID!r}, token {DEMO_TOKEN!r}")
             print(
                 f"Demo stations (/staff): one per queue, e.g. 'dep-a', password "
                 f"{DEMO_STATION_PASSWORD!r}"
             )
+        if queue_rules is not None:
+            queue.save_rules(conn, queue_rules)
     finally:
         conn.close()
 
+    from kiosk.server.admin import new_session_key
+    from kiosk.server.security import READ_TIMEOUT_S, HeaderDeadlineProtocol
+
+    settings = _WorkerSettings(
+        db=str(target),
+        public_url=args.public_url,
+        docs=args.docs,
+        read_timeout_s=args.read_timeout or READ_TIMEOUT_S,
+        admin_session_key=new_session_key().hex(),
+        identify_per_minute=args.identify_per_minute,
+    )
+    # The workers (and a single process alike) build their app from these settings; the admin
+    # token goes the way it may come in, through the environment, never an argument.
+    handed_over = {WORKER_SETTINGS_ENV: json.dumps(dataclasses.asdict(settings))}
+    if admin_token is not None:
+        handed_over[ADMIN_TOKEN_ENV] = admin_token
+    HeaderDeadlineProtocol.timeout_s = settings.read_timeout_s
+    processes = f" with {args.workers} workers" if args.workers > 1 else ""
+    print(
+        f"Serving the Kiosk API on http://{args.host}:{args.port}{processes} over "
+        f"{describe(target)} (OpenAPI: /openapi.json)"
+    )
+    before = {name: os.environ.get(name) for name in handed_over}
+    os.environ.update(handed_over)
+    try:
+        _serve(args)
+    finally:  # a caller in the same process (a test) gets its environment back
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> None:
     import uvicorn  # only when actually serving
 
-    from kiosk.server.app import create_app
-    from kiosk.server.security import (
-        KEEP_ALIVE_TIMEOUT_S,
-        READ_TIMEOUT_S,
-        header_deadline_protocol,
-    )
+    from kiosk.server.security import KEEP_ALIVE_TIMEOUT_S, HeaderDeadlineProtocol
 
-    read_timeout_s: float = args.read_timeout or READ_TIMEOUT_S
-    app = create_app(
-        db_path,
-        public_url=args.public_url,
-        admin_token=admin_token,
-        docs=args.docs,
-        read_timeout_s=read_timeout_s,
-        queue_rules=queue_rules,
-        limits=Limits(identify_per_window=args.identify_per_minute),
-    )
-    print(f"Serving the Kiosk API on http://{args.host}:{args.port} (OpenAPI: /openapi.json)")
     uvicorn.run(
-        app,
+        "kiosk.server.cli:worker_app",
+        factory=True,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         access_log=False,
-        http=header_deadline_protocol(read_timeout_s),
+        http=HeaderDeadlineProtocol,
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
         timeout_graceful_shutdown=2,  # open event streams end; the browsers reconnect
         proxy_headers=args.forwarded_allow_ips is not None,
         forwarded_allow_ips=args.forwarded_allow_ips,
     )
-    return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _WorkerSettings:
+    db: str
+    public_url: str | None
+    docs: bool
+    read_timeout_s: float
+    admin_session_key: str  # hex: the same on every worker, so a sign-in holds on all
+    identify_per_minute: int
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process, from the settings ``main`` left in the environment."""
+    from kiosk.server.app import create_app
+    from kiosk.server.security import HeaderDeadlineProtocol
+
+    settings = _WorkerSettings(**json.loads(os.environ[WORKER_SETTINGS_ENV]))
+    HeaderDeadlineProtocol.timeout_s = settings.read_timeout_s  # this process's connections
+    target: Target = settings.db if is_postgres(settings.db) else Path(settings.db)
+    return create_app(
+        target,
+        public_url=settings.public_url,
+        admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None,
+        docs=settings.docs,
+        read_timeout_s=settings.read_timeout_s,
+        admin_session_key=bytes.fromhex(settings.admin_session_key),
+        limits=Limits(identify_per_window=settings.identify_per_minute),
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""SQLite storage of the reference server: schema, connections, transactions, small writers.
+"""Storage of the reference server: connections, transactions, small writers.
 
-One connection per request (``connect``), WAL mode so readers never wait for the writer, a busy
-timeout so concurrent writers queue instead of failing, and every state change inside
-``write_transaction`` (``BEGIN IMMEDIATE``): the write lock is taken up front, so two kiosks can
-never interleave the read-then-write of a ticket counter.
+One code base for two engines. SQLite (a file path) is the embedded default: WAL mode so
+readers never wait for the writer, a busy timeout so concurrent writers queue instead of
+failing, and every state change inside ``write_transaction`` (``BEGIN IMMEDIATE``): the write
+lock is taken up front, so two kiosks can never interleave the read-then-write of a counter.
+PostgreSQL (a ``postgresql://`` URL, see ``pg``) runs the same SQL; there a write transaction is
+``BEGIN`` at READ COMMITTED, and the writers whose decision depends on what they read take the
+rows they depend on first (``lock_rows``, ``lock_key``), or decide in one statement (``UPDATE
+… RETURNING``, ``INSERT … ON CONFLICT``, unique constraints). Nothing relies on a lock held by
+one process.
 
-Datetimes are stored as ISO 8601 strings *with* their UTC offset and compared in Python after
-parsing, never as strings. Dates are stored as ``YYYY-MM-DD``.
+The server's requests borrow connections from a ``Database`` and give them back (no connect
+per request). Datetimes are stored as ISO 8601 strings *with* their UTC offset and compared
+in Python after parsing, never as strings. Dates are stored as ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -34,368 +41,75 @@ DEFAULT_MINUTES_PER_PATIENT = 6
 
 Clock = Callable[[], dt.datetime]
 
+Target = str | os.PathLike[str]
+"""Where the data lives: a SQLite file, or a ``postgresql://`` URL."""
+
 
 def system_clock() -> dt.datetime:
     """The default clock: local time, timezone-aware."""
     return dt.datetime.now().astimezone()
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosks (
-    id TEXT PRIMARY KEY,
-    token_sha256 TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    last_heartbeat_at TEXT,
-    version TEXT NOT NULL DEFAULT '',
-    uptime_s REAL,
-    devices_json TEXT NOT NULL DEFAULT '[]',
-    last_error TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS departments (
-    id TEXT PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 2 AND code = upper(code)),
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    description TEXT NOT NULL DEFAULT '',
-    description_en TEXT NOT NULL DEFAULT '',
-    hint TEXT NOT NULL DEFAULT '',
-    hint_en TEXT NOT NULL DEFAULT '',
-    building TEXT NOT NULL,
-    building_en TEXT NOT NULL DEFAULT '',
-    floor TEXT NOT NULL,
-    room TEXT NOT NULL,
-    directions TEXT NOT NULL DEFAULT '',
-    directions_en TEXT NOT NULL DEFAULT '',
-    minutes_per_patient INTEGER NOT NULL DEFAULT 6,
-    sort INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS doctors (
-    id TEXT PRIMARY KEY,
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL,
-    title_en TEXT NOT NULL DEFAULT '',
-    clinic_level TEXT
-);
-CREATE INDEX IF NOT EXISTS doctors_department ON doctors(department_id);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    doctor_id TEXT NOT NULL REFERENCES doctors(id),
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    service_date TEXT NOT NULL,
-    period TEXT NOT NULL,
-    starts_at TEXT NOT NULL,
-    ends_at TEXT NOT NULL,
-    slots_total INTEGER NOT NULL,
-    slots_left INTEGER NOT NULL,
-    fee_cents INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_department_date ON sessions(department_id, service_date);
-CREATE TABLE IF NOT EXISTS patients (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    gender TEXT NOT NULL DEFAULT '',
-    birth_date TEXT,
-    id_number TEXT UNIQUE,
-    phone TEXT,
-    insurance_card TEXT UNIQUE,
-    patient_card TEXT UNIQUE,
-    health_qr TEXT UNIQUE
-);
-CREATE INDEX IF NOT EXISTS patients_phone ON patients(phone);
-CREATE TABLE IF NOT EXISTS tickets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    service_date TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    number TEXT NOT NULL,
-    appointment_id TEXT REFERENCES appointments(id),
-    patient_id TEXT REFERENCES patients(id),
-    doctor_id TEXT REFERENCES doctors(id),
-    status TEXT NOT NULL DEFAULT 'waiting',
-    issued_at TEXT NOT NULL,
-    UNIQUE (department_id, service_date, number),
-    UNIQUE (department_id, service_date, seq)
-);
-CREATE INDEX IF NOT EXISTS tickets_number ON tickets(number, service_date);
-CREATE TABLE IF NOT EXISTS ticket_counters (
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    service_date TEXT NOT NULL,
-    last_seq INTEGER NOT NULL,
-    PRIMARY KEY (department_id, service_date)
-);
-CREATE TABLE IF NOT EXISTS appointments (
-    id TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL REFERENCES patients(id),
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    doctor_id TEXT NOT NULL REFERENCES doctors(id),
-    session_id TEXT REFERENCES sessions(id),
-    service_date TEXT NOT NULL,
-    starts_at TEXT NOT NULL,
-    ends_at TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'booked',
-    ticket_id INTEGER REFERENCES tickets(id)
-);
-CREATE INDEX IF NOT EXISTS appointments_patient_date ON appointments(patient_id, service_date);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    kiosk_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    status_code INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (kiosk_id, key)
-);
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bills (
-    id TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL REFERENCES patients(id),
-    department_id TEXT NOT NULL REFERENCES departments(id),
-    title TEXT NOT NULL,
-    title_en TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'unpaid' CHECK (status IN ('unpaid', 'paid')),
-    insurance_cents INTEGER NOT NULL DEFAULT 0 CHECK (insurance_cents >= 0),
-    created_at TEXT NOT NULL,
-    paid_at TEXT,
-    payment_id TEXT
-);
-CREATE INDEX IF NOT EXISTS bills_patient ON bills(patient_id, status);
-CREATE TABLE IF NOT EXISTS bill_items (
-    bill_id TEXT NOT NULL REFERENCES bills(id),
-    seq INTEGER NOT NULL,
-    code TEXT NOT NULL DEFAULT '',
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    category TEXT NOT NULL,
-    quantity REAL NOT NULL,
-    unit TEXT NOT NULL DEFAULT '',
-    unit_en TEXT NOT NULL DEFAULT '',
-    unit_price_cents INTEGER NOT NULL,
-    amount_cents INTEGER NOT NULL,
-    PRIMARY KEY (bill_id, seq)
-);
-CREATE TABLE IF NOT EXISTS registrations (
-    id TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL REFERENCES patients(id),
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    status TEXT NOT NULL,
-    fee_cents INTEGER NOT NULL,
-    bill_id TEXT REFERENCES bills(id),
-    appointment_id TEXT REFERENCES appointments(id),
-    kiosk_id TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS registrations_once
-    ON registrations(patient_id, session_id) WHERE status != 'cancelled';
-CREATE INDEX IF NOT EXISTS registrations_bill ON registrations(bill_id);
-CREATE TABLE IF NOT EXISTS payments (
-    id TEXT PRIMARY KEY,
-    patient_id TEXT NOT NULL REFERENCES patients(id),
-    kiosk_id TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    amount_cents INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    decided_at TEXT,
-    receipt_number TEXT UNIQUE,
-    pay_token TEXT,
-    pay_csrf TEXT,
-    wallet TEXT
-);
-CREATE TABLE IF NOT EXISTS payment_bills (
-    payment_id TEXT NOT NULL REFERENCES payments(id),
-    bill_id TEXT NOT NULL REFERENCES bills(id),
-    sort INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (payment_id, bill_id)
-);
-CREATE INDEX IF NOT EXISTS payment_bills_bill ON payment_bills(bill_id);
-CREATE TABLE IF NOT EXISTS pharmacy_tickets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    payment_id TEXT NOT NULL REFERENCES payments(id),
-    service_date TEXT NOT NULL,
-    number TEXT NOT NULL,
-    window_name TEXT NOT NULL,
-    window_name_en TEXT NOT NULL DEFAULT '',
-    location TEXT NOT NULL DEFAULT '',
-    location_en TEXT NOT NULL DEFAULT '',
-    items_json TEXT NOT NULL,
-    issued_at TEXT NOT NULL,
-    UNIQUE (service_date, number)
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kiosk_id TEXT NOT NULL,
-    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
-    tags_json TEXT NOT NULL DEFAULT '[]',
-    comment TEXT NOT NULL DEFAULT '',
-    context TEXT NOT NULL DEFAULT '',
-    received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS visits (
-    token_sha256 TEXT PRIMARY KEY,
-    kiosk_id TEXT NOT NULL,
-    patient_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    ended_at TEXT
-);
-CREATE INDEX IF NOT EXISTS visits_kiosk ON visits(kiosk_id);
-CREATE TABLE IF NOT EXISTS identify_attempts (
-    kiosk_id TEXT NOT NULL,
-    at_s REAL NOT NULL,
-    limited INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS identify_attempts_kiosk ON identify_attempts(kiosk_id, at_s);
-CREATE TABLE IF NOT EXISTS prices (
-    code TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    category TEXT NOT NULL,
-    unit TEXT NOT NULL DEFAULT '',
-    unit_en TEXT NOT NULL DEFAULT '',
-    price_cents INTEGER NOT NULL,
-    insurance_covered INTEGER NOT NULL DEFAULT 0,
-    sort INTEGER NOT NULL DEFAULT 0,
-    pinyin TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS facilities (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    building TEXT NOT NULL,
-    building_en TEXT NOT NULL DEFAULT '',
-    floor TEXT NOT NULL,
-    room TEXT NOT NULL DEFAULT '',
-    sort INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS staff_calls (
-    id TEXT PRIMARY KEY,
-    kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
-    screen TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'open'
-        CHECK (status IN ('open', 'acknowledged', 'cancelled')),
-    called_at TEXT NOT NULL,
-    acknowledged_at TEXT,
-    cancelled_at TEXT
-);
-CREATE INDEX IF NOT EXISTS staff_calls_status ON staff_calls(status, called_at);
-CREATE TABLE IF NOT EXISTS waiting_areas (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    sort INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS queues (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('room', 'lab', 'pharmacy', 'cashier')),
-    area_id TEXT NOT NULL REFERENCES waiting_areas(id),
-    department_id TEXT REFERENCES departments(id),
-    name TEXT NOT NULL,
-    name_en TEXT NOT NULL DEFAULT '',
-    room TEXT NOT NULL,
-    room_en TEXT NOT NULL DEFAULT '',
-    building TEXT NOT NULL,
-    building_en TEXT NOT NULL DEFAULT '',
-    floor TEXT NOT NULL,
-    directions TEXT NOT NULL DEFAULT '',
-    directions_en TEXT NOT NULL DEFAULT '',
-    minutes_per_patient INTEGER NOT NULL DEFAULT 6,
-    sort INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS queues_department ON queues(department_id);
-CREATE TABLE IF NOT EXISTS queue_entries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    queue_id TEXT NOT NULL REFERENCES queues(id),
-    service_date TEXT NOT NULL,
-    number TEXT NOT NULL,
-    ticket_id INTEGER REFERENCES tickets(id),
-    pharmacy_ticket_id INTEGER REFERENCES pharmacy_tickets(id),
-    patient_id TEXT REFERENCES patients(id),
-    track_token TEXT NOT NULL,
-    priority TEXT NOT NULL DEFAULT 'none'
-        CHECK (priority IN ('none', 'elderly', 'disabled', 'military')),
-    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN
-        ('waiting', 'called', 'serving', 'done', 'no_show', 'transferred', 'cancelled')),
-    sort_key REAL NOT NULL,
-    recalls INTEGER NOT NULL DEFAULT 0,
-    misses INTEGER NOT NULL DEFAULT 0,
-    issued_at TEXT NOT NULL,
-    entered_at TEXT NOT NULL,
-    called_at TEXT,
-    serving_at TEXT,
-    finished_at TEXT,
-    station_id TEXT,
-    transferred_from TEXT,
-    last_event_id INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS queue_entries_queue ON queue_entries(queue_id, service_date, state);
-CREATE INDEX IF NOT EXISTS queue_entries_track ON queue_entries(track_token);
-CREATE INDEX IF NOT EXISTS queue_entries_ticket ON queue_entries(ticket_id);
-CREATE TABLE IF NOT EXISTS queue_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    queue_id TEXT NOT NULL REFERENCES queues(id),
-    entry_id INTEGER NOT NULL REFERENCES queue_entries(id),
-    number TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    detail_json TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS queue_events_queue ON queue_events(queue_id, id);
-CREATE INDEX IF NOT EXISTS queue_events_kind ON queue_events(queue_id, kind, id);
-CREATE TRIGGER IF NOT EXISTS queue_events_no_update BEFORE UPDATE ON queue_events
-BEGIN SELECT RAISE(ABORT, 'queue_events is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS queue_events_no_delete BEFORE DELETE ON queue_events
-BEGIN SELECT RAISE(ABORT, 'queue_events is append-only'); END;
-CREATE TABLE IF NOT EXISTS queue_rules (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stations (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    queues_json TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS station_sessions (
-    token_sha256 TEXT PRIMARY KEY,
-    station_id TEXT NOT NULL REFERENCES stations(id),
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    ended_at TEXT
-);
-"""
+def is_postgres(target: Target) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
-# Columns added after the first release: (table, column, declaration) for older files.
-_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("departments", "hint", "TEXT NOT NULL DEFAULT ''"),
-    ("departments", "hint_en", "TEXT NOT NULL DEFAULT ''"),
-    ("prices", "pinyin", "TEXT NOT NULL DEFAULT ''"),  # initials of the name: amxljn
-    ("payments", "pay_token", "TEXT"),  # the payment page's own secret (not the payment id)
-    ("payments", "pay_csrf", "TEXT"),  # the CSRF token of the payment page's form
-    ("doctors", "clinic_level", "TEXT"),  # 号别: a ClinicLevel value, NULL when not known
-    ("kiosks", "location", "TEXT NOT NULL DEFAULT ''"),  # shown with the kiosk's staff calls
-    ("payments", "wallet", "TEXT"),  # the wallet whose payment code paid; NULL: the QR page
-    ("tickets", "track_token", "TEXT"),  # the phone page's key (/q/{token}), see queue.py
-    ("pharmacy_tickets", "track_token", "TEXT"),
-)
-# Indexes on added columns: created after the columns exist.
-_ADDED_INDEXES = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS payments_pay_token ON payments(pay_token)",
-    "CREATE INDEX IF NOT EXISTS payments_kiosk ON payments(kiosk_id)",
-    "CREATE INDEX IF NOT EXISTS registrations_pending ON registrations(status, kiosk_id)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS tickets_track_token ON tickets(track_token)",
-)
+
+def describe(target: Target) -> str:
+    """The target for a log line or an error: a PostgreSQL URL without its password."""
+    if not is_postgres(target):
+        return str(target)
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(str(target))
+    if parts.password is None:
+        return str(target)
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# --- the connection interface both engines offer ---------------------------------------------
+
+
+class Row(Protocol):
+    """A result row: ``row["column"]`` or ``row[0]``."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the server's code uses of a connection: SQL with ``?`` placeholders, in
+    autocommit mode unless inside ``write_transaction``."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 class KioskConnection(sqlite3.Connection):
-    """A connection that knows the in-process writer lock of its database file."""
+    """A SQLite connection that knows the in-process writer lock of its database file."""
 
+    dialect = "sqlite"
     write_lock: threading.Lock | None = None
 
 
@@ -409,13 +123,18 @@ def _write_lock_for(path: Path) -> threading.Lock:
         return _write_locks.setdefault(key, threading.Lock())
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(target: Target) -> Connection:
     """A new connection in autocommit mode; use ``write_transaction`` for changes.
 
-    The caller closes it. ``check_same_thread`` is off because FastAPI may open, use and close a
-    request's connection on different worker threads; a connection is never shared by two
-    requests.
+    The caller closes it. A SQLite connection's ``check_same_thread`` is off because FastAPI
+    may open, use and close a request's connection on different worker threads; a connection
+    is never used by two requests at once.
     """
+    if is_postgres(target):
+        from kiosk.server import pg
+
+        return pg.connect(str(target))
+    path = Path(target)
     conn = sqlite3.connect(
         path,
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -431,28 +150,90 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def init_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index that does not exist yet (idempotent)."""
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.executescript(SCHEMA)
-    for table, column, declaration in _ADDED_COLUMNS:
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        if column not in present:
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-    for statement in _ADDED_INDEXES:
-        conn.execute(statement)
+class Database:
+    """The server's data: its target and the idle connections requests borrow and give back.
 
-
-def open_database(path: Path) -> sqlite3.Connection:
-    """Connect to ``path`` (creating the file and its schema when needed).
-
-    A new file is owner-only (0600; its WAL files follow its mode), as are the directories
-    made for it: the database holds patients' records and the kiosks' token hashes.
+    Reusing connections saves a connect per request (for PostgreSQL a TCP or socket handshake
+    and authentication; for SQLite the file open and its pragmas). At most ``max_idle`` stay
+    open; a connection returned broken or mid-transaction is closed instead.
     """
-    _private_file(path)
-    conn = connect(path)
+
+    def __init__(self, target: Target, *, max_idle: int = 16) -> None:
+        self.target = target
+        self.dialect = "postgresql" if is_postgres(target) else "sqlite"
+        self._max_idle = max_idle
+        self._idle: list[Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = connect(self.target)
+        try:
+            yield conn
+        finally:
+            self._give_back(conn)
+
+    def _give_back(self, conn: Connection) -> None:
+        reusable = not conn.in_transaction and not getattr(conn, "broken", False)
+        if reusable:
+            with self._lock:
+                if not self._closed and len(self._idle) < self._max_idle:
+                    self._idle.append(conn)
+                    return
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+def run_script(conn: Connection, script: str) -> None:
+    """Several DDL statements in the caller's transaction, on either engine.
+
+    (``sqlite3``'s own ``executescript`` would commit the open transaction first.)
+    """
+    if conn.dialect == "postgresql":
+        conn.execute(script)
+        return
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def open_database(target: Target, *, migrate: bool = False) -> Connection:
+    """Connect to ``target``, creating the SQLite file and an empty database's schema.
+
+    An existing database's schema must be this server's (``schema.check``) unless ``migrate``:
+    then older schemas are brought up to date (``kiosk-server migrate``, the embedded demo).
+    A new SQLite file is owner-only (0600; its WAL files follow its mode), as are the
+    directories made for it: the database holds patients' records and the kiosks' token
+    hashes.
+    """
+    from kiosk.server import schema
+
+    if not is_postgres(target):
+        _private_file(Path(target))
+    conn = connect(target)
     try:
-        init_schema(conn)
+        if conn.dialect == "sqlite":
+            conn.execute("PRAGMA journal_mode = WAL")  # kept by the file
+        found = schema.schema_version(conn)
+        if found is None or migrate:
+            schema.migrate(conn, now=system_clock())
+        else:
+            schema.check(conn)
     except BaseException:
         conn.close()
         raise
@@ -468,12 +249,14 @@ def _private_file(path: Path) -> None:
 
 
 @contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises.
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """``BEGIN IMMEDIATE`` (SQLite) or ``BEGIN`` (PostgreSQL) … ``COMMIT``, or ``ROLLBACK``
+    when the block raises.
 
-    Writers of the same file in this process first queue on a ``threading.Lock``: SQLite's own
-    busy handler polls with growing sleeps, which under 50 concurrent writers gives a tail of
-    seconds. ``BEGIN IMMEDIATE`` still guards against writers in other processes.
+    SQLite writers of the same file in this process first queue on a ``threading.Lock``:
+    SQLite's own busy handler polls with growing sleeps, which under 50 concurrent writers
+    gives a tail of seconds. ``BEGIN IMMEDIATE`` still guards against writers in other
+    processes. PostgreSQL needs neither: its writers wait on the rows they lock.
     """
     lock = getattr(conn, "write_lock", None)
     if lock is None:
@@ -483,21 +266,48 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield from _write_transaction(conn)
 
 
-def _write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
+def _write_transaction(conn: Connection) -> Iterator[Connection]:
+    conn.execute("BEGIN" if conn.dialect == "postgresql" else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(Exception):  # a lost connection has rolled back already
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
 
-def require_transaction(conn: sqlite3.Connection) -> None:
+def require_transaction(conn: Connection) -> None:
     """Refuse to run outside a write transaction: for writers whose check and the change that
     depends on it must be one atomic step."""
     if not conn.in_transaction:
         raise RuntimeError("needs an open write transaction")
+
+
+def lock_rows(conn: Connection, table: str, ids: Iterable[object]) -> None:
+    """Hold these rows (by ``id``) until the transaction ends, so that what was read of them
+    still holds when the change is written.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``, in id order so two writers never wait on each other
+    in a circle. SQLite: nothing to do, ``BEGIN IMMEDIATE`` already holds the whole file.
+    """
+    require_transaction(conn)
+    if conn.dialect != "postgresql":
+        return
+    for ident in sorted(set(ids), key=str):
+        conn.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (ident,))
+
+
+def lock_key(conn: Connection, *parts: str) -> None:
+    """Hold a named lock until the transaction ends: for decisions about rows that may not
+    exist yet (an idempotency key's first use, a kiosk's identify attempts).
+
+    PostgreSQL: a transaction-scoped advisory lock on the name's 64-bit hash. SQLite: nothing
+    to do (``BEGIN IMMEDIATE``).
+    """
+    require_transaction(conn)
+    if conn.dialect == "postgresql":
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(parts),))
 
 
 def new_id(prefix: str) -> str:
@@ -505,7 +315,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-def is_empty(conn: sqlite3.Connection) -> bool:
+def is_empty(conn: Connection) -> bool:
     """True when the database holds no hospital data yet (no departments)."""
     return conn.execute("SELECT 1 FROM departments LIMIT 1").fetchone() is None
 
@@ -531,7 +341,7 @@ def hash_token(token: str) -> str:
 
 
 def add_kiosk(
-    conn: sqlite3.Connection,
+    conn: Connection,
     kiosk_id: str,
     token: str,
     *,
@@ -548,12 +358,12 @@ def add_kiosk(
         conn.execute(
             "INSERT INTO kiosks (id, token_sha256, created_at, location) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256, "
-            "location = CASE WHEN ? THEN excluded.location ELSE location END",
+            "location = CASE WHEN ? = 1 THEN excluded.location ELSE kiosks.location END",
             (kiosk_id, hash_token(token), created, location or "", location is not None),
         )
 
 
-def kiosk_for_token(conn: sqlite3.Connection, token: str) -> str | None:
+def kiosk_for_token(conn: Connection, token: str) -> str | None:
     row = conn.execute(
         "SELECT id FROM kiosks WHERE token_sha256 = ?", (hash_token(token),)
     ).fetchone()
@@ -564,7 +374,7 @@ def kiosk_for_token(conn: sqlite3.Connection, token: str) -> str | None:
 
 
 def insert_appointment(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     appointment_id: str,
     patient_id: str,
@@ -595,13 +405,13 @@ def insert_appointment(
     )
 
 
-def next_counter(conn: sqlite3.Connection, name: str) -> int:
+def next_counter(conn: Connection, name: str) -> int:
     """Increment and return the named counter (1 the first time). Inside a write transaction."""
     if not conn.in_transaction:
         raise RuntimeError("next_counter needs an open write transaction")
     row = conn.execute(
         "INSERT INTO counters (name, last) VALUES (?, 1) "
-        "ON CONFLICT (name) DO UPDATE SET last = last + 1 RETURNING last",
+        "ON CONFLICT (name) DO UPDATE SET last = counters.last + 1 RETURNING last",
         (name,),
     ).fetchone()
     return int(row[0])

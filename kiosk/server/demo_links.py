@@ -6,9 +6,9 @@ card), the waiting-room display of that room's floor, and the phone page of the 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from kiosk.server.db import Connection
 from kiosk.server.queue import TRACK_PAGE_PATH
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
 from kiosk.server.seed_data import FIXED_PATIENTS
@@ -36,7 +36,7 @@ class DemoLinks:
         return lines
 
 
-def demo_links(conn: sqlite3.Connection, base_url: str) -> DemoLinks:
+def demo_links(conn: Connection, base_url: str) -> DemoLinks:
     """The links for the demo hospital served at ``base_url``."""
     base = base_url.rstrip("/")
     patient = next(p.patient_id for p in FIXED_PATIENTS if p.scenario == _FIRST_SCENARIO)

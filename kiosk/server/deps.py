@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorBody, ErrorCode
-from kiosk.server.db import connect, kiosk_for_token
+from kiosk.server.db import Connection, Database, kiosk_for_token
 from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, ApiError
 from kiosk.server.visits import Limits
 
@@ -50,15 +49,13 @@ _bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
 # --- dependencies ---------------------------------------------------------------------------
 
 
-def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
-    conn = connect(request.app.state.db_path)
-    try:
+def _get_conn(request: Request) -> Iterator[Connection]:
+    database: Database = request.app.state.database
+    with database.connection() as conn:
         yield conn
-    finally:
-        conn.close()
 
 
-Conn = Annotated[sqlite3.Connection, Depends(_get_conn)]
+Conn = Annotated[Connection, Depends(_get_conn)]
 
 
 def _authenticated_kiosk(

@@ -14,13 +14,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 
 import uvicorn
 
 from kiosk.server.app import create_app
-from kiosk.server.db import is_empty, open_database, system_clock
+from kiosk.server.db import Database, Target, is_empty, open_database, system_clock
 from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
     KEEP_ALIVE_TIMEOUT_S,
@@ -41,7 +40,8 @@ class EmbeddedServer:
     def __init__(
         self,
         *,
-        db_path: Path,
+        db_path: Target,
+        database: Database,
         clock: Callable[[], dt.datetime],
         sock: socket.socket,
         server: uvicorn.Server,
@@ -50,6 +50,7 @@ class EmbeddedServer:
         clinic: SimulatedClinic | None,
     ) -> None:
         self.db_path = db_path
+        self._database = database
         self.clock = clock
         self._sock = sock
         self._server = server
@@ -62,7 +63,7 @@ class EmbeddedServer:
     @classmethod
     def start(
         cls,
-        db_path: Path,
+        db_path: Target,
         *,
         seed_demo: bool,
         clock: Callable[[], dt.datetime] | None = None,
@@ -83,7 +84,7 @@ class EmbeddedServer:
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
         clock = clock or system_clock
-        conn = open_database(db_path)
+        conn = open_database(db_path, migrate=True)  # the demo's own database: kept current
         try:
             if seed_demo and is_empty(conn):
                 _seed_demo(conn, clock())
@@ -149,6 +150,7 @@ class EmbeddedServer:
             clinic.start()
         return cls(
             db_path=db_path,
+            database=app.state.database,
             clock=clock,
             sock=sock,
             server=server,
@@ -167,6 +169,7 @@ class EmbeddedServer:
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT_S)
         self._sock.close()
+        self._database.close()
 
     def __enter__(self) -> EmbeddedServer:
         return self

@@ -18,9 +18,8 @@ declining a payment releases its registration at once.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
-from kiosk.server.db import from_db_time, require_transaction
+from kiosk.server.db import Connection, Row, from_db_time, require_transaction
 
 REGISTRATION_HOLD = dt.timedelta(minutes=5)
 
@@ -30,7 +29,7 @@ _PENDING = (
 )
 
 
-def hold_ends_at(conn: sqlite3.Connection, reg: sqlite3.Row, now: dt.datetime) -> dt.datetime:
+def hold_ends_at(conn: Connection, reg: Row, now: dt.datetime) -> dt.datetime:
     """When the registration's hold lapses (in the past when it has lapsed already)."""
     payments = conn.execute(
         "SELECT p.status, p.expires_at, p.decided_at FROM payment_bills pb "
@@ -49,18 +48,18 @@ def hold_ends_at(conn: sqlite3.Connection, reg: sqlite3.Row, now: dt.datetime) -
     return ends
 
 
-def lapsed(conn: sqlite3.Connection, reg: sqlite3.Row, now: dt.datetime) -> bool:
+def lapsed(conn: Connection, reg: Row, now: dt.datetime) -> bool:
     """True when a ``pending_payment`` registration no longer holds its place."""
     return now >= hold_ends_at(conn, reg, now)
 
 
-def pending_rows(conn: sqlite3.Connection, *, kiosk_id: str | None = None) -> list[sqlite3.Row]:
+def pending_rows(conn: Connection, *, kiosk_id: str | None = None) -> list[Row]:
     if kiosk_id is None:
         return conn.execute(_PENDING).fetchall()
     return conn.execute(_PENDING + "AND kiosk_id = ?", (kiosk_id,)).fetchall()
 
 
-def lapsed_per_session(conn: sqlite3.Connection, now: dt.datetime) -> dict[str, int]:
+def lapsed_per_session(conn: Connection, now: dt.datetime) -> dict[str, int]:
     """Places held by lapsed registrations not yet released, per session id (for readers)."""
     counts: dict[str, int] = {}
     for reg in pending_rows(conn):
@@ -69,7 +68,7 @@ def lapsed_per_session(conn: sqlite3.Connection, now: dt.datetime) -> dict[str, 
     return counts
 
 
-def release_lapsed(conn: sqlite3.Connection, now: dt.datetime) -> int:
+def release_lapsed(conn: Connection, now: dt.datetime) -> int:
     """Cancel every lapsed pending registration and give its place back; returns how many."""
     require_transaction(conn)
     released = 0
@@ -83,14 +82,15 @@ def release_lapsed(conn: sqlite3.Connection, now: dt.datetime) -> int:
         ).rowcount
         if changed:
             conn.execute(
-                "UPDATE sessions SET slots_left = min(slots_total, slots_left + 1) WHERE id = ?",
+                "UPDATE sessions SET slots_left = slots_left + 1"
+                " WHERE id = ? AND slots_left < slots_total",
                 (reg["session_id"],),
             )
             released += 1
     return released
 
 
-def void_bill(conn: sqlite3.Connection, bill_id: str, now: dt.datetime) -> bool:
+def void_bill(conn: Connection, bill_id: str, now: dt.datetime) -> bool:
     """True when the bill is the fee of a registration that no longer holds a place: it can no
     longer be paid (the place is gone) and is not shown as owed."""
     for reg in conn.execute(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorCode
-from kiosk.server.db import to_db_time, write_transaction
+from kiosk.server.db import Connection, lock_key, to_db_time, write_transaction
 from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, ApiError
 
 MAX_KEY_LENGTH = IDEMPOTENCY_KEY_MAX_LENGTH
@@ -73,7 +72,7 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def run_idempotent(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     kiosk_id: str,
     key: str,
@@ -85,11 +84,14 @@ def run_idempotent(
 ) -> StoredAnswer:
     """Run ``action`` (which changes state and returns status and JSON body) at most once.
 
-    Everything runs in one ``BEGIN IMMEDIATE`` transaction: the key lookup, the action and the
-    storing of its answer. An ``ApiError`` raised by the action rolls everything back.
+    Everything runs in one write transaction holding the key (``lock_key``): the key lookup,
+    the action and the storing of its answer. An ``ApiError`` raised by the action rolls
+    everything back.
     """
     print_ = fingerprint(method, path, body)
     with write_transaction(conn):
+        # A retry racing its own first try waits here, then finds the stored answer.
+        lock_key(conn, "idempotency", kiosk_id, key)
         row = conn.execute(
             "SELECT fingerprint, status_code, body FROM idempotency_keys "
             "WHERE kiosk_id = ? AND key = ?",
@@ -116,7 +118,7 @@ def run_idempotent(
 
 def idempotent_response(
     request: Request,
-    conn: sqlite3.Connection,
+    conn: Connection,
     kiosk_id: str,
     key_header: str | None,
     body: Any,

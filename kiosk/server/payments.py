@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import sqlite3
 
 from kiosk.api.models import (
     BillItem,
@@ -40,7 +39,16 @@ from kiosk.server.bills import (
     bill_items,
     locking_payment,
 )
-from kiosk.server.db import from_db_time, new_id, next_counter, require_transaction, to_db_time
+from kiosk.server.db import (
+    Connection,
+    Row,
+    from_db_time,
+    lock_rows,
+    new_id,
+    next_counter,
+    require_transaction,
+    to_db_time,
+)
 from kiosk.server.errors import ApiError
 from kiosk.server.registrations import confirm_registration
 
@@ -63,35 +71,33 @@ def new_pay_token() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
 
 
-def payment_id_for_pay_token(conn: sqlite3.Connection, pay_token: str) -> str | None:
+def payment_id_for_pay_token(conn: Connection, pay_token: str) -> str | None:
     if not pay_token:
         return None
     row = conn.execute("SELECT id FROM payments WHERE pay_token = ?", (pay_token,)).fetchone()
     return None if row is None else str(row["id"])
 
 
-def effective_status(row: sqlite3.Row, now: dt.datetime) -> PaymentStatus:
+def effective_status(row: Row, now: dt.datetime) -> PaymentStatus:
     status = PaymentStatus(row["status"])
     if status is PaymentStatus.pending and now >= from_db_time(row["expires_at"]):
         return PaymentStatus.expired
     return status
 
 
-def payment_bill_ids(conn: sqlite3.Connection, payment_id: str) -> list[str]:
+def payment_bill_ids(conn: Connection, payment_id: str) -> list[str]:
     rows = conn.execute(
         "SELECT bill_id FROM payment_bills WHERE payment_id = ? ORDER BY sort", (payment_id,)
     )
     return [str(row[0]) for row in rows]
 
 
-def get_payment_row(conn: sqlite3.Connection, payment_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM payments WHERE id = ?", (payment_id,)
-    ).fetchone()
+def get_payment_row(conn: Connection, payment_id: str) -> Row | None:
+    row: Row | None = conn.execute("SELECT * FROM payments WHERE id = ?", (payment_id,)).fetchone()
     return row
 
 
-def lab_directions(conn: sqlite3.Connection) -> Directions | None:
+def lab_directions(conn: Connection) -> Directions | None:
     """Where patients go for paid lab tests, from the hospital's facilities (None if unknown)."""
     row = conn.execute("SELECT * FROM facilities WHERE id = ?", (LAB_FACILITY_ID,)).fetchone()
     if row is None:
@@ -110,7 +116,7 @@ def lab_directions(conn: sqlite3.Connection) -> Directions | None:
 
 
 def payment_by_id(
-    conn: sqlite3.Connection,
+    conn: Connection,
     payment_id: str,
     now: dt.datetime,
     base_url: str,
@@ -186,7 +192,7 @@ def payment_by_id(
 
 
 def create_payment(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     kiosk_id: str,
     patient_id: str,
@@ -195,11 +201,11 @@ def create_payment(
     base_url: str,
 ) -> Payment:
     """A pending payment of the bills' self-pay share; locks them until paid or expired."""
-    require_transaction(conn)
+    unique_ids = list(dict.fromkeys(bill_ids))
+    lock_rows(conn, "bills", unique_ids)  # two kiosks paying one bill: one payment holds it
     if queries.get_patient_row(conn, patient_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
     holds.release_lapsed(conn, now)
-    unique_ids = list(dict.fromkeys(bill_ids))
     amount = 0
     for bill_id in unique_ids:
         row = conn.execute(
@@ -253,19 +259,19 @@ def create_payment(
     return payment_by_id(conn, payment_id, now, base_url)
 
 
-def _status_now(conn: sqlite3.Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
+def _status_now(conn: Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
     row = get_payment_row(conn, payment_id)
     if row is None:
         raise KeyError(payment_id)
     return effective_status(row, now)
 
 
-def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
+def confirm_payment(conn: Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
     """The payer confirmed: if still pending, everything it pays for happens now, atomically
     (bills paid, registrations confirmed with tickets, a pharmacy ticket for drugs, a receipt
     number). Returns the payment's status afterwards; a decided or expired payment is unchanged.
     """
-    require_transaction(conn)
+    lock_rows(conn, "payments", [payment_id])  # the phone's answer and an expiry: one wins
     status = _status_now(conn, payment_id, now)
     if status is not PaymentStatus.pending:
         return status
@@ -289,7 +295,7 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
         cursor = conn.execute(
             "INSERT INTO pharmacy_tickets (payment_id, service_date, number, window_name, "
             "window_name_en, location, location_en, items_json, issued_at, track_token) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 payment_id,
                 day.isoformat(),
@@ -303,10 +309,10 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
                 queue.new_track_token(),
             ),
         )
-        assert cursor.lastrowid is not None
+        pharmacy_ticket_id = int(cursor.fetchone()[0])
         if queue.queue_exists(conn, queue.pharmacy_queue_id(window)):
             queue.enqueue_pharmacy_ticket(
-                conn, cursor.lastrowid, queue.pharmacy_queue_id(window), now, "system"
+                conn, pharmacy_ticket_id, queue.pharmacy_queue_id(window), now, "system"
             )
     receipt_seq = next_counter(conn, f"receipt:{day.isoformat()}")
     conn.execute(
@@ -317,14 +323,14 @@ def confirm_payment(conn: sqlite3.Connection, payment_id: str, now: dt.datetime)
 
 
 def end_payment(
-    conn: sqlite3.Connection, payment_id: str, now: dt.datetime, outcome: PaymentStatus
+    conn: Connection, payment_id: str, now: dt.datetime, outcome: PaymentStatus
 ) -> PaymentStatus:
     """Decline (``failed``) or cancel (``cancelled``) a pending payment, freeing its bills and
     the places of the registrations whose fees it was paying, in the same transaction.
     Returns the status afterwards; a decided or expired payment is unchanged."""
-    require_transaction(conn)
     if outcome not in (PaymentStatus.failed, PaymentStatus.cancelled):
         raise ValueError(outcome)
+    lock_rows(conn, "payments", [payment_id])
     status = _status_now(conn, payment_id, now)
     if status is not PaymentStatus.pending:
         return status
@@ -337,7 +343,7 @@ def end_payment(
 
 
 def charge_payment_code(
-    conn: sqlite3.Connection, payment_id: str, code: str, now: dt.datetime
+    conn: Connection, payment_id: str, code: str, now: dt.datetime
 ) -> PaymentStatus:
     """Charge a pending payment with a payment code, as the simulated wallet decides.
 

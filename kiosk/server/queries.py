@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 from kiosk.api.models import (
     API_PREFIX,
@@ -29,7 +28,13 @@ from kiosk.api.models import (
 )
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.server import holds, queue, visits
-from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE, from_db_time
+from kiosk.server.db import (
+    CHECK_IN_CLOSES_AFTER,
+    CHECK_IN_OPENS_BEFORE,
+    Connection,
+    Row,
+    from_db_time,
+)
 
 DEPARTMENT_COLUMNS = (
     "d.id AS dep_id, d.code AS dep_code, d.name AS dep_name, d.name_en AS dep_name_en, "
@@ -45,7 +50,7 @@ DOCTOR_COLUMNS = (
 )
 
 
-def department_summary(row: sqlite3.Row) -> DepartmentSummary:
+def department_summary(row: Row) -> DepartmentSummary:
     return DepartmentSummary(
         id=row["dep_id"],
         code=row["dep_code"],
@@ -56,7 +61,7 @@ def department_summary(row: sqlite3.Row) -> DepartmentSummary:
     )
 
 
-def location(row: sqlite3.Row) -> Location:
+def location(row: Row) -> Location:
     return Location(
         building=row["dep_building"],
         building_en=row["dep_building_en"],
@@ -67,7 +72,7 @@ def location(row: sqlite3.Row) -> Location:
     )
 
 
-def department(row: sqlite3.Row) -> Department:
+def department(row: Row) -> Department:
     return Department(
         id=row["dep_id"],
         code=row["dep_code"],
@@ -81,7 +86,7 @@ def department(row: sqlite3.Row) -> Department:
     )
 
 
-def doctor_summary(row: sqlite3.Row) -> DoctorSummary:
+def doctor_summary(row: Row) -> DoctorSummary:
     return DoctorSummary(
         id=row["doc_id"],
         name=row["doc_name"],
@@ -92,7 +97,7 @@ def doctor_summary(row: sqlite3.Row) -> DoctorSummary:
     )
 
 
-def schedule_session(row: sqlite3.Row) -> ScheduleSession:
+def schedule_session(row: Row) -> ScheduleSession:
     """A session from a row that names its id ``s_id``."""
     return ScheduleSession(
         id=row["s_id"],
@@ -105,21 +110,21 @@ def schedule_session(row: sqlite3.Row) -> ScheduleSession:
     )
 
 
-def list_departments(conn: sqlite3.Connection) -> list[Department]:
+def list_departments(conn: Connection) -> list[Department]:
     rows = conn.execute(f"SELECT {DEPARTMENT_COLUMNS} FROM departments d ORDER BY d.sort, d.code")
     return [department(row) for row in rows]
 
 
-def get_department_row(conn: sqlite3.Connection, department_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def get_department_row(conn: Connection, department_id: str) -> Row | None:
+    row: Row | None = conn.execute(
         f"SELECT {DEPARTMENT_COLUMNS} FROM departments d WHERE d.id = ?", (department_id,)
     ).fetchone()
     return row
 
 
 def schedule(
-    conn: sqlite3.Connection,
-    dep_row: sqlite3.Row,
+    conn: Connection,
+    dep_row: Row,
     date: dt.date,
     *,
     now: dt.datetime | None = None,
@@ -172,20 +177,18 @@ def normalize_identifier(kind: IdentifierKind, value: str) -> str:
     return value
 
 
-def find_patient(conn: sqlite3.Connection, kind: IdentifierKind, value: str) -> sqlite3.Row | None:
+def find_patient(conn: Connection, kind: IdentifierKind, value: str) -> Row | None:
     """The patient with this identifier (for a phone shared by several: the first by id)."""
     column = _IDENTIFIER_COLUMNS[kind]
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         f"SELECT * FROM patients WHERE {column} = ? ORDER BY id LIMIT 1",
         (normalize_identifier(kind, value),),
     ).fetchone()
     return row
 
 
-def get_patient_row(conn: sqlite3.Connection, patient_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM patients WHERE id = ?", (patient_id,)
-    ).fetchone()
+def get_patient_row(conn: Connection, patient_id: str) -> Row | None:
+    row: Row | None = conn.execute("SELECT * FROM patients WHERE id = ?", (patient_id,)).fetchone()
     return row
 
 
@@ -193,7 +196,7 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def patient(row: sqlite3.Row, today: dt.date) -> Patient:
+def patient(row: Row, today: dt.date) -> Patient:
     birth = dt.date.fromisoformat(row["birth_date"]) if row["birth_date"] else None
     return Patient(
         id=row["id"],
@@ -218,7 +221,7 @@ _TICKET_SELECT = (
 )
 
 
-def status_url(base_url: str, row: sqlite3.Row) -> str:
+def status_url(base_url: str, row: Row) -> str:
     """What the ticket's QR opens: the phone page of its queue entry (the JSON status of a
     ticket from before the queue existed)."""
     if row["track_token"]:
@@ -229,7 +232,7 @@ def status_url(base_url: str, row: sqlite3.Row) -> str:
     )
 
 
-def _ahead_and_wait(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, int]:
+def _ahead_and_wait(conn: Connection, row: Row) -> tuple[int, int]:
     """People ahead and the estimated wait, from the ticket's queue (the call order and the
     room's recent service times); a ticket without a queue counts the department's tickets."""
     if row["t_status"] != TicketStatus.waiting.value:
@@ -246,14 +249,14 @@ def _ahead_and_wait(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, in
     return int(count), int(count) * int(row["dep_minutes"])
 
 
-def ticket_by_id(conn: sqlite3.Connection, ticket_id: int, base_url: str) -> Ticket:
+def ticket_by_id(conn: Connection, ticket_id: int, base_url: str) -> Ticket:
     row = conn.execute(_TICKET_SELECT + "WHERE t.id = ?", (ticket_id,)).fetchone()
     if row is None:
         raise KeyError(ticket_id)
     return _ticket(conn, row, base_url)
 
 
-def _ticket(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Ticket:
+def _ticket(conn: Connection, row: Row, base_url: str) -> Ticket:
     ahead, wait = _ahead_and_wait(conn, row)
     return Ticket(
         number=row["number"],
@@ -272,7 +275,7 @@ def _ticket(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Ticket
 
 
 def public_ticket_status(
-    conn: sqlite3.Connection, number: str, service_date: dt.date
+    conn: Connection, number: str, service_date: dt.date
 ) -> TicketPublicStatus | None:
     row = conn.execute(
         _TICKET_SELECT + "WHERE t.number = ? AND t.service_date = ?",
@@ -302,14 +305,14 @@ _APPOINTMENT_SELECT = (
 )
 
 
-def get_appointment_row(conn: sqlite3.Connection, appointment_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def get_appointment_row(conn: Connection, appointment_id: str) -> Row | None:
+    row: Row | None = conn.execute(
         _APPOINTMENT_SELECT + "WHERE a.id = ?", (appointment_id,)
     ).fetchone()
     return row
 
 
-def appointment(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Appointment:
+def appointment(conn: Connection, row: Row, base_url: str) -> Appointment:
     starts_at = from_db_time(row["starts_at"])
     return Appointment(
         id=row["a_id"],
@@ -331,7 +334,7 @@ def appointment(conn: sqlite3.Connection, row: sqlite3.Row, base_url: str) -> Ap
 
 
 def patient_appointments(
-    conn: sqlite3.Connection, patient_id: str, first: dt.date, last: dt.date, base_url: str
+    conn: Connection, patient_id: str, first: dt.date, last: dt.date, base_url: str
 ) -> list[Appointment]:
     rows = conn.execute(
         _APPOINTMENT_SELECT + "WHERE a.patient_id = ? AND a.service_date BETWEEN ? AND ? "
@@ -345,7 +348,7 @@ def patient_appointments(
 
 
 def kiosk_statuses(
-    conn: sqlite3.Connection, now: dt.datetime, online_after: dt.timedelta
+    conn: Connection, now: dt.datetime, online_after: dt.timedelta
 ) -> list[KioskStatus]:
     statuses: list[KioskStatus] = []
     for row in conn.execute("SELECT * FROM kiosks ORDER BY id"):

@@ -10,8 +10,9 @@ disabled, military) after every ``priority_every`` normal calls, so priority is 
 nobody waits forever. People ahead is the position in that same order, and the estimated wait
 multiplies it by the rolling median of the room's recent service times.
 
-Every writer runs inside ``write_transaction`` (``BEGIN IMMEDIATE``): two stations calling at
-the same instant are serialized and never get the same patient.
+Every writer runs inside ``write_transaction`` and holds the queue's row first
+(``db.lock_rows``; on SQLite ``BEGIN IMMEDIATE`` holds the file): two stations calling at the
+same instant, in one process or in two workers, are serialized and never get the same patient.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import datetime as dt
 import functools
 import json
 import secrets
-import sqlite3
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,7 +49,15 @@ from kiosk.api.models import (
     WaitingArea,
 )
 from kiosk.identity import mask_name
-from kiosk.server.db import from_db_time, require_transaction, to_db_time, write_transaction
+from kiosk.server.db import (
+    Connection,
+    Row,
+    from_db_time,
+    lock_rows,
+    require_transaction,
+    to_db_time,
+    write_transaction,
+)
 from kiosk.server.errors import ApiError
 
 LAB_QUEUE_ID = "q-lab"  # where paid blood tests queue (采血处)
@@ -87,7 +95,7 @@ class QueueRules:
     elderly_age: int = 70  # from the resident ID's birth date
 
 
-def load_rules(conn: sqlite3.Connection) -> QueueRules:
+def load_rules(conn: Connection) -> QueueRules:
     """The rules stored in the database (every worker of the server reads the same ones)."""
     known = {field.name for field in dataclasses.fields(QueueRules)}
     stored = {
@@ -98,7 +106,7 @@ def load_rules(conn: sqlite3.Connection) -> QueueRules:
     return dataclasses.replace(QueueRules(), **stored)
 
 
-def save_rules(conn: sqlite3.Connection, rules: QueueRules) -> None:
+def save_rules(conn: Connection, rules: QueueRules) -> None:
     """Store the rules (``create_app(queue_rules=…)``, the server's ``--queue-rules``)."""
     with write_transaction(conn):
         for name, value in dataclasses.asdict(rules).items():
@@ -148,8 +156,8 @@ _ALLOWED_FROM: dict[Action, tuple[EntryState, ...]] = {
 
 
 def _record(
-    conn: sqlite3.Connection,
-    entry: sqlite3.Row,
+    conn: Connection,
+    entry: Row,
     kind: QueueEventKind,
     actor: str,
     now: dt.datetime,
@@ -159,7 +167,7 @@ def _record(
     require_transaction(conn)
     cursor = conn.execute(
         "INSERT INTO queue_events (at, queue_id, entry_id, number, kind, actor, detail_json) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             to_db_time(now),
             entry["queue_id"],
@@ -170,8 +178,7 @@ def _record(
             json.dumps(detail, ensure_ascii=False, sort_keys=True),
         ),
     )
-    event_id = cursor.lastrowid
-    assert event_id is not None
+    event_id = int(cursor.fetchone()[0])
     changes = _apply(dict(entry), kind, to_db_time(now), detail)
     changes["last_event_id"] = event_id
     assignments = ", ".join(f"{column} = ?" for column in changes)
@@ -230,7 +237,7 @@ def _apply(
 
 
 def _new_entry(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     queue_id: str,
     service_date: dt.date,
@@ -246,6 +253,7 @@ def _new_entry(
     transferred_from: str | None = None,
 ) -> int:
     """Insert a waiting entry at the end of its queue and record its ``issued`` event."""
+    lock_rows(conn, "queues", [queue_id])
     if _queue_row(conn, queue_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
     last = conn.execute(
@@ -267,7 +275,8 @@ def _new_entry(
     cursor = conn.execute(
         "INSERT INTO queue_entries (queue_id, service_date, number, ticket_id, "
         "pharmacy_ticket_id, patient_id, track_token, priority, state, sort_key, issued_at, "
-        "entered_at, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
+        "entered_at, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?) "
+        "RETURNING id",
         (
             queue_id,
             service_date.isoformat(),
@@ -283,8 +292,7 @@ def _new_entry(
             transferred_from,
         ),
     )
-    entry_id = cursor.lastrowid
-    assert entry_id is not None
+    entry_id = int(cursor.fetchone()[0])
     _record(conn, _entry_row(conn, entry_id), QueueEventKind.issued, actor, now, detail)
     return entry_id
 
@@ -295,7 +303,7 @@ def format_ticket_number(code: str, seq: int) -> str:
 
 
 def issue_ticket(
-    conn: sqlite3.Connection,
+    conn: Connection,
     appointment_id: str,
     now: dt.datetime,
     actor: str = "system",
@@ -319,14 +327,14 @@ def issue_ticket(
         conn.execute(
             "INSERT INTO ticket_counters (department_id, service_date, last_seq) "
             "VALUES (?, ?, 1) ON CONFLICT (department_id, service_date) "
-            "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+            "DO UPDATE SET last_seq = ticket_counters.last_seq + 1 RETURNING last_seq",
             (apt["department_id"], apt["service_date"]),
         ).fetchone()[0]
     )
     cursor = conn.execute(
         "INSERT INTO tickets (department_id, service_date, seq, number, appointment_id, "
         "patient_id, doctor_id, status, issued_at, track_token) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?) RETURNING id",
         (
             apt["department_id"],
             apt["service_date"],
@@ -339,8 +347,7 @@ def issue_ticket(
             track_token or new_track_token(),
         ),
     )
-    ticket_id = cursor.lastrowid
-    assert ticket_id is not None
+    ticket_id = int(cursor.fetchone()[0])
     conn.execute(
         "UPDATE appointments SET status = 'checked_in', ticket_id = ? WHERE id = ?",
         (ticket_id, appointment_id),
@@ -354,9 +361,7 @@ def new_track_token() -> str:
     return secrets.token_urlsafe(TRACK_TOKEN_BYTES)
 
 
-def enqueue_ticket(
-    conn: sqlite3.Connection, ticket_id: int, now: dt.datetime, actor: str
-) -> int | None:
+def enqueue_ticket(conn: Connection, ticket_id: int, now: dt.datetime, actor: str) -> int | None:
     """Put a check-in or registration ticket into its department's queue (the first queue of
     the department); None when the department has no queue. Inside a write transaction."""
     ticket = conn.execute(
@@ -390,7 +395,7 @@ def enqueue_ticket(
 
 
 def enqueue_pharmacy_ticket(
-    conn: sqlite3.Connection,
+    conn: Connection,
     pharmacy_ticket_id: int,
     queue_id: str,
     now: dt.datetime,
@@ -431,14 +436,14 @@ def _priority_by_age(birth_date: str | None, day: dt.date, rules: QueueRules) ->
 
 
 def call_next(
-    conn: sqlite3.Connection,
+    conn: Connection,
     queue_id: str,
     station_id: str,
     now: dt.datetime,
 ) -> int:
     """Call the next entry of the queue (today); returns its id. 409 queue_empty when nobody
     waits. Inside a write transaction: the choice and the call are one step."""
-    require_transaction(conn)
+    lock_rows(conn, "queues", [queue_id])
     if _queue_row(conn, queue_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
     rules = load_rules(conn)
@@ -459,7 +464,7 @@ def call_next(
 
 
 def act(
-    conn: sqlite3.Connection,
+    conn: Connection,
     entry_id: int,
     action: Action,
     station_id: str,
@@ -470,7 +475,7 @@ def act(
 ) -> int:
     """Apply a station's action to an entry; returns the entry id (for a transfer, the new
     entry's). 409 stale_action when the entry's state does not allow it."""
-    require_transaction(conn)
+    lock_rows(conn, "queues", [entry_queue_id(conn, entry_id), *([to_queue] if to_queue else [])])
     rules = load_rules(conn)
     entry = _entry_row(conn, entry_id)
     state = EntryState(entry["state"])
@@ -542,7 +547,7 @@ def act(
     return entry_id
 
 
-def _requeue_key(conn: sqlite3.Connection, entry: sqlite3.Row, places: int) -> float:
+def _requeue_key(conn: Connection, entry: Row, places: int) -> float:
     """A sort key ``places`` waiting entries (of the same priority class) behind the front."""
     same_class = [
         row
@@ -558,9 +563,7 @@ def _requeue_key(conn: sqlite3.Connection, entry: sqlite3.Row, places: int) -> f
 # --- the calling order ----------------------------------------------------------------------
 
 
-def call_order(
-    waiting: Sequence[sqlite3.Row], normal_streak: int, priority_every: int
-) -> list[sqlite3.Row]:
+def call_order(waiting: Sequence[Row], normal_streak: int, priority_every: int) -> list[Row]:
     """The waiting entries in the order they will be called: queue order, with one priority
     entry after every ``priority_every`` normal calls (``normal_streak`` normal calls since the
     last priority one already happened), and priority entries back to back when no normal
@@ -569,7 +572,7 @@ def call_order(
     priority = [row for row in waiting if row["priority"] != Priority.none.value]
     normal.sort(key=lambda row: float(row["sort_key"]))
     priority.sort(key=lambda row: float(row["sort_key"]))
-    order: list[sqlite3.Row] = []
+    order: list[Row] = []
     streak = normal_streak
     n = p = 0
     while n < len(normal) or p < len(priority):
@@ -584,7 +587,7 @@ def call_order(
     return order
 
 
-def _normal_streak(conn: sqlite3.Connection, queue_id: str, rules: QueueRules) -> int:
+def _normal_streak(conn: Connection, queue_id: str, rules: QueueRules) -> int:
     """Normal calls since the last priority call of this queue (at most ``priority_every``)."""
     rows = conn.execute(
         "SELECT detail_json FROM queue_events WHERE queue_id = ? AND kind = 'called' "
@@ -623,7 +626,7 @@ def place_in_call_order(
     return same_class_before + min(turns, priority_waiting)
 
 
-def ahead_and_wait(conn: sqlite3.Connection, entry_id: int) -> tuple[int, int]:
+def ahead_and_wait(conn: Connection, entry_id: int) -> tuple[int, int]:
     """People ahead of a waiting entry and its estimated wait in minutes (0, 0 if not
     waiting): the snapshot's figures from one counting query, without ordering the whole queue
     (a check-in's, a registration's and a station's answer)."""
@@ -634,17 +637,15 @@ def ahead_and_wait(conn: sqlite3.Connection, entry_id: int) -> tuple[int, int]:
     if entry is None or entry["state"] != EntryState.waiting.value:
         return 0, 0
     is_priority = entry["priority"] != Priority.none.value
+    before = "(sort_key < ? OR sort_key = ? AND id < ?)"
     counts = conn.execute(
         "SELECT sum(CASE WHEN priority = 'none' THEN 1 ELSE 0 END), "
         "sum(CASE WHEN priority != 'none' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN (priority != 'none') = ? AND (sort_key < ? OR sort_key = ? AND id < ?) "
-        "THEN 1 ELSE 0 END) "
+        f"sum(CASE WHEN priority = 'none' AND {before} THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN priority != 'none' AND {before} THEN 1 ELSE 0 END) "
         "FROM queue_entries WHERE queue_id = ? AND service_date = ? AND state = 'waiting'",
         (
-            is_priority,
-            entry["sort_key"],
-            entry["sort_key"],
-            entry_id,
+            *(entry["sort_key"], entry["sort_key"], entry_id) * 2,
             entry["queue_id"],
             entry["service_date"],
         ),
@@ -652,7 +653,7 @@ def ahead_and_wait(conn: sqlite3.Connection, entry_id: int) -> tuple[int, int]:
     rules = load_rules(conn)
     ahead = place_in_call_order(
         is_priority=is_priority,
-        same_class_before=int(counts[2]),
+        same_class_before=int(counts[3] if is_priority else counts[2]),
         normal_waiting=int(counts[0]),
         priority_waiting=int(counts[1]),
         normal_streak=_normal_streak(conn, entry["queue_id"], rules),
@@ -663,8 +664,8 @@ def ahead_and_wait(conn: sqlite3.Connection, entry_id: int) -> tuple[int, int]:
     return ahead, round(ahead * minutes_per_patient(conn, queue))
 
 
-def _waiting(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> list[sqlite3.Row]:
-    rows: list[sqlite3.Row] = conn.execute(
+def _waiting(conn: Connection, queue_id: str, day: dt.date) -> list[Row]:
+    rows: list[Row] = conn.execute(
         _ENTRY_SELECT + "WHERE e.queue_id = ? AND e.service_date = ? AND e.state = 'waiting' "
         "ORDER BY e.sort_key",
         (queue_id, day.isoformat()),
@@ -672,7 +673,7 @@ def _waiting(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> list[sqli
     return rows
 
 
-def minutes_per_patient(conn: sqlite3.Connection, queue: sqlite3.Row) -> float:
+def minutes_per_patient(conn: Connection, queue: Row) -> float:
     """The rolling median of the room's last service times (from the call, or from the start
     of the consultation when recorded, to done); the queue's own figure until there are a few."""
     rows = conn.execute(
@@ -705,28 +706,28 @@ _QUEUE_SELECT = (
 )
 
 
-def _queue_row(conn: sqlite3.Connection, queue_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(_QUEUE_SELECT + "WHERE q.id = ?", (queue_id,)).fetchone()
+def _queue_row(conn: Connection, queue_id: str) -> Row | None:
+    row: Row | None = conn.execute(_QUEUE_SELECT + "WHERE q.id = ?", (queue_id,)).fetchone()
     return row
 
 
-def _entry_row(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(_ENTRY_SELECT + "WHERE e.id = ?", (entry_id,)).fetchone()
+def _entry_row(conn: Connection, entry_id: int) -> Row:
+    row: Row | None = conn.execute(_ENTRY_SELECT + "WHERE e.id = ?", (entry_id,)).fetchone()
     if row is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue entry {entry_id}.")
     return row
 
 
-def entry_queue_id(conn: sqlite3.Connection, entry_id: int) -> str:
+def entry_queue_id(conn: Connection, entry_id: int) -> str:
     """The queue of an entry (404 when there is none), for the station's permission check."""
     return str(_entry_row(conn, entry_id)["queue_id"])
 
 
-def queue_exists(conn: sqlite3.Connection, queue_id: str) -> bool:
+def queue_exists(conn: Connection, queue_id: str) -> bool:
     return _queue_row(conn, queue_id) is not None
 
 
-def _summary(conn: sqlite3.Connection, queue: sqlite3.Row, day: dt.date) -> QueueSummary:
+def _summary(conn: Connection, queue: Row, day: dt.date) -> QueueSummary:
     waiting = conn.execute(
         "SELECT count(*) FROM queue_entries WHERE queue_id = ? AND service_date = ? "
         "AND state = 'waiting'",
@@ -749,7 +750,7 @@ def _summary(conn: sqlite3.Connection, queue: sqlite3.Row, day: dt.date) -> Queu
     )
 
 
-def _location(queue: sqlite3.Row) -> Location:
+def _location(queue: Row) -> Location:
     return Location(
         building=queue["building"],
         building_en=queue["building_en"],
@@ -760,7 +761,7 @@ def _location(queue: sqlite3.Row) -> Location:
     )
 
 
-def _department(queue: sqlite3.Row) -> DepartmentSummary | None:
+def _department(queue: Row) -> DepartmentSummary | None:
     if queue["department_id"] is None:
         return None
     return DepartmentSummary(
@@ -773,7 +774,7 @@ def _department(queue: sqlite3.Row) -> DepartmentSummary | None:
     )
 
 
-def _entry(row: sqlite3.Row, ahead: int = 0, wait_minutes: int = 0) -> QueueEntry:
+def _entry(row: Row, ahead: int = 0, wait_minutes: int = 0) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
         queue_id=row["queue_id"],
@@ -798,11 +799,11 @@ def _entry(row: sqlite3.Row, ahead: int = 0, wait_minutes: int = 0) -> QueueEntr
 class QueueSnapshot:
     """One queue's state at one version: what every reader of that queue needs."""
 
-    queue: sqlite3.Row
+    queue: Row
     summary: QueueSummary
-    order: list[sqlite3.Row]  # waiting, in call order
-    current: list[sqlite3.Row]  # called or serving, latest call first
-    finished: list[sqlite3.Row]
+    order: list[Row]  # waiting, in call order
+    current: list[Row]  # called or serving, latest call first
+    finished: list[Row]
     version: int
 
     @functools.cached_property
@@ -818,14 +819,14 @@ class QueueSnapshot:
         return ahead, round(ahead * self.summary.minutes_per_patient)
 
 
-def queue_version(conn: sqlite3.Connection, queue_id: str) -> int:
+def queue_version(conn: Connection, queue_id: str) -> int:
     row = conn.execute(
         "SELECT max(id) FROM queue_events WHERE queue_id = ?", (queue_id,)
     ).fetchone()
     return int(row[0] or 0)
 
 
-def snapshot(conn: sqlite3.Connection, queue_id: str, day: dt.date) -> QueueSnapshot:
+def snapshot(conn: Connection, queue_id: str, day: dt.date) -> QueueSnapshot:
     queue = _queue_row(conn, queue_id)
     if queue is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
@@ -867,14 +868,12 @@ def queue_view(snap: QueueSnapshot, now: dt.datetime) -> QueueView:
     )
 
 
-def entry_view(conn: sqlite3.Connection, entry_id: int) -> QueueEntry:
+def entry_view(conn: Connection, entry_id: int) -> QueueEntry:
     """One entry with its people ahead and estimated wait, as the station's answer."""
     return _entry(_entry_row(conn, entry_id), *ahead_and_wait(conn, entry_id))
 
 
-def list_queues(
-    conn: sqlite3.Connection, day: dt.date, ids: Iterable[str] | None = None
-) -> QueueList:
+def list_queues(conn: Connection, day: dt.date, ids: Iterable[str] | None = None) -> QueueList:
     rows = conn.execute(_QUEUE_SELECT + "ORDER BY q.sort, q.id").fetchall()
     wanted = None if ids is None else set(ids)
     return QueueList(
@@ -882,14 +881,14 @@ def list_queues(
     )
 
 
-def areas(conn: sqlite3.Connection) -> list[WaitingArea]:
+def areas(conn: Connection) -> list[WaitingArea]:
     return [
         WaitingArea(id=row["id"], name=row["name"], name_en=row["name_en"])
         for row in conn.execute("SELECT * FROM waiting_areas ORDER BY sort, id")
     ]
 
 
-def area_queue_ids(conn: sqlite3.Connection, area_id: str) -> list[str] | None:
+def area_queue_ids(conn: Connection, area_id: str) -> list[str] | None:
     """The queues of a waiting area in display order; None for an unknown area."""
     if conn.execute("SELECT 1 FROM waiting_areas WHERE id = ?", (area_id,)).fetchone() is None:
         return None
@@ -901,7 +900,7 @@ def area_queue_ids(conn: sqlite3.Connection, area_id: str) -> list[str] | None:
     ]
 
 
-def area_board(conn: sqlite3.Connection, area_id: str, now: dt.datetime) -> DisplayBoard | None:
+def area_board(conn: Connection, area_id: str, now: dt.datetime) -> DisplayBoard | None:
     """What the waiting-room TV of an area shows; None for an unknown area."""
     area = conn.execute("SELECT * FROM waiting_areas WHERE id = ?", (area_id,)).fetchone()
     if area is None:
@@ -949,7 +948,7 @@ def area_board(conn: sqlite3.Connection, area_id: str, now: dt.datetime) -> Disp
     )
 
 
-def _board_call(row: sqlite3.Row, queue: sqlite3.Row) -> BoardCall:
+def _board_call(row: Row, queue: Row) -> BoardCall:
     return BoardCall(
         call_id=row["id"],
         number=row["number"],
@@ -973,7 +972,7 @@ class CallText:
     room_en: str
 
 
-def call_text(conn: sqlite3.Connection, call_id: int) -> CallText | None:
+def call_text(conn: Connection, call_id: int) -> CallText | None:
     """The call of a ``called`` or ``recalled`` event; None for any other id."""
     row = conn.execute(
         "SELECT ev.number, p.name AS patient_name, q.room, q.room_en FROM queue_events ev "
@@ -992,7 +991,7 @@ def call_text(conn: sqlite3.Connection, call_id: int) -> CallText | None:
     )
 
 
-def track_entry_id(conn: sqlite3.Connection, token: str) -> int | None:
+def track_entry_id(conn: Connection, token: str) -> int | None:
     """The current entry of a ticket's phone-page token (after a transfer, the newest)."""
     row = conn.execute(
         "SELECT id FROM queue_entries WHERE track_token = ? ORDER BY id DESC LIMIT 1", (token,)
@@ -1000,7 +999,7 @@ def track_entry_id(conn: sqlite3.Connection, token: str) -> int | None:
     return None if row is None else int(row["id"])
 
 
-def track_status(snap: QueueSnapshot, entry: sqlite3.Row, now: dt.datetime) -> TrackStatus:
+def track_status(snap: QueueSnapshot, entry: Row, now: dt.datetime) -> TrackStatus:
     ahead, wait = snap.ahead_and_wait(int(entry["id"]))
     queue = snap.queue
     return TrackStatus(
@@ -1023,7 +1022,7 @@ def track_status(snap: QueueSnapshot, entry: sqlite3.Row, now: dt.datetime) -> T
     )
 
 
-def track(conn: sqlite3.Connection, token: str, now: dt.datetime) -> TrackStatus | None:
+def track(conn: Connection, token: str, now: dt.datetime) -> TrackStatus | None:
     entry_id = track_entry_id(conn, token)
     if entry_id is None:
         return None
@@ -1032,7 +1031,7 @@ def track(conn: sqlite3.Connection, token: str, now: dt.datetime) -> TrackStatus
     return track_status(snap, entry, now)
 
 
-def track_all(conn: sqlite3.Connection, queue_id: str, now: dt.datetime) -> dict[str, TrackStatus]:
+def track_all(conn: Connection, queue_id: str, now: dt.datetime) -> dict[str, TrackStatus]:
     """Every ticket of the queue today by its phone-page token: one read for all the phones
     that follow this queue."""
     snap = snapshot(conn, queue_id, now.date())
@@ -1043,9 +1042,7 @@ def track_all(conn: sqlite3.Connection, queue_id: str, now: dt.datetime) -> dict
     return {row["track_token"]: track_status(snap, row, now) for row in rows}
 
 
-def events(
-    conn: sqlite3.Connection, queue_id: str, after: int, limit: int = 500
-) -> list[QueueEvent]:
+def events(conn: Connection, queue_id: str, after: int, limit: int = 500) -> list[QueueEvent]:
     rows = conn.execute(
         "SELECT * FROM queue_events WHERE queue_id = ? AND id > ? ORDER BY id LIMIT ?",
         (queue_id, after, limit),
@@ -1091,7 +1088,7 @@ PROJECTED_COLUMNS = (
 )
 
 
-def replay_entries(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
+def replay_entries(conn: Connection) -> dict[int, dict[str, Any]]:
     """Every entry as the events alone make it: the check that the projection is derived."""
     entries: dict[int, dict[str, Any]] = {}
     for row in conn.execute("SELECT * FROM queue_events ORDER BY id"):
@@ -1124,7 +1121,7 @@ def replay_entries(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
     return entries
 
 
-def projected_entries(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
+def projected_entries(conn: Connection) -> dict[int, dict[str, Any]]:
     columns = ", ".join(PROJECTED_COLUMNS)
     return {
         int(row["id"]): {column: row[column] for column in PROJECTED_COLUMNS}

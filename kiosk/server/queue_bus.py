@@ -3,9 +3,11 @@
 Every subscriber (one per open event stream, on the server's event loop) wakes up with the set
 of queues changed since it last looked, coalesced, so a slow reader never builds a backlog.
 Changes reach the bus two ways: a station's call publishes its queue right after the commit
-(the fast path), and a watcher reads the event log's newest id every ``WATCH_INTERVAL_S`` and
-publishes the queues of any new event, whoever wrote it (a kiosk's check-in, a payment, the
-simulated clinic, another process on the same database).
+(the fast path), and a watcher publishes the queues of any new event, whoever wrote it (a
+kiosk's check-in, a payment, the simulated clinic, another process on the same database). On
+SQLite the watcher reads the event log's newest id every ``WATCH_INTERVAL_S``; on PostgreSQL it
+listens, on a connection of its own, for the NOTIFY each committed event sends (a trigger, see
+``schema``), so every worker's streams hear every worker's writes.
 
 What a stream sends is computed once per change, not once per reader: ``SharedReads`` keeps
 the latest answer per key (an area's board, a queue's snapshot) with the queue version it was
@@ -18,17 +20,18 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Generic, TypeVar
 
 import anyio
 
-from kiosk.server.db import connect
+from kiosk.server.db import Database
 
 T = TypeVar("T")
 WATCH_INTERVAL_S = 0.25
+LISTEN_TIMEOUT_S = 1.0  # how often the listener looks whether anyone still listens
 
 
 class Subscription:
@@ -60,9 +63,10 @@ class Subscription:
 
 
 class QueueBus:
-    def __init__(self, db_path: Path) -> None:
-        self._db_path = db_path
+    def __init__(self, database: Database) -> None:
+        self._database = database
         self._watcher: asyncio.Task[None] | None = None
+        self._listener: threading.Thread | None = None
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
         self.closed = False
@@ -104,13 +108,42 @@ class QueueBus:
         with self._lock:
             subscription.closed = self.closed
             self._subscriptions.add(subscription)
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.create_task(self._watch())
+        self._start_watching()
         try:
             yield subscription
         finally:
             with self._lock:
                 self._subscriptions.discard(subscription)
+
+    def _start_watching(self) -> None:
+        if self._database.dialect == "postgresql":
+            if self._listener is None or not self._listener.is_alive():
+                self._listener = threading.Thread(
+                    target=self._listen, name="kiosk-queue-listener", daemon=True
+                )
+                self._listener.start()
+        elif self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+
+    def _listen(self) -> None:
+        """PostgreSQL: publish each committed event's queue, while someone is listening."""
+        from kiosk.server import pg
+
+        while not self.closed and self.subscribers:
+            try:
+                conn = pg.connect(str(self._database.target))
+            except pg.DatabaseError:
+                time.sleep(LISTEN_TIMEOUT_S)  # the database is away: try again
+                continue
+            try:
+                conn.execute(f"LISTEN {pg.NOTIFY_CHANNEL}")
+                while not self.closed and self.subscribers:
+                    for notice in conn.raw.notifies(timeout=LISTEN_TIMEOUT_S):
+                        self.publish({notice.payload})
+            except pg.DatabaseError:
+                time.sleep(LISTEN_TIMEOUT_S)
+            finally:
+                conn.close()
 
     async def _watch(self) -> None:
         """Publish the queues of events written by anyone, while someone is listening."""
@@ -124,20 +157,14 @@ class QueueBus:
                     self.publish(queue_ids)
 
     def _newest_event(self) -> int:
-        conn = connect(self._db_path)
-        try:
+        with self._database.connection() as conn:
             return int(conn.execute("SELECT coalesce(max(id), 0) FROM queue_events").fetchone()[0])
-        finally:
-            conn.close()
 
     def _events_after(self, last: int) -> tuple[int, set[str]]:
-        conn = connect(self._db_path)
-        try:
+        with self._database.connection() as conn:
             rows = conn.execute(
                 "SELECT id, queue_id FROM queue_events WHERE id > ? ORDER BY id", (last,)
             ).fetchall()
-        finally:
-            conn.close()
         return (int(rows[-1]["id"]) if rows else last), {row["queue_id"] for row in rows}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sqlite3
 
 from kiosk.api.models import (
     ErrorCode,
@@ -21,8 +20,11 @@ from kiosk.api.models import (
 )
 from kiosk.server import holds, queries
 from kiosk.server.db import (
+    Connection,
+    Row,
     from_db_time,
     insert_appointment,
+    lock_rows,
     new_id,
     require_transaction,
     to_db_time,
@@ -44,15 +46,13 @@ _SESSION_SELECT = (
 )
 
 
-def get_session_row(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        _SESSION_SELECT + "WHERE s.id = ?", (session_id,)
-    ).fetchone()
+def get_session_row(conn: Connection, session_id: str) -> Row | None:
+    row: Row | None = conn.execute(_SESSION_SELECT + "WHERE s.id = ?", (session_id,)).fetchone()
     return row
 
 
 def suggestions(
-    conn: sqlite3.Connection, department_id: str, exclude: str, now: dt.datetime
+    conn: Connection, department_id: str, exclude: str, now: dt.datetime
 ) -> list[SessionSuggestion]:
     """The next sessions of the department that have not ended and still have slots."""
     first = now.date().isoformat()
@@ -73,9 +73,7 @@ def suggestions(
 # --- registrations --------------------------------------------------------------------------
 
 
-def registration_by_id(
-    conn: sqlite3.Connection, registration_id: str, base_url: str
-) -> Registration:
+def registration_by_id(conn: Connection, registration_id: str, base_url: str) -> Registration:
     reg = conn.execute("SELECT * FROM registrations WHERE id = ?", (registration_id,)).fetchone()
     if reg is None:
         raise KeyError(registration_id)
@@ -103,7 +101,7 @@ def registration_by_id(
 
 
 def register(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     kiosk_id: str,
     patient_id: str,
@@ -116,7 +114,10 @@ def register(
     session_full). Free: confirmed with a ticket at once; a fee: pending with an unpaid bill,
     holding its place only while its fee can be paid (``holds``); a kiosk holding
     ``max_pending`` of those already is refused (429 too_many_pending_registrations)."""
-    require_transaction(conn)
+    # One patient's registrations one at a time (already_registered), and one kiosk's
+    # (max_pending); the slot itself is taken by a single conditional UPDATE.
+    lock_rows(conn, "patients", [patient_id])
+    lock_rows(conn, "kiosks", [kiosk_id])
     holds.release_lapsed(conn, now)
     if queries.get_patient_row(conn, patient_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
@@ -185,7 +186,7 @@ def register(
 
 
 def _refuse_too_many_pending(
-    conn: sqlite3.Connection, kiosk_id: str, now: dt.datetime, max_pending: int
+    conn: Connection, kiosk_id: str, now: dt.datetime, max_pending: int
 ) -> None:
     pending = holds.pending_rows(conn, kiosk_id=kiosk_id)
     if len(pending) < max_pending:
@@ -202,7 +203,7 @@ def _refuse_too_many_pending(
 
 
 def _insert_registration_bill(
-    conn: sqlite3.Connection, bill_id: str, patient_id: str, row: sqlite3.Row, now: dt.datetime
+    conn: Connection, bill_id: str, patient_id: str, row: Row, now: dt.datetime
 ) -> None:
     fee = int(row["fee_cents"])
     conn.execute(
@@ -231,7 +232,7 @@ def _insert_registration_bill(
     )
 
 
-def confirm_registration(conn: sqlite3.Connection, registration_id: str, now: dt.datetime) -> None:
+def confirm_registration(conn: Connection, registration_id: str, now: dt.datetime) -> None:
     """Confirm a registration: its visit becomes an appointment, checked in with a ticket from
     the department's counter of the session's day."""
     require_transaction(conn)

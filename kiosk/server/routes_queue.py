@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
@@ -40,7 +39,7 @@ from kiosk.api.models import (
     WaitingArea,
 )
 from kiosk.server import queue, stations
-from kiosk.server.db import connect
+from kiosk.server.db import Connection, Database
 from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, Now, not_found
 from kiosk.server.errors import ApiError
 from kiosk.server.idempotency import idempotent_response
@@ -123,7 +122,7 @@ def station_sign_in(body: StationLogin, request: Request, conn: Conn, now: Now) 
 
 
 def sign_in(
-    request: Request, conn: sqlite3.Connection, station_id: str, password: str, now: dt.datetime
+    request: Request, conn: Connection, station_id: str, password: str, now: dt.datetime
 ) -> StationSession:
     """The shared sign-in of the API and the staff page's form (rate limited per station)."""
     limiter: stations.SignInLimiter = request.app.state.station_sign_ins
@@ -197,7 +196,7 @@ def queue_events(
 
 def _station_write(
     request: Request,
-    conn: sqlite3.Connection,
+    conn: Connection,
     station: Station,
     key: str,
     body: Any,
@@ -251,7 +250,7 @@ def _entry_action(
     entry_id: int,
     request: Request,
     station: Station,
-    conn: sqlite3.Connection,
+    conn: Connection,
     now: dt.datetime,
     key: str,
     body: dict[str, Any],
@@ -383,13 +382,11 @@ def track(token: TrackToken, conn: Conn, now: Now) -> TrackStatus:
     return status
 
 
-def _read(request: Request, read: Callable[[sqlite3.Connection, dt.datetime], Any]) -> Any:
-    """One read on a fresh connection (in a worker thread: streams run on the event loop)."""
-    conn = connect(request.app.state.db_path)
-    try:
+def _read(request: Request, read: Callable[[Connection, dt.datetime], Any]) -> Any:
+    """One read on a pooled connection (in a worker thread: streams run on the event loop)."""
+    database: Database = request.app.state.database
+    with database.connection() as conn:
         return read(conn, request.app.state.clock())
-    finally:
-        conn.close()
 
 
 async def _stream(
@@ -514,7 +511,7 @@ async def track_events(token: TrackToken, request: Request) -> Response:
 
 def install(app: Any) -> None:
     """The queue's shared state on the app: the bus, the shared reads, the sign-in limiter."""
-    app.state.queue_bus = QueueBus(app.state.db_path)
+    app.state.queue_bus = QueueBus(app.state.database)
     app.state.board_reads = SharedReads()
     app.state.track_reads = SharedReads()
     app.state.station_sign_ins = stations.SignInLimiter()

@@ -344,7 +344,7 @@ def feedback(
     def action() -> tuple[int, Any]:
         cursor = conn.execute(
             "INSERT INTO feedback (kiosk_id, rating, tags_json, comment, context, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 kiosk_id,
                 body.rating,
@@ -354,7 +354,7 @@ def feedback(
                 to_db_time(now),
             ),
         )
-        ack = FeedbackAck(id=f"fb-{cursor.lastrowid}", received_at=now)
+        ack = FeedbackAck(id=f"fb-{cursor.fetchone()[0]}", received_at=now)
         return 201, ack.model_dump(mode="json")
 
     return idempotent_response(

@@ -188,43 +188,50 @@ _HEADER_TIMEOUT_RESPONSE = (
 )
 
 
-def header_deadline_protocol(timeout_s: float = READ_TIMEOUT_S) -> type[H11Protocol]:
+class HeaderDeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol, closing a connection whose next request line and headers have
-    not fully arrived ``timeout_s`` after it opened or after its previous response (pass it as
-    ``uvicorn.Config(http=...)``)."""
+    not fully arrived ``timeout_s`` after it opened or after its previous response.
 
-    class HeaderDeadlineProtocol(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
+    A module-level class so that uvicorn's worker processes can import it (``--workers``); a
+    worker sets ``timeout_s`` from its settings before it serves."""
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+    timeout_s: float = READ_TIMEOUT_S
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
             self._arm_header_timer()
 
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm_header_timer()
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_timer()
-            super().connection_lost(exc)
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        # A new request (its headers complete) replaces ``cycle``; until then it is this.
+        self._header_timer = self.loop.call_later(
+            self.timeout_s, self._header_timer_fired, self.cycle
+        )
 
-        def _arm_header_timer(self) -> None:
-            self._disarm_header_timer()
-            # A new request (its headers complete) replaces ``cycle``; until then it is this.
-            self._header_timer = self.loop.call_later(
-                timeout_s, self._header_timer_fired, self.cycle
-            )
-
-        def _disarm_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _header_timer_fired(self, cycle_when_armed: object) -> None:
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
             self._header_timer = None
-            if self.cycle is cycle_when_armed and not self.transport.is_closing():
-                self.transport.write(_HEADER_TIMEOUT_RESPONSE)
-                self.transport.close()
 
-    return HeaderDeadlineProtocol
+    def _header_timer_fired(self, cycle_when_armed: object) -> None:
+        self._header_timer = None
+        if self.cycle is cycle_when_armed and not self.transport.is_closing():
+            self.transport.write(_HEADER_TIMEOUT_RESPONSE)
+            self.transport.close()
+
+
+def header_deadline_protocol(timeout_s: float = READ_TIMEOUT_S) -> type[H11Protocol]:
+    """``HeaderDeadlineProtocol`` with this deadline (pass it as ``uvicorn.Config(http=...)``)."""
+    if timeout_s == HeaderDeadlineProtocol.timeout_s:
+        return HeaderDeadlineProtocol
+    return type("HeaderDeadlineProtocol", (HeaderDeadlineProtocol,), {"timeout_s": timeout_s})

@@ -13,13 +13,13 @@ import base64
 import datetime as dt
 import json
 import random
-import sqlite3
 from dataclasses import dataclass
 
 from kiosk.api.models import IdentifierKind
 from kiosk.identity import is_valid_resident_id
 from kiosk.server.db import (
     DEFAULT_MINUTES_PER_PATIENT,
+    Connection,
     add_kiosk,
     insert_appointment,
     to_db_time,
@@ -99,7 +99,7 @@ def _department_id(code: str) -> str:
 
 
 class _Builder:
-    def __init__(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
+    def __init__(self, conn: Connection, now: dt.datetime) -> None:
         self.conn = conn
         self.now = now
         self.today = now.date()
@@ -590,7 +590,7 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
-def seed_demo(conn: sqlite3.Connection, now: dt.datetime) -> None:
+def seed_demo(conn: Connection, now: dt.datetime) -> None:
     """Fill an empty database with the demo hospital (deterministic for a given ``now``).
 
     Also registers the demo kiosk ``demo-kiosk`` with the token ``demo-token``.

@@ -16,16 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from pathlib import Path
 
 from kiosk.api.models import EntryState, QueueEntry, QueueView
 from kiosk.server import queue
-from kiosk.server.db import connect, write_transaction
+from kiosk.server.db import Connection, Target, connect, write_transaction
 from kiosk.server.errors import ApiError
 from kiosk.server.queue import Action
 from kiosk.server.seed_data import FIXED_PATIENTS
@@ -71,7 +69,7 @@ class SimulatedClinic:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Target,
         clock: Callable[[], dt.datetime],
         publish: Callable[[Set[str]], None],
         *,
@@ -128,7 +126,7 @@ class SimulatedClinic:
         finally:
             conn.close()
 
-    def admit_patients(self, conn: sqlite3.Connection, now: dt.datetime) -> set[str]:
+    def admit_patients(self, conn: Connection, now: dt.datetime) -> set[str]:
         """Check in today's booked appointments of random demo patients until each room's
         queue has :attr:`ClinicPace.patients_per_queue` waiting; the ids of the queues
         filled. The demo's fixed patients keep their appointments as their scenarios need."""
@@ -152,7 +150,7 @@ class SimulatedClinic:
                 filled.add(summary.id)
         return filled
 
-    def work(self, conn: sqlite3.Connection, wall: float) -> set[str]:
+    def work(self, conn: Connection, wall: float) -> set[str]:
         """One round over every queue at wall time ``wall``; the ids of the queues changed."""
         now = self._clock()
         self._max_recalls = queue.load_rules(conn).max_recalls
@@ -169,9 +167,7 @@ class SimulatedClinic:
             del self._due[gone]
         return changed
 
-    def _work_on(
-        self, conn: sqlite3.Connection, view: QueueView, wall: float, now: dt.datetime
-    ) -> bool:
+    def _work_on(self, conn: Connection, view: QueueView, wall: float, now: dt.datetime) -> bool:
         queue_id = view.queue.id
         changed = False
         for entry in view.current:
@@ -198,7 +194,7 @@ class SimulatedClinic:
             changed = changed or called is not None
         return changed
 
-    def _advance(self, conn: sqlite3.Connection, entry: QueueEntry, now: dt.datetime) -> bool:
+    def _advance(self, conn: Connection, entry: QueueEntry, now: dt.datetime) -> bool:
         """The next step of an entry whose wait is over: serve, recall or miss; or finish."""
         if entry.state == EntryState.serving:
             action = Action.finish
@@ -216,7 +212,7 @@ class SimulatedClinic:
         done = self._write(conn, lambda: queue.act(conn, entry.id, action, SIMULATION_STATION, now))
         return done is not None
 
-    def _write(self, conn: sqlite3.Connection, change: Callable[[], int]) -> int | None:
+    def _write(self, conn: Connection, change: Callable[[], int]) -> int | None:
         """One change in its own transaction; None when a station got there first."""
         try:
             with write_transaction(conn):

@@ -10,7 +10,6 @@ wins and a repeat changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +24,7 @@ from kiosk.api.models import (
     StaffCallRequest,
     StaffCallStatus,
 )
-from kiosk.server.db import from_db_time, new_id, require_transaction, to_db_time
+from kiosk.server.db import Connection, Row, from_db_time, new_id, require_transaction, to_db_time
 from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, KioskId, Now, not_found
 from kiosk.server.idempotency import idempotent_response
 
@@ -39,7 +38,7 @@ _SELECT = "SELECT c.*, k.location FROM staff_calls c JOIN kiosks k ON k.id = c.k
 # --- storage --------------------------------------------------------------------------------
 
 
-def _call(row: sqlite3.Row) -> StaffCall:
+def _call(row: Row) -> StaffCall:
     def when(column: str) -> dt.datetime | None:
         value = row[column]
         return from_db_time(value) if value else None
@@ -56,12 +55,12 @@ def _call(row: sqlite3.Row) -> StaffCall:
     )
 
 
-def get_call(conn: sqlite3.Connection, call_id: str) -> StaffCall | None:
+def get_call(conn: Connection, call_id: str) -> StaffCall | None:
     row = conn.execute(_SELECT + "WHERE c.id = ?", (call_id,)).fetchone()
     return None if row is None else _call(row)
 
 
-def open_calls(conn: sqlite3.Connection) -> list[StaffCall]:
+def open_calls(conn: Connection) -> list[StaffCall]:
     """The calls no one has answered yet, oldest first (the one waiting longest on top)."""
     rows = conn.execute(
         _SELECT + "WHERE c.status = ? ORDER BY c.called_at, c.id", (StaffCallStatus.open.value,)
@@ -69,9 +68,7 @@ def open_calls(conn: sqlite3.Connection) -> list[StaffCall]:
     return [_call(row) for row in rows]
 
 
-def create_call(
-    conn: sqlite3.Connection, kiosk_id: str, screen: str, now: dt.datetime
-) -> StaffCall:
+def create_call(conn: Connection, kiosk_id: str, screen: str, now: dt.datetime) -> StaffCall:
     require_transaction(conn)
     call_id = new_id("call")
     conn.execute(
@@ -83,7 +80,7 @@ def create_call(
     return created
 
 
-def acknowledge_call(conn: sqlite3.Connection, call_id: str, now: dt.datetime) -> StaffCall | None:
+def acknowledge_call(conn: Connection, call_id: str, now: dt.datetime) -> StaffCall | None:
     """Mark an open call answered; an answered or cancelled one stays as it is."""
     require_transaction(conn)
     conn.execute(
@@ -93,7 +90,7 @@ def acknowledge_call(conn: sqlite3.Connection, call_id: str, now: dt.datetime) -
     return get_call(conn, call_id)
 
 
-def cancel_call(conn: sqlite3.Connection, call_id: str, now: dt.datetime) -> None:
+def cancel_call(conn: Connection, call_id: str, now: dt.datetime) -> None:
     """The patient no longer waits; a call staff already answered keeps its answer."""
     require_transaction(conn)
     conn.execute(
@@ -102,7 +99,7 @@ def cancel_call(conn: sqlite3.Connection, call_id: str, now: dt.datetime) -> Non
     )
 
 
-def _own_call(conn: sqlite3.Connection, kiosk_id: str, call_id: str) -> StaffCall:
+def _own_call(conn: Connection, kiosk_id: str, call_id: str) -> StaffCall:
     call = get_call(conn, call_id)
     if call is None or call.kiosk_id != kiosk_id:
         raise not_found("staff call", call_id)  # another kiosk's call is none of its business

@@ -14,13 +14,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
 
 from kiosk.api.models import Station
-from kiosk.server.db import from_db_time, hash_token, to_db_time, write_transaction
+from kiosk.server.db import Connection, Row, from_db_time, hash_token, to_db_time, write_transaction
 
 STATION_SESSION_LIFETIME = dt.timedelta(hours=12)  # a clinic day; signed out at night
 STATION_COOKIE = "kiosk_station"
@@ -53,7 +52,7 @@ def password_matches(password: str, stored: str) -> bool:
 
 
 def add_station(
-    conn: sqlite3.Connection,
+    conn: Connection,
     station_id: str,
     password: str,
     queues: list[str],
@@ -91,11 +90,11 @@ def add_station(
         )
 
 
-def _station(row: sqlite3.Row) -> Station:
+def _station(row: Row) -> Station:
     return Station(id=row["id"], name=row["name"], queues=json.loads(row["queues_json"]))
 
 
-def get_station(conn: sqlite3.Connection, station_id: str) -> Station | None:
+def get_station(conn: Connection, station_id: str) -> Station | None:
     row = conn.execute("SELECT * FROM stations WHERE id = ?", (station_id,)).fetchone()
     return None if row is None else _station(row)
 
@@ -126,7 +125,7 @@ class SignInLimiter:
 
 
 def sign_in(
-    conn: sqlite3.Connection, station_id: str, password: str, now: dt.datetime
+    conn: Connection, station_id: str, password: str, now: dt.datetime
 ) -> tuple[str, dt.datetime, Station] | None:
     """A new session token for the station, or None for an unknown station or wrong password
     (the same answer for both, after the same work)."""
@@ -145,7 +144,7 @@ def sign_in(
     return token, expires_at, _station(row)
 
 
-def station_for_token(conn: sqlite3.Connection, token: str, now: dt.datetime) -> Station | None:
+def station_for_token(conn: Connection, token: str, now: dt.datetime) -> Station | None:
     row = conn.execute(
         "SELECT s.*, ss.expires_at, ss.ended_at FROM station_sessions ss "
         "JOIN stations s ON s.id = ss.station_id WHERE ss.token_sha256 = ?",
@@ -156,7 +155,7 @@ def station_for_token(conn: sqlite3.Connection, token: str, now: dt.datetime) ->
     return _station(row)
 
 
-def sign_out(conn: sqlite3.Connection, token: str, now: dt.datetime) -> None:
+def sign_out(conn: Connection, token: str, now: dt.datetime) -> None:
     with write_transaction(conn):
         conn.execute(
             "UPDATE station_sessions SET ended_at = ? WHERE token_sha256 = ? AND ended_at IS NULL",

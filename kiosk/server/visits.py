@@ -17,11 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-import sqlite3
 from dataclasses import dataclass
 
 from kiosk.api.models import ErrorCode
-from kiosk.server.db import from_db_time, hash_token, require_transaction, to_db_time
+from kiosk.server.db import (
+    Connection,
+    from_db_time,
+    hash_token,
+    lock_key,
+    require_transaction,
+    to_db_time,
+)
 from kiosk.server.errors import ApiError
 
 # Refused identifications kept this long (the fleet page looks at the last hour).
@@ -51,7 +57,7 @@ class Limits:
 
 
 def start_visit(
-    conn: sqlite3.Connection, kiosk_id: str, patient_id: str, now: dt.datetime, limits: Limits
+    conn: Connection, kiosk_id: str, patient_id: str, now: dt.datetime, limits: Limits
 ) -> tuple[str, dt.datetime]:
     """A new visit token for the patient at this kiosk, and when it expires."""
     require_transaction(conn)
@@ -77,9 +83,7 @@ def start_visit(
     return token, expires_at
 
 
-def visit_patient(
-    conn: sqlite3.Connection, kiosk_id: str, token: str | None, now: dt.datetime
-) -> str:
+def visit_patient(conn: Connection, kiosk_id: str, token: str | None, now: dt.datetime) -> str:
     """The patient of the kiosk's live visit ``token``; 403 ``visit_token_required`` if none."""
     if not token:
         raise ApiError(
@@ -106,14 +110,14 @@ def visit_patient(
 
 
 def require_visit(
-    conn: sqlite3.Connection, kiosk_id: str, token: str | None, patient_id: str, now: dt.datetime
+    conn: Connection, kiosk_id: str, token: str | None, patient_id: str, now: dt.datetime
 ) -> None:
     """403 unless ``token`` is a live visit of this kiosk for ``patient_id``."""
     if visit_patient(conn, kiosk_id, token, now) != patient_id:
         raise ApiError(403, ErrorCode.wrong_patient, "The visit token is another patient's.")
 
 
-def end_visit(conn: sqlite3.Connection, kiosk_id: str, token: str, now: dt.datetime) -> None:
+def end_visit(conn: Connection, kiosk_id: str, token: str, now: dt.datetime) -> None:
     """End the kiosk's visit (nothing happens for an unknown or another kiosk's token)."""
     require_transaction(conn)
     conn.execute(
@@ -126,12 +130,10 @@ def end_visit(conn: sqlite3.Connection, kiosk_id: str, token: str, now: dt.datet
 # --- the identify rate limit ----------------------------------------------------------------
 
 
-def admit_identify(
-    conn: sqlite3.Connection, kiosk_id: str, now: dt.datetime, limits: Limits
-) -> int | None:
+def admit_identify(conn: Connection, kiosk_id: str, now: dt.datetime, limits: Limits) -> int | None:
     """Count one identify attempt: None when admitted, else the seconds to wait (the refused
     attempt is recorded for the fleet page). The caller commits either way."""
-    require_transaction(conn)
+    lock_key(conn, "identify", kiosk_id)  # one kiosk's attempts counted one at a time
     now_s = now.timestamp()
     window_s = limits.identify_window.total_seconds()
     admitted = [
@@ -157,7 +159,7 @@ def admit_identify(
     return max(1, math.ceil(oldest_counted + window_s - now_s))
 
 
-def rate_limited_recently(conn: sqlite3.Connection, kiosk_id: str, now: dt.datetime) -> int:
+def rate_limited_recently(conn: Connection, kiosk_id: str, now: dt.datetime) -> int:
     """How many identifications of the kiosk the rate limit refused in the last hour."""
     row = conn.execute(
         "SELECT count(*) FROM identify_attempts WHERE kiosk_id = ? AND limited = 1 AND at_s > ?",

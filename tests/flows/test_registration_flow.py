@@ -7,7 +7,6 @@ only the fee payment is recorded here (its own flow is tested with the payment j
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step, VisitFlow
 from kiosk.runner import Runner
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import connect
+from kiosk.server.db import connect, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
 from kiosk.services import REGISTRATION
@@ -120,7 +119,7 @@ class RegRig:
         finally:
             conn.close()
         assert row is not None
-        return int(row["slots_left"] if isinstance(row, sqlite3.Row) else row[0])
+        return int(row["slots_left"])
 
     def registrations(self) -> int:
         conn = connect(self.server.db_path)
@@ -339,7 +338,7 @@ def test_a_full_session_offers_the_next_with_places_free_first(rig: RegRig) -> N
 def test_a_session_filled_meanwhile_shows_the_servers_suggestions(rig: RegRig) -> None:
     session = to_confirm(rig)
     conn = connect(rig.server.db_path)
-    with conn:
+    with write_transaction(conn):
         conn.execute("UPDATE sessions SET slots_left = 0 WHERE id = ?", (session.id,))
     conn.close()
     rig.flow.confirm()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -14,7 +13,7 @@ from kiosk.backend.client import KioskApiClient
 from kiosk.backend.errors import BackendTimeoutError
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
 from kiosk.runner import Runner
-from kiosk.server.db import connect
+from kiosk.server.db import Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN
 from tests.helpers.executors import ImmediateExecutor, ManualExecutor
@@ -49,7 +48,7 @@ class LosesFirstAnswer:
         return self.client.cancel_staff_call(call_id, idempotency_key=idempotency_key)
 
 
-def rows(db: Path) -> list[dict[str, object]]:
+def rows(db: Target) -> list[dict[str, object]]:
     conn = connect(db)
     try:
         return [dict(row) for row in conn.execute("SELECT * FROM staff_calls")]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from pathlib import Path
 from typing import Any
 
 import requests
 
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
-from kiosk.server.db import connect, insert_appointment, new_id, write_transaction
+from kiosk.server.db import Target, connect, insert_appointment, new_id, write_transaction
 from kiosk.server.queue import issue_ticket
 from kiosk.server.seed import DEMO_STATION_PASSWORD
 
@@ -60,7 +59,7 @@ class Station:
 
 
 def add_waiting(
-    db_path: Path, count: int, now: dt.datetime, *, department_id: str = "dep-a"
+    db_path: Target, count: int, now: dt.datetime, *, department_id: str = "dep-a"
 ) -> list[str]:
     """Check ``count`` more patients (all under 70: no priority by age) into the department's
     queue at ``now``; returns their ticket numbers in order."""
@@ -99,7 +98,7 @@ def add_waiting(
     return numbers
 
 
-def track_token(db_path: Path, number: str) -> str:
+def track_token(db_path: Target, number: str) -> str:
     """The phone-page token of a ticket number (today's, any department)."""
     conn = connect(db_path)
     try:

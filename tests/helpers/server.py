@@ -6,14 +6,13 @@ import datetime as dt
 import html
 import re
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, Payment
-from kiosk.server.db import connect, write_transaction
+from kiosk.server.db import Target, connect, write_transaction
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
 from kiosk.server.seed_data import FIXED_PATIENTS
 from kiosk.server.visits import Limits, start_visit
@@ -27,7 +26,7 @@ class ApiClient:
     """A ``requests.Session`` bound to one server and token; paths are under ``/api/v1``."""
 
     def __init__(
-        self, base_url: str, token: str | None = DEMO_TOKEN, *, db_path: Path | None = None
+        self, base_url: str, token: str | None = DEMO_TOKEN, *, db_path: Target | None = None
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._db_path = db_path
@@ -147,7 +146,7 @@ def pay_page_post(pay_url: str, answer: str) -> requests.Response:
         phone.close()
 
 
-def pay_url_of(server_url: str, db_path: Path, payment_id: str) -> str:
+def pay_url_of(server_url: str, db_path: Target, payment_id: str) -> str:
     """The payment page of a payment known only by id (as the kiosk's journal knows it)."""
     conn = connect(db_path)
     try:
@@ -160,7 +159,7 @@ def pay_url_of(server_url: str, db_path: Path, payment_id: str) -> str:
 
 
 def visit_token(
-    db_path: Path,
+    db_path: Target,
     *,
     patient_id: str | None = None,
     appointment_id: str | None = None,

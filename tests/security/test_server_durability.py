@@ -6,20 +6,19 @@ In WAL mode ``synchronous = NORMAL`` may roll back the last transactions on powe
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 import requests
 
 from kiosk.server import deps
-from kiosk.server.db import connect, open_database
+from kiosk.server.db import Connection, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 
 FULL = 2
 
 
-def _synchronous(conn: sqlite3.Connection) -> int:
+def _synchronous(conn: Connection) -> int:
     value: int = conn.execute("PRAGMA synchronous").fetchone()[0]
     return value
 
@@ -46,7 +45,7 @@ def test_the_running_server_uses_full_sync(
     seen: list[int] = []
     original = connect
 
-    def spy(path: Path) -> sqlite3.Connection:
+    def spy(path: Path) -> Connection:
         conn = original(path)
         seen.append(_synchronous(conn))
         return conn

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from kiosk.server import cli
-from kiosk.server.db import kiosk_for_token, open_database
+from kiosk.server.db import Target, kiosk_for_token, open_database
 from kiosk.server.seed import DEMO_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _free_port() -> int:
         return port
 
 
-def _add_kiosk(db: Path, kiosk_id: str) -> tuple[list[str], str]:
+def _add_kiosk(db: Target, kiosk_id: str) -> tuple[list[str], str]:
     argv = [*SERVER, "add-kiosk", kiosk_id, "--db", str(db)]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
     token = result.stdout.strip()

@@ -16,7 +16,7 @@ import requests
 
 from kiosk.api.models import QueueKind
 from kiosk.server.announce import SAMPLE_RATE, CallWords, announcement_wav, chime
-from kiosk.server.db import connect
+from kiosk.server.db import Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from tests.helpers.queue import Station
 from tests.helpers.server import TIMEOUT_S
@@ -30,7 +30,7 @@ def _call_next(live_server: EmbeddedServer) -> dict[str, Any]:
     return entry
 
 
-def _latest_event_id(db_path: Path, entry_id: int, kind: str) -> int:
+def _latest_event_id(db_path: Target, entry_id: int, kind: str) -> int:
     """The id of the entry's latest event of ``kind``: a call's id names its announcement."""
     conn = connect(db_path)
     try:

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import connect
+from kiosk.server.db import Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.queue import QueueRules, projected_entries, replay_entries, save_rules
 from kiosk.server.stations import add_station
+from tests.helpers.postgres import DATABASE_ERRORS
 from tests.helpers.queue import Station, add_waiting, track_token
 from tests.helpers.server import new_payment, pay_page_post, pay_url_of
 
@@ -35,7 +34,7 @@ def _waiting_numbers(station: Station, queue_id: str = "q-dep-a") -> list[str]:
     return [entry["number"] for entry in station.view(queue_id)["waiting"]]
 
 
-def _assert_projection_is_derived(db_path: Path) -> None:
+def _assert_projection_is_derived(db_path: Target) -> None:
     conn = connect(db_path)
     try:
         assert replay_entries(conn) == projected_entries(conn)
@@ -75,9 +74,9 @@ def test_a_visit_through_the_queue_and_its_event_log(station, live_server, manua
 def test_the_event_log_cannot_be_rewritten(live_server):
     conn = connect(live_server.db_path)
     try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(DATABASE_ERRORS, match="append-only"):
             conn.execute("UPDATE queue_events SET kind = 'done'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(DATABASE_ERRORS, match="append-only"):
             conn.execute("DELETE FROM queue_events")
     finally:
         conn.close()

@@ -162,3 +162,18 @@ def test_bad_queue_rules_are_refused_before_serving(tmp_path, capsys, rules, mes
     path.write_text(rules, encoding="utf-8")
     assert cli.main(["--db", str(tmp_path / "x.sqlite3"), "--queue-rules", str(path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_identify_limit_flag_reaches_every_worker_and_refuses_zero(tmp_path, capsys, monkeypatch):
+    import uvicorn
+
+    limits = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **kwargs: limits.append(cli.worker_app().state.limits)
+    )
+    db = tmp_path / "api.sqlite3"
+    assert cli.main(["--db", str(db), "--identify-per-minute", "5000"]) == 0
+    assert [limit.identify_per_window for limit in limits] == [5000]
+    assert cli.main(["--db", str(db), "--identify-per-minute", "0"]) == 2
+    assert "--identify-per-minute must be at least 1" in capsys.readouterr().err
+    assert len(limits) == 1

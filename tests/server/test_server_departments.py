@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from kiosk.api.models import DepartmentList, Schedule
-from kiosk.server.db import connect
+from kiosk.server.db import connect, write_transaction
 
 
 def test_departments_have_locations_and_directions(api):
@@ -76,7 +76,7 @@ def test_doctors_say_their_clinic_level(api, demo_now):
 def test_a_doctor_without_a_clinic_level_says_none(api, live_server):
     """A database from before 号别 was stored: the field is null, not a guess."""
     conn = connect(live_server.db_path)
-    with conn:
+    with write_transaction(conn):
         conn.execute("UPDATE doctors SET clinic_level = NULL WHERE department_id = 'dep-a'")
     conn.close()
     body = api.get("/departments/dep-a/schedule").json()

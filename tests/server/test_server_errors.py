@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody
+from kiosk.server.db import connect
 
 JSON = {"Content-Type": "application/json"}
 
@@ -155,10 +155,9 @@ def test_fuzzed_bodies_never_cause_a_500(api):
 
 
 def test_unhandled_error_is_a_bare_500(api, live_server):
-    conn = sqlite3.connect(live_server.db_path)
+    conn = connect(live_server.db_path)
     try:
-        conn.execute("DROP TABLE sessions")
-        conn.commit()
+        conn.execute("ALTER TABLE sessions RENAME TO sessions_gone")
     finally:
         conn.close()
     response = api.get("/departments/dep-a/schedule")

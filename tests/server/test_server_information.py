@@ -127,14 +127,14 @@ def test_price_search_by_pinyin_initials(api):
 
 def test_an_older_price_table_gains_the_pinyin_column(tmp_path):
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute(
+    old = sqlite3.connect(path)
+    old.execute(
         "CREATE TABLE prices (code TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,"
         " price_cents INTEGER NOT NULL)"
     )
-    conn.execute("INSERT INTO prices VALUES ('X', '血常规', 'lab', 2500)")
-    conn.commit()
-    conn.close()
+    old.execute("INSERT INTO prices VALUES ('X', '血常规', 'lab', 2500)")
+    old.commit()
+    old.close()
     conn = open_database(path)
     try:
         assert tuple(conn.execute("SELECT code, pinyin FROM prices").fetchone()) == ("X", "")

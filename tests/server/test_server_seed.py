@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from kiosk.identity import is_valid_resident_id
-from kiosk.server.db import kiosk_for_token, open_database
+from kiosk.server.db import Target, kiosk_for_token, open_database
 from kiosk.server.seed import DEMO_IDENTITIES, seed_demo
+from tests.helpers.postgres import INTEGRITY_ERRORS
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture
-def seeded(demo_db: Path):
+def seeded(demo_db: Target):
     conn = open_database(demo_db)
     yield conn
     conn.close()
@@ -27,7 +28,9 @@ def _dump(path: Path, now: dt.datetime) -> list[str]:
     conn = open_database(path)
     try:
         seed_demo(conn, now)
-        return list(conn.iterdump())
+        assert isinstance(conn, sqlite3.Connection)
+        # The seed, not when the schema was made: that is the day's time.
+        return [line for line in conn.iterdump() if '"schema_version"' not in line]
     finally:
         conn.close()
 
@@ -80,7 +83,7 @@ def test_demo_kiosk_token(seeded):
 
 
 def test_ticket_numbers_are_unique_per_department_and_day(seeded):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         seeded.execute(
             "INSERT INTO tickets (department_id, service_date, seq, number, status, issued_at) "
             "SELECT department_id, service_date, seq + 100, number, status, issued_at "
@@ -170,13 +173,13 @@ def test_prices_and_hints(seeded):
 
 def test_an_older_database_gains_the_new_columns(tmp_path):
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute(
+    old = sqlite3.connect(path)
+    old.execute(
         "CREATE TABLE departments (id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL)"
     )
-    conn.execute("INSERT INTO departments VALUES ('dep-a', 'A', '内科')")
-    conn.commit()
-    conn.close()
+    old.execute("INSERT INTO departments VALUES ('dep-a', 'A', '内科')")
+    old.commit()
+    old.close()
     conn = open_database(path)
     try:
         row = conn.execute("SELECT hint, hint_en FROM departments").fetchone()

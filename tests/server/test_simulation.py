@@ -4,7 +4,6 @@ the calling rules, and stops cleanly; ``EmbeddedServer`` runs it only when asked
 from __future__ import annotations
 
 import random
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Set
 from pathlib import Path
@@ -15,7 +14,7 @@ import requests
 from kiosk.api.models import QueueEventKind
 from kiosk.server import queue
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import connect
+from kiosk.server.db import Connection, Row, Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed_data import FIXED_PATIENTS
 from kiosk.server.simulation import SIMULATION_STATION, ClinicPace, SimulatedClinic
@@ -27,7 +26,7 @@ DEADLINE_S = 60.0
 
 
 @pytest.fixture
-def conn(demo_db: Path) -> Iterator[sqlite3.Connection]:
+def conn(demo_db: Path) -> Iterator[Connection]:
     connection = connect(demo_db)
     yield connection
     connection.close()
@@ -37,7 +36,7 @@ class Clinics:
     """Simulated clinics on the test's demo database at ``DEMO_NOW``, stopped at the end;
     ``published`` collects what they told the queue bus."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Target) -> None:
         self._db_path = db_path
         self.made: list[SimulatedClinic] = []
         self.published: list[Set[str]] = []
@@ -62,7 +61,7 @@ def clinics(demo_db: Path) -> Iterator[Clinics]:
         clinic.stop()
 
 
-def events_of(conn: sqlite3.Connection, queue_id: str) -> list[sqlite3.Row]:
+def events_of(conn: Connection, queue_id: str) -> list[Row]:
     return conn.execute(
         "SELECT * FROM queue_events WHERE queue_id = ? ORDER BY id", (queue_id,)
     ).fetchall()
@@ -75,7 +74,7 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = DEADLINE_S) -> 
         time.sleep(0.05)
 
 
-def room_queues(conn: sqlite3.Connection) -> list[str]:
+def room_queues(conn: Connection) -> list[str]:
     return [
         summary.id
         for summary in queue.list_queues(conn, DEMO_NOW.date()).queues
@@ -84,7 +83,7 @@ def room_queues(conn: sqlite3.Connection) -> list[str]:
 
 
 def test_it_admits_patients_once_so_no_room_starts_empty(
-    conn: sqlite3.Connection, clinics: Clinics
+    conn: Connection, clinics: Clinics
 ) -> None:
     wanted = FAST.patients_per_queue
     fixed = {patient.patient_id for patient in FIXED_PATIENTS}
@@ -134,7 +133,7 @@ def test_it_admits_patients_once_so_no_room_starts_empty(
 
 
 def test_a_fast_clinic_calls_in_turn_never_twice_and_finishes(
-    conn: sqlite3.Connection, clinics: Clinics
+    conn: Connection, clinics: Clinics
 ) -> None:
     clinic = clinics(FAST)
     clinic.admit_patients(conn, DEMO_NOW)
@@ -194,7 +193,7 @@ def test_a_fast_clinic_calls_in_turn_never_twice_and_finishes(
     ],
 )
 def test_recalls_and_misses_follow_the_hospital_rules(
-    conn: sqlite3.Connection,
+    conn: Connection,
     clinics: Clinics,
     pace: ClinicPace,
     expected: list[str],

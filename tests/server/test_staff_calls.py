@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import requests
 
 from kiosk.server.cli import add_kiosk_main
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import add_kiosk, connect
+from kiosk.server.db import Row, Target, add_kiosk, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_KIOSK_ID
 from tests.helpers.server import ApiClient
@@ -34,7 +33,7 @@ def acknowledge(server: EmbeddedServer, call_id: str, **kwargs: Any) -> requests
     )
 
 
-def stored_calls(db: Path) -> list[sqlite3.Row]:
+def stored_calls(db: Target) -> list[Row]:
     conn = connect(db)
     try:
         return list(conn.execute("SELECT * FROM staff_calls"))

@@ -16,7 +16,7 @@ from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import connect
+from kiosk.server.db import connect, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
 from kiosk.ui.messages import notice_text
@@ -128,7 +128,7 @@ def test_a_session_filled_meanwhile_is_refused_with_the_servers_suggestions(
     touch(f"registration.session.{session['id']}")
     wait_for_reg(touch, RegStep.confirm)
     conn = connect(live_server.db_path)
-    with conn:
+    with write_transaction(conn):
         conn.execute("UPDATE sessions SET slots_left = 0 WHERE id = ?", (session["id"],))
     conn.close()
     touch("registration.confirm")

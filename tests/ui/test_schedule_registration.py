@@ -18,7 +18,7 @@ from kiosk.config import demo_config
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
-from kiosk.server.db import connect
+from kiosk.server.db import connect, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.services import REGISTRATION
 from kiosk.ui.info_view import InfoView
@@ -64,7 +64,7 @@ def registrations_of(server: EmbeddedServer, patient_id: str) -> list[str]:
 def fill(server: EmbeddedServer, session_id: str) -> None:
     """Other patients took the last places meanwhile."""
     conn = connect(server.db_path)
-    with conn:
+    with write_transaction(conn):
         conn.execute("UPDATE sessions SET slots_left = 0 WHERE id = ?", (session_id,))
     conn.close()
 

@@ -1,0 +1,118 @@
+"""``kiosk-server backup`` and ``restore``: a consistent copy of the server's database.
+
+SQLite: the online backup API, page by page while the server keeps serving; the copy is a
+SQLite file of its own. PostgreSQL: ``pg_dump --format=custom`` (one consistent snapshot, no
+lock on writers) and ``pg_restore`` into an empty database, using the client programs of the
+PostgreSQL installation. A restore never overwrites data: the target must be empty.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from kiosk.server.db import Target, connect, describe, is_postgres
+from kiosk.server.schema import schema_version
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_PG_DUMP_MAGIC = b"PGDMP"
+
+
+class BackupError(Exception):
+    """A backup or restore that did not happen, with the reason for the administrator."""
+
+
+def backup(target: Target, out: Path) -> None:
+    """Write a consistent copy of ``target`` to ``out`` (a new file, owner-only)."""
+    if out.exists():
+        raise BackupError(f"{out} exists already: choose a new file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if is_postgres(target):
+        _run_client("pg_dump", "--format=custom", f"--file={out}", f"--dbname={target}")
+    else:
+        source = Path(target)
+        if not source.is_file():
+            raise BackupError(f"no database at {source}")
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(out)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+    os.chmod(out, 0o600)
+
+
+def restore(backup_file: Path, target: Target) -> int | None:
+    """Load ``backup_file`` into the empty database ``target``; the restored schema version.
+
+    The backup must be of the same engine (a SQLite file for a SQLite target, a ``pg_dump``
+    custom archive for PostgreSQL). After a restore of an older release's backup, run
+    ``kiosk-server migrate``.
+    """
+    try:
+        head = backup_file.read_bytes()[:16]
+    except OSError as exc:
+        raise BackupError(f"cannot read {backup_file}: {exc.strerror}") from None
+    wanted = _PG_DUMP_MAGIC if is_postgres(target) else _SQLITE_MAGIC
+    if not head.startswith(wanted):
+        kind = "a pg_dump archive" if is_postgres(target) else "a SQLite database file"
+        raise BackupError(f"{backup_file} is not {kind}: restore it into the engine it came from")
+    if _holds_data(target):
+        raise BackupError(f"{describe(target)} is not empty: restore into a new, empty database")
+    if is_postgres(target):
+        _run_client(
+            "pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
+            f"--dbname={target}", str(backup_file),
+        )  # fmt: skip
+    else:
+        path = Path(target)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        src = sqlite3.connect(backup_file)
+        dst = sqlite3.connect(path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        os.chmod(path, 0o600)
+    conn = connect(target)
+    try:
+        return schema_version(conn)
+    finally:
+        conn.close()
+
+
+def _holds_data(target: Target) -> bool:
+    if not is_postgres(target) and not Path(target).exists():
+        return False
+    conn = connect(target)
+    try:
+        return schema_version(conn) is not None
+    finally:
+        conn.close()
+
+
+def _client_program(name: str) -> str:
+    """Debian's ``pg_dump`` on PATH (its wrapper picks the cluster's version), else the newest
+    installed version's own."""
+    found = shutil.which(name)
+    if found is None:
+        versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+        found = versions[-1] if versions else None
+    if found is None:
+        raise BackupError(f"{name} was not found: install PostgreSQL's client programs")
+    return found
+
+
+def _run_client(name: str, *args: str) -> None:
+    result = subprocess.run(
+        [_client_program(name), *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise BackupError(f"{name} failed: {result.stderr.strip() or result.stdout.strip()}")

@@ -1,0 +1,202 @@
+"""Schema versions, ``kiosk-server migrate``, ``backup`` and ``restore``, on both engines.
+
+``data/release-474bc09.sql.gz`` is a database made by the last release before migrations were
+recorded (commit 474bc09): its demo hospital seeded at ``DEMO_NOW`` and one check-in, dumped
+with ``sqlite3``'s ``iterdump``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.api.models import VISIT_TOKEN_HEADER
+from kiosk.server import cli, schema
+from kiosk.server.db import Target, connect, open_database, write_transaction
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.seed import seed_demo
+from tests.helpers.postgres import TempCluster, database_name
+from tests.helpers.server import DEMO_NOW, ApiClient, visit_token
+
+PREVIOUS_RELEASE = Path(__file__).parent / "data" / "release-474bc09.sql.gz"
+COUNTED = ("patients", "appointments", "tickets", "queue_entries", "queue_events", "bills")
+
+
+def _counts(target: Target) -> dict[str, int]:
+    conn = connect(target)
+    try:
+        return {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in COUNTED}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def previous_release_db(tmp_path: Path) -> Path:
+    path = tmp_path / "api.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(gzip.decompress(PREVIOUS_RELEASE.read_bytes()).decode("utf-8"))
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def empty_db(request: pytest.FixtureRequest, db_engine: str, tmp_path: Path) -> Iterator[Target]:
+    """A new, empty database of the engine under test."""
+    if db_engine == "sqlite":
+        yield tmp_path / "empty.sqlite3"
+        return
+    cluster: TempCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(database_name(url))
+
+
+def test_the_previous_release_s_database_is_refused_until_migrated_then_serves(
+    previous_release_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _counts(previous_release_db)
+    assert before["tickets"] == 8
+    assert before["patients"] == 200
+    with pytest.raises(schema.SchemaTooOldError, match="kiosk-server migrate"):
+        open_database(previous_release_db)
+    assert cli.main(["--db", str(previous_release_db)]) == 2
+    assert "kiosk-server migrate" in capsys.readouterr().err
+
+    assert cli.main(["migrate", "--db", str(previous_release_db)]) == 0
+    out = capsys.readouterr().out
+    assert f"schema version 0 → {schema.LATEST_VERSION}" in out
+    assert _counts(previous_release_db) == before
+    assert cli.main(["migrate", "--db", str(previous_release_db)]) == 0
+    assert "none needed" in capsys.readouterr().out
+
+    # It serves as before: a check-in on the migrated data gets the department's next number.
+    conn = connect(previous_release_db)
+    try:
+        booked = conn.execute(
+            "SELECT a.id, (SELECT max(seq) FROM tickets t WHERE t.department_id = a.department_id"
+            " AND t.service_date = a.service_date) FROM appointments a WHERE a.status = 'booked'"
+            " AND a.starts_at > ? ORDER BY a.starts_at LIMIT 1",
+            (DEMO_NOW.isoformat(),),
+        ).fetchone()
+    finally:
+        conn.close()
+    with EmbeddedServer.start(previous_release_db, seed_demo=False, clock=lambda: DEMO_NOW) as s:
+        api = ApiClient(s.url)
+        api.session.headers[VISIT_TOKEN_HEADER] = visit_token(
+            previous_release_db, appointment_id=booked[0]
+        )
+        try:
+            answer = api.check_in(booked[0])
+        finally:
+            api.close()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ticket"]["number"].endswith(f"{(booked[1] or 0) + 1:03d}")
+    assert _counts(previous_release_db)["tickets"] == before["tickets"] + 1
+
+
+def test_postgresql_upgrades_from_the_first_recorded_version(
+    postgres_cluster: TempCluster,
+) -> None:
+    url = postgres_cluster.create_database()
+    conn = connect(url)
+    try:
+        assert schema.migrate(conn, now=DEMO_NOW, target=1) == [1]
+        seed_demo(conn, DEMO_NOW)
+        before = _counts(url)
+        with pytest.raises(schema.SchemaTooOldError):
+            schema.check(conn)
+        assert schema.migrate(conn, now=DEMO_NOW) == [2]
+        assert schema.check(conn) == schema.LATEST_VERSION
+        triggers = {
+            row[0]
+            for row in conn.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'queue_events'::regclass"
+            )
+        }
+        assert {"queue_events_notify", "queue_events_no_update"} <= triggers
+    finally:
+        conn.close()
+    assert _counts(url) == before
+    postgres_cluster.drop_database(database_name(url))
+
+
+def test_a_newer_schema_is_refused_by_the_server_and_by_migrate(
+    demo_db: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conn = connect(demo_db)
+    try:
+        with write_transaction(conn):
+            conn.execute(
+                "INSERT INTO schema_version (version, summary, migrated_at) VALUES (?, ?, ?)",
+                (schema.LATEST_VERSION + 1, "from a later release", DEMO_NOW.isoformat()),
+            )
+    finally:
+        conn.close()
+    with pytest.raises(schema.SchemaTooNewError, match="later release"):
+        open_database(demo_db)
+    assert cli.main(["--db", str(demo_db)]) == 2
+    assert "newer than this server knows" in capsys.readouterr().err
+    assert cli.main(["migrate", "--db", str(demo_db)]) == 2
+    assert "newer than this server knows" in capsys.readouterr().err
+
+
+def test_a_backup_taken_while_serving_restores_into_an_empty_database(
+    live_server: EmbeddedServer,
+    api: ApiClient,
+    empty_db: Target,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    [appointment] = api.appointments_today("one_in_window")
+    assert api.check_in(appointment["id"]).status_code == 200
+    served = _counts(live_server.db_path)
+    out = tmp_path / "backups" / "kiosk.backup"
+    assert cli.main(["backup", str(out), "--db", str(live_server.db_path)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert cli.main(["backup", str(out), "--db", str(live_server.db_path)]) == 2
+    assert "exists already" in capsys.readouterr().err
+
+    assert cli.main(["restore", str(out), "--db", str(empty_db)]) == 0
+    assert f"schema version {schema.LATEST_VERSION}" in capsys.readouterr().out
+    assert _counts(empty_db) == served
+    conn = open_database(empty_db)  # this release's schema: no migration needed
+    conn.close()
+
+    assert cli.main(["restore", str(out), "--db", str(empty_db)]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_a_backup_of_the_other_engine_is_refused(
+    empty_db: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    foreign = tmp_path / "foreign.backup"
+    foreign.write_bytes(b"PGDMP" if not isinstance(empty_db, str) else b"SQLite format 3\x00")
+    assert cli.main(["restore", str(foreign), "--db", str(empty_db)]) == 2
+    assert "restore it into the engine it came from" in capsys.readouterr().err
+    assert cli.main(["restore", str(tmp_path / "missing"), "--db", str(empty_db)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_several_workers_need_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert cli.main(["--db", str(tmp_path / "x.sqlite3"), "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers needs PostgreSQL" in err
+    assert "one writer at a time" in err
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_a_database_password_is_never_an_argument(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://kiosk:secret@db.example/kiosk"
+    assert cli.main(["--db", url]) == 2
+    err = capsys.readouterr().err
+    assert "~/.pgpass" in err
+    assert "secret" not in err
+    monkeypatch.setenv(cli.DB_ENV, url)
+    parsed = cli.build_parser().parse_args([])
+    assert parsed.db == url  # from the environment: allowed
