@@ -52,15 +52,17 @@ import requests
 from benchmarks.reliability.server import ServerProcess, add_kiosks, add_patients, seeded_database
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import db
+from kiosk.server.db import Target
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
+from tests.helpers.postgres import TempCluster
 
 KIOSK_COUNTS = (50, 200)
 GENERATOR_PROCESSES = 2
 DEPARTMENTS = 3
 # Requests per phase, shared out over the kiosks: sized for a few seconds a phase.
-HEALTH_REQUESTS = 3_000
-PATIENTS = 1_200  # one identify, one check-in and one registration each
-QUEUE_CALLS = 600
+HEALTH_REQUESTS = 2_000
+PATIENTS = 800  # one identify, one check-in and one registration each
+QUEUE_CALLS = 400
 REPLAY_EVERY = 10
 SLOTS_SHORT = 10  # places per session fewer than the patients asking for it
 REQUEST_TIMEOUT_S = 60
@@ -99,9 +101,9 @@ class Workload:
     sessions: dict[str, int]  # session id: places
 
 
-def _write_workload(db_path: Path, kiosks: int, now: dt.datetime) -> Workload:
+def _write_workload(target: Target, kiosks: int, now: dt.datetime) -> Workload:
     """The demo hospital plus the bench's patients, appointments, sessions and kiosks."""
-    conn = seeded_database(db_path)
+    conn = seeded_database(target)
     try:
         departments = conn.execute(
             "SELECT d.id, (SELECT id FROM doctors WHERE department_id = d.id ORDER BY id LIMIT 1),"
@@ -457,17 +459,20 @@ def load_generators(base_url: str, plans: list[KioskPlan]) -> Iterator[Callable[
 # --- one measured run -------------------------------------------------------------------------
 
 
-def server_cpu_s(process_group: int) -> float:
-    """CPU seconds (user and system) used so far by every process of the server's process
-    group (all its workers), from ``/proc/<pid>/stat``."""
+def cpu_s(*, process_group: int | None = None, parent: int | None = None) -> float:
+    """CPU seconds (user and system) used so far by every process of a process group (the
+    server and all its workers), or by a process and its children (a cluster's postmaster
+    and its backends, each in a session of its own), from ``/proc/<pid>/stat``."""
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text(encoding="ascii")
         except OSError:  # gone meanwhile
             continue
+        pid = int(stat.parent.name)
         fields = text.rpartition(")")[2].split()  # after the command name, which may hold spaces
-        if int(fields[2]) == process_group:  # field 5, pgrp
+        ppid, pgrp = int(fields[1]), int(fields[2])  # fields 4 and 5
+        if pgrp == process_group or parent in (pid, ppid):
             ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15, utime and stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -479,14 +484,14 @@ class PhaseFigures:
     p50_ms: float
     p99_ms: float
     server_cpu_ms: float  # the server's CPU time per request
+    database_cpu_ms: float  # PostgreSQL's (its own processes)
 
 
 @dataclass(frozen=True)
 class LoadRun:
     """Everything one configuration measured."""
 
-    engine: str
-    kiosks: int
+    setup: Setup
     phases: dict[str, PhaseFigures]
     failures: int
     duplicate_tickets: int  # same number twice in one department and day
@@ -503,7 +508,7 @@ class LoadRun:
         return self.phases[phase].requests_per_s / self.phases["health"].requests_per_s
 
 
-def _figures(sample: Sample, server_cpu_s: float) -> PhaseFigures:
+def _figures(sample: Sample, server_cpu_s: float, database_cpu_s: float) -> PhaseFigures:
     quantiles = statistics.quantiles(sample.latencies, n=100, method="inclusive")
     return PhaseFigures(
         requests=len(sample.latencies),
@@ -511,12 +516,13 @@ def _figures(sample: Sample, server_cpu_s: float) -> PhaseFigures:
         p50_ms=quantiles[49] * 1000,
         p99_ms=quantiles[98] * 1000,
         server_cpu_ms=server_cpu_s * 1000 / len(sample.latencies),
+        database_cpu_ms=database_cpu_s * 1000 / len(sample.latencies),
     )
 
 
-def _stored_tickets(db_path: Path, tickets: list[tuple[str, str, str]]) -> int:
+def _stored_tickets(target: Target, tickets: list[tuple[str, str, str]]) -> int:
     """How many of the acknowledged tickets the database holds."""
-    conn = db.connect(db_path)
+    conn = db.connect(target)
     try:
         stored = {
             (str(row[0]), str(row[1]), str(row[2]))
@@ -527,39 +533,86 @@ def _stored_tickets(db_path: Path, tickets: list[tuple[str, str, str]]) -> int:
     return sum(ticket in stored for ticket in tickets)
 
 
+@dataclass(frozen=True)
+class Setup:
+    """One configuration: the engine under the server, the kiosks, the server's workers."""
+
+    engine: str  # SQLITE or POSTGRESQL
+    kiosks: int
+    workers: int = 1
+
+    @property
+    def label(self) -> str:
+        workers = f" {self.workers} worker{'s' if self.workers > 1 else ''}"
+        return f"{self.engine}{workers if self.engine == POSTGRESQL else ''}, {self.kiosks} kiosks"
+
+
+SQLITE = "SQLite"
+POSTGRESQL = "PostgreSQL"
+SETUPS = tuple(
+    Setup(engine, kiosks, workers)
+    for engine, workers in ((SQLITE, 1), (POSTGRESQL, 1), (POSTGRESQL, 2))
+    for kiosks in KIOSK_COUNTS
+)
+
+
+@contextmanager
+def _database(engine: str, scratch: Path) -> Iterator[tuple[Target, Path | None]]:
+    """A fresh database (and, for PostgreSQL, its cluster's data directory): a SQLite file,
+    or a database in a throwaway cluster that syncs its commits as SQLite does."""
+    if engine == SQLITE:
+        yield scratch / "load.sqlite3", None
+        return
+    cluster = TempCluster.start(durable=True)
+    try:
+        yield cluster.create_database(), cluster.data
+    finally:
+        cluster.stop()
+
+
+def _postmaster(data: Path | None) -> int | None:
+    """The process id of a cluster's postmaster."""
+    if data is None:
+        return None
+    return int((data / "postmaster.pid").read_text(encoding="ascii").split()[0])
+
+
 @functools.cache
-def measure(kiosks: int) -> LoadRun:
-    """One run on SQLite with ``kiosks`` kiosks (cached: ``checkin`` and ``registration``
-    report the same run)."""
-    with tempfile.TemporaryDirectory(prefix="kiosk-load-") as scratch:
-        db_path = Path(scratch) / "load.sqlite3"
-        workload = _write_workload(db_path, kiosks, db.system_clock())
-        identify_limit = ["--identify-per-minute", str(PATIENTS + 1)]
-        log = Path(scratch) / "server.log"
-        with ServerProcess(db_path, log, arguments=identify_limit) as server:
-            station_tokens = _sign_in_stations(server.url, workload.queues)
-            plans = [
-                dataclasses.replace(plan, station_token=station_tokens[plan.queue_id])
-                for plan in workload.kiosks
-            ]
-            samples: dict[str, Sample] = {}
-            cpu: dict[str, float] = {}
-            with load_generators(server.url, plans) as run:
-                for phase in (*PHASES[:3], "replay", *PHASES[3:]):
-                    cpu_before = server_cpu_s(server.pid)
-                    samples[phase] = run(phase)
-                    cpu[phase] = server_cpu_s(server.pid) - cpu_before
-        replays = samples.pop("replay")
-        check_ins: list[tuple[str, str, str]] = samples["check-in"].outcomes
-        registered = [o for o in samples["registration"].outcomes if o[0] == "ticket"]
-        tickets = check_ins + [o[2] for o in registered]
-        stored = _stored_tickets(db_path, tickets)
+def measure(setup: Setup) -> LoadRun:
+    """One run of every phase (cached: ``checkin`` and ``registration`` report the same
+    run)."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-load-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        with _database(setup.engine, scratch) as (target, cluster_data):
+            workload = _write_workload(target, setup.kiosks, db.system_clock())
+            arguments = ["--identify-per-minute", str(PATIENTS + 1)]
+            arguments += ["--workers", str(setup.workers)]
+            log = scratch / "server.log"
+            postmaster = _postmaster(cluster_data)
+            with ServerProcess(target, log, arguments=arguments) as server:
+                station_tokens = _sign_in_stations(server.url, workload.queues)
+                plans = [
+                    dataclasses.replace(plan, station_token=station_tokens[plan.queue_id])
+                    for plan in workload.kiosks
+                ]
+                samples: dict[str, Sample] = {}
+                cpu: dict[str, tuple[float, float]] = {}
+                with load_generators(server.url, plans) as run:
+                    for phase in (*PHASES[:3], "replay", *PHASES[3:]):
+                        before = _cpu(server.pid, postmaster)
+                        samples[phase] = run(phase)
+                        after = _cpu(server.pid, postmaster)
+                        cpu[phase] = (after[0] - before[0], after[1] - before[1])
+            replays = samples.pop("replay")
+            check_ins: list[tuple[str, str, str]] = samples["check-in"].outcomes
+            registered = [o for o in samples["registration"].outcomes if o[0] == "ticket"]
+            tickets = check_ins + [o[2] for o in registered]
+            stored = _stored_tickets(target, tickets)
     given = Counter(session for _, session, _ in registered)
     called = Counter(samples["queue call"].outcomes)
     return LoadRun(
-        engine="SQLite",
-        kiosks=kiosks,
-        phases={phase: _figures(samples[phase], cpu[phase]) for phase in PHASES},
+        setup=setup,
+        phases={phase: _figures(samples[phase], *cpu[phase]) for phase in PHASES},
         failures=sum(sample.failures for sample in samples.values()) + replays.failures,
         duplicate_tickets=sum(n - 1 for n in Counter(tickets).values()),
         tickets_not_stored=len(tickets) - stored,
@@ -573,16 +626,30 @@ def measure(kiosks: int) -> LoadRun:
     )
 
 
+def _cpu(server_group: int, postmaster: int | None) -> tuple[float, float]:
+    """CPU seconds so far of the server's processes and of the database's (0 for SQLite,
+    which runs inside the server)."""
+    database = cpu_s(parent=postmaster) if postmaster is not None else 0.0
+    return cpu_s(process_group=server_group), database
+
+
 def phase_rows(run: LoadRun, phase: str) -> list[Figure]:
-    """A phase's throughput, its ratio to the floor (not for the floor itself), p50, p99."""
-    label = f"{run.engine}, {run.kiosks} kiosks: {phase}"
+    """A phase's throughput, its ratio to the floor (not for the floor itself), p50, p99 and
+    the server's CPU time per request."""
+    label = f"{run.setup.label}: {phase}"
     figures = run.phases[phase]
     rows: list[Figure] = [(f"{label} throughput", figures.requests_per_s, "requests/s")]
     if phase != "health":
         rows.append((f"{label} / health floor", run.ratio(phase), "ratio"))
-    rows += [(f"{label} p50", figures.p50_ms, "ms"), (f"{label} p99", figures.p99_ms, "ms")]
+    rows += [
+        (f"{label} p50", figures.p50_ms, "ms"),
+        (f"{label} p99", figures.p99_ms, "ms"),
+        (f"{label} server CPU", figures.server_cpu_ms, "ms/request"),
+    ]
+    if run.setup.engine == POSTGRESQL:
+        rows.append((f"{label} PostgreSQL CPU", figures.database_cpu_ms, "ms/request"))
     return rows
 
 
 def runs() -> list[LoadRun]:
-    return [measure(kiosks) for kiosks in KIOSK_COUNTS]
+    return [measure(setup) for setup in SETUPS]

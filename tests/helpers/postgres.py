@@ -62,7 +62,9 @@ class TempCluster:
         self._as_root = as_root
 
     @classmethod
-    def start(cls) -> TempCluster:
+    def start(cls, *, durable: bool = False) -> TempCluster:
+        """``durable``: keep PostgreSQL's fsync and synchronous commits (the benchmarks compare
+        it with a SQLite that syncs every commit)."""
         bin_dir = _bin_dir()
         as_root = os.geteuid() == 0
         root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
@@ -81,10 +83,9 @@ class TempCluster:
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
-            options = (
-                f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off -c max_connections=300"
-            )
+            options = f"-k {root} -c listen_addresses='' -c max_connections=300"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             cluster._run(
                 "pg_ctl", "start", "-w", "-D", str(cluster.data), "-l", str(root / "log"),
                 "-o", options,
