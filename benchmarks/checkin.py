@@ -29,8 +29,15 @@ def rows(run: LoadRun) -> list[Figure]:
             "check-ins",
         ),
         (f"{label}: queue entries called twice", run.calls_doubled, "entries"),
-        (f"{label}: failed requests", run.failures, "requests"),
+        (f"{label}: failed requests{_by_reason(run)}", run.failures.total(), "requests"),
     ]
+
+
+def _by_reason(run: LoadRun) -> str:
+    """The failures' statuses and error codes, when there were any."""
+    if not run.failures:
+        return ""
+    return " (" + ", ".join(f"{reason}: {n}" for reason, n in run.failures.most_common()) + ")"
 
 
 def collect() -> list[Figure]:

@@ -204,15 +204,23 @@ class Sample:
     latencies: list[float] = field(default_factory=list)
     started: float = math.inf
     finished: float = -math.inf
-    failures: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # by status and error code
     outcomes: list[Any] = field(default_factory=list)  # tickets, refusals, called entries
     errors: list[str] = field(default_factory=list)  # a generator's own bugs
+
+    def fail(self, response: requests.Response) -> None:
+        """Count an answer that should not have come, by its status and error code."""
+        try:
+            code = response.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            code = ""
+        self.failures[f"{response.status_code} {code}".strip()] += 1
 
     def add(self, other: Sample) -> None:
         self.latencies += other.latencies
         self.started = min(self.started, other.started)
         self.finished = max(self.finished, other.finished)
-        self.failures += other.failures
+        self.failures.update(other.failures)
         self.outcomes += other.outcomes
         self.errors += other.errors
 
@@ -253,8 +261,8 @@ class _Kiosk:
             response = self.session.request(
                 method, self.api + path, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs
             )
-        except requests.RequestException:
-            sample.failures += 1
+        except requests.RequestException as exc:
+            sample.failures[type(exc).__name__] += 1
             return None
         ended = time.perf_counter()
         sample.finished = max(sample.finished, ended)
@@ -268,7 +276,7 @@ class _Kiosk:
         for _ in range(self.plan.health_requests):
             response = self._send(sample, "GET", "/health", {})
             if response is not None and response.status_code != 200:
-                sample.failures += 1
+                sample.fail(response)
 
     def identify(self, sample: Sample) -> None:
         for patient in self.plan.patients:
@@ -282,7 +290,7 @@ class _Kiosk:
             if response is None:
                 continue
             if response.status_code != 200 or response.json()["id"] != patient.patient_id:
-                sample.failures += 1
+                sample.fail(response)
                 continue
             self.visit_tokens[patient.patient_id] = str(response.json()["visit_token"])
 
@@ -299,7 +307,7 @@ class _Kiosk:
             if response is None:
                 continue
             if response.status_code != 200:
-                sample.failures += 1
+                sample.fail(response)
                 continue
             answer = response.json()
             self.check_ins.append((patient.appointment_id, key, answer))
@@ -339,7 +347,7 @@ class _Kiosk:
             elif response.status_code == 409 and body["error"]["code"] == "session_full":
                 sample.outcomes.append(("session_full", patient.session_id, None))
             else:
-                sample.failures += 1
+                sample.fail(response)
 
     def call_next(self, sample: Sample) -> None:
         headers = {"Authorization": f"Bearer {self.plan.station_token}"}
@@ -353,7 +361,7 @@ class _Kiosk:
             if response is None:
                 continue
             if response.status_code != 200:
-                sample.failures += 1
+                sample.fail(response)
                 continue
             sample.outcomes.append(int(response.json()["id"]))
 
@@ -473,7 +481,8 @@ def cpu_s(*, process_group: int | None = None, parent: int | None = None) -> flo
         fields = text.rpartition(")")[2].split()  # after the command name, which may hold spaces
         ppid, pgrp = int(fields[1]), int(fields[2])  # fields 4 and 5
         if pgrp == process_group or parent in (pid, ppid):
-            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15, utime and stime
+            # fields 14 to 17: utime, stime, and those of its children that have ended
+            ticks += sum(int(value) for value in fields[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -493,7 +502,7 @@ class LoadRun:
 
     setup: Setup
     phases: dict[str, PhaseFigures]
-    failures: int
+    failures: Counter[str]  # by status and error code
     duplicate_tickets: int  # same number twice in one department and day
     tickets_not_stored: int  # acknowledged, yet not in the database
     replays_differing: int  # same Idempotency-Key, another answer
@@ -613,7 +622,7 @@ def measure(setup: Setup) -> LoadRun:
     return LoadRun(
         setup=setup,
         phases={phase: _figures(samples[phase], *cpu[phase]) for phase in PHASES},
-        failures=sum(sample.failures for sample in samples.values()) + replays.failures,
+        failures=sum((sample.failures for sample in [*samples.values(), replays]), Counter()),
         duplicate_tickets=sum(n - 1 for n in Counter(tickets).values()),
         tickets_not_stored=len(tickets) - stored,
         replays_differing=sum(replays.outcomes),
