@@ -7,7 +7,8 @@ concurrency in the same run, then identify, check-in and a station's call-next a
 their ratio to that floor, p50 and p99, and the server's CPU time per request; then what must
 be zero: duplicate ticket numbers, acknowledged tickets missing from the database, retries
 (same Idempotency-Key) answered with another ticket, queue entries called twice and failed
-requests.
+requests (and, not a failure, the requests a kiosk sent again because uvicorn closed its idle
+keep-alive connection just as it sent).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def rows(run: LoadRun) -> list[Figure]:
         ),
         (f"{label}: queue entries called twice", run.calls_doubled, "entries"),
         (f"{label}: failed requests{_by_reason(run)}", run.failures.total(), "requests"),
+        (f"{label}: resent after a dropped keep-alive connection", run.resent, "requests"),
     ]
 
 
