@@ -446,12 +446,9 @@ def call_next(
     lock_rows(conn, "queues", [queue_id])
     if _queue_row(conn, queue_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
-    rules = load_rules(conn)
-    waiting = _waiting(conn, queue_id, now.date())
-    order = call_order(waiting, _normal_streak(conn, queue_id, rules), rules.priority_every)
-    if not order:
+    entry = _next_to_call(conn, queue_id, now.date(), load_rules(conn))
+    if entry is None:
         raise ApiError(409, ErrorCode.queue_empty, "Nobody is waiting in this queue.")
-    entry = order[0]
     _record(
         conn,
         entry,
@@ -461,6 +458,25 @@ def call_next(
         {"station": station_id, "priority": entry["priority"]},
     )
     return int(entry["id"])
+
+
+def _next_to_call(conn: Connection, queue_id: str, day: dt.date, rules: QueueRules) -> Row | None:
+    """The head of ``call_order`` without ordering the whole queue: the first priority entry
+    when its turn has come or no normal entry waits, else the first normal one."""
+    first: list[Row | None] = [
+        conn.execute(
+            _ENTRY_SELECT + "WHERE e.queue_id = ? AND e.service_date = ? AND e.state = 'waiting' "
+            f"AND e.priority {operator} 'none' ORDER BY e.sort_key, e.id LIMIT 1",
+            (queue_id, day.isoformat()),
+        ).fetchone()
+        for operator in ("=", "!=")
+    ]
+    normal, priority = first
+    if priority is not None and (
+        normal is None or _normal_streak(conn, queue_id, rules) >= rules.priority_every
+    ):
+        return priority
+    return normal
 
 
 def act(
