@@ -30,6 +30,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 BUSY_TIMEOUT_MS = 5000
+# Idle connections a server process keeps: one per thread that runs requests (anyio's default
+# of 40), so a busy server reuses every connection; a PostgreSQL server's max_connections must
+# allow workers × this, plus one listener per worker.
+MAX_IDLE_CONNECTIONS = 40
 
 # The check-in rules, in one place: a patient may check in from CHECK_IN_OPENS_BEFORE before the
 # appointment until CHECK_IN_CLOSES_AFTER after it. Outside that: 409 too_early / too_late.
@@ -158,7 +162,7 @@ class Database:
     open; a connection returned broken or mid-transaction is closed instead.
     """
 
-    def __init__(self, target: Target, *, max_idle: int = 16) -> None:
+    def __init__(self, target: Target, *, max_idle: int = MAX_IDLE_CONNECTIONS) -> None:
         self.target = target
         self.dialect = "postgresql" if is_postgres(target) else "sqlite"
         self._max_idle = max_idle
