@@ -200,3 +200,14 @@ def test_a_database_password_is_never_an_argument(
     monkeypatch.setenv(cli.DB_ENV, url)
     parsed = cli.build_parser().parse_args([])
     assert parsed.db == url  # from the environment: allowed
+
+
+def test_an_unreachable_database_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql://kiosk@/kiosk?host={tmp_path}"  # a socket directory with no server
+    for argv in (["--db", url], ["migrate", "--db", url], ["add-kiosk", "k-1", "--db", url]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("kiosk-server")
+        assert "Is the server running" in err
