@@ -59,6 +59,7 @@ from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
     Database,
+    PoolExhaustedError,
     Target,
     from_db_time,
     lock_rows,
@@ -384,6 +385,7 @@ def create_app(
     app.state.admin_session_key = admin_session_key or admin.new_session_key()
     app.state.limits = limits or visits.Limits()
     install_error_handlers(app)
+    app.add_exception_handler(PoolExhaustedError, database_unavailable_handler)
     if app.state.database.dialect == "postgresql":
         from kiosk.server import pg
 

@@ -15,6 +15,9 @@ from kiosk.server import db
 from kiosk.server.db import Connection, Target, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 
+# SQLite's own sync setting; PostgreSQL's durability is its server's (synchronous_commit).
+pytestmark = pytest.mark.engines("sqlite")
+
 FULL = 2
 
 

@@ -11,13 +11,16 @@ import pytest
 from kiosk.api.models import ErrorBody, ErrorCode
 from kiosk.backend.client import KioskApiClient
 from kiosk.backend.errors import BackendServerError
-from kiosk.server.db import Target, connect
+from kiosk.server.app import create_app
+from kiosk.server.db import Database, PoolExhaustedError, Target, connect
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.errors import database_unavailable_handler
+from kiosk.server.pg import OperationalError
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_TOKEN
 from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import ApiClient
 
-pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"])
+pytestmark = pytest.mark.engines("postgresql")
 
 
 @contextmanager
@@ -76,3 +79,42 @@ def test_a_check_in_while_the_database_is_away_is_a_503_then_one_ticket(
     assert again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert _tickets_of(live_server.db_path, appointment["id"]) == 1
+
+
+def test_a_lost_database_costs_one_request_then_fresh_connections_serve(
+    demo_db: Target, postgres_cluster: TempCluster
+) -> None:
+    assert isinstance(demo_db, str)
+    database = Database(demo_db)
+    try:
+        with database.connection() as a, database.connection() as b, database.connection() as c:
+            opened = {id(a), id(b), id(c)}
+        with database_away(postgres_cluster, demo_db):
+            pass  # every open connection is cut; new ones are allowed again
+        with database.connection() as conn:
+            assert id(conn) in opened
+            with pytest.raises(OperationalError):
+                conn.execute("SELECT 1")
+        with database.connection() as conn:  # not another of the dead ones
+            assert id(conn) not in opened
+            assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 200
+    finally:
+        database.close()
+
+
+@pytest.mark.engines("sqlite", "postgresql")
+def test_a_request_that_finds_every_connection_busy_is_answered_503_not_left_hanging(
+    demo_db: Target,
+) -> None:
+    database = Database(demo_db, max_open=1, wait_s=0.2)
+    try:
+        with database.connection(), pytest.raises(PoolExhaustedError):
+            with database.connection():
+                pass
+        with database.connection() as conn:  # free again
+            conn.execute("SELECT 1")
+    finally:
+        database.close()
+    app = create_app(demo_db)
+    assert app.exception_handlers[PoolExhaustedError] is database_unavailable_handler
+    app.state.database.close()
