@@ -32,8 +32,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The server's tests and the kiosk's run side by side (scripts/run-tests.sh); PYTEST_ARGS runs
+# one pytest with those arguments instead.
 unit: $(SYSTEM_STAMP) $(STAMP) translations
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/run-tests.sh $(PYTEST_ARGS)
 
 test: lint typecheck unit
 

@@ -27,6 +27,9 @@ from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient
 
 PG_TEMPLATE = "kiosk_demo_template"
+ENGINES = ("sqlite", "postgresql")
+# The server's own tests, and the kiosk's client against it: on both engines.
+ON_BOTH_ENGINES = ("tests/server/", "tests/security/", "tests/backend/")
 
 
 @pytest.fixture(autouse=True)
@@ -84,8 +87,23 @@ def demo_pg_template(postgres_cluster: TempCluster) -> str:
 
 @pytest.fixture
 def db_engine() -> str:
-    """The engine under the server in this test; tests/server runs each test on both."""
+    """The engine under the server in this test: SQLite, or each engine in turn for the
+    server's own tests (``pytest_generate_tests``)."""
     return "sqlite"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The server's tests (``ON_BOTH_ENGINES``) run once on SQLite and once on PostgreSQL;
+    ``@pytest.mark.engines("sqlite")`` names the engines of a test that needs fewer."""
+    if "db_engine" not in metafunc.fixturenames:
+        return
+    named = metafunc.definition.get_closest_marker("engines")
+    if named is not None:
+        metafunc.parametrize("db_engine", named.args)
+        return
+    path = metafunc.definition.path.relative_to(Path(__file__).parent.parent).as_posix()
+    if path.startswith(ON_BOTH_ENGINES):
+        metafunc.parametrize("db_engine", ENGINES)
 
 
 @pytest.fixture

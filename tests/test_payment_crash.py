@@ -54,6 +54,7 @@ directory = "{logs}"
 
 
 RECEIPT_TITLE = "缴费凭证".encode("gb18030")
+STARTED = "started against"  # the kiosk's log line once its window is up
 
 
 def receipts(spool: Path) -> list[Path]:
@@ -61,9 +62,11 @@ def receipts(spool: Path) -> list[Path]:
 
 
 def run_kiosk_for(config: Path, env: dict[str, str], seconds: float, spool: Path) -> None:
-    """The real ``kiosk --config`` for a while (reconciliation runs at start), then SIGTERM."""
+    """The real ``kiosk --config`` for ``seconds`` once it is up (reconciliation runs at
+    start), then SIGTERM."""
     command = Path(sys.executable).with_name("kiosk")  # the installed console script
     output = spool.parent / "kiosk-output.txt"
+    earlier_runs = len(output.read_text(errors="replace")) if output.exists() else 0
     with output.open("ab") as sink:
         process = subprocess.Popen(
             [str(command), "--config", str(config), "--windowed"],
@@ -72,6 +75,12 @@ def run_kiosk_for(config: Path, env: dict[str, str], seconds: float, spool: Path
             stderr=subprocess.STDOUT,
         )
         try:
+            # Up first (its stop signals handled from then on), however slow the machine is.
+            deadline = time.monotonic() + 60
+            while STARTED not in output.read_text(errors="replace")[earlier_runs:]:
+                assert process.poll() is None, output.read_text(errors="replace")
+                assert time.monotonic() < deadline, output.read_text(errors="replace")
+                time.sleep(0.1)
             time.sleep(seconds)
             assert process.poll() is None, output.read_text(errors="replace")
         finally:

@@ -497,6 +497,7 @@ class ErrorCode(StrEnum):
     not_your_queue = "not_your_queue"  # 403: the station does not call this queue
     bad_credentials = "bad_credentials"  # 401: unknown station or wrong password
     speech_unavailable = "speech_unavailable"  # 503: no espeak-ng; the call is shown, not spoken
+    database_unavailable = "database_unavailable"  # 503, Retry-After: retry with the same key
 
 
 class ErrorDetail(ApiModel):

@@ -59,6 +59,7 @@ from kiosk.server.db import (
     CHECK_IN_CLOSES_AFTER,
     CHECK_IN_OPENS_BEFORE,
     Database,
+    PoolExhaustedError,
     Target,
     from_db_time,
     lock_rows,
@@ -80,7 +81,12 @@ from kiosk.server.deps import (
     VisitTokenHeader,
     not_found,
 )
-from kiosk.server.errors import ApiError, BodyGuardMiddleware, install_error_handlers
+from kiosk.server.errors import (
+    ApiError,
+    BodyGuardMiddleware,
+    database_unavailable_handler,
+    install_error_handlers,
+)
 from kiosk.server.idempotency import idempotent_response
 from kiosk.server.security import (
     READ_TIMEOUT_S,
@@ -380,6 +386,11 @@ def create_app(
     app.state.admin_session_key = admin_session_key or admin.new_session_key()
     app.state.limits = limits or visits.Limits()
     install_error_handlers(app)
+    app.add_exception_handler(PoolExhaustedError, database_unavailable_handler)
+    if app.state.database.dialect == "postgresql":
+        from kiosk.server import pg
+
+        app.add_exception_handler(pg.OperationalError, database_unavailable_handler)
     install_security_headers_on_server_errors(app)
     app.add_middleware(
         BodyGuardMiddleware,

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from kiosk.server.db import Target, connect, describe, is_postgres
 from kiosk.server.schema import schema_version
@@ -32,7 +33,8 @@ def backup(target: Target, out: Path) -> None:
         raise BackupError(f"{out} exists already: choose a new file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if is_postgres(target):
-        _run_client("pg_dump", "--format=custom", f"--file={out}", f"--dbname={target}")
+        url, password = _without_password(str(target))
+        _run_client("pg_dump", password, "--format=custom", f"--file={out}", f"--dbname={url}")
     else:
         source = Path(target)
         if not source.is_file():
@@ -66,9 +68,10 @@ def restore(backup_file: Path, target: Target) -> int | None:
     if _holds_data(target):
         raise BackupError(f"{describe(target)} is not empty: restore into a new, empty database")
     if is_postgres(target):
+        url, password = _without_password(str(target))
         _run_client(
-            "pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
-            f"--dbname={target}", str(backup_file),
+            "pg_restore", password, "--no-owner", "--exit-on-error", "--single-transaction",
+            f"--dbname={url}", str(backup_file),
         )  # fmt: skip
     else:
         path = Path(target)
@@ -110,9 +113,22 @@ def _client_program(name: str) -> str:
     return found
 
 
-def _run_client(name: str, *args: str) -> None:
+def _without_password(url: str) -> tuple[str, str | None]:
+    """The URL for a client program's arguments (which ``ps`` shows), and its password (which
+    goes to the program's environment instead)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, None
+    netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
+    return urlunsplit(parts._replace(netloc=netloc)), unquote(parts.password)
+
+
+def _run_client(name: str, password: str | None, *args: str) -> None:
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
     result = subprocess.run(
-        [_client_program(name), *args], capture_output=True, text=True, check=False
+        [_client_program(name), *args], capture_output=True, text=True, check=False, env=env
     )
     if result.returncode != 0:
         raise BackupError(f"{name} failed: {result.stderr.strip() or result.stdout.strip()}")

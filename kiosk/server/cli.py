@@ -28,6 +28,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import sys
 import tomllib
 from pathlib import Path
@@ -156,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NoDriverError(Exception):
+    """Never raised: stands for psycopg's errors while psycopg is not loaded."""
+
+
+def _unusable_database(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    """What opening ``--db`` raises when it cannot be used: a bad value, a schema of another
+    release, an unreadable file, a PostgreSQL server that refuses (psycopg's errors, once a
+    postgresql:// target has loaded it: the SQLite-only server never imports it). Evaluated
+    in the ``except`` clause, after the attempt."""
+    driver = sys.modules.get("psycopg")
+    driver_error: type[Exception] = getattr(driver, "Error", _NoDriverError)
+    return (ValueError, schema.SchemaError, sqlite3.Error, OSError, driver_error, *more)
+
+
 def _add_db_argument(parser: argparse.ArgumentParser) -> None:
     default = os.environ.get(DB_ENV) or None
     parser.add_argument(
@@ -226,7 +241,7 @@ def add_station_main(argv: list[str]) -> int:
         return 2
     try:
         conn = open_database(_parse_target(args))
-    except (ValueError, schema.SchemaError) as exc:
+    except _unusable_database() as exc:
         print(f"kiosk-server add-station: {exc}", file=sys.stderr)
         return 2
     try:
@@ -288,7 +303,7 @@ def add_kiosk_main(argv: list[str]) -> int:
     try:
         target = _parse_target(args)
         conn = open_database(target)
-    except (ValueError, schema.SchemaError) as exc:
+    except _unusable_database() as exc:
         print(f"kiosk-server add-kiosk: {exc}", file=sys.stderr)
         return 2
     try:
@@ -358,7 +373,7 @@ def maintenance_main(command: str, argv: list[str]) -> int:
             print(f"Restored {args.file} into {describe(target)} (schema version {version}).")
             if version is not None and version < schema.LATEST_VERSION:
                 print("Its schema is older than this release's: run kiosk-server migrate.")
-    except (ValueError, schema.SchemaError, backups.BackupError) as exc:
+    except _unusable_database(backups.BackupError) as exc:
         print(f"kiosk-server {command}: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -416,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         conn = open_database(target)
-    except schema.SchemaError as exc:
+    except _unusable_database() as exc:
         print(f"kiosk-server: {describe(target)}: {exc}", file=sys.stderr)
         return 2
     try:

@@ -30,6 +30,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 BUSY_TIMEOUT_MS = 5000
+# Connections a server process opens at most: one per thread that runs requests (anyio's
+# default of 40), so a busy server reuses every one; see ``Database``.
+MAX_CONNECTIONS = 40
+POOL_WAIT_S = 10.0
 
 # The check-in rules, in one place: a patient may check in from CHECK_IN_OPENS_BEFORE before the
 # appointment until CHECK_IN_CLOSES_AFTER after it. Outside that: 409 too_early / too_late.
@@ -150,48 +154,72 @@ def connect(target: Target) -> Connection:
     return conn
 
 
-class Database:
-    """The server's data: its target and the idle connections requests borrow and give back.
+class PoolExhaustedError(Exception):
+    """Every connection of this server process stayed busy for ``POOL_WAIT_S``."""
 
-    Reusing connections saves a connect per request (for PostgreSQL a TCP or socket handshake
-    and authentication; for SQLite the file open and its pragmas). At most ``max_idle`` stay
-    open; a connection returned broken or mid-transaction is closed instead.
+
+class Database:
+    """The server's data: its target and the connections requests borrow and give back.
+
+    Reusing connections saves a connect per request (for PostgreSQL a socket handshake and
+    authentication; for SQLite the file open and its pragmas). At most ``max_open`` exist at
+    once, so a PostgreSQL server's ``max_connections`` can be sized: workers × ``max_open``,
+    plus one listener per worker. A request that finds them all busy waits up to ``wait_s``
+    (then ``PoolExhaustedError``, answered 503). A connection returned broken
+    or mid-transaction is closed; one broken by a lost database also drops the idle ones,
+    which lost it too (a restart of PostgreSQL costs one failed request, not one per idle
+    connection).
     """
 
-    def __init__(self, target: Target, *, max_idle: int = 16) -> None:
+    def __init__(
+        self, target: Target, *, max_open: int = MAX_CONNECTIONS, wait_s: float = POOL_WAIT_S
+    ) -> None:
         self.target = target
         self.dialect = "postgresql" if is_postgres(target) else "sqlite"
-        self._max_idle = max_idle
+        self._slots = threading.BoundedSemaphore(max_open)
+        self._max_open = max_open
+        self._wait_s = wait_s
         self._idle: list[Connection] = []
         self._lock = threading.Lock()
         self._closed = False
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = connect(self.target)
+        if not self._slots.acquire(timeout=self._wait_s):
+            raise PoolExhaustedError(f"all {self._max_open} connections busy for {self._wait_s} s")
         try:
-            yield conn
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                conn = connect(self.target)
+            try:
+                yield conn
+            finally:
+                self._give_back(conn)
         finally:
-            self._give_back(conn)
+            self._slots.release()
 
     def _give_back(self, conn: Connection) -> None:
-        reusable = not conn.in_transaction and not getattr(conn, "broken", False)
-        if reusable:
+        broken = bool(getattr(conn, "broken", False))
+        if not broken and not conn.in_transaction:
             with self._lock:
-                if not self._closed and len(self._idle) < self._max_idle:
+                if not self._closed:
                     self._idle.append(conn)
                     return
         conn.close()
+        if broken:
+            self._close_idle()
+
+    def _close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._close_idle()
 
 
 def run_script(conn: Connection, script: str) -> None:

@@ -177,6 +177,21 @@ def _unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, ErrorCode.internal_error)
 
 
+DATABASE_RETRY_AFTER_S = 5
+
+
+def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer (restarting, failing over, a dropped connection): 503 with
+    Retry-After, which the kiosk retries with the same Idempotency-Key, so a write that did
+    commit before the connection dropped is replayed, not repeated."""
+    return error_response(
+        503,
+        ErrorCode.database_unavailable,
+        "The database cannot be reached just now; try again shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)

@@ -30,6 +30,8 @@ from psycopg.rows import RowMaker
 CONNECT_TIMEOUT_S = 5
 DatabaseError = psycopg.Error
 """Any error of the PostgreSQL driver (a lost connection, a refused statement)."""
+OperationalError = psycopg.OperationalError
+"""The database cannot be reached or dropped the connection: worth retrying."""
 NOTIFY_CHANNEL = "kiosk_queue_events"
 """The channel a queue event's commit is announced on (payload: the queue id)."""
 

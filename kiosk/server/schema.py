@@ -424,20 +424,20 @@ def _queue_event_notifications(conn: Connection) -> None:
     On PostgreSQL a trigger sends ``NOTIFY kiosk_queue_events, '<queue id>'``, delivered at the
     commit to each worker's listening connection, whoever wrote the event (a station, a kiosk's
     check-in, a payment, the simulated clinic, a worker of another host). SQLite has one
-    process: its watcher reads the event log's newest id instead, and needs no schema change;
-    the index serves both engines' reads of a queue's recent calls by time.
+    process, whose watcher reads the event log's newest id instead: nothing changes there.
     """
-    script = "CREATE INDEX IF NOT EXISTS queue_events_at ON queue_events(at);\n"
     if conn.dialect == "postgresql":
         from kiosk.server.pg import NOTIFY_CHANNEL
 
-        script += f"""
+        run_script(
+            conn,
+            f"""
 CREATE FUNCTION queue_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', NEW.queue_id); RETURN NULL; END $$;
 CREATE TRIGGER queue_events_notify AFTER INSERT ON queue_events
 FOR EACH ROW EXECUTE FUNCTION queue_events_notify();
-"""
-    run_script(conn, script)
+""",
+        )
 
 
 @dataclass(frozen=True)

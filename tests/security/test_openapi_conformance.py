@@ -25,6 +25,9 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_TOKEN
 from tests.helpers.server import ApiClient
 
+# The HTTP contract, the same whatever the engine: once is enough.
+pytestmark = pytest.mark.engines("sqlite")
+
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.server import deps
-from kiosk.server.db import Connection, connect, open_database
+from kiosk.server import db
+from kiosk.server.db import Connection, Target, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
+
+# SQLite's own sync setting; PostgreSQL's durability is its server's (synchronous_commit).
+pytestmark = pytest.mark.engines("sqlite")
 
 FULL = 2
 
@@ -41,16 +44,16 @@ def test_every_server_connection_syncs_fully(tmp_path: Path) -> None:
 def test_the_running_server_uses_full_sync(
     live_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The connections the request handlers open come from ``connect`` too."""
+    """The connections the request handlers borrow (``db.Database``) are made by ``connect``."""
     seen: list[int] = []
     original = connect
 
-    def spy(path: Path) -> Connection:
+    def spy(path: Target) -> Connection:
         conn = original(path)
         seen.append(_synchronous(conn))
         return conn
 
-    monkeypatch.setattr(deps, "connect", spy)
+    monkeypatch.setattr(db, "connect", spy)
     response = requests.get(
         f"{live_server.url}/api/v1/departments",
         headers={"Authorization": "Bearer demo-token"},

@@ -18,6 +18,9 @@ import requests
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
 
+# Deadlines on the HTTP connection, before any database work: once is enough.
+pytestmark = pytest.mark.engines("sqlite")
+
 DEADLINE_S = 1.0
 DRIP_EVERY_S = 0.25
 SLOW_CLIENTS = 10

@@ -8,6 +8,7 @@ with ``sqlite3``'s ``iterdump``.
 from __future__ import annotations
 
 import gzip
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.api.models import VISIT_TOKEN_HEADER
+from kiosk.server import backup as backups
 from kiosk.server import cli, schema
 from kiosk.server.db import Target, connect, open_database, write_transaction
 from kiosk.server.embedded import EmbeddedServer
@@ -200,3 +202,36 @@ def test_a_database_password_is_never_an_argument(
     monkeypatch.setenv(cli.DB_ENV, url)
     parsed = cli.build_parser().parse_args([])
     assert parsed.db == url  # from the environment: allowed
+
+
+def test_an_unreachable_database_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql://kiosk@/kiosk?host={tmp_path}"  # a socket directory with no server
+    for argv in (["--db", url], ["migrate", "--db", url], ["add-kiosk", "k-1", "--db", url]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("kiosk-server")
+        assert "Is the server running" in err
+
+
+def test_the_database_password_reaches_pg_dump_in_its_environment_not_its_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``ps`` would show of the real pg_dump, seen by a stand-in that records it."""
+    seen = tmp_path / "seen"
+    stand_in = tmp_path / "bin" / "pg_dump"
+    stand_in.parent.mkdir()
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$*" "$PGPASSWORD" > {seen}\n'
+        'for a in "$@"; do case "$a" in --file=*) printf PGDMP > "${a#--file=}";; esac; done\n'
+    )
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stand_in.parent}:{os.environ['PATH']}")
+    url = f"postgresql://kiosk:s3cret%2Fx@/kiosk?host={tmp_path}"
+    backups.backup(url, tmp_path / "out.backup")
+    arguments, password = seen.read_text().splitlines()
+    assert "s3cret" not in arguments
+    assert f"--dbname=postgresql://kiosk@/kiosk?host={tmp_path}" in arguments
+    assert password == "s3cret/x"
