@@ -66,7 +66,7 @@ QUEUE_CALLS = 400
 REPLAY_EVERY = 10
 SLOTS_SHORT = 10  # places per session fewer than the patients asking for it
 REQUEST_TIMEOUT_S = 60
-PHASE_TIMEOUT_S = 600
+PHASE_TIMEOUT_S = 300  # a phase takes well under a minute; longer is a stalled server
 PHASES = ("health", "identify", "check-in", "registration", "queue call")
 
 Figure = tuple[str, float, str]
