@@ -10,7 +10,8 @@ directories, so no user configuration, cache or log of this machine takes part:
   placeholder token and on a bad file;
 - ``kiosk self-check --demo`` exits 0 (embedded server, simulated printer, first frame);
 - ``kiosk walkthrough`` writes a PNG of every screen;
-- ``kiosk-server --help`` works, and ``kiosk-server --seed-demo`` serves /openapi.json;
+- ``kiosk-server --help`` works, and ``kiosk-server --seed-demo`` serves /openapi.json and the
+  departments, on SQLite and on PostgreSQL with ``--workers 2`` (a throwaway cluster);
 - Chinese without any system font: with a fontconfig that knows no font at all, the packaged
   kiosk still passes ``self-check --demo`` and renders the home screen with the bundled
   Noto Sans CJK; a copy of the build without that font file (the control) renders the same
@@ -139,13 +140,27 @@ class Smoke:
         return "usage shown"
 
     def server_serves(self) -> str:
+        return self._serve(["--db", str(self.work / "api.sqlite3")], self.env)
+
+    def server_serves_postgresql(self) -> str:
+        """The frozen server's psycopg and its spawned workers, on a throwaway cluster."""
+        sys.path.insert(0, str(ROOT))
+        from tests.helpers.postgres import TempCluster
+
+        cluster = TempCluster.start()
+        try:
+            env = {**self.env, "KIOSK_SERVER_DB": cluster.create_database()}
+            return self._serve(["--workers", "2"], env) + " (PostgreSQL, 2 workers)"
+        finally:
+            cluster.stop()
+
+    def _serve(self, arguments: list[str], env: Mapping[str, str]) -> str:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        command = [self.server, "--db", str(self.work / "api.sqlite3"), "--seed-demo"]
-        command += ["--port", str(port)]
+        command = [self.server, *arguments, "--seed-demo", "--port", str(port)]
         log = (self.work / "server.log").open("w")
-        process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/openapi.json"
         try:
             deadline = time.monotonic() + 30
@@ -164,7 +179,13 @@ class Smoke:
             paths = document.get("paths", {})
             if "/api/v1/patients/identify" not in paths:
                 raise SmokeError(f"{url} lacks the Kiosk API paths: {sorted(paths)[:5]}")
-            return f"{len(paths)} API paths on /openapi.json"
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/departments",
+                headers={"Authorization": "Bearer demo-token"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                departments = json.load(response)["departments"]
+            return f"{len(paths)} API paths on /openapi.json, {len(departments)} departments"
         finally:
             process.terminate()
             try:
@@ -277,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             ("kiosk walkthrough", smoke.walkthrough),
             ("kiosk-server --help", smoke.server_help),
             ("kiosk-server serves the API", smoke.server_serves),
+            ("kiosk-server serves from PostgreSQL", smoke.server_serves_postgresql),
             ("Chinese with no system fonts", smoke.chinese_without_system_fonts),
         ]
         for name, check in checks:
