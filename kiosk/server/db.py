@@ -24,15 +24,19 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+
+import anyio
+import anyio.to_thread
 
 BUSY_TIMEOUT_MS = 5000
 # Connections a server process opens at most: one per thread that runs requests (anyio's
 # default of 40), so a busy server reuses every one; see ``Database``.
 MAX_CONNECTIONS = 40
+RESERVED_FOR_THREADS = 8  # connections only threads may take (``Database.borrowed``)
 POOL_WAIT_S = 10.0
 
 # The check-in rules, in one place: a patient may check in from CHECK_IN_OPENS_BEFORE before the
@@ -164,11 +168,15 @@ class Database:
     Reusing connections saves a connect per request (for PostgreSQL a socket handshake and
     authentication; for SQLite the file open and its pragmas). At most ``max_open`` exist at
     once, so a PostgreSQL server's ``max_connections`` can be sized: workers × ``max_open``,
-    plus one listener per worker. A request that finds them all busy waits up to ``wait_s``
-    (then ``PoolExhaustedError``, answered 503). A connection returned broken
-    or mid-transaction is closed; one broken by a lost database also drops the idle ones,
-    which lost it too (a restart of PostgreSQL costs one failed request, not one per idle
-    connection).
+    plus one listener per worker. The event loop's callers (the requests, the event streams)
+    wait for their turn in ``borrowed`` without holding a thread: a request holds its
+    connection while its handler waits for one of the threads that run handlers, so threads
+    that waited for connections could leave no thread to finish the requests holding them.
+    Fewer turns than connections (``RESERVED_FOR_THREADS``) keep some for the rest. A caller
+    that finds them all busy for ``wait_s`` gets ``PoolExhaustedError``, answered 503. A
+    connection returned broken or mid-transaction is closed; one broken by a lost database
+    also drops the idle ones, which lost it too (a restart of PostgreSQL costs one failed
+    request, not one per idle connection).
     """
 
     def __init__(
@@ -177,6 +185,7 @@ class Database:
         self.target = target
         self.dialect = "postgresql" if is_postgres(target) else "sqlite"
         self._slots = threading.BoundedSemaphore(max_open)
+        self._turns = anyio.Semaphore(max(1, max_open - RESERVED_FOR_THREADS))
         self._max_open = max_open
         self._wait_s = wait_s
         self._idle: list[Connection] = []
@@ -185,30 +194,56 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
+        conn = self._take()
+        try:
+            yield conn
+        finally:
+            self._give_back(conn)
+
+    @asynccontextmanager
+    async def borrowed(self) -> AsyncIterator[Connection]:
+        """``connection`` for the event loop: its turn awaited there, the connection taken and
+        given back in worker threads (shielded, so a cancelled request loses none)."""
+        try:
+            with anyio.fail_after(self._wait_s):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise PoolExhaustedError(f"no connection free for {self._wait_s} s") from None
+        try:
+            with anyio.CancelScope(shield=True):
+                conn = await anyio.to_thread.run_sync(self._take)
+            try:
+                yield conn
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self._give_back, conn)
+        finally:
+            self._turns.release()
+
+    def _take(self) -> Connection:
         if not self._slots.acquire(timeout=self._wait_s):
             raise PoolExhaustedError(f"all {self._max_open} connections busy for {self._wait_s} s")
         try:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
-            if conn is None:
-                conn = connect(self.target)
-            try:
-                yield conn
-            finally:
-                self._give_back(conn)
-        finally:
+            return conn if conn is not None else connect(self.target)
+        except BaseException:
             self._slots.release()
+            raise
 
     def _give_back(self, conn: Connection) -> None:
-        broken = bool(getattr(conn, "broken", False))
-        if not broken and not conn.in_transaction:
-            with self._lock:
-                if not self._closed:
-                    self._idle.append(conn)
-                    return
-        conn.close()
-        if broken:
-            self._close_idle()
+        try:
+            broken = bool(getattr(conn, "broken", False))
+            if not broken and not conn.in_transaction:
+                with self._lock:
+                    if not self._closed:
+                        self._idle.append(conn)
+                        return
+            conn.close()
+            if broken:
+                self._close_idle()
+        finally:
+            self._slots.release()
 
     def _close_idle(self) -> None:
         with self._lock:

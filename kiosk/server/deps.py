@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -49,9 +49,9 @@ _bearer = HTTPBearer(auto_error=False, description="The kiosk's own token")
 # --- dependencies ---------------------------------------------------------------------------
 
 
-def _get_conn(request: Request) -> Iterator[Connection]:
+async def _get_conn(request: Request) -> AsyncIterator[Connection]:
     database: Database = request.app.state.database
-    with database.connection() as conn:
+    async with database.borrowed() as conn:
         yield conn
 
 

@@ -382,11 +382,11 @@ def track(token: TrackToken, conn: Conn, now: Now) -> TrackStatus:
     return status
 
 
-def _read(request: Request, read: Callable[[Connection, dt.datetime], Any]) -> Any:
-    """One read on a pooled connection (in a worker thread: streams run on the event loop)."""
+async def _read(request: Request, read: Callable[[Connection, dt.datetime], Any]) -> Any:
+    """One read on a pooled connection, in a worker thread (streams run on the event loop)."""
     database: Database = request.app.state.database
-    with database.connection() as conn:
-        return read(conn, request.app.state.clock())
+    async with database.borrowed() as conn:
+        return await anyio.to_thread.run_sync(read, conn, request.app.state.clock())
 
 
 async def _stream(
@@ -443,8 +443,8 @@ async def area_events(
     area_id: Annotated[str, PathParam(max_length=64)], request: Request
 ) -> Response:
     """Server-sent events: ``board`` with the whole ``DisplayBoard`` at once and on change."""
-    board: DisplayBoard | None = await anyio.to_thread.run_sync(
-        _read, request, lambda conn, now: queue.area_board(conn, area_id, now)
+    board: DisplayBoard | None = await _read(
+        request, lambda conn, now: queue.area_board(conn, area_id, now)
     )
     if board is None:
         raise not_found("waiting area", area_id)
@@ -458,9 +458,7 @@ async def area_events(
 
         async def compute() -> tuple[int, DisplayBoard | None]:
             generation = bus.generation
-            value = await anyio.to_thread.run_sync(
-                _read, request, lambda conn, now: queue.area_board(conn, area_id, now)
-            )
+            value = await _read(request, lambda conn, now: queue.area_board(conn, area_id, now))
             return generation, value
 
         return await boards.get(area_id, bus.generation, compute)
@@ -476,8 +474,8 @@ async def area_events(
 )
 async def track_events(token: TrackToken, request: Request) -> Response:
     """Server-sent events: ``status`` with the ``TrackStatus`` at once and on change."""
-    status: TrackStatus | None = await anyio.to_thread.run_sync(
-        _read, request, lambda conn, now: queue.track(conn, token, now)
+    status: TrackStatus | None = await _read(
+        request, lambda conn, now: queue.track(conn, token, now)
     )
     if status is None:
         raise not_found("ticket", "for this link")
@@ -492,16 +490,12 @@ async def track_events(token: TrackToken, request: Request) -> Response:
 
         async def compute() -> tuple[int, dict[str, TrackStatus]]:
             generation = bus.generation
-            value = await anyio.to_thread.run_sync(
-                _read, request, lambda conn, now: queue.track_all(conn, queue_id, now)
-            )
+            value = await _read(request, lambda conn, now: queue.track_all(conn, queue_id, now))
             return generation, value
 
         found = (await statuses.get(queue_id, bus.generation, compute)).get(token)
         if found is None or found.state.value == "transferred":
-            found = await anyio.to_thread.run_sync(
-                _read, request, lambda conn, now: queue.track(conn, token, now)
-            )
+            found = await _read(request, lambda conn, now: queue.track(conn, token, now))
         if found is not None:
             current["queue"] = found.queue_id
         return found

@@ -3,6 +3,7 @@ and nothing is lost or doubled once the database is back."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +13,7 @@ from kiosk.api.models import ErrorBody, ErrorCode
 from kiosk.backend.client import KioskApiClient
 from kiosk.backend.errors import BackendServerError
 from kiosk.server.app import create_app
-from kiosk.server.db import Database, PoolExhaustedError, Target, connect
+from kiosk.server.db import MAX_CONNECTIONS, Database, PoolExhaustedError, Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.errors import database_unavailable_handler
 from kiosk.server.pg import OperationalError
@@ -118,3 +119,31 @@ def test_a_request_that_finds_every_connection_busy_is_answered_503_not_left_han
     app = create_app(demo_db)
     assert app.exception_handlers[PoolExhaustedError] is database_unavailable_handler
     app.state.database.close()
+
+
+@pytest.mark.engines("sqlite", "postgresql")
+def test_twice_as_many_requests_as_connections_are_all_answered(
+    live_server: EmbeddedServer,
+) -> None:
+    """Requests hold their connection while waiting for a handler thread; waiting for a
+    connection must not hold a thread, or 40 waiting threads leave none to finish them."""
+    clients = 2 * MAX_CONNECTIONS
+    start = threading.Barrier(clients)
+    statuses: list[int] = []
+
+    def kiosk() -> None:
+        api = ApiClient(live_server.url)
+        try:
+            start.wait(timeout=30)
+            for _ in range(5):
+                statuses.append(api.get("/departments").status_code)
+        finally:
+            api.close()
+
+    threads = [threading.Thread(target=kiosk) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert statuses == [200] * (clients * 5)
