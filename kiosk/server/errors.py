@@ -7,12 +7,15 @@
   traceback in the body; the exception is logged by the server).
 - ``BodyGuardMiddleware`` (pure ASGI): bodies over ``MAX_BODY_BYTES`` → 413
   ``payload_too_large`` (counted as received, so chunked bodies without Content-Length are
-  caught too), and a non-empty body that is not JSON → 415 ``unsupported_media_type``.
+  caught too), a non-empty body that is not JSON → 415 ``unsupported_media_type``, and a JSON
+  string holding a NUL character → 422 ``validation_failed`` (PostgreSQL cannot store one in
+  text; refused the same way on SQLite).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +37,8 @@ IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 _DRAIN_LIMIT_BYTES = 4 * 1024 * 1024
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# ``\u0000`` in JSON text, unless its backslash is itself escaped (``\\u0000`` is text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 _CODES_BY_STATUS: dict[int, ErrorCode] = {
     400: ErrorCode.bad_request,
@@ -254,6 +259,11 @@ class BodyGuardMiddleware:
             and not self._is_form_post(str(scope.get("path", "")), headers)
         ):
             await self._send_error(send, 415, ErrorCode.unsupported_media_type)
+            return
+        if _JSON_NUL.search(body) and _is_json_media_type(headers.get("content-type", "")):
+            await self._send_error(
+                send, 422, ErrorCode.validation_failed, "Text may not contain NUL characters."
+            )
             return
 
         replayed = False

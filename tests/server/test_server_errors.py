@@ -154,6 +154,20 @@ def test_fuzzed_bodies_never_cause_a_500(api):
                 ErrorBody.model_validate(response.json())
 
 
+def test_text_with_a_nul_character_is_422_on_either_engine(api):
+    """PostgreSQL cannot store a NUL in text (fuzzing on PostgreSQL got a 500 for it): the
+    server refuses it up front, the same on both engines; an escaped backslash is still text."""
+    for path, body in (
+        ("/feedback", {"rating": 4, "comment": "a\x00b"}),
+        ("/kiosks/demo-kiosk/heartbeat", {"version": "1", "last_error": "\x00", "uptime_s": 1}),
+    ):
+        answer = api.post(path, json=body, headers={IDEMPOTENCY_HEADER: "nul"})
+        assert_error(answer, 422, "validation_failed")
+    literal = {"rating": 4, "comment": "C:\\u0000\\x"}  # a backslash, then "u0000"
+    answer = api.post("/feedback", json=literal, headers={IDEMPOTENCY_HEADER: "backslash"})
+    assert answer.status_code == 201, answer.text
+
+
 def test_unhandled_error_is_a_bare_500(api, live_server):
     conn = connect(live_server.db_path)
     try:
