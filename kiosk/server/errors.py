@@ -7,9 +7,10 @@
   traceback in the body; the exception is logged by the server).
 - ``BodyGuardMiddleware`` (pure ASGI): bodies over ``MAX_BODY_BYTES`` → 413
   ``payload_too_large`` (counted as received, so chunked bodies without Content-Length are
-  caught too), a non-empty body that is not JSON → 415 ``unsupported_media_type``, and a JSON
-  string holding a NUL character → 422 ``validation_failed`` (PostgreSQL cannot store one in
-  text; refused the same way on SQLite).
+  caught too), a non-empty body that is not JSON → 415 ``unsupported_media_type``. PostgreSQL
+  cannot hold a NUL character in text, so on both engines alike a path holding one → 404
+  ``not_found`` (no such thing can exist) and a JSON string holding one → 422
+  ``validation_failed``.
 """
 
 from __future__ import annotations
@@ -220,6 +221,9 @@ class BodyGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            await self._send_error(send, 404, ErrorCode.not_found)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length")
