@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     report = run(sizes, args.engine)
     print(report.table())
+    if report.fuzzed.failure_report:  # the scratch directory with the server's log is gone
+        print(report.fuzzed.failure_report, file=sys.stderr)
     return 0 if report.held else 1
 
 
