@@ -45,7 +45,7 @@ MOST_STREAMS = 16  # opened one by one until both workers hold some
 PUSH_WITHIN_S = 5.0
 CLIENTS = 6  # check-in threads, each a kiosk of its own (the identify limit is per kiosk)
 PATIENTS_PER_CLIENT = 2
-APPOINTMENTS_PER_PATIENT = 6
+APPOINTMENTS_PER_PATIENT = 8
 KILL_AFTER = 15  # acknowledged check-ins before the kill -9
 GIVE_UP_S = 60.0
 TIMEOUT_S = 10
@@ -370,12 +370,12 @@ def test_kill_9_of_one_worker_mid_burst_loses_and_doubles_no_check_in(
         except BaseException as exc:
             errors.append(exc)
 
+    workers = _workers(server)
     threads = [threading.Thread(target=drive, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     try:
         _until(lambda: len(acknowledged) >= KILL_AFTER or errors, 60, "the burst under way")
-        workers = _workers(server)
         held = {pid: _connections_served(pid, server.port) for pid in workers}
         victim = max(held, key=lambda pid: held[pid])
         os.kill(victim, signal.SIGKILL)
