@@ -164,6 +164,8 @@ def test_text_with_a_nul_character_is_refused_on_either_engine(api, live_server)
         "/pay/%00",
     ):
         assert_error(api.session.get(f"{live_server.url}{path}", timeout=10), 404, "not_found")
+    searched = api.get("/prices?q=%E8%A1%80%00")
+    assert (searched.status_code, searched.json()["items"]) == (200, [])
     for path, body in (
         ("/feedback", {"rating": 4, "comment": "a\x00b"}),
         ("/kiosks/demo-kiosk/heartbeat", {"version": "1", "last_error": "\x00", "uptime_s": 1}),
