@@ -9,7 +9,7 @@
   ``payload_too_large`` (counted as received, so chunked bodies without Content-Length are
   caught too), a non-empty body that is not JSON → 415 ``unsupported_media_type``. PostgreSQL
   cannot hold a NUL character in text, so on both engines alike a path holding one → 404
-  ``not_found`` (no such thing can exist) and a JSON string holding one → 422
+  ``not_found`` (no such thing can exist) and a JSON string or form field holding one → 422
   ``validation_failed``.
 """
 
@@ -198,6 +198,13 @@ def _is_json_media_type(content_type: str) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
+def _holds_nul(body: bytes, content_type: str) -> bool:
+    """Whether a JSON or form body carries a NUL character in its text."""
+    if _is_json_media_type(content_type):
+        return _JSON_NUL.search(body) is not None
+    return b"%00" in body or b"\x00" in body
+
+
 class BodyGuardMiddleware:
     """Reads a request body fully (up to the limit) before the app sees it.
 
@@ -264,7 +271,7 @@ class BodyGuardMiddleware:
         ):
             await self._send_error(send, 415, ErrorCode.unsupported_media_type)
             return
-        if _JSON_NUL.search(body) and _is_json_media_type(headers.get("content-type", "")):
+        if _holds_nul(body, headers.get("content-type", "")):
             await self._send_error(
                 send, 422, ErrorCode.validation_failed, "Text may not contain NUL characters."
             )

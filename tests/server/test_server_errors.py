@@ -164,6 +164,14 @@ def test_text_with_a_nul_character_is_refused_on_either_engine(api, live_server)
         "/pay/%00",
     ):
         assert_error(api.session.get(f"{live_server.url}{path}", timeout=10), 404, "not_found")
+    signed_in = requests.post(
+        f"{live_server.url}/staff/login",
+        data={"station": "dep-a\x00", "password": "demo"},
+        headers={"Origin": live_server.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert_error(signed_in, 422, "validation_failed")
     searched = api.get("/prices?q=%E8%A1%80%00")
     assert (searched.status_code, searched.json()["items"]) == (200, [])
     for path, body in (
