@@ -612,10 +612,9 @@ def measure(setup: Setup) -> LoadRun:
         with _database(setup.engine, scratch) as (target, cluster_data):
             workload = _write_workload(target, setup.kiosks, db.system_clock())
             arguments = ["--identify-per-minute", str(PATIENTS + 1)]
-            arguments += ["--workers", str(setup.workers)]
             log = scratch / "server.log"
             postmaster = _postmaster(cluster_data)
-            with ServerProcess(target, log, arguments=arguments) as server:
+            with ServerProcess(target, log, workers=setup.workers, arguments=arguments) as server:
                 station_tokens = _sign_in_stations(server.url, workload.queues)
                 plans = [
                     dataclasses.replace(plan, station_token=station_tokens[plan.queue_id])

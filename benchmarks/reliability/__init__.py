@@ -2,7 +2,8 @@
 
 ``python -m benchmarks --only reliability`` (``make reliability``) runs the full sizes and
 records the figures in ``benchmarks/results.json``; ``python -m benchmarks.reliability`` runs
-it alone and prints the README's table (``--small`` for the quick version the test suite runs).
+it alone and prints the README's table (``--small`` for the quick version the test suite runs,
+``--engine postgresql`` for the same parts on a throwaway PostgreSQL cluster on a Unix socket).
 Parts: ``fuzz`` (schemathesis), ``guesses`` (identify rate limit), ``crash`` (writes across
 ``kill -9``), ``races`` (30 requests at once on every write). All traffic is loopback.
 """
@@ -14,12 +15,18 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.reliability import crash, fuzz, guesses, races
+from kiosk.server.db import Target
 
 Figure = tuple[str, float, str]
+NewDatabase = Callable[[str], Target]
+"""Makes the empty database a part runs on, named after the part."""
+ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class Report:
     crashed: crash.CrashResult
     raced: list[races.Race]
     seconds_per_part: dict[str, float]
+    engine: str = "sqlite"
 
     @property
     def held(self) -> bool:
@@ -87,8 +95,8 @@ class Report:
             f"{part} {seconds:.0f} s" for part, seconds in self.seconds_per_part.items()
         )
         lines.append(
-            f"\nMeasured {day} on {os.cpu_count()} cores in {self.seconds / 60:.1f} minutes "
-            f"({parts})."
+            f"\nMeasured {day} on {ENGINES[self.engine]}, {os.cpu_count()} cores, in "
+            f"{self.seconds / 60:.1f} minutes ({parts})."
         )
         return "\n".join(lines)
 
@@ -106,24 +114,47 @@ class Lap:
         self._since = now
 
 
-def run(sizes: Sizes) -> Report:
+@contextmanager
+def databases(engine: str, scratch: Path) -> Iterator[NewDatabase]:
+    """New databases for the parts: SQLite files in ``scratch``, or databases of a PostgreSQL
+    cluster of the run's own, started here and removed afterwards."""
+    if engine == "sqlite":
+        yield lambda part: scratch / f"{part}.sqlite3"
+        return
+    from tests.helpers.postgres import TempCluster
+
+    cluster = TempCluster.start()
+    try:
+        yield lambda part: cluster.create_database(f"reliability_{part}")
+    finally:
+        cluster.stop()
+
+
+def run(sizes: Sizes, engine: str = "sqlite") -> Report:
+    """Every part on a fresh database of ``engine`` each."""
     began = time.monotonic()
     lap = Lap()
-    with tempfile.TemporaryDirectory(prefix="kiosk-reliability-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="kiosk-reliability-") as scratch,
+        databases(engine, Path(scratch)) as new_database,
+    ):
         where = Path(scratch)
         fuzzed = fuzz.run(
             sizes.fuzz_requests,
             sizes.fuzz_budget_s,
+            new_database("fuzz"),
             where,
             sizes.fuzz_first_examples,
             sizes.fuzz_phases,
         )
         lap("fuzz")
-        alone, spread = guesses.run(sizes.guesses, sizes.guessing_kiosks, where)
+        alone, spread = guesses.run(
+            sizes.guesses, sizes.guessing_kiosks, new_database("guesses"), where
+        )
         lap("guesses")
-        crashed = crash.run(sizes.writes, where, sizes.kill_after_s)
+        crashed = crash.run(sizes.writes, new_database("crash"), where, sizes.kill_after_s)
         lap("crash")
-        raced = races.run(sizes.race_rounds, where)
+        raced = races.run(sizes.race_rounds, new_database("races"), where)
         lap("races")
     rows = [
         Row(
@@ -208,7 +239,7 @@ def run(sizes: Sizes) -> Report:
     ]
     seconds = time.monotonic() - began
     guessed = (alone, spread)
-    return Report(rows, figures, seconds, fuzzed, guessed, crashed, raced, lap.seconds)
+    return Report(rows, figures, seconds, fuzzed, guessed, crashed, raced, lap.seconds, engine)
 
 
 def collect() -> list[Figure]:

@@ -3,7 +3,7 @@
 Kiosk clients (threads, each its own kiosk token and patients) write in a cycle: check-in,
 feedback, free registration, payment, cancel of that payment, feedback; every write carries
 its own Idempotency-Key. A killer thread ``kill -9``s the server's process group at random
-moments and starts it again on the same SQLite file. A client that gets no answer (refused
+moments and starts it again on the same database. A client that gets no answer (refused
 connection, reset, timeout) sends the same request with the same key again until it gets one.
 
 Afterwards the database is read: every acknowledged write must be there (0 lost) and have
@@ -34,7 +34,7 @@ from benchmarks.reliability.server import (
 )
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import db
-from kiosk.server.db import Connection
+from kiosk.server.db import Connection, Target
 
 CLIENTS = 2
 PATIENTS_PER_CLIENT = 8  # each identified once: under the identify limit of 10 a minute
@@ -323,23 +323,26 @@ def _verify(conn: Connection, clients: list[Client], result: CrashResult) -> Non
 
 
 def run(
-    writes: int, scratch: Path, kill_after_s: tuple[float, float], seed: int = 14
+    writes: int,
+    target: Target,
+    scratch: Path,
+    kill_after_s: tuple[float, float],
+    seed: int = 14,
 ) -> CrashResult:
-    """``writes`` acknowledged writes while the server is killed after a random uptime in
-    ``kill_after_s`` each time."""
-    db_path = scratch / "crash.sqlite3"
-    conn = seeded_database(db_path)
+    """``writes`` acknowledged writes into the new database ``target`` while the server is
+    killed after a random uptime in ``kill_after_s`` each time (its log goes to ``scratch``)."""
+    conn = seeded_database(target)
     try:
         clients = _prepare(conn, writes)
     finally:
         conn.close()
     clients[0].kiosk_id = "crash-kiosk"
-    clients[0].token = add_kiosk_cli(db_path, "crash-kiosk")
+    clients[0].token = add_kiosk_cli(target, "crash-kiosk")
     result = CrashResult()
     lock = threading.Lock()
     share = -(-writes // CLIENTS)
     began = time.monotonic()
-    with ServerProcess(db_path, scratch / "crash-server.log") as server:
+    with ServerProcess(target, scratch / "crash-server.log") as server:
         killer = Killer(server, seed, kill_after_s)
         errors: list[BaseException] = []
 
@@ -371,7 +374,7 @@ def run(
         requests.get(f"{server.url}{API_PREFIX}/health", timeout=10).raise_for_status()
     result.seconds = time.monotonic() - began
     result.writes = sum(len(client.writes) for client in clients)
-    conn = db.connect(db_path)
+    conn = db.connect(target)
     try:
         _verify(conn, clients, result)
     finally:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.reliability.server import ServerProcess, add_kiosk_cli, seeded_database
+from kiosk.server.db import Target
 
 # The schemathesis checks and expectations, shared with tests/security/test_openapi_conformance.py.
 CONFIG = """
@@ -131,19 +132,20 @@ def _round(
 def run(
     target_requests: int,
     budget_s: float,
+    target: Target,
     scratch: Path,
     first_examples: int = 10,
     phases: str = PHASES,
 ) -> FuzzResult:
-    """Fuzz until ``target_requests`` were sent, or for about ``budget_s`` when that is less.
-    The first run has ``first_examples`` per operation and no time limit."""
-    db_path = scratch / "fuzz.sqlite3"
-    seeded_database(db_path).close()
-    token = add_kiosk_cli(db_path, "fuzz-kiosk")
+    """Fuzz the server on the new database ``target`` until ``target_requests`` were sent, or
+    for about ``budget_s`` when that is less. The first run has ``first_examples`` per
+    operation and no time limit."""
+    seeded_database(target).close()
+    token = add_kiosk_cli(target, "fuzz-kiosk")
     result = FuzzResult()
     started = time.monotonic()
     max_time_s: float | None = None
-    with ServerProcess(db_path, scratch / "fuzz-server.log") as server:
+    with ServerProcess(target, scratch / "fuzz-server.log") as server:
         while result.requests < target_requests:
             began = time.monotonic()
             with tempfile.TemporaryDirectory(dir=scratch) as work:

@@ -27,6 +27,7 @@ from benchmarks.reliability.server import (
     seeded_database,
 )
 from kiosk.api.models import API_PREFIX
+from kiosk.server.db import Target
 from kiosk.server.visits import Limits
 
 WINDOW_S = Limits().identify_window.total_seconds()
@@ -118,23 +119,21 @@ def _attack(
     return result
 
 
-def run(attempts: int, kiosk_count: int, scratch: Path) -> tuple[GuessResult, GuessResult]:
+def run(
+    attempts: int, kiosk_count: int, target: Target, scratch: Path
+) -> tuple[GuessResult, GuessResult]:
     """``attempts`` guesses from one kiosk, then ``attempts`` more split over ``kiosk_count``
-    (each attack walks the candidates of its own three patients)."""
-    db_path = scratch / "guesses.sqlite3"
-    conn = seeded_database(db_path)
+    (each attack walks the candidates of its own three patients), on the new database
+    ``target``."""
+    conn = seeded_database(target)
     try:
         many = add_kiosks(conn, "stolen", kiosk_count)
-        real_ids = [
-            str(row[0])
-            for row in conn.execute(
-                "SELECT id_number FROM patients WHERE id_number GLOB '[0-9]*' ORDER BY id LIMIT 6"
-            )
-        ]
+        numbers = conn.execute("SELECT id_number FROM patients ORDER BY id").fetchall()
+        real_ids = [str(row[0]) for row in numbers if str(row[0] or "")[:1].isdigit()][:6]
     finally:
         conn.close()
-    one = ("guess-kiosk", add_kiosk_cli(db_path, "guess-kiosk"))
-    with ServerProcess(db_path, scratch / "guesses-server.log") as server:
+    one = ("guess-kiosk", add_kiosk_cli(target, "guess-kiosk"))
+    with ServerProcess(target, scratch / "guesses-server.log") as server:
         alone = _attack(server.url, [one], real_ids[:3], attempts, seed=1)
         spread = _attack(server.url, many, real_ids[3:], attempts, seed=2)
     return alone, spread

@@ -32,7 +32,7 @@ from benchmarks.reliability.server import (
 )
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import db
-from kiosk.server.db import Connection
+from kiosk.server.db import Connection, Target
 
 WAY = 30
 PLACES = 20
@@ -292,22 +292,22 @@ def _round(url: str, conn: Callable[[], Connection], kiosks: list[Kiosk], n: int
     return races
 
 
-def run(rounds: int, scratch: Path) -> list[Race]:
-    """Every race ``rounds`` times, each round on fresh appointments, sessions and bills."""
-    db_path = scratch / "races.sqlite3"
-    conn = seeded_database(db_path)
+def run(rounds: int, target: Target, scratch: Path) -> list[Race]:
+    """Every race ``rounds`` times, each round on fresh appointments, sessions and bills, in
+    the new database ``target`` (the server's log goes to ``scratch``)."""
+    conn = seeded_database(target)
     try:
         patients = add_patients(conn, "race", WAY)
         _prepare(conn, rounds)
         extra = add_kiosks(conn, "race", WAY - 1)
     finally:
         conn.close()
-    first = ("race-kiosk", add_kiosk_cli(db_path, "race-kiosk"))
+    first = ("race-kiosk", add_kiosk_cli(target, "race-kiosk"))
     kiosks = [Kiosk(k, t, p) for (k, t), (p, _) in zip([first, *extra], patients, strict=True)]
     cards = dict(patients)
     races: list[Race] = []
-    with ServerProcess(db_path, scratch / "races-server.log") as server:
+    with ServerProcess(target, scratch / "races-server.log") as server:
         _identify(server.url, kiosks, cards)
         for n in range(rounds):
-            races += _round(server.url, lambda: db.connect(db_path), kiosks, n)
+            races += _round(server.url, lambda: db.connect(target), kiosks, n)
     return races

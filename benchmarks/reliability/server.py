@@ -1,9 +1,10 @@
 """The reference server as deployed: ``kiosk-server`` in its own process on loopback.
 
-Each harness part gets a fresh SQLite file in a scratch directory, seeded with the demo
-hospital (as ``kiosk-server --seed-demo`` does) plus the part's own workload, and kiosks
-registered with ``kiosk-server add-kiosk``. The server runs in its own process group, so a
-``kill -9`` reaches all of it and nothing outlives the harness.
+Each harness part gets a fresh database (a SQLite file in a scratch directory, or a database of
+a throwaway PostgreSQL cluster), seeded with the demo hospital (as ``kiosk-server --seed-demo``
+does) plus the part's own workload, and kiosks registered with ``kiosk-server add-kiosk``. The
+server runs in its own process group, so a ``kill -9`` reaches all of it (every worker) and
+nothing outlives the harness.
 """
 
 from __future__ import annotations
@@ -47,17 +48,17 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-def seeded_database(path: Target) -> Connection:
+def seeded_database(target: Target) -> Connection:
     """A new database holding the demo hospital; the caller adds its workload and closes it."""
-    conn = db.open_database(path)
+    conn = db.open_database(target)
     seed_demo(conn, db.system_clock())
     return conn
 
 
-def add_kiosk_cli(db_path: Target, kiosk_id: str) -> str:
+def add_kiosk_cli(target: Target, kiosk_id: str) -> str:
     """Register a kiosk the deployed way (``kiosk-server add-kiosk ID``); its printed token."""
     result = subprocess.run(
-        [*SERVER, "add-kiosk", kiosk_id, "--db", str(db_path)],
+        [*SERVER, "add-kiosk", kiosk_id, "--db", str(target)],
         capture_output=True,
         text=True,
         env=server_environment(),
@@ -89,11 +90,22 @@ def add_patients(conn: Connection, prefix: str, count: int) -> list[tuple[str, s
 
 
 class ServerProcess:
-    """``kiosk-server --db PATH --host 127.0.0.1 --port P``; ``kill()`` is ``kill -9`` of its
-    process group, ``start()`` brings it back on the same file and port."""
+    """``kiosk-server --db TARGET --host 127.0.0.1 --port P [--workers N] [--seed-demo] …``;
+    ``kill()`` is ``kill -9`` of its process group, ``start()`` brings it back on the same
+    database and port."""
 
-    def __init__(self, db_path: Target, log_path: Path, *, arguments: Sequence[str] = ()) -> None:
-        self.db_path = db_path
+    def __init__(
+        self,
+        target: Target,
+        log_path: Path,
+        *,
+        workers: int = 1,
+        seed_demo: bool = False,
+        arguments: Sequence[str] = (),
+    ) -> None:
+        self.target = target
+        self.workers = workers
+        self.seed_demo = seed_demo
         self.arguments = list(arguments)  # more ``kiosk-server`` flags
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
@@ -108,12 +120,11 @@ class ServerProcess:
         return self._process.pid
 
     def start(self) -> None:
+        """Start it and wait until it answers ``/health`` (with several workers: one of them)."""
+        command = [*SERVER, "--db", str(self.target), "--host", HOST, "--port", str(self.port)]
+        command += ["--workers", str(self.workers)] + (["--seed-demo"] if self.seed_demo else [])
         self._process = subprocess.Popen(
-            [
-                *SERVER,
-                *("--db", str(self.db_path), "--host", HOST, "--port", str(self.port)),
-                *self.arguments,
-            ],
+            [*command, *self.arguments],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=server_environment(),

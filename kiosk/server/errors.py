@@ -7,12 +7,16 @@
   traceback in the body; the exception is logged by the server).
 - ``BodyGuardMiddleware`` (pure ASGI): bodies over ``MAX_BODY_BYTES`` → 413
   ``payload_too_large`` (counted as received, so chunked bodies without Content-Length are
-  caught too), and a non-empty body that is not JSON → 415 ``unsupported_media_type``.
+  caught too), a non-empty body that is not JSON → 415 ``unsupported_media_type``. PostgreSQL
+  cannot hold a NUL character in text, so on both engines alike a path holding one → 404
+  ``not_found`` (no such thing can exist) and a JSON string or form field holding one → 422
+  ``validation_failed``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +38,8 @@ IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 _DRAIN_LIMIT_BYTES = 4 * 1024 * 1024
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# ``\u0000`` in JSON text, unless its backslash is itself escaped (``\\u0000`` is text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 _CODES_BY_STATUS: dict[int, ErrorCode] = {
     400: ErrorCode.bad_request,
@@ -207,6 +213,13 @@ def _is_json_media_type(content_type: str) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
+def _holds_nul(body: bytes, content_type: str) -> bool:
+    """Whether a JSON or form body carries a NUL character in its text."""
+    if _is_json_media_type(content_type):
+        return _JSON_NUL.search(body) is not None
+    return b"%00" in body or b"\x00" in body
+
+
 class BodyGuardMiddleware:
     """Reads a request body fully (up to the limit) before the app sees it.
 
@@ -230,6 +243,9 @@ class BodyGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            await self._send_error(send, 404, ErrorCode.not_found)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length")
@@ -269,6 +285,11 @@ class BodyGuardMiddleware:
             and not self._is_form_post(str(scope.get("path", "")), headers)
         ):
             await self._send_error(send, 415, ErrorCode.unsupported_media_type)
+            return
+        if _holds_nul(body, headers.get("content-type", "")):
+            await self._send_error(
+                send, 422, ErrorCode.validation_failed, "Text may not contain NUL characters."
+            )
             return
 
         replayed = False

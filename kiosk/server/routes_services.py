@@ -382,6 +382,8 @@ def prices(
     sql = "SELECT * FROM prices WHERE 1 = 1"
     params: list[str] = []
     text = q.strip()
+    if "\x00" in text:  # no name holds a NUL (PostgreSQL cannot even compare one): none found
+        return PriceList(items=[])
     if text:
         pattern = _like_pattern(text)
         sql += (

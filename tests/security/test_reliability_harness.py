@@ -1,23 +1,74 @@
 """The README's reliability figures come from ``benchmarks/reliability``; this runs a small
 version of each of its parts (against ``kiosk-server`` in its own process, on loopback) so the
 harness cannot rot, and checks that its verifier does see a lost or a doubled write.
+
+Every part runs on SQLite; the writes across ``kill -9``, the 30-way races and the verifier run
+on PostgreSQL too (the session's cluster, a database per part). Fuzzing and the identify guesses
+stay on SQLite here: they test the API, not the storage, and ``python -m benchmarks.reliability
+--engine postgresql`` runs them on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from benchmarks.reliability import SMALL, Report, crash, run
+from benchmarks.reliability import ENGINES, SMALL, Report, crash, races, run
 from benchmarks.reliability.server import ServerProcess, seeded_database
 from kiosk.server import db
+from kiosk.server.db import Target
+from tests.helpers.postgres import TempCluster, database_name
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What the storage must hold: the writes across kill -9 and the 30-way races."""
+
+    crashed: crash.CrashResult
+    raced: list[races.Race]
 
 
 @pytest.fixture(scope="module")
 def report() -> Report:
     return run(SMALL)
+
+
+@pytest.fixture(scope="module")
+def postgres_writes(
+    postgres_cluster: TempCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Writes]:
+    scratch = tmp_path_factory.mktemp("reliability-postgresql")
+    crash_db, races_db = postgres_cluster.create_database(), postgres_cluster.create_database()
+    yield Writes(
+        crash.run(SMALL.writes, crash_db, scratch, SMALL.kill_after_s),
+        races.run(SMALL.race_rounds, races_db, scratch),
+    )
+    for url in (crash_db, races_db):
+        postgres_cluster.drop_database(database_name(url))
+
+
+@pytest.fixture(params=list(ENGINES))
+def writes(request: pytest.FixtureRequest) -> Writes:
+    if request.param == "postgresql":
+        postgres: Writes = request.getfixturevalue("postgres_writes")
+        return postgres
+    report: Report = request.getfixturevalue("report")
+    return Writes(report.crashed, report.raced)
+
+
+@pytest.fixture(params=list(ENGINES))
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    if request.param == "sqlite":
+        yield tmp_path / "api.sqlite3"
+        return
+    cluster: TempCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(database_name(url))
 
 
 @pytest.mark.slow
@@ -43,8 +94,8 @@ def test_identity_guesses_meet_the_rate_limit(report: Report) -> None:
 
 
 @pytest.mark.slow
-def test_writes_across_kill_9_are_neither_lost_nor_doubled(report: Report) -> None:
-    crashed = report.crashed
+def test_writes_across_kill_9_are_neither_lost_nor_doubled(writes: Writes) -> None:
+    crashed = writes.crashed
     assert crashed.writes >= SMALL.writes
     assert crashed.kills >= 2, crashed  # at least one while writing, and the last one
     assert set(crashed.by_kind) == {"check_in", "feedback", "registration", "payment", "cancel"}
@@ -53,16 +104,20 @@ def test_writes_across_kill_9_are_neither_lost_nor_doubled(report: Report) -> No
 
 
 @pytest.mark.slow
-def test_every_write_holds_a_30_way_race(report: Report) -> None:
-    assert len(report.raced) == 11
-    for race in report.raced:
+def test_every_write_holds_a_30_way_race(writes: Writes) -> None:
+    assert len(writes.raced) == 11
+    for race in writes.raced:
         assert race.requests == 30, race
         assert race.held, race
+
+
+@pytest.mark.slow
+def test_every_part_held(report: Report) -> None:
     assert report.held, report.table()
 
 
-def test_the_verifier_sees_a_lost_and_a_doubled_write(tmp_path: Path) -> None:
-    conn = db.open_database(tmp_path / "api.sqlite3")
+def test_the_verifier_sees_a_lost_and_a_doubled_write(empty_database: Target) -> None:
+    conn = db.open_database(empty_database)
     try:
         with db.write_transaction(conn):
             conn.execute(
@@ -88,7 +143,7 @@ def test_the_verifier_sees_a_lost_and_a_doubled_write(tmp_path: Path) -> None:
     assert result.duplicated == 0  # two rows for two acknowledged writes
     client.writes = acknowledged[:1]
     result = crash.CrashResult()
-    conn = db.connect(tmp_path / "api.sqlite3")
+    conn = db.connect(empty_database)
     try:
         crash._verify(conn, [client], result)
     finally:

@@ -154,6 +154,37 @@ def test_fuzzed_bodies_never_cause_a_500(api):
                 ErrorBody.model_validate(response.json())
 
 
+def test_text_with_a_nul_character_is_refused_on_either_engine(api, live_server):
+    """PostgreSQL cannot hold a NUL in text (fuzzing on PostgreSQL got 500s for it): the server
+    refuses it up front, the same on both engines; an escaped backslash is still text."""
+    for path in (
+        "/api/v1/departments/dep-a%00/schedule",
+        "/api/v1/payments/pay-%00",
+        "/api/v1/areas/a%00/board",
+        "/pay/%00",
+    ):
+        assert_error(api.session.get(f"{live_server.url}{path}", timeout=10), 404, "not_found")
+    signed_in = requests.post(
+        f"{live_server.url}/staff/login",
+        data={"station": "dep-a\x00", "password": "demo"},
+        headers={"Origin": live_server.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert_error(signed_in, 422, "validation_failed")
+    searched = api.get("/prices?q=%E8%A1%80%00")
+    assert (searched.status_code, searched.json()["items"]) == (200, [])
+    for path, body in (
+        ("/feedback", {"rating": 4, "comment": "a\x00b"}),
+        ("/kiosks/demo-kiosk/heartbeat", {"version": "1", "last_error": "\x00", "uptime_s": 1}),
+    ):
+        answer = api.post(path, json=body, headers={IDEMPOTENCY_HEADER: "nul"})
+        assert_error(answer, 422, "validation_failed")
+    literal = {"rating": 4, "comment": "C:\\u0000\\x"}  # a backslash, then "u0000"
+    answer = api.post("/feedback", json=literal, headers={IDEMPOTENCY_HEADER: "backslash"})
+    assert answer.status_code == 201, answer.text
+
+
 def test_unhandled_error_is_a_bare_500(api, live_server):
     conn = connect(live_server.db_path)
     try:
