@@ -35,6 +35,25 @@ class _Task(Generic[T]):
     description: str
 
 
+class _DeliveryGate:
+    """Whether the runner still exists, checked by the worker threads under a lock.
+
+    Answers arrive on worker threads; emitting on a runner whose Qt object was deleted (its
+    parent went, e.g. at shutdown) crashes the process. The gate is closed by ``destroyed``,
+    which waits for an emit in progress, so no emit can start on a deleted runner.
+    """
+
+    def __init__(self) -> None:
+        # Reentrant: with an inline executor the callbacks run inside the emit, on the thread
+        # that may delete the runner.
+        self.lock = threading.RLock()
+        self.open = True
+
+    def close(self) -> None:
+        with self.lock:
+            self.open = False
+
+
 class Runner(QObject):
     """Runs callables off the GUI thread and delivers their outcome on it.
 
@@ -56,6 +75,8 @@ class Runner(QObject):
         self._pending: dict[int, _Task[Any]] = {}
         self._lock = threading.Lock()
         self._visit = 0
+        self._gate = _DeliveryGate()
+        self.destroyed.connect(self._gate.close)
         # A thread pool's answer always comes through the event loop, even one that finished
         # before run() returned (then add_done_callback runs on this thread): callers keep the
         # task's id, or a printer job's, only after run() returns.
@@ -114,7 +135,11 @@ class Runner(QObject):
         # queued to the GUI thread when emitted from elsewhere.
         error = future.exception()
         result = None if error is not None else future.result()
-        self._finished.emit(task_id, result, error)
+        with self._gate.lock:
+            if not self._gate.open:
+                log.debug("dropped an answer: the runner is gone")
+                return
+            self._finished.emit(task_id, result, error)
 
     def _on_finished(self, task_id: int, result: object, error: object) -> None:
         with self._lock:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from kiosk.runner import Runner
@@ -121,3 +124,23 @@ def test_visit_numbers_increase(visits: int) -> None:
     for _ in range(visits):
         runner.start_new_visit()
     assert runner.visit == visits
+
+
+def test_an_answer_after_the_runner_was_deleted_is_dropped_without_a_crash(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backend call still running when the runner's parent goes (shutdown, a test's end):
+    its answer must not be emitted on the deleted Qt object, which crashes the process."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    owner = QObject()
+    runner = Runner(executor, parent=owner)
+    seen = Recorder()
+    answer = threading.Event()
+    runner.run(lambda: answer.wait(5) and "late", seen.success, seen.error)
+    shiboken6.delete(owner)
+    answer.set()
+    executor.shutdown(wait=True)
+    qtbot.wait(50)
+    assert not shiboken6.isValid(runner)
+    assert seen.threads == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
