@@ -183,14 +183,6 @@ def test_a_backup_of_the_other_engine_is_refused(
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_several_workers_need_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    assert cli.main(["--db", str(tmp_path / "x.sqlite3"), "--workers", "2"]) == 2
-    err = capsys.readouterr().err
-    assert "--workers needs PostgreSQL" in err
-    assert "one writer at a time" in err
-    assert not (tmp_path / "x.sqlite3").exists()
-
-
 def test_a_database_password_is_never_an_argument(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
