@@ -121,6 +121,19 @@ def demo_db(request: pytest.FixtureRequest, db_engine: str, tmp_path: Path) -> I
 
 
 @pytest.fixture
+def empty_db(request: pytest.FixtureRequest, db_engine: str, tmp_path: Path) -> Iterator[Target]:
+    """A new, empty database of the engine under test: a file not made yet, or a database of
+    the session's cluster."""
+    if db_engine != "postgresql":
+        yield tmp_path / "empty.sqlite3"
+        return
+    cluster: TempCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(database_name(url))
+
+
+@pytest.fixture
 def live_server(demo_db: Target) -> Iterator[EmbeddedServer]:
     """The reference server on 127.0.0.1:<free port> over the demo hospital, at ``DEMO_NOW``."""
     clock = ManualClock(DEMO_NOW)

@@ -40,13 +40,7 @@ def backup(target: Target, out: Path) -> None:
         if not source.is_file():
             raise BackupError(f"no database at {source}")
         os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        src = sqlite3.connect(source)
-        dst = sqlite3.connect(out)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _copy_sqlite(source, out)
     os.chmod(out, 0o600)
 
 
@@ -76,19 +70,24 @@ def restore(backup_file: Path, target: Target) -> int | None:
     else:
         path = Path(target)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        src = sqlite3.connect(backup_file)
-        dst = sqlite3.connect(path)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _copy_sqlite(backup_file, path)
         os.chmod(path, 0o600)
     conn = connect(target)
     try:
         return schema_version(conn)
     finally:
         conn.close()
+
+
+def _copy_sqlite(source: Path, destination: Path) -> None:
+    """SQLite's online backup: a consistent copy page by page, while others keep writing."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(destination)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
 
 
 def _holds_data(target: Target) -> bool:

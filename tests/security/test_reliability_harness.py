@@ -60,17 +60,6 @@ def writes(request: pytest.FixtureRequest) -> Writes:
     return Writes(report.crashed, report.raced)
 
 
-@pytest.fixture(params=list(ENGINES))
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    if request.param == "sqlite":
-        yield tmp_path / "api.sqlite3"
-        return
-    cluster: TempCluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.create_database()
-    yield url
-    cluster.drop_database(database_name(url))
-
-
 @pytest.mark.slow
 def test_fuzzing_reaches_the_live_server_without_server_errors(report: Report) -> None:
     fuzzed = report.fuzzed
@@ -116,8 +105,8 @@ def test_every_part_held(report: Report) -> None:
     assert report.held, report.table()
 
 
-def test_the_verifier_sees_a_lost_and_a_doubled_write(empty_database: Target) -> None:
-    conn = db.open_database(empty_database)
+def test_the_verifier_sees_a_lost_and_a_doubled_write(empty_db: Target) -> None:
+    conn = db.open_database(empty_db)
     try:
         with db.write_transaction(conn):
             conn.execute(
@@ -143,7 +132,7 @@ def test_the_verifier_sees_a_lost_and_a_doubled_write(empty_database: Target) ->
     assert result.duplicated == 0  # two rows for two acknowledged writes
     client.writes = acknowledged[:1]
     result = crash.CrashResult()
-    conn = db.connect(empty_database)
+    conn = db.connect(empty_db)
     try:
         crash._verify(conn, [client], result)
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,18 +42,6 @@ def previous_release_db(tmp_path: Path) -> Path:
     conn.executescript(gzip.decompress(PREVIOUS_RELEASE.read_bytes()).decode("utf-8"))
     conn.close()
     return path
-
-
-@pytest.fixture
-def empty_db(request: pytest.FixtureRequest, db_engine: str, tmp_path: Path) -> Iterator[Target]:
-    """A new, empty database of the engine under test."""
-    if db_engine == "sqlite":
-        yield tmp_path / "empty.sqlite3"
-        return
-    cluster: TempCluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.create_database()
-    yield url
-    cluster.drop_database(database_name(url))
 
 
 def test_the_previous_release_s_database_is_refused_until_migrated_then_serves(
