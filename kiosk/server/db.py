@@ -202,23 +202,52 @@ class Database:
 
     @asynccontextmanager
     async def borrowed(self) -> AsyncIterator[Connection]:
-        """``connection`` for the event loop: its turn awaited there, the connection taken and
-        given back in worker threads (shielded, so a cancelled request loses none)."""
+        """``connection`` for the event loop: its turn awaited there. An idle connection is
+        taken and given back right there (no I/O, and a hop to a worker thread and back costs
+        a request more than its SQL); opening, waiting for a slot and closing happen in
+        worker threads (shielded, so a cancelled request loses none)."""
         try:
             with anyio.fail_after(self._wait_s):
                 await self._turns.acquire()
         except TimeoutError:
             raise PoolExhaustedError(f"no connection free for {self._wait_s} s") from None
         try:
-            with anyio.CancelScope(shield=True):
-                conn = await anyio.to_thread.run_sync(self._take)
+            idle = self._take_idle()
+            if idle is not None:
+                conn = idle
+            else:
+                with anyio.CancelScope(shield=True):
+                    conn = await anyio.to_thread.run_sync(self._take)
             try:
                 yield conn
             finally:
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self._give_back, conn)
+                if not self._keep(conn):
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(self._give_back, conn)
         finally:
             self._turns.release()
+
+    def _take_idle(self) -> Connection | None:
+        """An idle connection with its slot, without waiting; None when none is idle."""
+        if not self._slots.acquire(blocking=False):
+            return None
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        self._slots.release()
+        return None
+
+    def _keep(self, conn: Connection) -> bool:
+        """Give a healthy connection back to the idle ones (True), or leave it to
+        ``_give_back`` (False): it is closed there."""
+        if getattr(conn, "broken", False) or conn.in_transaction:
+            return False
+        with self._lock:
+            if self._closed:
+                return False
+            self._idle.append(conn)
+        self._slots.release()
+        return True
 
     def _take(self) -> Connection:
         if not self._slots.acquire(timeout=self._wait_s):
@@ -232,15 +261,11 @@ class Database:
             raise
 
     def _give_back(self, conn: Connection) -> None:
+        if self._keep(conn):
+            return
         try:
-            broken = bool(getattr(conn, "broken", False))
-            if not broken and not conn.in_transaction:
-                with self._lock:
-                    if not self._closed:
-                        self._idle.append(conn)
-                        return
             conn.close()
-            if broken:
+            if getattr(conn, "broken", False):
                 self._close_idle()
         finally:
             self._slots.release()

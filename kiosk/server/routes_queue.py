@@ -40,7 +40,7 @@ from kiosk.api.models import (
 )
 from kiosk.server import queue, stations
 from kiosk.server.db import Connection, Database
-from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, Now, not_found
+from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, Now, not_found, read_by_key
 from kiosk.server.errors import ApiError
 from kiosk.server.idempotency import idempotent_response
 from kiosk.server.queue_bus import QueueBus, SharedReads
@@ -76,14 +76,16 @@ def _station_token(
     return request.cookies.get(stations.STATION_COOKIE)
 
 
-def _authenticated_station(
+async def _authenticated_station(
     request: Request,
     conn: Conn,
     now: Now,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Station:
     token = _station_token(request, credentials)
-    station = stations.station_for_token(conn, token, now) if token else None
+    station = (
+        await read_by_key(conn, stations.station_for_token, conn, token, now) if token else None
+    )
     if station is None:
         raise ApiError(
             401, ErrorCode.unauthorized, headers={"WWW-Authenticate": 'Bearer realm="station"'}
