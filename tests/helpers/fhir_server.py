@@ -69,8 +69,10 @@ def start_fhir_server(workdir: Path) -> FhirTestServer:
     log_path = workdir / "sekmet.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "sekmet.main:app_factory", "--factory"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [
+                *(sys.executable, "-m", "uvicorn", "sekmet.main:app_factory", "--factory"),
+                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            ],
             cwd=workdir,
             env={**os.environ, "SEKMET_CONFIG": str(settings)},
             stdout=log,
@@ -183,9 +185,9 @@ def _appointment(
     }
 
 
-def _invoice(rid: str, patient: str, when: dt.datetime, items: list[tuple[str, str, int, int]]) -> (
-    dict[str, Any]
-):
+def _invoice(
+    rid: str, patient: str, when: dt.datetime, items: list[tuple[str, str, int, int]]
+) -> dict[str, Any]:
     """``items``: (name, category, amount in cents, insurance share in cents)."""
     line_items = []
     for sequence, (name, category, amount, insurance) in enumerate(items, start=1):
@@ -277,9 +279,7 @@ def hospital_resources(now: dt.datetime) -> list[dict[str, Any]]:
             "resourceType": "Schedule",
             "id": "sch-li",
             "active": True,
-            "extension": [
-                {"url": FEE_EXTENSION, "valueMoney": {"value": 50, "currency": "CNY"}}
-            ],
+            "extension": [{"url": FEE_EXTENSION, "valueMoney": {"value": 50, "currency": "CNY"}}],
             "actor": [_ref("Practitioner", "doc-li"), _ref("HealthcareService", "hs-internal")],
         },
         {
@@ -311,7 +311,12 @@ def hospital_resources(now: dt.datetime) -> list[dict[str, Any]]:
             "female",
         ),
         _appointment(
-            "apt-soon", "booked", now + dt.timedelta(minutes=20), "pat-zhang", "doc-li", "hs-internal"
+            "apt-soon",
+            "booked",
+            now + dt.timedelta(minutes=20),
+            "pat-zhang",
+            "doc-li",
+            "hs-internal",
         ),
         _appointment(
             "apt-cancelled",
