@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kiosk.api.models import (
+    Appointment,
     AppointmentStatus,
     Bill,
     BillItem,
@@ -29,6 +30,7 @@ from kiosk.api.models import (
     SessionPeriod,
 )
 from kiosk.identity import mask_id_number, mask_name
+from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE
 from kiosk.server.fhir.config import DepartmentMapping, FhirConfig
 
 Resource = dict[str, Any]
@@ -265,6 +267,71 @@ def doctor(practitioner: Resource | None, role: Resource | None) -> DoctorSummar
         id=str(practitioner["id"]) if practitioner else "",
         name=human_name(practitioner) if practitioner else "",
         title=title,
+    )
+
+
+def role_of(roles: Sequence[Resource], practitioner_id: str) -> Resource | None:
+    """The PractitionerRole of a practitioner (for the doctor's title)."""
+    for role in roles:
+        if reference_id(role.get("practitioner"), "Practitioner") == practitioner_id:
+            return role
+    return None
+
+
+# --- appointments -----------------------------------------------------------------------------
+
+
+def patient_of(resource: Resource) -> str:
+    """The id of the Patient taking part in an Appointment."""
+    for participant in resource.get("participant", []):
+        patient_id = reference_id(participant.get("actor"), "Patient")
+        if patient_id:
+            return patient_id
+    return ""
+
+
+def appointment(
+    resource: Resource, config: FhirConfig, known: References, roles: Sequence[Resource]
+) -> Appointment | None:
+    """An Appointment as the API's; its department from a participant HealthcareService, a
+    Location or a specialty through the mapping (else the service's own name). None for one
+    without a start (a proposal): the kiosk cannot check it in."""
+    zone = config.time_zone
+    start, end = instant(resource.get("start"), zone), instant(resource.get("end"), zone)
+    if start is None:
+        return None
+    actors = [reference_key(p.get("actor")) for p in resource.get("participant", [])]
+    service_key = next((a for a in actors if a.startswith("HealthcareService/")), "")
+    location_key = next((a for a in actors if a.startswith("Location/")), "")
+    practitioner_key = next((a for a in actors if a.startswith("Practitioner/")), "")
+    department_map = department_mapping(
+        config,
+        service_id=service_key.partition("/")[2],
+        location_id=location_key.partition("/")[2],
+        specialties=codings(resource.get("specialty")),
+    )
+    service = known.get(service_key)
+    if service is None and department_map and department_map.healthcare_service:
+        service = known.get(f"HealthcareService/{department_map.healthcare_service}")
+    if not location_key and service is not None:
+        location_key = reference_key((service.get("location") or [None])[0])
+    fallback = codeable_text((resource.get("serviceType") or [None])[0]) or codeable_text(
+        (resource.get("specialty") or [None])[0]
+    )
+    practitioner_id = practitioner_key.partition("/")[2]
+    return Appointment(
+        id=str(resource["id"]),
+        patient_id=patient_of(resource),
+        department=department_summary(service, department_map, fallback),
+        doctor=doctor(known.get(practitioner_key), role_of(roles, practitioner_id))
+        if practitioner_key in known
+        else DoctorSummary(id=practitioner_id, name="", title=""),
+        starts_at=start,
+        ends_at=end or start,
+        location=location(location_key, known, department_map),
+        check_in_opens_at=start - CHECK_IN_OPENS_BEFORE,
+        check_in_closes_at=start + CHECK_IN_CLOSES_AFTER,
+        status=APPOINTMENT_STATUSES.get(str(resource.get("status")), AppointmentStatus.cancelled),
     )
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from kiosk.api.models import (
     Appointment,
-    AppointmentStatus,
     Bill,
     Department,
     DepartmentSummary,
@@ -35,7 +34,6 @@ from kiosk.server.clinical import (
     SessionFullError,
     UnsupportedIdentifierError,
 )
-from kiosk.server.db import CHECK_IN_CLOSES_AFTER, CHECK_IN_OPENS_BEFORE
 from kiosk.server.fhir import mapping
 from kiosk.server.fhir.client import FhirClient, Resource, version_of
 from kiosk.server.fhir.config import FhirConfig
@@ -57,14 +55,7 @@ class Directory:
     read_at: float
 
     def role_of(self, practitioner_id: str) -> Resource | None:
-        return next(
-            (
-                role
-                for role in self.roles
-                if mapping.reference_id(role.get("practitioner"), "Practitioner") == practitioner_id
-            ),
-            None,
-        )
+        return mapping.role_of(self.roles, practitioner_id)
 
 
 class FhirClinicalSource:
@@ -143,7 +134,7 @@ class FhirClinicalSource:
             ],
         )
         included = result.included_by_reference()
-        appointments = [self._appointment(r, patient_id, included) for r in result.matches]
+        appointments = [self._appointment(r, included) for r in result.matches]
         found = [a for a in appointments if a is not None]
         return sorted(found, key=lambda a: (a.starts_at, a.id))
 
@@ -152,8 +143,7 @@ class FhirClinicalSource:
             resource = self.client.read("Appointment", appointment_id)
         except RecordNotFoundError:
             return None
-        patient_id = self._patient_of(resource)
-        return self._appointment(resource, patient_id, {})
+        return self._appointment(resource, {})
 
     def check_in(self, appointment_id: str) -> Appointment:
         def arrive(current: Resource) -> list[dict[str, Any]] | None:
@@ -171,7 +161,7 @@ class FhirClinicalSource:
             resource = self._arrive_with_encounter(appointment_id, arrive)
         else:
             resource = self.client.change("Appointment", appointment_id, arrive)
-        found = self._appointment(resource, self._patient_of(resource), {})
+        found = self._appointment(resource, {})
         if found is None:
             raise RecordConflictError(f"Appointment/{appointment_id} has no start time")
         return found
@@ -192,7 +182,7 @@ class FhirClinicalSource:
                     "code": "AMB",
                     "display": "ambulatory",
                 },
-                "subject": {"reference": f"Patient/{self._patient_of(current)}"},
+                "subject": {"reference": f"Patient/{mapping.patient_of(current)}"},
                 "appointment": [{"reference": f"Appointment/{appointment_id}"}],
                 "period": {"start": dt.datetime.now(self.config.time_zone).isoformat()},
             }
@@ -227,70 +217,10 @@ class FhirClinicalSource:
                 return current
         return current
 
-    @staticmethod
-    def _patient_of(resource: Resource) -> str:
-        for participant in resource.get("participant", []):
-            patient_id = mapping.reference_id(participant.get("actor"), "Patient")
-            if patient_id:
-                return patient_id
-        return ""
-
-    def _appointment(
-        self, resource: Resource, patient_id: str, included: dict[str, Resource]
-    ) -> Appointment | None:
-        zone = self.config.time_zone
-        start, end = (
-            mapping.instant(resource.get("start"), zone),
-            mapping.instant(resource.get("end"), zone),
-        )
-        if start is None:
-            return None
+    def _appointment(self, resource: Resource, included: dict[str, Resource]) -> Appointment | None:
         directory = self.directory()
-        known = {
-            **directory.services,
-            **directory.places,
-            **directory.practitioners,
-            **included,
-        }
-        actors = [mapping.reference_key(p.get("actor")) for p in resource.get("participant", [])]
-        service_key = next((a for a in actors if a.startswith("HealthcareService/")), "")
-        location_key = next((a for a in actors if a.startswith("Location/")), "")
-        practitioner_key = next((a for a in actors if a.startswith("Practitioner/")), "")
-        specialties = mapping.codings(resource.get("specialty"))
-        department_map = mapping.department_mapping(
-            self.config,
-            service_id=service_key.partition("/")[2],
-            location_id=location_key.partition("/")[2],
-            specialties=specialties,
-        )
-        service = known.get(service_key)
-        if service is None and department_map and department_map.healthcare_service:
-            service = known.get(f"HealthcareService/{department_map.healthcare_service}")
-        if not location_key and service is not None:
-            location_key = mapping.reference_key((service.get("location") or [None])[0])
-        fallback = mapping.codeable_text((resource.get("serviceType") or [None])[0])
-        practitioner = known.get(practitioner_key)
-        practitioner_id = practitioner_key.partition("/")[2]
-        return Appointment(
-            id=str(resource["id"]),
-            patient_id=patient_id,
-            department=mapping.department_summary(
-                service,
-                department_map,
-                fallback or mapping.codeable_text((resource.get("specialty") or [None])[0]),
-            ),
-            doctor=mapping.doctor(practitioner, directory.role_of(practitioner_id))
-            if practitioner
-            else DoctorSummary(id=practitioner_id, name="", title=""),
-            starts_at=start,
-            ends_at=end or start,
-            location=mapping.location(location_key, known, department_map),
-            check_in_opens_at=start - CHECK_IN_OPENS_BEFORE,
-            check_in_closes_at=start + CHECK_IN_CLOSES_AFTER,
-            status=mapping.APPOINTMENT_STATUSES.get(
-                str(resource.get("status")), AppointmentStatus.cancelled
-            ),
-        )
+        known = {**directory.services, **directory.places, **directory.practitioners, **included}
+        return mapping.appointment(resource, self.config, known, directory.roles)
 
     # --- departments and sessions ---------------------------------------------------------
 
