@@ -13,6 +13,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from kiosk.server.fhir.client import FhirClient, Resource, version_of
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.queries import normalize_identifier
 
+DIRECTORY_PAGE = 200  # resources per page when reading the directory
 ARRIVED_ALREADY = {"arrived", "checked-in", "fulfilled"}
 BOOKABLE = {"proposed", "pending", "booked", "waitlist"}
 
@@ -74,12 +76,13 @@ class FhirClinicalSource:
             cached = self._directory
         if cached is not None and time.monotonic() - cached.read_at < self.config.cache_seconds:
             return cached
-        services = self.client.search("HealthcareService", [("active", "true")]).matches
-        places = self.client.search("Location", []).matches
+        page = ("_count", str(DIRECTORY_PAGE))
+        services = self.client.search("HealthcareService", [("active", "true"), page]).matches
+        places = self.client.search("Location", [page]).matches
         roles = self.client.search(
-            "PractitionerRole", [("_include", "PractitionerRole:practitioner")]
+            "PractitionerRole", [("_include", "PractitionerRole:practitioner"), page]
         )
-        schedules = self.client.search("Schedule", [("active", "true")]).matches
+        schedules = self.client.search("Schedule", [("active", "true"), page]).matches
         fresh = Directory(
             services={f"HealthcareService/{s['id']}": s for s in services},
             places={f"Location/{p['id']}": p for p in places},
@@ -166,7 +169,9 @@ class FhirClinicalSource:
             raise RecordConflictError(f"Appointment/{appointment_id} has no start time")
         return found
 
-    def _arrive_with_encounter(self, appointment_id: str, arrive: Any) -> Resource:
+    def _arrive_with_encounter(
+        self, appointment_id: str, arrive: Callable[[Resource], list[dict[str, Any]] | None]
+    ) -> Resource:
         """Status and Encounter in one transaction (both or neither); the Encounter is a
         conditional create, so a retried check-in never makes a second one."""
         current = self.client.read("Appointment", appointment_id)
@@ -271,9 +276,7 @@ class FhirClinicalSource:
                 )
             )
         return Schedule(
-            department=DepartmentSummary(
-                **summary.model_dump(exclude={"description", "description_en", "location"})
-            ),
+            department=_summary(summary),
             date=date,
             doctors=doctors,
         )
@@ -369,9 +372,7 @@ class FhirClinicalSource:
             return Booking(
                 appointment_id=appointment_id.partition("/")[2],
                 patient_id=patient_id,
-                department=mapping.department_summary(
-                    service, mapping.department_mapping(self.config, service_id=str(service["id"]))
-                ),
+                department=_summary(department),
                 doctor=doctor,
                 session=session.model_copy(update={"slots_left": session.slots_left - 1}),
                 starts_at=slot_start,
@@ -439,6 +440,12 @@ class FhirClinicalSource:
             ]
 
         self.client.change("Invoice", bill_id, balance)
+
+
+def _summary(department: Department) -> DepartmentSummary:
+    return DepartmentSummary(
+        **department.model_dump(exclude={"description", "description_en", "location"})
+    )
 
 
 def _location_of(entry: Resource) -> str:
