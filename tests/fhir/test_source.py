@@ -21,6 +21,8 @@ from kiosk.server.clinical import (
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
+    SourceTimeoutError,
+    SourceUnavailableError,
     UnsupportedIdentifierError,
 )
 from kiosk.server.fhir.config import FhirConfig
@@ -290,6 +292,42 @@ def test_a_slot_taken_meanwhile_books_the_next_one_and_never_twice(
     assert taken == ["slot-li-1415"]
     assert appointment["slot"][0]["reference"] == "Slot/slot-li-1430"
     assert search_total(fhir_server, "Appointment", slot="Slot/slot-li-1415") == on_first_free
+
+
+def test_a_booking_whose_answer_was_lost_is_found_not_booked_twice(
+    source: FhirClinicalSource, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    """The transaction is applied but its answer never arrives (a timeout): the adapter finds
+    the appointment by the key it carries instead of failing or booking a second slot."""
+    session = source.schedule("dep-a", hospital.today).doctors[0].sessions[1]
+    original = source.client.transaction
+    before = search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang")
+
+    def answer_lost(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        original(entries)
+        raise SourceTimeoutError("FHIR server did not answer POST / in time")
+
+    source.client.transaction = answer_lost  # type: ignore[method-assign]
+    booking = source.book("pat-ouyang", session.id)
+    assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == before + 1
+    appointment = server_copy(fhir_server, f"Appointment/{booking.appointment_id}")
+    assert appointment["participant"][0]["actor"]["reference"] == "Patient/pat-ouyang"
+
+
+def test_a_booking_that_never_reached_the_server_is_an_error_and_books_nothing(
+    source: FhirClinicalSource, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    session = source.schedule("dep-a", hospital.today).doctors[0].sessions[1]
+    before = search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang")
+
+    def never_sent(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        raise SourceUnavailableError("FHIR server unreachable for POST /")
+
+    source.client.transaction = never_sent  # type: ignore[method-assign]
+    with pytest.raises(SourceUnavailableError):
+        source.book("pat-ouyang", session.id)
+    assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == before
+    assert source.schedule("dep-a", hospital.today).doctors[0].sessions[1] == session
 
 
 def test_open_bills_from_issued_invoices(source: FhirClinicalSource, hospital: Hospital) -> None:

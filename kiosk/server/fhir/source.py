@@ -33,6 +33,7 @@ from kiosk.server.clinical import (
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
+    SourceUnavailableError,
     UnsupportedIdentifierError,
 )
 from kiosk.server.fhir import mapping
@@ -40,6 +41,7 @@ from kiosk.server.fhir.client import FhirClient, Resource, version_of
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.queries import normalize_identifier
 
+BOOKING_KEY_SYSTEM = "urn:ietf:rfc:3986"  # a booking's key is a urn:uuid
 DIRECTORY_PAGE = 200  # resources per page when reading the directory
 ARRIVED_ALREADY = {"arrived", "checked-in", "fulfilled"}
 BOOKABLE = {"proposed", "pending", "booked", "waitlist"}
@@ -361,13 +363,21 @@ class FhirClinicalSource:
             if session is None or not free:
                 raise SessionFullError(f"session {session_id!r} has no free slot")
             slot = free[0]
+            booking_key = f"urn:uuid:{uuid.uuid4()}"
             try:
                 entries = self.client.transaction(
-                    self._booking_entries(slot, patient_id, doctor.id, str(service["id"]))
+                    self._booking_entries(
+                        slot, patient_id, doctor.id, str(service["id"]), booking_key
+                    )
                 )
             except RecordConflictError:
                 continue
-            appointment_id = mapping.reference_key({"reference": _location_of(entries[0])})
+            except SourceUnavailableError:
+                appointment_id = self._booked_anyway(booking_key)
+                if not appointment_id:
+                    raise
+            else:
+                appointment_id = mapping.reference_key({"reference": _location_of(entries[0])})
             slot_start = mapping.instant(slot.get("start"), zone) or session.starts_at
             return Booking(
                 appointment_id=appointment_id.partition("/")[2],
@@ -380,11 +390,29 @@ class FhirClinicalSource:
             )
         raise SessionFullError(f"session {session_id!r}: every free slot was taken meanwhile")
 
+    def _booked_anyway(self, booking_key: str) -> str:
+        """After a transaction whose answer was lost: ``"Appointment/id"`` if it was applied
+        (found by the key the Appointment carries), else ``""``; then it was not, as a
+        transaction is all or nothing, or the FHIR server is still away (the caller's error
+        stands and nothing is known to be booked)."""
+        try:
+            found = self.client.search(
+                "Appointment", [("identifier", f"{BOOKING_KEY_SYSTEM}|{booking_key}")]
+            ).matches
+        except SourceUnavailableError:
+            return ""
+        return f"Appointment/{found[0]['id']}" if found else ""
+
     def _booking_entries(
-        self, slot: Resource, patient_id: str, practitioner_id: str, service_id: str
+        self,
+        slot: Resource,
+        patient_id: str,
+        practitioner_id: str,
+        service_id: str,
+        booking_key: str,
     ) -> list[Resource]:
-        """Create the booked Appointment and make its Slot busy, if the Slot is still the
-        version we saw free."""
+        """Create the booked Appointment (carrying ``booking_key``) and make its Slot busy, if
+        the Slot is still the version we saw free."""
         participants = [{"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"}]
         if practitioner_id:
             participants.append(
@@ -395,6 +423,7 @@ class FhirClinicalSource:
         )
         appointment = {
             "resourceType": "Appointment",
+            "identifier": [{"system": BOOKING_KEY_SYSTEM, "value": booking_key}],
             "status": "booked",
             "slot": [{"reference": f"Slot/{slot['id']}"}],
             "start": slot["start"],
