@@ -198,13 +198,22 @@ def test_a_cancelled_appointment_is_not_checked_in(
 def test_check_in_with_an_encounter_writes_both_once(
     config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
 ) -> None:
+    arrived_at = hospital.now + dt.timedelta(minutes=3)
     source = FhirClinicalSource(
-        FhirConfig(base_url=config.base_url, departments=config.departments, create_encounter=True)
+        FhirConfig(base_url=config.base_url, departments=config.departments, create_encounter=True),
+        clock=lambda: arrived_at,
     )
-    before = search_total(fhir_server, "Encounter", appointment="Appointment/apt-soon")
+    query = {"appointment": "Appointment/apt-soon", "date": f"ge{arrived_at.isoformat()}"}
+    assert search_total(fhir_server, "Encounter", **query) == 0
     assert source.check_in("apt-soon").status is AppointmentStatus.checked_in
     source.check_in("apt-soon")
-    assert search_total(fhir_server, "Encounter", appointment="Appointment/apt-soon") == before + 1
+    response = requests.get(f"{fhir_server.base_url}/Encounter", params=query, timeout=10)
+    (entry,) = response.json()["entry"]
+    encounter = entry["resource"]
+    validate_r4(encounter)
+    assert encounter["status"] == "arrived"
+    assert encounter["subject"]["reference"] == "Patient/pat-zhang"
+    assert dt.datetime.fromisoformat(encounter["period"]["start"]) == arrived_at
     assert server_copy(fhir_server, "Appointment/apt-soon")["status"] == "arrived"
 
 

@@ -65,9 +65,16 @@ class Directory:
 class FhirClinicalSource:
     """The FHIR implementation of ``kiosk.server.clinical.ClinicalSource``."""
 
-    def __init__(self, config: FhirConfig, client: FhirClient | None = None) -> None:
+    def __init__(
+        self,
+        config: FhirConfig,
+        client: FhirClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        """``clock``: the server's (a check-in Encounter starts at its now)."""
         self.config = config
         self.client = client or FhirClient(config)
+        self._clock = clock or (lambda: dt.datetime.now(config.time_zone))
         self._lock = threading.Lock()
         self._directory: Directory | None = None
 
@@ -191,7 +198,7 @@ class FhirClinicalSource:
                 },
                 "subject": {"reference": f"Patient/{mapping.patient_of(current)}"},
                 "appointment": [{"reference": f"Appointment/{appointment_id}"}],
-                "period": {"start": dt.datetime.now(self.config.time_zone).isoformat()},
+                "period": {"start": self._clock().isoformat(timespec="seconds")},
             }
             try:
                 self.client.transaction(
@@ -220,7 +227,7 @@ class FhirClinicalSource:
                 if attempt == 1:
                     raise
             current = self.client.read("Appointment", appointment_id)
-            if str(current.get("status")) == "arrived":
+            if arrive(current) is None:
                 return current
         return current
 
