@@ -28,7 +28,7 @@ from kiosk.server.clinical import (
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
 from tests.fhir.conftest import Sent, r4_codes, validate_r4
-from tests.helpers.fhir_server import FhirTestServer, Hospital
+from tests.helpers.fhir_server import FhirTestServer, Hospital, free_port
 
 APPOINTMENT_STATUSES = r4_codes("CodeSystem-appointmentstatus.json")
 SLOT_STATUSES = r4_codes("CodeSystem-slotstatus.json")
@@ -377,3 +377,34 @@ def test_a_cancelled_invoice_is_not_marked_paid(
     with pytest.raises(RecordConflictError, match="cancelled"):
         source.mark_bill_paid("inv-drug")
     assert server_copy(fhir_server, "Invoice/inv-drug")["status"] == "cancelled"
+
+
+def test_the_directory_is_read_once_per_cache_lifetime(
+    config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    kept = FhirClinicalSource(config)
+    kept.departments()
+    assert kept.client.requests_made == 4  # services, locations, roles + doctors, schedules
+    kept.departments()
+    kept.schedule("dep-a", hospital.today)
+    assert kept.client.requests_made == 5  # only the day's slots
+    always = FhirClinicalSource(
+        FhirConfig(base_url=config.base_url, departments=config.departments, cache_seconds=0)
+    )
+    always.departments()
+    always.departments()
+    assert always.client.requests_made == 8
+
+
+def test_a_fhir_server_gone_mid_visit_is_unavailable_and_changes_nothing(
+    config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    gone = FhirClinicalSource(
+        FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", departments=config.departments)
+    )
+    with pytest.raises(SourceUnavailableError):
+        gone.check_in("apt-soon")
+    with pytest.raises(SourceUnavailableError):
+        gone.mark_bill_paid("inv-lab")
+    assert server_copy(fhir_server, "Appointment/apt-soon")["status"] == "booked"
+    assert server_copy(fhir_server, "Invoice/inv-lab")["status"] == "issued"
