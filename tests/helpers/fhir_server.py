@@ -6,11 +6,13 @@ its store in a temporary directory. The hospital is loaded THROUGH the FHIR API,
 transaction Bundle of PUTs with fixed ids, so every test can put it back as it was.
 
 What sekmet-fhir 0.1.1 does, checked by hand against this file's data: identifier and phone
-token search, chained ``schedule.actor``, ``_include`` (``Appointment:actor``), ``date``
-prefixes, ``_count`` paging with ``next`` links, versioned update with ``If-Match`` (412 on a
-stale version), JSON Patch, transactions with rollback, and a CapabilityStatement listing all
-of it. What it does not: it ignores unknown search parameters unless ``Prefer:
-handling=strict`` is sent, and it has no ``_include`` of ``Appointment:service-type``.
+token search (exact match: no partial phone numbers), chained ``schedule.actor`` (two levels
+too), ``_include`` (``Appointment:actor``), ``date`` prefixes, ``_count`` paging with
+``next`` links, versioned update and JSON Patch with ``If-Match`` (412 on a stale version),
+``ifMatch``/``ifNoneExist`` inside transactions, transactions with rollback, and a
+CapabilityStatement listing it. Where it differs: unknown search parameters are ignored
+(400 only with ``Prefer: handling=strict``), and its CapabilityStatement says
+``conditionalRead: not-supported`` although ``If-None-Match`` answers 304.
 """
 
 from __future__ import annotations
