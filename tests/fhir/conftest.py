@@ -72,14 +72,21 @@ def source(
     config: FhirConfig, hospital: Hospital, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FhirClinicalSource]:
     """The adapter on the test hospital; what it sends is recorded in ``sent``."""
-    made = FhirClinicalSource(config)
-    original = made.client._session.request
+    made = record(FhirClinicalSource(config), sent, monkeypatch)
+    yield made
+    made.client.close()
+
+
+def record(
+    source: FhirClinicalSource, sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> FhirClinicalSource:
+    """Record in ``sent`` every request ``source`` makes (it still goes to the server)."""
+    original = source.client._session.request
 
     def recording(method: str, url: str, **kwargs: Any) -> requests.Response:
         sent.requests.append((method, url, kwargs.get("json")))
         sent.params.append(list(kwargs.get("params") or []))
         return original(method, url, **kwargs)
 
-    monkeypatch.setattr(made.client._session, "request", recording)
-    yield made
-    made.client.close()
+    monkeypatch.setattr(source.client._session, "request", recording)
+    return source

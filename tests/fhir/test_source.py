@@ -27,7 +27,7 @@ from kiosk.server.clinical import (
 )
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
-from tests.fhir.conftest import Sent, r4_codes, validate_r4
+from tests.fhir.conftest import Sent, r4_codes, record, validate_r4
 from tests.helpers.fhir_server import FhirTestServer, Hospital, free_port
 
 APPOINTMENT_STATUSES = r4_codes("CodeSystem-appointmentstatus.json")
@@ -110,6 +110,26 @@ def test_a_name_from_family_and_given_is_masked_like_today(
     found = source.find_patient(IdentifierKind.phone, "13900139000", hospital.today)
     assert found is not None
     assert found.display_name == "欧**娜"
+
+
+def test_a_patient_by_id(source: FhirClinicalSource, hospital: Hospital) -> None:
+    found = source.patient("pat-ouyang", hospital.today)
+    assert found is not None
+    assert (found.display_name, found.gender) == ("欧**娜", "female")
+
+
+def test_an_appointment_by_id(source: FhirClinicalSource, hospital: Hospital) -> None:
+    found = source.appointment("apt-later")
+    assert found is not None
+    assert (found.patient_id, found.status) == ("pat-zhang", AppointmentStatus.booked)
+    assert found.starts_at == hospital.now + dt.timedelta(hours=3)
+    assert found.check_in_closes_at == found.starts_at + dt.timedelta(minutes=30)
+    assert (found.department.id, found.doctor.title, found.location.room) == (
+        "dep-a",
+        "主任医师",
+        "201诊室",
+    )
+    assert source.appointment("no-such-appointment") is None
 
 
 def test_an_unknown_patient_is_none_and_an_unconfigured_card_is_an_error(
@@ -196,13 +216,18 @@ def test_a_cancelled_appointment_is_not_checked_in(
 
 
 def test_check_in_with_an_encounter_writes_both_once(
-    config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+    config: FhirConfig,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    sent: Sent,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     arrived_at = hospital.now + dt.timedelta(minutes=3)
     source = FhirClinicalSource(
         FhirConfig(base_url=config.base_url, departments=config.departments, create_encounter=True),
         clock=lambda: arrived_at,
     )
+    record(source, sent, monkeypatch)
     query = {"appointment": "Appointment/apt-soon", "date": f"ge{arrived_at.isoformat()}"}
     assert search_total(fhir_server, "Encounter", **query) == 0
     assert source.check_in("apt-soon").status is AppointmentStatus.checked_in
@@ -215,6 +240,12 @@ def test_check_in_with_an_encounter_writes_both_once(
     assert encounter["subject"]["reference"] == "Patient/pat-zhang"
     assert dt.datetime.fromisoformat(encounter["period"]["start"]) == arrived_at
     assert server_copy(fhir_server, "Appointment/apt-soon")["status"] == "arrived"
+    (transaction,) = [b for b in sent.bodies("POST") if b.get("type") == "transaction"]
+    assert [e["resource"]["resourceType"] for e in transaction["entry"]] == [
+        "Appointment",
+        "Encounter",
+    ]
+    assert_sent_is_valid_r4(sent)
 
 
 def test_departments_from_healthcare_services(source: FhirClinicalSource) -> None:
