@@ -4,8 +4,10 @@ fail it (down, slow, an OperationOutcome, a version conflict), each a typed erro
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +19,10 @@ from urllib.parse import parse_qs
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from kiosk.api.models import IdentifierKind
 from kiosk.server.clinical import (
@@ -275,3 +279,77 @@ def test_a_smart_client_the_token_endpoint_refuses_is_unavailable(
     with pytest.raises(SourceUnavailableError, match="refused the client: HTTP 401"):
         client.read("Patient", "x")
     assert seen == []
+
+
+# --- TLS --------------------------------------------------------------------------------------
+
+
+def _certificate(
+    subject: str, key: rsa.RSAPrivateKey, issuer: x509.Certificate | None, issuer_key: Any
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(
+            issuer.subject
+            if issuer
+            else x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        )
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+    )
+    if issuer is None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+    else:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            False,
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture
+def https_gateway(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A loopback HTTPS server whose certificate the hospital's own CA signed."""
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _certificate("Hospital Test CA", ca_key, None, ca_key)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = _certificate("127.0.0.1", key, ca, ca_key)
+    ca_file = tmp_path / "his-ca.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain = tmp_path / "server.pem"
+    chain.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain)
+    handler = type("Handler", (_Recorder,), {"seen": [], "public_key": b""})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/fhir", ca_file
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_tls_with_the_hospital_s_ca_file(https_gateway: tuple[str, Path]) -> None:
+    url, ca_file = https_gateway
+    client = FhirClient(FhirConfig(base_url=url, ca_file=ca_file))
+    assert client.read("Patient", "x")["id"] == "x"
+
+
+def test_tls_without_the_ca_file_is_unavailable(https_gateway: tuple[str, Path]) -> None:
+    url, _ = https_gateway
+    client = FhirClient(FhirConfig(base_url=url))
+    with pytest.raises(SourceUnavailableError, match="unable to get local issuer certificate"):
+        client.read("Patient", "x")

@@ -72,8 +72,9 @@ class FhirClient:
         self.base_url = config.base_url
         self._session = requests.Session()
         self._session.headers["Accept"] = FHIR_JSON
-        if config.ca_file is not None:
-            self._session.verify = str(config.ca_file)
+        # Per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a
+        # session's verify, and the hospital's CA must win.
+        self._verify: str | bool = str(config.ca_file) if config.ca_file else True
         if config.auth.kind == "bearer":
             self._session.headers["Authorization"] = f"Bearer {config.auth.token}"
         self._timeout = (config.connect_timeout_s, config.read_timeout_s)
@@ -208,11 +209,14 @@ class FhirClient:
                 json=json_body,
                 headers=sent_headers,
                 timeout=self._timeout,
+                verify=self._verify,
             )
         except requests.Timeout:
             raise SourceTimeoutError(f"FHIR server did not answer {what} in time") from None
         except requests.RequestException as exc:
-            raise SourceUnavailableError(f"FHIR server unreachable for {what}: {exc}") from None
+            raise SourceUnavailableError(
+                f"FHIR server unreachable for {what}: {_reason(exc)}"
+            ) from None
         return _answer(response, what)
 
     def _access_token(self) -> str:
@@ -220,11 +224,21 @@ class FhirClient:
         with self._lock:
             if self._smart_token and time.monotonic() < self._smart_expires:
                 return self._smart_token
-        token, lifetime = smart_access_token(self.config.auth, self._session, self._timeout)
+        token, lifetime = smart_access_token(
+            self.config.auth, self._session, self._timeout, self._verify
+        )
         with self._lock:
             self._smart_token = token
             self._smart_expires = time.monotonic() + max(0, lifetime - TOKEN_EARLY_S)
         return token
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """The last part of requests' nested message: "[Errno 111] Connection refused", not the
+    connection pool's repr around it."""
+    cause = exc.args[0] if exc.args else exc
+    text = str(getattr(cause, "reason", cause))
+    return text.rsplit(": ", 1)[-1] or type(exc).__name__
 
 
 def _answer(response: requests.Response, what: str) -> Resource:
@@ -252,7 +266,7 @@ def _answer(response: requests.Response, what: str) -> Resource:
 
 
 def smart_access_token(
-    auth: Auth, session: requests.Session, timeout: tuple[float, float]
+    auth: Auth, session: requests.Session, timeout: tuple[float, float], verify: str | bool
 ) -> tuple[str, float]:
     """Trade a signed JWT for an access token (SMART Backend Services, client credentials
     with ``private_key_jwt``). PyJWT signs it; it is imported only when SMART is configured."""
@@ -279,7 +293,7 @@ def smart_access_token(
         "client_assertion": assertion,
     }
     try:
-        response = session.post(auth.token_url, data=form, timeout=timeout)
+        response = session.post(auth.token_url, data=form, timeout=timeout, verify=verify)
     except requests.Timeout:
         raise SourceTimeoutError("SMART token endpoint did not answer in time") from None
     except requests.RequestException as exc:
