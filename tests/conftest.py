@@ -23,6 +23,7 @@ from kiosk.server.clock import ManualClock
 from kiosk.server.db import Target, add_kiosk, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import seed_demo
+from tests.helpers.fhir_server import FhirTestServer, running_fhir_server
 from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient
 
@@ -179,3 +180,9 @@ def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
     client = ApiClient(live_server.url, token="other-token")
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirTestServer]:
+    """sekmet-fhir on loopback, started once per session (tests/helpers/fhir_server.py)."""
+    yield from running_fhir_server(tmp_path_factory.mktemp("fhir"))

@@ -9,6 +9,7 @@ KIOSK_SERVER_DB=postgresql://kiosk@db.example/kiosk kiosk-server --workers 4
 kiosk-server migrate --db …            # upgrades an older schema (the server refuses one)
 kiosk-server backup /var/backups/kiosk-2026-12-03.db --db …
 kiosk-server restore /var/backups/kiosk-2026-12-03.db --db …   # into an empty database
+kiosk-server check-fhir --fhir-base-url https://his.example/fhir --fhir-config fhir.toml
 
 No secret is ever an argument (``ps`` shows every process's arguments): the admin token is read
 from ``--admin-token-file`` or the ``KIOSK_SERVER_ADMIN_TOKEN`` environment variable, and kiosk
@@ -379,8 +380,56 @@ def maintenance_main(command: str, argv: list[str]) -> int:
     return 0
 
 
+def build_check_fhir_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-server check-fhir",
+        description="Read the hospital FHIR server's CapabilityStatement and say which of the "
+        "interactions the server needs it supports. Exit 0: all needed ones, 1: some missing, "
+        "2: unreachable or a bad configuration.",
+    )
+    parser.add_argument("--fhir-base-url", metavar="URL", help="the FHIR server's base URL")
+    parser.add_argument(
+        "--fhir-config", type=Path, metavar="FILE", help="the FHIR TOML file (docs/deployment.md)"
+    )
+    return parser
+
+
+def check_fhir_main(argv: list[str]) -> int:
+    from kiosk.server.clinical import ClinicalError
+    from kiosk.server.fhir.capability import report
+    from kiosk.server.fhir.client import FhirClient
+    from kiosk.server.fhir.config import FhirConfigError, load_config
+
+    args = build_check_fhir_parser().parse_args(argv)
+    try:
+        config = load_config(args.fhir_config, args.fhir_base_url)
+    except FhirConfigError as exc:
+        print(f"kiosk-server check-fhir: {exc}", file=sys.stderr)
+        return 2
+    client = FhirClient(config)
+    try:
+        capability = client.capabilities()
+    except ClinicalError as exc:
+        print(f"kiosk-server check-fhir: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        client.close()
+    if capability.get("resourceType") != "CapabilityStatement":
+        print(
+            f"kiosk-server check-fhir: {config.base_url}/metadata is not a CapabilityStatement",
+            file=sys.stderr,
+        )
+        return 1
+    lines, complete = report(config, capability)
+    print(f"{config.base_url}: FHIR {capability.get('fhirVersion', '?')}")
+    print("\n".join(lines))
+    return 0 if complete else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["check-fhir"]:
+        return check_fhir_main(arguments[1:])
     if arguments[:1] == ["add-kiosk"]:
         return add_kiosk_main(arguments[1:])
     if arguments[:1] == ["add-station"]:

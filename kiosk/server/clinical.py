@@ -1,0 +1,119 @@
+"""Where the server's clinical data comes from: its own tables or the hospital's FHIR server.
+
+``ClinicalSource`` is what the routes ask for patients, appointments, schedules and bills. It
+answers in the Kiosk API's own domain values (``kiosk.api.models``), so the API does not change
+with the source. What stays in the server's own database whatever the source (the queue and
+its tickets, payments, visits, feedback, the fleet) is not here: an ``Appointment`` comes back
+without its ``ticket`` and a ``Bill`` as ``unpaid`` or ``paid``; the server adds the ticket and
+a payment's lock itself.
+
+Every call may raise a ``ClinicalError``; the server words each kind for the patient as it does
+its own database's failures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.api.models import (
+    Appointment,
+    Bill,
+    Department,
+    DepartmentSummary,
+    DoctorSummary,
+    IdentifierKind,
+    Patient,
+    Schedule,
+    ScheduleSession,
+)
+
+
+class ClinicalError(Exception):
+    """The clinical source could not answer; ``str()`` says why, for the server's log."""
+
+
+class SourceUnavailableError(ClinicalError):
+    """Down, unreachable, refusing our credentials or failing: try again later."""
+
+
+class SourceTimeoutError(SourceUnavailableError):
+    """No answer within the configured time; the request may or may not have been applied."""
+
+
+class RecordNotFoundError(ClinicalError):
+    """No such patient, appointment, session or bill (any more)."""
+
+
+class RecordConflictError(ClinicalError):
+    """The record changed under us (someone else wrote it first) or is in a state that does
+    not allow the change (a cancelled appointment, a cancelled bill)."""
+
+
+class SessionFullError(RecordConflictError):
+    """The session has no free slot left: the same answer as the built-in store's
+    ``session_full``."""
+
+
+class RecordRejectedError(ClinicalError):
+    """The source refused the request as invalid; the message is its own explanation."""
+
+
+class UnsupportedIdentifierError(ClinicalError):
+    """The source has no identifier system configured for this kind of card."""
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A slot of a session booked for a patient: the appointment the source now holds."""
+
+    appointment_id: str
+    patient_id: str
+    department: DepartmentSummary
+    doctor: DoctorSummary
+    session: ScheduleSession
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class ClinicalSource(Protocol):
+    """The clinical half of the Kiosk API's data. Dates are the hospital's calendar days."""
+
+    def find_patient(self, kind: IdentifierKind, value: str, today: dt.date) -> Patient | None:
+        """The patient with this card number or phone (the first one for a shared phone)."""
+        ...
+
+    def patient(self, patient_id: str, today: dt.date) -> Patient | None: ...
+
+    def patient_appointments(
+        self, patient_id: str, first: dt.date, last: dt.date
+    ) -> list[Appointment]:
+        """Appointments starting from ``first`` to ``last`` inclusive, earliest first."""
+        ...
+
+    def appointment(self, appointment_id: str) -> Appointment | None: ...
+
+    def check_in(self, appointment_id: str) -> Appointment:
+        """Mark a booked appointment as arrived; one already arrived is returned unchanged
+        (a retried check-in), a cancelled one raises ``RecordConflictError``."""
+        ...
+
+    def departments(self) -> list[Department]: ...
+
+    def schedule(self, department_id: str, date: dt.date) -> Schedule:
+        """The department's doctors and their sessions of ``date`` with free-slot counts."""
+        ...
+
+    def book(self, patient_id: str, session_id: str) -> Booking:
+        """Book one free slot of the session for the patient; ``SessionFullError`` when none is
+        left."""
+        ...
+
+    def open_bills(self, patient_id: str) -> list[Bill]:
+        """The patient's bills still to pay (status ``unpaid``), oldest first."""
+        ...
+
+    def mark_bill_paid(self, bill_id: str) -> None:
+        """Record that the server's payment provider was paid for the bill; idempotent."""
+        ...
