@@ -440,6 +440,38 @@ FOR EACH ROW EXECUTE FUNCTION queue_events_notify();
         )
 
 
+KIOSK_USAGE_TABLE = """
+CREATE TABLE kiosk_usage_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kiosk_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    service_date TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail_json TEXT NOT NULL DEFAULT '{}',
+    received_at TEXT NOT NULL,
+    UNIQUE (kiosk_id, event_id)
+);
+CREATE INDEX kiosk_usage_events_day ON kiosk_usage_events(service_date, kiosk_id);
+CREATE INDEX kiosk_usage_events_visit ON kiosk_usage_events(kiosk_id, visit_id);
+"""
+"""What kiosks report of their use (no patient data): ``event_id`` is the kiosk's own id for
+the event, so a batch sent twice is stored once; ``visit_id`` a random id per visit on that
+kiosk; ``at`` when it happened (ISO 8601 with its offset) and ``service_date`` its local day,
+for the insight pages' date ranges."""
+
+
+def _kiosk_usage_events(conn: Connection) -> None:
+    """Migration 3: the kiosks' usage events (``KIOSK_USAGE_TABLE``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(KIOSK_USAGE_TABLE))
+    else:
+        run_script(conn, KIOSK_USAGE_TABLE)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -450,6 +482,7 @@ class Migration:
 MIGRATIONS = (
     Migration(1, "the schema of the releases before migrations were recorded", _baseline),
     Migration(2, "queue events announced to every server process", _queue_event_notifications),
+    Migration(3, "the kiosks' usage events", _kiosk_usage_events),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
