@@ -234,6 +234,7 @@ def _announcements(request: Request) -> Announcements:
         404: {"model": ErrorBody, "description": "No call with this id"},
         503: {"model": ErrorBody, "description": "speech_unavailable: no espeak-ng here"},
     },
+    operation_id="getCallAnnouncement",
     summary="A call, spoken: chime, Mandarin, English, twice (WAV)",
 )
 async def announcement(
