@@ -39,7 +39,11 @@ class IdentifierKind(StrEnum):
 
 
 class IdentifyRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "id_card", "value": "11010519491231002X"}]},
+    )
 
     kind: IdentifierKind
     value: Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)]
@@ -197,9 +201,10 @@ class AppointmentList(ApiModel):
 
 
 class CheckInRequest(ApiModel):
-    """Body of a check-in; empty today, kept as an object so fields can be added."""
+    """Body of a check-in; empty today, kept as an object so fields can be added. A client
+    may leave the body out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [{}]})
 
 
 class CheckInResult(ApiModel):
@@ -225,8 +230,18 @@ class DeviceState(ApiModel):
     detail: str = ""
 
 
+_HEARTBEAT_EXAMPLE: dict[str, Any] = {
+    "version": "0.1.0",
+    "uptime_s": 3600.0,
+    "devices": [{"name": "printer", "kind": "network", "state": "ready", "detail": ""}],
+    "last_error": "",
+}
+
+
 class HeartbeatRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [_HEARTBEAT_EXAMPLE]}
+    )
 
     version: ShortText
     uptime_s: Annotated[float, Field(ge=0)]
@@ -250,7 +265,13 @@ class RegistrationStatus(StrEnum):
 
 
 class RegistrationRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"patient_id": "pat-0001", "session_id": "ses-20250310-doc-int-1-a"}]
+        },
+    )
 
     patient_id: Annotated[str, Field(min_length=1, max_length=64)]
     session_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -328,7 +349,11 @@ class BillList(ApiModel):
 
 
 class PaymentRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"patient_id": "pat-0001", "bill_ids": ["bill-0001"]}]},
+    )
 
     patient_id: Annotated[str, Field(min_length=1, max_length=64)]
     bill_ids: Annotated[
@@ -343,7 +368,11 @@ class PaymentCodeRequest(ApiModel):
     simulates the charge.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "134567890123456789"}]},
+    )
 
     code: Annotated[str, Field(pattern=r"^[0-9]{18}$")]
 
@@ -410,7 +439,13 @@ FeedbackTag = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class FeedbackRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"rating": 5, "tags": ["fast"], "comment": "", "context": "checkin"}]
+        },
+    )
 
     rating: Annotated[int, Field(ge=1, le=5)]
     tags: Annotated[list[FeedbackTag], Field(max_length=8)] = []
@@ -559,7 +594,9 @@ class StaffCallRequest(ApiModel):
     """``POST /staff-calls``: a patient at this kiosk asks for a person. Holds no patient data:
     the kiosk is known from its token, the time from the server's clock."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"screen": "payment.qr"}]}
+    )
 
     screen: Annotated[str, Field(pattern=SCREEN_NAME_PATTERN)]
 
@@ -698,19 +735,27 @@ class QueueEventList(ApiModel):
 
 
 class TransferRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"to_queue": "q-lab"}]}
+    )
 
     to_queue: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class PriorityRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"priority": "disabled"}]}
+    )
 
     priority: Priority
 
 
 class StationLogin(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"station": "dep-int", "password": "demo"}]},
+    )
 
     station: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
