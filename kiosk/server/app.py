@@ -42,6 +42,7 @@ from kiosk.server import (
     admin,
     announce,
     displaypage,
+    docs_page,
     paypage,
     queries,
     queue,
@@ -101,6 +102,21 @@ _EMPTY_CHECK_IN = CheckInRequest()
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
 
 # --- the API --------------------------------------------------------------------------------
+
+API_DESCRIPTION = """The Kiosk API v1: what a hospital self-service kiosk, a doctor's calling
+station or a hospital system (HIS) says to the kiosk server.
+
+- **Kiosks** authenticate with their own bearer token (`Authorization: Bearer <token>`).
+  Identifying a patient answers a short-lived **visit token**; the patient-scoped calls send it
+  in `X-Visit-Token`.
+- **Calling stations** sign in (`signInStation`) and use the session token as their bearer.
+- Every call that changes something takes an **`Idempotency-Key`**: a retry with the same key
+  answers the first answer again, so nothing is done twice.
+- Every error is an `ErrorBody` with a machine-readable `error.code`.
+
+The integration guide (`docs/api.md`) has worked examples of a whole visit, the error codes
+and the compatibility policy; this version's document is committed as `docs/api/openapi.json`.
+"""
 
 api = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
@@ -402,7 +418,7 @@ def create_app(
     ``clock`` returns the current aware datetime (default: local time); ``public_url`` is the
     base of the status URL printed on tickets (default: the base URL of each request);
     ``admin_token`` guards the fleet page (see ``admin``); ``docs`` serves Swagger UI at
-    ``/docs`` (it loads its script from a CDN); a request body that has not fully arrived
+    ``/docs`` (its own files, see ``docs_page``); a request body that has not fully arrived
     ``read_timeout_s`` after the request started is answered 408; ``queue_rules`` are stored
     in the database for every worker (kept as they are when not given); every worker of one
     server gets the same ``admin_session_key`` so that a sign-in holds on all of them.
@@ -416,9 +432,9 @@ def create_app(
     app = FastAPI(
         title="Hospital Kiosk API",
         version="1",
-        description=__doc__,
+        description=API_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs" if docs else None,
+        docs_url=None,  # docs_page serves it without the internet
         redoc_url=None,
     )
     app.state.db_path = db_path
@@ -440,7 +456,7 @@ def create_app(
         form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
-    app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)
+    app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
     app.include_router(staff_calls.router)
@@ -452,4 +468,6 @@ def create_app(
     app.include_router(displaypage.router)
     app.include_router(trackpage.router)
     app.include_router(staffpage.router)
+    if docs:
+        app.include_router(docs_page.router)
     return app
