@@ -269,7 +269,7 @@ class RegistrationRequest(ApiModel):
         frozen=True,
         extra="forbid",
         json_schema_extra={
-            "examples": [{"patient_id": "pat-0001", "session_id": "ses-20250310-doc-int-1-a"}]
+            "examples": [{"patient_id": "pat-0001", "session_id": "ses-20250310-doc-002-a"}]
         },
     )
 
@@ -754,7 +754,7 @@ class StationLogin(ApiModel):
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
-        json_schema_extra={"examples": [{"station": "dep-int", "password": "demo"}]},
+        json_schema_extra={"examples": [{"station": "dep-a", "password": "demo"}]},
     )
 
     station: Annotated[str, Field(min_length=1, max_length=64)]
