@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.api import examples
 from kiosk.api.payment_codes import Wallet
 
 API_PREFIX = "/api/v1"
@@ -62,6 +63,8 @@ class Patient(ApiModel):
 class IdentifyResult(Patient):
     """``POST /patients/identify``: the patient, and the visit token that patient-scoped calls
     of this kiosk send in ``X-Visit-Token`` until the visit ends or ``visit_expires_at``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.IDENTIFY_RESULT]})
 
     visit_token: str
     visit_expires_at: dt.datetime
@@ -168,6 +171,8 @@ class TicketStatus(StrEnum):
 
 
 class Ticket(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TICKET]})
+
     number: str
     service_date: dt.date
     department: DepartmentSummary
@@ -418,6 +423,8 @@ class Directions(ApiModel):
 
 
 class Payment(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT]})
+
     id: str
     status: PaymentStatus
     patient_id: str = ""
@@ -690,6 +697,8 @@ class QueueList(ApiModel):
 class QueueEntry(ApiModel):
     """A ticket in one queue, as staff see it (the name masked)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.QUEUE_ENTRY]})
+
     id: int
     queue_id: str
     number: str
@@ -769,6 +778,8 @@ class Station(ApiModel):
 
 class StationSession(ApiModel):
     """``POST /stations/session``: a bearer token for this station's calls."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STATION_SESSION]})
 
     token: str
     expires_at: dt.datetime

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 import requests
+from pydantic import BaseModel
 
+from kiosk.api import models
 from kiosk.api.models import ErrorCode
 from kiosk.server.api_document import (
     DOCUMENT_PATH,
@@ -348,3 +350,19 @@ def test_docs_are_served_from_the_servers_own_files(live_server: EmbeddedServer)
     assert "script-src 'self';" in policy
     assert "http" not in policy
     assert requests.get(f"{live_server.url}/docs/assets/nope.js", timeout=10).status_code == 404
+
+
+def test_the_examples_are_valid_answers_and_requests() -> None:
+    """Each model's examples validate into the model (an example cannot drift from it)."""
+    checked = []
+    for name in dir(models):
+        model = getattr(models, name)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        extra = model.model_config.get("json_schema_extra")
+        for example in extra.get("examples", []) if isinstance(extra, dict) else []:
+            model.model_validate(example)
+            checked.append(name)
+    assert {"IdentifyRequest", "IdentifyResult", "Ticket", "Payment", "CheckInRequest"} <= set(
+        checked
+    )
