@@ -360,7 +360,8 @@ def test_the_examples_are_valid_answers_and_requests() -> None:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             continue
         extra = model.model_config.get("json_schema_extra")
-        for example in extra.get("examples", []) if isinstance(extra, dict) else []:
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        for example in examples if isinstance(examples, list) else []:
             model.model_validate(example)
             checked.append(name)
     assert {"IdentifyRequest", "IdentifyResult", "Ticket", "Payment", "CheckInRequest"} <= set(
