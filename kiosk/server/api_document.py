@@ -180,9 +180,9 @@ class _Comparison:
                 self.schema(old_property, new_properties[name], f"{where}.{name}", direction)
         if "items" in old and "items" in new:
             self.schema(old["items"], new["items"], f"{where}[]", direction)
-        for part in ("additionalProperties",):
-            if isinstance(old.get(part), Mapping) and isinstance(new.get(part), Mapping):
-                self.schema(old[part], new[part], f"{where}{{}}", direction)
+        old_values, new_values = old.get("additionalProperties"), new.get("additionalProperties")
+        if isinstance(old_values, Mapping) and isinstance(new_values, Mapping):
+            self.schema(old_values, new_values, f"{where}{{}}", direction)
 
 
 def _resolve(document: Schema, node: Schema) -> Schema:
@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     current_guide = guide_with_codes(guide)
     if args.check:
         committed = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
-        for problem in breaking_changes(committed, document):
+        problems = breaking_changes(committed, document)
+        for problem in problems:
             print(f"breaking: {problem}")
         stale = [
             str(path.relative_to(REPOSITORY))
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for path in stale:
             print(f"stale: {path} (run python -m kiosk.server.api_document)")
-        return 1 if stale or breaking_changes(committed, document) else 0
+        return 1 if stale or problems else 0
     DOCUMENT_PATH.parent.mkdir(parents=True, exist_ok=True)
     DOCUMENT_PATH.write_text(text, encoding="utf-8")
     GUIDE_PATH.write_text(current_guide, encoding="utf-8")

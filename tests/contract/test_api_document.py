@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from kiosk.api import models
 from kiosk.api.models import ErrorCode
+from kiosk.server import api_document
 from kiosk.server.api_document import (
     DOCUMENT_PATH,
     GUIDE_PATH,
@@ -164,6 +165,12 @@ def test_the_committed_document_is_compatible_with_the_live_one(
 def test_the_committed_document_is_written_as_the_command_writes_it() -> None:
     text = DOCUMENT_PATH.read_text(encoding="utf-8")
     assert text == document_text(json.loads(text))
+
+
+def test_the_check_command_finds_the_committed_files_current(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert api_document.main(["--check"]) == 0, capsys.readouterr().out
 
 
 def test_the_guides_error_codes_are_the_servers() -> None:
