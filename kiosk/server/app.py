@@ -117,6 +117,21 @@ station or a hospital system (HIS) says to the kiosk server.
 The integration guide (`docs/api.md`) has worked examples of a whole visit, the error codes
 and the compatibility policy; this version's document is committed as `docs/api/openapi.json`.
 """
+# The groups of operations in the order of a visit, then the staff's, the public and the admin's.
+API_TAGS = [
+    {"name": "patients", "description": "Identify a patient; the visit; their appointments."},
+    {"name": "appointments", "description": "Check in for an appointment: a queue ticket."},
+    {"name": "departments", "description": "Departments and their schedules."},
+    {"name": "registrations", "description": "Same-day registration (挂号)."},
+    {"name": "payments", "description": "Itemized bills and their payment (缴费)."},
+    {"name": "feedback", "description": "The patient's rating (满意度评价)."},
+    {"name": "information", "description": "Prices and the hospital's buildings."},
+    {"name": "staff calls", "description": "A patient at a kiosk asks for a person."},
+    {"name": "kiosks", "description": "The kiosk's heartbeat for the fleet page."},
+    {"name": "queue", "description": "Calling stations: sign in, read and call the queues."},
+    {"name": "public", "description": "No token: health, boards, a ticket's place."},
+    {"name": "admin", "description": "The fleet and open staff calls (admin token)."},
+]
 
 api = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
@@ -433,6 +448,7 @@ def create_app(
         title="Hospital Kiosk API",
         version="1",
         description=API_DESCRIPTION,
+        openapi_tags=API_TAGS,
         openapi_url="/openapi.json",
         docs_url=None,  # docs_page serves it without the internet
         redoc_url=None,

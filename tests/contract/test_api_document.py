@@ -71,6 +71,8 @@ def test_every_operation_has_a_stable_name_a_summary_and_a_description(
         assert operation.get("summary", "").strip(), (method, path)
         assert operation.get("description", "").strip(), (method, path)
     assert {"identifyPatient", "checkIn", "createPayment", "callNext"} <= set(names)
+    used_tags = {tag for _, _, operation in _operations(document) for tag in operation["tags"]}
+    assert used_tags == {tag["name"] for tag in document["tags"]}  # each described, in order
 
 
 def test_the_web_pages_are_not_in_the_document(document: dict[str, Any]) -> None:
