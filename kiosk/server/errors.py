@@ -78,8 +78,7 @@ VISIT_TOKEN_MISSING_MESSAGE = (
 ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.bad_request: (
         400,
-        "Malformed: JSON that does not parse, a missing or unusable Idempotency-Key "
-        "(also 408 for a body that did not arrive within 10 s).",
+        "Malformed: bad JSON, a missing or unusable Idempotency-Key (408: the body came late).",
     ),
     ErrorCode.unauthorized: (401, "No bearer token, or one the server does not know."),
     ErrorCode.bad_credentials: (401, "Station sign-in: unknown station or wrong password."),
