@@ -230,7 +230,10 @@ def _announcements(request: Request) -> Announcements:
     "/calls/{call_id}/announcement.wav",
     response_class=Response,
     responses={
-        200: {"content": {"audio/wav": {}}, "description": "The spoken call"},
+        200: {
+            "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The spoken call",
+        },
         404: documented_error("No call with this id", ErrorCode.not_found),
         503: documented_error("No espeak-ng here", ErrorCode.speech_unavailable),
     },

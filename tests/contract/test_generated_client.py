@@ -11,6 +11,7 @@ its status, feedback, heartbeat, the end of the visit, and a calling station's q
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import subprocess
 import sys
 import uuid
@@ -78,9 +79,12 @@ def generated(live_server: EmbeddedServer, tmp_path: Path) -> Iterator[ModuleTyp
 
 class Generated:
     """The generated package's operations and models, found by the document's names; its
-    HTTP connections are closed with ``close``."""
+    HTTP connections are closed with ``close``. Each operation run is added to ``called``."""
 
-    def __init__(self, package: ModuleType, base_url: str, token: str | None) -> None:
+    def __init__(
+        self, package: ModuleType, base_url: str, token: str | None, called: set[str]
+    ) -> None:
+        self.called = called
         self.models: Any = importlib.import_module(f"{PACKAGE}.models")
         self.client: Any = (
             package.AuthenticatedClient(
@@ -98,6 +102,7 @@ class Generated:
         """Run one operation (its module is the operationId in snake case) and answer its
         ``Response``: ``status_code`` and the typed ``parsed`` body."""
         module = importlib.import_module(f"{PACKAGE}.api.{tag}.{operation}")
+        self.called.add(f"{tag}.{operation}")
         return module.sync_detailed(client=self.client, **arguments)
 
     def ok(self, tag: str, operation: str, **arguments: Any) -> Any:
@@ -111,22 +116,80 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
+class Clients:
+    """The generated clients a test opens (closed after it) and the operations they ran."""
+
+    def __init__(self, package: ModuleType, base_url: str) -> None:
+        self.package = package
+        self.base_url = base_url
+        self.called: set[str] = set()
+        self.opened: list[Generated] = []
+
+    def open(self, token: str | None) -> Generated:
+        self.opened.append(Generated(self.package, self.base_url, token, self.called))
+        return self.opened[-1]
+
+    def operations(self) -> set[str]:
+        """Every operation of the generated package, as ``tag.operation``."""
+        api = importlib.import_module(f"{PACKAGE}.api")
+        return {
+            found.name.removeprefix(f"{PACKAGE}.api.")
+            for found in pkgutil.walk_packages(api.__path__, f"{PACKAGE}.api.")
+            if not found.ispkg
+        }
+
+
 @pytest.fixture
-def clients(generated: ModuleType, live_server: EmbeddedServer) -> Iterator[list[Generated]]:
-    """Where a test keeps the generated clients it opens; they are closed after it."""
-    opened: list[Generated] = []
+def clients(generated: ModuleType, live_server: EmbeddedServer) -> Iterator[Clients]:
+    opened = Clients(generated, live_server.url)
     yield opened
-    for client in opened:
+    for client in opened.opened:
         client.close()
 
 
-def test_a_whole_visit_through_the_generated_client(
-    generated: ModuleType, live_server: EmbeddedServer, clients: list[Generated]
-) -> None:
-    def open_client(token: str | None) -> Generated:
-        clients.append(Generated(generated, live_server.url, token))
-        return clients[-1]
+# What the whole visit runs; every other operation is run by the next test, but the event
+# streams (they stay open until the server ends them; tests/web and test_queue_api read them).
+WHOLE_VISIT = {
+    "public.get_health",
+    "patients.identify_patient",
+    "patients.list_appointments",
+    "appointments.check_in",
+    "departments.list_departments",
+    "departments.get_department_schedule",
+    "registrations.create_registration",
+    "payments.list_bills",
+    "payments.create_payment",
+    "payments.pay_by_payment_code",
+    "payments.get_payment",
+    "feedback.send_feedback",
+    "kiosks.send_heartbeat",
+    "patients.end_visit",
+    "queue.sign_in_station",
+    "queue.get_current_station",
+    "queue.list_queues",
+    "queue.get_queue",
+    "queue.get_track_status",
+    "queue.set_entry_priority",
+    "queue.call_entry",
+    "queue.recall_entry",
+    "queue.serve_entry",
+    "queue.finish_entry",
+    "queue.call_next",
+    "queue.miss_entry",
+    "queue.transfer_entry",
+    "queue.cancel_entry",
+    "queue.list_queue_events",
+    "queue.list_areas",
+    "queue.get_area_board",
+    "queue.sign_out_station",
+}
+STREAMS = {"queue.stream_area_board", "queue.stream_track_status"}
 
+
+def test_a_whole_visit_through_the_generated_client(
+    live_server: EmbeddedServer, clients: Clients
+) -> None:
+    open_client = clients.open
     kiosk = open_client(DEMO_TOKEN)
     models = kiosk.models
 
@@ -254,6 +317,7 @@ def test_a_whole_visit_through_the_generated_client(
         body=models.StationLogin(station=ticket.department.id, password=DEMO_STATION_PASSWORD),
     )
     _station_serves(open_client(session.token), ticket)
+    assert clients.called == WHOLE_VISIT
 
 
 def _station_serves(station: Generated, ticket: Any) -> None:
@@ -311,3 +375,107 @@ def _station_serves(station: Generated, ticket: Any) -> None:
 
 def _lab(station: Generated) -> str:
     return str(next(q.id for q in station.ok("queue", "list_queues").queues if "lab" in q.id))
+
+
+def test_every_other_operation_through_the_generated_client(
+    live_server: EmbeddedServer, clients: Clients
+) -> None:
+    """Cancelling a payment, a staff call and its answer, prices, buildings, a ticket's public
+    status, the fleet, and a call spoken: with the visit, every operation but the streams."""
+    kiosk = clients.open(DEMO_TOKEN)
+    models = kiosk.models
+
+    identity = DEMO_IDENTITIES["unpaid_bills"]
+    patient = kiosk.ok(
+        "patients",
+        "identify_patient",
+        body=models.IdentifyRequest(
+            kind=models.IdentifierKind(identity.kind.value), value=identity.value
+        ),
+    )
+    visit = patient.visit_token
+    bills = kiosk.ok("payments", "list_bills", patient_id=patient.id, x_visit_token=visit).bills
+    payment = kiosk.ok(
+        "payments",
+        "create_payment",
+        body=models.PaymentRequest(patient_id=patient.id, bill_ids=[bills[0].id]),
+        idempotency_key=key(),
+        x_visit_token=visit,
+    )
+    cancelled = kiosk.ok("payments", "cancel_payment", payment_id=payment.id, idempotency_key=key())
+    assert cancelled.status == models.PaymentStatus.CANCELLED
+
+    call = kiosk.ok(
+        "staff_calls",
+        "call_staff",
+        body=models.StaffCallRequest(screen="payment.qr"),
+        idempotency_key=key(),
+    )
+    assert kiosk.ok("staff_calls", "get_staff_call", call_id=call.id).status == (
+        models.StaffCallStatus.OPEN
+    )
+    admin = clients.open(None)  # no admin token set: the fleet is served on loopback
+    assert call.id in {c.id for c in admin.ok("admin", "list_open_staff_calls").calls}
+    answered = admin.ok("admin", "acknowledge_staff_call", call_id=call.id)
+    assert answered.status == models.StaffCallStatus.ACKNOWLEDGED
+    fleet = admin.ok("admin", "get_fleet", format_=models.GetFleetFormat.JSON)
+    assert DEMO_KIOSK_ID in {k.kiosk_id for k in fleet.kiosks}
+    second = kiosk.ok(
+        "staff_calls",
+        "call_staff",
+        body=models.StaffCallRequest(screen="home"),
+        idempotency_key=key(),
+    )
+    withdrawn = kiosk.ok(
+        "staff_calls", "cancel_staff_call", call_id=second.id, idempotency_key=key()
+    )
+    assert withdrawn.status == models.StaffCallStatus.CANCELLED
+
+    assert kiosk.ok("information", "list_prices", q="amx").items
+    assert kiosk.ok("information", "list_buildings").buildings
+
+    [checked_in] = [
+        a
+        for a in _appointments(kiosk, "already_checked_in")
+        if a.status == models.AppointmentStatus.CHECKED_IN
+    ]
+    public = clients.open(None)
+    status = public.ok(
+        "public",
+        "get_ticket_status",
+        number=checked_in.ticket.number,
+        date=checked_in.ticket.service_date,
+    )
+    assert status.number == checked_in.ticket.number
+
+    areas = public.ok("queue", "list_areas").areas
+    calls = [
+        c
+        for area in areas
+        for c in public.ok("queue", "get_area_board", area_id=area.id).recent_calls
+    ]
+    assert calls, "the demo hospital has called patients"
+    spoken = public.ok("queue", "get_call_announcement", call_id=calls[0].call_id)
+    assert spoken.payload.read(4) == b"RIFF"
+
+    assert WHOLE_VISIT | clients.called | STREAMS == clients.operations()
+
+
+def _appointments(kiosk: Generated, scenario: str) -> list[Any]:
+    identity = DEMO_IDENTITIES[scenario]
+    models = kiosk.models
+    patient = kiosk.ok(
+        "patients",
+        "identify_patient",
+        body=models.IdentifyRequest(
+            kind=models.IdentifierKind(identity.kind.value), value=identity.value
+        ),
+    )
+    return list(
+        kiosk.ok(
+            "patients",
+            "list_appointments",
+            patient_id=patient.id,
+            x_visit_token=patient.visit_token,
+        ).appointments
+    )
