@@ -6,6 +6,8 @@ the live server's ``/openapi.json`` into a temporary folder; the test imports it
 whole visit through it against the same server on loopback: identify, appointments, check-in
 (with no body, as the issue's client could not), schedule, registration, bills, payment and
 its status, feedback, heartbeat, the end of the visit, and a calling station's queue calls.
+A second test runs every other operation but the event streams, and checks that together they
+ran every operation the generator made.
 """
 
 from __future__ import annotations
