@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.api import examples
 from kiosk.api.payment_codes import Wallet
 
 API_PREFIX = "/api/v1"
@@ -39,7 +40,11 @@ class IdentifierKind(StrEnum):
 
 
 class IdentifyRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "id_card", "value": "11010519491231002X"}]},
+    )
 
     kind: IdentifierKind
     value: Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)]
@@ -58,6 +63,8 @@ class Patient(ApiModel):
 class IdentifyResult(Patient):
     """``POST /patients/identify``: the patient, and the visit token that patient-scoped calls
     of this kiosk send in ``X-Visit-Token`` until the visit ends or ``visit_expires_at``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.IDENTIFY_RESULT]})
 
     visit_token: str
     visit_expires_at: dt.datetime
@@ -164,6 +171,8 @@ class TicketStatus(StrEnum):
 
 
 class Ticket(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TICKET]})
+
     number: str
     service_date: dt.date
     department: DepartmentSummary
@@ -197,9 +206,10 @@ class AppointmentList(ApiModel):
 
 
 class CheckInRequest(ApiModel):
-    """Body of a check-in; empty today, kept as an object so fields can be added."""
+    """Body of a check-in; empty today, kept as an object so fields can be added. A client
+    may leave the body out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [{}]})
 
 
 class CheckInResult(ApiModel):
@@ -225,8 +235,18 @@ class DeviceState(ApiModel):
     detail: str = ""
 
 
+_HEARTBEAT_EXAMPLE: dict[str, Any] = {
+    "version": "0.1.0",
+    "uptime_s": 3600.0,
+    "devices": [{"name": "printer", "kind": "network", "state": "ready", "detail": ""}],
+    "last_error": "",
+}
+
+
 class HeartbeatRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [_HEARTBEAT_EXAMPLE]}
+    )
 
     version: ShortText
     uptime_s: Annotated[float, Field(ge=0)]
@@ -250,7 +270,13 @@ class RegistrationStatus(StrEnum):
 
 
 class RegistrationRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"patient_id": "pat-0001", "session_id": "ses-20250310-doc-002-a"}]
+        },
+    )
 
     patient_id: Annotated[str, Field(min_length=1, max_length=64)]
     session_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -328,7 +354,11 @@ class BillList(ApiModel):
 
 
 class PaymentRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"patient_id": "pat-0001", "bill_ids": ["bill-0001"]}]},
+    )
 
     patient_id: Annotated[str, Field(min_length=1, max_length=64)]
     bill_ids: Annotated[
@@ -343,7 +373,11 @@ class PaymentCodeRequest(ApiModel):
     simulates the charge.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "134567890123456789"}]},
+    )
 
     code: Annotated[str, Field(pattern=r"^[0-9]{18}$")]
 
@@ -389,6 +423,8 @@ class Directions(ApiModel):
 
 
 class Payment(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT]})
+
     id: str
     status: PaymentStatus
     patient_id: str = ""
@@ -410,7 +446,13 @@ FeedbackTag = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class FeedbackRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"rating": 5, "tags": ["fast"], "comment": "", "context": "checkin"}]
+        },
+    )
 
     rating: Annotated[int, Field(ge=1, le=5)]
     tags: Annotated[list[FeedbackTag], Field(max_length=8)] = []
@@ -559,7 +601,9 @@ class StaffCallRequest(ApiModel):
     """``POST /staff-calls``: a patient at this kiosk asks for a person. Holds no patient data:
     the kiosk is known from its token, the time from the server's clock."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"screen": "payment.qr"}]}
+    )
 
     screen: Annotated[str, Field(pattern=SCREEN_NAME_PATTERN)]
 
@@ -653,6 +697,8 @@ class QueueList(ApiModel):
 class QueueEntry(ApiModel):
     """A ticket in one queue, as staff see it (the name masked)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.QUEUE_ENTRY]})
+
     id: int
     queue_id: str
     number: str
@@ -698,19 +744,27 @@ class QueueEventList(ApiModel):
 
 
 class TransferRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"to_queue": "q-lab"}]}
+    )
 
     to_queue: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class PriorityRequest(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"priority": "disabled"}]}
+    )
 
     priority: Priority
 
 
 class StationLogin(ApiModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"station": "dep-a", "password": "demo"}]},
+    )
 
     station: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
@@ -724,6 +778,8 @@ class Station(ApiModel):
 
 class StationSession(ApiModel):
     """``POST /stations/session``: a bearer token for this station's calls."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STATION_SESSION]})
 
     token: str
     expires_at: dt.datetime

@@ -26,7 +26,6 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kiosk.api.models import (
-    ErrorBody,
     ErrorCode,
     KioskFleet,
     KioskStatus,
@@ -37,7 +36,7 @@ from kiosk.assets import assets_dir
 from kiosk.server import queries, staff_calls
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import ERRORS, Conn, Now, not_found
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import ApiError, documented_error
 from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
 
 # A kiosk counts as online in the fleet view when its last heartbeat is at most this old.
@@ -295,14 +294,21 @@ online = heartbeat within {fleet.online_after_s} s.</p>
 # --- routes ---------------------------------------------------------------------------------
 
 
+_ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: documented_error("Admin token or session missing or wrong", ErrorCode.unauthorized),
+    403: documented_error("No admin token set: loopback clients only", ErrorCode.forbidden),
+}
+
+
 @router.get(
     "/kiosks",
     response_model=KioskFleet,
+    operation_id="getFleet",
+    summary="Every kiosk's health (HTML page, or JSON with format=json)",
     responses={
         200: {"content": {"text/html": {}}, "description": "HTML table, or JSON with format=json"},
         303: {"description": "HTML asked for without a session: to the sign-in page"},
-        401: {"model": ErrorBody, "description": "Admin token or session missing or wrong"},
-        403: {"model": ErrorBody, "description": "No admin token set: loopback clients only"},
+        **_ADMIN_ERRORS,
     },
 )
 def fleet(
@@ -326,13 +332,13 @@ def fleet(
     return _fleet_page(fleet, calls, signed_in=signed_in)
 
 
-_ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Admin token or session missing or wrong"},
-    403: {"model": ErrorBody, "description": "No admin token set: loopback clients only"},
-}
-
-
-@router.get("/staff-calls", response_model=StaffCallList, responses=_ADMIN_ERRORS)
+@router.get(
+    "/staff-calls",
+    response_model=StaffCallList,
+    responses=_ADMIN_ERRORS,
+    operation_id="listOpenStaffCalls",
+    summary="Staff calls no one has answered yet",
+)
 def open_staff_calls(request: Request, conn: Conn, now: Now) -> StaffCallList:
     """The staff calls no one has acknowledged yet (the fleet page asks every few seconds)."""
     _admitted(request, now, page=False)
@@ -342,10 +348,12 @@ def open_staff_calls(request: Request, conn: Conn, now: Now) -> StaffCallList:
 @router.post(
     "/staff-calls/{call_id}/acknowledge",
     response_model=StaffCall,
+    operation_id="acknowledgeStaffCall",
+    summary="A member of staff is on the way to the kiosk",
     responses={
         **_ADMIN_ERRORS,
         303: {"description": "From the fleet page's form: back to the fleet page"},
-        404: {"model": ErrorBody, "description": "No such call"},
+        404: documented_error("No such call", ErrorCode.not_found),
     },
 )
 def acknowledge_staff_call(

@@ -40,11 +40,11 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.api.models import API_PREFIX, ErrorBody, ErrorCode, QueueKind
+from kiosk.api.models import API_PREFIX, ErrorCode, QueueKind
 from kiosk.server import queue
 from kiosk.server.db import Connection
 from kiosk.server.deps import ERRORS, Conn, not_found
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import ApiError, documented_error
 
 ESPEAK = "espeak-ng"
 CHINESE_VOICE = "cmn-latn-pinyin"
@@ -230,10 +230,14 @@ def _announcements(request: Request) -> Announcements:
     "/calls/{call_id}/announcement.wav",
     response_class=Response,
     responses={
-        200: {"content": {"audio/wav": {}}, "description": "The spoken call"},
-        404: {"model": ErrorBody, "description": "No call with this id"},
-        503: {"model": ErrorBody, "description": "speech_unavailable: no espeak-ng here"},
+        200: {
+            "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The spoken call",
+        },
+        404: documented_error("No call with this id", ErrorCode.not_found),
+        503: documented_error("No espeak-ng here", ErrorCode.speech_unavailable),
     },
+    operation_id="getCallAnnouncement",
     summary="A call, spoken: chime, Mandarin, English, twice (WAV)",
 )
 async def announcement(

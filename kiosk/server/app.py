@@ -23,13 +23,11 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
-    IDEMPOTENCY_HEADER,
     AppointmentList,
     AppointmentStatus,
     CheckInRequest,
     CheckInResult,
     DepartmentList,
-    ErrorBody,
     ErrorCode,
     HealthStatus,
     HeartbeatAck,
@@ -44,6 +42,7 @@ from kiosk.server import (
     admin,
     announce,
     displaypage,
+    docs_page,
     paypage,
     queries,
     queue,
@@ -70,6 +69,7 @@ from kiosk.server.db import (
 )
 from kiosk.server.deps import (
     ERRORS,
+    IDEMPOTENT_ERRORS,
     VISIT_ERRORS,
     BaseUrl,
     Conn,
@@ -85,6 +85,7 @@ from kiosk.server.errors import (
     ApiError,
     BodyGuardMiddleware,
     database_unavailable_handler,
+    documented_error,
     install_error_handlers,
 )
 from kiosk.server.idempotency import idempotent_response
@@ -95,16 +96,55 @@ from kiosk.server.security import (
     install_security_headers_on_server_errors,
 )
 
+# A check-in's body may be left out: it is this then.
+_EMPTY_CHECK_IN = CheckInRequest()
 # The longest range of dates one appointments query may ask for.
 MAX_APPOINTMENT_RANGE = dt.timedelta(days=92)
 
 # --- the API --------------------------------------------------------------------------------
 
+API_DESCRIPTION = """The Kiosk API v1: what a hospital self-service kiosk, a doctor's calling
+station or a hospital system (HIS) says to the kiosk server.
+
+- **Kiosks** authenticate with their own bearer token (`Authorization: Bearer <token>`).
+  Identifying a patient answers a short-lived **visit token**; the patient-scoped calls send it
+  in `X-Visit-Token`.
+- **Calling stations** sign in (`signInStation`) and use the session token as their bearer.
+- Every call that changes something takes an **`Idempotency-Key`**: a retry with the same key
+  answers the first answer again, so nothing is done twice.
+- Every error is an `ErrorBody` with a machine-readable `error.code`.
+
+The integration guide (`docs/api.md`) has worked examples of a whole visit, the error codes
+and the compatibility policy; this version's document is committed as `docs/api/openapi.json`.
+"""
+# The groups of operations in the order of a visit, then the staff's, the public and the admin's.
+API_TAGS = [
+    {"name": "patients", "description": "Identify a patient; the visit; their appointments."},
+    {"name": "appointments", "description": "Check in for an appointment: a queue ticket."},
+    {"name": "departments", "description": "Departments and their schedules."},
+    {"name": "registrations", "description": "Same-day registration (挂号)."},
+    {"name": "payments", "description": "Itemized bills and their payment (缴费)."},
+    {"name": "feedback", "description": "The patient's rating (满意度评价)."},
+    {"name": "information", "description": "Prices and the hospital's buildings."},
+    {"name": "staff calls", "description": "A patient at a kiosk asks for a person."},
+    {"name": "kiosks", "description": "The kiosk's heartbeat for the fleet page."},
+    {"name": "queue", "description": "Calling stations: sign in, read and call the queues."},
+    {"name": "public", "description": "No token: health, boards, a ticket's place."},
+    {"name": "admin", "description": "The fleet and open staff calls (admin token)."},
+]
+
 api = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
 
-@api.get("/health", response_model=HealthStatus, tags=["public"])
+@api.get(
+    "/health",
+    response_model=HealthStatus,
+    tags=["public"],
+    operation_id="getHealth",
+    summary="Is the server up",
+)
 def health(now: Now) -> HealthStatus:
+    """Liveness for load balancers and kiosks: no token, no database work, the server's time."""
     return HealthStatus(status="ok", time=now)
 
 
@@ -112,20 +152,22 @@ def health(now: Now) -> HealthStatus:
     "/patients/identify",
     response_model=IdentifyResult,
     tags=["patients"],
+    operation_id="identifyPatient",
+    summary="Identify a patient by card, QR code or phone number",
     responses={
-        404: {"model": ErrorBody, "description": "patient_not_found"},
-        429: {
-            "model": ErrorBody,
-            "description": "too_many_identifications: this kiosk's rate limit (Retry-After)",
-        },
+        404: documented_error("No such patient", ErrorCode.patient_not_found),
+        429: documented_error(
+            "This kiosk's rate limit (Retry-After)", ErrorCode.too_many_identifications
+        ),
     },
 )
 def identify(
     body: IdentifyRequest, kiosk_id: KioskId, conn: Conn, now: Now, limits: ServerLimits
 ) -> IdentifyResult:
-    """The patient (masked) and a visit token for the patient-scoped calls that follow.
-    Rate limited per kiosk; every attempt counts, found or not. One write transaction for
-    the attempt, the lookup and the visit: a commit less per identify."""
+    """The patient (name and ID number masked) and a visit token: the patient-scoped calls
+    that follow send it in ``X-Visit-Token`` until the kiosk ends the visit or it expires.
+    Rate limited per kiosk; every attempt counts, found or not."""
+    # One write transaction for the attempt, the lookup and the visit: a commit less.
     with write_transaction(conn):
         retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
         row = queries.find_patient(conn, body.kind, body.value) if retry_after is None else None
@@ -149,11 +191,11 @@ def identify(
     "/visits/current",
     response_model=VisitEnded,
     tags=["patients"],
-    responses={403: {"model": ErrorBody, "description": "visit_token_required: no header"}},
+    operation_id="endVisit",
+    summary="End the patient's visit",
+    responses={403: documented_error("No visit token was sent", ErrorCode.visit_token_required)},
 )
-def end_visit(
-    kiosk_id: KioskId, conn: Conn, now: Now, visit_token: VisitTokenHeader = None
-) -> VisitEnded:
+def end_visit(kiosk_id: KioskId, conn: Conn, now: Now, visit_token: VisitTokenHeader) -> VisitEnded:
     """The kiosk ends the visit of ``X-Visit-Token`` (idle wipe, 返回首页). Ending an ended,
     expired or unknown visit changes nothing and answers the same."""
     if not visit_token:
@@ -167,6 +209,8 @@ def end_visit(
     "/patients/{patient_id}/appointments",
     response_model=AppointmentList,
     tags=["patients"],
+    operation_id="listAppointments",
+    summary="The patient's appointments",
     responses=VISIT_ERRORS,
 )
 def appointments(
@@ -175,7 +219,7 @@ def appointments(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    visit_token: VisitTokenHeader = None,
+    visit_token: VisitTokenHeader,
     from_: Annotated[
         IsoDate | None, Query(alias="from", description="First day (default today)")
     ] = None,
@@ -183,6 +227,8 @@ def appointments(
         IsoDate | None, Query(description="Last day (default: the later of from and today)")
     ] = None,
 ) -> AppointmentList:
+    """Appointments from ``from`` to ``to`` (today by default, at most 92 days), each with its
+    department, doctor, place, check-in window and the ticket once checked in."""
     first = from_ or now.date()
     last = to or max(first, now.date())
     if last < first or last - first > MAX_APPOINTMENT_RANGE:
@@ -204,15 +250,22 @@ def appointments(
     "/appointments/{appointment_id}/check-in",
     response_model=CheckInResult,
     tags=["appointments"],
+    operation_id="checkIn",
+    summary="Check in for an appointment: a queue ticket",
+    description="The appointment's queue ticket: number, place, people ahead, estimated "
+    "wait and the phone page (`status_url`). The body may be left out. A retry with the "
+    "same Idempotency-Key answers the same ticket; checking in again with another key is a "
+    "409 `already_checked_in` carrying that ticket.",
     responses={
+        **IDEMPOTENT_ERRORS,
         **VISIT_ERRORS,
-        400: {"model": ErrorBody, "description": f"Missing {IDEMPOTENCY_HEADER} header"},
-        409: {
-            "model": ErrorBody,
-            "description": "too_early, too_late, cancelled, or already_checked_in (with the "
-            "existing ticket in `ticket`)",
-        },
-        422: {"model": ErrorBody, "description": "validation_failed or idempotency_conflict"},
+        409: documented_error(
+            "The appointment cannot be checked in (already_checked_in carries the ticket)",
+            ErrorCode.too_early,
+            ErrorCode.too_late,
+            ErrorCode.cancelled,
+            ErrorCode.already_checked_in,
+        ),
     },
 )
 def check_in(
@@ -223,8 +276,8 @@ def check_in(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
-    body: Annotated[CheckInRequest | None, Body()] = None,
-    visit_token: VisitTokenHeader = None,
+    visit_token: VisitTokenHeader,
+    body: Annotated[CheckInRequest, Body()] = _EMPTY_CHECK_IN,
 ) -> Response:
     visit_patient = visits.visit_patient(conn, kiosk_id, visit_token, now)
     owner = queries.get_appointment_row(conn, appointment_id)
@@ -270,12 +323,25 @@ def check_in(
     )
 
 
-@api.get("/departments", response_model=DepartmentList, tags=["departments"])
+@api.get(
+    "/departments",
+    response_model=DepartmentList,
+    tags=["departments"],
+    operation_id="listDepartments",
+    summary="Every department",
+)
 def departments(kiosk_id: KioskId, conn: Conn) -> DepartmentList:
+    """Departments with what they treat and where they are (the hospital guide)."""
     return DepartmentList(departments=queries.list_departments(conn))
 
 
-@api.get("/departments/{department_id}/schedule", response_model=Schedule, tags=["departments"])
+@api.get(
+    "/departments/{department_id}/schedule",
+    response_model=Schedule,
+    tags=["departments"],
+    operation_id="getDepartmentSchedule",
+    summary="A department's doctors and sessions on a day",
+)
 def department_schedule(
     department_id: Annotated[str, PathParam(max_length=64)],
     kiosk_id: KioskId,
@@ -283,6 +349,7 @@ def department_schedule(
     now: Now,
     date: Annotated[IsoDate | None, Query(description="Day (default today)")] = None,
 ) -> Schedule:
+    """Each doctor's sessions with places left and fee: what ``createRegistration`` books."""
     row = queries.get_department_row(conn, department_id)
     if row is None:
         raise not_found("department", department_id)
@@ -293,6 +360,7 @@ def department_schedule(
     "/tickets/{number}/status",
     response_model=TicketPublicStatus,
     tags=["public"],
+    operation_id="getTicketStatus",
     summary="Public queue position (no token; no patient data)",
 )
 def ticket_status(
@@ -301,6 +369,8 @@ def ticket_status(
     now: Now,
     date: Annotated[IsoDate | None, Query(description="Service day (default today)")] = None,
 ) -> TicketPublicStatus:
+    """A ticket's state and people ahead by its number; kept for API clients (a ticket's QR
+    code leads to the phone page ``/q/{token}`` instead)."""
     status = queries.public_ticket_status(conn, number, date or now.date())
     if status is None:
         raise not_found("ticket", number)
@@ -311,7 +381,9 @@ def ticket_status(
     "/kiosks/{kiosk_id}/heartbeat",
     response_model=HeartbeatAck,
     tags=["kiosks"],
-    responses={403: {"model": ErrorBody, "description": "Token of another kiosk"}},
+    operation_id="sendHeartbeat",
+    summary="The kiosk reports its health",
+    responses={403: documented_error("The token is another kiosk's", ErrorCode.forbidden)},
 )
 def heartbeat(
     kiosk_id: Annotated[str, PathParam(max_length=64)],
@@ -320,6 +392,8 @@ def heartbeat(
     conn: Conn,
     now: Now,
 ) -> HeartbeatAck:
+    """Version, uptime, devices and the last error: what the fleet page shows. A kiosk
+    silent for a few minutes is shown offline."""
     if authenticated != kiosk_id:
         raise ApiError(403, ErrorCode.forbidden, "The token belongs to another kiosk.")
     if not math.isfinite(body.uptime_s):
@@ -359,7 +433,7 @@ def create_app(
     ``clock`` returns the current aware datetime (default: local time); ``public_url`` is the
     base of the status URL printed on tickets (default: the base URL of each request);
     ``admin_token`` guards the fleet page (see ``admin``); ``docs`` serves Swagger UI at
-    ``/docs`` (it loads its script from a CDN); a request body that has not fully arrived
+    ``/docs`` (its own files, see ``docs_page``); a request body that has not fully arrived
     ``read_timeout_s`` after the request started is answered 408; ``queue_rules`` are stored
     in the database for every worker (kept as they are when not given); every worker of one
     server gets the same ``admin_session_key`` so that a sign-in holds on all of them.
@@ -373,9 +447,10 @@ def create_app(
     app = FastAPI(
         title="Hospital Kiosk API",
         version="1",
-        description=__doc__,
+        description=API_DESCRIPTION,
+        openapi_tags=API_TAGS,
         openapi_url="/openapi.json",
-        docs_url="/docs" if docs else None,
+        docs_url=None,  # docs_page serves it without the internet
         redoc_url=None,
     )
     app.state.db_path = db_path
@@ -397,7 +472,7 @@ def create_app(
         form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
-    app.add_middleware(SecurityHeadersMiddleware, docs_path="/docs" if docs else None)
+    app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
     app.include_router(staff_calls.router)
@@ -409,4 +484,6 @@ def create_app(
     app.include_router(displaypage.router)
     app.include_router(trackpage.router)
     app.include_router(staffpage.router)
+    if docs:
+        app.include_router(docs_page.router)
     return app

@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 10), else 408",
     )
     parser.add_argument(
-        "--docs", action="store_true", help="serve Swagger UI at /docs (loads it from a CDN)"
+        "--docs",
+        action="store_true",
+        help="serve Swagger UI at /docs (its own files: nothing from the internet)",
     )
     parser.add_argument(
         "--identify-per-minute",

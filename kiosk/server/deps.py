@@ -12,27 +12,43 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorBody, ErrorCode
+from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorCode
 from kiosk.server.db import Connection, Database, kiosk_for_token
-from kiosk.server.errors import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, ApiError
+from kiosk.server.errors import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IDEMPOTENCY_KEY_PATTERN,
+    ApiError,
+    documented_error,
+)
 from kiosk.server.visits import Limits
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Malformed request"},
-    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
-    404: {"model": ErrorBody, "description": "Not found"},
-    408: {"model": ErrorBody, "description": "The body did not arrive in time"},
-    413: {"model": ErrorBody, "description": "Body larger than 64 KiB"},
-    415: {"model": ErrorBody, "description": "Body is not JSON"},
-    422: {"model": ErrorBody, "description": "Request does not match the schema"},
+    400: documented_error("Malformed request", ErrorCode.bad_request),
+    401: documented_error("Missing or unknown bearer token", ErrorCode.unauthorized),
+    404: documented_error("Not found", ErrorCode.not_found),
+    408: documented_error("The body did not arrive in time", ErrorCode.bad_request),
+    413: documented_error("Body larger than 64 KiB", ErrorCode.payload_too_large),
+    415: documented_error("Body is not JSON", ErrorCode.unsupported_media_type),
+    422: documented_error("Request does not match the schema", ErrorCode.validation_failed),
+    503: documented_error("The database is unavailable", ErrorCode.database_unavailable),
 }
+"""What any call may answer besides its own errors."""
 # Patient-scoped calls also answer these.
 VISIT_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {
-        "model": ErrorBody,
-        "description": "visit_token_required (X-Visit-Token missing, unknown, ended or "
-        "expired) or wrong_patient (the visit is another patient's)",
-    },
+    403: documented_error(
+        "The visit token is missing, unknown, ended or expired, or another patient's",
+        ErrorCode.visit_token_required,
+        ErrorCode.wrong_patient,
+    ),
+}
+# Calls with an Idempotency-Key also answer these.
+IDEMPOTENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: documented_error("Malformed request or Idempotency-Key", ErrorCode.bad_request),
+    422: documented_error(
+        "The request does not match the schema, or its key was used for another request",
+        ErrorCode.validation_failed,
+        ErrorCode.idempotency_conflict,
+    ),
 }
 
 PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -153,11 +169,22 @@ async def _limits(request: Request) -> Limits:
 
 ServerLimits = Annotated[Limits, Depends(_limits)]
 
+VISIT_TOKEN_MAX_LENGTH = 256
 VisitTokenHeader = Annotated[
+    str,
+    Header(
+        alias=VISIT_TOKEN_HEADER,
+        max_length=VISIT_TOKEN_MAX_LENGTH,
+        description="The visit token from identify (the patient's live visit at this kiosk).",
+    ),
+]
+"""Required: without it the answer is a 403 ``visit_token_required``."""
+OptionalVisitTokenHeader = Annotated[
     str | None,
     Header(
         alias=VISIT_TOKEN_HEADER,
-        max_length=256,
-        description="The visit token from identify; needed by patient-scoped calls.",
+        max_length=VISIT_TOKEN_MAX_LENGTH,
+        description="A visit token sent anyway must be this kiosk's live visit of the "
+        "payment's patient; a kiosk reconciling after a restart has none.",
     ),
 ]

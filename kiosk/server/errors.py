@@ -27,7 +27,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, ErrorCode, ErrorDetail, Ticket
+from kiosk.api.models import (
+    IDEMPOTENCY_HEADER,
+    VISIT_TOKEN_HEADER,
+    ErrorBody,
+    ErrorCode,
+    ErrorDetail,
+    Ticket,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 # An Idempotency-Key: printable ASCII without surrounding spaces, at most this long.
@@ -63,6 +70,98 @@ _MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.validation_failed: "The request does not match the schema.",
     ErrorCode.internal_error: "Internal server error.",
 }
+
+VISIT_TOKEN_MISSING_MESSAGE = (
+    f"This call needs the visit token from identify ({VISIT_TOKEN_HEADER})."
+)
+
+ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.bad_request: (
+        400,
+        "Malformed: bad JSON, a missing or unusable Idempotency-Key (408: the body came late).",
+    ),
+    ErrorCode.unauthorized: (401, "No bearer token, or one the server does not know."),
+    ErrorCode.bad_credentials: (401, "Station sign-in: unknown station or wrong password."),
+    ErrorCode.forbidden: (403, "The token may not do this (another kiosk's id, an admin page)."),
+    ErrorCode.visit_token_required: (
+        403,
+        "X-Visit-Token is missing, unknown, ended or expired: identify the patient again.",
+    ),
+    ErrorCode.wrong_patient: (403, "The visit token belongs to another patient."),
+    ErrorCode.not_your_queue: (403, "The station does not call this queue."),
+    ErrorCode.not_found: (404, "No such path, patient, appointment, payment, queue..."),
+    ErrorCode.patient_not_found: (404, "Identify: no patient with this identifier."),
+    ErrorCode.method_not_allowed: (405, "The path exists, the method does not."),
+    ErrorCode.too_early: (409, "Check-in is not open yet (details: the window)."),
+    ErrorCode.too_late: (409, "Check-in has closed (details: the window)."),
+    ErrorCode.already_checked_in: (
+        409,
+        "The appointment has a ticket already; it is in the body's `ticket`.",
+    ),
+    ErrorCode.cancelled: (409, "The appointment was cancelled."),
+    ErrorCode.session_full: (
+        409,
+        "Registration: no place left (details.suggestions: later sessions with places).",
+    ),
+    ErrorCode.session_over: (409, "Registration: the session has ended."),
+    ErrorCode.already_registered: (
+        409,
+        "Registration: the patient holds one for this session (details.registration).",
+    ),
+    ErrorCode.bill_unavailable: (
+        409,
+        "Payment: a bill is paid, held by another payment, or its registration lapsed.",
+    ),
+    ErrorCode.already_paid: (409, "Cancel: the payment is paid (details.payment)."),
+    ErrorCode.queue_empty: (409, "Call-next: nobody is waiting."),
+    ErrorCode.stale_action: (409, "The queue entry is no longer in a state that allows this."),
+    ErrorCode.recall_limit: (409, "Recalled as often as the queue's rules allow."),
+    ErrorCode.payload_too_large: (413, f"The body is larger than {MAX_BODY_BYTES} bytes."),
+    ErrorCode.unsupported_media_type: (415, "A body that is not application/json."),
+    ErrorCode.validation_failed: (
+        422,
+        "The request does not match the schema (details: loc, msg, type per problem).",
+    ),
+    ErrorCode.idempotency_conflict: (
+        422,
+        "The Idempotency-Key was used before with another request.",
+    ),
+    ErrorCode.payment_code_invalid: (422, "No known wallet issued this payment code."),
+    ErrorCode.too_many_identifications: (
+        429,
+        "Too many identifications from this kiosk, or failed station sign-ins (Retry-After).",
+    ),
+    ErrorCode.too_many_pending_registrations: (
+        429,
+        "This kiosk holds the most unpaid registrations it may (Retry-After).",
+    ),
+    ErrorCode.internal_error: (500, "A fault of the server; nothing in the body but this."),
+    ErrorCode.database_unavailable: (
+        503,
+        "The database did not answer (Retry-After); retry with the same Idempotency-Key.",
+    ),
+    ErrorCode.speech_unavailable: (503, "No speech engine: the call is shown, not spoken."),
+}
+"""Every code's HTTP status and meaning: the OpenAPI examples and the guide's table."""
+
+
+def documented_error(description: str, *codes: ErrorCode) -> dict[str, Any]:
+    """An OpenAPI response: an ``ErrorBody`` with an example of each code it may carry."""
+    return {
+        "model": ErrorBody,
+        "description": f"{description}: " + ", ".join(f"`{code.value}`" for code in codes),
+        "content": {
+            "application/json": {
+                "examples": {
+                    code.value: {
+                        "summary": ERROR_CODES[code][1],
+                        "value": error_body(code, _MESSAGES.get(code, ERROR_CODES[code][1])),
+                    }
+                    for code in codes
+                }
+            }
+        },
+    }
 
 
 class ApiError(Exception):
@@ -159,6 +258,10 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
 def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _clean_validation_errors(exc.errors())
+    if errors and all(
+        e["loc"] == ["header", VISIT_TOKEN_HEADER] and e["type"] == "missing" for e in errors
+    ):  # what the route itself answers for an empty one
+        return error_response(403, ErrorCode.visit_token_required, VISIT_TOKEN_MISSING_MESSAGE)
     key_errors = [e for e in errors if e["loc"] == ["header", IDEMPOTENCY_HEADER]]
     if key_errors:  # the answer it had as an optional header checked by the route
         missing = any(e["type"] == "missing" for e in key_errors)

@@ -28,7 +28,7 @@ from kiosk.server.db import write_transaction
 from kiosk.server.deps import PAGE_ERRORS, BaseUrl, Conn, Now
 
 router = APIRouter(
-    prefix="/pay", tags=["payment page"], include_in_schema=True, responses=PAGE_ERRORS
+    prefix="/pay", tags=["payment page"], include_in_schema=False, responses=PAGE_ERRORS
 )
 _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"content": {"text/html": {}}, "description": "No such payment (a page saying so)"},

@@ -24,7 +24,6 @@ from pydantic import BaseModel
 from kiosk.api.models import (
     API_PREFIX,
     DisplayBoard,
-    ErrorBody,
     ErrorCode,
     PriorityRequest,
     QueueEntry,
@@ -40,8 +39,16 @@ from kiosk.api.models import (
 )
 from kiosk.server import queue, stations
 from kiosk.server.db import Connection, Database
-from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, Now, not_found, read_by_key
-from kiosk.server.errors import ApiError
+from kiosk.server.deps import (
+    ERRORS,
+    IDEMPOTENT_ERRORS,
+    Conn,
+    IdempotencyKeyHeader,
+    Now,
+    not_found,
+    read_by_key,
+)
+from kiosk.server.errors import ApiError, documented_error
 from kiosk.server.idempotency import idempotent_response
 from kiosk.server.queue_bus import QueueBus, SharedReads
 from kiosk.server.security import same_origin
@@ -56,8 +63,18 @@ _bearer = HTTPBearer(auto_error=False, description="A station's session token")
 EntryId = Annotated[int, PathParam(ge=1, le=2**53)]
 QueueIdPath = Annotated[str, PathParam(max_length=64)]
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody, "description": "not_your_queue"},
-    409: {"model": ErrorBody, "description": "queue_empty, stale_action or recall_limit"},
+    **IDEMPOTENT_ERRORS,
+    403: documented_error(
+        "The station does not call this queue, or a cookie write came from another origin",
+        ErrorCode.not_your_queue,
+        ErrorCode.forbidden,
+    ),
+    409: documented_error(
+        "The queue or entry does not allow this now",
+        ErrorCode.queue_empty,
+        ErrorCode.stale_action,
+        ErrorCode.recall_limit,
+    ),
 }
 
 
@@ -113,9 +130,14 @@ def _bus(request: Request) -> QueueBus:
 @router.post(
     "/stations/session",
     response_model=StationSession,
+    operation_id="signInStation",
+    summary="Sign a calling station in: its session token",
     responses={
-        401: {"model": ErrorBody, "description": "bad_credentials"},
-        429: {"model": ErrorBody, "description": "too many failed sign-ins (Retry-After)"},
+        401: documented_error("Unknown station or wrong password", ErrorCode.bad_credentials),
+        429: documented_error(
+            "Too many failed sign-ins for this station (Retry-After)",
+            ErrorCode.too_many_identifications,
+        ),
     },
 )
 def station_sign_in(body: StationLogin, request: Request, conn: Conn, now: Now) -> StationSession:
@@ -145,7 +167,12 @@ def sign_in(
     return StationSession(token=token, expires_at=expires_at, station=station)
 
 
-@router.delete("/stations/session", status_code=204)
+@router.delete(
+    "/stations/session",
+    status_code=204,
+    operation_id="signOutStation",
+    summary="Sign the station out (its token stops working)",
+)
 def station_sign_out(
     request: Request,
     conn: Conn,
@@ -153,35 +180,60 @@ def station_sign_out(
     station: SignedInStation,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Response:
+    """The session ends at once (the staff page's 退出 does the same)."""
     token = _station_token(request, credentials)
     assert token is not None
     stations.sign_out(conn, token, now)
     return Response(status_code=204)
 
 
-@router.get("/stations/me", response_model=Station)
+@router.get(
+    "/stations/me",
+    response_model=Station,
+    operation_id="getCurrentStation",
+    summary="The signed-in station and the queues it calls",
+)
 def station_me(station: SignedInStation) -> Station:
+    """Who the token belongs to: its name, room and ``queues``."""
     return station
 
 
 # --- stations: reading and calling ----------------------------------------------------------
 
 
-@router.get("/queues", response_model=QueueList)
+@router.get(
+    "/queues",
+    response_model=QueueList,
+    operation_id="listQueues",
+    summary="Every queue of the day with its counts",
+)
 def queues(station: SignedInStation, conn: Conn, now: Now) -> QueueList:
     """Every queue (a station transfers to any of them); ``Station.queues`` are its own."""
     return queue.list_queues(conn, now.date())
 
 
-@router.get("/queues/{queue_id}", response_model=QueueView)
+@router.get(
+    "/queues/{queue_id}",
+    response_model=QueueView,
+    responses={403: _WRITE_ERRORS[403]},
+    operation_id="getQueue",
+    summary="One of the station's queues: who is waiting, called and served",
+)
 def queue_detail(
     queue_id: QueueIdPath, station: SignedInStation, conn: Conn, now: Now
 ) -> QueueView:
+    """The waiting list in call order, with the current calls and the estimated wait."""
     _require_queue(station, queue_id)
     return queue.queue_view(queue.snapshot(conn, queue_id, now.date()), now)
 
 
-@router.get("/queues/{queue_id}/events", response_model=QueueEventList)
+@router.get(
+    "/queues/{queue_id}/events",
+    response_model=QueueEventList,
+    responses={403: _WRITE_ERRORS[403]},
+    operation_id="listQueueEvents",
+    summary="A queue's event log",
+)
 def queue_events(
     queue_id: QueueIdPath,
     station: SignedInStation,
@@ -224,7 +276,9 @@ def _station_write(
 @router.post(
     "/queues/{queue_id}/call-next",
     response_model=QueueEntry,
-    responses={**_WRITE_ERRORS, 404: {"model": ErrorBody, "description": "unknown queue"}},
+    responses={**_WRITE_ERRORS, 404: documented_error("Unknown queue", ErrorCode.not_found)},
+    operation_id="callNext",
+    summary="Call the next patient of a queue (叫号)",
 )
 def call_next(
     queue_id: QueueIdPath,
@@ -268,7 +322,7 @@ def _entry_action(
     return _station_write(request, conn, station, key, body, now, change)
 
 
-def _simple_action(action: queue.Action, summary: str) -> None:
+def _simple_action(action: queue.Action, operation_id: str, summary: str) -> None:
     def route(
         entry_id: EntryId,
         request: Request,
@@ -284,22 +338,30 @@ def _simple_action(action: queue.Action, summary: str) -> None:
         f"/queue-entries/{{entry_id}}/{action.value}",
         response_model=QueueEntry,
         responses=_WRITE_ERRORS,
+        operation_id=operation_id,
         summary=summary,
+        description="Answers the entry as it is now; a retry with the same Idempotency-Key "
+        "answers the same.",
     )(route)
 
 
-_simple_action(queue.Action.call, "Call this waiting entry now, out of turn")
-_simple_action(queue.Action.recall, "Call the entry again (重呼), up to the rules' count")
-_simple_action(queue.Action.miss, "The patient did not come (过号): a few places back, or no-show")
-_simple_action(queue.Action.serve, "The consultation starts (开始就诊)")
-_simple_action(queue.Action.finish, "The consultation is over (完成)")
-_simple_action(queue.Action.cancel, "Take the entry out of the queue")
+_simple_action(queue.Action.call, "callEntry", "Call this waiting entry now, out of turn")
+_simple_action(
+    queue.Action.recall, "recallEntry", "Call the entry again (重呼), up to the rules' count"
+)
+_simple_action(
+    queue.Action.miss, "missEntry", "The patient did not come (过号): a few places back, or no-show"
+)
+_simple_action(queue.Action.serve, "serveEntry", "The consultation starts (开始就诊)")
+_simple_action(queue.Action.finish, "finishEntry", "The consultation is over (完成)")
+_simple_action(queue.Action.cancel, "cancelEntry", "Take the entry out of the queue")
 
 
 @router.post(
     "/queue-entries/{entry_id}/transfer",
     response_model=QueueEntry,
     responses=_WRITE_ERRORS,
+    operation_id="transferEntry",
     summary="Send the patient to another queue with the same number (转诊, 回诊)",
 )
 def transfer_entry(
@@ -311,6 +373,7 @@ def transfer_entry(
     now: Now,
     idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
+    """The entry leaves its queue and waits in ``to_queue`` (any queue) under its number."""
     if not queue.queue_exists(conn, body.to_queue):
         raise not_found("queue", body.to_queue)
     return _entry_action(
@@ -330,6 +393,7 @@ def transfer_entry(
     "/queue-entries/{entry_id}/priority",
     response_model=QueueEntry,
     responses=_WRITE_ERRORS,
+    operation_id="setEntryPriority",
     summary="Mark the entry as priority (disabled, military, elderly) or normal",
 )
 def set_priority(
@@ -341,6 +405,7 @@ def set_priority(
     now: Now,
     idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
+    """A priority entry is called before others in turn, interleaved by the queue's rules."""
     return _entry_action(
         queue.Action.priority,
         entry_id,
@@ -357,15 +422,29 @@ def set_priority(
 # --- public: the waiting-room display and the patient's phone -------------------------------
 
 
-@router.get("/areas", response_model=AreaList, tags=["public"])
+@router.get(
+    "/areas",
+    response_model=AreaList,
+    tags=["public"],
+    operation_id="listAreas",
+    summary="The waiting areas (one display each)",
+)
 def list_areas(conn: Conn) -> AreaList:
+    """Waiting areas and their queues: what ``/display/{area}`` shows."""
     return AreaList(areas=queue.areas(conn))
 
 
-@router.get("/areas/{area_id}/board", response_model=DisplayBoard, tags=["public"])
+@router.get(
+    "/areas/{area_id}/board",
+    response_model=DisplayBoard,
+    tags=["public"],
+    operation_id="getAreaBoard",
+    summary="A waiting area's board: now calling, last calls, next per room",
+)
 def area_board(
     area_id: Annotated[str, PathParam(max_length=64)], conn: Conn, now: Now
 ) -> DisplayBoard:
+    """What the waiting-room display shows; names masked."""
     board = queue.area_board(conn, area_id, now)
     if board is None:
         raise not_found("waiting area", area_id)
@@ -375,7 +454,13 @@ def area_board(
 TrackToken = Annotated[str, PathParam(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-@router.get("/track/{token}", response_model=TrackStatus, tags=["public"])
+@router.get(
+    "/track/{token}",
+    response_model=TrackStatus,
+    tags=["public"],
+    operation_id="getTrackStatus",
+    summary="A ticket's place in its queue, by the phone page's token",
+)
 def track(token: TrackToken, conn: Conn, now: Now) -> TrackStatus:
     """The ticket behind a phone page's token: where it stands, no name, no ID."""
     status = queue.track(conn, token, now)
@@ -440,6 +525,8 @@ def _stream_response(body: AsyncIterator[str]) -> StreamingResponse:
     tags=["public"],
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "board events"}},
+    operation_id="streamAreaBoard",
+    summary="A waiting area's board as server-sent events",
 )
 async def area_events(
     area_id: Annotated[str, PathParam(max_length=64)], request: Request
@@ -473,6 +560,8 @@ async def area_events(
     tags=["public"],
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "status events"}},
+    operation_id="streamTrackStatus",
+    summary="A ticket's place as server-sent events",
 )
 async def track_events(token: TrackToken, request: Request) -> Response:
     """Server-sent events: ``status`` with the ``TrackStatus`` at once and on change."""

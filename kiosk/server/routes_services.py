@@ -20,7 +20,6 @@ from kiosk.api.models import (
     Building,
     BuildingList,
     DepartmentSummary,
-    ErrorBody,
     ErrorCode,
     FeedbackAck,
     FeedbackRequest,
@@ -41,25 +40,22 @@ from kiosk.server.bills import patient_bills
 from kiosk.server.db import to_db_time
 from kiosk.server.deps import (
     ERRORS,
+    IDEMPOTENT_ERRORS,
     VISIT_ERRORS,
     BaseUrl,
     Conn,
     IdempotencyKeyHeader,
     KioskId,
     Now,
+    OptionalVisitTokenHeader,
     ServerLimits,
     VisitTokenHeader,
     not_found,
 )
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import ApiError, documented_error
 from kiosk.server.idempotency import idempotent_response
 
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
-
-_IDEMPOTENT_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Missing Idempotency-Key header"},
-    422: {"model": ErrorBody, "description": "validation_failed or idempotency_conflict"},
-}
 
 PaymentId = Annotated[str, PathParam(max_length=64)]
 _PAYMENT_LIFETIME_MINUTES = int(payments.PAYMENT_LIFETIME.total_seconds() // 60)
@@ -72,19 +68,22 @@ _PAYMENT_LIFETIME_MINUTES = int(payments.PAYMENT_LIFETIME.total_seconds() // 60)
     "/registrations",
     response_model=RegistrationResult,
     tags=["registrations"],
+    operation_id="createRegistration",
+    summary="Register the patient for a session today (挂号)",
     responses={
-        **_IDEMPOTENT_ERRORS,
+        **IDEMPOTENT_ERRORS,
         **VISIT_ERRORS,
-        409: {
-            "model": ErrorBody,
-            "description": "session_full (details.suggestions: up to 3 later sessions of the "
-            "department with slots), already_registered (details.registration), session_over",
-        },
-        429: {
-            "model": ErrorBody,
-            "description": "too_many_pending_registrations: this kiosk already holds the most "
-            "unpaid registrations it may (Retry-After)",
-        },
+        409: documented_error(
+            "The session cannot be booked (session_full: details.suggestions holds up to 3 "
+            "later sessions of the department with places)",
+            ErrorCode.session_full,
+            ErrorCode.already_registered,
+            ErrorCode.session_over,
+        ),
+        429: documented_error(
+            "This kiosk already holds the most unpaid registrations it may (Retry-After)",
+            ErrorCode.too_many_pending_registrations,
+        ),
     },
 )
 def register(
@@ -96,7 +95,7 @@ def register(
     base_url: BaseUrl,
     limits: ServerLimits,
     idempotency_key: IdempotencyKeyHeader,
-    visit_token: VisitTokenHeader = None,
+    visit_token: VisitTokenHeader,
 ) -> Response:
     """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
     makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
@@ -128,6 +127,8 @@ def register(
     "/patients/{patient_id}/bills",
     response_model=BillList,
     tags=["payments"],
+    operation_id="listBills",
+    summary="The patient's bills, item by item",
     responses=VISIT_ERRORS,
 )
 def bills(
@@ -135,12 +136,14 @@ def bills(
     kiosk_id: KioskId,
     conn: Conn,
     now: Now,
+    visit_token: VisitTokenHeader,
     status: Annotated[
         Literal["open", "all"],
         Query(description="open: unpaid and pending payment (default); all: paid ones too"),
     ] = "open",
-    visit_token: VisitTokenHeader = None,
 ) -> BillList:
+    """Itemized bills (费用明细) with the insurance and self-pay shares; ``createPayment``
+    pays the self-pay share of the ones chosen."""
     visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
     if queries.get_patient_row(conn, patient_id) is None:
         raise not_found("patient", patient_id)
@@ -152,18 +155,22 @@ def bills(
     response_model=Payment,
     status_code=201,
     tags=["payments"],
+    operation_id="createPayment",
+    summary="Start paying bills (缴费): a QR code to scan",
     description=(
-        "A QR payment of the bills' self-pay share; ``qr_payload`` is the payment page's URL and\n"
-        f"the payment expires after {_PAYMENT_LIFETIME_MINUTES} minutes."
+        "A QR payment of the bills' self-pay share; `qr_payload` is the payment page's URL and\n"
+        f"the payment expires after {_PAYMENT_LIFETIME_MINUTES} minutes. The kiosk then asks\n"
+        "`getPayment` until it is no longer pending, or charges a scanned payment code\n"
+        "(`payByPaymentCode`)."
     ),
     responses={
-        **_IDEMPOTENT_ERRORS,
+        **IDEMPOTENT_ERRORS,
         **VISIT_ERRORS,
-        409: {
-            "model": ErrorBody,
-            "description": "bill_unavailable: a bill is paid, held by another pending payment, "
-            "or the fee of a registration that lapsed unpaid (details.bill_id, details.reason)",
-        },
+        409: documented_error(
+            "A bill is paid, held by another pending payment, or the fee of a registration "
+            "that lapsed unpaid (details.bill_id, details.reason)",
+            ErrorCode.bill_unavailable,
+        ),
     },
 )
 def create_payment(
@@ -174,7 +181,7 @@ def create_payment(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
-    visit_token: VisitTokenHeader = None,
+    visit_token: VisitTokenHeader,
 ) -> Response:
     visits.require_visit(conn, kiosk_id, visit_token, body.patient_id, now)
 
@@ -211,8 +218,11 @@ def _own_payment(
     "/payments/{payment_id}",
     response_model=Payment,
     tags=["payments"],
+    operation_id="getPayment",
+    summary="A payment and its status",
     responses=VISIT_ERRORS,
-    description="The kiosk's own payment (another kiosk's is a 404).",
+    description="The kiosk's own payment (another kiosk's is a 404): pending, paid (with the "
+    "receipt and any pharmacy ticket), failed, expired or cancelled.",
 )
 def payment(
     payment_id: PaymentId,
@@ -220,7 +230,7 @@ def payment(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
-    visit_token: VisitTokenHeader = None,
+    visit_token: OptionalVisitTokenHeader = None,
 ) -> Payment:
     _own_payment(conn, payment_id, kiosk_id, visit_token, now)
     try:
@@ -233,10 +243,12 @@ def payment(
     "/payments/{payment_id}/cancel",
     response_model=Payment,
     tags=["payments"],
+    operation_id="cancelPayment",
+    summary="Cancel a pending payment",
     responses={
-        **_IDEMPOTENT_ERRORS,
+        **IDEMPOTENT_ERRORS,
         **VISIT_ERRORS,
-        409: {"model": ErrorBody, "description": "already_paid (details.payment)"},
+        409: documented_error("The payment is paid (details.payment)", ErrorCode.already_paid),
     },
 )
 def cancel_payment(
@@ -247,7 +259,7 @@ def cancel_payment(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
-    visit_token: VisitTokenHeader = None,
+    visit_token: OptionalVisitTokenHeader = None,
 ) -> Response:
     """Pending → cancelled (its bills are free again, and the places of registrations whose
     fees it was paying). A payment already failed, expired or cancelled is returned
@@ -276,6 +288,8 @@ def cancel_payment(
     "/payments/{payment_id}/payment-code",
     response_model=Payment,
     tags=["payments"],
+    operation_id="payByPaymentCode",
+    summary="Charge a pending payment with the payer's payment code (付款码)",
     description=(
         "Charge the pending payment with the payment code (付款码) the kiosk's scanner read.\n"
         "Simulated: 18 digits, WeChat 10–15…, Alipay 25–30…, UnionPay 62…; a code ending 0051\n"
@@ -284,13 +298,15 @@ def cancel_payment(
         "A payment no longer pending is returned unchanged."
     ),
     responses={
-        **_IDEMPOTENT_ERRORS,
+        **IDEMPOTENT_ERRORS,
         **VISIT_ERRORS,
-        422: {
-            "model": ErrorBody,
-            "description": "validation_failed, idempotency_conflict, or payment_code_invalid "
-            "(no known wallet issued the code)",
-        },
+        422: documented_error(
+            "The request does not match the schema, its key was used for another request, or "
+            "no known wallet issued the code",
+            ErrorCode.validation_failed,
+            ErrorCode.idempotency_conflict,
+            ErrorCode.payment_code_invalid,
+        ),
     },
 )
 def pay_by_payment_code(
@@ -302,7 +318,7 @@ def pay_by_payment_code(
     now: Now,
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
-    visit_token: VisitTokenHeader = None,
+    visit_token: VisitTokenHeader,
 ) -> Response:
     """Only the kiosk that made the payment, during the patient's live visit, may charge it."""
     row = payments.get_payment_row(conn, payment_id)
@@ -331,7 +347,9 @@ def pay_by_payment_code(
     response_model=FeedbackAck,
     status_code=201,
     tags=["feedback"],
-    responses=_IDEMPOTENT_ERRORS,
+    operation_id="sendFeedback",
+    summary="A patient's rating of the visit (满意度评价)",
+    responses=IDEMPOTENT_ERRORS,
 )
 def feedback(
     body: FeedbackRequest,
@@ -341,6 +359,9 @@ def feedback(
     now: Now,
     idempotency_key: IdempotencyKeyHeader,
 ) -> Response:
+    """A rating from 1 to 5 with optional tags and comment; anonymous (no patient, no visit
+    token), counted for the insight pages."""
+
     def action() -> tuple[int, Any]:
         cursor = conn.execute(
             "INSERT INTO feedback (kiosk_id, rating, tags_json, comment, context, received_at) "
@@ -370,7 +391,13 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-@router.get("/prices", response_model=PriceList, tags=["information"])
+@router.get(
+    "/prices",
+    response_model=PriceList,
+    tags=["information"],
+    operation_id="listPrices",
+    summary="Search the price list (价格公示)",
+)
 def prices(
     kiosk_id: KioskId,
     conn: Conn,
@@ -379,6 +406,7 @@ def prices(
     ] = "",
     category: Annotated[ItemCategory | None, Query()] = None,
 ) -> PriceList:
+    """Items and their prices, found by part of the name, the code or pinyin initials."""
     sql = "SELECT * FROM prices WHERE 1 = 1"
     params: list[str] = []
     text = q.strip()
@@ -421,7 +449,13 @@ def _floor_key(floor: str) -> tuple[int, str]:
     return (1_000, floor)
 
 
-@router.get("/buildings", response_model=BuildingList, tags=["information"])
+@router.get(
+    "/buildings",
+    response_model=BuildingList,
+    tags=["information"],
+    operation_id="listBuildings",
+    summary="Buildings, floors and what is on them",
+)
 def buildings(kiosk_id: KioskId, conn: Conn) -> BuildingList:
     """Each building's floors (lowest first) with the departments and facilities on them."""
     order: dict[str, str] = {}  # building -> building_en, in the order first seen

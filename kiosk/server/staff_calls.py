@@ -18,14 +18,20 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
-    IDEMPOTENCY_HEADER,
-    ErrorBody,
     StaffCall,
     StaffCallRequest,
     StaffCallStatus,
 )
 from kiosk.server.db import Connection, Row, from_db_time, new_id, require_transaction, to_db_time
-from kiosk.server.deps import ERRORS, Conn, IdempotencyKeyHeader, KioskId, Now, not_found
+from kiosk.server.deps import (
+    ERRORS,
+    IDEMPOTENT_ERRORS,
+    Conn,
+    IdempotencyKeyHeader,
+    KioskId,
+    Now,
+    not_found,
+)
 from kiosk.server.idempotency import idempotent_response
 
 router = APIRouter(prefix=API_PREFIX, tags=["staff calls"], responses=ERRORS)
@@ -108,12 +114,15 @@ def _own_call(conn: Connection, kiosk_id: str, call_id: str) -> StaffCall:
 
 # --- the kiosks' calls ----------------------------------------------------------------------
 
-_IDEMPOTENT: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": f"Missing {IDEMPOTENCY_HEADER} header"},
-}
 
-
-@router.post("/staff-calls", response_model=StaffCall, status_code=201, responses=_IDEMPOTENT)
+@router.post(
+    "/staff-calls",
+    response_model=StaffCall,
+    status_code=201,
+    responses=IDEMPOTENT_ERRORS,
+    operation_id="callStaff",
+    summary="Ask for a member of staff at this kiosk (呼叫工作人员)",
+)
 def call_staff(
     body: StaffCallRequest,
     request: Request,
@@ -132,13 +141,24 @@ def call_staff(
     )
 
 
-@router.get("/staff-calls/{call_id}", response_model=StaffCall)
+@router.get(
+    "/staff-calls/{call_id}",
+    response_model=StaffCall,
+    operation_id="getStaffCall",
+    summary="A staff call and whether staff are on the way",
+)
 def staff_call(call_id: CallId, kiosk_id: KioskId, conn: Conn) -> StaffCall:
     """This kiosk's call as it stands: the kiosk asks until staff acknowledge it."""
     return _own_call(conn, kiosk_id, call_id)
 
 
-@router.post("/staff-calls/{call_id}/cancel", response_model=StaffCall, responses=_IDEMPOTENT)
+@router.post(
+    "/staff-calls/{call_id}/cancel",
+    response_model=StaffCall,
+    responses=IDEMPOTENT_ERRORS,
+    operation_id="cancelStaffCall",
+    summary="Cancel a staff call",
+)
 def cancel_staff_call(
     call_id: CallId,
     request: Request,

@@ -28,7 +28,7 @@ from kiosk.server.db import (
     require_transaction,
     to_db_time,
 )
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import VISIT_TOKEN_MISSING_MESSAGE, ApiError
 
 # Refused identifications kept this long (the fleet page looks at the last hour).
 _ATTEMPTS_KEPT = dt.timedelta(days=1)
@@ -86,11 +86,7 @@ def start_visit(
 def visit_patient(conn: Connection, kiosk_id: str, token: str | None, now: dt.datetime) -> str:
     """The patient of the kiosk's live visit ``token``; 403 ``visit_token_required`` if none."""
     if not token:
-        raise ApiError(
-            403,
-            ErrorCode.visit_token_required,
-            "This call needs the visit token from identify (X-Visit-Token).",
-        )
+        raise ApiError(403, ErrorCode.visit_token_required, VISIT_TOKEN_MISSING_MESSAGE)
     row = conn.execute(
         "SELECT kiosk_id, patient_id, expires_at, ended_at FROM visits WHERE token_sha256 = ?",
         (hash_token(token),),
