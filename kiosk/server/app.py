@@ -317,9 +317,8 @@ def check_in(
         result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
         return 200, result.model_dump(mode="json")
 
-    canonical_body = (body or CheckInRequest()).model_dump(mode="json")
     return idempotent_response(
-        request, conn, kiosk_id, idempotency_key, canonical_body, now, action
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
 
 

@@ -254,7 +254,7 @@ def _new_entry(
 ) -> int:
     """Insert a waiting entry at the end of its queue and record its ``issued`` event."""
     lock_rows(conn, "queues", [queue_id])
-    if _queue_row(conn, queue_id) is None:
+    if conn.execute("SELECT 1 FROM queues WHERE id = ?", (queue_id,)).fetchone() is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
     last = conn.execute(
         "SELECT max(sort_key) FROM queue_entries WHERE queue_id = ? AND service_date = ?",
@@ -276,7 +276,7 @@ def _new_entry(
         "INSERT INTO queue_entries (queue_id, service_date, number, ticket_id, "
         "pharmacy_ticket_id, patient_id, track_token, priority, state, sort_key, issued_at, "
         "entered_at, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?) "
-        "RETURNING id",
+        "RETURNING *",
         (
             queue_id,
             service_date.isoformat(),
@@ -292,9 +292,9 @@ def _new_entry(
             transferred_from,
         ),
     )
-    entry_id = int(cursor.fetchone()[0])
-    _record(conn, _entry_row(conn, entry_id), QueueEventKind.issued, actor, now, detail)
-    return entry_id
+    entry = cursor.fetchone()
+    _record(conn, entry, QueueEventKind.issued, actor, now, detail)
+    return int(entry["id"])
 
 
 def format_ticket_number(code: str, seq: int) -> str:
@@ -444,7 +444,7 @@ def call_next(
     """Call the next entry of the queue (today); returns its id. 409 queue_empty when nobody
     waits. Inside a write transaction: the choice and the call are one step."""
     lock_rows(conn, "queues", [queue_id])
-    if _queue_row(conn, queue_id) is None:
+    if conn.execute("SELECT 1 FROM queues WHERE id = ?", (queue_id,)).fetchone() is None:
         raise ApiError(404, ErrorCode.not_found, f"No queue {queue_id!r}.")
     entry = _next_to_call(conn, queue_id, now.date(), load_rules(conn))
     if entry is None:
@@ -675,8 +675,9 @@ def ahead_and_wait(conn: Connection, entry_id: int) -> tuple[int, int]:
         normal_streak=_normal_streak(conn, entry["queue_id"], rules),
         priority_every=rules.priority_every,
     )
-    queue = _queue_row(conn, entry["queue_id"])
-    assert queue is not None  # an entry's queue is never deleted
+    queue = conn.execute(
+        "SELECT id, minutes_per_patient FROM queues WHERE id = ?", (entry["queue_id"],)
+    ).fetchone()  # an entry's queue is never deleted
     return ahead, round(ahead * minutes_per_patient(conn, queue))
 
 
