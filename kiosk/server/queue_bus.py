@@ -32,6 +32,7 @@ from kiosk.server.db import Database
 T = TypeVar("T")
 WATCH_INTERVAL_S = 0.25
 LISTEN_TIMEOUT_S = 1.0  # how often the listener looks whether anyone still listens
+WATCHING_WAIT_S = 5.0  # a new subscriber waits this long at most for the watcher to start
 
 
 class Subscription:
@@ -69,6 +70,7 @@ class QueueBus:
         self._listener: threading.Thread | None = None
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._watching = threading.Event()
         self.closed = False
         self.generation = 0  # grows with every publish: the version ``SharedReads`` compares
 
@@ -104,16 +106,29 @@ class QueueBus:
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Subscription]:
+        """A subscription, once the watcher watches: every change committed from then on
+        reaches it, so a stream that reads its value after subscribing misses none (up to
+        ``WATCHING_WAIT_S``: a database that is away must not hold the stream)."""
         subscription = Subscription(asyncio.get_running_loop())
         with self._lock:
             subscription.closed = self.closed
             self._subscriptions.add(subscription)
         self._start_watching()
+        deadline = time.monotonic() + WATCHING_WAIT_S
+        while not self._watching.is_set() and not self.closed and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
         try:
             yield subscription
         finally:
             with self._lock:
                 self._subscriptions.discard(subscription)
+
+    def _started_watching(self) -> None:
+        """Changes made while nobody watched were published to no one: values cached before
+        are no longer known to be current."""
+        with self._lock:
+            self.generation += 1
+        self._watching.set()
 
     def _start_watching(self) -> None:
         if self._database.dialect == "postgresql":
@@ -137,24 +152,30 @@ class QueueBus:
                 continue
             try:
                 conn.execute(f"LISTEN {pg.NOTIFY_CHANNEL}")
+                self._started_watching()
                 while not self.closed and self.subscribers:
                     for notice in conn.raw.notifies(timeout=LISTEN_TIMEOUT_S):
                         self.publish({notice.payload})
             except pg.DatabaseError:
                 time.sleep(LISTEN_TIMEOUT_S)
             finally:
+                self._watching.clear()
                 conn.close()
 
     async def _watch(self) -> None:
         """Publish the queues of events written by anyone, while someone is listening."""
         last = await anyio.to_thread.run_sync(self._newest_event)
-        while not self.closed and self.subscribers:
-            await asyncio.sleep(WATCH_INTERVAL_S)
-            with contextlib.suppress(sqlite3.Error):  # a busy or moved file: try again
-                newest, queue_ids = await anyio.to_thread.run_sync(self._events_after, last)
-                if newest > last:
-                    last = newest
-                    self.publish(queue_ids)
+        self._started_watching()
+        try:
+            while not self.closed and self.subscribers:
+                await asyncio.sleep(WATCH_INTERVAL_S)
+                with contextlib.suppress(sqlite3.Error):  # a busy or moved file: try again
+                    newest, queue_ids = await anyio.to_thread.run_sync(self._events_after, last)
+                    if newest > last:
+                        last = newest
+                        self.publish(queue_ids)
+        finally:
+            self._watching.clear()
 
     def _newest_event(self) -> int:
         with self._database.connection() as conn:

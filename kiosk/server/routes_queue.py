@@ -481,25 +481,31 @@ async def _stream(
     event: str,
     first: BaseModel,
     next_value: Callable[[set[str]], Awaitable[BaseModel | None]],
+    queue_ids: set[str],
 ) -> AsyncIterator[str]:
-    """An SSE stream: the first value at once, then each new value after a relevant change
-    (the same value again, but for its server time, is not sent)."""
+    """An SSE stream: the first value at once, then each new value after a change of one of
+    ``queue_ids`` (the same value again, but for its server time, is not sent). Once
+    subscribed, the value is read again as if they had all changed: a change made between
+    the first read and the subscription would otherwise be lost."""
     bus = _bus(request)
     loop_deadline = asyncio.get_running_loop().time() + STREAM_LIFETIME_S
     yield f"retry: {RECONNECT_MS}\n\n"
     yield _sse(event, first)
     last = first.model_dump_json(exclude={"server_time"})
     async with bus.subscribe() as subscription:
+        changed = set(queue_ids)
         while not subscription.closed and not bus.closed:
             if asyncio.get_running_loop().time() > loop_deadline:
                 return
-            changed = await subscription.wait(KEEPALIVE_S)
-            if subscription.closed:
-                return
             if not changed:
-                yield ": keepalive\n\n"
-                continue
+                changed = await subscription.wait(KEEPALIVE_S)
+                if subscription.closed:
+                    return
+                if not changed:
+                    yield ": keepalive\n\n"
+                    continue
             value = await next_value(changed)
+            changed = set()
             if value is None:
                 continue
             text = value.model_dump_json(exclude={"server_time"})
@@ -552,7 +558,7 @@ async def area_events(
 
         return await boards.get(area_id, bus.generation, compute)
 
-    return _stream_response(_stream(request, "board", board, next_board))
+    return _stream_response(_stream(request, "board", board, next_board, queue_ids))
 
 
 @router.get(
@@ -591,7 +597,7 @@ async def track_events(token: TrackToken, request: Request) -> Response:
             current["queue"] = found.queue_id
         return found
 
-    return _stream_response(_stream(request, "status", status, next_status))
+    return _stream_response(_stream(request, "status", status, next_status, {status.queue_id}))
 
 
 def install(app: Any) -> None:

@@ -14,9 +14,16 @@ import pytest
 import requests
 
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import Target, connect
+from kiosk.server.db import Target, connect, write_transaction
 from kiosk.server.embedded import EmbeddedServer
-from kiosk.server.queue import QueueRules, projected_entries, replay_entries, save_rules
+from kiosk.server.queue import (
+    QueueRules,
+    issue_ticket,
+    projected_entries,
+    replay_entries,
+    save_rules,
+)
+from kiosk.server.queue_bus import QueueBus
 from kiosk.server.stations import add_station
 from tests.helpers.postgres import DATABASE_ERRORS
 from tests.helpers.queue import Station, add_waiting, track_token
@@ -291,6 +298,34 @@ def test_a_check_in_at_a_kiosk_reaches_the_board_without_a_station(api, live_ser
     listener.join(10)
     queue_a = next(q for q in boards[1][1]["queues"] if q["queue_id"] == "q-dep-a")
     assert queue_a["waiting"] == 4
+
+
+def test_a_change_between_the_first_board_and_the_subscription_is_not_lost(
+    api, live_server, demo_now, monkeypatch
+):
+    """A check-in committed after a display's first board was read, before its stream
+    listens, still reaches the display (the stream reads again once it listens)."""
+    (appointment,) = api.appointments_today("one_in_window")
+    start_watching = QueueBus._start_watching
+
+    def check_in_first(bus: QueueBus) -> None:
+        monkeypatch.setattr(QueueBus, "_start_watching", start_watching)  # once
+        conn = connect(live_server.db_path)
+        try:
+            with write_transaction(conn):
+                issue_ticket(conn, appointment["id"], demo_now, "test")
+        finally:
+            conn.close()
+        start_watching(bus)
+
+    monkeypatch.setattr(QueueBus, "_start_watching", check_in_first)
+    boards: list[tuple[float, dict[str, Any]]] = []
+    _events(api.url("/areas/area-outpatient-2/events"), 2, boards)
+    waiting = [
+        next(q for q in board["queues"] if q["queue_id"] == "q-dep-a")["waiting"]
+        for _, board in boards
+    ]
+    assert waiting == [3, 4]
 
 
 def test_bad_queue_requests_get_clear_refusals(station, live_server):
