@@ -337,18 +337,14 @@ class UsageEventBatch(ApiModel):
         frozen=True, extra="forbid", json_schema_extra={"examples": [_USAGE_EVENTS_EXAMPLE]}
     )
 
-    events: Annotated[
-        list[UsageEvent], Field(min_length=1, max_length=MAX_USAGE_EVENTS_PER_BATCH)
-    ]
+    events: Annotated[list[UsageEvent], Field(min_length=1, max_length=MAX_USAGE_EVENTS_PER_BATCH)]
 
 
 class UsageEventsAck(ApiModel):
     model_config = ConfigDict(
         frozen=True,
         json_schema_extra={
-            "examples": [
-                {"received": 2, "stored": 2, "received_at": "2026-12-03T01:12:35.204981Z"}
-            ]
+            "examples": [{"received": 2, "stored": 2, "received_at": "2026-12-03T01:12:35.204981Z"}]
         },
     )
 

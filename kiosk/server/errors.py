@@ -327,10 +327,10 @@ class BodyGuardMiddleware:
     """Reads a request body fully (up to the limit) before the app sees it.
 
     Over the limit (or the larger one of a path ending in a suffix of ``larger_bodies``, as a
-    kiosk's batch of usage events) → 413; non-empty body with a non-JSON content type on POST/PUT/PATCH → 415,
-    except an HTML form post (``application/x-www-form-urlencoded``) to a path under one of
-    ``form_path_prefixes`` (the payment page). Otherwise the buffered body is replayed to the
-    app as a single message.
+    kiosk's batch of usage events) → 413; non-empty body with a non-JSON content type on
+    POST/PUT/PATCH → 415, except an HTML form post (``application/x-www-form-urlencoded``)
+    to a path under one of ``form_path_prefixes`` (the payment page). Otherwise the buffered
+    body is replayed to the app as a single message.
     """
 
     def __init__(
