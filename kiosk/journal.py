@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,25 @@ class Journal:
                 " VALUES (?, ?, ?, ?)",
                 (kind, idempotency_key, json.dumps(body, ensure_ascii=False), _now()),
             )
+
+    def enqueue_all(self, kind: str, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Several ``(idempotency key, body)`` messages of one kind in one transaction."""
+        now = _now()
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [
+                        (kind, key, json.dumps(body, ensure_ascii=False), now)
+                        for key, body in messages
+                    ],
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def outbox(
         self, limit: int = 20, *, kind: str | None = None, excluding: Collection[str] = ()

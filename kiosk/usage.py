@@ -94,6 +94,8 @@ class UsageRecorder(QObject):
         self._monotonic = monotonic
         self._batch_size = batch_size
         self._queued = 0  # kept since the last send
+        self._unsaved: list[UsageEvent] = []  # waiting for the journal write under way
+        self._saving = False
         self._timer = QTimer(self, interval=send_every_ms)
         self._timer.timeout.connect(self._send_if_any)
         self._last_visit_id = ""
@@ -117,6 +119,11 @@ class UsageRecorder(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    @property
+    def saved(self) -> bool:
+        """Every event recorded so far is in the journal."""
+        return not self._saving and not self._unsaved
 
     @property
     def visit_id(self) -> str:
@@ -253,20 +260,37 @@ class UsageRecorder(QObject):
         )
 
     def _keep(self, event: UsageEvent) -> None:
-        """Into the journal off the GUI thread (a write there waits for the disk)."""
-        body = event.model_dump(mode="json")
+        """Into the journal off the GUI thread (a write there waits for the disk), one write
+        at a time so the outbox keeps the events in the order they happened."""
+        self._unsaved.append(event)
+        if not self._saving:
+            self._save()
+
+    def _save(self) -> None:
+        events, self._unsaved = self._unsaved, []
+        self._saving = True
+        messages = [(event.event_id, event.model_dump(mode="json")) for event in events]
         self._runner.run(
-            lambda: self._journal.enqueue(OUTBOX_KIND, event.event_id, body),
-            self._on_kept,
-            lambda error: log.error("usage event not kept: %s", error),
-            description="usage event",
+            lambda: self._journal.enqueue_all(OUTBOX_KIND, messages),
+            lambda _none: self._on_saved(len(messages)),
+            lambda error: self._on_save_failed(len(messages), error),
+            description="usage events",
             per_visit=False,
         )
 
-    def _on_kept(self, _none: None) -> None:
-        self._queued += 1
+    def _on_saved(self, count: int) -> None:
+        self._saving = False
+        self._queued += count
         if self._queued >= self._batch_size:
             self._send_if_any()
+        if self._unsaved:
+            self._save()
+
+    def _on_save_failed(self, count: int, error: Exception) -> None:
+        self._saving = False
+        log.error("%d usage events not kept: %s", count, error)
+        if self._unsaved:
+            self._save()
 
     def _send_if_any(self) -> None:
         if self._queued:
