@@ -96,6 +96,7 @@ class UsageRecorder(QObject):
         self._queued = 0  # kept since the last send
         self._unsaved: list[UsageEvent] = []  # waiting for the journal write under way
         self._saving = False
+        self._stopped = False
         self._timer = QTimer(self, interval=send_every_ms)
         self._timer.timeout.connect(self._send_if_any)
         self._last_visit_id = ""
@@ -118,7 +119,9 @@ class UsageRecorder(QObject):
         self._timer.start()
 
     def stop(self) -> None:
+        """The kiosk is stopping: what happens from now on (a late printout) is not kept."""
         self._timer.stop()
+        self._stopped = True
 
     @property
     def saved(self) -> bool:
@@ -262,6 +265,8 @@ class UsageRecorder(QObject):
     def _keep(self, event: UsageEvent) -> None:
         """Into the journal off the GUI thread (a write there waits for the disk), one write
         at a time so the outbox keeps the events in the order they happened."""
+        if self._stopped:
+            return
         self._unsaved.append(event)
         if not self._saving:
             self._save()
@@ -281,6 +286,8 @@ class UsageRecorder(QObject):
     def _on_saved(self, count: int) -> None:
         self._saving = False
         self._queued += count
+        if self._stopped:
+            return  # the outbox sends what is kept when the kiosk starts again
         if self._queued >= self._batch_size:
             self._send_if_any()
         if self._unsaved:
@@ -289,7 +296,7 @@ class UsageRecorder(QObject):
     def _on_save_failed(self, count: int, error: Exception) -> None:
         self._saving = False
         log.error("%d usage events not kept: %s", count, error)
-        if self._unsaved:
+        if self._unsaved and not self._stopped:
             self._save()
 
     def _send_if_any(self) -> None:

@@ -18,8 +18,6 @@ from kiosk.backend.errors import BackendUnreachableError
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
-from kiosk.outbox import OutboxSender
-from kiosk.runner import Runner, background_executor
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.usage import OUTBOX_KIND
@@ -218,8 +216,6 @@ def test_a_batch_whose_answer_was_lost_is_resent_and_stored_once(
 ) -> None:
     """The server stored a batch but its answer never arrived: the events stay in the
     journal, go again in the next round, and the server keeps each once."""
-    kiosk.outbox.stop()  # only the test's sender sends (nothing in this visit asks for one)
-    kiosk.usage.stop()
     answers_lost = {"left": 1}
 
     def deliver_losing_the_first_answer(bodies: list[Mapping[str, Any]]) -> None:
@@ -228,16 +224,15 @@ def test_a_batch_whose_answer_was_lost_is_resent_and_stored_once(
             answers_lost["left"] -= 1
             raise BackendUnreachableError("the answer was lost on the way back")
 
-    sender = OutboxSender(kiosk.journal, Runner(background_executor("test-usage")))
-    sender.register_batch(OUTBOX_KIND, deliver_losing_the_first_answer, 3)
+    kiosk.outbox.register_batch(OUTBOX_KIND, deliver_losing_the_first_answer, 3)
     touch("home.checkin")
     touch("identify.back")
     touch.wait_for(Step.home)
     qtbot.waitUntil(lambda: kiosk.usage.saved, timeout=5000)
-    sender.send_now()  # the first three are stored, the answer lost: all four stay
+    kiosk.outbox.send_now()  # the first three are stored, the answer lost: all four stay
     qtbot.waitUntil(lambda: usage_attempts(kiosk) == [True, True, True, False], timeout=8000)
     assert len(stored(live_server)) == 3
-    sender.send_now()  # the first three again, then the fourth
+    kiosk.outbox.send_now()  # the first three again, then the fourth
     qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=8000)
     assert [e["kind"] for e in stored(live_server)] == [
         "visit_started",
