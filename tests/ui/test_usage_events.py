@@ -15,13 +15,21 @@ from pytestqt.qtbot import QtBot
 from kiosk.api.models import UsageEvent
 from kiosk.app import Kiosk
 from kiosk.backend.errors import BackendUnreachableError
+from kiosk.config import demo_config
+from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
+from kiosk.devices.printing.escpos_render import RenderOptions
+from kiosk.devices.printing.layout import paper_for
+from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.payment import PayStep
 from kiosk.flows.visit import Step
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.usage import OUTBOX_KIND
+from tests.helpers.server import pay_page_post, pay_url_of
 from tests.helpers.ui import Touch, build_kiosk, type_on_keypad
+from tests.ui.test_payment_journey import open_qr, wait_for_pay
 
 Event = tuple[str, dict[str, Any]]
 
@@ -240,3 +248,70 @@ def test_a_batch_whose_answer_was_lost_is_resent_and_stored_once(
         "step_reached",
         "visit_abandoned",
     ]
+
+
+def test_payment_outcomes_declined_cancelled_and_paid(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, qtbot: QtBot
+) -> None:
+    payment_id = open_qr(touch)
+    pay_page_post(
+        pay_url_of(live_server.url, live_server.db_path, payment_id), "decline"
+    ).raise_for_status()
+    wait_for_pay(touch, PayStep.failed)
+    touch("payment_result.retry")
+    wait_for_pay(touch, PayStep.qr)
+    touch("payment_qr.cancel")
+    wait_for_pay(touch, PayStep.cancelled)
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+    cancelled_visit = deliver(qtbot, kiosk, live_server, 1)
+
+    payment_id = open_qr(touch)
+    with qtbot.waitSignal(kiosk.ticket_printing.ticket_printed, timeout=8000):
+        pay_page_post(
+            pay_url_of(live_server.url, live_server.db_path, payment_id), "confirm"
+        ).raise_for_status()
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+    paid_visit = deliver(qtbot, kiosk, live_server, len(cancelled_visit) + 1)[
+        len(cancelled_visit) :
+    ]
+
+    first = without_timings(cancelled_visit)
+    assert [d["outcome"] for k, d in first if k == "payment"] == ["declined", "cancelled"]
+    assert first[0] == ("visit_started", {"how": "id_card"})
+    assert first[-1][0] == "visit_abandoned"
+    second = without_timings(paid_visit)
+    assert [d["outcome"] for k, d in second if k == "payment"] == ["paid"]
+    assert ("ticket_printed", {"service": "payment"}) in second
+    assert second[-1] == ("visit_finished", {"service": "payment"})
+
+
+def test_a_ticket_the_printer_could_not_print_reports_its_fault(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    connection = SimulatedConnection(spool)
+    connection.set_status(PrinterStatus.paper_out)
+    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
+    kiosk = Kiosk(
+        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
+    )
+    qtbot.addWidget(kiosk.window)
+    kiosk.start()
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        touch("home.checkin")
+        touch("identify.demo.one_in_window")
+        touch.wait_for(Step.appointments)
+        with qtbot.waitSignal(kiosk.ticket_printing.print_failed, timeout=8000):
+            touch("appointments.checkin.0")
+        touch("ticket.done")
+        touch.wait_for(Step.home)
+        events = without_timings(deliver(qtbot, kiosk, live_server, 8))
+    finally:
+        kiosk.shutdown()
+    assert ("ticket_failed", {"service": "checkin", "fault": "paper_out"}) in events
+    assert "ticket_printed" not in [kind for kind, _ in events]
+    # The ticket is on screen with its QR code: the visit got what it came for.
+    assert events[-1] == ("visit_finished", {"service": "checkin"})
