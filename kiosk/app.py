@@ -188,8 +188,15 @@ class Kiosk(QObject):
         """Usage events from the visit; the services' and the staff call's are added as
         they are built. Connected to the idle timeout before the view is, so the wipe that
         the timeout causes is known as one."""
+        # Its own thread for the journal writes: they never wait behind, or hold up, a
+        # patient's backend call.
+        self._usage_executor = background_executor("usage", workers=1)
         self.usage = UsageRecorder(
-            self.journal, self.runner, self.outbox, clock=self.clock, parent=self
+            self.journal,
+            Runner(self._usage_executor, parent=self),
+            self.outbox,
+            clock=self.clock,
+            parent=self,
         )
         client = self.client
         self.outbox.register_batch(
@@ -360,6 +367,7 @@ class Kiosk(QObject):
         self.view.detach()
         self.window.allow_close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._usage_executor.shutdown(wait=True)  # the last usage events reach the journal
         self.client.close()
         self.journal.close()
         self.translations.uninstall()

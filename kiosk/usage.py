@@ -128,11 +128,6 @@ class UsageRecorder(QObject):
         """Every event recorded so far is in the journal."""
         return not self._saving and not self._unsaved
 
-    @property
-    def visit_id(self) -> str:
-        """The current visit's id, or "" between visits."""
-        return self._visit_id
-
     # -- hooks -------------------------------------------------------------------------------
 
     def service_chosen(self, service: str) -> None:
@@ -176,6 +171,7 @@ class UsageRecorder(QObject):
 
     def visit_wiped(self) -> None:
         if not self._visit_id:
+            self._timed_out = False
             return
         if self._how is None:
             self._release(NOT_IDENTIFIED)
