@@ -20,7 +20,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk import __version__
-from kiosk.api.models import DeviceState, UsageEvent
+from kiosk.api.models import DeviceState
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, PrinterSection, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
@@ -59,7 +59,7 @@ from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.staff_call import StaffCallOverlay
 from kiosk.usage import BATCH_SIZE as USAGE_BATCH_SIZE
 from kiosk.usage import OUTBOX_KIND as USAGE_OUTBOX_KIND
-from kiosk.usage import UsageRecorder
+from kiosk.usage import UsageRecorder, send_valid
 
 if TYPE_CHECKING:
     from kiosk.server.embedded import EmbeddedServer
@@ -198,13 +198,9 @@ class Kiosk(QObject):
             clock=self.clock,
             parent=self,
         )
-        client = self.client
+        send = self.client.send_usage_events
         self.outbox.register_batch(
-            USAGE_OUTBOX_KIND,
-            lambda bodies: client.send_usage_events(
-                [UsageEvent.model_validate(body) for body in bodies]
-            ),
-            USAGE_BATCH_SIZE,
+            USAGE_OUTBOX_KIND, lambda bodies: send_valid(send, bodies), USAGE_BATCH_SIZE
         )
         self.idle.timed_out.connect(self.usage.idle_timed_out)
         flow = self.flow

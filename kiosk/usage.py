@@ -21,9 +21,10 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import QObject, QTimer
 
 from kiosk.api.models import UsageEvent, UsageEventKind
@@ -63,6 +64,21 @@ PAYMENT_OUTCOMES: Mapping[str, str] = {
 # could not be loaded) is no payment outcome.
 _PAYMENT_UNDER_WAY = frozenset({"creating", "qr", "code", "confirming"})
 _REST_STEPS = frozenset({"home", "idle", "service"})
+
+
+def send_valid(
+    send: Callable[[list[UsageEvent]], object], bodies: Sequence[Mapping[str, Any]]
+) -> None:
+    """Blocking: the outbox's batch as events; one the models refuse (a journal written by
+    another version) is dropped and logged rather than take the batch down with it."""
+    events: list[UsageEvent] = []
+    for body in bodies:
+        try:
+            events.append(UsageEvent.model_validate(body))
+        except ValidationError as error:
+            log.error("usage event dropped as malformed: %s", error)
+    if events:
+        send(events)
 
 
 class UsageRecorder(QObject):

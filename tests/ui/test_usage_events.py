@@ -317,3 +317,20 @@ def test_a_ticket_the_printer_could_not_print_reports_its_fault(
     assert "ticket_printed" not in [kind for kind, _ in events]
     # The ticket is on screen with its QR code: the visit got what it came for.
     assert events[-1] == ("visit_finished", {"service": "checkin"})
+
+
+def test_a_malformed_event_in_the_journal_is_dropped_and_the_rest_arrive(
+    qtbot: QtBot, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    good = {
+        "event_id": "ev-good",
+        "visit_id": "",
+        "at": "2026-12-03T09:00:00+08:00",
+        "kind": "staff_called",
+        "detail": {"step": "home"},
+    }
+    bad = {**good, "event_id": "ev-bad", "kind": "bogus"}
+    kiosk.journal.enqueue_all(OUTBOX_KIND, [("ev-bad", bad), ("ev-good", good)])
+    kiosk.outbox.send_now()
+    qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=8000)
+    assert [e["event_id"] for e in stored(live_server)] == ["ev-good"]
