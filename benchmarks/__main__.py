@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.checkin",
     "benchmarks.registration",
     "benchmarks.queue_load",
+    "benchmarks.usage_ingest",
     "benchmarks.printing",
     "benchmarks.ui",
     "benchmarks.package",

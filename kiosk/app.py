@@ -35,6 +35,7 @@ from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
+from kiosk.flows.base import Flow
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
 from kiosk.flows.visit import POSITION_REFRESH_S, Step, VisitFlow
@@ -56,6 +57,9 @@ from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.staff_call import StaffCallOverlay
+from kiosk.usage import BATCH_SIZE as USAGE_BATCH_SIZE
+from kiosk.usage import OUTBOX_KIND as USAGE_OUTBOX_KIND
+from kiosk.usage import UsageRecorder, send_valid
 
 if TYPE_CHECKING:
     from kiosk.server.embedded import EmbeddedServer
@@ -156,6 +160,7 @@ class Kiosk(QObject):
         self.ticket_printing.print_failed.connect(self.flow.printer_failed)
         self.idle = idle or IdleWatcher(config.idle.warn_after_s, config.idle.countdown_s)
         self.idle.setParent(self)
+        self._build_usage()
         for reader in self.devices.readers:
             reader.identifier_read.connect(self._on_identifier_read)
             reader.input_rejected.connect(lambda _reason: self.flow.identifier_rejected())
@@ -178,6 +183,33 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
+
+    def _build_usage(self) -> None:
+        """Usage events from the visit; the services' and the staff call's are added as
+        they are built. Connected to the idle timeout before the view is, so the wipe that
+        the timeout causes is known as one."""
+        # Its own thread for the journal writes: they never wait behind, or hold up, a
+        # patient's backend call.
+        self._usage_executor = background_executor("usage", workers=1)
+        self.usage = UsageRecorder(
+            self.journal,
+            Runner(self._usage_executor, parent=self),
+            self.outbox,
+            clock=self.clock,
+            parent=self,
+        )
+        send = self.client.send_usage_events
+        self.outbox.register_batch(
+            USAGE_OUTBOX_KIND, lambda bodies: send_valid(send, bodies), USAGE_BATCH_SIZE
+        )
+        self.idle.timed_out.connect(self.usage.idle_timed_out)
+        flow = self.flow
+        flow.service_chosen.connect(self.usage.service_chosen)
+        flow.identification_started.connect(self.usage.identification_started)
+        flow.step_changed.connect(lambda step: self.usage.visit_step(str(step)))
+        flow.visit_wiped.connect(self.usage.visit_wiped)
+        self.ticket_printing.ticket_printed.connect(self.usage.ticket_printed)
+        self.ticket_printing.print_failed.connect(self.usage.ticket_failed)
 
     def _build_services(self) -> None:
         """Every registered service's flow and view, offered to the visit under its name."""
@@ -208,11 +240,16 @@ class Kiosk(QObject):
         )
         for service in services.values():
             if service.build is not None:
+                built = journey(service.name).flow
                 self.flow.offer(
-                    service.name,
-                    journey(service.name).flow,
-                    needs_identification=service.needs_identification,
+                    service.name, built, needs_identification=service.needs_identification
                 )
+                if isinstance(built, Flow):
+                    built.step_changed.connect(
+                        lambda step, name=str(service.name): self.usage.service_step(
+                            name, str(step)
+                        )
+                    )
 
     def _build_assistance(self, speech: SpeechOutput | None) -> None:
         """Crash guard, voice and sounds, diagnostics, and the heartbeat to the fleet page."""
@@ -262,6 +299,9 @@ class Kiosk(QObject):
         self.window.header.call_staff.clicked.connect(self.staff_call.call)
         self.staff_call_overlay.cancel_requested.connect(self.staff_call.cancel)
         self.staff_call.step_changed.connect(self._on_staff_call_step)
+        self.staff_call.step_changed.connect(
+            lambda step: self.usage.staff_called() if step == CallStep.sending else None
+        )
         self.flow.visit_wiped.connect(self.staff_call.end)
 
     def _current_screen_name(self) -> str:
@@ -298,6 +338,7 @@ class Kiosk(QObject):
             if journey.start is not None:
                 journey.start()
         self.outbox.start()
+        self.usage.start()
         self.heartbeat.start()
         self.crash_guard.install()
 
@@ -312,6 +353,7 @@ class Kiosk(QObject):
         self._stopped = True
         self.heartbeat.stop()
         self.outbox.stop()
+        self.usage.stop()
         self.staff_call.end()  # no more questions about a call once the kiosk stops
         self.flow.pause()  # nor about queue positions
         self.devices.stop()
@@ -321,6 +363,7 @@ class Kiosk(QObject):
         self.view.detach()
         self.window.allow_close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._usage_executor.shutdown(wait=True)  # the last usage events reach the journal
         self.client.close()
         self.journal.close()
         self.translations.uninstall()

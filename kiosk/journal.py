@@ -6,8 +6,9 @@ Two things must survive a timeout, a crash or a power cut:
   Idempotency-Key that created it. On the next start every unfinished one is reconciled with
   the server: paid ones whose receipt the printer has not finished get it printed, the rest
   are cancelled.
-- **The outbox.** Messages that may wait (feedback) are kept until the server has taken
-  them; each keeps its Idempotency-Key so a resend after a lost answer is not a duplicate.
+- **The outbox.** Messages that may wait (feedback, usage events) are kept until the server
+  has taken them; each keeps its Idempotency-Key (a usage event its event id) so a resend
+  after a lost answer is not a duplicate.
 
 Every write is one committed transaction (WAL, synchronous=FULL): when a method returns, the
 record is on disk.
@@ -19,6 +20,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,17 +185,44 @@ class Journal:
                 (kind, idempotency_key, json.dumps(body, ensure_ascii=False), _now()),
             )
 
-    def outbox(self, limit: int = 20) -> list[OutboxMessage]:
+    def enqueue_all(self, kind: str, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Several ``(idempotency key, body)`` messages of one kind in one transaction."""
+        now = _now()
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [
+                        (kind, key, json.dumps(body, ensure_ascii=False), now)
+                        for key, body in messages
+                    ],
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def outbox(
+        self, limit: int = 20, *, kind: str | None = None, excluding: Collection[str] = ()
+    ) -> list[OutboxMessage]:
+        """The oldest messages: of one ``kind`` if given, else of every kind but ``excluding``."""
+        kinds = [kind] if kind is not None else list(excluding)
+        test = "kind = ?" if kind is not None else f"kind NOT IN ({', '.join('?' * len(kinds))})"
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, kind, idempotency_key, body, attempts FROM outbox ORDER BY id LIMIT ?",
-                (limit,),
+                "SELECT id, kind, idempotency_key, body, attempts FROM outbox"
+                f" WHERE {test} ORDER BY id LIMIT ?",
+                (*kinds, limit),
             ).fetchall()
         return [OutboxMessage(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
-    def delivered(self, message_id: int) -> None:
+    def delivered(self, *message_ids: int) -> None:
         with self._lock:
-            self._conn.execute("DELETE FROM outbox WHERE id = ?", (message_id,))
+            self._conn.executemany(
+                "DELETE FROM outbox WHERE id = ?", [(message_id,) for message_id in message_ids]
+            )
 
     def delivery_failed(self, message_id: int, error: str) -> None:
         with self._lock:

@@ -1,21 +1,25 @@
-"""Delivers what may wait (patient feedback) from the journal's outbox to the server.
+"""Delivers what may wait (patient feedback, usage events) from the journal's outbox.
 
 A message is in the journal before the patient is thanked; this sender delivers it on start,
 right after it is queued, and every minute, each time with the Idempotency-Key it was queued
 with, so a resend after a lost answer is not a duplicate. A message the server rejects as
 malformed is dropped (and logged) so it never blocks the ones behind it.
+
+Kinds registered with :meth:`OutboxSender.register_batch` (usage events) go in batches, the
+oldest first; such a kind's message carries its own id, which the server stores once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.backend.errors import BackendError, BackendRejectedError
-from kiosk.journal import Journal
+from kiosk.journal import Journal, OutboxMessage
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,13 @@ RETRY_INTERVAL_MS = 60_000
 _PERMANENT = {400, 404, 413, 415, 422}
 
 Deliver = Callable[[Mapping[str, Any], str], object]  # (body, idempotency key)
+DeliverBatch = Callable[[list[Mapping[str, Any]]], object]  # (bodies, oldest first)
+
+
+@dataclass(frozen=True)
+class _Batches:
+    deliver: DeliverBatch
+    size: int
 
 
 class OutboxSender(QObject):
@@ -46,6 +57,7 @@ class OutboxSender(QObject):
         self._journal = journal
         self._runner = runner
         self._deliverers: dict[str, Deliver] = {}
+        self._batches: dict[str, _Batches] = {}
         self._sending = False
         self._again = False
         self._timer = QTimer(self, interval=interval_ms)
@@ -54,6 +66,10 @@ class OutboxSender(QObject):
     def register(self, kind: str, deliver: Deliver) -> None:
         """How messages of ``kind`` are delivered (the service that queues them says)."""
         self._deliverers[kind] = deliver
+
+    def register_batch(self, kind: str, deliver: DeliverBatch, size: int) -> None:
+        """Messages of ``kind`` go ``size`` at a time (their bodies must be safe to resend)."""
+        self._batches[kind] = _Batches(deliver, size)
 
     def start(self) -> None:
         self._timer.start()
@@ -76,9 +92,43 @@ class OutboxSender(QObject):
         )
 
     def _deliver_all(self) -> int:
+        """Blocking: the single messages, then the batches."""
+        return self._deliver_singles() + sum(
+            self._deliver_batches(kind, batches) for kind, batches in self._batches.items()
+        )
+
+    def _deliver_batches(self, kind: str, batches: _Batches) -> int:
+        """Blocking: full batches until the kind's queue is empty or a transient failure."""
+        done = 0
+        while messages := self._journal.outbox(batches.size, kind=kind):
+            ids = [message.id for message in messages]
+            try:
+                batches.deliver([message.body for message in messages])
+            except BackendRejectedError as error:
+                if error.status not in _PERMANENT:
+                    self._failed(messages, error)
+                    break
+                log.error("outbox: %d %s rejected (%s); dropped", len(ids), kind, error)
+            except BackendError as error:
+                self._failed(messages, error)
+                log.info("outbox: %d %s not sent now (%s); will retry", len(ids), kind, error)
+                break
+            except ValueError as error:  # not even a valid request (pydantic's ValidationError)
+                log.error("outbox: %d %s malformed (%s); dropped", len(ids), kind, error)
+            self._journal.delivered(*ids)
+            done += len(ids)
+            if len(ids) < batches.size:
+                break
+        return done
+
+    def _failed(self, messages: list[OutboxMessage], error: Exception) -> None:
+        for message in messages:
+            self._journal.delivery_failed(message.id, str(error))
+
+    def _deliver_singles(self) -> int:
         """Blocking: oldest first; stops at the first transient failure (try again later)."""
         done = 0
-        for message in self._journal.outbox():
+        for message in self._journal.outbox(excluding=self._batches.keys()):
             deliver = self._deliverers.get(message.kind)
             if deliver is None:
                 log.error(

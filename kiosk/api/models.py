@@ -8,10 +8,11 @@ into them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiosk.api import examples
 from kiosk.api.payment_codes import Wallet
@@ -258,6 +259,98 @@ class HeartbeatAck(ApiModel):
     kiosk_id: str
     received_at: dt.datetime
     server_time: dt.datetime
+
+
+# --- kiosk usage events (for the insight pages; no patient data) -----------------------------
+
+MAX_USAGE_EVENTS_PER_BATCH = 500
+MAX_USAGE_DETAIL_BYTES = 1024  # a detail's JSON text, UTF-8
+
+
+class UsageEventKind(StrEnum):
+    """What happened at a kiosk; each kind's ``detail`` keys are in ``docs/api.md``."""
+
+    visit_started = "visit_started"
+    service_chosen = "service_chosen"
+    step_reached = "step_reached"
+    visit_finished = "visit_finished"
+    visit_abandoned = "visit_abandoned"
+    ticket_printed = "ticket_printed"
+    ticket_failed = "ticket_failed"
+    payment = "payment"
+    staff_called = "staff_called"
+
+
+_USAGE_EVENTS_EXAMPLE: dict[str, Any] = {
+    "events": [
+        {
+            "event_id": "5f0c2a6e9b7d4c1e8a3f6b2d7c9e1a40",
+            "visit_id": "c3b1e0f4a2d84e6b9f7a5c1d3e2b4a60",
+            "at": "2026-12-03T09:12:04.512+08:00",
+            "kind": "visit_started",
+            "detail": {"how": "id_card"},
+        },
+        {
+            "event_id": "5f0c2a6e9b7d4c1e8a3f6b2d7c9e1a41",
+            "visit_id": "c3b1e0f4a2d84e6b9f7a5c1d3e2b4a60",
+            "at": "2026-12-03T09:12:31.087+08:00",
+            "kind": "ticket_printed",
+            "detail": {"service": "checkin", "seconds_to_ticket": 26.6},
+        },
+    ]
+}
+
+
+class UsageEvent(ApiModel):
+    """One thing that happened at the kiosk; ``event_id`` is unique per kiosk (a resent
+    event is stored once) and ``visit_id`` the same on every event of one visit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+    visit_id: Annotated[str, Field(max_length=64, pattern=r"^[!-~]*$")] = ""
+    at: Annotated[dt.datetime, Field(description="ISO 8601 with its UTC offset (kiosk clock)")]
+    kind: UsageEventKind
+    detail: Annotated[
+        dict[str, Any],
+        Field(description=f"A JSON object, at most {MAX_USAGE_DETAIL_BYTES} bytes as JSON"),
+    ] = {}
+
+    @field_validator("at")
+    @classmethod
+    def _with_offset(cls, at: dt.datetime) -> dt.datetime:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("must carry its UTC offset (e.g. +08:00)")
+        return at
+
+    @field_validator("detail")
+    @classmethod
+    def _small_detail(cls, detail: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(detail, ensure_ascii=False).encode("utf-8"))
+        if size > MAX_USAGE_DETAIL_BYTES:
+            raise ValueError(f"is {size} bytes as JSON, at most {MAX_USAGE_DETAIL_BYTES}")
+        return detail
+
+
+class UsageEventBatch(ApiModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [_USAGE_EVENTS_EXAMPLE]}
+    )
+
+    events: Annotated[list[UsageEvent], Field(min_length=1, max_length=MAX_USAGE_EVENTS_PER_BATCH)]
+
+
+class UsageEventsAck(ApiModel):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [{"received": 2, "stored": 2, "received_at": "2026-12-03T01:12:35.204981Z"}]
+        },
+    )
+
+    received: int = Field(description="Events in the batch")
+    stored: int = Field(description="Events new to the server (the rest were sent before)")
+    received_at: dt.datetime
 
 
 # --- same-day registration -------------------------------------------------------------------

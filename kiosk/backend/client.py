@@ -67,6 +67,9 @@ from kiosk.api.models import (
     Ticket,
     TicketPublicStatus,
     TrackStatus,
+    UsageEvent,
+    UsageEventBatch,
+    UsageEventsAck,
     VisitEnded,
 )
 from kiosk.backend.errors import (
@@ -281,6 +284,19 @@ class KioskApiClient:
             HeartbeatAck,
             json=report.model_dump(mode="json"),
             idempotency_key=new_idempotency_key(),
+        )
+
+    def send_usage_events(self, events: Sequence[UsageEvent]) -> UsageEventsAck:
+        """A batch of usage events; safe to retry: the server stores each event id once."""
+        path = f"/kiosks/{_segment(self.kiosk_id)}/usage-events"
+        body = UsageEventBatch(events=list(events))
+        return self._call(
+            "POST",
+            path,
+            UsageEventsAck,
+            json=body.model_dump(mode="json"),
+            idempotency_key=new_idempotency_key(),
+            safe=True,
         )
 
     # A staff call is the kiosk's, not the patient's: no visit token, nothing about the patient.

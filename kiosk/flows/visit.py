@@ -43,6 +43,8 @@ UPCOMING_DAYS = 30
 POSITION_REFRESH_S = 15.0
 PAY_BILLS_SERVICE = "payment"  # the registry name of the service a too-early patient may use
 
+TYPED = "typed"  # how a patient identified on the keypad (usage events)
+
 # Identifiers read from a card lying on the reader (not a code shown, not a typed number).
 CARD_KINDS = frozenset(
     {IdentifierKind.id_card, IdentifierKind.insurance_card, IdentifierKind.patient_card}
@@ -141,11 +143,16 @@ class VisitFlow(Flow[Step]):
         visit_wiped: the previous patient's data is gone; screens must clear themselves.
         card_left_on_reader: the visit that just ended read a card (it may still lie there).
         positions_changed: :attr:`positions` has a newer answer.
+        service_chosen: the registry name of the service the patient chose (usage events).
+        identification_started: how the patient says who they are: the identifier's kind
+            from a reader, or ``typed`` (usage events).
     """
 
     visit_wiped = Signal()
     card_left_on_reader = Signal()
     positions_changed = Signal()
+    service_chosen = Signal(str)
+    identification_started = Signal(str)
 
     def __init__(
         self,
@@ -204,10 +211,12 @@ class VisitFlow(Flow[Step]):
             return
         if offered is not None and not offered.needs_identification:
             if self.step == Step.home:
+                self.service_chosen.emit(service)
                 self._move(Step.service)
                 offered.flow.begin(None)
             return
         self.intent = service
+        self.service_chosen.emit(service)
         self._move(Step.identify)
 
     def identifier_read(self, kind: IdentifierKind, value: str) -> None:
@@ -216,7 +225,9 @@ class VisitFlow(Flow[Step]):
             log.info("identifier ignored during step %s", self.step)
             return
         self.card_was_read = self.card_was_read or kind in CARD_KINDS
-        self._look_up(kind, value)
+        if self.step == Step.home:  # a card on the reader at home chooses check-in
+            self.service_chosen.emit(self.intent)
+        self._look_up(kind, value, how=kind.value)
 
     def identifier_rejected(self) -> None:
         """The reader got something that is not a usable identifier."""
@@ -230,9 +241,9 @@ class VisitFlow(Flow[Step]):
             if not is_valid_resident_id(value):
                 self._show_notice(Notice(NoticeKind.invalid_resident_id))
                 return
-            self._look_up(IdentifierKind.id_card, value)
+            self._look_up(IdentifierKind.id_card, value, how=TYPED)
         elif is_mobile_phone(value):
-            self._look_up(IdentifierKind.phone, value)
+            self._look_up(IdentifierKind.phone, value, how=TYPED)
         elif value.isdigit() and len(value) == 11:
             self._show_notice(Notice(NoticeKind.invalid_phone))
         else:
@@ -279,6 +290,7 @@ class VisitFlow(Flow[Step]):
         if self.step != Step.notice:
             return
         self.intent = service
+        self.service_chosen.emit(service)
         self._move(Step.service)
         offered.flow.begin(self.patient)
 
@@ -359,7 +371,8 @@ class VisitFlow(Flow[Step]):
             per_visit=False,
         )
 
-    def _look_up(self, kind: IdentifierKind, value: str) -> None:
+    def _look_up(self, kind: IdentifierKind, value: str, *, how: str) -> None:
+        self.identification_started.emit(how)
         self._move(Step.looking_up)
         self._call(
             lambda: self._api.identify(kind, value),

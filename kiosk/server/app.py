@@ -36,6 +36,8 @@ from kiosk.api.models import (
     IdentifyResult,
     Schedule,
     TicketPublicStatus,
+    UsageEventBatch,
+    UsageEventsAck,
     VisitEnded,
 )
 from kiosk.server import (
@@ -51,6 +53,7 @@ from kiosk.server import (
     staff_calls,
     staffpage,
     trackpage,
+    usage,
     visits,
     web_assets,
 )
@@ -127,7 +130,7 @@ API_TAGS = [
     {"name": "feedback", "description": "The patient's rating (满意度评价)."},
     {"name": "information", "description": "Prices and the hospital's buildings."},
     {"name": "staff calls", "description": "A patient at a kiosk asks for a person."},
-    {"name": "kiosks", "description": "The kiosk's heartbeat for the fleet page."},
+    {"name": "kiosks", "description": "The kiosk's heartbeat and usage events."},
     {"name": "queue", "description": "Calling stations: sign in, read and call the queues."},
     {"name": "public", "description": "No token: health, boards, a ticket's place."},
     {"name": "admin", "description": "The fleet and open staff calls (admin token)."},
@@ -411,6 +414,38 @@ def heartbeat(
     return HeartbeatAck(kiosk_id=kiosk_id, received_at=now, server_time=now)
 
 
+@api.post(
+    "/kiosks/{kiosk_id}/usage-events",
+    response_model=UsageEventsAck,
+    tags=["kiosks"],
+    operation_id="sendUsageEvents",
+    summary="The kiosk reports how it was used (no patient data)",
+    responses={
+        403: documented_error("The token is another kiosk's", ErrorCode.forbidden),
+        413: documented_error(
+            f"The body is larger than {usage.USAGE_BODY_BYTES} bytes", ErrorCode.payload_too_large
+        ),
+    },
+)
+def usage_events(
+    kiosk_id: Annotated[str, PathParam(max_length=64)],
+    body: UsageEventBatch,
+    authenticated: KioskId,
+    conn: Conn,
+    now: Now,
+) -> UsageEventsAck:
+    """Up to 500 events per batch (visits started, services chosen, steps reached, visits
+    finished or abandoned, tickets printed or failed, payment outcomes, staff called), for
+    the insight pages. Each is stored once per kiosk and ``event_id``: a batch sent again
+    after a lost answer stores nothing twice, and ``stored`` says how many were new. An
+    unknown kind, a time without its offset, a ``detail`` that is not a small JSON object or
+    more than 500 events answer 422 and store nothing."""
+    if authenticated != kiosk_id:
+        raise ApiError(403, ErrorCode.forbidden, "The token belongs to another kiosk.")
+    stored = usage.store_events(conn, kiosk_id, body.events, now)
+    return UsageEventsAck(received=len(body.events), stored=stored, received_at=now)
+
+
 # --- the factory ----------------------------------------------------------------------------
 
 
@@ -469,6 +504,7 @@ def create_app(
     app.add_middleware(
         BodyGuardMiddleware,
         form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
+        larger_bodies={"/usage-events": usage.USAGE_BODY_BYTES},
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)

@@ -326,10 +326,11 @@ def _holds_nul(body: bytes, content_type: str) -> bool:
 class BodyGuardMiddleware:
     """Reads a request body fully (up to the limit) before the app sees it.
 
-    Over the limit → 413; non-empty body with a non-JSON content type on POST/PUT/PATCH → 415,
-    except an HTML form post (``application/x-www-form-urlencoded``) to a path under one of
-    ``form_path_prefixes`` (the payment page). Otherwise the buffered body is replayed to the
-    app as a single message.
+    Over the limit (or the larger one of a path ending in a suffix of ``larger_bodies``, as a
+    kiosk's batch of usage events) → 413; non-empty body with a non-JSON content type on
+    POST/PUT/PATCH → 415, except an HTML form post (``application/x-www-form-urlencoded``)
+    to a path under one of ``form_path_prefixes`` (the payment page). Otherwise the buffered
+    body is replayed to the app as a single message.
     """
 
     def __init__(
@@ -338,9 +339,11 @@ class BodyGuardMiddleware:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         form_path_prefixes: tuple[str, ...] = (),
+        larger_bodies: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger_bodies = dict(larger_bodies or {})
         self.form_path_prefixes = form_path_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -352,10 +355,15 @@ class BodyGuardMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length")
+        path = str(scope.get("path", ""))
+        limit = next(
+            (size for suffix, size in self.larger_bodies.items() if path.endswith(suffix)),
+            self.max_body_bytes,
+        )
         too_large = False
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_body_bytes
+                too_large = int(declared) > limit
             except ValueError:
                 await self._send_error(send, 400, ErrorCode.bad_request, "Bad Content-Length.")
                 return
@@ -368,16 +376,21 @@ class BodyGuardMiddleware:
                 return
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_body_bytes:
+            if received > limit:
                 too_large = True
             if not too_large:
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-            if received > self.max_body_bytes + _DRAIN_LIMIT_BYTES:
+            if received > limit + _DRAIN_LIMIT_BYTES:
                 break
         if too_large:
-            await self._send_error(send, 413, ErrorCode.payload_too_large)
+            await self._send_error(
+                send,
+                413,
+                ErrorCode.payload_too_large,
+                f"The request body is larger than {limit} bytes.",
+            )
             return
 
         body = b"".join(chunks)

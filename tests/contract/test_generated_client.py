@@ -5,7 +5,8 @@ call of a visit and of the staff API.
 the live server's ``/openapi.json`` into a temporary folder; the test imports it and runs a
 whole visit through it against the same server on loopback: identify, appointments, check-in
 (with no body, as the issue's client could not), schedule, registration, bills, payment and
-its status, feedback, heartbeat, the end of the visit, and a calling station's queue calls.
+its status, feedback, heartbeat, usage events, the end of the visit, and a calling station's
+queue calls.
 A second test runs every other operation but the event streams, and checks that together they
 ran every operation the generator made.
 """
@@ -165,6 +166,7 @@ WHOLE_VISIT = {
     "payments.get_payment",
     "feedback.send_feedback",
     "kiosks.send_heartbeat",
+    "kiosks.send_usage_events",
     "patients.end_visit",
     "queue.sign_in_station",
     "queue.get_current_station",
@@ -306,6 +308,21 @@ def test_a_whole_visit_through_the_generated_client(
         body=models.HeartbeatRequest(version="generated-client", uptime_s=12.5),
     )
     assert ack.kiosk_id == DEMO_KIOSK_ID
+    usage = models.UsageEventBatch.from_dict(
+        {
+            "events": [
+                {
+                    "event_id": key(),
+                    "visit_id": key(),
+                    "at": "2026-12-03T09:12:04+08:00",
+                    "kind": "visit_started",
+                    "detail": {"how": "id_card"},
+                }
+            ]
+        }
+    )
+    stored = kiosk.ok("kiosks", "send_usage_events", kiosk_id=DEMO_KIOSK_ID, body=usage)
+    assert (stored.received, stored.stored) == (1, 1)
     kiosk.ok("patients", "end_visit", x_visit_token=visit)
     ended = kiosk.call("payments", "list_bills", patient_id=patient.id, x_visit_token=visit)
     assert ended.status_code == 403

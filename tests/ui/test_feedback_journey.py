@@ -50,7 +50,7 @@ def test_feedback_reaches_the_server_once(
     assert kiosk.window.current_screen() is kiosk.part(FeedbackView).thanks
     touch.qtbot.waitUntil(lambda: feedback_rows(live_server) != [], timeout=5000)
     assert feedback_rows(live_server) == [(4, ["this_kiosk"], "demo-kiosk")]
-    touch.qtbot.waitUntil(lambda: kiosk.journal.outbox() == [], timeout=5000)
+    touch.qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=5000)
     kiosk.outbox.send_now()  # another round sends nothing again
     touch.qtbot.wait(300)
     assert len(feedback_rows(live_server)) == 1
@@ -69,8 +69,8 @@ def test_server_down_keeps_the_feedback_and_sends_it_later(
 ) -> None:
     live_server.stop()
     give_feedback(touch)  # the patient is thanked all the same
-    touch.qtbot.waitUntil(lambda: [m.attempts for m in kiosk.journal.outbox()] == [1], timeout=8000)
-    assert kiosk.journal.outbox()[0].body["rating"] == 4
+    touch.qtbot.waitUntil(lambda: feedback_attempts(kiosk) == [1], timeout=8000)
+    assert kiosk.journal.outbox(kind=OUTBOX_KIND)[0].body["rating"] == 4
 
 
 def test_a_lost_answer_is_resent_with_the_same_key_and_not_doubled(
@@ -91,9 +91,9 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_not_doubled(
     sender = OutboxSender(kiosk.journal, runner)
     sender.register(OUTBOX_KIND, deliver_losing_the_first_answer)
     sender.send_now()
-    qtbot.waitUntil(lambda: [m.attempts for m in kiosk.journal.outbox()] == [1], timeout=5000)
+    qtbot.waitUntil(lambda: feedback_attempts(kiosk) == [1], timeout=5000)
     sender.send_now()
-    qtbot.waitUntil(lambda: kiosk.journal.outbox() == [], timeout=5000)
+    qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=5000)
     assert [row[:2] for row in feedback_rows(live_server)] == [(2, ["prices"])]
 
 
@@ -103,5 +103,10 @@ def test_a_malformed_message_is_dropped_and_does_not_block_the_queue(
     kiosk.journal.enqueue("feedback", "bad", {"rating": 9})
     kiosk.journal.enqueue("feedback", "good", {"rating": 5, "tags": []})
     kiosk.outbox.send_now()
-    qtbot.waitUntil(lambda: kiosk.journal.outbox() == [], timeout=5000)
+    qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=5000)
     assert [row[0] for row in feedback_rows(live_server)] == [5]
+
+
+def feedback_attempts(kiosk: Kiosk) -> list[int]:
+    """How often each feedback still in the outbox was tried (usage events wait there too)."""
+    return [message.attempts for message in kiosk.journal.outbox(kind=OUTBOX_KIND)]
