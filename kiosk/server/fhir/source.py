@@ -63,7 +63,9 @@ class Directory:
 
 
 class FhirClinicalSource:
-    """The FHIR implementation of ``kiosk.server.clinical.ClinicalSource``."""
+    """The FHIR implementation of ``kiosk.server.clinical.RemoteClinicalSource``."""
+
+    local = False
 
     def __init__(
         self,
