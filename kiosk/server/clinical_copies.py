@@ -9,9 +9,24 @@ queue; one seen for the first time is added with a code fit for ticket numbers.
 
 from __future__ import annotations
 
-from kiosk.api.models import Appointment, AppointmentStatus, DepartmentSummary, Patient, Ticket
+import logging
+import string
+
+from kiosk.api.models import (
+    Appointment,
+    AppointmentStatus,
+    Bill,
+    BillStatus,
+    DepartmentSummary,
+    Location,
+    Patient,
+    Ticket,
+)
 from kiosk.server import queries
+from kiosk.server.clinical import ClinicalError, RemoteClinicalSource
 from kiosk.server.db import Connection, require_transaction, to_db_time
+
+_LOG = logging.getLogger(__name__)
 
 UNKNOWN_DOCTOR = "unassigned"  # the doctor id of an appointment without a practitioner
 
@@ -25,10 +40,32 @@ def keep_patient(conn: Connection, patient: Patient) -> None:
     )
 
 
-def _ticket_code(department: DepartmentSummary) -> str:
-    """A ticket prefix of one or two capital letters or digits (the table's rule)."""
-    code = "".join(c for c in department.code.upper() if c.isascii() and c.isalnum())
-    return code[:2] or "Z"
+def keep_department(
+    conn: Connection, department: DepartmentSummary, location: Location | None = None
+) -> None:
+    """The department's row, added once with a ticket prefix no other department has: its
+    own code where it fits the table's rule (one or two capitals or digits), else a free one."""
+    if conn.execute("SELECT 1 FROM departments WHERE id = ?", (department.id,)).fetchone():
+        return
+    taken = {str(row[0]) for row in conn.execute("SELECT code FROM departments")}
+    own = "".join(c for c in department.code.upper() if c.isascii() and c.isalnum())[:2]
+    spare = (a + b for a in string.ascii_uppercase for b in ("", *string.ascii_uppercase))
+    code = own if own and own not in taken else next(c for c in spare if c not in taken)
+    place = location or Location(building="", floor="", room="")
+    conn.execute(
+        "INSERT INTO departments (id, code, name, name_en, building, building_en, floor, room) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            department.id,
+            code,
+            department.name,
+            department.name_en,
+            place.building,
+            place.building_en,
+            place.floor,
+            place.room,
+        ),
+    )
 
 
 def keep_appointment(conn: Connection, appointment: Appointment) -> None:
@@ -36,25 +73,11 @@ def keep_appointment(conn: Connection, appointment: Appointment) -> None:
     to date; a local status or ticket is kept."""
     require_transaction(conn)
     department = appointment.department
-    location = appointment.location
     conn.execute(
         "INSERT INTO patients (id, name) VALUES (?, '') ON CONFLICT (id) DO NOTHING",
         (appointment.patient_id,),
     )
-    conn.execute(
-        "INSERT INTO departments (id, code, name, name_en, building, building_en, floor, room) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (
-            department.id,
-            _ticket_code(department),
-            department.name,
-            department.name_en,
-            location.building,
-            location.building_en,
-            location.floor,
-            location.room,
-        ),
-    )
+    keep_department(conn, department, appointment.location)
     doctor_id = appointment.doctor.id or UNKNOWN_DOCTOR
     conn.execute(
         "INSERT INTO doctors (id, department_id, name, title) VALUES (?, ?, ?, ?) "
@@ -109,3 +132,75 @@ def local_ticket(conn: Connection, appointment_id: str, base_url: str) -> Ticket
     if row is None or row["ticket_id"] is None:
         return None
     return queries.ticket_by_id(conn, int(row["ticket_id"]), base_url)
+
+
+def keep_bills(conn: Connection, patient_id: str, bills: list[Bill]) -> None:
+    """The source's open bills as local ones, added once (the payments' tables point at
+    them); one paid here meanwhile stays paid."""
+    require_transaction(conn)
+    conn.execute(
+        "INSERT INTO patients (id, name) VALUES (?, '') ON CONFLICT (id) DO NOTHING",
+        (patient_id,),
+    )
+    for bill in bills:
+        if conn.execute("SELECT 1 FROM bills WHERE id = ?", (bill.id,)).fetchone():
+            continue
+        keep_department(conn, bill.department)
+        conn.execute(
+            "INSERT INTO bills (id, patient_id, department_id, title, title_en, status, "
+            "insurance_cents, created_at) VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?)",
+            (
+                bill.id,
+                patient_id,
+                bill.department.id,
+                bill.title,
+                bill.title_en,
+                bill.insurance_cents,
+                to_db_time(bill.created_at),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO bill_items (bill_id, seq, name, name_en, category, quantity, unit, "
+            "unit_en, unit_price_cents, amount_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    bill.id,
+                    seq,
+                    item.name,
+                    item.name_en,
+                    item.category.value,
+                    item.quantity,
+                    item.unit,
+                    item.unit_en,
+                    item.unit_price_cents,
+                    item.amount_cents,
+                )
+                for seq, item in enumerate(bill.items, start=1)
+            ],
+        )
+
+
+def paid_here(conn: Connection, bill_ids: list[str]) -> list[str]:
+    """Which of the bills this server's payments paid."""
+    if not bill_ids:
+        return []
+    marks = ", ".join("?" * len(bill_ids))
+    rows = conn.execute(
+        f"SELECT id FROM bills WHERE status = ? AND id IN ({marks}) ORDER BY id",
+        (BillStatus.paid.value, *bill_ids),
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def settle(clinical: RemoteClinicalSource, bill_ids: list[str]) -> list[str]:
+    """Tell the source the bills were paid (outside any transaction); the ones it could not be
+    told now are returned and logged, and told again the next time the payment or the
+    patient's bills are read (reconciliation: an invoice still open there but paid here)."""
+    unsettled = []
+    for bill_id in bill_ids:
+        try:
+            clinical.mark_bill_paid(bill_id)
+        except ClinicalError as exc:
+            _LOG.warning("bill %s paid here, not yet at the hospital's system: %s", bill_id, exc)
+            unsettled.append(bill_id)
+    return unsettled

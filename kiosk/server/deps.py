@@ -144,6 +144,15 @@ async def _clinical(request: Request, conn: Conn, base_url: BaseUrl, now: Now) -
 Clinical = Annotated[ClinicalSource, Depends(_clinical)]
 
 
+async def _remote_clinical(request: Request) -> RemoteClinicalSource | None:
+    remote: RemoteClinicalSource | None = request.app.state.clinical
+    return remote
+
+
+RemoteClinical = Annotated[RemoteClinicalSource | None, Depends(_remote_clinical)]
+"""The hospital's system chosen at start, None with the built-in store."""
+
+
 def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, ErrorCode.not_found, f"No {what} {ident!r}.")
 

@@ -16,7 +16,9 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
+    Bill,
     BillList,
+    BillStatus,
     Building,
     BuildingList,
     DepartmentSummary,
@@ -35,9 +37,10 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import payments, queries, registrations, visits
+from kiosk.server import clinical_copies, payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
-from kiosk.server.db import to_db_time
+from kiosk.server.clinical import RemoteClinicalSource
+from kiosk.server.db import to_db_time, write_transaction
 from kiosk.server.deps import (
     ERRORS,
     IDEMPOTENT_ERRORS,
@@ -48,6 +51,7 @@ from kiosk.server.deps import (
     KioskId,
     Now,
     OptionalVisitTokenHeader,
+    RemoteClinical,
     ServerLimits,
     VisitTokenHeader,
     not_found,
@@ -137,6 +141,7 @@ def bills(
     conn: Conn,
     now: Now,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
     status: Annotated[
         Literal["open", "all"],
         Query(description="open: unpaid and pending payment (default); all: paid ones too"),
@@ -145,9 +150,32 @@ def bills(
     """Itemized bills (费用明细) with the insurance and self-pay shares; ``createPayment``
     pays the self-pay share of the ones chosen."""
     visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
-    if queries.get_patient_row(conn, patient_id) is None:
-        raise not_found("patient", patient_id)
-    return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
+    if remote is None:
+        if queries.get_patient_row(conn, patient_id) is None:
+            raise not_found("patient", patient_id)
+        return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
+    return BillList(bills=_bills_at_the_hospital(remote, conn, patient_id, now, status == "all"))
+
+
+def _bills_at_the_hospital(
+    remote: RemoteClinicalSource,
+    conn: Conn,
+    patient_id: str,
+    now: Now,
+    include_paid: bool,
+) -> list[Bill]:
+    """The hospital's open invoices, kept locally for the payments that pay them; an invoice
+    still open there that a payment here paid is settled there now and not shown as open."""
+    invoices = remote.open_bills(patient_id)
+    with write_transaction(conn):
+        clinical_copies.keep_bills(conn, patient_id, invoices)
+    open_there = {bill.id for bill in invoices}
+    clinical_copies.settle(remote, clinical_copies.paid_here(conn, sorted(open_there)))
+    return [
+        bill
+        for bill in patient_bills(conn, patient_id, now, include_paid=include_paid)
+        if bill.id in open_there or bill.status is BillStatus.paid
+    ]
 
 
 @router.post(
@@ -230,13 +258,25 @@ def payment(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
+    remote: RemoteClinical,
     visit_token: OptionalVisitTokenHeader = None,
 ) -> Payment:
     _own_payment(conn, payment_id, kiosk_id, visit_token, now)
     try:
-        return payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
+        found = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
     except KeyError:
         raise not_found("payment", payment_id) from None
+    _settle_at_the_hospital(remote, conn, found)
+    return found
+
+
+def _settle_at_the_hospital(
+    remote: RemoteClinicalSource | None, conn: Conn, payment: Payment
+) -> None:
+    """A paid payment's bills are marked paid at the hospital's system too (their invoices
+    balanced), after the payment's own transaction; what fails is settled on a later read."""
+    if remote is not None and payment.status is PaymentStatus.paid:
+        clinical_copies.settle(remote, payments.payment_bill_ids(conn, payment.id))
 
 
 @router.post(
@@ -319,6 +359,7 @@ def pay_by_payment_code(
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
 ) -> Response:
     """Only the kiosk that made the payment, during the patient's live visit, may charge it."""
     row = payments.get_payment_row(conn, payment_id)
@@ -334,9 +375,16 @@ def pay_by_payment_code(
             raise not_found("payment", payment_id) from None
         return 200, current.model_dump(mode="json")
 
-    return idempotent_response(
+    answer = idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
+    if remote is not None:
+        try:
+            paid = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
+        except KeyError:
+            raise not_found("payment", payment_id) from None
+        _settle_at_the_hospital(remote, conn, paid)
+    return answer
 
 
 # --- feedback -------------------------------------------------------------------------------

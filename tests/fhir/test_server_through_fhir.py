@@ -337,3 +337,78 @@ def test_the_local_copy_keeps_no_identifier(api: ApiClient, server: EmbeddedServ
     assert row["name"] == "张*"
     assert row["id_number"] is None
     assert row["phone"] is None
+
+
+# --- bills ------------------------------------------------------------------------------------
+
+WECHAT_CHARGED = "134567890123456789"
+
+
+def open_bills(api: ApiClient) -> dict[str, dict[str, Any]]:
+    response = api.get("/patients/pat-zhang/bills")
+    assert response.status_code == 200, response.text
+    return {bill["id"]: bill for bill in response.json()["bills"]}
+
+
+def pay(api: ApiClient, bill_ids: list[str]) -> requests.Response:
+    created = api.post(
+        "/payments",
+        json={"patient_id": "pat-zhang", "bill_ids": bill_ids},
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+    assert created.status_code == 201, created.text
+    return api.post(
+        f"/payments/{created.json()['id']}/payment-code",
+        json={"code": WECHAT_CHARGED},
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+
+
+def test_bills_are_the_fhir_invoices_and_a_paid_one_is_balanced_there(
+    api: ApiClient, fhir_server: FhirTestServer
+) -> None:
+    identify_zhang(api)
+    bills = open_bills(api)
+    assert set(bills) == {"inv-lab", "inv-drug"}
+    lab = bills["inv-lab"]
+    assert lab["status"] == "unpaid"
+    assert lab["total_cents"] == 7500
+    assert lab["insurance_cents"] == 1500
+    assert lab["self_pay_cents"] == 6000
+    paid = pay(api, ["inv-lab"])
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "paid"
+    assert fhir_copy(fhir_server, "Invoice/inv-lab")["status"] == "balanced"
+    assert fhir_copy(fhir_server, "Invoice/inv-drug")["status"] == "issued"
+    assert set(open_bills(api)) == {"inv-drug"}
+
+
+def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
+    db_path: Path, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    """Paid here while the FHIR server is away: the invoice stays open there until the next
+    read of the payment or the bills, which balances it (reconciliation), once."""
+    with serve(db_path, config) as up:
+        client = ApiClient(up.url)
+        identify_zhang(client)
+        open_bills(client)  # kept locally for the payment
+        visit = client.session.headers[VISIT_TOKEN_HEADER]
+        client.close()
+    away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
+    with serve(db_path, away) as down:
+        client = ApiClient(down.url)
+        client.session.headers[VISIT_TOKEN_HEADER] = visit
+        paid = pay(client, ["inv-lab"])
+        assert paid.status_code == 200, paid.text  # the patient's payment stands
+        assert paid.json()["status"] == "paid"
+        client.close()
+    still_open = fhir_copy(fhir_server, "Invoice/inv-lab")
+    assert still_open["status"] == "issued"
+    with serve(db_path, config) as back:
+        client = ApiClient(back.url)
+        client.session.headers[VISIT_TOKEN_HEADER] = visit
+        assert set(open_bills(client)) == {"inv-drug"}
+        client.close()
+    balanced = fhir_copy(fhir_server, "Invoice/inv-lab")
+    assert balanced["status"] == "balanced"
+    assert int(balanced["meta"]["versionId"]) == int(still_open["meta"]["versionId"]) + 1
