@@ -192,6 +192,20 @@ def paid_here(conn: Connection, bill_ids: list[str]) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def hospital_bills(conn: Connection, bill_ids: list[str]) -> list[str]:
+    """The bills that are the hospital's invoices: not the server's own registration fees."""
+    if not bill_ids:
+        return []
+    marks = ", ".join("?" * len(bill_ids))
+    own = {
+        str(row[0])
+        for row in conn.execute(
+            f"SELECT bill_id FROM registrations WHERE bill_id IN ({marks})", bill_ids
+        )
+    }
+    return [bill_id for bill_id in bill_ids if bill_id not in own]
+
+
 def settle(clinical: RemoteClinicalSource, bill_ids: list[str]) -> list[str]:
     """Tell the source the bills were paid (outside any transaction); the ones it could not be
     told now are returned and logged, and told again the next time the payment or the

@@ -8,6 +8,7 @@ or charging twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -39,7 +40,7 @@ from kiosk.api.models import (
 )
 from kiosk.server import clinical_copies, payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
-from kiosk.server.clinical import RemoteClinicalSource
+from kiosk.server.clinical import Booking, RemoteClinicalSource, SessionFullError
 from kiosk.server.db import to_db_time, write_transaction
 from kiosk.server.deps import (
     ERRORS,
@@ -57,7 +58,8 @@ from kiosk.server.deps import (
     not_found,
 )
 from kiosk.server.errors import ApiError, documented_error
-from kiosk.server.idempotency import idempotent_response
+from kiosk.server.idempotency import answered, idempotent_response, require_key
+from kiosk.server.visits import Limits
 
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
@@ -100,15 +102,53 @@ def register(
     limits: ServerLimits,
     idempotency_key: IdempotencyKeyHeader,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
 ) -> Response:
     """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
     makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
     issues the ticket. It holds its place only while that fee can be paid: a cancelled,
     declined or expired payment (or none within a few minutes) gives the place back."""
     visits.require_visit(conn, kiosk_id, visit_token, body.patient_id, now)
+    if remote is not None:
+        action = _register_at_the_hospital(
+            remote, conn, kiosk_id, idempotency_key, body, now, base_url, limits
+        )
+    else:
 
-    def action() -> tuple[int, Any]:
-        registration = registrations.register(
+        def action() -> tuple[int, Any]:
+            registration = registrations.register(
+                conn,
+                kiosk_id=kiosk_id,
+                patient_id=body.patient_id,
+                session_id=body.session_id,
+                now=now,
+                base_url=base_url,
+                max_pending=limits.max_pending_registrations,
+            )
+            return 200, RegistrationResult(registration=registration).model_dump(mode="json")
+
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+def _register_at_the_hospital(
+    remote: RemoteClinicalSource,
+    conn: Conn,
+    kiosk_id: str,
+    idempotency_key: str | None,
+    body: RegistrationRequest,
+    now: Now,
+    base_url: str,
+    limits: Limits,
+) -> Callable[[], tuple[int, Any]]:
+    """Book the slot at the hospital's system first, outside any transaction (unless the key
+    was answered already: its retry replays, booking nothing); the returned action records
+    the registration locally, in the idempotent write. A full session is ``session_full``
+    (no suggestions: the hospital's other sessions are the schedule's)."""
+    booking: Booking | None = None
+    if not answered(conn, kiosk_id, require_key(idempotency_key)):
+        registrations.refuse_before_booking(
             conn,
             kiosk_id=kiosk_id,
             patient_id=body.patient_id,
@@ -117,11 +157,25 @@ def register(
             base_url=base_url,
             max_pending=limits.max_pending_registrations,
         )
+        try:
+            booking = remote.book(body.patient_id, body.session_id)
+        except SessionFullError:
+            raise ApiError(
+                409,
+                ErrorCode.session_full,
+                "This session has no slots left.",
+                details={"suggestions": []},
+            ) from None
+
+    def action() -> tuple[int, Any]:
+        if booking is None:
+            raise RuntimeError("an answered key replays without running its action")
+        registration = registrations.record_booking(
+            conn, kiosk_id=kiosk_id, booking=booking, now=now, base_url=base_url
+        )
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
-    return idempotent_response(
-        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
-    )
+    return action
 
 
 # --- bills and payments ---------------------------------------------------------------------
@@ -276,7 +330,8 @@ def _settle_at_the_hospital(
     """A paid payment's bills are marked paid at the hospital's system too (their invoices
     balanced), after the payment's own transaction; what fails is settled on a later read."""
     if remote is not None and payment.status is PaymentStatus.paid:
-        clinical_copies.settle(remote, payments.payment_bill_ids(conn, payment.id))
+        paid = payments.payment_bill_ids(conn, payment.id)
+        clinical_copies.settle(remote, clinical_copies.hospital_bills(conn, paid))
 
 
 @router.post(

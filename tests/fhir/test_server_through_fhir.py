@@ -412,3 +412,93 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
     balanced = fhir_copy(fhir_server, "Invoice/inv-lab")
     assert balanced["status"] == "balanced"
     assert int(balanced["meta"]["versionId"]) == int(still_open["meta"]["versionId"]) + 1
+
+
+# --- registrations ----------------------------------------------------------------------------
+
+
+def afternoon_session(api: ApiClient, hospital: Hospital) -> dict[str, Any]:
+    schedule = api.get("/departments/dep-a/schedule", params={"date": hospital.today.isoformat()})
+    (doctor,) = schedule.json()["doctors"]
+    session: dict[str, Any] = next(s for s in doctor["sessions"] if s["period"] == "afternoon")
+    return session
+
+
+def register(api: ApiClient, session_id: str, key: str | None = None) -> requests.Response:
+    return api.post(
+        "/registrations",
+        json={"patient_id": "pat-zhang", "session_id": session_id},
+        headers={IDEMPOTENCY_HEADER: key or str(uuid.uuid4())},
+    )
+
+
+def booked_at_fhir(fhir_server: FhirTestServer) -> list[dict[str, Any]]:
+    found = requests.get(
+        f"{fhir_server.base_url}/Appointment",
+        params={"patient": "Patient/pat-zhang", "status": "booked", "_count": "100"},
+        timeout=10,
+    ).json()
+    return [e["resource"] for e in found.get("entry", []) if e["resource"].get("slot")]
+
+
+def test_a_registration_books_a_fhir_slot_and_its_paid_fee_gives_the_ticket(
+    api: ApiClient, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    identify_zhang(api)
+    session = afternoon_session(api, hospital)
+    assert session["fee_cents"] == 5000
+    before = {a["id"] for a in booked_at_fhir(fhir_server)}
+    key = str(uuid.uuid4())
+    first = register(api, session["id"], key)
+    assert first.status_code == 200, first.text
+    registration = first.json()["registration"]
+    assert registration["status"] == "pending_payment"
+    assert registration["fee_cents"] == 5000
+    assert registration["doctor"]["name"] == "李明"
+    (booked,) = [a for a in booked_at_fhir(fhir_server) if a["id"] not in before]
+    validate_r4(booked)
+    slot = fhir_copy(fhir_server, booked["slot"][0]["reference"])
+    assert slot["status"] == "busy"
+    # The same key: the same registration, nothing booked twice; again with another key:
+    # already registered, nothing booked either.
+    assert register(api, session["id"], key).json() == first.json()
+    again = register(api, session["id"])
+    assert again.status_code == 409
+    assert ErrorBody.model_validate(again.json()).error.code == "already_registered"
+    assert len(booked_at_fhir(fhir_server)) == len(before) + 1
+    assert afternoon_session(api, hospital)["slots_left"] == session["slots_left"] - 1
+    # Paying the fee confirms the registration with a queue ticket.
+    paid = api.post(
+        "/payments",
+        json={"patient_id": "pat-zhang", "bill_ids": [registration["bill_id"]]},
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+    assert paid.status_code == 201, paid.text
+    charged = api.post(
+        f"/payments/{paid.json()['id']}/payment-code",
+        json={"code": WECHAT_CHARGED},
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+    assert charged.json()["status"] == "paid", charged.text
+
+
+def test_a_full_fhir_session_is_session_full_and_books_nothing(
+    api: ApiClient, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    identify_zhang(api)
+    session = afternoon_session(api, hospital)
+    before = booked_at_fhir(fhir_server)
+    for index in (1, 2, 3):
+        slot_id = f"slot-li-14{15 * index:02d}"
+        current = fhir_copy(fhir_server, f"Slot/{slot_id}")
+        taken = requests.put(
+            f"{fhir_server.base_url}/Slot/{slot_id}",
+            json={**current, "status": "busy"},
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=10,
+        )
+        assert taken.status_code == 200, taken.text
+    full = register(api, session["id"])
+    assert full.status_code == 409
+    assert ErrorBody.model_validate(full.json()).error.code == "session_full"
+    assert booked_at_fhir(fhir_server) == before
