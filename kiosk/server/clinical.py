@@ -119,8 +119,22 @@ class ClinicalSource(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class LinkState:
+    """How the last exchange with a remote source went, for the fleet page."""
+
+    up: bool
+    latency_s: float
+    at: dt.datetime
+    problem: str = ""
+
+
 class RemoteClinicalSource(ClinicalSource, Protocol):
     """A source outside the server's database: it also books sessions and settles bills."""
+
+    def link(self) -> LinkState:
+        """The link's state: the last request's outcome, or a fresh probe when it is old."""
+        ...
 
     def book(self, patient_id: str, session_id: str) -> Booking:
         """Book one free slot of the session for the patient; ``SessionFullError`` when none is

@@ -5,6 +5,7 @@ database keeps (the queue's tickets, one per check-in, nothing when the FHIR ser
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import uuid
@@ -502,3 +503,23 @@ def test_a_full_fhir_session_is_session_full_and_books_nothing(
     assert full.status_code == 409
     assert ErrorBody.model_validate(full.json()).error.code == "session_full"
     assert booked_at_fhir(fhir_server) == before
+
+
+# --- the fleet page ---------------------------------------------------------------------------
+
+
+def test_the_fleet_page_shows_the_fhir_link_and_its_latency(
+    server: EmbeddedServer, db_path: Path, config: FhirConfig
+) -> None:
+    page = requests.get(f"{server.url}/admin/kiosks", timeout=10)
+    assert page.status_code == 200
+    line = re.search(
+        r'<p id="fhir-link">[^<]*<span class="en">FHIR link up</span>: (\d+) ms', page.text
+    )
+    assert line is not None, page.text
+    away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
+    with serve(db_path, away) as down:
+        page = requests.get(f"{down.url}/admin/kiosks", timeout=10)
+    assert page.status_code == 200
+    assert '<p id="fhir-link" class="error">' in page.text
+    assert "FHIR link down</span>: unreachable" in page.text

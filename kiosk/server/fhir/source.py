@@ -30,6 +30,8 @@ from kiosk.api.models import (
 )
 from kiosk.server.clinical import (
     Booking,
+    ClinicalError,
+    LinkState,
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
@@ -45,6 +47,7 @@ BOOKING_KEY_SYSTEM = "urn:ietf:rfc:3986"  # a booking's key is a urn:uuid
 DIRECTORY_PAGE = 200  # resources per page when reading the directory
 ARRIVED_ALREADY = {"arrived", "checked-in", "fulfilled"}
 BOOKABLE = {"proposed", "pending", "booked", "waitlist"}
+LINK_PROBE_AFTER_S = 60  # the fleet page probes a link idle this long
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,19 @@ class FhirClinicalSource:
         self._clock = clock or (lambda: dt.datetime.now(config.time_zone))
         self._lock = threading.Lock()
         self._directory: Directory | None = None
+
+    def link(self) -> LinkState:
+        """The last request's outcome; after ``LINK_PROBE_AFTER_S`` without one, a probe of
+        ``/metadata`` (the fleet page refreshes itself: no thread of its own)."""
+        last = self.client.last_exchange()
+        if last is None or time.monotonic() - last[1] > LINK_PROBE_AFTER_S:
+            try:
+                self.client.capabilities()
+            except ClinicalError:
+                pass  # the outcome is what the client noted
+            last = self.client.last_exchange()
+        assert last is not None  # the probe noted its outcome
+        return last[0]
 
     # --- directory ------------------------------------------------------------------------
 
