@@ -102,7 +102,7 @@ from kiosk.server.errors import (
     error_response,
     install_error_handlers,
 )
-from kiosk.server.idempotency import idempotent_response
+from kiosk.server.idempotency import answered, idempotent_response, require_key
 from kiosk.server.security import (
     READ_TIMEOUT_S,
     BodyDeadlineMiddleware,
@@ -337,6 +337,11 @@ def check_in(
             clinical.check_in(appointment_id)
             return _issue_ticket(conn, appointment_id, now, kiosk_id, base_url)
 
+    elif answered(conn, kiosk_id, require_key(idempotency_key)):
+
+        def action() -> tuple[int, Any]:
+            raise RuntimeError("an answered key replays without running its action")
+
     else:
         action = _remote_check_in(
             clinical, conn, appointment_id, visit_patient, now, kiosk_id, base_url
@@ -386,7 +391,9 @@ def _remote_check_in(
     base_url: str,
 ) -> Callable[[], tuple[int, Any]]:
     """Check in at the hospital's system first (read, then marked arrived), outside any
-    transaction; the returned action then issues the ticket locally, in the idempotent write.
+    transaction (the caller has made sure the key is there and not answered yet: its retry
+    replays without asking again); the returned action then issues the ticket locally, in the
+    idempotent write.
 
     An appointment already arrived there is not refused here: a retry whose first try was
     marked arrived but got no ticket (the server's database failed, say) gets its ticket

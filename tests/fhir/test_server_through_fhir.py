@@ -183,6 +183,17 @@ def test_an_arrival_written_at_the_fhir_server_without_a_local_ticket_gets_one_t
     assert tickets_of(server.db_path, "apt-soon") == 1
 
 
+def test_a_check_in_without_a_key_is_refused_before_the_fhir_server_is_asked(
+    api: ApiClient, server: EmbeddedServer, fhir_server: FhirTestServer
+) -> None:
+    identify_zhang(api)
+    refused = api.post("/appointments/apt-soon/check-in")
+    assert refused.status_code == 400
+    assert ErrorBody.model_validate(refused.json()).error.code == "bad_request"
+    assert fhir_copy(fhir_server, "Appointment/apt-soon")["status"] == "booked"
+    assert tickets_of(server.db_path, "apt-soon") == 0
+
+
 def test_check_in_rules_read_the_fhir_appointment(api: ApiClient, server: EmbeddedServer) -> None:
     identify_zhang(api)
     early = check_in(api, "apt-later")
