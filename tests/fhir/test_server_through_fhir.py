@@ -46,22 +46,25 @@ def local_count(db_path: Target, sql: str, *params: object) -> int:
         conn.close()
 
 
+# The server's own database on each engine: the copies and tickets are its SQL.
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(empty_db: Target) -> Target:
     """The server's own database: the demo hospital's queues and its kiosk, no FHIR data."""
-    path = tmp_path / "kiosk.db"
-    open_database(path).close()
-    return path
+    open_database(empty_db).close()
+    return empty_db
 
 
-def serve(db_path: Path, config: FhirConfig) -> EmbeddedServer:
+def serve(db_path: Target, config: FhirConfig) -> EmbeddedServer:
     return EmbeddedServer.start(
         db_path, seed_demo=True, clock=system_clock, clinical=FhirClinicalSource(config)
     )
 
 
 @pytest.fixture
-def server(db_path: Path, config: FhirConfig, hospital: Hospital) -> Iterator[EmbeddedServer]:
+def server(db_path: Target, config: FhirConfig, hospital: Hospital) -> Iterator[EmbeddedServer]:
     with serve(db_path, config) as running:
         yield running
 
@@ -217,7 +220,7 @@ def test_another_patients_appointment_is_refused(api: ApiClient) -> None:
 
 
 def test_fhir_server_down_is_a_503_and_nothing_is_written(
-    db_path: Path, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+    db_path: Target, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
 ) -> None:
     with serve(db_path, config) as up:
         client = ApiClient(up.url)
@@ -274,7 +277,7 @@ def run_server_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_an_unreachable_fhir_server_at_start_is_one_line_and_exit_2(db_path: Path) -> None:
+def test_an_unreachable_fhir_server_at_start_is_one_line_and_exit_2(db_path: Target) -> None:
     done = run_server_cli(
         "--db",
         str(db_path),
@@ -288,7 +291,7 @@ def test_an_unreachable_fhir_server_at_start_is_one_line_and_exit_2(db_path: Pat
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_bad_fhir_config_at_start_is_one_line_and_exit_2(db_path: Path, tmp_path: Path) -> None:
+def test_a_bad_fhir_config_at_start_is_one_line_and_exit_2(db_path: Target, tmp_path: Path) -> None:
     bad = tmp_path / "fhir.toml"
     bad.write_text('base_url = "http://127.0.0.1:1/fhir"\nno_such_key = 1\n', encoding="utf-8")
     done = run_server_cli("--db", str(db_path), "--fhir-config", str(bad))
@@ -298,7 +301,7 @@ def test_a_bad_fhir_config_at_start_is_one_line_and_exit_2(db_path: Path, tmp_pa
 
 
 def test_kiosk_server_serves_identify_from_the_fhir_server(
-    db_path: Path, fhir_server: FhirTestServer, hospital: Hospital
+    db_path: Target, fhir_server: FhirTestServer, hospital: Hospital
 ) -> None:
     port = free_port()
     process = subprocess.Popen(
@@ -396,7 +399,7 @@ def test_bills_are_the_fhir_invoices_and_a_paid_one_is_balanced_there(
 
 
 def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
-    db_path: Path, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+    db_path: Target, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
 ) -> None:
     """Paid here while the FHIR server is away: the invoice stays open there until the next
     read of the payment or the bills, which balances it (reconciliation), once."""
@@ -520,7 +523,7 @@ def test_a_full_fhir_session_is_session_full_and_books_nothing(
 
 
 def test_the_fleet_page_shows_the_fhir_link_and_its_latency(
-    server: EmbeddedServer, db_path: Path, config: FhirConfig
+    server: EmbeddedServer, db_path: Target, config: FhirConfig
 ) -> None:
     page = requests.get(f"{server.url}/admin/kiosks", timeout=10)
     assert page.status_code == 200
