@@ -61,7 +61,12 @@ class RecordConflictError(ClinicalError):
 
 class SessionFullError(RecordConflictError):
     """The session has no free slot left: the same answer as the built-in store's
-    ``session_full``."""
+    ``session_full``. ``department_id``: the session's department, whose later sessions the
+    patient is offered instead."""
+
+    def __init__(self, message: str, department_id: str = "") -> None:
+        super().__init__(message)
+        self.department_id = department_id
 
 
 class RecordRejectedError(ClinicalError):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from kiosk.api.models import (
     ErrorCode,
     ItemCategory,
     Registration,
     RegistrationStatus,
+    Schedule,
     SessionSuggestion,
     Ticket,
 )
@@ -69,6 +71,24 @@ def suggestions(
         SessionSuggestion(session=queries.schedule_session(row), doctor=queries.doctor_summary(row))
         for row in open_rows[:MAX_SUGGESTIONS]
     ]
+
+
+def suggestions_in(
+    schedule_of: Callable[[dt.date], Schedule], exclude: str, now: dt.datetime
+) -> list[SessionSuggestion]:
+    """As ``suggestions``, from a remote source's schedules of the department, day by day."""
+    found: list[SessionSuggestion] = []
+    day, last = now.date(), (now + SUGGESTION_HORIZON).date()
+    while day <= last and len(found) < MAX_SUGGESTIONS:
+        for doctor in schedule_of(day).doctors:
+            found += [
+                SessionSuggestion(session=session, doctor=doctor.doctor)
+                for session in doctor.sessions
+                if session.id != exclude and session.slots_left > 0 and session.ends_at > now
+            ]
+        day += dt.timedelta(days=1)
+    found.sort(key=lambda s: (s.session.starts_at, s.session.id))
+    return found[:MAX_SUGGESTIONS]
 
 
 # --- registrations --------------------------------------------------------------------------

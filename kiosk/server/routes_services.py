@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -145,7 +146,7 @@ def _register_at_the_hospital(
     """Book the slot at the hospital's system first, outside any transaction (unless the key
     was answered already: its retry replays, booking nothing); the returned action records
     the registration locally, in the idempotent write. A full session is ``session_full``
-    (no suggestions: the hospital's other sessions are the schedule's)."""
+    with the department's next sessions that have places, from the hospital's schedules."""
     booking: Booking | None = None
     if not answered(conn, kiosk_id, require_key(idempotency_key)):
         registrations.refuse_before_booking(
@@ -159,12 +160,19 @@ def _register_at_the_hospital(
         )
         try:
             booking = remote.book(body.patient_id, body.session_id)
-        except SessionFullError:
+        except SessionFullError as full:
+            found = (
+                registrations.suggestions_in(
+                    partial(remote.schedule, full.department_id), body.session_id, now
+                )
+                if full.department_id
+                else []
+            )
             raise ApiError(
                 409,
                 ErrorCode.session_full,
                 "This session has no slots left.",
-                details={"suggestions": []},
+                details={"suggestions": [s.model_dump(mode="json") for s in found]},
             ) from None
 
     def action() -> tuple[int, Any]:

@@ -24,7 +24,7 @@ from kiosk.server.fhir.source import FhirClinicalSource
 from kiosk.server.idempotency import REPLAY_HEADER
 from kiosk.server.seed import DEMO_TOKEN
 from tests.fhir.conftest import validate_r4
-from tests.helpers.fhir_server import FhirTestServer, Hospital, free_port
+from tests.helpers.fhir_server import BEIJING, FhirTestServer, Hospital, free_port
 from tests.helpers.server import ApiClient
 
 ZHANG_ID_CARD = "110101199003071234"
@@ -513,9 +513,38 @@ def test_a_full_fhir_session_is_session_full_and_books_nothing(
             timeout=10,
         )
         assert taken.status_code == 200, taken.text
+    tomorrow = dt.datetime.combine(hospital.today + dt.timedelta(days=1), dt.time(8), BEIJING)
+    for index in range(2):
+        start = tomorrow + dt.timedelta(minutes=15 * index)
+        slot = {
+            "resourceType": "Slot",
+            "id": f"slot-li-tomorrow-{index}",
+            "schedule": {"reference": "Schedule/sch-li"},
+            "status": "free",
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(minutes=15)).isoformat(),
+        }
+        put = requests.put(
+            f"{fhir_server.base_url}/Slot/{slot['id']}",
+            json=slot,
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=10,
+        )
+        assert put.status_code in (200, 201), put.text
     full = register(api, session["id"])
     assert full.status_code == 409
-    assert ErrorBody.model_validate(full.json()).error.code == "session_full"
+    body = ErrorBody.model_validate(full.json())
+    assert body.error.code == "session_full"
+    # The department's next sessions with places, from the FHIR server's slots (this
+    # morning's too while it has not ended), never the full one.
+    offered = body.error.details["suggestions"]
+    assert all(o["session"]["id"] != session["id"] for o in offered)
+    assert all(o["session"]["slots_left"] > 0 for o in offered)
+    (suggestion,) = [
+        o for o in offered if o["session"]["starts_at"].startswith(tomorrow.date().isoformat())
+    ]
+    assert suggestion["doctor"]["name"] == "李明"
+    assert suggestion["session"]["slots_left"] == 2
     assert booked_at_fhir(fhir_server) == before
 
 

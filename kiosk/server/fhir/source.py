@@ -386,7 +386,7 @@ class FhirClinicalSource:
                 key=lambda s: str(s.get("start")),
             )
             if session is None or not free:
-                raise SessionFullError(f"session {session_id!r} has no free slot")
+                raise SessionFullError(f"session {session_id!r} has no free slot", department.id)
             slot = free[0]
             booking_key = f"urn:uuid:{uuid.uuid4()}"
             try:
@@ -413,7 +413,9 @@ class FhirClinicalSource:
                 starts_at=slot_start,
                 ends_at=mapping.instant(slot.get("end"), zone) or slot_start,
             )
-        raise SessionFullError(f"session {session_id!r}: every free slot was taken meanwhile")
+        raise SessionFullError(
+            f"session {session_id!r}: every free slot was taken meanwhile", department.id
+        )
 
     def _booked_anyway(self, booking_key: str) -> str:
         """After a transaction whose answer was lost: ``"Appointment/id"`` if it was applied
