@@ -69,6 +69,14 @@ class SessionFullError(RecordConflictError):
         self.department_id = department_id
 
 
+class SessionOverError(RecordConflictError):
+    """The session has ended: the built-in store's ``session_over``."""
+
+    def __init__(self, message: str, ends_at: dt.datetime) -> None:
+        super().__init__(message)
+        self.ends_at = ends_at
+
+
 class RecordRejectedError(ClinicalError):
     """The source refused the request as invalid; the message is its own explanation."""
 

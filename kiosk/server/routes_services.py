@@ -41,7 +41,12 @@ from kiosk.api.models import (
 )
 from kiosk.server import clinical_copies, payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
-from kiosk.server.clinical import Booking, RemoteClinicalSource, SessionFullError
+from kiosk.server.clinical import (
+    Booking,
+    RemoteClinicalSource,
+    SessionFullError,
+    SessionOverError,
+)
 from kiosk.server.db import to_db_time, write_transaction
 from kiosk.server.deps import (
     ERRORS,
@@ -160,6 +165,13 @@ def _register_at_the_hospital(
         )
         try:
             booking = remote.book(body.patient_id, body.session_id)
+        except SessionOverError as over:
+            raise ApiError(
+                409,
+                ErrorCode.session_over,
+                "This session has ended.",
+                details={"ends_at": over.ends_at.isoformat()},
+            ) from None
         except SessionFullError as full:
             found = (
                 registrations.suggestions_in(

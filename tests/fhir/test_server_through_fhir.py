@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -432,10 +432,45 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
 # --- registrations ----------------------------------------------------------------------------
 
 
-def afternoon_session(api: ApiClient, hospital: Hospital) -> dict[str, Any]:
-    schedule = api.get("/departments/dep-a/schedule", params={"date": hospital.today.isoformat()})
+@pytest.fixture
+def add_slots(fhir_server: FhirTestServer) -> Iterator[Callable[[dt.date], None]]:
+    """Puts two free slots of Dr Li each half-day of a day (the hospital's own are today's);
+    taken away again after the test, as the FHIR server is the whole session's."""
+    made: list[str] = []
+
+    def add(day: dt.date) -> None:
+        for hour in (8, 14):
+            for index in range(2):
+                start = dt.datetime.combine(day, dt.time(hour), BEIJING) + dt.timedelta(
+                    minutes=15 * index
+                )
+                slot_id = f"slot-li-{day:%m%d}-{hour}-{index}"
+                slot = {
+                    "resourceType": "Slot",
+                    "id": slot_id,
+                    "schedule": {"reference": "Schedule/sch-li"},
+                    "status": "free",
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(minutes=15)).isoformat(),
+                }
+                put = requests.put(
+                    f"{fhir_server.base_url}/Slot/{slot_id}",
+                    json=slot,
+                    headers={"Content-Type": "application/fhir+json"},
+                    timeout=10,
+                )
+                assert put.status_code in (200, 201), put.text
+                made.append(slot_id)
+
+    yield add
+    for slot_id in made:
+        requests.delete(f"{fhir_server.base_url}/Slot/{slot_id}", timeout=10)
+
+
+def session_on(api: ApiClient, day: dt.date, period: str) -> dict[str, Any]:
+    schedule = api.get("/departments/dep-a/schedule", params={"date": day.isoformat()})
     (doctor,) = schedule.json()["doctors"]
-    session: dict[str, Any] = next(s for s in doctor["sessions"] if s["period"] == "afternoon")
+    session: dict[str, Any] = next(s for s in doctor["sessions"] if s["period"] == period)
     return session
 
 
@@ -457,10 +492,15 @@ def booked_at_fhir(fhir_server: FhirTestServer) -> list[dict[str, Any]]:
 
 
 def test_a_registration_books_a_fhir_slot_and_its_paid_fee_gives_the_ticket(
-    api: ApiClient, hospital: Hospital, fhir_server: FhirTestServer
+    api: ApiClient,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
 ) -> None:
     identify_zhang(api)
-    session = afternoon_session(api, hospital)
+    tomorrow = hospital.today + dt.timedelta(days=1)
+    add_slots(tomorrow)
+    session = session_on(api, tomorrow, "morning")
     assert session["fee_cents"] == 5000
     before = {a["id"] for a in booked_at_fhir(fhir_server)}
     key = str(uuid.uuid4())
@@ -481,7 +521,7 @@ def test_a_registration_books_a_fhir_slot_and_its_paid_fee_gives_the_ticket(
     assert again.status_code == 409
     assert ErrorBody.model_validate(again.json()).error.code == "already_registered"
     assert len(booked_at_fhir(fhir_server)) == len(before) + 1
-    assert afternoon_session(api, hospital)["slots_left"] == session["slots_left"] - 1
+    assert session_on(api, tomorrow, "morning")["slots_left"] == session["slots_left"] - 1
     # Paying the fee confirms the registration with a queue ticket.
     paid = api.post(
         "/payments",
@@ -498,13 +538,18 @@ def test_a_registration_books_a_fhir_slot_and_its_paid_fee_gives_the_ticket(
 
 
 def test_a_full_fhir_session_is_session_full_and_books_nothing(
-    api: ApiClient, hospital: Hospital, fhir_server: FhirTestServer
+    api: ApiClient,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
 ) -> None:
     identify_zhang(api)
-    session = afternoon_session(api, hospital)
+    tomorrow = hospital.today + dt.timedelta(days=1)
+    add_slots(tomorrow)
+    session = session_on(api, tomorrow, "morning")
     before = booked_at_fhir(fhir_server)
-    for index in (1, 2, 3):
-        slot_id = f"slot-li-14{15 * index:02d}"
+    for index in range(2):
+        slot_id = f"slot-li-{tomorrow:%m%d}-8-{index}"
         current = fhir_copy(fhir_server, f"Slot/{slot_id}")
         taken = requests.put(
             f"{fhir_server.base_url}/Slot/{slot_id}",
@@ -513,24 +558,6 @@ def test_a_full_fhir_session_is_session_full_and_books_nothing(
             timeout=10,
         )
         assert taken.status_code == 200, taken.text
-    tomorrow = dt.datetime.combine(hospital.today + dt.timedelta(days=1), dt.time(8), BEIJING)
-    for index in range(2):
-        start = tomorrow + dt.timedelta(minutes=15 * index)
-        slot = {
-            "resourceType": "Slot",
-            "id": f"slot-li-tomorrow-{index}",
-            "schedule": {"reference": "Schedule/sch-li"},
-            "status": "free",
-            "start": start.isoformat(),
-            "end": (start + dt.timedelta(minutes=15)).isoformat(),
-        }
-        put = requests.put(
-            f"{fhir_server.base_url}/Slot/{slot['id']}",
-            json=slot,
-            headers={"Content-Type": "application/fhir+json"},
-            timeout=10,
-        )
-        assert put.status_code in (200, 201), put.text
     full = register(api, session["id"])
     assert full.status_code == 409
     body = ErrorBody.model_validate(full.json())
@@ -541,10 +568,30 @@ def test_a_full_fhir_session_is_session_full_and_books_nothing(
     assert all(o["session"]["id"] != session["id"] for o in offered)
     assert all(o["session"]["slots_left"] > 0 for o in offered)
     (suggestion,) = [
-        o for o in offered if o["session"]["starts_at"].startswith(tomorrow.date().isoformat())
+        o for o in offered if o["session"]["starts_at"].startswith(tomorrow.isoformat())
     ]
     assert suggestion["doctor"]["name"] == "李明"
+    assert suggestion["session"]["period"] == "afternoon"
     assert suggestion["session"]["slots_left"] == 2
+    assert booked_at_fhir(fhir_server) == before
+
+
+def test_an_ended_fhir_session_is_session_over_and_books_nothing(
+    api: ApiClient,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
+) -> None:
+    identify_zhang(api)
+    yesterday = hospital.today - dt.timedelta(days=1)
+    add_slots(yesterday)
+    session = session_on(api, yesterday, "afternoon")
+    before = booked_at_fhir(fhir_server)
+    over = register(api, session["id"])
+    assert over.status_code == 409
+    body = ErrorBody.model_validate(over.json())
+    assert body.error.code == "session_over"
+    assert body.error.details["ends_at"]
     assert booked_at_fhir(fhir_server) == before
 
 

@@ -35,6 +35,7 @@ from kiosk.server.clinical import (
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
+    SessionOverError,
     SourceUnavailableError,
     UnsupportedIdentifierError,
 )
@@ -385,6 +386,8 @@ class FhirClinicalSource:
                 ),
                 key=lambda s: str(s.get("start")),
             )
+            if session is not None and session.ends_at <= self._clock():
+                raise SessionOverError(f"session {session_id!r} has ended", session.ends_at)
             if session is None or not free:
                 raise SessionFullError(f"session {session_id!r} has no free slot", department.id)
             slot = free[0]
