@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.registration",
     "benchmarks.queue_load",
     "benchmarks.usage_ingest",
+    "benchmarks.fhir",
     "benchmarks.printing",
     "benchmarks.ui",
     "benchmarks.package",

@@ -34,6 +34,7 @@ from kiosk.api.models import (
 )
 from kiosk.assets import assets_dir
 from kiosk.server import queries, staff_calls
+from kiosk.server.clinical import LinkState, RemoteClinicalSource
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import ERRORS, Conn, Now, not_found
 from kiosk.server.errors import ApiError, documented_error
@@ -243,7 +244,27 @@ def _calls_section(calls: StaffCallList) -> str:
 </tbody></table></section>"""
 
 
-def _fleet_page(fleet: KioskFleet, calls: StaffCallList, *, signed_in: bool) -> HTMLResponse:
+def _fhir_line(link: LinkState | None) -> str:
+    """The hospital FHIR server's link, under the server time (nothing with the built-in
+    store)."""
+    if link is None:
+        return ""
+    when = html.escape(link.at.astimezone().isoformat(timespec="seconds"))
+    latency = f"{link.latency_s * 1000:.0f} ms"
+    if link.up:
+        return (
+            f'<p id="fhir-link">FHIR 连接正常 <span class="en">FHIR link up</span>: '
+            f"{latency} ({when})</p>"
+        )
+    return (
+        f'<p id="fhir-link" class="error">FHIR 连接中断 <span class="en">FHIR link down</span>: '
+        f"{html.escape(link.problem)} ({latency}, {when})</p>"
+    )
+
+
+def _fleet_page(
+    fleet: KioskFleet, calls: StaffCallList, *, signed_in: bool, link: LinkState | None
+) -> HTMLResponse:
     def cell(text: str) -> str:
         return f"<td>{html.escape(text)}</td>"
 
@@ -280,6 +301,7 @@ def _fleet_page(fleet: KioskFleet, calls: StaffCallList, *, signed_in: bool) -> 
 <span class="en">Connection to the server lost.</span></p>
 <p>Server time {html.escape(fleet.server_time.isoformat())};
 online = heartbeat within {fleet.online_after_s} s.</p>
+{_fhir_line(link)}
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
 <th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
 <tbody>
@@ -329,7 +351,9 @@ def fleet(
     if format == "json":
         return JSONResponse(fleet.model_dump(mode="json"))
     calls = StaffCallList(server_time=now, calls=staff_calls.open_calls(conn))
-    return _fleet_page(fleet, calls, signed_in=signed_in)
+    remote: RemoteClinicalSource | None = request.app.state.clinical
+    link = remote.link() if remote is not None else None
+    return _fleet_page(fleet, calls, signed_in=signed_in, link=link)
 
 
 @router.get(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
+    Appointment,
     AppointmentList,
     AppointmentStatus,
     CheckInRequest,
@@ -34,6 +36,7 @@ from kiosk.api.models import (
     HeartbeatRequest,
     IdentifyRequest,
     IdentifyResult,
+    Patient,
     Schedule,
     TicketPublicStatus,
     UsageEventBatch,
@@ -43,6 +46,7 @@ from kiosk.api.models import (
 from kiosk.server import (
     admin,
     announce,
+    clinical_copies,
     displaypage,
     docs_page,
     paypage,
@@ -57,13 +61,20 @@ from kiosk.server import (
     visits,
     web_assets,
 )
+from kiosk.server.clinical import (
+    ClinicalError,
+    ClinicalSource,
+    RecordConflictError,
+    RecordNotFoundError,
+    RemoteClinicalSource,
+    SourceUnavailableError,
+    UnsupportedIdentifierError,
+)
 from kiosk.server.db import (
-    CHECK_IN_CLOSES_AFTER,
-    CHECK_IN_OPENS_BEFORE,
+    Connection,
     Database,
     PoolExhaustedError,
     Target,
-    from_db_time,
     lock_rows,
     open_database,
     system_clock,
@@ -75,6 +86,7 @@ from kiosk.server.deps import (
     IDEMPOTENT_ERRORS,
     VISIT_ERRORS,
     BaseUrl,
+    Clinical,
     Conn,
     IdempotencyKeyHeader,
     IsoDate,
@@ -85,13 +97,15 @@ from kiosk.server.deps import (
     not_found,
 )
 from kiosk.server.errors import (
+    DATABASE_RETRY_AFTER_S,
     ApiError,
     BodyGuardMiddleware,
     database_unavailable_handler,
     documented_error,
+    error_response,
     install_error_handlers,
 )
-from kiosk.server.idempotency import idempotent_response
+from kiosk.server.idempotency import answered, idempotent_response, require_key
 from kiosk.server.security import (
     READ_TIMEOUT_S,
     BodyDeadlineMiddleware,
@@ -99,6 +113,7 @@ from kiosk.server.security import (
     install_security_headers_on_server_errors,
 )
 
+_LOG = logging.getLogger(__name__)
 # A check-in's body may be left out: it is this then.
 _EMPTY_CHECK_IN = CheckInRequest()
 # The longest range of dates one appointments query may ask for.
@@ -165,16 +180,36 @@ def health(now: Now) -> HealthStatus:
     },
 )
 def identify(
-    body: IdentifyRequest, kiosk_id: KioskId, conn: Conn, now: Now, limits: ServerLimits
+    body: IdentifyRequest,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    limits: ServerLimits,
+    clinical: Clinical,
 ) -> IdentifyResult:
     """The patient (name and ID number masked) and a visit token: the patient-scoped calls
     that follow send it in ``X-Visit-Token`` until the kiosk ends the visit or it expires.
     Rate limited per kiosk; every attempt counts, found or not."""
-    # One write transaction for the attempt, the lookup and the visit: a commit less.
-    with write_transaction(conn):
-        retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
-        row = queries.find_patient(conn, body.kind, body.value) if retry_after is None else None
-        visit = None if row is None else visits.start_visit(conn, kiosk_id, row["id"], now, limits)
+    if clinical.local:
+        # One write transaction for the attempt, the lookup and the visit: a commit less.
+        with write_transaction(conn):
+            retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
+            patient = None if retry_after is not None else _find(clinical, body, now)
+            visit = (
+                None
+                if patient is None
+                else visits.start_visit(conn, kiosk_id, patient.id, now, limits)
+            )
+    else:
+        # The attempt is counted first; the hospital's system is asked outside any transaction.
+        with write_transaction(conn):
+            retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
+        patient = None if retry_after is not None else _find(clinical, body, now)
+        visit = None
+        if patient is not None:
+            with write_transaction(conn):
+                clinical_copies.keep_patient(conn, patient)
+                visit = visits.start_visit(conn, kiosk_id, patient.id, now, limits)
     if retry_after is not None:
         raise ApiError(
             429,
@@ -183,11 +218,18 @@ def identify(
             details={"retry_after_s": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
-    if row is None or visit is None:
+    if patient is None or visit is None:
         raise ApiError(404, ErrorCode.patient_not_found, "No patient with this identifier.")
-    patient = queries.patient(row, now.date())
     token, expires_at = visit
     return IdentifyResult(**patient.model_dump(), visit_token=token, visit_expires_at=expires_at)
+
+
+def _find(clinical: ClinicalSource, body: IdentifyRequest, now: dt.datetime) -> Patient | None:
+    """The patient, or None also for a kind of card the hospital's system has no system for."""
+    try:
+        return clinical.find_patient(body.kind, body.value, now.date())
+    except UnsupportedIdentifierError:
+        return None
 
 
 @api.delete(
@@ -223,6 +265,7 @@ def appointments(
     now: Now,
     base_url: BaseUrl,
     visit_token: VisitTokenHeader,
+    clinical: Clinical,
     from_: Annotated[
         IsoDate | None, Query(alias="from", description="First day (default today)")
     ] = None,
@@ -242,11 +285,10 @@ def appointments(
             details=[{"loc": ["query", "to"], "msg": "bad date range", "type": "date_range"}],
         )
     visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
-    if queries.get_patient_row(conn, patient_id) is None:
+    if clinical.local and clinical.patient(patient_id, now.date()) is None:
         raise not_found("patient", patient_id)
-    return AppointmentList(
-        appointments=queries.patient_appointments(conn, patient_id, first, last, base_url)
-    )
+    found = clinical.patient_appointments(patient_id, first, last)
+    return AppointmentList(appointments=clinical_copies.with_tickets(conn, found, base_url))
 
 
 @api.post(
@@ -280,49 +322,112 @@ def check_in(
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
     visit_token: VisitTokenHeader,
+    clinical: Clinical,
     body: Annotated[CheckInRequest, Body()] = _EMPTY_CHECK_IN,
 ) -> Response:
     visit_patient = visits.visit_patient(conn, kiosk_id, visit_token, now)
-    owner = queries.get_appointment_row(conn, appointment_id)
-    if owner is not None and owner["patient_id"] != visit_patient:
+    if clinical.local:
+        owner = queries.get_appointment_row(conn, appointment_id)
+        if owner is not None and owner["patient_id"] != visit_patient:
+            raise ApiError(403, ErrorCode.wrong_patient, "The visit token is another patient's.")
+
+        def action() -> tuple[int, Any]:
+            lock_rows(conn, "appointments", [appointment_id])  # two kiosks, one appointment
+            found = clinical.appointment(appointment_id)
+            if found is None:
+                raise not_found("appointment", appointment_id)
+            _refuse_check_in(found, now)
+            clinical.check_in(appointment_id)
+            return _issue_ticket(conn, appointment_id, now, kiosk_id, base_url)
+
+    elif answered(conn, kiosk_id, require_key(idempotency_key)):
+
+        def action() -> tuple[int, Any]:
+            raise RuntimeError("an answered key replays without running its action")
+
+    else:
+        action = _remote_check_in(
+            clinical, conn, appointment_id, visit_patient, now, kiosk_id, base_url
+        )
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+def _refuse_check_in(appointment: Appointment, now: dt.datetime) -> None:
+    """409 unless the appointment is booked and its check-in window is open (a checked-in one
+    carries its ticket)."""
+    if appointment.status is AppointmentStatus.cancelled:
+        raise ApiError(409, ErrorCode.cancelled, "This appointment was cancelled.")
+    if appointment.ticket is not None or appointment.status is not AppointmentStatus.booked:
+        raise ApiError(
+            409,
+            ErrorCode.already_checked_in,
+            "This appointment is already checked in.",
+            ticket=appointment.ticket,
+        )
+    window = {
+        "check_in_opens_at": appointment.check_in_opens_at.isoformat(),
+        "check_in_closes_at": appointment.check_in_closes_at.isoformat(),
+    }
+    if now < appointment.check_in_opens_at:
+        raise ApiError(409, ErrorCode.too_early, "Check-in is not open yet.", details=window)
+    if now > appointment.check_in_closes_at:
+        raise ApiError(409, ErrorCode.too_late, "Check-in has closed.", details=window)
+
+
+def _issue_ticket(
+    conn: Connection, appointment_id: str, now: dt.datetime, kiosk_id: str, base_url: str
+) -> tuple[int, Any]:
+    ticket_id = queue.issue_ticket(conn, appointment_id, now, f"kiosk:{kiosk_id}")
+    result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
+    return 200, result.model_dump(mode="json")
+
+
+def _remote_check_in(
+    clinical: ClinicalSource,
+    conn: Connection,
+    appointment_id: str,
+    visit_patient: str,
+    now: dt.datetime,
+    kiosk_id: str,
+    base_url: str,
+) -> Callable[[], tuple[int, Any]]:
+    """Check in at the hospital's system first (read, then marked arrived), outside any
+    transaction (the caller has made sure the key is there and not answered yet: its retry
+    replays without asking again); the returned action then issues the ticket locally, in the
+    idempotent write.
+
+    An appointment already arrived there is not refused here: a retry whose first try was
+    marked arrived but got no ticket (the server's database failed, say) gets its ticket
+    now, once; a retry whose first try was answered replays that answer; another key finds
+    the local ticket (409 already_checked_in)."""
+    found = clinical.appointment(appointment_id)
+    if found is None:
+        raise not_found("appointment", appointment_id)
+    if found.patient_id != visit_patient:
         raise ApiError(403, ErrorCode.wrong_patient, "The visit token is another patient's.")
+    if found.status is AppointmentStatus.booked:
+        _refuse_check_in(found, now)
+        found = clinical.check_in(appointment_id)
+    elif found.status is not AppointmentStatus.checked_in:
+        _refuse_check_in(found, now)
+    arrived = found
 
     def action() -> tuple[int, Any]:
+        clinical_copies.keep_appointment(conn, arrived)
         lock_rows(conn, "appointments", [appointment_id])  # two kiosks, one appointment
-        row = queries.get_appointment_row(conn, appointment_id)
-        if row is None:
-            raise not_found("appointment", appointment_id)
-        status = row["a_status"]
-        if status == AppointmentStatus.cancelled.value:
-            raise ApiError(409, ErrorCode.cancelled, "This appointment was cancelled.")
-        if row["ticket_id"] is not None or status != AppointmentStatus.booked.value:
-            ticket = (
-                queries.ticket_by_id(conn, int(row["ticket_id"]), base_url)
-                if row["ticket_id"] is not None
-                else None
-            )
+        ticket = clinical_copies.local_ticket(conn, appointment_id, base_url)
+        if ticket is not None:
             raise ApiError(
                 409,
                 ErrorCode.already_checked_in,
                 "This appointment is already checked in.",
                 ticket=ticket,
             )
-        starts_at = from_db_time(row["starts_at"])
-        window = {
-            "check_in_opens_at": (starts_at - CHECK_IN_OPENS_BEFORE).isoformat(),
-            "check_in_closes_at": (starts_at + CHECK_IN_CLOSES_AFTER).isoformat(),
-        }
-        if now < starts_at - CHECK_IN_OPENS_BEFORE:
-            raise ApiError(409, ErrorCode.too_early, "Check-in is not open yet.", details=window)
-        if now > starts_at + CHECK_IN_CLOSES_AFTER:
-            raise ApiError(409, ErrorCode.too_late, "Check-in has closed.", details=window)
-        ticket_id = queue.issue_ticket(conn, appointment_id, now, f"kiosk:{kiosk_id}")
-        result = CheckInResult(ticket=queries.ticket_by_id(conn, ticket_id, base_url))
-        return 200, result.model_dump(mode="json")
+        return _issue_ticket(conn, appointment_id, now, kiosk_id, base_url)
 
-    return idempotent_response(
-        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
-    )
+    return action
 
 
 @api.get(
@@ -332,9 +437,9 @@ def check_in(
     operation_id="listDepartments",
     summary="Every department",
 )
-def departments(kiosk_id: KioskId, conn: Conn) -> DepartmentList:
+def departments(kiosk_id: KioskId, clinical: Clinical) -> DepartmentList:
     """Departments with what they treat and where they are (the hospital guide)."""
-    return DepartmentList(departments=queries.list_departments(conn))
+    return DepartmentList(departments=clinical.departments())
 
 
 @api.get(
@@ -347,15 +452,15 @@ def departments(kiosk_id: KioskId, conn: Conn) -> DepartmentList:
 def department_schedule(
     department_id: Annotated[str, PathParam(max_length=64)],
     kiosk_id: KioskId,
-    conn: Conn,
     now: Now,
+    clinical: Clinical,
     date: Annotated[IsoDate | None, Query(description="Day (default today)")] = None,
 ) -> Schedule:
     """Each doctor's sessions with places left and fee: what ``createRegistration`` books."""
-    row = queries.get_department_row(conn, department_id)
-    if row is None:
-        raise not_found("department", department_id)
-    return queries.schedule(conn, row, date or now.date(), now=now)
+    try:
+        return clinical.schedule(department_id, date or now.date())
+    except RecordNotFoundError:
+        raise not_found("department", department_id) from None
 
 
 @api.get(
@@ -449,6 +554,25 @@ def usage_events(
 # --- the factory ----------------------------------------------------------------------------
 
 
+def clinical_error_handler(request: Request, exc: Exception) -> Response:
+    """The hospital's system failed as the server's own database can: down, slow or refusing
+    a change that raced another writer is a 503 with Retry-After (the kiosk retries with the
+    same Idempotency-Key, which finds a check-in already arrived there and issues its one
+    ticket); a record gone is a 404; a request it rejects is the server's fault (500)."""
+    if isinstance(exc, RecordNotFoundError):
+        return error_response(404, ErrorCode.not_found, "No such record at the hospital.")
+    if isinstance(exc, SourceUnavailableError | RecordConflictError):
+        _LOG.warning("clinical source: %s", exc)
+        return error_response(
+            503,
+            ErrorCode.database_unavailable,
+            "The hospital's records system cannot be reached just now; try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
+    _LOG.error("clinical source: %s", exc)
+    return error_response(500, ErrorCode.internal_error)
+
+
 def create_app(
     db_path: Target,
     *,
@@ -460,6 +584,7 @@ def create_app(
     limits: visits.Limits | None = None,
     queue_rules: queue.QueueRules | None = None,
     admin_session_key: bytes | None = None,
+    clinical: RemoteClinicalSource | None = None,
 ) -> FastAPI:
     """The Kiosk API app over ``db_path``, a SQLite file or a ``postgresql://`` URL (the
     schema is created in an empty database; an older or newer one is refused).
@@ -470,7 +595,9 @@ def create_app(
     ``/docs`` (its own files, see ``docs_page``); a request body that has not fully arrived
     ``read_timeout_s`` after the request started is answered 408; ``queue_rules`` are stored
     in the database for every worker (kept as they are when not given); every worker of one
-    server gets the same ``admin_session_key`` so that a sign-in holds on all of them.
+    server gets the same ``admin_session_key`` so that a sign-in holds on all of them;
+    ``clinical`` is where patients, appointments, schedules and bills come from (default: the
+    built-in store, the database's own tables).
     """
     conn = open_database(db_path)
     try:
@@ -494,7 +621,9 @@ def create_app(
     app.state.admin_token = admin_token or None
     app.state.admin_session_key = admin_session_key or admin.new_session_key()
     app.state.limits = limits or visits.Limits()
+    app.state.clinical = clinical
     install_error_handlers(app)
+    app.add_exception_handler(ClinicalError, clinical_error_handler)
     app.add_exception_handler(PoolExhaustedError, database_unavailable_handler)
     if app.state.database.dialect == "postgresql":
         from kiosk.server import pg

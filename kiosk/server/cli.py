@@ -157,7 +157,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="TOML with the calling rules (max_recalls, miss_requeue_places, max_misses, "
         "priority_every, elderly_age); stored in the database for every worker",
     )
+    _add_fhir_arguments(parser)
     return parser
+
+
+def _add_fhir_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fhir-base-url",
+        metavar="URL",
+        help="read patients, appointments, schedules and bills from this FHIR R4 server "
+        "(default: the database's own tables)",
+    )
+    parser.add_argument(
+        "--fhir-config", type=Path, metavar="FILE", help="the FHIR TOML file (docs/deployment.md)"
+    )
+
+
+def _fhir_link(base_url: str | None, config_file: Path | None) -> str | None:
+    """None when the FHIR server answers its CapabilityStatement with this configuration,
+    else the one-line reason (a bad file, an unreachable or refusing server)."""
+    from kiosk.server.clinical import ClinicalError
+    from kiosk.server.fhir.client import FhirClient
+    from kiosk.server.fhir.config import FhirConfigError, load_config
+
+    try:
+        config = load_config(config_file, base_url)
+    except FhirConfigError as exc:
+        return str(exc)
+    client = FhirClient(config)
+    try:
+        capability = client.capabilities()
+    except ClinicalError as exc:
+        return str(exc)
+    finally:
+        client.close()
+    if capability.get("resourceType") != "CapabilityStatement":
+        return f"{config.base_url}/metadata is not a CapabilityStatement"
+    return None
 
 
 class _NoDriverError(Exception):
@@ -468,6 +504,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"kiosk-server: {exc}", file=sys.stderr)
         return 2
+    uses_fhir = args.fhir_base_url is not None or args.fhir_config is not None
+    if uses_fhir and (problem := _fhir_link(args.fhir_base_url, args.fhir_config)):
+        print(f"kiosk-server: FHIR: {problem}", file=sys.stderr)
+        return 2
     if not 1 <= args.workers <= 64:
         print(f"kiosk-server: --workers must be 1–64, got {args.workers}", file=sys.stderr)
         return 2
@@ -512,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         read_timeout_s=args.read_timeout or READ_TIMEOUT_S,
         admin_session_key=new_session_key().hex(),
         identify_per_minute=args.identify_per_minute,
+        fhir_base_url=args.fhir_base_url,
+        fhir_config=str(args.fhir_config) if args.fhir_config is not None else None,
     )
     # The workers (and a single process alike) build their app from these settings; the admin
     # token goes the way it may come in, through the environment, never an argument.
@@ -565,6 +607,8 @@ class _WorkerSettings:
     read_timeout_s: float
     admin_session_key: str  # hex: the same on every worker, so a sign-in holds on all
     identify_per_minute: int
+    fhir_base_url: str | None
+    fhir_config: str | None
 
 
 def worker_app() -> FastAPI:
@@ -575,6 +619,13 @@ def worker_app() -> FastAPI:
     settings = _WorkerSettings(**json.loads(os.environ[WORKER_SETTINGS_ENV]))
     HeaderDeadlineProtocol.timeout_s = settings.read_timeout_s  # this process's connections
     target: Target = settings.db if is_postgres(settings.db) else Path(settings.db)
+    clinical = None
+    if settings.fhir_base_url is not None or settings.fhir_config is not None:
+        from kiosk.server.fhir.config import load_config
+        from kiosk.server.fhir.source import FhirClinicalSource
+
+        config_file = Path(settings.fhir_config) if settings.fhir_config else None
+        clinical = FhirClinicalSource(load_config(config_file, settings.fhir_base_url))
     return create_app(
         target,
         public_url=settings.public_url,
@@ -583,6 +634,7 @@ def worker_app() -> FastAPI:
         read_timeout_s=settings.read_timeout_s,
         admin_session_key=bytes.fromhex(settings.admin_session_key),
         limits=Limits(identify_per_window=settings.identify_per_minute),
+        clinical=clinical,
     )
 
 

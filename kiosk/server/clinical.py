@@ -9,6 +9,14 @@ a payment's lock itself.
 
 Every call may raise a ``ClinicalError``; the server words each kind for the patient as it does
 its own database's failures.
+
+Two implementations: ``builtin_source.BuiltinClinicalSource`` (the server's own tables, the demo
+default) and ``fhir.source.FhirClinicalSource``. The built-in store answers inside the request's
+own transaction (``local``); a remote source is asked before the server's write transaction
+opens, never inside it, and what the queue needs of its answer is kept locally
+(``clinical_copies``). Booking a session and paying a bill are one transaction with the queue
+and the bills in the built-in store (``registrations``, ``payments``), so only a remote source
+offers them here (``RemoteClinicalSource``).
 """
 
 from __future__ import annotations
@@ -53,7 +61,20 @@ class RecordConflictError(ClinicalError):
 
 class SessionFullError(RecordConflictError):
     """The session has no free slot left: the same answer as the built-in store's
-    ``session_full``."""
+    ``session_full``. ``department_id``: the session's department, whose later sessions the
+    patient is offered instead."""
+
+    def __init__(self, message: str, department_id: str = "") -> None:
+        super().__init__(message)
+        self.department_id = department_id
+
+
+class SessionOverError(RecordConflictError):
+    """The session has ended: the built-in store's ``session_over``."""
+
+    def __init__(self, message: str, ends_at: dt.datetime) -> None:
+        super().__init__(message)
+        self.ends_at = ends_at
 
 
 class RecordRejectedError(ClinicalError):
@@ -80,6 +101,11 @@ class Booking:
 class ClinicalSource(Protocol):
     """The clinical half of the Kiosk API's data. Dates are the hospital's calendar days."""
 
+    @property
+    def local(self) -> bool:
+        """True: answers from the server's own database, inside the request's transaction."""
+        ...
+
     def find_patient(self, kind: IdentifierKind, value: str, today: dt.date) -> Patient | None:
         """The patient with this card number or phone (the first one for a shared phone)."""
         ...
@@ -103,6 +129,24 @@ class ClinicalSource(Protocol):
 
     def schedule(self, department_id: str, date: dt.date) -> Schedule:
         """The department's doctors and their sessions of ``date`` with free-slot counts."""
+        ...
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """How the last exchange with a remote source went, for the fleet page."""
+
+    up: bool
+    latency_s: float
+    at: dt.datetime
+    problem: str = ""
+
+
+class RemoteClinicalSource(ClinicalSource, Protocol):
+    """A source outside the server's database: it also books sessions and settles bills."""
+
+    def link(self) -> LinkState:
+        """The link's state: the last request's outcome, or a fresh probe when it is old."""
         ...
 
     def book(self, patient_id: str, session_id: str) -> Booking:

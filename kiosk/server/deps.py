@@ -13,6 +13,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ErrorCode
+from kiosk.server.builtin_source import BuiltinClinicalSource
+from kiosk.server.clinical import ClinicalSource, RemoteClinicalSource
 from kiosk.server.db import Connection, Database, kiosk_for_token
 from kiosk.server.errors import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -130,6 +132,25 @@ async def _base_url(request: Request) -> str:
 
 
 BaseUrl = Annotated[str, Depends(_base_url)]
+
+
+async def _clinical(request: Request, conn: Conn, base_url: BaseUrl, now: Now) -> ClinicalSource:
+    """The source chosen at start (``create_app(clinical=...)``), else the built-in store on
+    this request's connection."""
+    remote: RemoteClinicalSource | None = request.app.state.clinical
+    return remote if remote is not None else BuiltinClinicalSource(conn, base_url, now)
+
+
+Clinical = Annotated[ClinicalSource, Depends(_clinical)]
+
+
+async def _remote_clinical(request: Request) -> RemoteClinicalSource | None:
+    remote: RemoteClinicalSource | None = request.app.state.clinical
+    return remote
+
+
+RemoteClinical = Annotated[RemoteClinicalSource | None, Depends(_remote_clinical)]
+"""The hospital's system chosen at start, None with the built-in store."""
 
 
 def not_found(what: str, ident: str) -> ApiError:

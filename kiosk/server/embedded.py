@@ -19,6 +19,7 @@ from types import TracebackType
 import uvicorn
 
 from kiosk.server.app import create_app
+from kiosk.server.clinical import RemoteClinicalSource
 from kiosk.server.db import Database, Target, is_empty, open_database, system_clock
 from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
@@ -75,11 +76,13 @@ class EmbeddedServer:
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
         port: int = 0,
         simulated_clinic: ClinicPace | None = None,
+        clinical: RemoteClinicalSource | None = None,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
         then serve it; returns once the server accepts connections. ``port`` 0 takes a free
         one; a given port may be a stopped server's (its clients come back, as to a restart).
-        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
+        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues;
+        ``clinical``: the hospital's system to read clinical data from (``create_app``).
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -98,6 +101,7 @@ class EmbeddedServer:
             docs=docs,
             read_timeout_s=read_timeout_s,
             limits=limits,
+            clinical=clinical,
         )
 
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto

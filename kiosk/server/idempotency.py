@@ -116,6 +116,15 @@ def run_idempotent(
         return StoredAnswer(status_code, answer, replayed=False)
 
 
+def answered(conn: Connection, kiosk_id: str, key: str) -> bool:
+    """Whether the key has an answer already (a route that must ask another system before its
+    write transaction asks only when not: the retry replays instead)."""
+    row = conn.execute(
+        "SELECT 1 FROM idempotency_keys WHERE kiosk_id = ? AND key = ?", (kiosk_id, key)
+    ).fetchone()
+    return row is not None
+
+
 def idempotent_response(
     request: Request,
     conn: Connection,

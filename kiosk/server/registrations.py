@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from kiosk.api.models import (
     ErrorCode,
     ItemCategory,
     Registration,
     RegistrationStatus,
+    Schedule,
     SessionSuggestion,
     Ticket,
 )
-from kiosk.server import holds, queries
+from kiosk.server import clinical_copies, holds, queries
+from kiosk.server.clinical import Booking
 from kiosk.server.db import (
     Connection,
     Row,
@@ -68,6 +71,24 @@ def suggestions(
         SessionSuggestion(session=queries.schedule_session(row), doctor=queries.doctor_summary(row))
         for row in open_rows[:MAX_SUGGESTIONS]
     ]
+
+
+def suggestions_in(
+    schedule_of: Callable[[dt.date], Schedule], exclude: str, now: dt.datetime
+) -> list[SessionSuggestion]:
+    """As ``suggestions``, from a remote source's schedules of the department, day by day."""
+    found: list[SessionSuggestion] = []
+    day, last = now.date(), (now + SUGGESTION_HORIZON).date()
+    while day <= last and len(found) < MAX_SUGGESTIONS:
+        for doctor in schedule_of(day).doctors:
+            found += [
+                SessionSuggestion(session=session, doctor=doctor.doctor)
+                for session in doctor.sessions
+                if session.id != exclude and session.slots_left > 0 and session.ends_at > now
+            ]
+        day += dt.timedelta(days=1)
+    found.sort(key=lambda s: (s.session.starts_at, s.session.id))
+    return found[:MAX_SUGGESTIONS]
 
 
 # --- registrations --------------------------------------------------------------------------
@@ -132,20 +153,7 @@ def register(
             "This session has ended.",
             details={"ends_at": ends_at.isoformat()},
         )
-    existing = conn.execute(
-        "SELECT id FROM registrations WHERE patient_id = ? AND session_id = ? "
-        "AND status != 'cancelled'",
-        (patient_id, session_id),
-    ).fetchone()
-    if existing is not None:
-        registration = registration_by_id(conn, existing["id"], base_url)
-        raise ApiError(
-            409,
-            ErrorCode.already_registered,
-            "This patient is already registered for this session.",
-            details={"registration": registration.model_dump(mode="json")},
-            ticket=registration.ticket,
-        )
+    _refuse_registered_again(conn, patient_id, session_id, base_url)
     if int(row["fee_cents"]) > 0:
         _refuse_too_many_pending(conn, kiosk_id, now, max_pending)
     taken = conn.execute(
@@ -160,6 +168,15 @@ def register(
             "This session has no slots left.",
             details={"suggestions": [s.model_dump(mode="json") for s in found]},
         )
+    return _record(conn, kiosk_id, patient_id, row, now, base_url)
+
+
+def _record(
+    conn: Connection, kiosk_id: str, patient_id: str, row: Row, now: dt.datetime, base_url: str
+) -> Registration:
+    """The registration of a slot taken: a fee makes it pending with its bill, a free one is
+    confirmed with its ticket at once."""
+    session_id = str(row["s_id"])
     registration_id = new_id("reg")
     fee = int(row["fee_cents"])
     bill_id: str | None = None
@@ -183,6 +200,83 @@ def register(
     if fee == 0:
         confirm_registration(conn, registration_id, now)
     return registration_by_id(conn, registration_id, base_url)
+
+
+def refuse_before_booking(
+    conn: Connection,
+    *,
+    kiosk_id: str,
+    patient_id: str,
+    session_id: str,
+    now: dt.datetime,
+    base_url: str,
+    max_pending: int,
+) -> None:
+    """What ``register`` refuses that is known before a remote source books the slot: already
+    registered, and a kiosk holding ``max_pending`` unpaid registrations (whatever the fee,
+    which only the booking tells)."""
+    _refuse_registered_again(conn, patient_id, session_id, base_url)
+    _refuse_too_many_pending(conn, kiosk_id, now, max_pending)
+
+
+def record_booking(
+    conn: Connection, *, kiosk_id: str, booking: Booking, now: dt.datetime, base_url: str
+) -> Registration:
+    """A registration for a slot a remote source booked: its session kept locally (the
+    registration and the queue point at it), then as ``register`` from the slot taken on."""
+    require_transaction(conn)
+    session = booking.session
+    conn.execute(
+        "INSERT INTO patients (id, name) VALUES (?, '') ON CONFLICT (id) DO NOTHING",
+        (booking.patient_id,),
+    )
+    clinical_copies.keep_department(conn, booking.department)
+    doctor_id = booking.doctor.id or clinical_copies.UNKNOWN_DOCTOR
+    conn.execute(
+        "INSERT INTO doctors (id, department_id, name, title) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, title = excluded.title",
+        (doctor_id, booking.department.id, booking.doctor.name, booking.doctor.title),
+    )
+    conn.execute(
+        "INSERT INTO sessions (id, doctor_id, department_id, service_date, period, starts_at, "
+        "ends_at, slots_total, slots_left, fee_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET slots_total = excluded.slots_total, "
+        "slots_left = excluded.slots_left, fee_cents = excluded.fee_cents",
+        (
+            session.id,
+            doctor_id,
+            booking.department.id,
+            session.starts_at.date().isoformat(),
+            session.period.value,
+            to_db_time(session.starts_at),
+            to_db_time(session.ends_at),
+            session.slots_total,
+            session.slots_left,
+            session.fee_cents,
+        ),
+    )
+    row = get_session_row(conn, session.id)
+    assert row is not None  # kept just above
+    return _record(conn, kiosk_id, booking.patient_id, row, now, base_url)
+
+
+def _refuse_registered_again(
+    conn: Connection, patient_id: str, session_id: str, base_url: str
+) -> None:
+    existing = conn.execute(
+        "SELECT id FROM registrations WHERE patient_id = ? AND session_id = ? "
+        "AND status != 'cancelled'",
+        (patient_id, session_id),
+    ).fetchone()
+    if existing is not None:
+        registration = registration_by_id(conn, existing["id"], base_url)
+        raise ApiError(
+            409,
+            ErrorCode.already_registered,
+            "This patient is already registered for this session.",
+            details={"registration": registration.model_dump(mode="json")},
+            ticket=registration.ticket,
+        )
 
 
 def _refuse_too_many_pending(

@@ -8,6 +8,8 @@ or charging twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +18,9 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
+    Bill,
     BillList,
+    BillStatus,
     Building,
     BuildingList,
     DepartmentSummary,
@@ -35,9 +39,15 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import payments, queries, registrations, visits
+from kiosk.server import clinical_copies, payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
-from kiosk.server.db import to_db_time
+from kiosk.server.clinical import (
+    Booking,
+    RemoteClinicalSource,
+    SessionFullError,
+    SessionOverError,
+)
+from kiosk.server.db import to_db_time, write_transaction
 from kiosk.server.deps import (
     ERRORS,
     IDEMPOTENT_ERRORS,
@@ -48,12 +58,14 @@ from kiosk.server.deps import (
     KioskId,
     Now,
     OptionalVisitTokenHeader,
+    RemoteClinical,
     ServerLimits,
     VisitTokenHeader,
     not_found,
 )
 from kiosk.server.errors import ApiError, documented_error
-from kiosk.server.idempotency import idempotent_response
+from kiosk.server.idempotency import answered, idempotent_response, require_key
+from kiosk.server.visits import Limits
 
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
@@ -96,15 +108,53 @@ def register(
     limits: ServerLimits,
     idempotency_key: IdempotencyKeyHeader,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
 ) -> Response:
     """Same-day registration: free sessions are confirmed with a queue ticket at once; a fee
     makes the registration ``pending_payment`` with an unpaid bill (``bill_id``) whose payment
     issues the ticket. It holds its place only while that fee can be paid: a cancelled,
     declined or expired payment (or none within a few minutes) gives the place back."""
     visits.require_visit(conn, kiosk_id, visit_token, body.patient_id, now)
+    if remote is not None:
+        action = _register_at_the_hospital(
+            remote, conn, kiosk_id, idempotency_key, body, now, base_url, limits
+        )
+    else:
 
-    def action() -> tuple[int, Any]:
-        registration = registrations.register(
+        def action() -> tuple[int, Any]:
+            registration = registrations.register(
+                conn,
+                kiosk_id=kiosk_id,
+                patient_id=body.patient_id,
+                session_id=body.session_id,
+                now=now,
+                base_url=base_url,
+                max_pending=limits.max_pending_registrations,
+            )
+            return 200, RegistrationResult(registration=registration).model_dump(mode="json")
+
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
+
+
+def _register_at_the_hospital(
+    remote: RemoteClinicalSource,
+    conn: Conn,
+    kiosk_id: str,
+    idempotency_key: str | None,
+    body: RegistrationRequest,
+    now: Now,
+    base_url: str,
+    limits: Limits,
+) -> Callable[[], tuple[int, Any]]:
+    """Book the slot at the hospital's system first, outside any transaction (unless the key
+    was answered already: its retry replays, booking nothing); the returned action records
+    the registration locally, in the idempotent write. A full session is ``session_full``
+    with the department's next sessions that have places, from the hospital's schedules."""
+    booking: Booking | None = None
+    if not answered(conn, kiosk_id, require_key(idempotency_key)):
+        registrations.refuse_before_booking(
             conn,
             kiosk_id=kiosk_id,
             patient_id=body.patient_id,
@@ -113,11 +163,39 @@ def register(
             base_url=base_url,
             max_pending=limits.max_pending_registrations,
         )
+        try:
+            booking = remote.book(body.patient_id, body.session_id)
+        except SessionOverError as over:
+            raise ApiError(
+                409,
+                ErrorCode.session_over,
+                "This session has ended.",
+                details={"ends_at": over.ends_at.isoformat()},
+            ) from None
+        except SessionFullError as full:
+            found = (
+                registrations.suggestions_in(
+                    partial(remote.schedule, full.department_id), body.session_id, now
+                )
+                if full.department_id
+                else []
+            )
+            raise ApiError(
+                409,
+                ErrorCode.session_full,
+                "This session has no slots left.",
+                details={"suggestions": [s.model_dump(mode="json") for s in found]},
+            ) from None
+
+    def action() -> tuple[int, Any]:
+        if booking is None:
+            raise RuntimeError("an answered key replays without running its action")
+        registration = registrations.record_booking(
+            conn, kiosk_id=kiosk_id, booking=booking, now=now, base_url=base_url
+        )
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
-    return idempotent_response(
-        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
-    )
+    return action
 
 
 # --- bills and payments ---------------------------------------------------------------------
@@ -137,6 +215,7 @@ def bills(
     conn: Conn,
     now: Now,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
     status: Annotated[
         Literal["open", "all"],
         Query(description="open: unpaid and pending payment (default); all: paid ones too"),
@@ -145,9 +224,32 @@ def bills(
     """Itemized bills (费用明细) with the insurance and self-pay shares; ``createPayment``
     pays the self-pay share of the ones chosen."""
     visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
-    if queries.get_patient_row(conn, patient_id) is None:
-        raise not_found("patient", patient_id)
-    return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
+    if remote is None:
+        if queries.get_patient_row(conn, patient_id) is None:
+            raise not_found("patient", patient_id)
+        return BillList(bills=patient_bills(conn, patient_id, now, include_paid=status == "all"))
+    return BillList(bills=_bills_at_the_hospital(remote, conn, patient_id, now, status == "all"))
+
+
+def _bills_at_the_hospital(
+    remote: RemoteClinicalSource,
+    conn: Conn,
+    patient_id: str,
+    now: Now,
+    include_paid: bool,
+) -> list[Bill]:
+    """The hospital's open invoices, kept locally for the payments that pay them; an invoice
+    still open there that a payment here paid is settled there now and not shown as open."""
+    invoices = remote.open_bills(patient_id)
+    with write_transaction(conn):
+        clinical_copies.keep_bills(conn, patient_id, invoices)
+    open_there = {bill.id for bill in invoices}
+    clinical_copies.settle(remote, clinical_copies.paid_here(conn, sorted(open_there)))
+    return [
+        bill
+        for bill in patient_bills(conn, patient_id, now, include_paid=include_paid)
+        if bill.id in open_there or bill.status is BillStatus.paid
+    ]
 
 
 @router.post(
@@ -230,13 +332,26 @@ def payment(
     conn: Conn,
     now: Now,
     base_url: BaseUrl,
+    remote: RemoteClinical,
     visit_token: OptionalVisitTokenHeader = None,
 ) -> Payment:
     _own_payment(conn, payment_id, kiosk_id, visit_token, now)
     try:
-        return payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
+        found = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
     except KeyError:
         raise not_found("payment", payment_id) from None
+    _settle_at_the_hospital(remote, conn, found)
+    return found
+
+
+def _settle_at_the_hospital(
+    remote: RemoteClinicalSource | None, conn: Conn, payment: Payment
+) -> None:
+    """A paid payment's bills are marked paid at the hospital's system too (their invoices
+    balanced), after the payment's own transaction; what fails is settled on a later read."""
+    if remote is not None and payment.status is PaymentStatus.paid:
+        paid = payments.payment_bill_ids(conn, payment.id)
+        clinical_copies.settle(remote, clinical_copies.hospital_bills(conn, paid))
 
 
 @router.post(
@@ -319,6 +434,7 @@ def pay_by_payment_code(
     base_url: BaseUrl,
     idempotency_key: IdempotencyKeyHeader,
     visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
 ) -> Response:
     """Only the kiosk that made the payment, during the patient's live visit, may charge it."""
     row = payments.get_payment_row(conn, payment_id)
@@ -334,9 +450,16 @@ def pay_by_payment_code(
             raise not_found("payment", payment_id) from None
         return 200, current.model_dump(mode="json")
 
-    return idempotent_response(
+    answer = idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
+    if remote is not None:
+        try:
+            paid = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
+        except KeyError:
+            raise not_found("payment", payment_id) from None
+        _settle_at_the_hospital(remote, conn, paid)
+    return answer
 
 
 # --- feedback -------------------------------------------------------------------------------

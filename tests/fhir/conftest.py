@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from kiosk.server.fhir.config import DepartmentMapping, FhirConfig, load_config
 from kiosk.server.fhir.source import FhirClinicalSource
-from tests.helpers.fhir_server import FhirTestServer, Hospital, load_hospital
+from tests.helpers.fhir_server import BEIJING, FhirTestServer, Hospital, load_hospital
 
 DATA = Path(__file__).parent / "data"
 INTERNAL = DepartmentMapping(
@@ -72,7 +73,9 @@ def source(
     config: FhirConfig, hospital: Hospital, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FhirClinicalSource]:
     """The adapter on the test hospital; what it sends is recorded in ``sent``."""
-    made = record(FhirClinicalSource(config), sent, monkeypatch)
+    # Early in the hospital's day: its sessions (08:00, 14:00) have not ended yet.
+    early = dt.datetime.combine(hospital.today, dt.time(7), BEIJING)
+    made = record(FhirClinicalSource(config, clock=lambda: early), sent, monkeypatch)
     yield made
     made.client.close()
 

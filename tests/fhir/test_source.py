@@ -17,9 +17,9 @@ from kiosk.api.models import (
     SessionPeriod,
 )
 from kiosk.server.clinical import (
-    ClinicalSource,
     RecordConflictError,
     RecordNotFoundError,
+    RemoteClinicalSource,
     SessionFullError,
     SourceTimeoutError,
     SourceUnavailableError,
@@ -65,7 +65,7 @@ def assert_sent_is_valid_r4(sent: Sent) -> None:
 
 
 def test_the_source_is_a_clinical_source(source: FhirClinicalSource) -> None:
-    typed: ClinicalSource = source
+    typed: RemoteClinicalSource = source
     assert typed is source
 
 

@@ -8,6 +8,7 @@ module sees HTTP. ``requests_made`` counts FHIR requests (not token requests), f
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ import requests
 
 from kiosk.server.clinical import (
     ClinicalError,
+    LinkState,
     RecordConflictError,
     RecordNotFoundError,
     RecordRejectedError,
@@ -82,6 +84,7 @@ class FhirClient:
         self._requests = 0
         self._smart_token = ""
         self._smart_expires = 0.0
+        self._last: tuple[LinkState, float] | None = None  # and when, on the monotonic clock
 
     @property
     def requests_made(self) -> int:
@@ -90,6 +93,11 @@ class FhirClient:
 
     def close(self) -> None:
         self._session.close()
+
+    def last_exchange(self) -> tuple[LinkState, float] | None:
+        """The last request's outcome and its ``time.monotonic()``; None before the first."""
+        with self._lock:
+            return self._last
 
     # --- interactions ---------------------------------------------------------------------
 
@@ -201,6 +209,7 @@ class FhirClient:
         with self._lock:
             self._requests += 1
         what = f"{method} {url.removeprefix(self.base_url + '/') or '/'}"
+        started = time.monotonic()
         try:
             response = self._session.request(
                 method,
@@ -212,12 +221,29 @@ class FhirClient:
                 verify=self._verify,
             )
         except requests.Timeout:
+            self._note(started, f"no answer to {what} in time")
             raise SourceTimeoutError(f"FHIR server did not answer {what} in time") from None
         except requests.RequestException as exc:
+            self._note(started, f"unreachable: {_reason(exc)}")
             raise SourceUnavailableError(
                 f"FHIR server unreachable for {what}: {_reason(exc)}"
             ) from None
+        refused = response.status_code >= 500 or response.status_code in (401, 403)
+        self._note(started, f"{what}: HTTP {response.status_code}" if refused else "")
         return _answer(response, what)
+
+    def _note(self, started: float, problem: str) -> None:
+        """Keep the exchange's outcome (any answer but a failure or a refusal of our
+        credentials is a working link)."""
+        ended = time.monotonic()
+        state = LinkState(
+            up=not problem,
+            latency_s=ended - started,
+            at=dt.datetime.now(dt.UTC),
+            problem=problem,
+        )
+        with self._lock:
+            self._last = (state, ended)
 
     def _access_token(self) -> str:
         """A SMART backend-services access token, fetched again shortly before it expires."""

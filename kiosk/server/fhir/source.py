@@ -30,9 +30,12 @@ from kiosk.api.models import (
 )
 from kiosk.server.clinical import (
     Booking,
+    ClinicalError,
+    LinkState,
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
+    SessionOverError,
     SourceUnavailableError,
     UnsupportedIdentifierError,
 )
@@ -45,6 +48,7 @@ BOOKING_KEY_SYSTEM = "urn:ietf:rfc:3986"  # a booking's key is a urn:uuid
 DIRECTORY_PAGE = 200  # resources per page when reading the directory
 ARRIVED_ALREADY = {"arrived", "checked-in", "fulfilled"}
 BOOKABLE = {"proposed", "pending", "booked", "waitlist"}
+LINK_PROBE_AFTER_S = 60  # the fleet page probes a link idle this long
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ class Directory:
 
 
 class FhirClinicalSource:
-    """The FHIR implementation of ``kiosk.server.clinical.ClinicalSource``."""
+    """The FHIR implementation of ``kiosk.server.clinical.RemoteClinicalSource``."""
+
+    local = False
 
     def __init__(
         self,
@@ -77,6 +83,19 @@ class FhirClinicalSource:
         self._clock = clock or (lambda: dt.datetime.now(config.time_zone))
         self._lock = threading.Lock()
         self._directory: Directory | None = None
+
+    def link(self) -> LinkState:
+        """The last request's outcome; after ``LINK_PROBE_AFTER_S`` without one, a probe of
+        ``/metadata`` (the fleet page refreshes itself: no thread of its own)."""
+        last = self.client.last_exchange()
+        if last is None or time.monotonic() - last[1] > LINK_PROBE_AFTER_S:
+            try:
+                self.client.capabilities()
+            except ClinicalError:
+                pass  # the outcome is what the client noted
+            last = self.client.last_exchange()
+        assert last is not None  # the probe noted its outcome
+        return last[0]
 
     # --- directory ------------------------------------------------------------------------
 
@@ -367,8 +386,10 @@ class FhirClinicalSource:
                 ),
                 key=lambda s: str(s.get("start")),
             )
+            if session is not None and session.ends_at <= self._clock():
+                raise SessionOverError(f"session {session_id!r} has ended", session.ends_at)
             if session is None or not free:
-                raise SessionFullError(f"session {session_id!r} has no free slot")
+                raise SessionFullError(f"session {session_id!r} has no free slot", department.id)
             slot = free[0]
             booking_key = f"urn:uuid:{uuid.uuid4()}"
             try:
@@ -395,7 +416,9 @@ class FhirClinicalSource:
                 starts_at=slot_start,
                 ends_at=mapping.instant(slot.get("end"), zone) or slot_start,
             )
-        raise SessionFullError(f"session {session_id!r}: every free slot was taken meanwhile")
+        raise SessionFullError(
+            f"session {session_id!r}: every free slot was taken meanwhile", department.id
+        )
 
     def _booked_anyway(self, booking_key: str) -> str:
         """After a transaction whose answer was lost: ``"Appointment/id"`` if it was applied
