@@ -89,6 +89,7 @@ from kiosk.server.errors import (
     install_error_handlers,
 )
 from kiosk.server.idempotency import idempotent_response
+from kiosk.server.insight import pages as insight_pages
 from kiosk.server.security import (
     READ_TIMEOUT_S,
     BodyDeadlineMiddleware,
@@ -478,6 +479,7 @@ def create_app(
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)
+    app.include_router(insight_pages.router)
     routes_queue.install(app)
     app.include_router(web_assets.router)
     app.include_router(announce.router)

@@ -75,11 +75,13 @@ class EmbeddedServer:
         startup_timeout_s: float = _STARTUP_TIMEOUT_S,
         port: int = 0,
         simulated_clinic: ClinicPace | None = None,
+        history_days: int = 0,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
         then serve it; returns once the server accepts connections. ``port`` 0 takes a free
         one; a given port may be a stopped server's (its clients come back, as to a restart).
-        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues.
+        With ``simulated_clinic`` a simulated clinic at that pace starts working the queues;
+        ``history_days`` seeds that many past days for the insight pages.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -87,7 +89,7 @@ class EmbeddedServer:
         conn = open_database(db_path, migrate=True)  # the demo's own database: kept current
         try:
             if seed_demo and is_empty(conn):
-                _seed_demo(conn, clock())
+                _seed_demo(conn, clock(), history_days=history_days)
         finally:
             conn.close()
         app = create_app(
