@@ -473,7 +473,7 @@ def _kiosk_usage_events(conn: Connection) -> None:
 
 
 INSIGHT_TABLES = """
-CREATE TABLE insight_targets (
+CREATE TABLE IF NOT EXISTS insight_targets (
     department_id TEXT PRIMARY KEY REFERENCES departments(id),
     minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 600)
 );
