@@ -198,6 +198,9 @@ def _login_page(
         f'<input type="hidden" name="next" value="{html.escape(next_page)}">'
         '<button type="submit">登录 Sign in</button></form>',
         status_code=status_code,
+        # The browser's post must carry this server's origin for ``same_origin`` (under the
+        # server's ``no-referrer`` it sends ``Origin: null``): as the staff page does.
+        headers={"referrer-policy": "same-origin"},
     )
 
 

@@ -470,7 +470,13 @@ def create_app(
     install_security_headers_on_server_errors(app)
     app.add_middleware(
         BodyGuardMiddleware,
-        form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
+        form_path_prefixes=(
+            "/pay/",
+            "/admin/login",
+            "/admin/staff-calls/",
+            "/staff/login",
+            "/insight/targets",
+        ),
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)

@@ -139,7 +139,8 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
     every = fig.wait_figures(fig.queue_visits(conn, fig.Filters(DAY, DAY)), {})
     assert (every.arrivals, every.wait_p50_min, every.wait_p90_min) == (6, 25.0, 46.0)
     arrivals, calls = fig.weekday_hour_counts(fig.queue_visits(conn, fig.Filters(DAY, DAY)))
-    assert arrivals[(DAY.weekday(), 8)] == 4 and calls[(DAY.weekday(), 8)] == 3
+    assert arrivals[(DAY.weekday(), 8)] == 4
+    assert calls[(DAY.weekday(), 8)] == 3
     yesterday = DEMO_NOW.date() - dt.timedelta(days=1)
     assert fig.queue_visits(conn, fig.Filters(yesterday, yesterday)) == []
 
@@ -153,7 +154,8 @@ def test_satisfaction_and_kiosk_use_equal_the_hand_worked_ones(conn: Connection)
     shown = " ".join(comment for *_, comment in s.comments)
     for private in ("138 1234 5678", "010-12345678", "11010519491231002X"):
         assert private not in shown
-    assert shown.count(fig.REDACTED) == 3 and "等太久" in shown
+    assert shown.count(fig.REDACTED) == 3
+    assert "等太久" in shown
     use = fig.kiosk_use(fig.usage_events(conn, fig.Filters(DAY, DAY)))
     assert use.visits == 3
     assert use.visits_by_kiosk_hour == {("k1", 8): 1, ("k1", 9): 2}
@@ -197,9 +199,7 @@ def test_history_figures_equal_an_independent_computation(conn: Connection) -> N
     waits = _independent_waits(conn, start, end)
     assert set(waits) >= {CHANGED_DEPARTMENT, "dep-b"}
     for department, minutes in waits.items():
-        figures = fig.wait_figures(
-            fig.queue_visits(conn, fig.Filters(start, end, department)), {}
-        )
+        figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(start, end, department)), {})
         cuts = statistics.quantiles(minutes, n=100, method="inclusive")
         assert figures.called == len(minutes)
         assert figures.wait_p50_min == pytest.approx(cuts[49])
@@ -228,4 +228,5 @@ def test_history_shows_the_second_caller_halving_the_wait(conn: Connection) -> N
     p50_before = fig.wait_figures(fig.queue_visits(conn, before), {}).wait_p50_min
     p50_after = fig.wait_figures(fig.queue_visits(conn, after), {}).wait_p50_min
     change = fig.change_percent(p50_before, p50_after)
-    assert change is not None and change <= -50
+    assert change is not None
+    assert change <= -50

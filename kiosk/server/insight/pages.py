@@ -31,7 +31,7 @@ from kiosk.server.insight import charts
 from kiosk.server.insight import figures as fig
 from kiosk.server.insight.text import TEXT, WEEKDAYS, Language
 from kiosk.server.security import WEB_PAGE_POLICY, same_origin
-from kiosk.server.staffpage import LanguageQuery, page_language
+from kiosk.server.staffpage import REFERRER_POLICY, LanguageQuery, page_language
 
 router = APIRouter(prefix="/insight", include_in_schema=False)
 
@@ -131,6 +131,7 @@ def _frame(
     query: dict[str, str],
     body: str,
     *,
+    scope: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     text = TEXT[language]
@@ -157,13 +158,18 @@ def _frame(
 <nav class="tabs" aria-label="{html.escape(text["title"])}">{tabs}</nav>
 <nav class="lang" aria-label="Language">{switch}</nav></header>
 <main id="page-{page}">
+<p id="print-range" class="print-only">{html.escape(scope)}</p>
 {body}
 </main>
 <footer><p>{html.escape(text["percentile_note"])}</p></footer>
 </body></html>
 """,
         status_code=status_code,
-        headers={"content-security-policy": WEB_PAGE_POLICY, "cache-control": "no-store"},
+        headers={
+            "content-security-policy": WEB_PAGE_POLICY,
+            "cache-control": "no-store",
+            "referrer-policy": REFERRER_POLICY,  # the targets form posts with its origin
+        },
     )
 
 
@@ -696,7 +702,17 @@ def _render(request: Request, conn: Connection, now: dt.datetime, page: str) -> 
                 status_code=404,
             )
         return _csv(chosen[0])
-    return _frame(language, page, query, form + body)
+    return _frame(language, page, query, form + body, scope=_scope(r, page))
+
+
+def _scope(r: _Request, page: str) -> str:
+    """What the filters chose, in words: the print shows it instead of the form."""
+    ranges = " · ".join(
+        f"{legend} {start} – {end}" for legend, _, _, start, end in _ranges_of(r, page)
+    )
+    names = dict(_departments(r.conn, r.language))
+    department = names.get(r.query.get("department") or "", r.text["all_departments"])
+    return f"{ranges} · {r.text['department']} {department}"
 
 
 @router.get("")
