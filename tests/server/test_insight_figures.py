@@ -112,7 +112,7 @@ def test_percentiles_are_statistics_quantiles_inclusive() -> None:
     values = [3.5, 1.0, 9.25, 4.0, 4.0, 12.0, 0.5]
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     assert fig.percentiles(values, (10, 50, 90)) == [cuts[9], cuts[49], cuts[89]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no values"):
         fig.percentiles([], (50,))
 
 

@@ -193,7 +193,7 @@ def test_before_and_after_shows_the_second_caller_s_effect(
 def test_bad_input_is_a_clear_message_never_a_server_error(
     browser: webdriver.Chrome, server: EmbeddedServer, query: str, message: str
 ) -> None:
-    pages = ("compare",) if query.startswith("a_") else PAGES
+    pages: tuple[str, ...] = ("compare",) if query.startswith("a_") else PAGES
     if query.startswith(("from", "to")):
         pages = PAGES[:-1]  # the before/after page has its own two ranges
     for page in pages:
