@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.checkin",
     "benchmarks.registration",
     "benchmarks.queue_load",
+    "benchmarks.insight",
     "benchmarks.printing",
     "benchmarks.ui",
     "benchmarks.package",

@@ -27,8 +27,10 @@ HISTORY_KIOSKS = ("demo-kiosk", "lobby-east-2", "lobby-west-1")
 # peak, the lunch break from 12:00, the afternoon from 13:30).
 HOUR_WEIGHTS = {7: 4, 8: 16, 9: 17, 10: 13, 11: 8, 12: 2, 13: 7, 14: 12, 15: 10, 16: 7, 17: 4}
 WEEKDAY_LOAD = (1.0, 0.95, 0.9, 0.9, 0.95, 0.6, 0.4)  # Monday … Sunday
-UTILISATION = 0.35  # of one caller's working day, for an ordinary room
-BUSY_UTILISATION = 1.05  # Internal Medicine with one caller: more patients than one can see
+UTILISATION = 0.7  # of one caller's working day, for an ordinary room
+BUSY_UTILISATION = 1.0  # Internal Medicine with one caller: as many patients as one can see
+CONSULT_FACTOR = 2.0  # a consultation takes this many times the queue's configured minutes
+WALK_S = (120, 480)  # the least a patient waits after check-in
 LUNCH = (dt.time(12, 0), dt.time(13, 30))
 OPENS = dt.time(8, 0)
 WORKING_MINUTES = 450
@@ -89,9 +91,19 @@ def _start_of_call(free_at: float, arrived: float) -> float:
 
 
 def seed_history(
-    conn: Connection, now: dt.datetime, *, days: int = HISTORY_DAYS, seed: int = HISTORY_SEED
+    conn: Connection,
+    now: dt.datetime,
+    *,
+    days: int = HISTORY_DAYS,
+    seed: int = HISTORY_SEED,
+    scale: int = 1,
+    kiosk_share: float = KIOSK_SHARE,
 ) -> None:
-    """Write ``days`` days of history before ``now``'s day (inside the caller's transaction)."""
+    """Write ``days`` days of history before ``now``'s day (inside the caller's transaction).
+
+    ``scale`` multiplies every room's patients and callers (the benchmark's big hospital);
+    ``kiosk_share`` is the share of patients whose check-in at a kiosk is recorded.
+    """
     rng = random.Random(seed)
     offset = now.isoformat()[-6:]
     rooms = conn.execute(
@@ -103,24 +115,43 @@ def seed_history(
     for index in range(days):
         day = _Day(first_day + dt.timedelta(days=index), offset)
         for room in rooms:
-            _room_day(rng, sink, room, day, changed=index >= days // 2)
+            _room_day(
+                rng,
+                sink,
+                room,
+                day,
+                changed=index >= days // 2,
+                scale=scale,
+                kiosk_share=kiosk_share,
+            )
     _write(conn, sink, now)
 
 
-def _room_day(rng: random.Random, sink: _Sink, room: Row, day: _Day, *, changed: bool) -> None:
+def _room_day(
+    rng: random.Random,
+    sink: _Sink,
+    room: Row,
+    day: _Day,
+    *,
+    changed: bool,
+    scale: int,
+    kiosk_share: float,
+) -> None:
     queue_id = str(room["id"])
     station = queue_id.removeprefix("q-")
     minutes = float(room["minutes_per_patient"])
     busy = room["department_id"] == CHANGED_DEPARTMENT
     load = (BUSY_UTILISATION if busy else UTILISATION) * WEEKDAY_LOAD[day.day.weekday()]
-    count = max(1, round(rng.gauss(load * WORKING_MINUTES / minutes, 2)))
-    callers = 2 if busy and changed else 1
+    minutes *= CONSULT_FACTOR
+    count = max(1, round(rng.gauss(load * WORKING_MINUTES / minutes, 2))) * scale
+    callers = (2 if busy and changed else 1) * scale
     free = [float(_OPENS_S)] * callers
     for seq, arrived in enumerate(_arrivals(rng, count), start=1):
         number = format_ticket_number(str(room["code"]), seq)
-        token = f"h{day.text}{queue_id}{seq:04d}"
+        token = f"h{day.text}{queue_id}{seq:05d}"
         caller = min(range(callers), key=free.__getitem__)
-        called = _start_of_call(free[caller], arrived)
+        ready = arrived + rng.uniform(*WALK_S)  # to the waiting area, and the room's paperwork
+        called = _start_of_call(free[caller], ready)
         events = [(arrived, "issued"), (called, "called")]
         answered = called
         draw = rng.random()
@@ -134,7 +165,7 @@ def _room_day(rng: random.Random, sink: _Sink, room: Row, day: _Day, *, changed:
             state = "no_show"
         else:
             serving = answered + rng.uniform(30, 120)
-            finished = serving + minutes * 60 * rng.lognormvariate(0, 0.45) * 0.85
+            finished = serving + minutes * 60 * rng.lognormvariate(0, 0.45) * 0.9
             events += [(serving, "serving"), (finished, "done")]
             state, serving_at = "done", day.stamp(serving)
         free[caller] = finished
@@ -146,7 +177,7 @@ def _room_day(rng: random.Random, sink: _Sink, room: Row, day: _Day, *, changed:
         for at, kind in events:
             actor = "kiosk" if kind == "issued" else station
             sink.events.append((day.stamp(at), queue_id, token, number, kind, actor))
-        if rng.random() < KIOSK_SHARE:
+        if rng.random() < kiosk_share:
             _kiosk_visit(rng, sink, day, arrived)
         if rng.random() < RATING_SHARE:
             _rating(rng, sink, day, finished, (called - arrived) / 60)
