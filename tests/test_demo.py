@@ -124,7 +124,7 @@ def queue_events(base: str, token: str) -> list[dict[str, object]]:
         after = str(found[-1]["id"]) if found else "0"
         events = requests.get(
             f"{base}/queues/{me['queues'][0]}/events",
-            params={"after": after, "limit": 1000},
+            params={"after": after, "limit": "1000"},
             headers=headers,
             timeout=TIMEOUT_S,
         )
