@@ -54,10 +54,10 @@ def line_chart(
     height: int = 260,
 ) -> str:
     """Up to three series over days: solid, dashed and dotted lines with circle, square and
-    triangle markers, each named at its last point and in the legend."""
+    triangle markers, named in the legend on the right."""
     if not days:
         return ""
-    left, right, top, bottom = 50, 150, 16, 40
+    left, right, top, bottom = 50, 150, 28, 30
     values = [v for _, points in series for v in points if v is not None]
     peak = max(values, default=0) or 1
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -72,8 +72,7 @@ def line_chart(
         f'stroke="{_INK}"/>'
         f'<text x="{left - 6}" y="{top + 5}" text-anchor="end">{peak:.0f}</text>'
         f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>'
-        f'<text x="{left - 6}" y="{top + plot_h + 34}" text-anchor="end">'
-        f"{html.escape(unit)}</text>"
+        f'<text x="{left}" y="{top - 6}">{html.escape(unit)}</text>'
     ]
     every = max(1, len(days) // 8)
     for index, day in enumerate(days):
@@ -84,24 +83,25 @@ def line_chart(
                 f"{html.escape(day)}</text>"
             )
     styles = (("", "circle"), ("8 5", "square"), ("2 4", "triangle"))
-    for (name, points), (dash, marker) in zip(series, styles, strict=False):
+    for rank, ((name, points), (dash, marker)) in enumerate(zip(series, styles, strict=False)):
         path: list[str] = []
-        last: tuple[float, float] | None = None
         for index, value in enumerate(points):
             if value is None:
                 continue
             x, y = xy(index, value)
             path.append(f"{'L' if path else 'M'}{x:.1f},{y:.1f}")
             parts.append(_marker(marker, x, y))
-            last = (x, y)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
             f'<path d="{" ".join(path)}" fill="none" stroke="{_INK}" stroke-width="2"{dash_attr}/>'
         )
-        if last is not None:
-            parts.append(
-                f'<text x="{last[0] + 8:.1f}" y="{last[1] + 5:.1f}">{html.escape(name)}</text>'
-            )
+        # The legend: a piece of the same line, its marker and the name.
+        x, y = left + plot_w + 16, top + 12 + 22 * rank
+        parts.append(
+            f'<g><path d="M{x},{y} L{x + 36},{y}" stroke="{_INK}" '
+            f'stroke-width="2"{dash_attr}/>{_marker(marker, x + 18, y)}'
+            f'<text x="{x + 44}" y="{y + 5}">{html.escape(name)}</text></g>'
+        )
     return _svg(width, height, label, "".join(parts))
 
 
