@@ -36,7 +36,7 @@ OPENS = dt.time(8, 0)
 WORKING_MINUTES = 450
 RECALL_SHARE = 0.08
 NO_SHOW_SHARE = 0.04
-KIOSK_SHARE = 0.6  # of the patients check in at a kiosk; the rest at a window
+KIOSK_SHARE = 0.35  # of the patients check in at a kiosk; the rest at a window
 RATING_SHARE = 0.1
 COMMENTS = (
     "医生很耐心。",
