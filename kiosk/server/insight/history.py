@@ -262,9 +262,10 @@ def _write(conn: Connection, sink: _Sink, now: dt.datetime) -> None:
             for at, queue, token, number, kind, actor in sink.events
         ],
     )
-    conn.execute(
-        "UPDATE queue_entries SET last_event_id = (SELECT max(e.id) FROM queue_events e "
-        "WHERE e.entry_id = queue_entries.id) WHERE service_date < ?",
+    conn.execute(  # a join, not a subquery per entry: the planner has no statistics yet
+        "UPDATE queue_entries SET last_event_id = last.id FROM (SELECT entry_id, max(id) AS id "
+        "FROM queue_events GROUP BY entry_id) AS last "
+        "WHERE last.entry_id = queue_entries.id AND queue_entries.service_date < ?",
         (now.date().isoformat(),),
     )
     conn.executemany(
