@@ -4,9 +4,9 @@ With an admin token set (``kiosk-server --admin-token-file`` or ``KIOSK_SERVER_A
 the fleet page needs either ``Authorization: Bearer <token>`` (API use; the scheme in any
 case, a bare token is refused) or the session cookie that ``POST /admin/login`` sets after the
 token was typed into the sign-in form: a random session id signed with a per-process key and
-an expiry, ``HttpOnly``, ``SameSite=Strict``, limited to ``/admin`` and ``/insight`` (the
-management pages, ``kiosk.server.insight``, admit the same way). The token never travels
-in a URL. Without an admin token, only clients connecting from loopback are served (the
+an expiry, ``HttpOnly``, ``SameSite=Strict``, limited to ``/admin`` (and the same session as
+``kiosk_insight`` limited to ``/insight``: the management pages admit the same way). The
+token never travels in a URL. Without an admin token, only clients connecting from loopback are served (the
 client address of the connection: proxy headers are ignored unless the server was told which
 proxies to trust).
 """
@@ -44,7 +44,9 @@ from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
 ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
 SESSION_COOKIE = "kiosk_admin"
 SESSION_LIFETIME = dt.timedelta(hours=8)
-_COOKIE_PATHS = ("/admin", "/insight")
+# The same session under two names, each sent only to its own pages: the fleet's and the
+# management pages' (``kiosk.server.insight``).
+_SESSION_COOKIES = ((SESSION_COOKIE, "/admin"), ("kiosk_insight", "/insight"))
 _MAX_FORM_BYTES = 4096
 # The fleet page rings while a staff call is open: its own script and sound, from this server.
 FLEET_PAGE_POLICY = (
@@ -106,8 +108,12 @@ def _admin_token(request: Request) -> str | None:
 
 
 def _signed_in(request: Request, now: dt.datetime) -> bool:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    return cookie is not None and session_is_valid(request.app.state.admin_session_key, cookie, now)
+    key = request.app.state.admin_session_key
+    return any(
+        session_is_valid(key, cookie, now)
+        for name, _ in _SESSION_COOKIES
+        if (cookie := request.cookies.get(name)) is not None
+    )
 
 
 def _next_page(value: str) -> str:
@@ -499,9 +505,9 @@ async def login(request: Request, now: Now) -> Response:
         )
     response = RedirectResponse(next_page, status_code=303)
     session = issue_session(request.app.state.admin_session_key, now)
-    for path in _COOKIE_PATHS:
+    for name, path in _SESSION_COOKIES:
         response.set_cookie(
-            SESSION_COOKIE,
+            name,
             session,
             max_age=int(SESSION_LIFETIME.total_seconds()),
             path=path,
@@ -515,6 +521,6 @@ async def login(request: Request, now: Now) -> Response:
 @router.post("/logout", include_in_schema=False)
 def logout() -> Response:
     response = RedirectResponse("/admin/login", status_code=303)
-    for path in _COOKIE_PATHS:
-        response.delete_cookie(SESSION_COOKIE, path=path, httponly=True, samesite="strict")
+    for name, path in _SESSION_COOKIES:
+        response.delete_cookie(name, path=path, httponly=True, samesite="strict")
     return response
