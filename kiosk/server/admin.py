@@ -6,9 +6,9 @@ case, a bare token is refused) or the session cookie that ``POST /admin/login`` 
 token was typed into the sign-in form: a random session id signed with a per-process key and
 an expiry, ``HttpOnly``, ``SameSite=Strict``, limited to ``/admin`` (and the same session as
 ``kiosk_insight`` limited to ``/insight``: the management pages admit the same way). The
-token never travels in a URL. Without an admin token, only clients connecting from loopback are served (the
-client address of the connection: proxy headers are ignored unless the server was told which
-proxies to trust).
+token never travels in a URL. Without an admin token, only clients connecting from loopback
+are served (the client address of the connection: proxy headers are ignored unless the server
+was told which proxies to trust).
 """
 
 from __future__ import annotations
