@@ -141,6 +141,20 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
     arrivals, calls = fig.weekday_hour_counts(fig.queue_visits(conn, fig.Filters(DAY, DAY)))
     assert arrivals[(DAY.weekday(), 8)] == 4
     assert calls[(DAY.weekday(), 8)] == 3
+    # A call written after the figures were read is folded in at the next read.
+    with write_transaction(conn):
+        entry_id = conn.execute(
+            "SELECT id FROM queue_entries WHERE number = 'A905' AND service_date = ?",
+            (DAY.isoformat(),),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO queue_events (at, queue_id, entry_id, number, kind, actor) "
+            "VALUES (?, 'q-dep-a', ?, 'A905', 'called', 'test')",
+            (at(9, 20), entry_id),
+        )
+    later = fig.wait_figures(fig.queue_visits(conn, one_day), {})
+    assert (later.called, later.wait_max_min) == (5, 50.0)
+    assert later.wait_p50_min == 20.0  # 10, 20, 25, 25, 50
     yesterday = DEMO_NOW.date() - dt.timedelta(days=1)
     assert fig.queue_visits(conn, fig.Filters(yesterday, yesterday)) == []
 

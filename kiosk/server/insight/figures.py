@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kiosk.server.db import Connection, from_db_time
+from kiosk.server.db import Connection, Row, from_db_time, lock_key, write_transaction
 
 DEFAULT_TARGET_MINUTES = 30
 MAX_RANGE_DAYS = 366
@@ -62,39 +62,38 @@ class Filters:
 
 @dataclass(frozen=True)
 class QueueVisit:
-    """One queue entry, as its events tell it."""
+    """One queue entry's waiting figures, as its events tell them (``insight_queue_visits``).
+    A slot is weekday × 24 + hour (Monday 0) in the server's local time."""
 
     queue_id: str
     department_id: str | None
     day: dt.date
-    entered: dt.datetime
     state: str
-    first_called: dt.datetime | None
-    service_started: dt.datetime | None  # the consultation's start, else the last call
-    finished: dt.datetime | None
-
-    @property
-    def wait_s(self) -> float | None:
-        if self.first_called is None:
-            return None
-        return max(0.0, (self.first_called - self.entered).total_seconds())
-
-    @property
-    def service_s(self) -> float | None:
-        if self.state != "done" or self.service_started is None or self.finished is None:
-            return None
-        return max(0.0, (self.finished - self.service_started).total_seconds())
+    wait_s: float | None  # None: never called
+    service_s: float | None  # None: not done, or no start recorded
+    arrived_slot: int
+    called_slot: int | None
 
 
-_VISITS_SQL = (
-    "SELECT q.queue_id, qu.department_id, q.service_date, q.entered_at, q.state, q.serving_at,"
-    " q.finished_at,"
+_FOLD_SQL = (
+    "SELECT q.id, q.queue_id, qu.department_id, q.service_date, q.entered_at, q.state,"
+    " q.serving_at, q.finished_at,"
     " (SELECT e.at FROM queue_events e WHERE e.entry_id = q.id AND e.kind = 'called'"
     "  ORDER BY e.id LIMIT 1) AS first_called_at,"
     " (SELECT e.at FROM queue_events e WHERE e.entry_id = q.id"
     "  AND e.kind IN ('called', 'recalled') ORDER BY e.id DESC LIMIT 1) AS last_called_at"
-    " FROM queue_entries q JOIN queues qu ON qu.id = q.queue_id"
-    " WHERE q.service_date >= ? AND q.service_date <= ?"
+    " FROM queue_entries q JOIN queues qu ON qu.id = q.queue_id WHERE q.id IN "
+)
+_FOLD_CHUNK = 500
+# On PostgreSQL an event may commit after one with a higher id (ids are taken before the
+# commit): each refresh folds again the entries of this many events below the last mark (the
+# fold is idempotent), far more than the writes in flight at any moment.
+REFOLD_MARGIN = 1000
+_UPSERT = (
+    "INSERT INTO insight_queue_visits (entry_id, queue_id, department_id, service_date, state,"
+    " wait_s, service_s, arrived_slot, called_slot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (entry_id) DO UPDATE SET state = excluded.state, wait_s = excluded.wait_s,"
+    " service_s = excluded.service_s, called_slot = excluded.called_slot"
 )
 
 
@@ -102,28 +101,90 @@ def _time(value: str | None) -> dt.datetime | None:
     return from_db_time(value) if value else None
 
 
-def queue_visits(conn: Connection, filters: Filters) -> list[QueueVisit]:
-    sql, params = _VISITS_SQL, [filters.start.isoformat(), filters.end.isoformat()]
-    if filters.department_id is not None:
-        sql += " AND qu.department_id = ?"
-        params.append(filters.department_id)
-    visits = []
-    for row in conn.execute(sql, params).fetchall():
-        last_called = _time(row["last_called_at"])
-        serving = _time(row["serving_at"])
-        visits.append(
-            QueueVisit(
-                queue_id=row["queue_id"],
-                department_id=row["department_id"],
-                day=dt.date.fromisoformat(row["service_date"]),
-                entered=from_db_time(row["entered_at"]),
-                state=row["state"],
-                first_called=_time(row["first_called_at"]),
-                service_started=serving or last_called,
-                finished=_time(row["finished_at"]),
-            )
+def _slot(moment: dt.datetime) -> int:
+    return moment.weekday() * 24 + moment.hour
+
+
+def _fold(row: Row) -> tuple[object, ...]:
+    """An entry's facts from its projection and its first and last calls."""
+    entered = from_db_time(row["entered_at"])
+    first_called = _time(row["first_called_at"])
+    started = _time(row["serving_at"]) or _time(row["last_called_at"])
+    finished = _time(row["finished_at"])
+    wait = None if first_called is None else max(0.0, (first_called - entered).total_seconds())
+    service = None
+    if row["state"] == "done" and started is not None and finished is not None:
+        service = max(0.0, (finished - started).total_seconds())
+    return (
+        row["id"],
+        row["queue_id"],
+        row["department_id"],
+        row["service_date"],
+        row["state"],
+        wait,
+        service,
+        _slot(entered),
+        None if first_called is None else _slot(first_called),
+    )
+
+
+def refresh_queue_visits(conn: Connection) -> int:
+    """Fold the events written since the last refresh into ``insight_queue_visits``; returns
+    how many entries changed. One refresher at a time (the others wait, then find nothing)."""
+    with write_transaction(conn):
+        lock_key(conn, "insight_queue_visits")
+        row = conn.execute(
+            "SELECT last_id FROM insight_progress WHERE name = 'queue_events'"
+        ).fetchone()
+        done = int(row[0]) if row else 0
+        newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM queue_events").fetchone()[0])
+        if newest <= done:
+            return 0
+        entries = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT entry_id FROM queue_events WHERE id > ? AND id <= ?",
+                (max(0, done - REFOLD_MARGIN), newest),
+            ).fetchall()
+        ]
+        for first in range(0, len(entries), _FOLD_CHUNK):
+            chunk = entries[first : first + _FOLD_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()
+            conn.executemany(_UPSERT, [_fold(r) for r in rows])
+        conn.execute(
+            "INSERT INTO insight_progress (name, last_id) VALUES ('queue_events', ?) "
+            "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+            (newest,),
         )
-    return visits
+        return len(entries)
+
+
+def queue_visits(conn: Connection, filters: Filters) -> list[QueueVisit]:
+    """The entries of the range, brought up to the newest event first."""
+    refresh_queue_visits(conn)
+    sql = (
+        "SELECT queue_id, department_id, service_date, state, wait_s, service_s, arrived_slot,"
+        " called_slot FROM insight_queue_visits WHERE service_date >= ? AND service_date <= ?"
+    )
+    params = [filters.start.isoformat(), filters.end.isoformat()]
+    if filters.department_id is not None:
+        sql += " AND department_id = ?"
+        params.append(filters.department_id)
+    days: dict[str, dt.date] = {}
+    return [
+        QueueVisit(
+            queue_id=row[0],
+            department_id=row[1],
+            day=days.setdefault(row[2], dt.date.fromisoformat(row[2])),
+            state=row[3],
+            wait_s=row[4],
+            service_s=row[5],
+            arrived_slot=row[6],
+            called_slot=row[7],
+        )
+        for row in conn.execute(sql, params).fetchall()
+    ]
 
 
 def wait_targets(conn: Connection) -> dict[str, int]:
@@ -188,13 +249,16 @@ def weekday_hour_counts(
     visits: Iterable[QueueVisit],
 ) -> tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]]:
     """Arrivals and first calls by (weekday 0 = Monday, hour), in the server's local time."""
-    arrivals: Counter[tuple[int, int]] = Counter()
-    calls: Counter[tuple[int, int]] = Counter()
+    arrivals: Counter[int] = Counter()
+    calls: Counter[int] = Counter()
     for visit in visits:
-        arrivals[(visit.entered.weekday(), visit.entered.hour)] += 1
-        if visit.first_called is not None:
-            calls[(visit.first_called.weekday(), visit.first_called.hour)] += 1
-    return arrivals, calls
+        arrivals[visit.arrived_slot] += 1
+        if visit.called_slot is not None:
+            calls[visit.called_slot] += 1
+    return (
+        Counter({divmod(slot, 24): n for slot, n in arrivals.items()}),
+        Counter({divmod(slot, 24): n for slot, n in calls.items()}),
+    )
 
 
 # --- satisfaction ----------------------------------------------------------------------------
