@@ -24,6 +24,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kiosk.server.db import Connection, Row, from_db_time, lock_key, write_transaction
 
@@ -60,8 +61,7 @@ class Filters:
 # --- waiting ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueueVisit:
+class QueueVisit(NamedTuple):  # a tuple: a page reads some 100,000 of them
     """One queue entry's waiting figures, as its events tell them (``insight_queue_visits``).
     A slot is weekday × 24 + hour (Monday 0) in the server's local time."""
 
@@ -172,19 +172,11 @@ def queue_visits(conn: Connection, filters: Filters) -> list[QueueVisit]:
         sql += " AND department_id = ?"
         params.append(filters.department_id)
     days: dict[str, dt.date] = {}
-    return [
-        QueueVisit(
-            queue_id=row[0],
-            department_id=row[1],
-            day=days.setdefault(row[2], dt.date.fromisoformat(row[2])),
-            state=row[3],
-            wait_s=row[4],
-            service_s=row[5],
-            arrived_slot=row[6],
-            called_slot=row[7],
-        )
-        for row in conn.execute(sql, params).fetchall()
-    ]
+    visits = []
+    for row in conn.execute(sql, params).fetchall():
+        day = days.get(row[2]) or days.setdefault(row[2], dt.date.fromisoformat(row[2]))
+        visits.append(QueueVisit(row[0], row[1], day, row[3], row[4], row[5], row[6], row[7]))
+    return visits
 
 
 def wait_targets(conn: Connection) -> dict[str, int]:
