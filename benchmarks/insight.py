@@ -31,7 +31,7 @@ from tests.helpers.postgres import TempCluster
 
 Figure = tuple[str, float, str]
 
-SCALE = 17  # × the demo's patients: some 1,000,000 queue events in 60 days
+SCALE = 19  # × the demo's patients: some 1,000,000 queue events in 60 days
 KIOSK_SHARE = 0.2  # of the patients' kiosk visits recorded: over 200,000 usage events, cut to that
 KIOSK_EVENTS = 200_000
 REPEATS = 5
