@@ -526,7 +526,7 @@ def _kiosks(r: _Request) -> tuple[str, list[Table]]:
             "faults",
             text["faults"],
             [text["kiosk"], text["fault"], text["count"]],
-            [[k, f, str(n)] for k, f, n in use.printer_faults],
+            [[k, text.get("fault_" + f, f), str(n)] for k, f, n in use.printer_faults],
         ),
         Table(
             "staff",
