@@ -57,7 +57,7 @@ def line_chart(
     triangle markers, named in the legend on the right."""
     if not days:
         return ""
-    left, right, top, bottom = 50, 150, 28, 30
+    left, right, top, bottom = 50, 220, 28, 30
     values = [v for _, points in series for v in points if v is not None]
     peak = max(values, default=0) or 1
     plot_w, plot_h = width - left - right, height - top - bottom
