@@ -128,16 +128,25 @@ def _fold(row: Row) -> tuple[object, ...]:
     )
 
 
+def _folded_up_to(conn: Connection) -> int:
+    row = conn.execute(
+        "SELECT last_id FROM insight_progress WHERE name = 'queue_events'"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _newest_event(conn: Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM queue_events").fetchone()[0])
+
+
 def refresh_queue_visits(conn: Connection) -> int:
     """Fold the events written since the last refresh into ``insight_queue_visits``; returns
     how many entries changed. One refresher at a time (the others wait, then find nothing)."""
+    if _folded_up_to(conn) >= _newest_event(conn):
+        return 0  # nothing new: no write lock taken
     with write_transaction(conn):
         lock_key(conn, "insight_queue_visits")
-        row = conn.execute(
-            "SELECT last_id FROM insight_progress WHERE name = 'queue_events'"
-        ).fetchone()
-        done = int(row[0]) if row else 0
-        newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM queue_events").fetchone()[0])
+        done, newest = _folded_up_to(conn), _newest_event(conn)
         if newest <= done:
             return 0
         entries = [
