@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.queue_load",
     "benchmarks.usage_ingest",
     "benchmarks.fhir",
+    "benchmarks.insight",
     "benchmarks.printing",
     "benchmarks.ui",
     "benchmarks.package",

@@ -577,6 +577,7 @@ def demo_hospital(*, simulated_clinic: bool) -> Iterator[EmbeddedServer]:
     """The embedded reference server on a fresh demo hospital, with or without the
     simulated clinic working its queues."""
     from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
+    from kiosk.server.insight.history import HISTORY_DAYS
     from kiosk.server.simulation import ClinicPace
 
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
@@ -584,6 +585,7 @@ def demo_hospital(*, simulated_clinic: bool) -> Iterator[EmbeddedServer]:
             Path(scratch) / "demo.sqlite3",
             seed_demo=True,
             simulated_clinic=ClinicPace() if simulated_clinic else None,
+            history_days=HISTORY_DAYS,
         ) as server:
             yield server
 

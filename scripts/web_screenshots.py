@@ -12,7 +12,11 @@ English:
 - ``staff``: the caller page of the signed-in station, 1920×1080 and 1280×800;
 - ``display``: the waiting area's TV, 1920×1080 (both languages at once, so one shot);
 - ``phone``: the phone page of the third patient waiting, 390×844; ``phone-called``: of the
-  patient just called.
+  patient just called;
+- ``insight-waiting`` / ``-satisfaction`` / ``-kiosks`` / ``-compare``: the management pages
+  over the demo's 60 days of history, 1920×1080 (before/after for Internal Medicine, the
+  department that opened a second calling room half-way); ``insight-waiting-print``: the
+  waiting page as printed (print media, an A4 landscape page's width).
 
 Each shot waits until the page shows what it must (the number just called, the ticket's
 number) and its fonts are loaded. Selenium and Chromium come from the test extra and the
@@ -36,6 +40,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from kiosk.api.models import API_PREFIX, IDEMPOTENCY_HEADER
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.insight.history import HISTORY_DAYS
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
 from kiosk.server.simulation import ClinicPace
 from kiosk.server.stations import STATION_COOKIE
@@ -50,6 +55,13 @@ TABLET_SIZE = (1280, 800)
 REAL_PACE = ClinicPace(speedup=1.0)
 SHOWN_WITHIN_S = 20.0
 TIMEOUT_S = 10
+INSIGHT_PAGES = {  # page -> (query, a word each language's page shows once it is rendered)
+    "waiting": ("", {"zh": "服务达标率", "en": "Service level"}),
+    "satisfaction": ("", {"zh": "评分分布", "en": "Ratings by stars"}),
+    "kiosks": ("", {"zh": "完成率", "en": "Completion rate"}),
+    "compare": ("department=dep-a", {"zh": "改进后", "en": "After"}),
+}
+PRINT_SIZE = (1123, 1900)  # A4 landscape's width at 96 dpi; tall enough for the first tables
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,10 @@ class Camera:
             }
         )
 
+    def print_media(self, on: bool) -> None:
+        """Render as the print does (``@media print``), or as the screen again."""
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print" if on else ""})
+
     def sign_out(self) -> None:
         self.driver.delete_all_cookies()
 
@@ -221,6 +237,22 @@ def shoot_all(server: EmbeddedServer, scene: Scene, out: Path) -> list[Path]:
                 PHONE_SIZE,
                 scene.called_number,
             )
+        for language, lang in LANGUAGES.items():
+            for page, (query, expect) in INSIGHT_PAGES.items():
+                camera.shoot(
+                    f"{server.url}/insight/{page}?lang={lang}&{query}",
+                    f"insight-{page}-{language}",
+                    DISPLAY_SIZE,
+                    expect[lang],
+                )
+            camera.print_media(True)
+            camera.shoot(
+                f"{server.url}/insight/waiting?lang={lang}",
+                f"insight-waiting-print-{language}",
+                PRINT_SIZE,
+                INSIGHT_PAGES["waiting"][1][lang],
+            )
+            camera.print_media(False)
         # The TV shows both languages at once: one shot.
         camera.shoot(
             f"{server.url}/display/{scene.area_id}", "display", DISPLAY_SIZE, scene.called_number
@@ -237,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kiosk-webshots-") as scratch:
         with EmbeddedServer.start(
-            Path(scratch) / "demo.sqlite3", seed_demo=True, simulated_clinic=REAL_PACE
+            Path(scratch) / "demo.sqlite3",
+            seed_demo=True,
+            simulated_clinic=REAL_PACE,
+            history_days=HISTORY_DAYS,
         ) as server:
             scene = set_the_scene(server)
             saved = shoot_all(server, scene, args.out)

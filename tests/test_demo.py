@@ -119,12 +119,20 @@ def station_token(demo: RunningDemo) -> tuple[str, str]:
 def queue_events(base: str, token: str) -> list[dict[str, object]]:
     headers = {"Authorization": f"Bearer {token}"}
     me = requests.get(f"{base}/stations/me", headers=headers, timeout=TIMEOUT_S).json()
-    events = requests.get(
-        f"{base}/queues/{me['queues'][0]}/events", headers=headers, timeout=TIMEOUT_S
-    )
-    assert events.status_code == 200, events.text
-    found: list[dict[str, object]] = events.json()["events"]
-    return found
+    found: list[dict[str, object]] = []
+    while True:  # the whole log, page by page: it holds the demo's 60 days of history too
+        after = str(found[-1]["id"]) if found else "0"
+        events = requests.get(
+            f"{base}/queues/{me['queues'][0]}/events",
+            params={"after": after, "limit": "1000"},
+            headers=headers,
+            timeout=TIMEOUT_S,
+        )
+        assert events.status_code == 200, events.text
+        page: list[dict[str, object]] = events.json()["events"]
+        if not page:
+            return found
+        found += page
 
 
 def rooms_with_patients(base: str) -> set[str]:

@@ -4,10 +4,11 @@ With an admin token set (``kiosk-server --admin-token-file`` or ``KIOSK_SERVER_A
 the fleet page needs either ``Authorization: Bearer <token>`` (API use; the scheme in any
 case, a bare token is refused) or the session cookie that ``POST /admin/login`` sets after the
 token was typed into the sign-in form: a random session id signed with a per-process key and
-an expiry, ``HttpOnly``, ``SameSite=Strict``, limited to ``/admin``. The token never travels
-in a URL. Without an admin token, only clients connecting from loopback are served (the
-client address of the connection: proxy headers are ignored unless the server was told which
-proxies to trust).
+an expiry, ``HttpOnly``, ``SameSite=Strict``, limited to ``/admin`` (and the same session as
+``kiosk_insight`` limited to ``/insight``: the management pages admit the same way). The
+token never travels in a URL. Without an admin token, only clients connecting from loopback
+are served (the client address of the connection: proxy headers are ignored unless the server
+was told which proxies to trust).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import html
 import ipaddress
 import secrets
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -44,7 +45,9 @@ from kiosk.server.security import CONTENT_SECURITY_POLICY, same_origin
 ONLINE_AFTER = dt.timedelta(minutes=2)  # a kiosk beats every 30 s; four missed = flagged
 SESSION_COOKIE = "kiosk_admin"
 SESSION_LIFETIME = dt.timedelta(hours=8)
-_COOKIE_PATH = "/admin"
+# The same session under two names, each sent only to its own pages: the fleet's and the
+# management pages' (``kiosk.server.insight``).
+_SESSION_COOKIES = ((SESSION_COOKIE, "/admin"), ("kiosk_insight", "/insight"))
 _MAX_FORM_BYTES = 4096
 # The fleet page rings while a staff call is open: its own script and sound, from this server.
 FLEET_PAGE_POLICY = (
@@ -106,11 +109,24 @@ def _admin_token(request: Request) -> str | None:
 
 
 def _signed_in(request: Request, now: dt.datetime) -> bool:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    return cookie is not None and session_is_valid(request.app.state.admin_session_key, cookie, now)
+    key = request.app.state.admin_session_key
+    return any(
+        session_is_valid(key, cookie, now)
+        for name, _ in _SESSION_COOKIES
+        if (cookie := request.cookies.get(name)) is not None
+    )
 
 
-def _admitted(request: Request, now: dt.datetime, *, page: bool) -> bool | RedirectResponse:
+def _next_page(value: str) -> str:
+    """Where the sign-in goes next: one of this server's admin pages, never elsewhere."""
+    if value.startswith("/insight") and "//" not in value and "\\" not in value:
+        return value
+    return "/admin/kiosks"
+
+
+def admitted(
+    request: Request, now: dt.datetime, *, page: bool, next_page: str = "/admin/kiosks"
+) -> bool | RedirectResponse:
     """Whether the admin signed in with the cookie (a sign-out button is shown), after checking
     that the request may see the fleet at all: with an admin token, the cookie or ``Bearer``,
     else 401 (a browser asking for a page without either goes to the sign-in form); without
@@ -122,7 +138,8 @@ def _admitted(request: Request, now: dt.datetime, *, page: bool) -> bool | Redir
         if _bearer_matches(request, admin_token):
             return False
         if page and "authorization" not in request.headers:
-            return RedirectResponse("/admin/login", status_code=303)
+            query = "" if next_page == "/admin/kiosks" else f"?{urlencode({'next': next_page})}"
+            return RedirectResponse(f"/admin/login{query}", status_code=303)
         raise ApiError(
             401,
             ErrorCode.unauthorized,
@@ -173,7 +190,9 @@ def _page(
     )
 
 
-def _login_page(message: str = "", *, status_code: int = 200) -> HTMLResponse:
+def _login_page(
+    message: str = "", *, next_page: str = "/admin/kiosks", status_code: int = 200
+) -> HTMLResponse:
     error = f'<p class="error">{message}</p>' if message else ""
     return _page(
         "管理员登录 Admin sign-in",
@@ -183,8 +202,12 @@ def _login_page(message: str = "", *, status_code: int = 200) -> HTMLResponse:
         '<label for="token">管理员令牌 <span class="en">Admin token</span></label>'
         '<input id="token" name="token" type="password" autocomplete="current-password" '
         "required>"
+        f'<input type="hidden" name="next" value="{html.escape(next_page)}">'
         '<button type="submit">登录 Sign in</button></form>',
         status_code=status_code,
+        # The browser's post must carry this server's origin for ``same_origin`` (under the
+        # server's ``no-referrer`` it sends ``Origin: null``): as the staff page does.
+        headers={"referrer-policy": "same-origin"},
     )
 
 
@@ -341,7 +364,7 @@ def fleet(
 ) -> Response:
     """With an admin token set: ``Authorization: Bearer <token>`` or the session cookie of
     ``/admin/login``; without one, only loopback clients are served."""
-    signed_in = _admitted(request, now, page=format == "html")
+    signed_in = admitted(request, now, page=format == "html")
     if isinstance(signed_in, RedirectResponse):
         return signed_in
     statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
@@ -365,7 +388,7 @@ def fleet(
 )
 def open_staff_calls(request: Request, conn: Conn, now: Now) -> StaffCallList:
     """The staff calls no one has acknowledged yet (the fleet page asks every few seconds)."""
-    _admitted(request, now, page=False)
+    admitted(request, now, page=False)
     return StaffCallList(server_time=now, calls=staff_calls.open_calls(conn))
 
 
@@ -389,9 +412,9 @@ def acknowledge_staff_call(
     from_form = request.headers.get("content-type", "").startswith(
         "application/x-www-form-urlencoded"
     )
-    admitted = _admitted(request, now, page=from_form)
-    if isinstance(admitted, RedirectResponse):
-        return admitted
+    signed_in = admitted(request, now, page=from_form)
+    if isinstance(signed_in, RedirectResponse):
+        return signed_in
     if not same_origin(request):
         raise ApiError(403, ErrorCode.forbidden, "Acknowledge from this server's own page.")
     with write_transaction(conn):
@@ -478,7 +501,7 @@ def staff_call_sound() -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_form(request: Request) -> HTMLResponse:
+def login_form(request: Request, next: str = "/admin/kiosks") -> HTMLResponse:
     if not _admin_token(request):
         return _page(
             "管理员登录 Admin sign-in",
@@ -486,7 +509,7 @@ def login_form(request: Request) -> HTMLResponse:
             '<span class="en">No admin token is set: the fleet page is served to this '
             'machine (loopback) only.</span></p><p><a href="/admin/kiosks">/admin/kiosks</a></p>',
         )
-    return _login_page()
+    return _login_page(next_page=_next_page(next))
 
 
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -499,23 +522,29 @@ async def login(request: Request, now: Now) -> Response:
     body = await request.body()
     form = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=4)
     presented = (form.get("token") or [""])[0].strip()
+    next_page = _next_page((form.get("next") or [""])[0])
     if not presented or not hmac.compare_digest(presented.encode(), admin_token.encode()):
-        return _login_page('令牌不正确。<span class="en">Wrong token.</span>', status_code=401)
-    response = RedirectResponse("/admin/kiosks", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_session(request.app.state.admin_session_key, now),
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        path=_COOKIE_PATH,
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+        return _login_page(
+            '令牌不正确。<span class="en">Wrong token.</span>', next_page=next_page, status_code=401
+        )
+    response = RedirectResponse(next_page, status_code=303)
+    session = issue_session(request.app.state.admin_session_key, now)
+    for name, path in _SESSION_COOKIES:
+        response.set_cookie(
+            name,
+            session,
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+            path=path,
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
     return response
 
 
 @router.post("/logout", include_in_schema=False)
 def logout() -> Response:
     response = RedirectResponse("/admin/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path=_COOKIE_PATH, httponly=True, samesite="strict")
+    for name, path in _SESSION_COOKIES:
+        response.delete_cookie(name, path=path, httponly=True, samesite="strict")
     return response

@@ -106,6 +106,7 @@ from kiosk.server.errors import (
     install_error_handlers,
 )
 from kiosk.server.idempotency import answered, idempotent_response, require_key
+from kiosk.server.insight import pages as insight_pages
 from kiosk.server.security import (
     READ_TIMEOUT_S,
     BodyDeadlineMiddleware,
@@ -632,7 +633,13 @@ def create_app(
     install_security_headers_on_server_errors(app)
     app.add_middleware(
         BodyGuardMiddleware,
-        form_path_prefixes=("/pay/", "/admin/login", "/admin/staff-calls/", "/staff/login"),
+        form_path_prefixes=(
+            "/pay/",
+            "/admin/login",
+            "/admin/staff-calls/",
+            "/staff/login",
+            "/insight/targets",
+        ),
         larger_bodies={"/usage-events": usage.USAGE_BODY_BYTES},
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
@@ -642,6 +649,7 @@ def create_app(
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)
+    app.include_router(insight_pages.router)
     routes_queue.install(app)
     app.include_router(web_assets.router)
     app.include_router(announce.router)

@@ -48,6 +48,7 @@ from kiosk.server.db import (
     open_database,
     system_clock,
 )
+from kiosk.server.insight.history import HISTORY_DAYS
 from kiosk.server.queue import QueueRules
 from kiosk.server.seed import DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN, seed_demo
 from kiosk.server.stations import add_station
@@ -528,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.seed_demo:
             if is_empty(conn):
-                seed_demo(conn, system_clock())
+                seed_demo(conn, system_clock(), history_days=HISTORY_DAYS)
                 print(f"Seeded the demo hospital into {describe(target)}.")
             else:
                 print(f"{describe(target)} already holds data; not seeding.")

@@ -77,12 +77,14 @@ class EmbeddedServer:
         port: int = 0,
         simulated_clinic: ClinicPace | None = None,
         clinical: RemoteClinicalSource | None = None,
+        history_days: int = 0,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
         then serve it; returns once the server accepts connections. ``port`` 0 takes a free
         one; a given port may be a stopped server's (its clients come back, as to a restart).
         With ``simulated_clinic`` a simulated clinic at that pace starts working the queues;
         ``clinical``: the hospital's system to read clinical data from (``create_app``).
+        ``history_days`` seeds that many past days for the insight pages.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -90,7 +92,7 @@ class EmbeddedServer:
         conn = open_database(db_path, migrate=True)  # the demo's own database: kept current
         try:
             if seed_demo and is_empty(conn):
-                _seed_demo(conn, clock())
+                _seed_demo(conn, clock(), history_days=history_days)
         finally:
             conn.close()
         app = create_app(

@@ -472,6 +472,46 @@ def _kiosk_usage_events(conn: Connection) -> None:
         run_script(conn, KIOSK_USAGE_TABLE)
 
 
+INSIGHT_TABLES = """
+CREATE TABLE IF NOT EXISTS insight_targets (
+    department_id TEXT PRIMARY KEY REFERENCES departments(id),
+    minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 600)
+);
+CREATE TABLE IF NOT EXISTS insight_queue_visits (
+    entry_id INTEGER PRIMARY KEY,
+    queue_id TEXT NOT NULL,
+    department_id TEXT,
+    service_date TEXT NOT NULL,
+    state TEXT NOT NULL,
+    wait_s REAL,
+    service_s REAL,
+    arrived_slot INTEGER NOT NULL,
+    called_slot INTEGER
+);
+CREATE INDEX insight_queue_visits_day ON insight_queue_visits(service_date, department_id);
+CREATE TABLE IF NOT EXISTS insight_progress (
+    name TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+CREATE INDEX queue_events_entry ON queue_events(entry_id, kind, id);
+CREATE INDEX queue_entries_day ON queue_entries(service_date, queue_id);
+"""
+"""The insight pages: each department's wait target (the service level's); each queue entry's
+waiting figures folded from its events (``insight_queue_visits``, brought up to the newest
+event before a page reads it; ``insight_progress`` holds how far), and the indexes that find
+an entry's calls without scanning the log."""
+
+
+def _insight(conn: Connection) -> None:
+    """Migration 4: the insight pages' targets and indexes (``INSIGHT_TABLES``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(INSIGHT_TABLES))
+    else:
+        run_script(conn, INSIGHT_TABLES)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -483,6 +523,7 @@ MIGRATIONS = (
     Migration(1, "the schema of the releases before migrations were recorded", _baseline),
     Migration(2, "queue events announced to every server process", _queue_event_notifications),
     Migration(3, "the kiosks' usage events", _kiosk_usage_events),
+    Migration(4, "the insight pages' wait targets and indexes", _insight),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -25,6 +25,7 @@ from kiosk.server.db import (
     to_db_time,
     write_transaction,
 )
+from kiosk.server.insight.history import seed_history
 from kiosk.server.payments import PHARMACY_WINDOWS
 from kiosk.server.queue import (
     LAB_QUEUE_ID,
@@ -590,8 +591,9 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
-def seed_demo(conn: Connection, now: dt.datetime) -> None:
-    """Fill an empty database with the demo hospital (deterministic for a given ``now``).
+def seed_demo(conn: Connection, now: dt.datetime, *, history_days: int = 0) -> None:
+    """Fill an empty database with the demo hospital (deterministic for a given ``now``), with
+    ``history_days`` days of past queues, ratings and kiosk use for the insight pages.
 
     Also registers the demo kiosk ``demo-kiosk`` with the token ``demo-token``.
     """
@@ -610,4 +612,6 @@ def seed_demo(conn: Connection, now: dt.datetime) -> None:
         builder.general_clinic()
         builder.prices_and_places()
         builder.bills()
+        if history_days:
+            seed_history(conn, now, days=history_days)
     add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now, location="门诊楼 1楼 大厅东侧")

@@ -7,6 +7,7 @@ with ``sqlite3``'s ``iterdump``.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import sqlite3
@@ -19,6 +20,7 @@ from kiosk.server import backup as backups
 from kiosk.server import cli, schema
 from kiosk.server.db import Target, connect, open_database, write_transaction
 from kiosk.server.embedded import EmbeddedServer
+from kiosk.server.insight import figures as fig
 from kiosk.server.seed import seed_demo
 from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient, visit_token
@@ -112,6 +114,27 @@ def test_postgresql_upgrades_from_the_first_recorded_version(
         conn.close()
     assert _counts(url) == before
     postgres_cluster.drop_database(database_name(url))
+
+
+def test_a_version_3_database_with_history_gains_the_insight_tables(
+    empty_db: Target,
+) -> None:
+    conn = connect(empty_db)
+    try:
+        assert schema.migrate(conn, now=DEMO_NOW, target=3) == [1, 2, 3]
+        seed_demo(conn, DEMO_NOW, history_days=3)
+        day = DEMO_NOW.date() - dt.timedelta(days=2)
+        count = "SELECT count(*) FROM queue_entries WHERE service_date = ?"
+        entries = conn.execute(count, (day.isoformat(),)).fetchone()[0]
+        assert entries > 0
+        assert schema.migrate(conn, now=DEMO_NOW) == [4]
+        figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(day, day)), {})
+        assert figures.arrivals == entries
+        with write_transaction(conn):
+            fig.set_wait_target(conn, "dep-a", 15)
+        assert fig.wait_targets(conn) == {"dep-a": 15}
+    finally:
+        conn.close()
 
 
 def test_a_newer_schema_is_refused_by_the_server_and_by_migrate(
