@@ -592,6 +592,7 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         access_log=False,
+        loop="asyncio",  # not uvloop when something else installed it: the loop we test
         http=HeaderDeadlineProtocol,
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
         timeout_graceful_shutdown=2,  # open event streams end; the browsers reconnect

@@ -119,6 +119,7 @@ class EmbeddedServer:
                 app,
                 log_config=None,
                 access_log=False,
+                loop="asyncio",  # as kiosk-server (cli._serve)
                 lifespan="off",
                 timeout_graceful_shutdown=2,
                 timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,

@@ -16,7 +16,7 @@ import json
 import random
 from dataclasses import dataclass
 
-from kiosk.server.db import Connection, Row
+from kiosk.server.db import Connection, Row, Target, connect, write_transaction
 from kiosk.server.queue import format_ticket_number
 
 HISTORY_DAYS = 60
@@ -88,6 +88,17 @@ def _arrivals(rng: random.Random, count: int) -> list[float]:
 def _start_of_call(free_at: float, arrived: float) -> float:
     start = max(free_at, arrived, _OPENS_S)
     return _LUNCH_S[1] if _LUNCH_S[0] <= start < _LUNCH_S[1] else start
+
+
+def seed_history_apart(target: Target, now: dt.datetime) -> None:
+    """``seed_history`` on a connection of its own, in its own transaction: for a demo server
+    that already serves (its writers wait for this one transaction, a few seconds at most)."""
+    conn = connect(target)
+    try:
+        with write_transaction(conn):
+            seed_history(conn, now)
+    finally:
+        conn.close()
 
 
 def seed_history(
