@@ -57,10 +57,15 @@ def build_kiosk(
     idle: IdleWatcher | None = None,
     executor: Executor | None = None,
     position_refresh_s: float = POSITION_REFRESH_S,
+    printer_connection: SimulatedConnection | None = None,
 ) -> Kiosk:
+    """A started kiosk on ``server``; its simulated printer spools to ``spool`` (through
+    ``printer_connection`` when a test sets the printer's status)."""
     config = demo_config(server.url, spool)
     printer = PrinterService(
-        SimulatedConnection(spool), RenderOptions(paper=paper_for(80)), poll_interval_s=600
+        printer_connection or SimulatedConnection(spool),
+        RenderOptions(paper=paper_for(80)),
+        poll_interval_s=600,
     )
     # Not the machine's speech engine: with speech-dispatcher installed it would read every
     # instruction aloud, and each kiosk would wait ~1.4 s for its 13,363 espeak-ng voices.

@@ -10,11 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk
-from kiosk.config import demo_config
 from kiosk.devices.printing.drivers import SimulatedConnection
-from kiosk.devices.printing.escpos_render import RenderOptions
-from kiosk.devices.printing.layout import paper_for
-from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
@@ -303,12 +299,8 @@ def test_printer_fault_keeps_the_ticket_on_screen_and_allows_a_reprint(
 
     connection = SimulatedConnection(spool)
     connection.set_status(PrinterStatus(fault))
-    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
-    kiosk = Kiosk(
-        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
-    )
+    kiosk = build_kiosk(qapp, live_server, spool, printer_connection=connection)
     qtbot.addWidget(kiosk.window)
-    kiosk.start()
     kiosk.window.show()
     touch = Touch(kiosk, qtbot)
     try:

@@ -15,11 +15,7 @@ from kiosk.api.models import BillItem, ItemCategory, PaymentStatus
 from kiosk.api.money import format_money
 from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome, Wallet
 from kiosk.app import Kiosk
-from kiosk.config import demo_config
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
-from kiosk.devices.printing.escpos_render import RenderOptions
-from kiosk.devices.printing.layout import paper_for
-from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.payment import CODE_CONFIRM_TIMEOUT, PaymentFlow, PayStep
 from kiosk.flows.visit import Step
@@ -29,7 +25,7 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.payment_view import PaymentView
 from kiosk.ui.screens.payment import WORD_JOINER, quantity_text
 from tests.helpers.server import Phone, pay_page_post, pay_url_of
-from tests.helpers.ui import Touch, visible_texts
+from tests.helpers.ui import Touch, build_kiosk, visible_texts
 
 
 def wait_for_pay(touch: Touch, step: PayStep, timeout: int = 8000) -> None:
@@ -224,12 +220,8 @@ def test_paper_out_shows_the_payment_and_offers_a_reprint(
 ) -> None:
     connection = SimulatedConnection(spool)
     connection.set_status(PrinterStatus.paper_out)
-    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
-    kiosk = Kiosk(
-        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
-    )
+    kiosk = build_kiosk(qapp, live_server, spool, printer_connection=connection)
     qtbot.addWidget(kiosk.window)
-    kiosk.start()
     kiosk.window.show()
     touch = Touch(kiosk, qtbot)
     try:

@@ -15,11 +15,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.api.models import UsageEvent
 from kiosk.app import Kiosk
 from kiosk.backend.errors import BackendUnreachableError
-from kiosk.config import demo_config
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
-from kiosk.devices.printing.escpos_render import RenderOptions
-from kiosk.devices.printing.layout import paper_for
-from kiosk.devices.printing.service import PrinterService
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.payment import PayStep
@@ -294,12 +290,8 @@ def test_a_ticket_the_printer_could_not_print_reports_its_fault(
 ) -> None:
     connection = SimulatedConnection(spool)
     connection.set_status(PrinterStatus.paper_out)
-    printer = PrinterService(connection, RenderOptions(paper=paper_for(80)), poll_interval_s=600)
-    kiosk = Kiosk(
-        demo_config(live_server.url, spool), qapp, printer=printer, clock=live_server.clock
-    )
+    kiosk = build_kiosk(qapp, live_server, spool, printer_connection=connection)
     qtbot.addWidget(kiosk.window)
-    kiosk.start()
     kiosk.window.show()
     touch = Touch(kiosk, qtbot)
     try:
