@@ -22,13 +22,13 @@ from typing import Any
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
-from kiosk.server.db import open_database, system_clock
+from kiosk.server.clock import ManualClock
+from kiosk.server.db import open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.fhir.config import DepartmentMapping, FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
 from kiosk.server.visits import Limits
 from tests.helpers.fhir_server import (
-    BEIJING,
     RESIDENT_ID_SYSTEM,
     hospital_resources,
     load_hospital,
@@ -157,19 +157,19 @@ def collect() -> list[Figure]:
         (Path(workdir) / "fhir").mkdir()
         fhir_server = start_fhir_server(Path(workdir) / "fhir")
         try:
-            now = dt.datetime.now(BEIJING).replace(microsecond=0)
-            load_hospital(fhir_server.base_url, now)
+            now = load_hospital(fhir_server.base_url).now
             _load_patients(fhir_server.base_url, now)
+            clock = ManualClock(now)
             config = FhirConfig(
                 base_url=fhir_server.base_url, cache_seconds=600, departments=(INTERNAL,)
             )
-            source = FhirClinicalSource(config)
+            source = FhirClinicalSource(config, clock=clock)
             db_path = Path(workdir) / "kiosk.db"
             open_database(db_path).close()
             with EmbeddedServer.start(
                 db_path,
                 seed_demo=True,
-                clock=system_clock,
+                clock=clock,
                 limits=Limits(identify_per_window=PATIENTS * 10),
                 clinical=source,
             ) as server:

@@ -13,6 +13,7 @@ import pytest
 import requests
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
+from kiosk.server.clock import ManualClock
 from kiosk.server.fhir.config import DepartmentMapping, FhirConfig, load_config
 from kiosk.server.fhir.source import FhirClinicalSource
 from tests.helpers.fhir_server import BEIJING, FhirTestServer, Hospital, load_hospital
@@ -51,8 +52,14 @@ class Sent:
 
 @pytest.fixture
 def hospital(fhir_server: FhirTestServer) -> Hospital:
-    """The hospital put back as it was, around the current time."""
+    """The hospital put back as it was, at its fixed mid-morning ``hospital.now``."""
     return load_hospital(fhir_server.base_url)
+
+
+@pytest.fixture
+def clock(hospital: Hospital) -> ManualClock:
+    """The reference server's clock: the hospital's morning, whatever the real time is."""
+    return ManualClock(hospital.now)
 
 
 @pytest.fixture

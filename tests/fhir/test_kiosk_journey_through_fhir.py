@@ -17,12 +17,12 @@ from pytestqt.qtbot import QtBot
 from kiosk.app import Kiosk
 from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.visit import Step
-from kiosk.server.db import open_database, system_clock
+from kiosk.server.clock import ManualClock
+from kiosk.server.db import open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
 from tests.helpers.fhir_server import (
-    BEIJING,
     RESIDENT_ID_SYSTEM,
     FhirTestServer,
     Hospital,
@@ -59,7 +59,7 @@ def journey_patient(fhir_server: FhirTestServer, hospital: Hospital) -> None:
         },
     )
     templates = {r["id"]: r for r in hospital_resources(hospital.now)}
-    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(minutes=10)
+    start = hospital.now + dt.timedelta(minutes=10)
     appointment = templates["apt-soon"]
     put(
         fhir_server,
@@ -90,6 +90,7 @@ def kiosk(
     qtbot: QtBot,
     tmp_path: Path,
     config: FhirConfig,
+    clock: ManualClock,
     journey_patient: None,
 ) -> Iterator[tuple[Kiosk, EmbeddedServer, Path]]:
     db_path = tmp_path / "kiosk.db"
@@ -97,7 +98,7 @@ def kiosk(
     spool = tmp_path / "spool"
     spool.mkdir()
     with EmbeddedServer.start(
-        db_path, seed_demo=True, clock=system_clock, clinical=FhirClinicalSource(config)
+        db_path, seed_demo=True, clock=clock, clinical=FhirClinicalSource(config, clock=clock)
     ) as server:
         built = build_kiosk(qapp, server, spool)
         qtbot.addWidget(built.window)

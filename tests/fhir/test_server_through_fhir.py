@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, CheckInResult, ErrorBody
-from kiosk.server.db import Target, connect, open_database, system_clock, write_transaction
+from kiosk.server.clock import ManualClock
+from kiosk.server.db import Target, connect, open_database, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
@@ -57,15 +58,15 @@ def db_path(empty_db: Target) -> Target:
     return empty_db
 
 
-def serve(db_path: Target, config: FhirConfig) -> EmbeddedServer:
+def serve(db_path: Target, config: FhirConfig, clock: ManualClock) -> EmbeddedServer:
     return EmbeddedServer.start(
-        db_path, seed_demo=True, clock=system_clock, clinical=FhirClinicalSource(config)
+        db_path, seed_demo=True, clock=clock, clinical=FhirClinicalSource(config, clock=clock)
     )
 
 
 @pytest.fixture
-def server(db_path: Target, config: FhirConfig, hospital: Hospital) -> Iterator[EmbeddedServer]:
-    with serve(db_path, config) as running:
+def server(db_path: Target, config: FhirConfig, clock: ManualClock) -> Iterator[EmbeddedServer]:
+    with serve(db_path, config, clock) as running:
         yield running
 
 
@@ -220,16 +221,16 @@ def test_another_patients_appointment_is_refused(api: ApiClient) -> None:
 
 
 def test_fhir_server_down_is_a_503_and_nothing_is_written(
-    db_path: Target, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+    db_path: Target, config: FhirConfig, clock: ManualClock, fhir_server: FhirTestServer
 ) -> None:
-    with serve(db_path, config) as up:
+    with serve(db_path, config, clock) as up:
         client = ApiClient(up.url)
         identify_zhang(client)
         visit = client.session.headers[VISIT_TOKEN_HEADER]
         client.close()
     away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
     before = local_count(db_path, "SELECT count(*) FROM tickets")
-    with serve(db_path, away) as down:
+    with serve(db_path, away, clock) as down:
         client = ApiClient(down.url)
         client.session.headers[VISIT_TOKEN_HEADER] = visit
         refused = check_in(client, "apt-soon")
@@ -399,18 +400,18 @@ def test_bills_are_the_fhir_invoices_and_a_paid_one_is_balanced_there(
 
 
 def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
-    db_path: Target, config: FhirConfig, hospital: Hospital, fhir_server: FhirTestServer
+    db_path: Target, config: FhirConfig, clock: ManualClock, fhir_server: FhirTestServer
 ) -> None:
     """Paid here while the FHIR server is away: the invoice stays open there until the next
     read of the payment or the bills, which balances it (reconciliation), once."""
-    with serve(db_path, config) as up:
+    with serve(db_path, config, clock) as up:
         client = ApiClient(up.url)
         identify_zhang(client)
         open_bills(client)  # kept locally for the payment
         visit = client.session.headers[VISIT_TOKEN_HEADER]
         client.close()
     away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
-    with serve(db_path, away) as down:
+    with serve(db_path, away, clock) as down:
         client = ApiClient(down.url)
         client.session.headers[VISIT_TOKEN_HEADER] = visit
         paid = pay(client, ["inv-lab"])
@@ -419,7 +420,7 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
         client.close()
     still_open = fhir_copy(fhir_server, "Invoice/inv-lab")
     assert still_open["status"] == "issued"
-    with serve(db_path, config) as back:
+    with serve(db_path, config, clock) as back:
         client = ApiClient(back.url)
         client.session.headers[VISIT_TOKEN_HEADER] = visit
         assert set(open_bills(client)) == {"inv-drug"}
@@ -599,7 +600,7 @@ def test_an_ended_fhir_session_is_session_over_and_books_nothing(
 
 
 def test_the_fleet_page_shows_the_fhir_link_and_its_latency(
-    server: EmbeddedServer, db_path: Target, config: FhirConfig
+    server: EmbeddedServer, db_path: Target, config: FhirConfig, clock: ManualClock
 ) -> None:
     page = requests.get(f"{server.url}/admin/kiosks", timeout=10)
     assert page.status_code == 200
@@ -608,7 +609,7 @@ def test_the_fleet_page_shows_the_fhir_link_and_its_latency(
     )
     assert line is not None, page.text
     away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
-    with serve(db_path, away) as down:
+    with serve(db_path, away, clock) as down:
         page = requests.get(f"{down.url}/admin/kiosks", timeout=10)
     assert page.status_code == 200
     assert '<p id="fhir-link" class="error">' in page.text

@@ -32,6 +32,9 @@ import requests
 
 START_TIMEOUT_S = 60
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+# The tests' hospital stands at a fixed mid-morning: with the real time, an appointment "in
+# 40 minutes" fell on tomorrow after 23:20 Beijing time and the tests failed by the clock.
+HOSPITAL_NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=BEIJING)
 
 RESIDENT_ID_SYSTEM = "urn:oid:2.16.156.10011.1.3"
 HEALTH_CARD_SYSTEM = "urn:oid:2.16.156.10011.1.19"
@@ -374,9 +377,9 @@ def hospital_bundle(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def load_hospital(base_url: str, now: dt.datetime | None = None) -> Hospital:
+def load_hospital(base_url: str, now: dt.datetime = HOSPITAL_NOW) -> Hospital:
     """Put the hospital on the server as it is at ``now`` (Beijing time), through the API."""
-    moment = (now or dt.datetime.now(BEIJING)).astimezone(BEIJING).replace(microsecond=0)
+    moment = now.astimezone(BEIJING).replace(microsecond=0)
     bundle = hospital_bundle(moment)
     response = requests.post(
         base_url,
