@@ -15,7 +15,8 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
@@ -105,6 +106,7 @@ from kiosk.server.errors import (
     error_response,
     install_error_handlers,
 )
+from kiosk.server.hospital_writes import HospitalWriter
 from kiosk.server.idempotency import answered, idempotent_response, require_key
 from kiosk.server.insight import pages as insight_pages
 from kiosk.server.security import (
@@ -574,6 +576,20 @@ def clinical_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(500, ErrorCode.internal_error)
 
 
+@asynccontextmanager
+async def _hospital_writes_beside(app: FastAPI) -> AsyncIterator[None]:
+    """With a remote clinical source, what the hospital's system is owed is written to it in
+    the background while the server runs (``EmbeddedServer`` starts it itself)."""
+    writer: HospitalWriter | None = app.state.hospital_writer
+    if writer is not None:
+        writer.start()
+    try:
+        yield
+    finally:
+        if writer is not None:
+            writer.stop()
+
+
 def create_app(
     db_path: Target,
     *,
@@ -614,6 +630,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # docs_page serves it without the internet
         redoc_url=None,
+        lifespan=_hospital_writes_beside,
     )
     app.state.db_path = db_path
     app.state.database = Database(db_path)
@@ -623,6 +640,9 @@ def create_app(
     app.state.admin_session_key = admin_session_key or admin.new_session_key()
     app.state.limits = limits or visits.Limits()
     app.state.clinical = clinical
+    app.state.hospital_writer = (
+        None if clinical is None else HospitalWriter(db_path, clinical, app.state.clock)
+    )
     install_error_handlers(app)
     app.add_exception_handler(ClinicalError, clinical_error_handler)
     app.add_exception_handler(PoolExhaustedError, database_unavailable_handler)

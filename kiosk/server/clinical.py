@@ -149,9 +149,15 @@ class RemoteClinicalSource(ClinicalSource, Protocol):
         """The link's state: the last request's outcome, or a fresh probe when it is old."""
         ...
 
-    def book(self, patient_id: str, session_id: str) -> Booking:
-        """Book one free slot of the session for the patient; ``SessionFullError`` when none is
-        left."""
+    def book(self, patient_id: str, session_id: str, booking_key: str) -> Booking:
+        """Book one free slot of the session for the patient under ``booking_key``;
+        ``SessionFullError`` when none is left. A key booked already (a retry, or the same
+        request twice at once) answers its booking again instead of taking a second slot."""
+        ...
+
+    def cancel_booking(self, booking_key: str) -> bool:
+        """Cancel the booking made under ``booking_key`` and free its slot; False when there is
+        none left to cancel."""
         ...
 
     def open_bills(self, patient_id: str) -> list[Bill]:

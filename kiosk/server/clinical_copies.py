@@ -9,24 +9,20 @@ queue; one seen for the first time is added with a code fit for ticket numbers.
 
 from __future__ import annotations
 
-import logging
+import datetime as dt
 import string
 
 from kiosk.api.models import (
     Appointment,
     AppointmentStatus,
     Bill,
-    BillStatus,
     DepartmentSummary,
     Location,
     Patient,
     Ticket,
 )
-from kiosk.server import queries
-from kiosk.server.clinical import ClinicalError, RemoteClinicalSource
+from kiosk.server import hospital_writes, queries
 from kiosk.server.db import Connection, require_transaction, to_db_time
-
-_LOG = logging.getLogger(__name__)
 
 UNKNOWN_DOCTOR = "unassigned"  # the doctor id of an appointment without a practitioner
 
@@ -134,9 +130,10 @@ def local_ticket(conn: Connection, appointment_id: str, base_url: str) -> Ticket
     return queries.ticket_by_id(conn, int(row["ticket_id"]), base_url)
 
 
-def keep_bills(conn: Connection, patient_id: str, bills: list[Bill]) -> None:
+def keep_bills(conn: Connection, patient_id: str, bills: list[Bill], now: dt.datetime) -> None:
     """The source's open bills as local ones, added once (the payments' tables point at
-    them); one paid here meanwhile stays paid."""
+    them), each owing its settlement there once paid here; one paid here meanwhile stays
+    paid."""
     require_transaction(conn)
     conn.execute(
         "INSERT INTO patients (id, name) VALUES (?, '') ON CONFLICT (id) DO NOTHING",
@@ -146,6 +143,7 @@ def keep_bills(conn: Connection, patient_id: str, bills: list[Bill]) -> None:
         if conn.execute("SELECT 1 FROM bills WHERE id = ?", (bill.id,)).fetchone():
             continue
         keep_department(conn, bill.department)
+        hospital_writes.bill_copied(conn, bill.id, now)
         conn.execute(
             "INSERT INTO bills (id, patient_id, department_id, title, title_en, status, "
             "insurance_cents, created_at) VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?)",
@@ -178,43 +176,3 @@ def keep_bills(conn: Connection, patient_id: str, bills: list[Bill]) -> None:
                 for seq, item in enumerate(bill.items, start=1)
             ],
         )
-
-
-def paid_here(conn: Connection, bill_ids: list[str]) -> list[str]:
-    """Which of the bills this server's payments paid."""
-    if not bill_ids:
-        return []
-    marks = ", ".join("?" * len(bill_ids))
-    rows = conn.execute(
-        f"SELECT id FROM bills WHERE status = ? AND id IN ({marks}) ORDER BY id",
-        (BillStatus.paid.value, *bill_ids),
-    ).fetchall()
-    return [str(row[0]) for row in rows]
-
-
-def hospital_bills(conn: Connection, bill_ids: list[str]) -> list[str]:
-    """The bills that are the hospital's invoices: not the server's own registration fees."""
-    if not bill_ids:
-        return []
-    marks = ", ".join("?" * len(bill_ids))
-    own = {
-        str(row[0])
-        for row in conn.execute(
-            f"SELECT bill_id FROM registrations WHERE bill_id IN ({marks})", bill_ids
-        )
-    }
-    return [bill_id for bill_id in bill_ids if bill_id not in own]
-
-
-def settle(clinical: RemoteClinicalSource, bill_ids: list[str]) -> list[str]:
-    """Tell the source the bills were paid (outside any transaction); the ones it could not be
-    told now are returned and logged, and told again the next time the payment or the
-    patient's bills are read (reconciliation: an invoice still open there but paid here)."""
-    unsettled = []
-    for bill_id in bill_ids:
-        try:
-            clinical.mark_bill_paid(bill_id)
-        except ClinicalError as exc:
-            _LOG.warning("bill %s paid here, not yet at the hospital's system: %s", bill_id, exc)
-            unsettled.append(bill_id)
-    return unsettled

@@ -21,6 +21,7 @@ import uvicorn
 from kiosk.server.app import create_app
 from kiosk.server.clinical import RemoteClinicalSource
 from kiosk.server.db import Database, Target, is_empty, open_database, system_clock
+from kiosk.server.hospital_writes import HospitalWriter
 from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
     KEEP_ALIVE_TIMEOUT_S,
@@ -49,6 +50,7 @@ class EmbeddedServer:
         thread: threading.Thread,
         queue_bus: QueueBus,
         clinic: SimulatedClinic | None,
+        hospital_writer: HospitalWriter | None = None,
     ) -> None:
         self.db_path = db_path
         self._database = database
@@ -58,6 +60,7 @@ class EmbeddedServer:
         self._thread = thread
         self._queue_bus = queue_bus
         self.clinic = clinic
+        self.hospital_writer = hospital_writer
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -155,6 +158,9 @@ class EmbeddedServer:
                 db_path, clock, app.state.queue_bus.publish, pace=simulated_clinic
             )
             clinic.start()
+        writer: HospitalWriter | None = app.state.hospital_writer
+        if writer is not None:  # uvicorn runs no lifespan here
+            writer.start()
         return cls(
             db_path=db_path,
             database=app.state.database,
@@ -164,6 +170,7 @@ class EmbeddedServer:
             thread=thread,
             queue_bus=app.state.queue_bus,
             clinic=clinic,
+            hospital_writer=writer,
         )
 
     def stop(self) -> None:
@@ -171,6 +178,8 @@ class EmbeddedServer:
         its thread, close the socket (idempotent)."""
         if self.clinic is not None:
             self.clinic.stop()
+        if self.hospital_writer is not None:
+            self.hospital_writer.stop()
         self._queue_bus.close()
         self._server.should_exit = True
         if self._thread.is_alive():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.server import hospital_writes
 from kiosk.server.db import Connection, Row, from_db_time, require_transaction
 
 REGISTRATION_HOLD = dt.timedelta(minutes=5)
@@ -81,6 +82,7 @@ def release_lapsed(conn: Connection, now: dt.datetime) -> int:
             (reg["id"],),
         ).rowcount
         if changed:
+            hospital_writes.registration_cancelled(conn, reg["id"], now)
             conn.execute(
                 "UPDATE sessions SET slots_left = slots_left + 1"
                 " WHERE id = ? AND slots_left < slots_total",

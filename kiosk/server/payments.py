@@ -31,7 +31,7 @@ from kiosk.api.models import (
     Ticket,
 )
 from kiosk.api.payment_codes import ChargeOutcome, Wallet, simulated_outcome, wallet_of
-from kiosk.server import holds, queries, queue
+from kiosk.server import holds, hospital_writes, queries, queue
 from kiosk.server.bills import (
     BILL_SELECT,
     bill_by_id,
@@ -276,6 +276,7 @@ def confirm_payment(conn: Connection, payment_id: str, now: dt.datetime) -> Paym
     if status is not PaymentStatus.pending:
         return status
     bill_ids = payment_bill_ids(conn, payment_id)
+    hospital_writes.bills_paid(conn, bill_ids, now)
     day = now.date()
     drugs: list[BillItem] = []
     for bill_id in bill_ids:

@@ -39,10 +39,11 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import clinical_copies, payments, queries, registrations, visits
+from kiosk.server import clinical_copies, hospital_writes, payments, queries, registrations, visits
 from kiosk.server.bills import patient_bills
 from kiosk.server.clinical import (
     Booking,
+    RecordNotFoundError,
     RemoteClinicalSource,
     SessionFullError,
     SessionOverError,
@@ -153,6 +154,7 @@ def _register_at_the_hospital(
     the registration locally, in the idempotent write. A full session is ``session_full``
     with the department's next sessions that have places, from the hospital's schedules."""
     booking: Booking | None = None
+    key = hospital_writes.booking_key(kiosk_id, require_key(idempotency_key))
     if not answered(conn, kiosk_id, require_key(idempotency_key)):
         registrations.refuse_before_booking(
             conn,
@@ -163,9 +165,14 @@ def _register_at_the_hospital(
             base_url=base_url,
             max_pending=limits.max_pending_registrations,
         )
+        hospital_writes.booking_started(conn, key, now)
         try:
-            booking = remote.book(body.patient_id, body.session_id)
+            booking = remote.book(body.patient_id, body.session_id, key)
+        except RecordNotFoundError:
+            hospital_writes.booking_refused(conn, key)
+            raise
         except SessionOverError as over:
+            hospital_writes.booking_refused(conn, key)
             raise ApiError(
                 409,
                 ErrorCode.session_over,
@@ -173,6 +180,7 @@ def _register_at_the_hospital(
                 details={"ends_at": over.ends_at.isoformat()},
             ) from None
         except SessionFullError as full:
+            hospital_writes.booking_refused(conn, key)
             found = (
                 registrations.suggestions_in(
                     partial(remote.schedule, full.department_id), body.session_id, now
@@ -193,6 +201,7 @@ def _register_at_the_hospital(
         registration = registrations.record_booking(
             conn, kiosk_id=kiosk_id, booking=booking, now=now, base_url=base_url
         )
+        hospital_writes.booking_recorded(conn, key, registration.id)
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
     return action
@@ -242,9 +251,9 @@ def _bills_at_the_hospital(
     still open there that a payment here paid is settled there now and not shown as open."""
     invoices = remote.open_bills(patient_id)
     with write_transaction(conn):
-        clinical_copies.keep_bills(conn, patient_id, invoices)
+        clinical_copies.keep_bills(conn, patient_id, invoices, now)
     open_there = {bill.id for bill in invoices}
-    clinical_copies.settle(remote, clinical_copies.paid_here(conn, sorted(open_there)))
+    hospital_writes.run_due(conn, remote, now, refs=sorted(open_there))
     return [
         bill
         for bill in patient_bills(conn, patient_id, now, include_paid=include_paid)
@@ -340,18 +349,17 @@ def payment(
         found = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
     except KeyError:
         raise not_found("payment", payment_id) from None
-    _settle_at_the_hospital(remote, conn, found)
+    _settle_at_the_hospital(remote, conn, payment_id, now)
     return found
 
 
 def _settle_at_the_hospital(
-    remote: RemoteClinicalSource | None, conn: Conn, payment: Payment
+    remote: RemoteClinicalSource | None, conn: Conn, payment_id: str, now: Now
 ) -> None:
-    """A paid payment's bills are marked paid at the hospital's system too (their invoices
-    balanced), after the payment's own transaction; what fails is settled on a later read."""
-    if remote is not None and payment.status is PaymentStatus.paid:
-        paid = payments.payment_bill_ids(conn, payment.id)
-        clinical_copies.settle(remote, clinical_copies.hospital_bills(conn, paid))
+    """A paid payment's invoices are balanced at the hospital's system now, after the
+    payment's own transaction, not only at the next round of ``hospital_writes``."""
+    if remote is not None:
+        hospital_writes.run_due(conn, remote, now, refs=payments.payment_bill_ids(conn, payment_id))
 
 
 @router.post(
@@ -453,12 +461,7 @@ def pay_by_payment_code(
     answer = idempotent_response(
         request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
     )
-    if remote is not None:
-        try:
-            paid = payments.payment_by_id(conn, payment_id, now, base_url, kiosk_id=kiosk_id)
-        except KeyError:
-            raise not_found("payment", payment_id) from None
-        _settle_at_the_hospital(remote, conn, paid)
+    _settle_at_the_hospital(remote, conn, payment_id, now)
     return answer
 
 

@@ -512,6 +512,36 @@ def _insight(conn: Connection) -> None:
         run_script(conn, INSIGHT_TABLES)
 
 
+HOSPITAL_WRITES_TABLE = """
+CREATE TABLE hospital_writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('settle_bill', 'booking')),
+    ref TEXT NOT NULL,
+    registration_id TEXT,
+    created_at TEXT NOT NULL,
+    due_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    done_at TEXT,
+    UNIQUE (kind, ref)
+);
+CREATE INDEX hospital_writes_due ON hospital_writes(due_at);
+CREATE INDEX hospital_writes_registration ON hospital_writes(registration_id);
+"""
+"""The writes the hospital's system is still owed (``hospital_writes``): ``ref`` a bill id or
+a booking's key; ``due_at`` (seconds since the epoch, NULL when not due) when to try next."""
+
+
+def _hospital_writes(conn: Connection) -> None:
+    """Migration 5: the outbox of writes to the hospital's system (``HOSPITAL_WRITES_TABLE``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(HOSPITAL_WRITES_TABLE))
+    else:
+        run_script(conn, HOSPITAL_WRITES_TABLE)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -524,6 +554,7 @@ MIGRATIONS = (
     Migration(2, "queue events announced to every server process", _queue_event_notifications),
     Migration(3, "the kiosks' usage events", _kiosk_usage_events),
     Migration(4, "the insight pages' wait targets and indexes", _insight),
+    Migration(5, "the writes the hospital's system is still owed", _hospital_writes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,15 @@ import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, CheckInResult, ErrorBody
+from kiosk.server import registrations
 from kiosk.server.clock import ManualClock
-from kiosk.server.db import Target, connect, open_database, write_transaction
+from kiosk.server.db import (
+    PoolExhaustedError,
+    Target,
+    connect,
+    open_database,
+    write_transaction,
+)
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.fhir.config import FhirConfig
 from kiosk.server.fhir.source import FhirClinicalSource
@@ -614,3 +622,183 @@ def test_the_fleet_page_shows_the_fhir_link_and_its_latency(
     assert page.status_code == 200
     assert '<p id="fhir-link" class="error">' in page.text
     assert "FHIR link down</span>: unreachable" in page.text
+
+
+# --- what the FHIR server is owed (hospital_writes) -------------------------------------------
+
+
+def hospital_writes_of(db_path: Target, kind: str) -> list[tuple[Any, ...]]:
+    conn = connect(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT ref, registration_id, due_at IS NOT NULL, attempts, done_at IS NOT NULL "
+            "FROM hospital_writes WHERE kind = ? ORDER BY id",
+            (kind,),
+        ).fetchall()
+        return [tuple(row) for row in rows]
+    finally:
+        conn.close()
+
+
+def test_a_payment_made_while_fhir_is_away_is_balanced_there_without_anyone_coming_back(
+    db_path: Target, config: FhirConfig, clock: ManualClock, fhir_server: FhirTestServer
+) -> None:
+    """Nobody reads the payment or the bills again: the server's own round balances the
+    invoice once the FHIR server is back, after its pause between tries, and only once."""
+    with serve(db_path, config, clock) as up:
+        client = ApiClient(up.url)
+        identify_zhang(client)
+        open_bills(client)
+        visit = client.session.headers[VISIT_TOKEN_HEADER]
+        client.close()
+    away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
+    with serve(db_path, away, clock) as down:
+        client = ApiClient(down.url)
+        client.session.headers[VISIT_TOKEN_HEADER] = visit
+        assert pay(client, ["inv-lab"]).json()["status"] == "paid"
+        client.close()
+        assert down.hospital_writer is not None
+        assert down.hospital_writer.run_once() == 0  # still away: tried again later
+    [(_, _, due, attempts, done)] = [
+        w for w in hospital_writes_of(db_path, "settle_bill") if w[0] == "inv-lab"
+    ]
+    assert (due, done) == (True, False)
+    assert attempts >= 1
+    assert fhir_copy(fhir_server, "Invoice/inv-lab")["status"] == "issued"
+    with serve(db_path, config, clock) as back:
+        assert back.hospital_writer is not None
+        assert back.hospital_writer.run_once() == 0  # back, but its next try is not due yet
+        clock.advance(dt.timedelta(minutes=16))
+        assert back.hospital_writer.run_once() == 1
+        assert back.hospital_writer.run_once() == 0
+    balanced = fhir_copy(fhir_server, "Invoice/inv-lab")
+    assert balanced["status"] == "balanced"
+    assert next(w for w in hospital_writes_of(db_path, "settle_bill") if w[0] == "inv-lab")[4]
+
+
+def test_an_unpaid_registration_gives_its_fhir_slot_back_when_its_hold_lapses(
+    api: ApiClient,
+    server: EmbeddedServer,
+    clock: ManualClock,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
+) -> None:
+    identify_zhang(api)
+    tomorrow = hospital.today + dt.timedelta(days=1)
+    add_slots(tomorrow)
+    session = session_on(api, tomorrow, "morning")
+    before = {a["id"] for a in booked_at_fhir(fhir_server)}
+    answer = register(api, session["id"])
+    assert answer.status_code == 200, answer.text
+    registration = answer.json()["registration"]
+    (booked,) = [a for a in booked_at_fhir(fhir_server) if a["id"] not in before]
+    assert server.hospital_writer is not None
+    assert server.hospital_writer.run_once() == 0  # the fee can still be paid: kept
+    assert fhir_copy(fhir_server, f"Appointment/{booked['id']}")["status"] == "booked"
+
+    clock.advance(dt.timedelta(minutes=6))  # never paid: the hold lapses
+    assert server.hospital_writer.run_once() == 1
+    assert fhir_copy(fhir_server, f"Appointment/{booked['id']}")["status"] == "cancelled"
+    assert fhir_copy(fhir_server, booked["slot"][0]["reference"])["status"] == "free"
+    assert local_count(
+        server.db_path,
+        "SELECT count(*) FROM registrations WHERE id = ? AND status = 'cancelled'",
+        registration["id"],
+    )
+    assert server.hospital_writer.run_once() == 0
+    assert session_on(api, tomorrow, "morning")["slots_left"] == session["slots_left"]
+
+
+def test_a_booking_the_server_never_recorded_is_cancelled_at_fhir_and_a_retry_books_once(
+    api: ApiClient,
+    server: EmbeddedServer,
+    clock: ManualClock,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server's database fails between the booking at the FHIR server and its own commit
+    (503 to the kiosk): the
+    kiosk's retry with the same key finds that booking (one slot, one registration); a
+    booking nobody retries is cancelled there after the grace period, its slot free again."""
+    identify_zhang(api)
+    tomorrow = hospital.today + dt.timedelta(days=1)
+    add_slots(tomorrow)
+    morning = session_on(api, tomorrow, "morning")
+    afternoon = session_on(api, tomorrow, "afternoon")
+    before = {a["id"] for a in booked_at_fhir(fhir_server)}
+
+    def server_dies(*args: object, **kwargs: object) -> None:
+        raise PoolExhaustedError("the database went away before the commit")
+
+    recorded = registrations.record_booking
+    monkeypatch.setattr(registrations, "record_booking", server_dies)
+    key = str(uuid.uuid4())
+    assert register(api, morning["id"], key).status_code == 503
+    assert register(api, afternoon["id"]).status_code == 503  # never retried
+    orphans = [a for a in booked_at_fhir(fhir_server) if a["id"] not in before]
+    assert len(orphans) == 2
+    monkeypatch.setattr(registrations, "record_booking", recorded)
+
+    retried = register(api, morning["id"], key)
+    assert retried.status_code == 200, retried.text
+    now_booked = [a for a in booked_at_fhir(fhir_server) if a["id"] not in before]
+    assert {a["id"] for a in now_booked} == {a["id"] for a in orphans}  # nothing new
+    assert (
+        local_count(
+            server.db_path, "SELECT count(*) FROM registrations WHERE session_id = ?", morning["id"]
+        )
+        == 1
+    )
+
+    assert server.hospital_writer is not None
+    assert server.hospital_writer.run_once() == 0  # within the grace period
+    bill_id = retried.json()["registration"]["bill_id"]
+    assert pay(api, [bill_id]).json()["status"] == "paid"  # kept for good
+    clock.advance(dt.timedelta(minutes=11))
+    server.hospital_writer.run_once()
+    (kept,) = [a for a in orphans if a["start"].startswith(f"{tomorrow}T08")]
+    (dropped,) = [a for a in orphans if a["id"] != kept["id"]]
+    assert fhir_copy(fhir_server, f"Appointment/{kept['id']}")["status"] == "booked"
+    assert fhir_copy(fhir_server, f"Appointment/{dropped['id']}")["status"] == "cancelled"
+    assert fhir_copy(fhir_server, dropped["slot"][0]["reference"])["status"] == "free"
+
+
+def test_the_same_registration_sent_twice_at_once_books_one_fhir_slot(
+    api: ApiClient,
+    server: EmbeddedServer,
+    hospital: Hospital,
+    fhir_server: FhirTestServer,
+    add_slots: Callable[[dt.date], None],
+) -> None:
+    identify_zhang(api)
+    tomorrow = hospital.today + dt.timedelta(days=1)
+    add_slots(tomorrow)
+    session = session_on(api, tomorrow, "morning")
+    before = {a["id"] for a in booked_at_fhir(fhir_server)}
+    key = str(uuid.uuid4())
+    visit = api.session.headers[VISIT_TOKEN_HEADER]
+
+    def send() -> requests.Response:
+        twin = ApiClient(server.url)
+        twin.session.headers[VISIT_TOKEN_HEADER] = visit
+        try:
+            return register(twin, session["id"], key)
+        finally:
+            twin.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: send(), range(2)))
+    assert all(a.status_code in (200, 409) for a in answers), [a.text for a in answers]
+    assert any(a.status_code == 200 for a in answers)
+    assert len([a for a in booked_at_fhir(fhir_server) if a["id"] not in before]) == 1
+    assert (
+        local_count(
+            server.db_path,
+            "SELECT count(*) FROM registrations WHERE session_id = ? AND status != 'cancelled'",
+            session["id"],
+        )
+        == 1
+    )

@@ -4,6 +4,7 @@ R4, statuses from the R4 value sets), and what the FHIR server holds afterwards.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -277,7 +278,7 @@ def test_booking_takes_a_free_slot_in_one_transaction(
     source: FhirClinicalSource, hospital: Hospital, sent: Sent, fhir_server: FhirTestServer
 ) -> None:
     session = source.schedule("dep-a", hospital.today).doctors[0].sessions[1]
-    booking = source.book("pat-ouyang", session.id)
+    booking = source.book("pat-ouyang", session.id, new_key())
     assert booking.session.slots_left == session.slots_left - 1
     assert (booking.department.id, booking.doctor.id) == ("dep-a", "doc-li")
     appointment = server_copy(fhir_server, f"Appointment/{booking.appointment_id}")
@@ -296,13 +297,13 @@ def test_a_full_session_is_session_full_and_books_nothing(
 ) -> None:
     session = source.schedule("dep-a", hospital.today).doctors[0].sessions[0]
     for _ in range(session.slots_left):
-        source.book("pat-ouyang", session.id)
+        source.book("pat-ouyang", session.id, new_key())
     booked = search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang")
     with pytest.raises(SessionFullError):
-        source.book("pat-ouyang", session.id)
+        source.book("pat-ouyang", session.id, new_key())
     assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == booked
     with pytest.raises(RecordNotFoundError):
-        source.book("pat-ouyang", "not-a-session")
+        source.book("pat-ouyang", "not-a-session", new_key())
 
 
 def test_a_slot_taken_meanwhile_books_the_next_one_and_never_twice(
@@ -327,11 +328,43 @@ def test_a_slot_taken_meanwhile_books_the_next_one_and_never_twice(
         return original(entries)
 
     source.client.transaction = someone_else_first  # type: ignore[method-assign]
-    booking = source.book("pat-ouyang", session.id)
+    booking = source.book("pat-ouyang", session.id, new_key())
     appointment = server_copy(fhir_server, f"Appointment/{booking.appointment_id}")
     assert taken == ["slot-li-1415"]
     assert appointment["slot"][0]["reference"] == "Slot/slot-li-1430"
     assert search_total(fhir_server, "Appointment", slot="Slot/slot-li-1415") == on_first_free
+
+
+def new_key() -> str:
+    return uuid.uuid4().urn
+
+
+def test_a_key_booked_already_answers_its_booking_again_and_a_cancel_frees_the_slot(
+    source: FhirClinicalSource, hospital: Hospital, fhir_server: FhirTestServer
+) -> None:
+    """A retry (or a twin request) of one registration books one slot; cancelling the key's
+    booking frees it, once; the same key can then book anew."""
+    session = source.schedule("dep-a", hospital.today).doctors[0].sessions[1]
+    before = search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang")
+    key = new_key()
+    first = source.book("pat-ouyang", session.id, key)
+    again = source.book("pat-ouyang", session.id, key)
+    assert again.appointment_id == first.appointment_id
+    assert (again.starts_at, again.session.id) == (first.starts_at, first.session.id)
+    assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == before + 1
+    booked = server_copy(fhir_server, f"Appointment/{first.appointment_id}")
+    slot_id = booked["slot"][0]["reference"].split("/")[1]
+
+    assert source.cancel_booking(key) is True
+    assert server_copy(fhir_server, f"Appointment/{first.appointment_id}")["status"] == (
+        "cancelled"
+    )
+    assert server_copy(fhir_server, f"Slot/{slot_id}")["status"] == "free"
+    assert source.schedule("dep-a", hospital.today).doctors[0].sessions[1] == session
+    assert source.cancel_booking(key) is False
+    assert source.cancel_booking(new_key()) is False
+    anew = source.book("pat-ouyang", session.id, key)
+    assert anew.appointment_id != first.appointment_id
 
 
 def test_a_booking_whose_answer_was_lost_is_found_not_booked_twice(
@@ -348,7 +381,7 @@ def test_a_booking_whose_answer_was_lost_is_found_not_booked_twice(
         raise SourceTimeoutError("FHIR server did not answer POST / in time")
 
     source.client.transaction = answer_lost  # type: ignore[method-assign]
-    booking = source.book("pat-ouyang", session.id)
+    booking = source.book("pat-ouyang", session.id, new_key())
     assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == before + 1
     appointment = server_copy(fhir_server, f"Appointment/{booking.appointment_id}")
     assert appointment["participant"][0]["actor"]["reference"] == "Patient/pat-ouyang"
@@ -365,7 +398,7 @@ def test_a_booking_that_never_reached_the_server_is_an_error_and_books_nothing(
 
     source.client.transaction = never_sent  # type: ignore[method-assign]
     with pytest.raises(SourceUnavailableError):
-        source.book("pat-ouyang", session.id)
+        source.book("pat-ouyang", session.id, new_key())
     assert search_total(fhir_server, "Appointment", patient="Patient/pat-ouyang") == before
     assert source.schedule("dep-a", hospital.today).doctors[0].sessions[1] == session
 

@@ -127,7 +127,7 @@ def test_a_version_3_database_with_history_gains_the_insight_tables(
         count = "SELECT count(*) FROM queue_entries WHERE service_date = ?"
         entries = conn.execute(count, (day.isoformat(),)).fetchone()[0]
         assert entries > 0
-        assert schema.migrate(conn, now=DEMO_NOW) == [4]
+        assert schema.migrate(conn, now=DEMO_NOW) == [4, 5]
         figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(day, day)), {})
         assert figures.arrivals == entries
         with write_transaction(conn):

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kiosk.api.models import (
@@ -27,6 +28,7 @@ from kiosk.api.models import (
     IdentifierKind,
     Patient,
     Schedule,
+    ScheduleSession,
 )
 from kiosk.server.clinical import (
     Booking,
@@ -333,7 +335,7 @@ class FhirClinicalSource:
                 )
         return DoctorSummary(id="", name="", title="")
 
-    def book(self, patient_id: str, session_id: str) -> Booking:
+    def book(self, patient_id: str, session_id: str, booking_key: str) -> Booking:
         parsed = mapping.parse_session_id(session_id)
         if parsed is None:
             raise RecordNotFoundError(f"no session {session_id!r}")
@@ -357,6 +359,9 @@ class FhirClinicalSource:
         doctor = self._doctor_of(schedule, directory)
         zone = self.config.time_zone
         start = dt.datetime.combine(day, dt.time(), zone)
+        booking = partial(
+            _booking, patient_id=patient_id, department=department, doctor=doctor, zone=zone
+        )
         for _ in range(2):
             slots = self.client.search(
                 "Slot",
@@ -376,6 +381,11 @@ class FhirClinicalSource:
                 ),
                 None,
             )
+            if session is None:
+                raise SessionFullError(f"session {session_id!r} has no free slot", department.id)
+            made = self._booking_made(booking_key)
+            if made is not None:
+                return booking(made, session)  # a retry of this key, or its twin
             free = sorted(
                 (
                     s
@@ -386,12 +396,11 @@ class FhirClinicalSource:
                 ),
                 key=lambda s: str(s.get("start")),
             )
-            if session is not None and session.ends_at <= self._clock():
+            if session.ends_at <= self._clock():
                 raise SessionOverError(f"session {session_id!r} has ended", session.ends_at)
-            if session is None or not free:
+            if not free:
                 raise SessionFullError(f"session {session_id!r} has no free slot", department.id)
             slot = free[0]
-            booking_key = f"urn:uuid:{uuid.uuid4()}"
             try:
                 entries = self.client.transaction(
                     self._booking_entries(
@@ -401,37 +410,66 @@ class FhirClinicalSource:
             except RecordConflictError:
                 continue
             except SourceUnavailableError:
-                appointment_id = self._booked_anyway(booking_key)
-                if not appointment_id:
+                # The answer was lost: the transaction (all or nothing) was applied only if
+                # the key's Appointment exists; else the caller's error stands.
+                try:
+                    made = self._booking_made(booking_key)
+                except SourceUnavailableError:
+                    made = None
+                if made is None:
                     raise
-            else:
-                appointment_id = mapping.reference_key({"reference": _location_of(entries[0])})
-            slot_start = mapping.instant(slot.get("start"), zone) or session.starts_at
-            return Booking(
-                appointment_id=appointment_id.partition("/")[2],
-                patient_id=patient_id,
-                department=_summary(department),
-                doctor=doctor,
-                session=session.model_copy(update={"slots_left": session.slots_left - 1}),
-                starts_at=slot_start,
-                ends_at=mapping.instant(slot.get("end"), zone) or slot_start,
-            )
+                return booking(made, _one_taken(session))
+            appointment_id = mapping.reference_key({"reference": _location_of(entries[0])})
+            return booking({**slot, "id": appointment_id.partition("/")[2]}, _one_taken(session))
         raise SessionFullError(
             f"session {session_id!r}: every free slot was taken meanwhile", department.id
         )
 
-    def _booked_anyway(self, booking_key: str) -> str:
-        """After a transaction whose answer was lost: ``"Appointment/id"`` if it was applied
-        (found by the key the Appointment carries), else ``""``; then it was not, as a
-        transaction is all or nothing, or the FHIR server is still away (the caller's error
-        stands and nothing is known to be booked)."""
-        try:
-            found = self.client.search(
-                "Appointment", [("identifier", f"{BOOKING_KEY_SYSTEM}|{booking_key}")]
-            ).matches
-        except SourceUnavailableError:
-            return ""
-        return f"Appointment/{found[0]['id']}" if found else ""
+    def _booking_made(self, booking_key: str) -> Resource | None:
+        """The Appointment booked under ``booking_key`` and not cancelled since, if any."""
+        found = self.client.search(
+            "Appointment", [("identifier", f"{BOOKING_KEY_SYSTEM}|{booking_key}")]
+        ).matches
+        return next((a for a in found if a.get("status") in BOOKABLE | ARRIVED_ALREADY), None)
+
+    def cancel_booking(self, booking_key: str) -> bool:
+        """Cancel the Appointment booked under ``booking_key`` and free its Slot, in one
+        transaction; False when there was none left to cancel (idempotent)."""
+        for _ in range(2):
+            made = self._booking_made(booking_key)
+            if made is None:
+                return False
+            entries = [
+                {
+                    "fullUrl": f"{self.config.base_url}/Appointment/{made['id']}",
+                    "resource": {**made, "status": "cancelled"},
+                    "request": {
+                        "method": "PUT",
+                        "url": f"Appointment/{made['id']}",
+                        "ifMatch": f'W/"{version_of(made)}"',
+                    },
+                }
+            ]
+            for reference in made.get("slot", []):
+                slot_id = mapping.reference_key(reference).partition("/")[2]
+                slot = self.client.read("Slot", slot_id)
+                entries.append(
+                    {
+                        "fullUrl": f"{self.config.base_url}/Slot/{slot_id}",
+                        "resource": {**slot, "status": "free"},
+                        "request": {
+                            "method": "PUT",
+                            "url": f"Slot/{slot_id}",
+                            "ifMatch": f'W/"{version_of(slot)}"',
+                        },
+                    }
+                )
+            try:
+                self.client.transaction(entries)
+            except RecordConflictError:
+                continue  # changed meanwhile: read it again
+            return True
+        raise RecordConflictError(f"the booking {booking_key} kept changing while cancelled")
 
     def _booking_entries(
         self,
@@ -499,6 +537,32 @@ class FhirClinicalSource:
             ]
 
         self.client.change("Invoice", bill_id, balance)
+
+
+def _one_taken(session: ScheduleSession) -> ScheduleSession:
+    return session.model_copy(update={"slots_left": session.slots_left - 1})
+
+
+def _booking(
+    appointment: Resource,
+    session: ScheduleSession,
+    *,
+    patient_id: str,
+    department: Department,
+    doctor: DoctorSummary,
+    zone: dt.tzinfo,
+) -> Booking:
+    """``book``'s answer: the booked Appointment (or its Slot's times) in ``session``."""
+    starts_at = mapping.instant(appointment.get("start"), zone) or session.starts_at
+    return Booking(
+        appointment_id=str(appointment["id"]),
+        patient_id=patient_id,
+        department=_summary(department),
+        doctor=doctor,
+        session=session,
+        starts_at=starts_at,
+        ends_at=mapping.instant(appointment.get("end"), zone) or starts_at,
+    )
 
 
 def _summary(department: Department) -> DepartmentSummary:
