@@ -34,7 +34,7 @@ from kiosk.api.models import (
     StaffCallList,
 )
 from kiosk.assets import assets_dir
-from kiosk.server import queries, staff_calls
+from kiosk.server import hospital_writes, queries, staff_calls
 from kiosk.server.clinical import LinkState, RemoteClinicalSource
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import ERRORS, Conn, Now, not_found
@@ -267,26 +267,41 @@ def _calls_section(calls: StaffCallList) -> str:
 </tbody></table></section>"""
 
 
-def _fhir_line(link: LinkState | None) -> str:
-    """The hospital FHIR server's link, under the server time (nothing with the built-in
-    store)."""
+def _fhir_line(link: LinkState | None, owed: tuple[int, dt.datetime | None]) -> str:
+    """The hospital FHIR server's link, under the server time, and the writes it has not
+    taken yet (nothing with the built-in store)."""
     if link is None:
         return ""
     when = html.escape(link.at.astimezone().isoformat(timespec="seconds"))
     latency = f"{link.latency_s * 1000:.0f} ms"
     if link.up:
-        return (
+        line = (
             f'<p id="fhir-link">FHIR 连接正常 <span class="en">FHIR link up</span>: '
             f"{latency} ({when})</p>"
         )
-    return (
-        f'<p id="fhir-link" class="error">FHIR 连接中断 <span class="en">FHIR link down</span>: '
-        f"{html.escape(link.problem)} ({latency}, {when})</p>"
-    )
+    else:
+        line = (
+            f'<p id="fhir-link" class="error">FHIR 连接中断 <span class="en">FHIR link down'
+            f"</span>: {html.escape(link.problem)} ({latency}, {when})</p>"
+        )
+    count, since = owed
+    if count and since is not None:
+        oldest = html.escape(since.astimezone().isoformat(timespec="minutes"))
+        line += (
+            f'\n<p id="hospital-writes" class="error">{count} 项写入等待医院系统接收（最早 '
+            f'{oldest}） <span class="en">{count} writes waiting for the hospital\'s system '
+            f"(oldest {oldest})</span></p>"
+        )
+    return line
 
 
 def _fleet_page(
-    fleet: KioskFleet, calls: StaffCallList, *, signed_in: bool, link: LinkState | None
+    fleet: KioskFleet,
+    calls: StaffCallList,
+    *,
+    signed_in: bool,
+    link: LinkState | None,
+    owed: tuple[int, dt.datetime | None],
 ) -> HTMLResponse:
     def cell(text: str) -> str:
         return f"<td>{html.escape(text)}</td>"
@@ -324,7 +339,7 @@ def _fleet_page(
 <span class="en">Connection to the server lost.</span></p>
 <p>Server time {html.escape(fleet.server_time.isoformat())};
 online = heartbeat within {fleet.online_after_s} s.</p>
-{_fhir_line(link)}
+{_fhir_line(link, owed)}
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
 <th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
 <tbody>
@@ -376,7 +391,8 @@ def fleet(
     calls = StaffCallList(server_time=now, calls=staff_calls.open_calls(conn))
     remote: RemoteClinicalSource | None = request.app.state.clinical
     link = remote.link() if remote is not None else None
-    return _fleet_page(fleet, calls, signed_in=signed_in, link=link)
+    owed = hospital_writes.waiting(conn) if remote is not None else (0, None)
+    return _fleet_page(fleet, calls, signed_in=signed_in, link=link, owed=owed)
 
 
 @router.get(

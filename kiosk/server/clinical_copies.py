@@ -9,7 +9,6 @@ queue; one seen for the first time is added with a code fit for ticket numbers.
 
 from __future__ import annotations
 
-import datetime as dt
 import string
 
 from kiosk.api.models import (
@@ -130,7 +129,7 @@ def local_ticket(conn: Connection, appointment_id: str, base_url: str) -> Ticket
     return queries.ticket_by_id(conn, int(row["ticket_id"]), base_url)
 
 
-def keep_bills(conn: Connection, patient_id: str, bills: list[Bill], now: dt.datetime) -> None:
+def keep_bills(conn: Connection, patient_id: str, bills: list[Bill]) -> None:
     """The source's open bills as local ones, added once (the payments' tables point at
     them), each owing its settlement there once paid here; one paid here meanwhile stays
     paid."""
@@ -143,7 +142,7 @@ def keep_bills(conn: Connection, patient_id: str, bills: list[Bill], now: dt.dat
         if conn.execute("SELECT 1 FROM bills WHERE id = ?", (bill.id,)).fetchone():
             continue
         keep_department(conn, bill.department)
-        hospital_writes.bill_copied(conn, bill.id, now)
+        hospital_writes.bill_copied(conn, bill.id)
         conn.execute(
             "INSERT INTO bills (id, patient_id, department_id, title, title_en, status, "
             "insurance_cents, created_at) VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?)",

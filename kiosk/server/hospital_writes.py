@@ -52,12 +52,12 @@ def _epoch(moment: dt.datetime) -> float:
     return moment.timestamp()
 
 
-def bill_copied(conn: Connection, bill_id: str, now: dt.datetime) -> None:
+def bill_copied(conn: Connection, bill_id: str) -> None:
     """A bill that is the hospital's invoice: its settlement is owed once it is paid."""
     conn.execute(
-        "INSERT INTO hospital_writes (kind, ref, created_at) VALUES ('settle_bill', ?, ?) "
+        "INSERT INTO hospital_writes (kind, ref) VALUES ('settle_bill', ?) "
         "ON CONFLICT (kind, ref) DO NOTHING",
-        (bill_id, to_db_time(now)),
+        (bill_id,),
     )
 
 
@@ -66,9 +66,9 @@ def bills_paid(conn: Connection, bill_ids: Sequence[str], now: dt.datetime) -> N
     if bill_ids:
         marks = ", ".join("?" * len(bill_ids))
         conn.execute(
-            "UPDATE hospital_writes SET due_at = ? WHERE kind = 'settle_bill' "
+            "UPDATE hospital_writes SET owed_at = ?, due_at = ? WHERE kind = 'settle_bill' "
             f"AND done_at IS NULL AND ref IN ({marks})",
-            (_epoch(now), *bill_ids),
+            (to_db_time(now), _epoch(now), *bill_ids),
         )
 
 
@@ -76,7 +76,7 @@ def booking_started(conn: Connection, key: str, now: dt.datetime) -> None:
     """Before booking at the hospital: a booking nobody records is cancelled there later."""
     with write_transaction(conn):
         conn.execute(
-            "INSERT INTO hospital_writes (kind, ref, created_at, due_at) "
+            "INSERT INTO hospital_writes (kind, ref, owed_at, due_at) "
             "VALUES ('booking', ?, ?, ?) ON CONFLICT (kind, ref) DO NOTHING",
             (key, to_db_time(now), _epoch(now + BOOKING_GRACE)),
         )
@@ -104,19 +104,20 @@ def booking_recorded(conn: Connection, key: str, registration_id: str) -> None:
 def registration_cancelled(conn: Connection, registration_id: str, now: dt.datetime) -> None:
     """Inside the transaction that cancels it: the registration's booking there is undone."""
     conn.execute(
-        "UPDATE hospital_writes SET due_at = ? WHERE kind = 'booking' AND registration_id = ? "
-        "AND done_at IS NULL",
-        (_epoch(now), registration_id),
+        "UPDATE hospital_writes SET owed_at = ?, due_at = ? WHERE kind = 'booking' "
+        "AND registration_id = ? AND done_at IS NULL",
+        (to_db_time(now), _epoch(now), registration_id),
     )
 
 
 def waiting(conn: Connection) -> tuple[int, dt.datetime | None]:
     """How many writes the hospital's system has not taken yet, and since when the oldest."""
-    row = conn.execute(
-        "SELECT count(*), min(created_at) FROM hospital_writes "
+    rows = conn.execute(
+        "SELECT owed_at FROM hospital_writes "
         "WHERE done_at IS NULL AND due_at IS NOT NULL AND attempts > 0"
-    ).fetchone()
-    return int(row[0]), dt.datetime.fromisoformat(row[1]) if row[1] else None
+    ).fetchall()
+    owed = [dt.datetime.fromisoformat(row[0]) for row in rows]
+    return len(owed), min(owed, default=None)
 
 
 def run_due(

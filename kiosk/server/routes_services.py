@@ -251,7 +251,7 @@ def _bills_at_the_hospital(
     still open there that a payment here paid is settled there now and not shown as open."""
     invoices = remote.open_bills(patient_id)
     with write_transaction(conn):
-        clinical_copies.keep_bills(conn, patient_id, invoices, now)
+        clinical_copies.keep_bills(conn, patient_id, invoices)
     open_there = {bill.id for bill in invoices}
     hospital_writes.run_due(conn, remote, now, refs=sorted(open_there))
     return [

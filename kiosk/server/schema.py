@@ -518,7 +518,7 @@ CREATE TABLE hospital_writes (
     kind TEXT NOT NULL CHECK (kind IN ('settle_bill', 'booking')),
     ref TEXT NOT NULL,
     registration_id TEXT,
-    created_at TEXT NOT NULL,
+    owed_at TEXT,
     due_at REAL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
@@ -529,7 +529,8 @@ CREATE INDEX hospital_writes_due ON hospital_writes(due_at);
 CREATE INDEX hospital_writes_registration ON hospital_writes(registration_id);
 """
 """The writes the hospital's system is still owed (``hospital_writes``): ``ref`` a bill id or
-a booking's key; ``due_at`` (seconds since the epoch, NULL when not due) when to try next."""
+a booking's key; ``owed_at`` since when it is owed; ``due_at`` (seconds since the epoch, NULL
+when not due) when to try next."""
 
 
 def _hospital_writes(conn: Connection) -> None:

@@ -659,6 +659,8 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_without_anyone_comi
         client.close()
         assert down.hospital_writer is not None
         assert down.hospital_writer.run_once() == 0  # still away: tried again later
+        fleet = requests.get(f"{down.url}/admin/kiosks", timeout=10).text
+        assert "1 writes waiting for the hospital's system (oldest " in fleet, fleet
     [(_, _, due, attempts, done)] = [
         w for w in hospital_writes_of(db_path, "settle_bill") if w[0] == "inv-lab"
     ]
@@ -671,6 +673,7 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_without_anyone_comi
         clock.advance(dt.timedelta(minutes=16))
         assert back.hospital_writer.run_once() == 1
         assert back.hospital_writer.run_once() == 0
+        assert 'id="hospital-writes"' not in requests.get(f"{back.url}/admin/kiosks").text
     balanced = fhir_copy(fhir_server, "Invoice/inv-lab")
     assert balanced["status"] == "balanced"
     assert next(w for w in hospital_writes_of(db_path, "settle_bill") if w[0] == "inv-lab")[4]
