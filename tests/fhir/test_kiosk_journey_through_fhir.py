@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk
 from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import open_database
@@ -110,12 +111,17 @@ def kiosk(
         built.translations.switch_to("en")
 
 
+def wait_for_reg(touch: Touch, step: RegStep) -> None:
+    flow = touch.kiosk.part(RegistrationFlow)
+    touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=10000)
+
+
 def wait_for_pay(touch: Touch, step: PayStep) -> None:
     flow = touch.kiosk.part(PaymentFlow)
     touch.qtbot.waitUntil(lambda: flow.step == step and not flow.busy, timeout=10000)
 
 
-def test_check_in_then_pay_the_bill_through_the_fhir_server(
+def test_check_in_pay_the_bill_and_register_through_the_fhir_server(
     kiosk: tuple[Kiosk, EmbeddedServer, Path], qtbot: QtBot, fhir_server: FhirTestServer
 ) -> None:
     built, _server, spool = kiosk
@@ -160,5 +166,51 @@ def test_check_in_then_pay_the_bill_through_the_fhir_server(
         ),
         timeout=10000,
     )
+    touch("payment_result.finish")
+    touch.wait_for(Step.home)
+
+    # Same-day registration: the afternoon session of Dr Li, booked on a FHIR Slot, its fee
+    # paid by QR, the ticket printed; the Appointment and the busy Slot are at the FHIR server.
+    touch("home.registration")
+    type_on_keypad(touch, ID_CARD)
+    touch("identify.submit")
+    registration = built.part(RegistrationFlow)
+    wait_for_reg(touch, RegStep.departments)
+    touch("registration.department.A")
+    wait_for_reg(touch, RegStep.doctors)
+    assert registration.schedule is not None
+    (afternoon,) = [
+        session
+        for doctor in registration.schedule.doctors
+        for session in doctor.sessions
+        if session.period.value == "afternoon"
+    ]
+    touch(f"registration.session.{afternoon.id}")
+    wait_for_reg(touch, RegStep.confirm)
+    receipts_before = len(list(spool.glob("*.bin")))
+    touch("registration.confirm")
+    wait_for_pay(touch, PayStep.qr)
+    fee = flow.payment
+    assert fee is not None
+    assert fee.amount_cents == afternoon.fee_cents == 5000
+    phone = Phone()
+    assert phone.post(f"{fee.qr_payload}/confirm").status_code == 200
+    phone.close()
+    wait_for_pay(touch, PayStep.paid)
+    paid = flow.payment
+    assert paid is not None
+    assert paid.registration_tickets
+    assert paid.registration_tickets[0].number in touch.text("payment_result.details")
+    qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == receipts_before + 2, timeout=10000)
+    booked = requests.get(
+        f"{fhir_server.base_url}/Appointment",
+        params={"patient": "Patient/pat-journey", "status": "booked"},
+        timeout=10,
+    ).json()
+    (appointment,) = [e["resource"] for e in booked.get("entry", [])]
+    slot = requests.get(
+        f"{fhir_server.base_url}/{appointment['slot'][0]['reference']}", timeout=10
+    ).json()
+    assert slot["status"] == "busy"
     touch("payment_result.finish")
     touch.wait_for(Step.home)
