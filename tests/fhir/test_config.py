@@ -4,6 +4,7 @@ names the key."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,23 @@ def test_smart_backend_services(tmp_path: Path) -> None:
         "ES384",
     )
     assert auth.private_key_file == tmp_path / "key.pem"
+
+
+def test_smart_without_its_signing_libraries_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the packaged kiosk, which leaves PyJWT and cryptography out."""
+    path = write(
+        tmp_path,
+        'base_url = "http://h.example/fhir"\n[auth]\ntype = "smart"\nclient_id = "c"\n'
+        'token_url = "http://h.example/t"\nprivate_key_file = "key.pem"\n',
+    )
+    present = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "jwt" else present(name)
+    )
+    with pytest.raises(FhirConfigError, match=r"pip install 'hospital-kiosk\[fhir-smart\]'"):
+        load_config(path)
 
 
 BASE = 'base_url = "http://h.example/fhir"\n'

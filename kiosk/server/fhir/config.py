@@ -9,6 +9,7 @@ an environment variable, a SMART client's private key from a file.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import math
 import os
 import tomllib
@@ -159,6 +160,11 @@ def _auth(table: Mapping[str, object], here: Path) -> Auth:
     if kind == "bearer":
         return Auth(kind="bearer", token=_bearer_token(table, here))
     if kind == "smart":
+        if not all(importlib.util.find_spec(name) for name in ("jwt", "cryptography")):
+            raise FhirConfigError(
+                "auth.type = 'smart' signs with PyJWT and cryptography, which this "
+                "installation lacks: pip install 'hospital-kiosk[fhir-smart]'"
+            )
         for key in ("client_id", "token_url", "private_key_file"):
             if not _string(table, key, "auth."):
                 raise FhirConfigError(f"auth.{key}: missing (needed for auth.type = 'smart')")
