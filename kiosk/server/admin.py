@@ -267,12 +267,14 @@ def _calls_section(calls: StaffCallList) -> str:
 </tbody></table></section>"""
 
 
-def _fhir_line(link: LinkState | None, owed: tuple[int, dt.datetime | None]) -> str:
-    """The hospital FHIR server's link, under the server time, and the writes it has not
-    taken yet (nothing with the built-in store)."""
+def _fhir_line(
+    link: LinkState | None, owed: tuple[int, dt.datetime | None], zone: dt.tzinfo | None
+) -> str:
+    """The hospital FHIR server's link, under the server time (in its zone), and the writes
+    it has not taken yet (nothing with the built-in store)."""
     if link is None:
         return ""
-    when = html.escape(link.at.astimezone().isoformat(timespec="seconds"))
+    when = html.escape(link.at.astimezone(zone).isoformat(timespec="seconds"))
     latency = f"{link.latency_s * 1000:.0f} ms"
     if link.up:
         line = (
@@ -286,10 +288,10 @@ def _fhir_line(link: LinkState | None, owed: tuple[int, dt.datetime | None]) -> 
         )
     count, since = owed
     if count and since is not None:
-        oldest = html.escape(since.astimezone().isoformat(timespec="minutes"))
+        oldest = html.escape(since.astimezone(zone).isoformat(timespec="minutes"))
         line += (
-            f'\n<p id="hospital-writes" class="error">{count} 项写入等待医院系统接收（最早 '
-            f'{oldest}） <span class="en">{count} writes waiting for the hospital\'s system '
+            f'\n<p id="hospital-writes" class="error">待医院系统接收的写入：{count} 项（最早 '
+            f'{oldest}） <span class="en">Writes waiting for the hospital\'s system: {count} '
             f"(oldest {oldest})</span></p>"
         )
     return line
@@ -339,7 +341,7 @@ def _fleet_page(
 <span class="en">Connection to the server lost.</span></p>
 <p>Server time {html.escape(fleet.server_time.isoformat())};
 online = heartbeat within {fleet.online_after_s} s.</p>
-{_fhir_line(link, owed)}
+{_fhir_line(link, owed, fleet.server_time.tzinfo)}
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
 <th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
 <tbody>

@@ -660,7 +660,8 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_without_anyone_comi
         assert down.hospital_writer is not None
         assert down.hospital_writer.run_once() == 0  # still away: tried again later
         fleet = requests.get(f"{down.url}/admin/kiosks", timeout=10).text
-        assert "1 writes waiting for the hospital's system (oldest " in fleet, fleet
+        owed = "Writes waiting for the hospital's system: 1 (oldest 2026-03-02T10:00+08:00)"
+        assert owed in fleet, fleet
     [(_, _, due, attempts, done)] = [
         w for w in hospital_writes_of(db_path, "settle_bill") if w[0] == "inv-lab"
     ]
