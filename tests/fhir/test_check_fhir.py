@@ -27,8 +27,9 @@ def test_sekmet_fhir_has_everything(
     assert out[0] == f"{fhir_server.base_url}: FHIR 4.0.1"
     assert "ok       Patient: identify by card (Patient?identifier=SYSTEM|VALUE)" in out
     assert "ok       system: book in one transaction Bundle" in out
+    assert "ok       Appointment: book: find a booking by its key (Appointment?identifier=)" in out
     assert all(line.startswith("ok ") for line in out[1:])
-    assert len(out) == 18
+    assert len(out) == 20
 
 
 def test_the_encounter_is_checked_when_configured(
