@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -19,6 +21,23 @@ from kiosk.runner import Runner
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 30.0
+HISTORY_S = 3600.0  # the technician's latency chart shows the last hour
+
+
+@dataclass(frozen=True)
+class BeatSample:
+    """One heartbeat as measured by the kiosk: when (monotonic), how long, or why it failed."""
+
+    at: float
+    round_trip_s: float | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Timed:
+    ack: HeartbeatAck
+    round_trip_s: float
+    clock_offset_s: float
 
 
 class HeartbeatSender(QObject):
@@ -49,6 +68,22 @@ class HeartbeatSender(QObject):
         self._in_flight = False
         self._timer = QTimer(self, interval=round(interval_s * 1000))
         self._timer.timeout.connect(self.beat)
+        self._history: deque[BeatSample] = deque()
+        # The server's clock minus ours, from the last answer (a wrong clock breaks check-in).
+        self.clock_offset_s: float | None = None
+
+    def history(self) -> list[BeatSample]:
+        """The last hour's heartbeats, oldest first."""
+        self._forget_old()
+        return list(self._history)
+
+    def _record(self, sample: BeatSample) -> None:
+        self._history.append(sample)
+        self._forget_old()
+
+    def _forget_old(self) -> None:
+        while self._history and self._history[0].at < time.monotonic() - HISTORY_S:
+            self._history.popleft()
 
     def start(self) -> None:
         self._timer.start()
@@ -70,19 +105,30 @@ class HeartbeatSender(QObject):
             return  # the previous one is still waiting for a slow backend
         self._in_flight = True
         report = self.report()
+
+        def timed() -> _Timed:
+            started, wall = time.perf_counter(), time.time()
+            ack = self._send(report)
+            round_trip = time.perf_counter() - started
+            midway = wall + round_trip / 2
+            return _Timed(ack, round_trip, ack.server_time.timestamp() - midway)
+
         self._runner.run(
-            lambda: self._send(report),
+            timed,
             self._on_sent,
             self._on_failed,
             description="heartbeat",
             per_visit=False,
         )
 
-    def _on_sent(self, ack: HeartbeatAck) -> None:
+    def _on_sent(self, timed: _Timed) -> None:
         self._in_flight = False
-        self.beat_sent.emit(ack)
+        self._record(BeatSample(time.monotonic(), timed.round_trip_s))
+        self.clock_offset_s = timed.clock_offset_s
+        self.beat_sent.emit(timed.ack)
 
     def _on_failed(self, error: Exception) -> None:
         self._in_flight = False
+        self._record(BeatSample(time.monotonic(), None, type(error).__name__))
         log.warning("heartbeat failed: %s", type(error).__name__)
         self.beat_failed.emit(type(error).__name__)

@@ -292,10 +292,6 @@
         <translation>设备</translation>
     </message>
     <message>
-        <source>Backend</source>
-        <translation>后台服务</translation>
-    </message>
-    <message>
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
@@ -316,12 +312,12 @@
         <translation>操作</translation>
     </message>
     <message>
-        <source>Print a test page</source>
-        <translation>打印测试页</translation>
+        <source>Backend and network</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Test the voice and sounds</source>
-        <translation>测试语音和提示音</translation>
+        <source>Heartbeat round trips in the last hour</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Check the backend now</source>
@@ -350,6 +346,34 @@
     <message>
         <source>Back to service</source>
         <translation>恢复服务</translation>
+    </message>
+    <message>
+        <source>Test page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cut</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read a card now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play the sounds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Speak Chinese</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Speak English</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1333,24 +1357,140 @@
         <translation>密码错误，还可尝试 {tries} 次。</translation>
     </message>
     <message>
-        <source>This is the kiosk&apos;s voice. Voice guidance is working.</source>
-        <translation>这是自助机的语音。语音提示工作正常。</translation>
-    </message>
-    <message>
         <source>Printing…</source>
         <translation>正在打印……</translation>
+    </message>
+    <message>
+        <source>Cutting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asked the printer at {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for a card or code…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Played: success, then error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Said: {text}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Test page printed.</source>
         <translation>测试页已打印。</translation>
     </message>
     <message>
+        <source>Paper cut.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Test page failed: {reason}</source>
         <translation>测试页打印失败：{reason}</translation>
     </message>
     <message>
-        <source>Answered in {latency}</source>
-        <translation>响应时间 {latency}</translation>
+        <source>Cut failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} heartbeats, {failed} failed; slowest {slowest} ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation type="unfinished">后台服务</translation>
+    </message>
+    <message>
+        <source>Clock offset from the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{seconds} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last errors:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No recent warnings or errors.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DNS answer for {host}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TLS certificate expires</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This kiosk&apos;s addresses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Default gateway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Computer name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operating system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disk free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Configuration file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Configuration check: {result}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last crash reports:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No crash since the kiosk started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answered in {ms} ms ({count} departments)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Failed: {error}</source>
