@@ -140,8 +140,13 @@ class Kiosk(QObject):
     def _build_devices(self, printer: PrinterService | None) -> None:
         # Its own thread for the counters' file: a slow disk never holds up a print job.
         self._counters_executor = background_executor("counters", workers=1)
-        counters = CounterBook(device_counters_path(self.config), self._counters_executor)
-        self.devices = build_devices(self.config, printer=printer, counters=counters)
+        clock = self.clock
+        counters = CounterBook(
+            device_counters_path(self.config),
+            self._counters_executor,
+            today=lambda: clock().date(),
+        )
+        self.devices = build_devices(self.config, printer=printer, counters=counters, now=clock)
         self.devices.setParent(self)
         self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
@@ -295,6 +300,7 @@ class Kiosk(QObject):
             sounds=self.sounds,
             heartbeat=self.heartbeat,
             crashes=self.crash_guard,
+            clock=self.clock,
         )
 
     def _build_staff_call(self) -> None:
@@ -548,6 +554,7 @@ def build_devices(
     *,
     printer: PrinterService | None = None,
     counters: CounterBook | None = None,
+    now: Callable[[], dt.datetime] = local_now,
 ) -> DeviceManager:
     """The configured printer and readers; a reader that cannot be built is kept as a fault."""
     section = config.printer
@@ -568,7 +575,7 @@ def build_devices(
             problems.append(
                 DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
             )
-    return DeviceManager(printer, section.kind, readers, problems, counters=counters)
+    return DeviceManager(printer, section.kind, readers, problems, counters=counters, now=now)
 
 
 def print_sample(

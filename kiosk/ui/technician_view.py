@@ -66,6 +66,7 @@ class TechnicianView(QObject):
         sounds: SoundCues,
         heartbeat: HeartbeatSender,
         crashes: CrashGuard,
+        clock: Callable[[], dt.datetime],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -83,6 +84,7 @@ class TechnicianView(QObject):
         self.sounds = sounds
         self.heartbeat = heartbeat
         self.crashes = crashes
+        self.clock = clock
         self._exit_to_desktop = exit_to_desktop
         self._screens: tuple[PinScreen, DiagnosticsScreen] | None = None
         self._backend_lines: list[tuple[str, str]] = []
@@ -206,7 +208,7 @@ class TechnicianView(QObject):
         ]
 
     def _refresh_devices(self) -> None:
-        now = dt.datetime.now().astimezone()
+        now = self.clock()
         for card in self._cards():
             view = self.diagnostics.device_cards.get(card.name)
             if view is not None:
@@ -231,7 +233,7 @@ class TechnicianView(QObject):
             self.devices.printer.refresh_status()
             view.show_result(
                 self.tr("Asked the printer at {time}.").format(
-                    time=dt.datetime.now().strftime("%H:%M:%S")
+                    time=self.clock().strftime("%H:%M:%S")
                 )
             )
         elif action == "read":
@@ -249,7 +251,7 @@ class TechnicianView(QObject):
     def _test_page(self) -> TicketLayout:
         return printer_test_page(
             hospital_name=self.config.kiosk.hospital_name,
-            printed_at=dt.datetime.now().astimezone(),
+            printed_at=self.clock(),
             detail=f"kiosk {self.config.kiosk.id}",
         )
 

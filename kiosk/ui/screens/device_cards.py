@@ -31,43 +31,47 @@ LAMP_COLOURS = {
 }
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("DeviceCards", text)
-
-
 def light_word(light: Light) -> str:
     return {
-        Light.ok: _t("OK"),
-        Light.warning: _t("Warning"),
-        Light.fault: _t("Fault"),
-        Light.unknown: _t("Unknown"),
+        Light.ok: QCoreApplication.translate("DeviceCards", "OK"),
+        Light.warning: QCoreApplication.translate("DeviceCards", "Warning"),
+        Light.fault: QCoreApplication.translate("DeviceCards", "Fault"),
+        Light.unknown: QCoreApplication.translate("DeviceCards", "Unknown"),
     }[light]
 
 
 def state_words(role: DeviceRole, state: str) -> str:
     table: dict[DeviceRole, dict[str, str]] = {
         DeviceRole.printer: {
-            PrinterStatus.ok: _t("Ready"),
-            PrinterStatus.near_end: _t("Paper nearly used up"),
-            PrinterStatus.paper_out: _t("Out of paper"),
-            PrinterStatus.cover_open: _t("Cover open"),
-            PrinterStatus.offline: _t("Offline: not reachable"),
-            PrinterStatus.unknown: _t("Did not report its status"),
+            PrinterStatus.ok: QCoreApplication.translate("DeviceCards", "Ready"),
+            PrinterStatus.near_end: QCoreApplication.translate(
+                "DeviceCards", "Paper nearly used up"
+            ),
+            PrinterStatus.paper_out: QCoreApplication.translate("DeviceCards", "Out of paper"),
+            PrinterStatus.cover_open: QCoreApplication.translate("DeviceCards", "Cover open"),
+            PrinterStatus.offline: QCoreApplication.translate(
+                "DeviceCards", "Offline: not reachable"
+            ),
+            PrinterStatus.unknown: QCoreApplication.translate(
+                "DeviceCards", "Did not report its status"
+            ),
         },
         DeviceRole.reader: {
-            ReaderState.ready: _t("Ready"),
-            ReaderState.disconnected: _t("Not responding"),
-            ReaderState.unavailable: _t("Unavailable on this system"),
-            ReaderState.error: _t("Could not be started"),
-            ReaderState.stopped: _t("Stopped"),
+            ReaderState.ready: QCoreApplication.translate("DeviceCards", "Ready"),
+            ReaderState.disconnected: QCoreApplication.translate("DeviceCards", "Not responding"),
+            ReaderState.unavailable: QCoreApplication.translate(
+                "DeviceCards", "Unavailable on this system"
+            ),
+            ReaderState.error: QCoreApplication.translate("DeviceCards", "Could not be started"),
+            ReaderState.stopped: QCoreApplication.translate("DeviceCards", "Stopped"),
         },
         DeviceRole.sound: {
-            OutputState.ready: _t("Ready"),
-            OutputState.unavailable: _t("No sound output"),
+            OutputState.ready: QCoreApplication.translate("DeviceCards", "Ready"),
+            OutputState.unavailable: QCoreApplication.translate("DeviceCards", "No sound output"),
         },
         DeviceRole.speech: {
-            OutputState.ready: _t("Ready"),
-            OutputState.unavailable: _t("No speech engine"),
+            OutputState.ready: QCoreApplication.translate("DeviceCards", "Ready"),
+            OutputState.unavailable: QCoreApplication.translate("DeviceCards", "No speech engine"),
         },
     }
     return table[role].get(state, state)
@@ -78,39 +82,51 @@ def advice(role: DeviceRole, state: str, *, paper_width_mm: int) -> str:
     width = paper_width_mm
     table: dict[DeviceRole, dict[str, str]] = {
         DeviceRole.printer: {
-            PrinterStatus.near_end: _t("Replace the {width} mm thermal paper roll.").format(
-                width=width
-            ),
-            PrinterStatus.paper_out: _t(
-                "Load a new {width} mm thermal paper roll, then tap Status now."
+            PrinterStatus.near_end: QCoreApplication.translate(
+                "DeviceCards", "Replace the {width} mm thermal paper roll."
             ).format(width=width),
-            PrinterStatus.cover_open: _t("Close the printer cover."),
-            PrinterStatus.offline: _t(
-                "Check the printer's power and its cable (USB or network), then tap Status now."
+            PrinterStatus.paper_out: QCoreApplication.translate(
+                "DeviceCards", "Load a new {width} mm thermal paper roll, then tap Status now."
+            ).format(width=width),
+            PrinterStatus.cover_open: QCoreApplication.translate(
+                "DeviceCards", "Close the printer cover."
             ),
-            PrinterStatus.unknown: _t(
-                "This connection cannot report a status: print a test page to check the printer."
+            PrinterStatus.offline: QCoreApplication.translate(
+                "DeviceCards",
+                "Check the printer's power and its cable (USB or network), then tap Status now.",
+            ),
+            PrinterStatus.unknown: QCoreApplication.translate(
+                "DeviceCards",
+                "This connection cannot report a status: print a test page to check the printer.",
             ),
         },
         DeviceRole.reader: {
-            ReaderState.disconnected: _t("Check the USB cable and plug it in again."),
-            ReaderState.unavailable: _t(
-                "Its driver or library is missing: see the last error, then check the setup."
+            ReaderState.disconnected: QCoreApplication.translate(
+                "DeviceCards", "Check the USB cable and plug it in again."
             ),
-            ReaderState.error: _t(
+            ReaderState.unavailable: QCoreApplication.translate(
+                "DeviceCards",
+                "Its driver or library is missing: see the last error, then check the setup.",
+            ),
+            ReaderState.error: QCoreApplication.translate(
+                "DeviceCards",
                 "Check the reader's settings in the configuration and its cable, "
-                "then restart the kiosk."
+                "then restart the kiosk.",
             ),
-            ReaderState.stopped: _t("Restart the kiosk to start the reader."),
+            ReaderState.stopped: QCoreApplication.translate(
+                "DeviceCards", "Restart the kiosk to start the reader."
+            ),
         },
         DeviceRole.sound: {
-            OutputState.unavailable: _t(
-                "Check the speaker cable and the system's sound output, then restart the kiosk."
+            OutputState.unavailable: QCoreApplication.translate(
+                "DeviceCards",
+                "Check the speaker cable and the system's sound output, then restart the kiosk.",
             ),
         },
         DeviceRole.speech: {
-            OutputState.unavailable: _t(
-                "Install a speech engine with Chinese and English voices, then restart the kiosk."
+            OutputState.unavailable: QCoreApplication.translate(
+                "DeviceCards",
+                "Install a speech engine with Chinese and English voices, then restart the kiosk.",
             ),
         },
     }
@@ -119,56 +135,66 @@ def advice(role: DeviceRole, state: str, *, paper_width_mm: int) -> str:
 
 def counter_name(counter: Counter) -> str:
     return {
-        Counter.printed: _t("Tickets printed"),
-        Counter.cut: _t("Cuts"),
-        Counter.paper_near_end: _t("Paper near end"),
-        Counter.failed: _t("Failed jobs (jam, paper, cover)"),
-        Counter.reads: _t("Cards and codes read"),
-        Counter.rejected: _t("Unrecognised input"),
+        Counter.printed: QCoreApplication.translate("DeviceCards", "Tickets printed"),
+        Counter.cut: QCoreApplication.translate("DeviceCards", "Cuts"),
+        Counter.paper_near_end: QCoreApplication.translate("DeviceCards", "Paper near end"),
+        Counter.failed: QCoreApplication.translate(
+            "DeviceCards", "Failed jobs (jam, paper, cover)"
+        ),
+        Counter.reads: QCoreApplication.translate("DeviceCards", "Cards and codes read"),
+        Counter.rejected: QCoreApplication.translate("DeviceCards", "Unrecognised input"),
     }[counter]
 
 
 def title(card: DeviceCard) -> str:
     if card.role == DeviceRole.printer:
-        return _t("Printer ({driver})").format(driver=card.driver)
+        return QCoreApplication.translate("DeviceCards", "Printer ({driver})").format(
+            driver=card.driver
+        )
     if card.role == DeviceRole.reader:
-        return _t("Reader {name} ({driver})").format(name=card.name, driver=card.driver)
+        return QCoreApplication.translate("DeviceCards", "Reader {name} ({driver})").format(
+            name=card.name, driver=card.driver
+        )
     if card.role == DeviceRole.sound:
-        return _t("Sounds")
-    return _t("Speech")
+        return QCoreApplication.translate("DeviceCards", "Sounds")
+    return QCoreApplication.translate("DeviceCards", "Speech")
 
 
 def identifier_kind_words(kind: IdentifierKind) -> str:
     return {
-        IdentifierKind.id_card: _t("ID card"),
-        IdentifierKind.insurance_card: _t("insurance card"),
-        IdentifierKind.patient_card: _t("patient card"),
-        IdentifierKind.health_qr: _t("health code"),
-        IdentifierKind.phone: _t("phone number"),
+        IdentifierKind.id_card: QCoreApplication.translate("DeviceCards", "ID card"),
+        IdentifierKind.insurance_card: QCoreApplication.translate("DeviceCards", "insurance card"),
+        IdentifierKind.patient_card: QCoreApplication.translate("DeviceCards", "patient card"),
+        IdentifierKind.health_qr: QCoreApplication.translate("DeviceCards", "health code"),
+        IdentifierKind.phone: QCoreApplication.translate("DeviceCards", "phone number"),
     }[kind]
 
 
 def rejection_words(reason: str) -> str:
     words: dict[str, str] = {
-        RejectionReason.unreadable: _t("unreadable"),
-        RejectionReason.too_long: _t("too long"),
-        RejectionReason.bad_checksum: _t("wrong check digit"),
-        RejectionReason.unknown_format: _t("unknown format"),
+        RejectionReason.unreadable: QCoreApplication.translate("DeviceCards", "unreadable"),
+        RejectionReason.too_long: QCoreApplication.translate("DeviceCards", "too long"),
+        RejectionReason.bad_checksum: QCoreApplication.translate(
+            "DeviceCards", "wrong check digit"
+        ),
+        RejectionReason.unknown_format: QCoreApplication.translate("DeviceCards", "unknown format"),
     }
     return words.get(reason, reason)
 
 
 def input_words(seen: ReaderInput) -> str:
     if seen.kind is None:
-        return _t("Not recognised: {reason}").format(reason=rejection_words(seen.rejection))
-    return _t("Read: {kind} {value}").format(
+        return QCoreApplication.translate("DeviceCards", "Not recognised: {reason}").format(
+            reason=rejection_words(seen.rejection)
+        )
+    return QCoreApplication.translate("DeviceCards", "Read: {kind} {value}").format(
         kind=identifier_kind_words(seen.kind), value=seen.masked
     )
 
 
 def since_words(since: dt.datetime, now: dt.datetime) -> str:
     shown = since.strftime("%H:%M" if since.date() == now.date() else "%Y-%m-%d %H:%M")
-    return _t("Since {time}").format(time=shown)
+    return QCoreApplication.translate("DeviceCards", "Since {time}").format(time=shown)
 
 
 class StateLamp(QWidget):
@@ -263,9 +289,14 @@ class DeviceCardView(QFrame):
         column.addWidget(self.result)
         column.addStretch(1)
         self.result.hide()
+        self._now = dt.datetime.now().astimezone()
 
     def show_card(self, card: DeviceCard, now: dt.datetime) -> None:
-        self.card = card
+        self.card, self._now = card, now
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        card, now = self.card, self._now
         self.heading.setText(title(card))
         self.lamp.set_light(card.light)
         self.light.setText(light_word(card.light))
@@ -277,13 +308,21 @@ class DeviceCardView(QFrame):
             self.since.setText(since_words(card.since, now))
         what_to_do = advice(card.role, card.state, paper_width_mm=self.paper_width_mm)
         self.advice.setVisible(bool(what_to_do))
-        self.advice.setText(_t("What to do: {advice}").format(advice=what_to_do))
-        self.last_error.setVisible(bool(card.last_error))
-        self.last_error.setText(_t("Last error: {error}").format(error=card.last_error))
-        lines = [
-            _t("{name}: {today} today, {total} in total").format(
-                name=counter_name(reading.counter), today=reading.today, total=reading.total
+        self.advice.setText(
+            QCoreApplication.translate("DeviceCards", "What to do: {advice}").format(
+                advice=what_to_do
             )
+        )
+        self.last_error.setVisible(bool(card.last_error))
+        self.last_error.setText(
+            QCoreApplication.translate("DeviceCards", "Last error: {error}").format(
+                error=card.last_error
+            )
+        )
+        lines = [
+            QCoreApplication.translate(
+                "DeviceCards", "{name}: {today} today, {total} in total"
+            ).format(name=counter_name(reading.counter), today=reading.today, total=reading.total)
             for reading in card.counters
         ]
         self.counters.setVisible(bool(lines))

@@ -6,7 +6,6 @@ Technicians read English and Chinese; the pages are translated like the rest, bu
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -330,7 +329,7 @@ class DiagnosticsScreen(Screen):
         self.resume.setText(self.tr("Back to service"))
         for view in self.device_cards.values():
             self._label_actions(view)
-            view.show_card(view.card, dt.datetime.now().astimezone())
+            view.retranslate()
         for widget in self.findChildren(QPushButton):
             if not widget.accessibleName():
                 widget.setAccessibleName(widget.text())
