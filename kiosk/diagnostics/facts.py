@@ -105,7 +105,7 @@ def system_facts(config: KioskConfig, uptime_s: float, log_path: Path) -> dict[s
 
 def config_check(config: KioskConfig) -> str:
     """What ``kiosk check-config`` says of the file the kiosk started from (read again now)."""
-    if not config.source:
+    if config.demo or not config.source:
         return "built-in configuration (no file)"
     try:
         loaded = load_config(config.source)

@@ -324,8 +324,29 @@ class TechnicianView(QObject):
         )
 
     def _refresh_system(self) -> None:
+        """Disk, memory and the configuration file are read off the GUI thread."""
         uptime = time.monotonic() - self._started
-        system = facts.system_facts(self.config, uptime, self.log_path)
+        config, log_path = self.config, self.log_path
+        self.runner.run(
+            lambda: (facts.system_facts(config, uptime, log_path), facts.config_check(config)),
+            lambda found: self._show_system(*found),
+            lambda error: self.diagnostics.config_check.setText(
+                self.tr("Configuration check: {result}").format(result=type(error).__name__)
+            ),
+            description="system facts",
+            per_visit=False,
+        )
+        crashes = [
+            f"{when.strftime('%Y-%m-%d %H:%M:%S')} {summary}"
+            for when, summary in self.crashes.recent
+        ]
+        self.diagnostics.crashes.setText(
+            self.tr("Last crash reports:") + "\n" + "\n".join(crashes)
+            if crashes
+            else self.tr("No crash since the kiosk started.")
+        )
+
+    def _show_system(self, system: dict[str, str], config_check: str) -> None:
         names = {
             "kiosk": self.tr("Kiosk"),
             "version": self.tr("Version"),
@@ -343,16 +364,7 @@ class TechnicianView(QObject):
             "\n".join(f"{names[key]}: {value}" for key, value in system.items())
         )
         self.diagnostics.config_check.setText(
-            self.tr("Configuration check: {result}").format(result=facts.config_check(self.config))
-        )
-        crashes = [
-            f"{when.strftime('%Y-%m-%d %H:%M:%S')} {summary}"
-            for when, summary in self.crashes.recent
-        ]
-        self.diagnostics.crashes.setText(
-            self.tr("Last crash reports:") + "\n" + "\n".join(crashes)
-            if crashes
-            else self.tr("No crash since the kiosk started.")
+            self.tr("Configuration check: {result}").format(result=config_check)
         )
 
     def _refresh_logs(self) -> None:
@@ -385,9 +397,16 @@ class TechnicianView(QObject):
 
     def _export(self, folder: str) -> None:
         states = self.devices.device_states()
-        system = facts.system_facts(self.config, time.monotonic() - self._started, self.log_path)
+        config, log_path = self.config, self.log_path
+        uptime = time.monotonic() - self._started
         self.runner.run(
-            lambda: facts.export_bundle(Path(folder), self.config, self.log_path, states, system),
+            lambda: facts.export_bundle(
+                Path(folder),
+                config,
+                log_path,
+                states,
+                facts.system_facts(config, uptime, log_path),
+            ),
             lambda path: self.diagnostics.export_result.setText(
                 self.tr("Saved {path}").format(path=path)
             ),
