@@ -282,6 +282,7 @@ class Kiosk(QObject):
             self.runner,
             self.devices.device_states,
             lambda: self.crash_guard.last_error,
+            clock=self.clock,
             parent=self,
         )
         self.technician = TechnicianView(

@@ -6,6 +6,7 @@ simply tried again at the next beat; it never disturbs a patient.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import deque
@@ -57,6 +58,7 @@ class HeartbeatSender(QObject):
         last_error: Callable[[], str],
         *,
         interval_s: float = HEARTBEAT_INTERVAL_S,
+        clock: Callable[[], dt.datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -64,12 +66,15 @@ class HeartbeatSender(QObject):
         self._runner = runner
         self._devices = devices
         self._last_error = last_error
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.interval_s = interval_s
         self._started = time.monotonic()
         self._in_flight = False
         self._timer = QTimer(self, interval=round(interval_s * 1000))
         self._timer.timeout.connect(self.beat)
         self._history: deque[BeatSample] = deque()
-        # The server's clock minus ours, from the last answer (a wrong clock breaks check-in).
+        # The server's clock minus the kiosk's (``clock``, what check-in windows are judged
+        # by), from the last answer: a wrong clock breaks check-in.
         self.clock_offset_s: float | None = None
 
     def history(self) -> list[BeatSample]:
@@ -107,11 +112,11 @@ class HeartbeatSender(QObject):
         report = self.report()
 
         def timed() -> _Timed:
-            started, wall = time.perf_counter(), time.time()
+            started, ours = time.perf_counter(), self._clock()
             ack = self._send(report)
             round_trip = time.perf_counter() - started
-            midway = wall + round_trip / 2
-            return _Timed(ack, round_trip, ack.server_time.timestamp() - midway)
+            midway = ours + dt.timedelta(seconds=round_trip / 2)
+            return _Timed(ack, round_trip, (ack.server_time - midway).total_seconds())
 
         self._runner.run(
             timed,

@@ -22,7 +22,7 @@ from kiosk.devices.printing.templates import printer_test_page
 from kiosk.diagnostics import facts
 from kiosk.diagnostics.cards import DeviceCard, DeviceRole, OutputState
 from kiosk.diagnostics.pin import PinGate
-from kiosk.fleet import HeartbeatSender
+from kiosk.fleet import HISTORY_S, HeartbeatSender
 from kiosk.logs import RecentProblems
 from kiosk.runner import Runner
 from kiosk.ui.main_window import KioskWindow
@@ -274,7 +274,8 @@ class TechnicianView(QObject):
         page = self.diagnostics
         history = self.heartbeat.history()
         page.latency_chart.set_samples(
-            [None if s.round_trip_s is None else s.round_trip_s * 1000 for s in history]
+            [None if s.round_trip_s is None else s.round_trip_s * 1000 for s in history],
+            slots=round(HISTORY_S / self.heartbeat.interval_s),
         )
         times = [s.round_trip_s * 1000 for s in history if s.round_trip_s is not None]
         failed = sum(1 for s in history if s.round_trip_s is None)

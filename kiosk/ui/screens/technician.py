@@ -116,16 +116,18 @@ class TouchTest(QWidget):
 
 
 class LatencyChart(QWidget):
-    """The last hour of the heartbeat's round trips as bars (a gap where one failed)."""
+    """The last hour of the heartbeat's round trips as bars, newest on the right; a failed
+    one is a pale red bar the full height. ``slots`` bars fill the width (an hour of beats)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("diagnostics.latency_chart")
         self.setMinimumHeight(CHART_HEIGHT_PX)
         self.samples: list[float | None] = []
+        self.slots = 120
 
-    def set_samples(self, samples: Sequence[float | None]) -> None:
-        self.samples = list(samples)
+    def set_samples(self, samples: Sequence[float | None], slots: int) -> None:
+        self.samples, self.slots = list(samples)[-slots:], slots
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -136,9 +138,10 @@ class LatencyChart(QWidget):
         known = [sample for sample in self.samples if sample is not None]
         if known:
             top = max(max(known), 1.0)
-            step = self.width() / max(len(self.samples), 1)
+            step = self.width() / max(self.slots, 1)
+            first_slot = self.slots - len(self.samples)
             for index, sample in enumerate(self.samples):
-                left = round(index * step) + 1
+                left = round((first_slot + index) * step) + 1
                 width = max(1, round(step) - 2)
                 if sample is None:
                     painter.fillRect(left, 2, width, self.height() - 4, QColor("#f4c7c3"))
