@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.api.models import DeviceState, IdentifierKind
+from kiosk.api.models import DeviceCounterReading, DeviceState, IdentifierKind
 from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.layout import Cut, Feed, TicketLayout
@@ -163,20 +163,26 @@ class DeviceManager(QObject):
         )
 
     def device_states(self) -> list[DeviceState]:
-        status = self.printer.status
-        states = [
+        """The cards as the heartbeat carries them to the fleet page."""
+        details = {PRINTER: self.last_printer_error or self.printer.status.description}
+        details |= {reader.name: reader.detail for reader in self.readers}
+        details |= {problem.name: problem.detail for problem in self.reader_problems}
+        return [
             DeviceState(
-                name="printer",
-                kind=self._printer_kind,
-                state=status.value,
-                detail=self.last_printer_error or status.description,
+                name=card.name,
+                kind=card.driver,
+                state=card.state,
+                detail=details[card.name],
+                light=card.light.value,
+                since=card.since,
+                last_error=card.last_error[:500],
+                counters=[
+                    DeviceCounterReading(name=r.counter.value, today=r.today, total=r.total)
+                    for r in card.counters
+                ],
             )
+            for card in self.device_cards()
         ]
-        states += [
-            DeviceState(name=r.name, kind=r.kind, state=r.state.value, detail=r.detail)
-            for r in self.readers
-        ]
-        return states + self.reader_problems
 
     @property
     def paper_warning(self) -> bool:
