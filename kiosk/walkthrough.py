@@ -148,7 +148,12 @@ class Walkthrough:
 
     def diagnostics(self) -> None:
         """Every technician page, with the printer's paper nearly used up and the simulated
-        reader unplugged (a warning and a fault with their advice); both put right after."""
+        reader unplugged (a warning and a fault with their advice); both put right after.
+
+        Not in the large-text walks: opening diagnostics ends the visit, and with it the
+        patient's large text, so a technician always meets these pages in standard text."""
+        if self.large_text:
+            return
         connection = self.kiosk.printer.connection
         scanner = next(r for r in self.kiosk.devices.readers if isinstance(r, SimulatedReader))
         self.kiosk.technician.open_diagnostics()

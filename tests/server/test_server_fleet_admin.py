@@ -83,7 +83,7 @@ def test_paper_warnings_and_a_silent_kiosk(guarded: EmbeddedServer) -> None:
 
 
 def test_the_fleet_page_shows_each_device_as_its_card(guarded: EmbeddedServer) -> None:
-    printer = {
+    printer: dict[str, object] = {
         "name": "printer",
         "kind": "network",
         "state": "cover_open",
@@ -95,13 +95,14 @@ def test_the_fleet_page_shows_each_device_as_its_card(guarded: EmbeddedServer) -
             {"name": "paper_near_end", "today": 0, "total": 3},
         ],
     }
-    old_kiosk_reader = {"name": "scanner", "kind": "serial", "state": "ready"}  # no light
+    old_kiosk_reader: dict[str, object] = {"name": "scanner", "kind": "serial", "state": "ready"}  # no light
     beat(guarded, [printer, old_kiosk_reader])
     [kiosk] = fleet(guarded, format="json").json()["kiosks"]
     assert kiosk["devices"][0]["counters"][0] == {"name": "printed", "today": 12, "total": 2048}
     assert kiosk["devices"][1]["light"] == ""
     page = fleet(guarded).text
-    assert '<div class="device light-fault"><b>■ 故障 Fault</b> printer (network): cover_open' in page
+    fault = '<div class="device light-fault"><b>■ 故障 Fault</b> printer (network): cover_open'
+    assert fault in page
     assert "<small>since 2026-03-02T09:12+08:00</small>" in page
     assert "<small>last error: job 7 failed: cover_open</small>" in page
     assert "printed 12 today / 2048 total, paper_near_end 0 today / 3 total" in page

@@ -11,7 +11,7 @@ import datetime as dt
 
 from PySide6.QtCore import QCoreApplication, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPolygonF
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import IdentifierKind
 from kiosk.devices.manager import ReaderInput
@@ -271,13 +271,14 @@ class DeviceCardView(QFrame):
         row.addWidget(self.lamp)
         row.addWidget(self.light)
         row.addStretch(1)
-        grid = QGridLayout()
-        grid.setSpacing(12)
-        for index, name in enumerate(actions):
+        # One action a row: two side by side are clipped in a portrait column ("Speak English").
+        buttons = QVBoxLayout()
+        buttons.setSpacing(12)
+        for name in actions:
             target = button(f"{prefix}.{name}")
             target.clicked.connect(lambda _=False, name=name: self.action.emit(name))
             self.buttons[name] = target
-            grid.addWidget(target, index // 2, index % 2)
+            buttons.addWidget(target)
         column = QVBoxLayout(self)
         column.setContentsMargins(24, 20, 24, 20)
         column.setSpacing(8)
@@ -285,7 +286,7 @@ class DeviceCardView(QFrame):
         column.addLayout(row)
         for line in (self.state, self.since, self.advice, self.last_error, self.counters):
             column.addWidget(line)
-        column.addLayout(grid)
+        column.addLayout(buttons)
         column.addWidget(self.result)
         column.addStretch(1)
         self.result.hide()
