@@ -95,7 +95,8 @@ def test_the_fleet_page_shows_each_device_as_its_card(guarded: EmbeddedServer) -
             {"name": "paper_near_end", "today": 0, "total": 3},
         ],
     }
-    old_kiosk_reader: dict[str, object] = {"name": "scanner", "kind": "serial", "state": "ready"}  # no light
+    # From a kiosk older than the device cards: no light, no counters.
+    old_kiosk_reader: dict[str, object] = {"name": "scanner", "kind": "serial", "state": "ready"}
     beat(guarded, [printer, old_kiosk_reader])
     [kiosk] = fleet(guarded, format="json").json()["kiosks"]
     assert kiosk["devices"][0]["counters"][0] == {"name": "printed", "today": 12, "total": 2048}
