@@ -189,7 +189,7 @@ def export_bundle(
         archive.writestr("config.toml", config_text(config))
         archive.writestr(
             "devices.json",
-            json.dumps([d.model_dump() for d in devices], indent=2, ensure_ascii=False),
+            json.dumps([d.model_dump(mode="json") for d in devices], indent=2, ensure_ascii=False),
         )
         archive.writestr("system.json", json.dumps(facts, indent=2, ensure_ascii=False))
         for path in sorted(log_path.parent.glob(log_path.name + "*")):

@@ -141,6 +141,7 @@ def test_escape_attempts_on_the_pin_screen(
 
 
 def test_every_diagnostics_page(kiosk: Kiosk, qtbot: QtBot, tmp_path: Path) -> None:
+    qtbot.waitUntil(lambda: len(kiosk.heartbeat.history()) == 1, timeout=5000)  # at start
     kiosk.technician.open_diagnostics()
     page = kiosk.technician.diagnostics
     printer = page.device_cards["printer"]
@@ -155,6 +156,12 @@ def test_every_diagnostics_page(kiosk: Kiosk, qtbot: QtBot, tmp_path: Path) -> N
     tap(kiosk, qtbot, "diagnostics.backend_check")
     qtbot.waitUntil(lambda: "响应时间" in page.backend_result.text(), timeout=5000)
     assert kiosk.config.backend.url in page.backend_facts.text()
+    assert page.latency_summary.text().startswith("心跳 1 次，失败 0 次；最慢 ")
+    assert page.latency_chart.samples[0] is not None
+    offset = kiosk.heartbeat.clock_offset_s
+    assert offset is not None
+    assert abs(offset) < 5  # the kiosk runs on the server's clock here
+    assert "与服务器的时钟偏差: " in page.backend_facts.text()
     qtbot.waitUntil(lambda: "127.0.0.1" in page.backend_facts.text(), timeout=5000)  # DNS
 
     tap(kiosk, qtbot, "diagnostics.page.config")
