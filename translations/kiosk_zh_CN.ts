@@ -1700,6 +1700,10 @@
         <translation>自本次启动以来没有崩溃。</translation>
     </message>
     <message>
+        <source>Built-in configuration: no file to check.</source>
+        <translation>内置配置，没有配置文件可检查。</translation>
+    </message>
+    <message>
         <source>Answered in {ms} ms ({count} departments)</source>
         <translation>响应时间 {ms} 毫秒（{count} 个科室）</translation>
     </message>

@@ -104,9 +104,10 @@ def system_facts(config: KioskConfig, uptime_s: float, log_path: Path) -> dict[s
 
 
 def config_check(config: KioskConfig) -> str:
-    """What ``kiosk check-config`` says of the file the kiosk started from (read again now)."""
+    """What ``kiosk check-config`` says of the file the kiosk started from (read again now);
+    empty when the configuration is built in (the demo) and there is no file to check."""
     if config.demo or not config.source:
-        return "built-in configuration (no file)"
+        return ""
     try:
         loaded = load_config(config.source)
     except ConfigError as error:

@@ -366,6 +366,8 @@ class TechnicianView(QObject):
         )
         self.diagnostics.config_check.setText(
             self.tr("Configuration check: {result}").format(result=config_check)
+            if config_check
+            else self.tr("Built-in configuration: no file to check.")
         )
 
     def _refresh_logs(self) -> None:

@@ -178,7 +178,7 @@ def test_every_diagnostics_page(kiosk: Kiosk, qtbot: QtBot, tmp_path: Path) -> N
 
     tap(kiosk, qtbot, "diagnostics.page.system")
     qtbot.waitUntil(lambda: "版本: " in page.system_facts.text(), timeout=5000)
-    assert "配置检查：built-in configuration" in page.config_check.text()
+    assert page.config_check.text() == "内置配置，没有配置文件可检查。"
     assert page.crashes.text() == "自本次启动以来没有崩溃。"
     tap(kiosk, qtbot, "diagnostics.page.logs")
     tap(kiosk, qtbot, "diagnostics.logs_refresh")
