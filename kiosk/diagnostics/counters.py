@@ -92,7 +92,10 @@ class CounterBook:
         if self._path is None or self._executor is None:
             return
         path, snapshot = self._path, self._snapshot()
-        self._executor.submit(self._write, path, snapshot)
+        try:
+            self._executor.submit(self._write, path, snapshot)
+        except RuntimeError:  # shut down: a job that ends while the kiosk stops
+            log.info("device counters after shutdown not saved: %s", snapshot)
 
     def _write(self, path: Path, snapshot: str) -> None:
         # Runs on the executor; the lock keeps two writes from sharing the temporary file.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,13 @@ def test_today_starts_again_at_midnight_and_the_total_goes_on(tmp_path: Path) ->
     assert again.counts("printer", Counter.printed) == (1, 4)
     day[0] = dt.date(2026, 3, 3)
     assert again.counts("printer", Counter.printed) == (0, 4)
+
+
+def test_a_count_after_shutdown_is_kept_in_memory_not_raised(tmp_path: Path) -> None:
+    """A ticket that finishes printing while the kiosk stops: its executor is already shut."""
+    executor = ThreadPoolExecutor(1)
+    executor.shutdown()
+    book = CounterBook(tmp_path / "counters.json", executor)
+    book.add("printer", Counter.printed)
+    assert book.counts("printer", Counter.printed) == (1, 1)
+    assert not (tmp_path / "counters.json").exists()
