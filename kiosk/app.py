@@ -34,6 +34,7 @@ from kiosk.devices.printing.samples import sample_layout
 from kiosk.devices.printing.service import PrinterService, print_within
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.devices.readers import Reader, ReaderError, create_reader
+from kiosk.diagnostics.counters import CounterBook
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.base import Flow
@@ -137,7 +138,15 @@ class Kiosk(QObject):
         self.outbox = OutboxSender(self.journal, self.runner, parent=self)
 
     def _build_devices(self, printer: PrinterService | None) -> None:
-        self.devices = build_devices(self.config, printer=printer)
+        # Its own thread for the counters' file: a slow disk never holds up a print job.
+        self._counters_executor = background_executor("counters", workers=1)
+        clock = self.clock
+        counters = CounterBook(
+            device_counters_path(self.config),
+            self._counters_executor,
+            today=lambda: clock().date(),
+        )
+        self.devices = build_devices(self.config, printer=printer, counters=counters, now=clock)
         self.devices.setParent(self)
         self.printer = self.devices.printer
         self.ticket_printing = TicketPrinting(self.printer, self._ticket_language, parent=self)
@@ -268,6 +277,14 @@ class Kiosk(QObject):
         self._connect_accessibility(self._app)
         self.problems = RecentProblems()
         logging.getLogger().addHandler(self.problems)
+        self.heartbeat = HeartbeatSender(
+            self.client.heartbeat,
+            self.runner,
+            self.devices.device_states,
+            lambda: self.crash_guard.last_error,
+            clock=self.clock,
+            parent=self,
+        )
         self.technician = TechnicianView(
             self.window,
             self.view,
@@ -282,13 +299,9 @@ class Kiosk(QObject):
             exit_to_desktop=self._exit_to_desktop,
             voice=self.voice,
             sounds=self.sounds,
-        )
-        self.heartbeat = HeartbeatSender(
-            self.client.heartbeat,
-            self.runner,
-            self.devices.device_states,
-            lambda: self.crash_guard.last_error,
-            parent=self,
+            heartbeat=self.heartbeat,
+            crashes=self.crash_guard,
+            clock=self.clock,
         )
 
     def _build_staff_call(self) -> None:
@@ -365,6 +378,7 @@ class Kiosk(QObject):
         self.window.allow_close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._usage_executor.shutdown(wait=True)  # the last usage events reach the journal
+        self._counters_executor.shutdown(wait=True)  # and the last counts their file
         self.client.close()
         self.journal.close()
         self.translations.uninstall()
@@ -532,7 +546,17 @@ def run(
     return app.exec()
 
 
-def build_devices(config: KioskConfig, *, printer: PrinterService | None = None) -> DeviceManager:
+def device_counters_path(config: KioskConfig) -> Path:
+    return app_data_dir() / f"device-counters-{config.kiosk.id}.json"
+
+
+def build_devices(
+    config: KioskConfig,
+    *,
+    printer: PrinterService | None = None,
+    counters: CounterBook | None = None,
+    now: Callable[[], dt.datetime] = local_now,
+) -> DeviceManager:
     """The configured printer and readers; a reader that cannot be built is kept as a fault."""
     section = config.printer
     printer = printer or PrinterService(
@@ -552,7 +576,7 @@ def build_devices(config: KioskConfig, *, printer: PrinterService | None = None)
             problems.append(
                 DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
             )
-    return DeviceManager(printer, section.kind, readers, problems)
+    return DeviceManager(printer, section.kind, readers, problems, counters=counters, now=now)
 
 
 def print_sample(

@@ -9,6 +9,7 @@ the application to exit with :data:`EXIT_CRASHED` so a service manager restarts 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 import threading
@@ -23,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 log = logging.getLogger(__name__)
 
 EXIT_CRASHED = 70  # EX_SOFTWARE: "internal software error"; systemd Restart=on-failure
+RECENT_REPORTS = 5
 
 
 class CrashGuard(QObject):
@@ -54,6 +56,8 @@ class CrashGuard(QObject):
         self._times: deque[float] = deque()
         self.out_of_order = False
         self.last_error = ""
+        # The last few summaries with their local time, for the technician's system page.
+        self.recent: deque[tuple[dt.datetime, str]] = deque(maxlen=RECENT_REPORTS)
         self._previous_hooks: tuple[object, object] | None = None
         self._report.connect(self._on_report)
 
@@ -120,6 +124,7 @@ class CrashGuard(QObject):
         while self._times and now - self._times[0] > self._window_s:
             self._times.popleft()
         self.last_error = summary
+        self.recent.append((dt.datetime.now().astimezone(), summary))
         self.crashed.emit(summary)
         if len(self._times) >= self._repeat_limit and not self.out_of_order:
             self.out_of_order = True

@@ -6,9 +6,12 @@ simply tried again at the next beat; it never disturbs a patient.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -19,6 +22,23 @@ from kiosk.runner import Runner
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 30.0
+HISTORY_S = 3600.0  # the technician's latency chart shows the last hour
+
+
+@dataclass(frozen=True)
+class BeatSample:
+    """One heartbeat as measured by the kiosk: when (monotonic), how long, or why it failed."""
+
+    at: float
+    round_trip_s: float | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Timed:
+    ack: HeartbeatAck
+    round_trip_s: float
+    clock_offset_s: float
 
 
 class HeartbeatSender(QObject):
@@ -38,6 +58,7 @@ class HeartbeatSender(QObject):
         last_error: Callable[[], str],
         *,
         interval_s: float = HEARTBEAT_INTERVAL_S,
+        clock: Callable[[], dt.datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -45,10 +66,29 @@ class HeartbeatSender(QObject):
         self._runner = runner
         self._devices = devices
         self._last_error = last_error
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.interval_s = interval_s
         self._started = time.monotonic()
         self._in_flight = False
         self._timer = QTimer(self, interval=round(interval_s * 1000))
         self._timer.timeout.connect(self.beat)
+        self._history: deque[BeatSample] = deque()
+        # The server's clock minus the kiosk's (``clock``, what check-in windows are judged
+        # by), from the last answer: a wrong clock breaks check-in.
+        self.clock_offset_s: float | None = None
+
+    def history(self) -> list[BeatSample]:
+        """The last hour's heartbeats, oldest first."""
+        self._forget_old()
+        return list(self._history)
+
+    def _record(self, sample: BeatSample) -> None:
+        self._history.append(sample)
+        self._forget_old()
+
+    def _forget_old(self) -> None:
+        while self._history and self._history[0].at < time.monotonic() - HISTORY_S:
+            self._history.popleft()
 
     def start(self) -> None:
         self._timer.start()
@@ -70,19 +110,30 @@ class HeartbeatSender(QObject):
             return  # the previous one is still waiting for a slow backend
         self._in_flight = True
         report = self.report()
+
+        def timed() -> _Timed:
+            started, ours = time.perf_counter(), self._clock()
+            ack = self._send(report)
+            round_trip = time.perf_counter() - started
+            midway = ours + dt.timedelta(seconds=round_trip / 2)
+            return _Timed(ack, round_trip, (ack.server_time - midway).total_seconds())
+
         self._runner.run(
-            lambda: self._send(report),
+            timed,
             self._on_sent,
             self._on_failed,
             description="heartbeat",
             per_visit=False,
         )
 
-    def _on_sent(self, ack: HeartbeatAck) -> None:
+    def _on_sent(self, timed: _Timed) -> None:
         self._in_flight = False
-        self.beat_sent.emit(ack)
+        self._record(BeatSample(time.monotonic(), timed.round_trip_s))
+        self.clock_offset_s = timed.clock_offset_s
+        self.beat_sent.emit(timed.ack)
 
     def _on_failed(self, error: Exception) -> None:
         self._in_flight = False
+        self._record(BeatSample(time.monotonic(), None, type(error).__name__))
         log.warning("heartbeat failed: %s", type(error).__name__)
         self.beat_failed.emit(type(error).__name__)

@@ -29,6 +29,7 @@ from kiosk.api.models import IDEMPOTENCY_HEADER, AppointmentStatus, EntryState
 from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
+from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.info import InfoFlow, InfoStep
@@ -143,6 +144,36 @@ class Walkthrough:
         self.payment()
         self.call_staff()
         self.feedback()
+        self.diagnostics()
+
+    def diagnostics(self) -> None:
+        """Every technician page, with the printer's paper nearly used up and the simulated
+        reader unplugged (a warning and a fault with their advice); both put right after.
+
+        Not in the large-text walks: opening diagnostics ends the visit, and with it the
+        patient's large text, so a technician always meets these pages in standard text."""
+        if self.large_text:
+            return
+        connection = self.kiosk.printer.connection
+        scanner = next(r for r in self.kiosk.devices.readers if isinstance(r, SimulatedReader))
+        self.kiosk.technician.open_diagnostics()
+        if isinstance(connection, SimulatedConnection):
+            connection.set_status(PrinterStatus.near_end)
+        self.click("device.printer.status")
+        wait_until(lambda: self.kiosk.printer.status == PrinterStatus.near_end)
+        scanner.unplug()
+        try:
+            self.shoot("diagnostics-devices")
+            self.scroll_to_end()
+            self.shoot("diagnostics-devices-end")
+            for page in ("backend", "system", "config", "touch", "logs", "actions"):
+                self.click(f"diagnostics.page.{page}")
+                self.shoot(f"diagnostics-{page}")
+        finally:
+            scanner.plug_back()
+            if isinstance(connection, SimulatedConnection):
+                connection.set_status(PrinterStatus.ok)
+            self.kiosk.technician.resume()
 
     def queue_position(self) -> None:
         """My appointments of a checked-in patient: the live place in the queue; then a

@@ -282,6 +282,217 @@
     </message>
 </context>
 <context>
+    <name>DeviceCards</name>
+    <message>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Paper nearly used up</source>
+        <translation>纸将尽</translation>
+    </message>
+    <message>
+        <source>Out of paper</source>
+        <translation>缺纸</translation>
+    </message>
+    <message>
+        <source>Cover open</source>
+        <translation>上盖打开</translation>
+    </message>
+    <message>
+        <source>Offline: not reachable</source>
+        <translation>脱机：无法连接</translation>
+    </message>
+    <message>
+        <source>Did not report its status</source>
+        <translation>未报告状态</translation>
+    </message>
+    <message>
+        <source>Not responding</source>
+        <translation>读卡器无响应</translation>
+    </message>
+    <message>
+        <source>Unavailable on this system</source>
+        <translation>本机不可用</translation>
+    </message>
+    <message>
+        <source>Could not be started</source>
+        <translation>无法启动</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>No sound output</source>
+        <translation>无声音输出</translation>
+    </message>
+    <message>
+        <source>No speech engine</source>
+        <translation>无语音引擎</translation>
+    </message>
+    <message>
+        <source>Replace the {width} mm thermal paper roll.</source>
+        <translation>请更换 {width} mm 热敏纸卷。</translation>
+    </message>
+    <message>
+        <source>Load a new {width} mm thermal paper roll, then tap Status now.</source>
+        <translation>请装入新的 {width} mm 热敏纸卷，然后点击“立即查询状态”。</translation>
+    </message>
+    <message>
+        <source>Close the printer cover.</source>
+        <translation>请合上打印机上盖。</translation>
+    </message>
+    <message>
+        <source>Check the printer&apos;s power and its cable (USB or network), then tap Status now.</source>
+        <translation>请检查打印机电源和连接线（USB 或网线），然后点击“立即查询状态”。</translation>
+    </message>
+    <message>
+        <source>This connection cannot report a status: print a test page to check the printer.</source>
+        <translation>此连接无法回报状态：请打印测试页检查打印机。</translation>
+    </message>
+    <message>
+        <source>Check the USB cable and plug it in again.</source>
+        <translation>请检查 USB 线并重新插拔。</translation>
+    </message>
+    <message>
+        <source>Its driver or library is missing: see the last error, then check the setup.</source>
+        <translation>缺少驱动或程序库：请查看最近的错误，再检查安装。</translation>
+    </message>
+    <message>
+        <source>Check the reader&apos;s settings in the configuration and its cable, then restart the kiosk.</source>
+        <translation>请检查配置中的读卡器设置和连接线，然后重启自助机。</translation>
+    </message>
+    <message>
+        <source>Restart the kiosk to start the reader.</source>
+        <translation>请重启自助机以启动读卡器。</translation>
+    </message>
+    <message>
+        <source>Check the speaker cable and the system&apos;s sound output, then restart the kiosk.</source>
+        <translation>请检查扬声器连接线和系统的声音输出，然后重启自助机。</translation>
+    </message>
+    <message>
+        <source>Install a speech engine with Chinese and English voices, then restart the kiosk.</source>
+        <translation>请安装带中英文语音的语音引擎，然后重启自助机。</translation>
+    </message>
+    <message>
+        <source>Tickets printed</source>
+        <translation>已打印票据</translation>
+    </message>
+    <message>
+        <source>Cuts</source>
+        <translation>切纸次数</translation>
+    </message>
+    <message>
+        <source>Paper near end</source>
+        <translation>纸将尽次数</translation>
+    </message>
+    <message>
+        <source>Failed jobs (jam, paper, cover)</source>
+        <translation>打印失败（卡纸、缺纸、上盖）</translation>
+    </message>
+    <message>
+        <source>Cards and codes read</source>
+        <translation>读卡/扫码次数</translation>
+    </message>
+    <message>
+        <source>Unrecognised input</source>
+        <translation>无法识别次数</translation>
+    </message>
+    <message>
+        <source>Printer ({driver})</source>
+        <translation>打印机（{driver}）</translation>
+    </message>
+    <message>
+        <source>Reader {name} ({driver})</source>
+        <translation>读卡器 {name}（{driver}）</translation>
+    </message>
+    <message>
+        <source>Sounds</source>
+        <translation>提示音</translation>
+    </message>
+    <message>
+        <source>Speech</source>
+        <translation>语音播报</translation>
+    </message>
+    <message>
+        <source>ID card</source>
+        <translation>身份证</translation>
+    </message>
+    <message>
+        <source>insurance card</source>
+        <translation>医保卡</translation>
+    </message>
+    <message>
+        <source>patient card</source>
+        <translation>就诊卡</translation>
+    </message>
+    <message>
+        <source>health code</source>
+        <translation>电子健康码</translation>
+    </message>
+    <message>
+        <source>phone number</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>unreadable</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>too long</source>
+        <translation>过长</translation>
+    </message>
+    <message>
+        <source>wrong check digit</source>
+        <translation>校验位错误</translation>
+    </message>
+    <message>
+        <source>unknown format</source>
+        <translation>格式未知</translation>
+    </message>
+    <message>
+        <source>Not recognised: {reason}</source>
+        <translation>无法识别：{reason}</translation>
+    </message>
+    <message>
+        <source>Read: {kind} {value}</source>
+        <translation>已读取：{kind} {value}</translation>
+    </message>
+    <message>
+        <source>Since {time}</source>
+        <translation>自 {time} 起</translation>
+    </message>
+    <message>
+        <source>What to do: {advice}</source>
+        <translation>处理方法：{advice}</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>最近的错误：{error}</translation>
+    </message>
+    <message>
+        <source>{name}: {today} today, {total} in total</source>
+        <translation>{name}：今天 {today}，累计 {total}</translation>
+    </message>
+</context>
+<context>
     <name>DiagnosticsScreen</name>
     <message>
         <source>Diagnostics</source>
@@ -290,10 +501,6 @@
     <message>
         <source>Devices</source>
         <translation>设备</translation>
-    </message>
-    <message>
-        <source>Backend</source>
-        <translation>后台服务</translation>
     </message>
     <message>
         <source>Configuration</source>
@@ -316,12 +523,12 @@
         <translation>操作</translation>
     </message>
     <message>
-        <source>Print a test page</source>
-        <translation>打印测试页</translation>
+        <source>Backend and network</source>
+        <translation>后台与网络</translation>
     </message>
     <message>
-        <source>Test the voice and sounds</source>
-        <translation>测试语音和提示音</translation>
+        <source>Heartbeat round trips in the last hour</source>
+        <translation>最近一小时心跳往返时间</translation>
     </message>
     <message>
         <source>Check the backend now</source>
@@ -350,6 +557,34 @@
     <message>
         <source>Back to service</source>
         <translation>恢复服务</translation>
+    </message>
+    <message>
+        <source>Test page</source>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <source>Cut</source>
+        <translation>切纸测试</translation>
+    </message>
+    <message>
+        <source>Status now</source>
+        <translation>立即查询状态</translation>
+    </message>
+    <message>
+        <source>Read a card now</source>
+        <translation>立即读卡</translation>
+    </message>
+    <message>
+        <source>Play the sounds</source>
+        <translation>播放提示音</translation>
+    </message>
+    <message>
+        <source>Speak Chinese</source>
+        <translation>中文语音测试</translation>
+    </message>
+    <message>
+        <source>Speak English</source>
+        <translation>英文语音测试</translation>
     </message>
 </context>
 <context>
@@ -1333,24 +1568,144 @@
         <translation>密码错误，还可尝试 {tries} 次。</translation>
     </message>
     <message>
-        <source>This is the kiosk&apos;s voice. Voice guidance is working.</source>
-        <translation>这是自助机的语音。语音提示工作正常。</translation>
-    </message>
-    <message>
         <source>Printing…</source>
         <translation>正在打印……</translation>
+    </message>
+    <message>
+        <source>Cutting…</source>
+        <translation>正在切纸……</translation>
+    </message>
+    <message>
+        <source>Asked the printer at {time}.</source>
+        <translation>已于 {time} 查询打印机。</translation>
+    </message>
+    <message>
+        <source>Waiting for a card or code…</source>
+        <translation>请刷卡或扫码……</translation>
+    </message>
+    <message>
+        <source>Played: success, then error.</source>
+        <translation>已播放：成功音，然后错误音。</translation>
+    </message>
+    <message>
+        <source>Said: {text}</source>
+        <translation>已播报：{text}</translation>
     </message>
     <message>
         <source>Test page printed.</source>
         <translation>测试页已打印。</translation>
     </message>
     <message>
+        <source>Paper cut.</source>
+        <translation>已切纸。</translation>
+    </message>
+    <message>
         <source>Test page failed: {reason}</source>
         <translation>测试页打印失败：{reason}</translation>
     </message>
     <message>
-        <source>Answered in {latency}</source>
-        <translation>响应时间 {latency}</translation>
+        <source>Cut failed: {reason}</source>
+        <translation>切纸失败：{reason}</translation>
+    </message>
+    <message>
+        <source>{count} heartbeats, {failed} failed; slowest {slowest} ms</source>
+        <translation>心跳 {count} 次，失败 {failed} 次；最慢 {slowest} 毫秒</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>后台服务</translation>
+    </message>
+    <message>
+        <source>Clock offset from the server</source>
+        <translation>与服务器的时钟偏差</translation>
+    </message>
+    <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Last errors:</source>
+        <translation>最近的错误：</translation>
+    </message>
+    <message>
+        <source>No recent warnings or errors.</source>
+        <translation>最近没有警告或错误。</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>DNS answer for {host}</source>
+        <translation>{host} 的域名解析结果</translation>
+    </message>
+    <message>
+        <source>TLS certificate expires</source>
+        <translation>TLS 证书到期时间</translation>
+    </message>
+    <message>
+        <source>This kiosk&apos;s addresses</source>
+        <translation>本机地址</translation>
+    </message>
+    <message>
+        <source>Default gateway</source>
+        <translation>默认网关</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>自助机</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Running for</source>
+        <translation>已运行</translation>
+    </message>
+    <message>
+        <source>Computer name</source>
+        <translation>计算机名</translation>
+    </message>
+    <message>
+        <source>Operating system</source>
+        <translation>操作系统</translation>
+    </message>
+    <message>
+        <source>Disk free</source>
+        <translation>磁盘可用</translation>
+    </message>
+    <message>
+        <source>Memory free</source>
+        <translation>内存可用</translation>
+    </message>
+    <message>
+        <source>Configuration file</source>
+        <translation>配置文件</translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation>日志文件</translation>
+    </message>
+    <message>
+        <source>Configuration check: {result}</source>
+        <translation>配置检查：{result}</translation>
+    </message>
+    <message>
+        <source>Last crash reports:</source>
+        <translation>最近的崩溃报告：</translation>
+    </message>
+    <message>
+        <source>No crash since the kiosk started.</source>
+        <translation>自本次启动以来没有崩溃。</translation>
+    </message>
+    <message>
+        <source>Built-in configuration: no file to check.</source>
+        <translation>内置配置，没有配置文件可检查。</translation>
+    </message>
+    <message>
+        <source>Answered in {ms} ms ({count} departments)</source>
+        <translation>响应时间 {ms} 毫秒（{count} 个科室）</translation>
     </message>
     <message>
         <source>Failed: {error}</source>

@@ -229,17 +229,47 @@ class TicketPublicStatus(ApiModel):
     estimated_wait_minutes: int
 
 
+class DeviceCounterReading(ApiModel):
+    """One of a device's counters (``printed``, ``cut``, ``paper_near_end``, ``failed``,
+    ``reads``, ``rejected``): today (the kiosk's local date) and since it was first started."""
+
+    name: ShortText
+    today: Annotated[int, Field(ge=0)]
+    total: Annotated[int, Field(ge=0)]
+
+
 class DeviceState(ApiModel):
+    """A device as the technician's card shows it. ``light`` is ``ok``, ``warning``,
+    ``fault`` or ``unknown`` (empty from kiosks older than the device cards)."""
+
     name: str
     kind: str
     state: str
     detail: str = ""
+    light: Annotated[str, Field(max_length=16)] = ""
+    since: dt.datetime | None = None
+    last_error: Annotated[str, Field(max_length=500)] = ""
+    counters: Annotated[list[DeviceCounterReading], Field(max_length=16)] = []
 
 
 _HEARTBEAT_EXAMPLE: dict[str, Any] = {
     "version": "0.1.0",
     "uptime_s": 3600.0,
-    "devices": [{"name": "printer", "kind": "network", "state": "ready", "detail": ""}],
+    "devices": [
+        {
+            "name": "printer",
+            "kind": "network",
+            "state": "near_end",
+            "detail": "the paper roll is nearly used up",
+            "light": "warning",
+            "since": "2026-03-02T09:12:00+08:00",
+            "last_error": "",
+            "counters": [
+                {"name": "printed", "today": 112, "total": 20480},
+                {"name": "paper_near_end", "today": 1, "total": 37},
+            ],
+        }
+    ],
     "last_error": "",
 }
 

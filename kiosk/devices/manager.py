@@ -8,16 +8,24 @@ polled by its service.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.api.models import DeviceState
+from kiosk.api.models import DeviceCounterReading, DeviceState, IdentifierKind
 from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
+from kiosk.devices.printing.layout import Cut, Feed, TicketLayout
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers import Reader
+from kiosk.diagnostics.cards import COUNTERS, CounterReading, DeviceCard, DeviceRole
+from kiosk.diagnostics.counters import Counter, CounterBook
+
+PRINTER = "printer"
+CUT_TEST = TicketLayout((Feed(3), Cut()), "cut-test")
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +37,27 @@ def mask_identifier(value: str) -> str:
     return value[:2] + "*" * (len(value) - 4) + value[-2:]
 
 
+@dataclass(frozen=True)
+class ReaderInput:
+    """The last thing a reader delivered, as a technician may see it: masked, never logged."""
+
+    kind: IdentifierKind | None
+    masked: str = ""
+    rejection: str = ""
+
+
 class DeviceManager(QObject):
     """Signals:
     health_changed: any device's state changed.
+    input_seen: a reader's name; its :class:`ReaderInput` is in ``last_inputs``.
 
     ``reader_problems`` are the configured readers that could not be built, shown as faults.
+    ``counters`` counts tickets, cuts, paper-near-end events, failed jobs and reads per device;
+    ``since`` and ``last_errors`` say when each device's state began and what last went wrong.
     """
 
     health_changed = Signal()
+    input_seen = Signal(str)
 
     def __init__(
         self,
@@ -45,22 +66,36 @@ class DeviceManager(QObject):
         readers: Sequence[Reader],
         reader_problems: Sequence[DeviceState] = (),
         *,
+        counters: CounterBook | None = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._printer_kind = printer_kind
+        self._now = now
+        self.counters = counters or CounterBook(None, None)
         self.printer = printer
         self.printer.setParent(self)
         self.printer.status_changed.connect(self._on_printer_status)
+        self.printer.job_printed.connect(self._on_job_printed)
         self.last_printer_error = ""
         # For technicians watching a reader live: masked, never logged, never sent away.
-        self.last_inputs: dict[str, str] = {}
+        self.last_inputs: dict[str, ReaderInput] = {}
         self.printer.job_failed.connect(self._on_job_failed)
         self.readers = list(readers)
         self.reader_problems = list(reader_problems)
+        started = now()
+        self.since: dict[str, dt.datetime] = {PRINTER: started}
+        self.last_errors: dict[str, str] = {}
+        for problem in self.reader_problems:
+            self.since[problem.name] = started
+            self.last_errors[problem.name] = problem.detail
         for reader in self.readers:
             reader.setParent(self)
-            reader.state_changed.connect(lambda _state: self.health_changed.emit())
+            self.since[reader.name] = started
+            reader.state_changed.connect(
+                lambda _state, reader=reader: self._on_reader_state(reader)
+            )
             reader.identifier_read.connect(
                 lambda identifier, name=reader.name: self._on_read(name, identifier)
             )
@@ -78,21 +113,76 @@ class DeviceManager(QObject):
             reader.stop()
         self.printer.shutdown()
 
-    def device_states(self) -> list[DeviceState]:
-        status = self.printer.status
-        states = [
-            DeviceState(
-                name="printer",
-                kind=self._printer_kind,
-                state=status.value,
-                detail=self.last_printer_error or status.description,
+    def cut(self) -> int:
+        """Feed a little and cut, as a cutter test; counted as a cut, not a ticket."""
+        return self.printer.print_layout(CUT_TEST)
+
+    def device_cards(self) -> list[DeviceCard]:
+        """The printer and every reader (also those that could not be built)."""
+        cards = [
+            DeviceCard(
+                name=PRINTER,
+                role=DeviceRole.printer,
+                driver=self._printer_kind,
+                state=self.printer.status.value,
+                since=self.since[PRINTER],
+                last_error=self.last_printer_error,
+                counters=self._readings(PRINTER, DeviceRole.printer),
             )
         ]
-        states += [
-            DeviceState(name=r.name, kind=r.kind, state=r.state.value, detail=r.detail)
-            for r in self.readers
+        cards += [
+            DeviceCard(
+                name=reader.name,
+                role=DeviceRole.reader,
+                driver=reader.kind,
+                state=reader.state.value,
+                since=self.since[reader.name],
+                last_error=self.last_errors.get(reader.name, ""),
+                counters=self._readings(reader.name, DeviceRole.reader),
+            )
+            for reader in self.readers
         ]
-        return states + self.reader_problems
+        cards += [
+            DeviceCard(
+                name=problem.name,
+                role=DeviceRole.reader,
+                driver=problem.kind,
+                state=problem.state,
+                since=self.since[problem.name],
+                last_error=problem.detail,
+                counters=self._readings(problem.name, DeviceRole.reader),
+            )
+            for problem in self.reader_problems
+        ]
+        return cards
+
+    def _readings(self, device: str, role: DeviceRole) -> tuple[CounterReading, ...]:
+        return tuple(
+            CounterReading(counter, *self.counters.counts(device, counter))
+            for counter in COUNTERS[role]
+        )
+
+    def device_states(self) -> list[DeviceState]:
+        """The cards as the heartbeat carries them to the fleet page."""
+        details = {PRINTER: self.last_printer_error or self.printer.status.description}
+        details |= {reader.name: reader.detail for reader in self.readers}
+        details |= {problem.name: problem.detail for problem in self.reader_problems}
+        return [
+            DeviceState(
+                name=card.name,
+                kind=card.driver,
+                state=card.state,
+                detail=details[card.name],
+                light=card.light.value,
+                since=card.since,
+                last_error=card.last_error[:500],
+                counters=[
+                    DeviceCounterReading(name=r.counter.value, today=r.today, total=r.total)
+                    for r in card.counters
+                ],
+            )
+            for card in self.device_cards()
+        ]
 
     @property
     def paper_warning(self) -> bool:
@@ -100,16 +190,36 @@ class DeviceManager(QObject):
 
     def _on_printer_status(self, status: PrinterStatus) -> None:
         log.info("printer status: %s", status.value)
+        self.since[PRINTER] = self._now()
+        if status == PrinterStatus.near_end:
+            self.counters.add(PRINTER, Counter.paper_near_end)
+        self.health_changed.emit()
+
+    def _on_job_printed(self, job_id: int) -> None:
+        layout = self.printer.job_layout(job_id)
+        if layout is not CUT_TEST:
+            self.counters.add(PRINTER, Counter.printed)
+        if layout is not None and any(isinstance(e, Cut) for e in layout.elements):
+            self.counters.add(PRINTER, Counter.cut)
+        self.health_changed.emit()
+
+    def _on_reader_state(self, reader: Reader) -> None:
+        self.since[reader.name] = self._now()
+        if reader.detail:
+            self.last_errors[reader.name] = reader.detail
         self.health_changed.emit()
 
     def _on_read(self, name: str, identifier: Identifier) -> None:
-        self.last_inputs[name] = f"read {identifier.kind.value} {mask_identifier(identifier.value)}"
-        self.health_changed.emit()
+        self.counters.add(name, Counter.reads)
+        self.last_inputs[name] = ReaderInput(identifier.kind, mask_identifier(identifier.value))
+        self.input_seen.emit(name)
 
     def _on_rejected(self, name: str, reason: str) -> None:
-        self.last_inputs[name] = f"rejected: {reason}"
-        self.health_changed.emit()
+        self.counters.add(name, Counter.rejected)
+        self.last_inputs[name] = ReaderInput(None, rejection=reason)
+        self.input_seen.emit(name)
 
     def _on_job_failed(self, job_id: int, reason: str) -> None:
+        self.counters.add(PRINTER, Counter.failed)
         self.last_printer_error = f"job {job_id} failed: {reason}"
         self.health_changed.emit()

@@ -27,6 +27,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kiosk.api.models import (
+    DeviceState,
     ErrorCode,
     KioskFleet,
     KioskStatus,
@@ -164,7 +165,37 @@ _STYLE = (
     "section.calls td{font-size:1.2rem}section.calls form{margin:0}"
     "section.calls button{font-size:1.2rem;font-weight:700;margin:0;padding:.4rem 1rem}"
     "section.quiet{border-color:#999;background:none}section.quiet h2{color:inherit}"
+    ".device{margin:.25rem 0}.device b{white-space:nowrap}.light-ok b{color:#1b5e20}"
+    ".light-warning b{color:#8a4b00}.light-fault b{color:#a61b1b}.light-unknown b{color:#4a5560}"
+    ".device small{display:block;color:#3d4f5c}"
 )
+
+# The technician's lights as the fleet page shows them: a shape and a word, not colour alone.
+_LIGHTS = {
+    "ok": "● 正常 OK",
+    "warning": "▲ 警告 Warning",
+    "fault": "■ 故障 Fault",
+    "unknown": "◆ 未知 Unknown",
+}
+
+
+def _device_card(device: DeviceState) -> str:
+    """One device of a kiosk's heartbeat, as on the kiosk's own diagnostics screen."""
+    light = device.light if device.light in _LIGHTS else "unknown"
+    lines = [f"{device.name} ({device.kind}): {device.state}"]
+    if device.detail:
+        lines[0] += f" – {device.detail}"
+    if device.since is not None:
+        lines.append(f"since {device.since.isoformat(timespec='minutes')}")
+    if device.last_error:
+        lines.append(f"last error: {device.last_error}")
+    if device.counters:
+        lines.append(
+            ", ".join(f"{c.name} {c.today} today / {c.total} total" for c in device.counters)
+        )
+    first, *rest = (html.escape(line) for line in lines)
+    more = "".join(f"<small>{line}</small>" for line in rest)
+    return f'<div class="device light-{light}"><b>{_LIGHTS[light]}</b> {first}{more}</div>'
 
 
 def _page(
@@ -310,10 +341,7 @@ def _fleet_page(
 
     rows = []
     for kiosk in fleet.kiosks:
-        devices = "; ".join(
-            f"{d.name} ({d.kind}): {d.state}" + (f" – {d.detail}" if d.detail else "")
-            for d in kiosk.devices
-        )
+        devices = "".join(_device_card(device) for device in kiosk.devices)
         flagged = ' class="flagged"' if kiosk.warnings else ""
         rows.append(
             f"<tr{flagged}>"
@@ -322,7 +350,7 @@ def _fleet_page(
             + cell(kiosk.last_heartbeat_at.isoformat() if kiosk.last_heartbeat_at else "never")
             + cell(kiosk.version)
             + cell(_fmt_uptime(kiosk.uptime_s))
-            + cell(devices)
+            + f"<td>{devices}</td>"
             + cell("; ".join(kiosk.warnings))
             + "</tr>"
         )

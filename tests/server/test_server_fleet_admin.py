@@ -32,7 +32,7 @@ def guarded(
         yield server
 
 
-def beat(server: EmbeddedServer, devices: list[dict[str, str]]) -> None:
+def beat(server: EmbeddedServer, devices: list[dict[str, object]]) -> None:
     response = requests.post(
         f"{server.url}/api/v1/kiosks/demo-kiosk/heartbeat",
         json={"version": "0.1.0", "uptime_s": 10, "devices": devices},
@@ -80,3 +80,31 @@ def test_paper_warnings_and_a_silent_kiosk(guarded: EmbeddedServer) -> None:
     [kiosk] = fleet(guarded, format="json").json()["kiosks"]
     assert kiosk["online"] is False
     assert kiosk["warnings"][0] == "not seen for 2 min"
+
+
+def test_the_fleet_page_shows_each_device_as_its_card(guarded: EmbeddedServer) -> None:
+    printer: dict[str, object] = {
+        "name": "printer",
+        "kind": "network",
+        "state": "cover_open",
+        "light": "fault",
+        "since": "2026-03-02T09:12:00+08:00",
+        "last_error": "job 7 failed: cover_open",
+        "counters": [
+            {"name": "printed", "today": 12, "total": 2048},
+            {"name": "paper_near_end", "today": 0, "total": 3},
+        ],
+    }
+    # From a kiosk older than the device cards: no light, no counters.
+    old_kiosk_reader: dict[str, object] = {"name": "scanner", "kind": "serial", "state": "ready"}
+    beat(guarded, [printer, old_kiosk_reader])
+    [kiosk] = fleet(guarded, format="json").json()["kiosks"]
+    assert kiosk["devices"][0]["counters"][0] == {"name": "printed", "today": 12, "total": 2048}
+    assert kiosk["devices"][1]["light"] == ""
+    page = fleet(guarded).text
+    fault = '<div class="device light-fault"><b>■ 故障 Fault</b> printer (network): cover_open'
+    assert fault in page
+    assert "<small>since 2026-03-02T09:12+08:00</small>" in page
+    assert "<small>last error: job 7 failed: cover_open</small>" in page
+    assert "printed 12 today / 2048 total, paper_near_end 0 today / 3 total" in page
+    assert '<div class="device light-unknown"><b>◆ 未知 Unknown</b> scanner (serial)' in page

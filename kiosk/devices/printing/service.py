@@ -119,6 +119,11 @@ class PrinterService(QObject):
         return self._status
 
     @property
+    def connection(self) -> PrinterConnection:
+        """For demos and the walkthrough, which set a simulated printer's status."""
+        return self._connection
+
+    @property
     def options(self) -> RenderOptions:
         return self._renderer.options
 
@@ -129,6 +134,11 @@ class PrinterService(QObject):
     def print_layout(self, layout: TicketLayout) -> int:
         """Queue a ticket; exactly one of job_printed or job_failed follows with the id."""
         return self._submit(_Job(next(self._ids), layout))
+
+    def job_layout(self, job_id: int) -> TicketLayout | None:
+        """The layout of one of the last ``KEPT_JOBS`` jobs (for counting what it printed)."""
+        job = self._jobs.get(job_id)
+        return job.layout if job is not None else None
 
     def reprint(self, job_id: int) -> int:
         """Print the same bytes as an earlier job again, as a new job."""

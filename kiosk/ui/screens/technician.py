@@ -9,21 +9,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
-    QTabWidget,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.ui.screens.base import Screen
+from kiosk.diagnostics.cards import DeviceCard
+from kiosk.ui.screens.base import Screen, scrolling
+from kiosk.ui.screens.device_cards import DeviceCardView
 from kiosk.ui.widgets.basics import button, label, named
+from kiosk.ui.widgets.card_grid import CardGrid
 from kiosk.ui.widgets.keypad import Keypad
+
+CHART_HEIGHT_PX = 140
 
 
 class PinScreen(Screen):
@@ -110,16 +115,55 @@ class TouchTest(QWidget):
         return False
 
 
+class LatencyChart(QWidget):
+    """The last hour of the heartbeat's round trips as bars, newest on the right; a failed
+    one is a pale red bar the full height. ``slots`` bars fill the width (an hour of beats)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("diagnostics.latency_chart")
+        self.setMinimumHeight(CHART_HEIGHT_PX)
+        self.samples: list[float | None] = []
+        self.slots = 120
+
+    def set_samples(self, samples: Sequence[float | None], slots: int) -> None:
+        self.samples, self.slots = list(samples)[-slots:], slots
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        painter.setPen(QColor("#8d9aa3"))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        known = [sample for sample in self.samples if sample is not None]
+        if known:
+            top = max(max(known), 1.0)
+            step = self.width() / max(self.slots, 1)
+            first_slot = self.slots - len(self.samples)
+            for index, sample in enumerate(self.samples):
+                left = round((first_slot + index) * step) + 1
+                width = max(1, round(step) - 2)
+                if sample is None:
+                    painter.fillRect(left, 2, width, self.height() - 4, QColor("#f4c7c3"))
+                    continue
+                height = max(2, round((self.height() - 8) * sample / top))
+                painter.fillRect(left, self.height() - 2 - height, width, height, QColor("#0b5a6b"))
+        painter.end()
+
+
 class DiagnosticsScreen(Screen):
-    """Pages for devices, backend, configuration, touch, system, logs and actions.
+    """Pages for devices, backend and network, configuration, touch, system, logs and actions.
+
+    The pages are chosen with a row of 60 px buttons (a tab bar's tabs are too small to
+    touch); in portrait they wrap to two rows.
 
     Signals:
-        test_print_requested, backend_check_requested, logs_refresh_requested,
-        export_requested (folder path), restart_requested, exit_requested, resume_requested.
+        device_action: a device's name and the action tapped on its card.
+        backend_check_requested, logs_refresh_requested, export_requested (folder path),
+        restart_requested, exit_requested, resume_requested.
     """
 
-    test_print_requested = Signal()
-    voice_test_requested = Signal()
+    device_action = Signal(str, str)
     backend_check_requested = Signal()
     logs_refresh_requested = Signal()
     export_requested = Signal(str)
@@ -129,21 +173,24 @@ class DiagnosticsScreen(Screen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("diagnostics", parent)
-        self.tabs = named(QTabWidget(), "diagnostics.tabs")
-        self.devices_text = self._text("diagnostics.devices")
-        self.test_print = button("diagnostics.test_print", "primary")
-        self.test_print.clicked.connect(self.test_print_requested)
-        self.print_result = label("diagnostics.print_result", "small", wrap=True)
-        self.voice_test = button("diagnostics.voice_test")
-        self.voice_test.clicked.connect(self.voice_test_requested)
-        self.backend_text = self._text("diagnostics.backend")
+        self.pages = named(QStackedWidget(), "diagnostics.pages")
+        self.device_grid = CardGrid("diagnostics.devices", max_columns=3)
+        self.device_cards: dict[str, DeviceCardView] = {}
+        self.backend_facts = label("diagnostics.backend_facts", "hint", wrap=True)
+        self.latency_heading = label("diagnostics.latency_heading", "item-name", wrap=True)
+        self.latency_chart = LatencyChart()
+        self.latency_summary = label("diagnostics.latency_summary", "small", wrap=True)
+        self.backend_errors = label("diagnostics.backend_errors", "small", wrap=True)
         self.backend_check = button("diagnostics.backend_check", "primary")
         self.backend_check.clicked.connect(self.backend_check_requested)
+        self.backend_result = label("diagnostics.backend_result", "hint", wrap=True)
         self.config_text = self._text("diagnostics.config")
         self.touch = TouchTest()
         self.touch_reset = button("diagnostics.touch_reset")
         self.touch_reset.clicked.connect(self.touch.reset)
-        self.system_text = self._text("diagnostics.system")
+        self.system_facts = label("diagnostics.system_facts", "hint", wrap=True)
+        self.config_check = label("diagnostics.config_check", "small", wrap=True)
+        self.crashes = label("diagnostics.crashes", "small", wrap=True)
         self.logs_text = self._text("diagnostics.logs")
         self.logs_refresh = button("diagnostics.logs_refresh")
         self.logs_refresh.clicked.connect(self.logs_refresh_requested)
@@ -157,19 +204,29 @@ class DiagnosticsScreen(Screen):
         self.resume = button("diagnostics.resume", "primary")
         self.resume.clicked.connect(self.resume_requested)
 
-        self._pages = {
-            "devices": self._page(
-                self.devices_text, self.test_print, self.print_result, self.voice_test
+        backend_check_row = QHBoxLayout()
+        backend_check_row.addWidget(self.backend_check)
+        backend_check_row.addStretch(1)
+        self._pages: dict[str, QWidget] = {
+            "devices": scrolling(self.device_grid),
+            "backend": self._page(
+                self.backend_facts,
+                self.latency_heading,
+                self.latency_chart,
+                self.latency_summary,
+                backend_check_row,
+                self.backend_result,
+                self.backend_errors,
+                scroll=True,
             ),
-            "backend": self._page(self.backend_text, self.backend_check),
-            "config": self._page(self.config_text),
-            "touch": self._page(self.touch, self.touch_reset),
-            "system": self._page(self.system_text),
-            "logs": self._page(self.logs_text, self.logs_refresh),
+            "config": self._page(self.config_text, stretch_first=True),
+            "touch": self._page(self.touch, self.touch_reset, stretch_first=True),
+            "system": self._page(self.system_facts, self.config_check, self.crashes, scroll=True),
+            "logs": self._page(self.logs_text, self.logs_refresh, stretch_first=True),
         }
         actions = QWidget()
         actions_layout = QVBoxLayout(actions)
-        self.export_heading = label("diagnostics.export_heading", "heading")
+        self.export_heading = label("diagnostics.export_heading", "heading", wrap=True)
         actions_layout.addWidget(self.export_heading)
         actions_layout.addLayout(self.export_box)
         actions_layout.addWidget(self.export_result)
@@ -179,10 +236,18 @@ class DiagnosticsScreen(Screen):
         row.addWidget(self.exit)
         actions_layout.addLayout(row)
         self._pages["actions"] = actions
-        for page in self._pages.values():
-            self.tabs.addTab(page, "")
-        self.tabs.tabBar().setObjectName("diagnostics.tabbar")
-        self.tabs.tabBar().setUsesScrollButtons(False)  # arrows too small to touch
+        self.page_buttons: dict[str, QPushButton] = {}
+        for name, page in self._pages.items():
+            self.pages.addWidget(page)
+            choice = button(f"diagnostics.page.{name}", "chip")
+            choice.setCheckable(True)
+            choice.setAutoExclusive(True)
+            choice.clicked.connect(lambda _=False, name=name: self.show_page(name))
+            self.page_buttons[name] = choice
+        self._nav = QGridLayout()
+        self._nav.setSpacing(8)
+        self._nav_columns = 0
+        self._arrange_nav(len(self._pages))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -191,8 +256,21 @@ class DiagnosticsScreen(Screen):
         header.addWidget(self.heading, 1)
         header.addWidget(self.resume)
         layout.addLayout(header)
-        layout.addWidget(self.tabs, 1)
+        layout.addLayout(self._nav)
+        layout.addWidget(self.pages, 1)
         self.retranslate()
+
+    def set_devices(self, cards: Sequence[tuple[DeviceCard, tuple[str, ...]]]) -> None:
+        """One card per device, with the names of its action buttons."""
+        self.device_cards = {}
+        for card, actions in cards:
+            view = DeviceCardView(card, actions)
+            view.action.connect(
+                lambda name, device=card.name: self.device_action.emit(device, name)
+            )
+            self.device_cards[card.name] = view
+            self._label_actions(view)
+        self.device_grid.set_cards(list(self.device_cards.values()))
 
     def set_export_targets(self, folders: Sequence[str]) -> None:
         for old in self.export_buttons:
@@ -209,23 +287,42 @@ class DiagnosticsScreen(Screen):
             self.export_buttons.append(target)
 
     def show_page(self, name: str) -> None:
-        self.tabs.setCurrentWidget(self._pages[name])
+        self.pages.setCurrentWidget(self._pages[name])
+        self.page_buttons[name].setChecked(True)
+
+    def current_page(self) -> str:
+        current = self.pages.currentWidget()
+        return next(name for name, page in self._pages.items() if page is current)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        window = self.window()
+        portrait = window.height() > window.width()
+        self._arrange_nav(4 if portrait else len(self._pages))
+        super().resizeEvent(event)
+
+    def _arrange_nav(self, columns: int) -> None:
+        if columns == self._nav_columns:
+            return
+        self._nav_columns = columns
+        for index, choice in enumerate(self.page_buttons.values()):
+            self._nav.removeWidget(choice)
+            self._nav.addWidget(choice, index // columns, index % columns)
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Diagnostics"))
         titles = {
             "devices": self.tr("Devices"),
-            "backend": self.tr("Backend"),
+            "backend": self.tr("Backend and network"),
             "config": self.tr("Configuration"),
             "touch": self.tr("Touch test"),
             "system": self.tr("System"),
             "logs": self.tr("Logs"),
             "actions": self.tr("Actions"),
         }
-        for name, page in self._pages.items():
-            self.tabs.setTabText(self.tabs.indexOf(page), titles[name])
-        self.test_print.setText(self.tr("Print a test page"))
-        self.voice_test.setText(self.tr("Test the voice and sounds"))
+        for name, choice in self.page_buttons.items():
+            choice.setText(titles[name])
+            choice.setAccessibleName(titles[name])
+        self.latency_heading.setText(self.tr("Heartbeat round trips in the last hour"))
         self.backend_check.setText(self.tr("Check the backend now"))
         self.touch_reset.setText(self.tr("Clear"))
         self.logs_refresh.setText(self.tr("Refresh"))
@@ -233,9 +330,25 @@ class DiagnosticsScreen(Screen):
         self.restart.setText(self.tr("Restart the kiosk"))
         self.exit.setText(self.tr("Exit to the desktop"))
         self.resume.setText(self.tr("Back to service"))
+        for view in self.device_cards.values():
+            self._label_actions(view)
+            view.retranslate()
         for widget in self.findChildren(QPushButton):
             if not widget.accessibleName():
                 widget.setAccessibleName(widget.text())
+
+    def _label_actions(self, view: DeviceCardView) -> None:
+        words = {
+            "test_page": self.tr("Test page"),
+            "cut": self.tr("Cut"),
+            "status": self.tr("Status now"),
+            "read": self.tr("Read a card now"),
+            "sound_test": self.tr("Play the sounds"),
+            "speak_zh": self.tr("Speak Chinese"),
+            "speak_en": self.tr("Speak English"),
+        }
+        for name in view.buttons:
+            view.set_action_text(name, words[name])
 
     @staticmethod
     def _text(name: str) -> QPlainTextEdit:
@@ -246,9 +359,17 @@ class DiagnosticsScreen(Screen):
         return text
 
     @staticmethod
-    def _page(*widgets: QWidget) -> QWidget:
+    def _page(
+        *parts: QWidget | QHBoxLayout, stretch_first: bool = False, scroll: bool = False
+    ) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        for index, widget in enumerate(widgets):
-            layout.addWidget(widget, 1 if index == 0 else 0)
-        return page
+        layout.setSpacing(12)
+        for index, part in enumerate(parts):
+            if isinstance(part, QHBoxLayout):
+                layout.addLayout(part)
+            else:
+                layout.addWidget(part, 1 if stretch_first and index == 0 else 0)
+        if not stretch_first:
+            layout.addStretch(1)
+        return scrolling(page) if scroll else page

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 import requests
 from pytestqt.qtbot import QtBot
 
@@ -58,6 +60,9 @@ def test_admin_page_shows_a_printer_out_of_paper(
     [kiosk] = [k for k in fleet["kiosks"] if k["kiosk_id"] == DEMO_KIOSK_ID]
     printer = next(d for d in kiosk["devices"] if d["name"] == "printer")
     assert printer["state"] == "paper_out"
+    assert printer["light"] == "fault"  # the technician's card, as the fleet page shows it
+    counters = [c["name"] for c in printer["counters"]]
+    assert counters == ["printed", "cut", "paper_near_end", "failed"]
     page = requests.get(f"{live_server.url}/admin/kiosks", timeout=5).text
     assert "paper_out" in page
     devices.stop()
@@ -70,4 +75,27 @@ def test_heartbeat_failure_is_quiet(qtbot: QtBot, tmp_path: Path) -> None:
     with qtbot.waitSignal(sender.beat_failed, timeout=5000) as failed:
         sender.beat()
     assert failed.args == ["BackendUnreachableError"]
+    [sample] = sender.history()  # a gap in the technician's latency chart
+    assert (sample.round_trip_s, sample.error) == (None, "BackendUnreachableError")
+    client.close()
+
+
+def test_heartbeat_measures_its_round_trip_and_the_clock_offset(
+    qtbot: QtBot, live_server: EmbeddedServer
+) -> None:
+    """A kiosk whose clock is 90 s behind the server's learns it from the next answer."""
+    client = KioskApiClient(live_server.url, DEMO_TOKEN, DEMO_KIOSK_ID)
+    sender = HeartbeatSender(
+        client.heartbeat,
+        Runner(ImmediateExecutor()),
+        list,
+        lambda: "",
+        clock=lambda: live_server.clock() - dt.timedelta(seconds=90),
+    )
+    with qtbot.waitSignal(sender.beat_sent, timeout=5000):
+        sender.beat()
+    [sample] = sender.history()
+    assert sample.round_trip_s is not None
+    assert 0 < sample.round_trip_s < 5
+    assert sender.clock_offset_s == pytest.approx(90, abs=5)
     client.close()

@@ -1,0 +1,87 @@
+"""One card per device for the technician: its light, state, since when, last error, counters.
+
+Plain data, no widgets: the diagnostics screen draws these and words them in the technician's
+language; the state values stay the devices' own (``near_end``, ``disconnected``) so the
+words and the advice are looked up in one place (``kiosk.ui.screens.device_cards``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.devices.printing.drivers import PrinterStatus
+from kiosk.devices.readers.base import ReaderState
+from kiosk.diagnostics.counters import Counter
+
+
+class Light(StrEnum):
+    ok = "ok"
+    warning = "warning"
+    fault = "fault"
+    unknown = "unknown"
+
+
+class DeviceRole(StrEnum):
+    printer = "printer"
+    reader = "reader"
+    sound = "sound"
+    speech = "speech"
+
+
+class OutputState(StrEnum):
+    """Sound and speech: the platform has them or not."""
+
+    ready = "ready"
+    unavailable = "unavailable"
+
+
+_LIGHTS: dict[str, Light] = {
+    PrinterStatus.ok: Light.ok,
+    PrinterStatus.near_end: Light.warning,
+    PrinterStatus.paper_out: Light.fault,
+    PrinterStatus.cover_open: Light.fault,
+    PrinterStatus.offline: Light.fault,
+    PrinterStatus.unknown: Light.unknown,
+    ReaderState.ready: Light.ok,
+    ReaderState.disconnected: Light.fault,
+    ReaderState.unavailable: Light.fault,
+    ReaderState.error: Light.fault,
+    ReaderState.stopped: Light.unknown,
+    OutputState.ready: Light.ok,
+    OutputState.unavailable: Light.warning,
+}
+
+COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
+    DeviceRole.printer: (Counter.printed, Counter.cut, Counter.paper_near_end, Counter.failed),
+    DeviceRole.reader: (Counter.reads, Counter.rejected),
+    DeviceRole.sound: (),
+    DeviceRole.speech: (),
+}
+
+
+def light_for(state: str) -> Light:
+    return _LIGHTS.get(state, Light.unknown)
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    counter: Counter
+    today: int
+    total: int
+
+
+@dataclass(frozen=True)
+class DeviceCard:
+    name: str
+    role: DeviceRole
+    driver: str
+    state: str
+    since: dt.datetime | None = None
+    last_error: str = ""
+    counters: tuple[CounterReading, ...] = ()
+
+    @property
+    def light(self) -> Light:
+        return light_for(self.state)
