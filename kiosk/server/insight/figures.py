@@ -17,6 +17,7 @@ Definitions (the pages repeat them):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
@@ -24,7 +25,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kiosk.server.db import Connection, Row, from_db_time, lock_key, write_transaction
 
@@ -61,18 +62,22 @@ class Filters:
 # --- waiting ---------------------------------------------------------------------------------
 
 
-class QueueVisit(NamedTuple):  # a tuple: a page reads some 100,000 of them
-    """One queue entry's waiting figures, as its events tell them (``insight_queue_visits``).
-    A slot is weekday × 24 + hour (Monday 0) in the server's local time."""
+class QueueDay(NamedTuple):
+    """One queue's day (``insight_queue_days``): what a page reads instead of every visit.
+    The waits and service times are every visit's own, in minutes and sorted, so the
+    percentiles over any range of days are exact. A slot is weekday × 24 + hour (Monday 0)
+    in the server's local time; the slots count arrivals and first calls."""
 
     queue_id: str
     department_id: str | None
     day: dt.date
-    state: str
-    wait_s: float | None  # None: never called
-    service_s: float | None  # None: not done, or no start recorded
-    arrived_slot: int
-    called_slot: int | None
+    arrivals: int
+    done: int
+    no_show: int
+    waits_min: list[float]
+    services_min: list[float]
+    arrived_slots: dict[int, int]
+    called_slots: dict[int, int]
 
 
 _FOLD_SQL = (
@@ -128,11 +133,18 @@ def _fold(row: Row) -> tuple[object, ...]:
     )
 
 
-def _folded_up_to(conn: Connection) -> int:
-    row = conn.execute(
-        "SELECT last_id FROM insight_progress WHERE name = 'queue_events'"
-    ).fetchone()
+def _progress(conn: Connection, log: str) -> int:
+    """The id of the newest event of ``log`` (a table) folded so far."""
+    row = conn.execute("SELECT last_id FROM insight_progress WHERE name = ?", (log,)).fetchone()
     return int(row[0]) if row else 0
+
+
+def _set_progress(conn: Connection, log: str, last_id: int) -> None:
+    conn.execute(
+        "INSERT INTO insight_progress (name, last_id) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+        (log, last_id),
+    )
 
 
 def _newest_event(conn: Connection) -> int:
@@ -140,13 +152,14 @@ def _newest_event(conn: Connection) -> int:
 
 
 def refresh_queue_visits(conn: Connection) -> int:
-    """Fold the events written since the last refresh into ``insight_queue_visits``; returns
-    how many entries changed. One refresher at a time (the others wait, then find nothing)."""
-    if _folded_up_to(conn) >= _newest_event(conn):
+    """Fold the events written since the last refresh into ``insight_queue_visits`` and the
+    days they touched into ``insight_queue_days``; returns how many entries changed. One
+    refresher at a time (the others wait, then find nothing)."""
+    if _progress(conn, "queue_events") >= _newest_event(conn):
         return 0  # nothing new: no write lock taken
     with write_transaction(conn):
         lock_key(conn, "insight_queue_visits")
-        done, newest = _folded_up_to(conn), _newest_event(conn)
+        done, newest = _progress(conn, "queue_events"), _newest_event(conn)
         if newest <= done:
             return 0
         entries = [
@@ -156,36 +169,83 @@ def refresh_queue_visits(conn: Connection) -> int:
                 (max(0, done - REFOLD_MARGIN), newest),
             ).fetchall()
         ]
+        days: set[str] = set()
         for first in range(0, len(entries), _FOLD_CHUNK):
             chunk = entries[first : first + _FOLD_CHUNK]
             marks = ", ".join("?" * len(chunk))
-            rows = conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()
-            conn.executemany(_UPSERT, [_fold(r) for r in rows])
-        conn.execute(
-            "INSERT INTO insight_progress (name, last_id) VALUES ('queue_events', ?) "
-            "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
-            (newest,),
-        )
+            folded = [_fold(r) for r in conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()]
+            conn.executemany(_UPSERT, folded)
+            days.update(str(row[3]) for row in folded)
+        fold_queue_days(conn, sorted(days))
+        _set_progress(conn, "queue_events", newest)
         return len(entries)
 
 
-def queue_visits(conn: Connection, filters: Filters) -> list[QueueVisit]:
-    """The entries of the range, brought up to the newest event first."""
+def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
+    """Write ``insight_queue_days`` again for these days from their visits (inside the
+    caller's transaction)."""
+    for day in days:
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in conn.execute(
+            "SELECT queue_id, department_id, state, wait_s, service_s, arrived_slot,"
+            " called_slot FROM insight_queue_visits WHERE service_date = ?",
+            (day,),
+        ).fetchall():
+            groups[row[0]].append(row)
+        conn.execute("DELETE FROM insight_queue_days WHERE service_date = ?", (day,))
+        conn.executemany(
+            "INSERT INTO insight_queue_days (queue_id, service_date, department_id, arrivals,"
+            " done, no_show, waits_min, services_min, arrived_slots, called_slots)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(queue_id, day, *_day_row(rows)) for queue_id, rows in groups.items()],
+        )
+
+
+def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
+    """A queue's day from its visits' rows (``fold_queue_days``'s columns after the key)."""
+    waits = sorted(row[3] / 60 for row in visits if row[3] is not None)
+    services = sorted(row[4] / 60 for row in visits if row[4] is not None)
+    arrived = Counter(int(row[5]) for row in visits)
+    called = Counter(int(row[6]) for row in visits if row[6] is not None)
+    return (
+        visits[0][1],
+        len(visits),
+        sum(row[2] == "done" for row in visits),
+        sum(row[2] == "no_show" for row in visits),
+        json.dumps(waits),
+        json.dumps(services),
+        json.dumps(sorted(arrived.items())),
+        json.dumps(sorted(called.items())),
+    )
+
+
+def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
+    """The queues' days of the range, brought up to the newest event first."""
     refresh_queue_visits(conn)
     sql = (
-        "SELECT queue_id, department_id, service_date, state, wait_s, service_s, arrived_slot,"
-        " called_slot FROM insight_queue_visits WHERE service_date >= ? AND service_date <= ?"
+        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_min,"
+        " services_min, arrived_slots, called_slots FROM insight_queue_days"
+        " WHERE service_date >= ? AND service_date <= ?"
     )
     params = [filters.start.isoformat(), filters.end.isoformat()]
     if filters.department_id is not None:
         sql += " AND department_id = ?"
         params.append(filters.department_id)
-    days: dict[str, dt.date] = {}
-    visits = []
-    for row in conn.execute(sql, params).fetchall():
-        day = days.get(row[2]) or days.setdefault(row[2], dt.date.fromisoformat(row[2]))
-        visits.append(QueueVisit(row[0], row[1], day, row[3], row[4], row[5], row[6], row[7]))
-    return visits
+    return [
+        QueueDay(
+            queue_id=row[0],
+            department_id=row[1],
+            day=dt.date.fromisoformat(row[2]),
+            arrivals=int(row[3]),
+            done=int(row[4]),
+            no_show=int(row[5]),
+            waits_min=json.loads(row[6]),
+            services_min=json.loads(row[7]),
+            arrived_slots=dict(json.loads(row[8])),
+            called_slots=dict(json.loads(row[9])),
+        )
+        for row in conn.execute(sql + " ORDER BY service_date, queue_id", params).fetchall()
+    ]
 
 
 def wait_targets(conn: Connection) -> dict[str, int]:
@@ -216,30 +276,27 @@ class WaitFigures:
     service_level: float | None
 
 
-def wait_figures(visits: Iterable[QueueVisit], targets: dict[str, int]) -> WaitFigures:
-    arrivals = called = within = done = no_show = 0
+def wait_figures(days: Sequence[QueueDay], targets: dict[str, int]) -> WaitFigures:
     waits: list[float] = []
     services: list[float] = []
-    for visit in visits:
-        arrivals += 1
-        wait = visit.wait_s
-        if wait is not None:
-            called += 1
-            waits.append(wait / 60)
-            target = targets.get(visit.department_id or "", DEFAULT_TARGET_MINUTES)
-            within += wait <= target * 60
-        service = visit.service_s
-        if service is not None:
-            services.append(service / 60)
-        done += visit.state == "done"
-        no_show += visit.state == "no_show"
+    within = done = no_show = 0
+    for day in days:
+        waits += day.waits_min
+        services += day.services_min
+        target = targets.get(day.department_id or "", DEFAULT_TARGET_MINUTES)
+        within += bisect.bisect_right(day.waits_min, target)
+        done += day.done
+        no_show += day.no_show
+    called = len(waits)
+    waits.sort()  # sorted runs: close to linear, and quantiles finds them sorted
+    services.sort()
     p50, p90 = percentiles(waits, (50, 90)) if waits else (None, None)
     return WaitFigures(
-        arrivals=arrivals,
+        arrivals=sum(day.arrivals for day in days),
         called=called,
         wait_p50_min=p50,
         wait_p90_min=p90,
-        wait_max_min=max(waits) if waits else None,
+        wait_max_min=waits[-1] if waits else None,
         service_p50_min=percentiles(services, (50,))[0] if services else None,
         no_show_rate=no_show / (done + no_show) if done + no_show else None,
         service_level=within / called if called else None,
@@ -247,15 +304,14 @@ def wait_figures(visits: Iterable[QueueVisit], targets: dict[str, int]) -> WaitF
 
 
 def weekday_hour_counts(
-    visits: Iterable[QueueVisit],
+    days: Iterable[QueueDay],
 ) -> tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]]:
     """Arrivals and first calls by (weekday 0 = Monday, hour), in the server's local time."""
     arrivals: Counter[int] = Counter()
     calls: Counter[int] = Counter()
-    for visit in visits:
-        arrivals[visit.arrived_slot] += 1
-        if visit.called_slot is not None:
-            calls[visit.called_slot] += 1
+    for day in days:
+        arrivals.update(day.arrived_slots)
+        calls.update(day.called_slots)
     return (
         Counter({divmod(slot, 24): n for slot, n in arrivals.items()}),
         Counter({divmod(slot, 24): n for slot, n in calls.items()}),
@@ -279,8 +335,7 @@ def screen_comment(comment: str) -> str:
     return _PRIVATE_NUMBER.sub(REDACTED, comment)
 
 
-@dataclass(frozen=True)
-class Rating:
+class Rating(NamedTuple):  # a tuple: a page reads some 25,000 of them
     day: dt.date
     kiosk_id: str
     service: str
@@ -297,17 +352,33 @@ def ratings(conn: Connection, filters: Filters) -> list[Rating]:
         "ORDER BY id",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchall()
+    tags = _json_list([row[2] for row in rows])
     return [
         Rating(
-            day=dt.date.fromisoformat(row["received_at"][:10]),
-            kiosk_id=row["kiosk_id"],
-            service=row["context"],
-            rating=int(row["rating"]),
-            tags=tuple(json.loads(row["tags_json"])),
-            comment=row["comment"],
+            day=dt.date.fromisoformat(row[5][:10]),
+            kiosk_id=row[0],
+            service=row[4],
+            rating=int(row[1]),
+            tags=tuple(row_tags),
+            comment=row[3],
         )
-        for row in rows
+        for row, row_tags in zip(rows, tags, strict=True)
     ]
+
+
+def average_rating(conn: Connection, filters: Filters) -> float | None:
+    """The average of the range's ratings (``satisfaction(...).average`` without the rows)."""
+    total, count = conn.execute(
+        "SELECT coalesce(sum(rating), 0), count(*) FROM feedback "
+        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ).fetchone()
+    return int(total) / int(count) if count else None
+
+
+def _json_list(texts: Sequence[str]) -> list[Any]:
+    """Many JSON texts parsed in one call: a page parses tens of thousands of them."""
+    return list(json.loads("[" + ",".join(texts) + "]"))
 
 
 def average(values: Sequence[float]) -> float | None:
@@ -360,8 +431,9 @@ def satisfaction(rows: Sequence[Rating]) -> Satisfaction:
 
 @dataclass(frozen=True)
 class UsageEvent:
-    """``count`` kiosk usage events alike: the same kind and detail (and, for a visit started
-    or a printer fault, the same kiosk; for a visit started, the same hour)."""
+    """``count`` kiosk usage events alike: the same kind and detail as far as ``kiosk_use``
+    reads it (and, for a visit started or a printer fault, the same kiosk; for a visit
+    started, the same hour, else -1)."""
 
     kiosk_id: str
     hour: int
@@ -370,27 +442,69 @@ class UsageEvent:
     count: int
 
 
-def usage_events(conn: Connection, filters: Filters) -> list[UsageEvent]:
-    """The range's usage events, counted by the database in groups of alike ones (a visit's
-    hour is the hour of the kiosk's own clock, as it sent the event)."""
+# What ``kiosk_use`` reads of an event's detail; ``insight_usage_days`` keeps only these, so
+# events that differ in nothing else (a finished visit's length) are counted together.
+USED_DETAIL = ("service", "step", "reason", "seconds_to_ticket", "fault", "outcome")
+
+
+def refresh_usage_days(conn: Connection) -> None:
+    """Count again into ``insight_usage_days`` every day that received usage events since the
+    last refresh (whole days: a late commit on PostgreSQL is counted at the next refresh)."""
+    done = _progress(conn, "kiosk_usage_events")
+    newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM kiosk_usage_events").fetchone()[0])
+    if done >= newest:
+        return
+    with write_transaction(conn):
+        lock_key(conn, "insight_usage_days")
+        done = _progress(conn, "kiosk_usage_events")
+        if newest <= done:
+            return
+        days = conn.execute(
+            "SELECT DISTINCT service_date FROM kiosk_usage_events WHERE id > ? AND id <= ?",
+            (max(0, done - REFOLD_MARGIN), newest),
+        ).fetchall()
+        for (day,) in days:
+            conn.execute("DELETE FROM insight_usage_days WHERE service_date = ?", (day,))
+            conn.executemany(
+                "INSERT INTO insight_usage_days (service_date, kiosk_id, hour, kind,"
+                " detail_json, count) VALUES (?, ?, ?, ?, ?, ?)",
+                [(day, *key, n) for key, n in _usage_day(conn, day).items()],
+            )
+        _set_progress(conn, "kiosk_usage_events", newest)
+
+
+def _usage_day(conn: Connection, day: str) -> Counter[tuple[str, int, str, str]]:
+    """A day's usage events counted by (kiosk, hour, kind, the detail ``kiosk_use`` reads);
+    the kiosk only for a visit started or a printer fault, the hour (of the kiosk's own clock)
+    only for a visit started, -1 otherwise."""
     rows = conn.execute(
         "SELECT CASE WHEN kind IN ('visit_started', 'ticket_failed') THEN kiosk_id ELSE '' END,"
         " CASE WHEN kind = 'visit_started' THEN substr(at, 12, 2) ELSE '' END AS hour,"
         " kind, CASE WHEN kind = 'visit_started' THEN '{}' ELSE detail_json END AS detail,"
         " count(*) FROM kiosk_usage_events"
-        " WHERE service_date >= ? AND service_date <= ? AND kind <> 'service_chosen'"
-        " GROUP BY 1, 2, 3, 4",
+        " WHERE service_date = ? AND kind <> 'service_chosen' GROUP BY 1, 2, 3, 4",
+        (day,),
+    ).fetchall()
+    counts: Counter[tuple[str, int, str, str]] = Counter()
+    for row, detail in zip(rows, _json_list([row[3] for row in rows]), strict=True):
+        used = {key: detail[key] for key in USED_DETAIL if key in detail}
+        hour = int(row[1]) if row[1].isdigit() else -1
+        counts[(row[0], hour, row[2], json.dumps(used, sort_keys=True))] += int(row[4])
+    return counts
+
+
+def usage_events(conn: Connection, filters: Filters) -> list[UsageEvent]:
+    """The range's usage events in groups of alike ones, brought up to the newest first."""
+    refresh_usage_days(conn)
+    rows = conn.execute(
+        "SELECT kiosk_id, hour, kind, detail_json, sum(count) FROM insight_usage_days"
+        " WHERE service_date >= ? AND service_date <= ? GROUP BY 1, 2, 3, 4",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchall()
+    details = _json_list([row[3] for row in rows])
     return [
-        UsageEvent(
-            kiosk_id=row[0],
-            hour=int(row[1]) if row[1].isdigit() else -1,
-            kind=row[2],
-            detail=json.loads(row[3]),
-            count=int(row[4]),
-        )
-        for row in rows
+        UsageEvent(kiosk_id=row[0], hour=int(row[1]), kind=row[2], detail=detail, count=int(row[4]))
+        for row, detail in zip(rows, details, strict=True)
     ]
 
 

@@ -266,7 +266,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
         for row in r.conn.execute("SELECT id, name, name_en FROM queues").fetchall()
     }
     targets = fig.wait_targets(r.conn)
-    visits = fig.queue_visits(r.conn, filters)
+    queue_days = fig.queue_days(r.conn, filters)
     figure_headers = [
         text["arrivals"],
         text["called"],
@@ -290,11 +290,11 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
             _pct(f.service_level),
         ]
 
-    by_queue: dict[str, list[fig.QueueVisit]] = {}
-    by_day: dict[dt.date, list[fig.QueueVisit]] = {}
-    for visit in visits:
-        by_queue.setdefault(visit.queue_id, []).append(visit)
-        by_day.setdefault(visit.day, []).append(visit)
+    by_queue: dict[str, list[fig.QueueDay]] = {}
+    by_day: dict[dt.date, list[fig.QueueDay]] = {}
+    for queue_day in queue_days:
+        by_queue.setdefault(queue_day.queue_id, []).append(queue_day)
+        by_day.setdefault(queue_day.day, []).append(queue_day)
     room_rows = []
     for queue_id, group in sorted(by_queue.items()):
         department_id = group[0].department_id or ""
@@ -310,7 +310,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
     days = [filters.start + dt.timedelta(days=n) for n in range(filters.days)]
     daily = {day: fig.wait_figures(by_day.get(day, []), targets) for day in days}
     day_rows = [[day.isoformat(), *cells(daily[day])] for day in days if daily[day].arrivals]
-    arrivals, calls = fig.weekday_hour_counts(visits)
+    arrivals, calls = fig.weekday_hour_counts(queue_days)
     heat_rows = [
         [WEEKDAYS[r.language][weekday]]
         + [f"{arrivals[(weekday, hour)]}/{calls[(weekday, hour)]}" for hour in OPEN_HOURS]
@@ -331,7 +331,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
             heat_rows,
         ),
     ]
-    total = fig.wait_figures(visits, targets)
+    total = fig.wait_figures(queue_days, targets)
     shown_days = [day for day in days if daily[day].arrivals]
     trend = charts.line_chart(
         text["trend_wait"],
@@ -587,9 +587,9 @@ class Measures:
 
 def measures(conn: Connection, filters: fig.Filters) -> Measures:
     return Measures(
-        waiting=fig.wait_figures(fig.queue_visits(conn, filters), fig.wait_targets(conn)),
+        waiting=fig.wait_figures(fig.queue_days(conn, filters), fig.wait_targets(conn)),
         days=filters.days,
-        rating=fig.average([row.rating for row in fig.ratings(conn, filters)]),
+        rating=fig.average_rating(conn, filters),
         kiosk=fig.kiosk_use(fig.usage_events(conn, filters)),
     )
 
