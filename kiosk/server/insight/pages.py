@@ -187,10 +187,9 @@ def _filter_form(
     for legend, first, last, start, end in ranges:
         fields.append(
             f"<fieldset><legend>{html.escape(legend)}</legend>"
-            f'<label>{html.escape(text["from"])} <input type="date" name="{first}" id="{first}" '
-            f'value="{start.isoformat()}"></label>'
-            f'<label>{html.escape(text["to"])} <input type="date" name="{last}" id="{last}" '
-            f'value="{end.isoformat()}"></label></fieldset>'
+            + _date_input(text, "from", first, start)
+            + _date_input(text, "to", last, end)
+            + "</fieldset>"
         )
     options = [f'<option value="">{html.escape(text["all_departments"])}</option>']
     for key, name in departments:
@@ -203,6 +202,18 @@ def _filter_form(
         f"{''.join(options)}</select></label>"
         f'<input type="hidden" name="lang" value="{language}">'
         f'<button type="submit" id="apply">{html.escape(text["apply"])}</button></form>'
+    )
+
+
+def _date_input(text: dict[str, str], label: str, name: str, value: dt.date) -> str:
+    """A day as year-month-day text: ``type=date`` would show it in the browser's own locale
+    (MM/DD/YYYY on a Chinese page in an English Chromium), this reads the same everywhere."""
+    hint = html.escape(text["date_format"])
+    return (
+        f'<label><span>{html.escape(text[label])} <small class="hint">{hint}</small></span>'
+        f'<input type="text" name="{name}" id="{name}" value="{value.isoformat()}" '
+        f'inputmode="numeric" pattern="[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}" maxlength="10" '
+        f'size="10" placeholder="{hint}" title="{hint}" autocomplete="off"></label>'
     )
 
 
