@@ -520,8 +520,8 @@ CREATE TABLE insight_queue_days (
     arrivals INTEGER NOT NULL,
     done INTEGER NOT NULL,
     no_show INTEGER NOT NULL,
-    waits_min TEXT NOT NULL,
-    services_min TEXT NOT NULL,
+    waits_s BLOB NOT NULL,
+    services_s BLOB NOT NULL,
     arrived_slots TEXT NOT NULL,
     called_slots TEXT NOT NULL,
     PRIMARY KEY (queue_id, service_date)
@@ -536,25 +536,35 @@ CREATE TABLE insight_usage_days (
     count INTEGER NOT NULL,
     PRIMARY KEY (service_date, kiosk_id, hour, kind, detail_json)
 );
+CREATE TABLE insight_rating_days (
+    service_date TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    rating INTEGER NOT NULL,
+    tags_json TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (service_date, kiosk_id, service, rating, tags_json)
+);
 """
 """Each queue's day of waiting figures, folded from ``insight_queue_visits`` whenever a visit
 of that day changes: the waiting page reads a few hundred of these instead of every visit.
-``waits_min`` and ``services_min`` are JSON arrays of every visit's own minutes, sorted (the
-percentiles stay exact); the slots JSON ``[[weekday × 24 + hour, count], …]``. And the kiosk
-usage events counted per day, kiosk, hour, kind and the detail the kiosks page reads
-(``insight_usage_days``, counted again for each day that receives events; both are brought
-up to date before a page reads them, ``insight_progress`` holds how far)."""
+``waits_s`` and ``services_s`` hold every visit's own seconds, sorted, as little-endian
+doubles (the percentiles stay exact); the slots JSON ``[[weekday × 24 + hour, count], …]``.
+The kiosk usage events counted per day, kiosk, hour, kind and the detail the kiosks page
+reads (``insight_usage_days``), and the ratings per day, kiosk, service, stars and tags
+(``insight_rating_days``), both counted again for each day that receives some. All three are
+brought up to date before a page reads them; ``insight_progress`` holds how far."""
 
 
 def _insight_days(conn: Connection) -> None:
     """Migration 5: ``INSIGHT_DAY_TABLE``; the queue days filled from the visits already
-    folded, the usage days at the first page that reads them."""
+    folded, the usage and rating days at the first page that reads them."""
     from kiosk.server.insight.figures import fold_queue_days
 
     if conn.dialect == "postgresql":
         from kiosk.server.pg import to_postgres_ddl
 
-        run_script(conn, to_postgres_ddl(INSIGHT_DAY_TABLE))
+        run_script(conn, to_postgres_ddl(INSIGHT_DAY_TABLE).replace(" BLOB ", " BYTEA "))
     else:
         run_script(conn, INSIGHT_DAY_TABLE)
     days = conn.execute("SELECT DISTINCT service_date FROM insight_queue_visits").fetchall()

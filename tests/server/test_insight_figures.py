@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import statistics
 from collections.abc import Iterator
 
@@ -114,6 +115,13 @@ def test_percentiles_are_statistics_quantiles_inclusive() -> None:
     assert fig.percentiles(values, (10, 50, 90)) == [cuts[9], cuts[49], cuts[89]]
     with pytest.raises(ValueError, match="no values"):
         fig.percentiles([], (50,))
+    rng = random.Random(18)  # every point, to the last bit, sorted or not, ints or floats
+    for size in (2, 3, 10, 101, 997):
+        waits = [rng.choice((rng.randrange(3600), rng.random() * 3600)) for _ in range(size)]
+        cuts = statistics.quantiles(waits, n=100, method="inclusive")
+        every = list(range(1, 100))
+        assert fig.percentiles(waits, every) == cuts
+        assert fig.percentiles(sorted(waits), every, ordered=True) == cuts
 
 
 def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
@@ -161,7 +169,8 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
 
 def test_satisfaction_and_kiosk_use_equal_the_hand_worked_ones(conn: Connection) -> None:
     _write_fixture(conn)
-    s = fig.satisfaction(fig.ratings(conn, fig.Filters(DAY, DAY)))
+    one_day = fig.Filters(DAY, DAY)
+    s = fig.satisfaction(fig.ratings(conn, one_day), fig.recent_comments(conn, one_day))
     assert (s.count, s.average) == (3, pytest.approx(11 / 3))
     assert s.distribution == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
     assert s.tags == [("waiting_time", 2)]
@@ -260,6 +269,21 @@ def _independent_kiosk_use(
     return kinds.count("visit_started"), kinds.count("visit_finished"), median
 
 
+def _assert_ratings_equal_the_raw_rows(conn: Connection, filters: fig.Filters) -> None:
+    rows = conn.execute(
+        "SELECT kiosk_id, rating FROM feedback "
+        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ).fetchall()
+    stars = [int(row["rating"]) for row in rows]
+    s = fig.satisfaction(fig.ratings(conn, filters), fig.recent_comments(conn, filters))
+    assert (s.count, s.average) == (len(stars), sum(stars) / len(stars))
+    assert s.distribution == {star: stars.count(star) for star in range(1, 6)}
+    assert fig.average_rating(conn, filters) == s.average
+    by_kiosk = {row["kiosk_id"] for row in rows}
+    assert [kiosk for kiosk, _, _ in s.by_kiosk] == sorted(by_kiosk)
+
+
 def test_history_figures_equal_an_independent_computation(conn: Connection) -> None:
     with write_transaction(conn):
         seed_history(conn, DEMO_NOW, days=20)
@@ -299,6 +323,16 @@ def test_history_figures_equal_an_independent_computation(conn: Connection) -> N
     assert (later.visits, later.by_service["checkin"].finished) == (visits + 1, finished + 1)
     assert later.visits_by_kiosk_hour[("late-kiosk", 9)] == 1
     assert later.ticket_p50_s == pytest.approx(_independent_kiosk_use(conn, start, end)[2])
+    _assert_ratings_equal_the_raw_rows(conn, fig.Filters(start, end))
+    with write_transaction(conn):  # a rating received after the page was read
+        conn.execute(
+            "INSERT INTO feedback (kiosk_id, rating, tags_json, comment, context, received_at) "
+            "VALUES ('late-kiosk', 1, '[\"waiting_time\"]', '太慢了', 'kiosk', ?)",
+            (at(10, 0),),
+        )
+    _assert_ratings_equal_the_raw_rows(conn, fig.Filters(start, end))
+    newest = fig.recent_comments(conn, fig.Filters(start, end))[0]
+    assert (newest.kiosk_id, newest.rating, newest.comment) == ("late-kiosk", 1, "太慢了")
     waits = _independent_waits(conn, start, end)
     if conn.dialect == "postgresql":  # the database's own percentile_cont agrees
         row = conn.execute(

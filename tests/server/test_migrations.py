@@ -134,6 +134,7 @@ def test_a_version_3_database_with_history_gains_the_insight_tables(
         with write_transaction(conn):
             conn.execute("DROP TABLE insight_queue_days")
             conn.execute("DROP TABLE insight_usage_days")
+            conn.execute("DROP TABLE insight_rating_days")
             conn.execute("DELETE FROM schema_version WHERE version = 5")
         assert schema.migrate(conn, now=DEMO_NOW) == [5]
         assert fig.wait_figures(fig.queue_days(conn, fig.Filters(day, day)), {}) == figures

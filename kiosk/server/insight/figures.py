@@ -21,7 +21,8 @@ import bisect
 import datetime as dt
 import json
 import re
-import statistics
+import sys
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,16 +35,25 @@ MAX_RANGE_DAYS = 366
 COMMENTS_SHOWN = 50
 
 
-def percentiles(values: Sequence[float], points: Sequence[int]) -> list[float]:
+def percentiles(
+    values: Sequence[float], points: Sequence[int], *, ordered: bool = False
+) -> list[float]:
     """The ``points`` (whole percents, 1–99) of ``values`` by linear interpolation between the
     closest ranks: ``statistics.quantiles(values, n=100, method="inclusive")``, the same as
-    PostgreSQL's ``percentile_cont`` (rank ``(n - 1) * p``). One value is every percentile."""
+    PostgreSQL's ``percentile_cont`` (rank ``(n - 1) * p``). One value is every percentile.
+    That function's own formula for the points asked only; ``ordered``: ``values`` are sorted
+    already (a page's hundreds of thousands of waits are not sorted twice)."""
     if not values:
         raise ValueError("no values")
-    if len(values) == 1:
-        return [float(values[0]) for _ in points]
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return [float(cuts[point - 1]) for point in points]
+    data = values if ordered else sorted(values)
+    if len(data) == 1:
+        return [float(data[0]) for _ in points]
+    last = len(data) - 1
+    cuts = []
+    for point in points:
+        rank, delta = divmod(point * last, 100)
+        cuts.append(float((data[rank] * (100 - delta) + data[rank + 1] * delta) / 100))
+    return cuts
 
 
 @dataclass(frozen=True)
@@ -64,9 +74,10 @@ class Filters:
 
 class QueueDay(NamedTuple):
     """One queue's day (``insight_queue_days``): what a page reads instead of every visit.
-    The waits and service times are every visit's own, in minutes and sorted, so the
-    percentiles over any range of days are exact. A slot is weekday × 24 + hour (Monday 0)
-    in the server's local time; the slots count arrivals and first calls."""
+    The waits and service times are every visit's own, sorted, so the percentiles over any
+    range of days are exact (the waits in seconds too, to compare with a target). A slot is
+    weekday × 24 + hour (Monday 0) in the server's local time; the slots count arrivals and
+    first calls."""
 
     queue_id: str
     department_id: str | None
@@ -74,6 +85,7 @@ class QueueDay(NamedTuple):
     arrivals: int
     done: int
     no_show: int
+    waits_s: list[float]
     waits_min: list[float]
     services_min: list[float]
     arrived_slots: dict[int, int]
@@ -195,7 +207,7 @@ def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
         conn.execute("DELETE FROM insight_queue_days WHERE service_date = ?", (day,))
         conn.executemany(
             "INSERT INTO insight_queue_days (queue_id, service_date, department_id, arrivals,"
-            " done, no_show, waits_min, services_min, arrived_slots, called_slots)"
+            " done, no_show, waits_s, services_s, arrived_slots, called_slots)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(queue_id, day, *_day_row(rows)) for queue_id, rows in groups.items()],
         )
@@ -203,8 +215,8 @@ def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
 
 def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
     """A queue's day from its visits' rows (``fold_queue_days``'s columns after the key)."""
-    waits = sorted(row[3] / 60 for row in visits if row[3] is not None)
-    services = sorted(row[4] / 60 for row in visits if row[4] is not None)
+    waits = sorted(row[3] for row in visits if row[3] is not None)
+    services = sorted(row[4] for row in visits if row[4] is not None)
     arrived = Counter(int(row[5]) for row in visits)
     called = Counter(int(row[6]) for row in visits if row[6] is not None)
     return (
@@ -212,19 +224,36 @@ def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
         len(visits),
         sum(row[2] == "done" for row in visits),
         sum(row[2] == "no_show" for row in visits),
-        json.dumps(waits),
-        json.dumps(services),
+        _packed(waits),
+        _packed(services),
         json.dumps(sorted(arrived.items())),
         json.dumps(sorted(called.items())),
     )
+
+
+def _packed(seconds: list[float]) -> bytes:
+    """Seconds as little-endian doubles: a page unpacks a quarter of a million of them at
+    memory speed (as JSON text, parsing them took most of the page's time)."""
+    packed = array("d", seconds)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpacked(blob: bytes) -> list[float]:
+    seconds = array("d")
+    seconds.frombytes(blob)
+    if sys.byteorder == "big":
+        seconds.byteswap()
+    return seconds.tolist()
 
 
 def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
     """The queues' days of the range, brought up to the newest event first."""
     refresh_queue_visits(conn)
     sql = (
-        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_min,"
-        " services_min, arrived_slots, called_slots FROM insight_queue_days"
+        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_s,"
+        " services_s, arrived_slots, called_slots FROM insight_queue_days"
         " WHERE service_date >= ? AND service_date <= ?"
     )
     params = [filters.start.isoformat(), filters.end.isoformat()]
@@ -239,12 +268,14 @@ def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
             arrivals=int(row[3]),
             done=int(row[4]),
             no_show=int(row[5]),
-            waits_min=json.loads(row[6]),
-            services_min=json.loads(row[7]),
+            waits_s=waits,
+            waits_min=[wait / 60 for wait in waits],
+            services_min=[service / 60 for service in _unpacked(bytes(row[7]))],
             arrived_slots=dict(json.loads(row[8])),
             called_slots=dict(json.loads(row[9])),
         )
         for row in conn.execute(sql + " ORDER BY service_date, queue_id", params).fetchall()
+        for waits in [_unpacked(bytes(row[6]))]
     ]
 
 
@@ -284,22 +315,21 @@ def wait_figures(days: Sequence[QueueDay], targets: dict[str, int]) -> WaitFigur
         waits += day.waits_min
         services += day.services_min
         target = targets.get(day.department_id or "", DEFAULT_TARGET_MINUTES)
-        within += bisect.bisect_right(day.waits_min, target)
+        within += bisect.bisect_right(day.waits_s, target * 60)
         done += day.done
         no_show += day.no_show
-    called = len(waits)
-    waits.sort()  # sorted runs: close to linear, and quantiles finds them sorted
+    waits.sort()  # sorted runs, one per day: close to linear
     services.sort()
-    p50, p90 = percentiles(waits, (50, 90)) if waits else (None, None)
+    p50, p90 = percentiles(waits, (50, 90), ordered=True) if waits else (None, None)
     return WaitFigures(
         arrivals=sum(day.arrivals for day in days),
-        called=called,
+        called=len(waits),
         wait_p50_min=p50,
         wait_p90_min=p90,
         wait_max_min=waits[-1] if waits else None,
-        service_p50_min=percentiles(services, (50,))[0] if services else None,
+        service_p50_min=percentiles(services, (50,), ordered=True)[0] if services else None,
         no_show_rate=no_show / (done + no_show) if done + no_show else None,
-        service_level=within / called if called else None,
+        service_level=within / len(waits) if waits else None,
     )
 
 
@@ -335,42 +365,98 @@ def screen_comment(comment: str) -> str:
     return _PRIVATE_NUMBER.sub(REDACTED, comment)
 
 
-class Rating(NamedTuple):  # a tuple: a page reads some 25,000 of them
+class Ratings(NamedTuple):
+    """``how_many`` ratings alike: the same local day received, kiosk, service, stars, tags."""
+
     day: dt.date
     kiosk_id: str
     service: str
     rating: int
     tags: tuple[str, ...]
-    comment: str
+    how_many: int
 
 
-def ratings(conn: Connection, filters: Filters) -> list[Rating]:
-    """The ratings received in the range (by the local day they were received)."""
+class Comment(NamedTuple):
+    day: dt.date
+    kiosk_id: str
+    rating: int
+    comment: str  # as the patient wrote it: ``satisfaction`` screens it
+
+
+def refresh_rating_days(conn: Connection) -> None:
+    """Count again into ``insight_rating_days`` every day that received ratings since the
+    last refresh (whole days, as ``refresh_usage_days``)."""
+    done = _progress(conn, "feedback")
+    newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM feedback").fetchone()[0])
+    if done >= newest:
+        return
+    with write_transaction(conn):
+        lock_key(conn, "insight_rating_days")
+        done = _progress(conn, "feedback")
+        if newest <= done:
+            return
+        days = conn.execute(
+            "SELECT DISTINCT substr(received_at, 1, 10) FROM feedback WHERE id > ? AND id <= ?",
+            (max(0, done - REFOLD_MARGIN), newest),
+        ).fetchall()
+        for (day,) in days:
+            conn.execute("DELETE FROM insight_rating_days WHERE service_date = ?", (day,))
+            conn.execute(
+                "INSERT INTO insight_rating_days (service_date, kiosk_id, service, rating,"
+                " tags_json, count) SELECT ?, kiosk_id, context, rating, tags_json, count(*)"
+                " FROM feedback WHERE substr(received_at, 1, 10) = ?"
+                " GROUP BY kiosk_id, context, rating, tags_json",
+                (day, day),
+            )
+        _set_progress(conn, "feedback", newest)
+
+
+def ratings(conn: Connection, filters: Filters) -> list[Ratings]:
+    """The ratings received in the range (by the local day they were received), in groups of
+    alike ones, brought up to the newest first."""
+    refresh_rating_days(conn)
     rows = conn.execute(
-        "SELECT kiosk_id, rating, tags_json, comment, context, received_at FROM feedback "
-        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ? "
-        "ORDER BY id",
+        "SELECT service_date, kiosk_id, service, rating, tags_json, count"
+        " FROM insight_rating_days WHERE service_date >= ? AND service_date <= ?",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchall()
-    tags = _json_list([row[2] for row in rows])
+    tags = _json_list([row[4] for row in rows])
     return [
-        Rating(
-            day=dt.date.fromisoformat(row[5][:10]),
-            kiosk_id=row[0],
-            service=row[4],
-            rating=int(row[1]),
+        Ratings(
+            day=dt.date.fromisoformat(row[0]),
+            kiosk_id=row[1],
+            service=row[2],
+            rating=int(row[3]),
             tags=tuple(row_tags),
-            comment=row[3],
+            how_many=int(row[5]),
         )
         for row, row_tags in zip(rows, tags, strict=True)
     ]
 
 
+def recent_comments(conn: Connection, filters: Filters) -> list[Comment]:
+    """The range's newest ``COMMENTS_SHOWN`` comments, newest first."""
+    comments = []
+    for row in conn.execute(
+        "SELECT received_at, kiosk_id, rating, comment FROM feedback WHERE comment <> ''"
+        " AND substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?"
+        " ORDER BY id DESC",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ):
+        if row[3].strip():
+            day = dt.date.fromisoformat(row[0][:10])
+            comments.append(Comment(day, row[1], int(row[2]), row[3]))
+            if len(comments) == COMMENTS_SHOWN:
+                break
+    return comments
+
+
 def average_rating(conn: Connection, filters: Filters) -> float | None:
     """The average of the range's ratings (``satisfaction(...).average`` without the rows)."""
+    refresh_rating_days(conn)
     total, count = conn.execute(
-        "SELECT coalesce(sum(rating), 0), count(*) FROM feedback "
-        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?",
+        "SELECT coalesce(sum(rating * count), 0), coalesce(sum(count), 0)"
+        " FROM insight_rating_days WHERE service_date >= ? AND service_date <= ?",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchone()
     return int(total) / int(count) if count else None
@@ -379,10 +465,6 @@ def average_rating(conn: Connection, filters: Filters) -> float | None:
 def _json_list(texts: Sequence[str]) -> list[Any]:
     """Many JSON texts parsed in one call: a page parses tens of thousands of them."""
     return list(json.loads("[" + ",".join(texts) + "]"))
-
-
-def average(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
 
 
 @dataclass(frozen=True)
@@ -397,32 +479,36 @@ class Satisfaction:
     comments: list[tuple[dt.date, str, int, str]]  # newest first, screened
 
 
-def _grouped(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int, float]]:
-    groups: dict[str, list[int]] = defaultdict(list)
-    for key, value in pairs:
-        groups[key].append(value)
-    return [(key, len(v), sum(v) / len(v)) for key, v in sorted(groups.items())]
+def _grouped(
+    groups: Iterable[tuple[str, int, int]],
+) -> list[tuple[str, int, float]]:
+    """(key, how many, average) per key of (key, stars, how many)."""
+    counts: Counter[str] = Counter()
+    stars: Counter[str] = Counter()
+    for key, rating, count in groups:
+        counts[key] += count
+        stars[key] += rating * count
+    return [(key, counts[key], stars[key] / counts[key]) for key in sorted(counts)]
 
 
-def satisfaction(rows: Sequence[Rating]) -> Satisfaction:
-    tags: Counter[str] = Counter(tag for row in rows for tag in row.tags)
-    by_day: dict[dt.date, list[int]] = defaultdict(list)
-    for row in rows:
-        by_day[row.day].append(row.rating)
-    comments = [
-        (row.day, row.kiosk_id, row.rating, screen_comment(row.comment))
-        for row in reversed(rows)
-        if row.comment.strip()
-    ]
+def satisfaction(groups: Sequence[Ratings], comments: Sequence[Comment]) -> Satisfaction:
+    tags: Counter[str] = Counter()
+    distribution = dict.fromkeys(range(1, 6), 0)
+    for group in groups:
+        for tag in group.tags:
+            tags[tag] += group.how_many
+        distribution[group.rating] += group.how_many
+    count = sum(distribution.values())
+    by_day = _grouped((group.day.isoformat(), group.rating, group.how_many) for group in groups)
     return Satisfaction(
-        count=len(rows),
-        average=average([row.rating for row in rows]),
-        distribution={star: sum(row.rating == star for row in rows) for star in range(1, 6)},
+        count=count,
+        average=sum(star * n for star, n in distribution.items()) / count if count else None,
+        distribution=distribution,
         tags=sorted(tags.items(), key=lambda item: (-item[1], item[0])),
-        by_service=_grouped((row.service or "-", row.rating) for row in rows),
-        by_kiosk=_grouped((row.kiosk_id, row.rating) for row in rows),
-        by_day=[(day, len(v), sum(v) / len(v)) for day, v in sorted(by_day.items())],
-        comments=comments[:COMMENTS_SHOWN],
+        by_service=_grouped((g.service or "-", g.rating, g.how_many) for g in groups),
+        by_kiosk=_grouped((g.kiosk_id, g.rating, g.how_many) for g in groups),
+        by_day=[(dt.date.fromisoformat(day), n, mean) for day, n, mean in by_day],
+        comments=[(c.day, c.kiosk_id, c.rating, screen_comment(c.comment)) for c in comments],
     )
 
 

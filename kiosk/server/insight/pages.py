@@ -415,7 +415,7 @@ def _targets_form(r: _Request, targets: dict[str, int]) -> str:
 
 def _satisfaction(r: _Request) -> tuple[str, list[Table]]:
     text, filters = r.text, r.filters()
-    s = fig.satisfaction(fig.ratings(r.conn, filters))
+    s = fig.satisfaction(fig.ratings(r.conn, filters), fig.recent_comments(r.conn, filters))
     count_avg = [text["ratings"], text["average"]]
     tables = [
         Table(
