@@ -520,8 +520,8 @@ CREATE TABLE insight_queue_days (
     arrivals INTEGER NOT NULL,
     done INTEGER NOT NULL,
     no_show INTEGER NOT NULL,
-    waits_s BLOB NOT NULL,
-    services_s BLOB NOT NULL,
+    waits_min BLOB NOT NULL,
+    services_min BLOB NOT NULL,
     arrived_slots TEXT NOT NULL,
     called_slots TEXT NOT NULL,
     PRIMARY KEY (queue_id, service_date)
@@ -548,7 +548,7 @@ CREATE TABLE insight_rating_days (
 """
 """Each queue's day of waiting figures, folded from ``insight_queue_visits`` whenever a visit
 of that day changes: the waiting page reads a few hundred of these instead of every visit.
-``waits_s`` and ``services_s`` hold every visit's own seconds, sorted, as little-endian
+``waits_min`` and ``services_min`` hold every visit's own minutes, sorted, as little-endian
 doubles (the percentiles stay exact); the slots JSON ``[[weekday × 24 + hour, count], …]``.
 The kiosk usage events counted per day, kiosk, hour, kind and the detail the kiosks page
 reads (``insight_usage_days``), and the ratings per day, kiosk, service, stars and tags

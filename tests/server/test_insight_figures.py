@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 import statistics
 from collections.abc import Iterator
@@ -122,6 +123,14 @@ def test_percentiles_are_statistics_quantiles_inclusive() -> None:
         every = list(range(1, 100))
         assert fig.percentiles(waits, every) == cuts
         assert fig.percentiles(sorted(waits), every, ordered=True) == cuts
+
+
+def test_a_wait_in_minutes_meets_a_target_exactly_when_its_seconds_do() -> None:
+    """The service level compares the stored minutes (seconds / 60) with the target."""
+    for target in range(1, 601):
+        limit = target * 60.0
+        for wait in (math.nextafter(limit, 0), limit, math.nextafter(limit, math.inf)):
+            assert (wait / 60 <= target) == (wait <= limit), (target, wait)
 
 
 def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:

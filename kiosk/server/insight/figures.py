@@ -74,8 +74,8 @@ class Filters:
 
 class QueueDay(NamedTuple):
     """One queue's day (``insight_queue_days``): what a page reads instead of every visit.
-    The waits and service times are every visit's own, sorted, so the percentiles over any
-    range of days are exact (the waits in seconds too, to compare with a target). A slot is
+    The waits and service times are every visit's own (in minutes, as ``seconds / 60``),
+    sorted, so the percentiles over any range of days are exact. A slot is
     weekday × 24 + hour (Monday 0) in the server's local time; the slots count arrivals and
     first calls."""
 
@@ -85,7 +85,6 @@ class QueueDay(NamedTuple):
     arrivals: int
     done: int
     no_show: int
-    waits_s: list[float]
     waits_min: list[float]
     services_min: list[float]
     arrived_slots: dict[int, int]
@@ -207,7 +206,7 @@ def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
         conn.execute("DELETE FROM insight_queue_days WHERE service_date = ?", (day,))
         conn.executemany(
             "INSERT INTO insight_queue_days (queue_id, service_date, department_id, arrivals,"
-            " done, no_show, waits_s, services_s, arrived_slots, called_slots)"
+            " done, no_show, waits_min, services_min, arrived_slots, called_slots)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(queue_id, day, *_day_row(rows)) for queue_id, rows in groups.items()],
         )
@@ -215,8 +214,8 @@ def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
 
 def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
     """A queue's day from its visits' rows (``fold_queue_days``'s columns after the key)."""
-    waits = sorted(row[3] for row in visits if row[3] is not None)
-    services = sorted(row[4] for row in visits if row[4] is not None)
+    waits = sorted(row[3] / 60 for row in visits if row[3] is not None)
+    services = sorted(row[4] / 60 for row in visits if row[4] is not None)
     arrived = Counter(int(row[5]) for row in visits)
     called = Counter(int(row[6]) for row in visits if row[6] is not None)
     return (
@@ -231,29 +230,29 @@ def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
     )
 
 
-def _packed(seconds: list[float]) -> bytes:
-    """Seconds as little-endian doubles: a page unpacks a quarter of a million of them at
+def _packed(minutes: list[float]) -> bytes:
+    """Minutes as little-endian doubles: a page unpacks a quarter of a million of them at
     memory speed (as JSON text, parsing them took most of the page's time)."""
-    packed = array("d", seconds)
+    packed = array("d", minutes)
     if sys.byteorder == "big":
         packed.byteswap()
     return packed.tobytes()
 
 
 def _unpacked(blob: bytes) -> list[float]:
-    seconds = array("d")
-    seconds.frombytes(blob)
+    minutes = array("d")
+    minutes.frombytes(blob)
     if sys.byteorder == "big":
-        seconds.byteswap()
-    return seconds.tolist()
+        minutes.byteswap()
+    return minutes.tolist()
 
 
 def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
     """The queues' days of the range, brought up to the newest event first."""
     refresh_queue_visits(conn)
     sql = (
-        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_s,"
-        " services_s, arrived_slots, called_slots FROM insight_queue_days"
+        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_min,"
+        " services_min, arrived_slots, called_slots FROM insight_queue_days"
         " WHERE service_date >= ? AND service_date <= ?"
     )
     params = [filters.start.isoformat(), filters.end.isoformat()]
@@ -268,14 +267,12 @@ def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
             arrivals=int(row[3]),
             done=int(row[4]),
             no_show=int(row[5]),
-            waits_s=waits,
-            waits_min=[wait / 60 for wait in waits],
-            services_min=[service / 60 for service in _unpacked(bytes(row[7]))],
+            waits_min=_unpacked(bytes(row[6])),
+            services_min=_unpacked(bytes(row[7])),
             arrived_slots=dict(json.loads(row[8])),
             called_slots=dict(json.loads(row[9])),
         )
         for row in conn.execute(sql + " ORDER BY service_date, queue_id", params).fetchall()
-        for waits in [_unpacked(bytes(row[6]))]
     ]
 
 
@@ -315,7 +312,8 @@ def wait_figures(days: Sequence[QueueDay], targets: dict[str, int]) -> WaitFigur
         waits += day.waits_min
         services += day.services_min
         target = targets.get(day.department_id or "", DEFAULT_TARGET_MINUTES)
-        within += bisect.bisect_right(day.waits_s, target * 60)
+        # wait / 60 <= target exactly when wait <= target × 60, for every double wait
+        within += bisect.bisect_right(day.waits_min, target)
         done += day.done
         no_show += day.no_show
     waits.sort()  # sorted runs, one per day: close to linear
