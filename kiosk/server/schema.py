@@ -567,8 +567,8 @@ def _insight_days(conn: Connection) -> None:
         run_script(conn, to_postgres_ddl(INSIGHT_DAY_TABLE).replace(" BLOB ", " BYTEA "))
     else:
         run_script(conn, INSIGHT_DAY_TABLE)
-    days = conn.execute("SELECT DISTINCT service_date FROM insight_queue_visits").fetchall()
-    fold_queue_days(conn, [row[0] for row in days])
+    pairs = conn.execute("SELECT DISTINCT service_date, queue_id FROM insight_queue_visits")
+    fold_queue_days(conn, [(row[0], row[1]) for row in pairs.fetchall()])
 
 
 @dataclass(frozen=True)

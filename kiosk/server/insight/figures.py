@@ -164,7 +164,7 @@ def _newest_event(conn: Connection) -> int:
 
 def refresh_queue_visits(conn: Connection) -> int:
     """Fold the events written since the last refresh into ``insight_queue_visits`` and the
-    days they touched into ``insight_queue_days``; returns how many entries changed. One
+    queues' days they touched into ``insight_queue_days``; returns how many entries changed. One
     refresher at a time (the others wait, then find nothing)."""
     if _progress(conn, "queue_events") >= _newest_event(conn):
         return 0  # nothing new: no write lock taken
@@ -180,30 +180,38 @@ def refresh_queue_visits(conn: Connection) -> int:
                 (max(0, done - REFOLD_MARGIN), newest),
             ).fetchall()
         ]
-        days: set[str] = set()
+        touched: set[tuple[str, str]] = set()
         for first in range(0, len(entries), _FOLD_CHUNK):
             chunk = entries[first : first + _FOLD_CHUNK]
             marks = ", ".join("?" * len(chunk))
             folded = [_fold(r) for r in conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()]
             conn.executemany(_UPSERT, folded)
-            days.update(str(row[3]) for row in folded)
-        fold_queue_days(conn, sorted(days))
+            touched.update((str(row[3]), str(row[1])) for row in folded)
+        fold_queue_days(conn, touched)
         _set_progress(conn, "queue_events", newest)
         return len(entries)
 
 
-def fold_queue_days(conn: Connection, days: Iterable[str]) -> None:
-    """Write ``insight_queue_days`` again for these days from their visits (inside the
-    caller's transaction)."""
-    for day in days:
+def fold_queue_days(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
+    """Write ``insight_queue_days`` again for these (day, queue) pairs from their visits
+    (inside the caller's transaction)."""
+    queues_by_day: dict[str, set[str]] = defaultdict(set)
+    for day, queue_id in touched:
+        queues_by_day[day].add(queue_id)
+    for day, queues in sorted(queues_by_day.items()):
         groups: dict[str, list[Row]] = defaultdict(list)
         for row in conn.execute(
             "SELECT queue_id, department_id, state, wait_s, service_s, arrived_slot,"
             " called_slot FROM insight_queue_visits WHERE service_date = ?",
             (day,),
         ).fetchall():
-            groups[row[0]].append(row)
-        conn.execute("DELETE FROM insight_queue_days WHERE service_date = ?", (day,))
+            if row[0] in queues:
+                groups[row[0]].append(row)
+        for queue_id in queues:
+            conn.execute(
+                "DELETE FROM insight_queue_days WHERE service_date = ? AND queue_id = ?",
+                (day, queue_id),
+            )
         conn.executemany(
             "INSERT INTO insight_queue_days (queue_id, service_date, department_id, arrivals,"
             " done, no_show, waits_min, services_min, arrived_slots, called_slots)"
