@@ -543,6 +543,65 @@ def _hospital_writes(conn: Connection) -> None:
         run_script(conn, HOSPITAL_WRITES_TABLE)
 
 
+INSIGHT_DAY_TABLE = """
+CREATE TABLE insight_queue_days (
+    queue_id TEXT NOT NULL,
+    service_date TEXT NOT NULL,
+    department_id TEXT,
+    arrivals INTEGER NOT NULL,
+    done INTEGER NOT NULL,
+    no_show INTEGER NOT NULL,
+    waits_min BLOB NOT NULL,
+    services_min BLOB NOT NULL,
+    arrived_slots TEXT NOT NULL,
+    called_slots TEXT NOT NULL,
+    PRIMARY KEY (queue_id, service_date)
+);
+CREATE INDEX insight_queue_days_day ON insight_queue_days(service_date, department_id);
+CREATE TABLE insight_usage_days (
+    service_date TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    detail_json TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (service_date, kiosk_id, hour, kind, detail_json)
+);
+CREATE TABLE insight_rating_days (
+    service_date TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    rating INTEGER NOT NULL,
+    tags_json TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (service_date, kiosk_id, service, rating, tags_json)
+);
+"""
+"""Each queue's day of waiting figures, folded from ``insight_queue_visits`` whenever a visit
+of that day changes: the waiting page reads a few hundred of these instead of every visit.
+``waits_min`` and ``services_min`` hold every visit's own minutes, sorted, as little-endian
+doubles (the percentiles stay exact); the slots JSON ``[[weekday × 24 + hour, count], …]``.
+The kiosk usage events counted per day, kiosk, hour, kind and the detail the kiosks page
+reads (``insight_usage_days``), and the ratings per day, kiosk, service, stars and tags
+(``insight_rating_days``), both counted again for each day that receives some. All three are
+brought up to date before a page reads them; ``insight_progress`` holds how far."""
+
+
+def _insight_days(conn: Connection) -> None:
+    """Migration 6: ``INSIGHT_DAY_TABLE``; the queue days filled from the visits already
+    folded, the usage and rating days at the first page that reads them."""
+    from kiosk.server.insight.figures import fold_queue_days
+
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(INSIGHT_DAY_TABLE).replace(" BLOB ", " BYTEA "))
+    else:
+        run_script(conn, INSIGHT_DAY_TABLE)
+    pairs = conn.execute("SELECT DISTINCT service_date, queue_id FROM insight_queue_visits")
+    fold_queue_days(conn, [(row[0], row[1]) for row in pairs.fetchall()])
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -556,6 +615,7 @@ MIGRATIONS = (
     Migration(3, "the kiosks' usage events", _kiosk_usage_events),
     Migration(4, "the insight pages' wait targets and indexes", _insight),
     Migration(5, "the writes the hospital's system is still owed", _hospital_writes),
+    Migration(6, "each queue's day of waiting figures for the insight pages", _insight_days),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

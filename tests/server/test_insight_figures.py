@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import random
 import statistics
 from collections.abc import Iterator
 
@@ -114,6 +116,21 @@ def test_percentiles_are_statistics_quantiles_inclusive() -> None:
     assert fig.percentiles(values, (10, 50, 90)) == [cuts[9], cuts[49], cuts[89]]
     with pytest.raises(ValueError, match="no values"):
         fig.percentiles([], (50,))
+    rng = random.Random(18)  # every point, to the last bit, sorted or not, ints or floats
+    for size in (2, 3, 10, 101, 997):
+        waits = [rng.choice((rng.randrange(3600), rng.random() * 3600)) for _ in range(size)]
+        cuts = statistics.quantiles(waits, n=100, method="inclusive")
+        every = list(range(1, 100))
+        assert fig.percentiles(waits, every) == cuts
+        assert fig.percentiles(sorted(waits), every, ordered=True) == cuts
+
+
+def test_a_wait_in_minutes_meets_a_target_exactly_when_its_seconds_do() -> None:
+    """The service level compares the stored minutes (seconds / 60) with the target."""
+    for target in range(1, 601):
+        limit = target * 60.0
+        for wait in (math.nextafter(limit, 0), limit, math.nextafter(limit, math.inf)):
+            assert (wait / 60 <= target) == (wait <= limit), (target, wait)
 
 
 def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
@@ -121,7 +138,7 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
     one_day = fig.Filters(DAY, DAY, "dep-a")
     # Waits 10, 25 (a recall does not end it), 50, 25 min; A905 was never called.
     # Service 8 (from the consultation's start), 6, and 10 (from the last recall) min.
-    figures = fig.wait_figures(fig.queue_visits(conn, one_day), {})
+    figures = fig.wait_figures(fig.queue_days(conn, one_day), {})
     assert figures == fig.WaitFigures(
         arrivals=5,
         called=4,
@@ -134,11 +151,11 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
     )
     with write_transaction(conn):
         fig.set_wait_target(conn, "dep-a", 20)
-    strict = fig.wait_figures(fig.queue_visits(conn, one_day), fig.wait_targets(conn))
+    strict = fig.wait_figures(fig.queue_days(conn, one_day), fig.wait_targets(conn))
     assert strict.service_level == 0.25
-    every = fig.wait_figures(fig.queue_visits(conn, fig.Filters(DAY, DAY)), {})
+    every = fig.wait_figures(fig.queue_days(conn, fig.Filters(DAY, DAY)), {})
     assert (every.arrivals, every.wait_p50_min, every.wait_p90_min) == (6, 25.0, 46.0)
-    arrivals, calls = fig.weekday_hour_counts(fig.queue_visits(conn, fig.Filters(DAY, DAY)))
+    arrivals, calls = fig.weekday_hour_counts(fig.queue_days(conn, fig.Filters(DAY, DAY)))
     assert arrivals[(DAY.weekday(), 8)] == 4
     assert calls[(DAY.weekday(), 8)] == 3
     # A call written after the figures were read is folded in at the next read.
@@ -152,16 +169,17 @@ def test_waiting_figures_equal_the_hand_worked_ones(conn: Connection) -> None:
             "VALUES (?, 'q-dep-a', ?, 'A905', 'called', 'test')",
             (at(9, 20), entry_id),
         )
-    later = fig.wait_figures(fig.queue_visits(conn, one_day), {})
+    later = fig.wait_figures(fig.queue_days(conn, one_day), {})
     assert (later.called, later.wait_max_min) == (5, 50.0)
     assert (later.wait_p50_min, later.wait_p90_min) == (25.0, 40.0)  # 10, 20, 25, 25, 50
     yesterday = DEMO_NOW.date() - dt.timedelta(days=1)
-    assert fig.queue_visits(conn, fig.Filters(yesterday, yesterday)) == []
+    assert fig.queue_days(conn, fig.Filters(yesterday, yesterday)) == []
 
 
 def test_satisfaction_and_kiosk_use_equal_the_hand_worked_ones(conn: Connection) -> None:
     _write_fixture(conn)
-    s = fig.satisfaction(fig.ratings(conn, fig.Filters(DAY, DAY)))
+    one_day = fig.Filters(DAY, DAY)
+    s = fig.satisfaction(fig.ratings(conn, one_day), fig.recent_comments(conn, one_day))
     assert (s.count, s.average) == (3, pytest.approx(11 / 3))
     assert s.distribution == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
     assert s.tags == [("waiting_time", 2)]
@@ -206,14 +224,31 @@ def _independent_waits(conn: Connection, start: dt.date, end: dt.date) -> dict[s
     return waits
 
 
-def test_history_figures_equal_an_independent_computation(conn: Connection) -> None:
+def _late_visit(conn: Connection, day: dt.date, number: str, wait_min: int) -> None:
+    """A dep-b check-in and its call written on ``day`` after the figures were read."""
+    issued = dt.datetime.combine(day, dt.time(16, 0, 0, 250_000), tzinfo=TZ)
+    called = issued + dt.timedelta(minutes=wait_min, microseconds=1)
     with write_transaction(conn):
-        seed_history(conn, DEMO_NOW, days=20)
-    start, end = DEMO_NOW.date() - dt.timedelta(days=20), DEMO_NOW.date() - dt.timedelta(days=1)
+        entry_id = conn.execute(
+            "INSERT INTO queue_entries (queue_id, service_date, number, track_token, state, "
+            "sort_key, issued_at, entered_at, called_at) "
+            "VALUES ('q-dep-b', ?, ?, ?, 'called', 999, ?, ?, ?) RETURNING id",
+            (day.isoformat(), number, f"late-{number}", issued.isoformat(), issued.isoformat(),
+             called.isoformat()),
+        ).fetchone()[0]  # fmt: skip
+        for kind, when in (("issued", issued), ("called", called)):
+            conn.execute(
+                "INSERT INTO queue_events (at, queue_id, entry_id, number, kind, actor) "
+                "VALUES (?, 'q-dep-b', ?, ?, ?, 'test')",
+                (when.isoformat(), entry_id, number, kind),
+            )
+
+
+def _assert_waits_equal_the_event_log(conn: Connection, start: dt.date, end: dt.date) -> None:
     waits = _independent_waits(conn, start, end)
     assert set(waits) >= {CHANGED_DEPARTMENT, "dep-b"}
     for department, minutes in waits.items():
-        figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(start, end, department)), {})
+        figures = fig.wait_figures(fig.queue_days(conn, fig.Filters(start, end, department)), {})
         cuts = statistics.quantiles(minutes, n=100, method="inclusive")
         assert figures.called == len(minutes)
         assert figures.wait_p50_min == pytest.approx(cuts[49])
@@ -222,13 +257,99 @@ def test_history_figures_equal_an_independent_computation(conn: Connection) -> N
         assert figures.service_level == pytest.approx(
             sum(m <= fig.DEFAULT_TARGET_MINUTES for m in minutes) / len(minutes)
         )
+
+
+def _independent_kiosk_use(
+    conn: Connection, start: dt.date, end: dt.date
+) -> tuple[int, int, float]:
+    """Visits started, visits finished and the median seconds to a ticket, from the raw rows."""
+    rows = conn.execute(
+        "SELECT kind, detail_json FROM kiosk_usage_events "
+        "WHERE service_date >= ? AND service_date <= ?",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    kinds = [row["kind"] for row in rows]
+    seconds = [
+        float(json.loads(row["detail_json"])["seconds_to_ticket"])
+        for row in rows
+        if row["kind"] == "ticket_printed"
+    ]
+    median = statistics.quantiles(seconds, n=100, method="inclusive")[49]
+    return kinds.count("visit_started"), kinds.count("visit_finished"), median
+
+
+def _assert_ratings_equal_the_raw_rows(conn: Connection, filters: fig.Filters) -> None:
+    rows = conn.execute(
+        "SELECT kiosk_id, rating FROM feedback "
+        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ).fetchall()
+    stars = [int(row["rating"]) for row in rows]
+    s = fig.satisfaction(fig.ratings(conn, filters), fig.recent_comments(conn, filters))
+    assert (s.count, s.average) == (len(stars), sum(stars) / len(stars))
+    assert s.distribution == {star: stars.count(star) for star in range(1, 6)}
+    assert fig.average_rating(conn, filters) == s.average
+    by_kiosk = {row["kiosk_id"] for row in rows}
+    assert [kiosk for kiosk, _, _ in s.by_kiosk] == sorted(by_kiosk)
+
+
+def test_history_figures_equal_an_independent_computation(conn: Connection) -> None:
+    with write_transaction(conn):
+        seed_history(conn, DEMO_NOW, days=20)
+    start, end = DEMO_NOW.date() - dt.timedelta(days=20), DEMO_NOW.date() - dt.timedelta(days=1)
+    _assert_waits_equal_the_event_log(conn, start, end)
+    # Events written after the figures were read (a late check-in on a day already folded,
+    # its wait longer than any other, and one within the target) are in the next read.
+    longest = fig.wait_figures(fig.queue_days(conn, fig.Filters(start, end, "dep-b")), {})
+    assert longest.wait_max_min is not None
+    _late_visit(conn, end - dt.timedelta(days=3), "B998", int(longest.wait_max_min) + 60)
+    _late_visit(conn, end, "B999", 1)
+    _assert_waits_equal_the_event_log(conn, start, end)
+    after = fig.wait_figures(fig.queue_days(conn, fig.Filters(start, end, "dep-b")), {})
+    assert after.called == longest.called + 2
+    assert after.wait_max_min == pytest.approx(longest.wait_max_min + 60, abs=1)
+
+    use = fig.kiosk_use(fig.usage_events(conn, fig.Filters(start, end)))
+    visits, finished, median = _independent_kiosk_use(conn, start, end)
+    assert (use.visits, use.by_service["checkin"].finished) == (visits, finished)
+    assert use.ticket_p50_s == pytest.approx(median)
+    with write_transaction(conn):  # a kiosk's late batch: one more visit on a counted day
+        for index, (kind, detail) in enumerate(
+            (
+                ("visit_started", {"how": "card"}),
+                ("ticket_printed", {"service": "checkin", "seconds_to_ticket": 1.5}),
+                ("visit_finished", {"service": "checkin", "seconds": 9.5}),
+            )
+        ):
+            conn.execute(
+                "INSERT INTO kiosk_usage_events (kiosk_id, event_id, visit_id, at, "
+                "service_date, kind, detail_json, received_at) "
+                "VALUES ('late-kiosk', ?, 'late', ?, ?, ?, ?, ?)",
+                (f"late-{index}", at(9, 30), DAY.isoformat(), kind, json.dumps(detail),
+                 DEMO_NOW.isoformat()),
+            )  # fmt: skip
+    later = fig.kiosk_use(fig.usage_events(conn, fig.Filters(start, end)))
+    assert (later.visits, later.by_service["checkin"].finished) == (visits + 1, finished + 1)
+    assert later.visits_by_kiosk_hour[("late-kiosk", 9)] == 1
+    assert later.ticket_p50_s == pytest.approx(_independent_kiosk_use(conn, start, end)[2])
+    _assert_ratings_equal_the_raw_rows(conn, fig.Filters(start, end))
+    with write_transaction(conn):  # a rating received after the page was read
+        conn.execute(
+            "INSERT INTO feedback (kiosk_id, rating, tags_json, comment, context, received_at) "
+            "VALUES ('late-kiosk', 1, '[\"waiting_time\"]', '太慢了', 'kiosk', ?)",
+            (at(10, 0),),
+        )
+    _assert_ratings_equal_the_raw_rows(conn, fig.Filters(start, end))
+    newest = fig.recent_comments(conn, fig.Filters(start, end))[0]
+    assert (newest.kiosk_id, newest.rating, newest.comment) == ("late-kiosk", 1, "太慢了")
+    waits = _independent_waits(conn, start, end)
     if conn.dialect == "postgresql":  # the database's own percentile_cont agrees
         row = conn.execute(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY w), "
             "percentile_cont(0.9) WITHIN GROUP (ORDER BY w) FROM unnest(?::float8[]) AS w",
             (waits["dep-b"],),
         ).fetchone()
-        figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(start, end, "dep-b")), {})
+        figures = fig.wait_figures(fig.queue_days(conn, fig.Filters(start, end, "dep-b")), {})
         assert figures.wait_p50_min == pytest.approx(row[0])
         assert figures.wait_p90_min == pytest.approx(row[1])
 
@@ -239,8 +360,8 @@ def test_history_shows_the_second_caller_halving_the_wait(conn: Connection) -> N
     today = DEMO_NOW.date()
     before = fig.Filters(today - dt.timedelta(days=20), today - dt.timedelta(days=11), "dep-a")
     after = fig.Filters(today - dt.timedelta(days=10), today - dt.timedelta(days=1), "dep-a")
-    p50_before = fig.wait_figures(fig.queue_visits(conn, before), {}).wait_p50_min
-    p50_after = fig.wait_figures(fig.queue_visits(conn, after), {}).wait_p50_min
+    p50_before = fig.wait_figures(fig.queue_days(conn, before), {}).wait_p50_min
+    p50_after = fig.wait_figures(fig.queue_days(conn, after), {}).wait_p50_min
     change = fig.change_percent(p50_before, p50_after)
     assert change is not None
     assert change <= -50

@@ -127,9 +127,24 @@ def test_a_version_3_database_with_history_gains_the_insight_tables(
         count = "SELECT count(*) FROM queue_entries WHERE service_date = ?"
         entries = conn.execute(count, (day.isoformat(),)).fetchone()[0]
         assert entries > 0
-        assert schema.migrate(conn, now=DEMO_NOW) == [4, 5]
-        figures = fig.wait_figures(fig.queue_visits(conn, fig.Filters(day, day)), {})
+        assert schema.migrate(conn, now=DEMO_NOW) == [4, 5, 6]
+        figures = fig.wait_figures(fig.queue_days(conn, fig.Filters(day, day)), {})
         assert figures.arrivals == entries
+        # Migration 6 on a version 5 database whose visits were folded: its days are filled.
+        with write_transaction(conn):
+            conn.execute("DROP TABLE insight_queue_days")
+            conn.execute("DROP TABLE insight_usage_days")
+            conn.execute("DROP TABLE insight_rating_days")
+            conn.execute("DELETE FROM schema_version WHERE version = 6")
+        assert schema.migrate(conn, now=DEMO_NOW) == [6]
+        assert fig.wait_figures(fig.queue_days(conn, fig.Filters(day, day)), {}) == figures
+        use = fig.kiosk_use(fig.usage_events(conn, fig.Filters(day, day)))
+        started = conn.execute(
+            "SELECT count(*) FROM kiosk_usage_events WHERE kind = 'visit_started' "
+            "AND service_date = ?",
+            (day.isoformat(),),
+        ).fetchone()[0]
+        assert use.visits == started
         with write_transaction(conn):
             fig.set_wait_target(conn, "dep-a", 15)
         assert fig.wait_targets(conn) == {"dep-a": 15}

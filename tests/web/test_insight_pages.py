@@ -124,10 +124,25 @@ def test_filters_narrow_the_tables_and_every_csv_holds_the_shown_rows(
     _wait_for(browser, "#department")
     start = (DEMO_NOW.date() - dt.timedelta(days=14)).isoformat()
     end = (DEMO_NOW.date() - dt.timedelta(days=1)).isoformat()
+    # The days read year-month-day on a Chinese page too (a type=date input shows the
+    # browser's locale: 03/01/2026 in an English Chromium), and are typed as such.
+    default_start = (DEMO_NOW.date() - dt.timedelta(days=27)).isoformat()
+    assert browser.find_element(By.ID, "from").get_attribute("value") == default_start
+    assert browser.find_element(By.ID, "from").get_attribute("type") == "text"
+    labels = browser.find_elements(By.CSS_SELECTOR, "form.filters label")
+    assert [label.text.split()[:2] for label in labels[:2]] == [
+        ["从", "年-月-日"],
+        ["至", "年-月-日"],
+    ]
+    typed = browser.find_element(By.ID, "from")
+    typed.clear()
+    typed.send_keys("03/01/2026")  # not year-month-day: the browser keeps the form back
+    browser.find_element(By.ID, "apply").click()
+    assert browser.execute_script("return document.getElementById('from').validity.patternMismatch")
+    assert "from=" not in browser.current_url
     for field, value in (("from", start), ("to", end)):
-        browser.execute_script(
-            "document.getElementById(arguments[0]).value = arguments[1]", field, value
-        )
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
     Select(browser.find_element(By.ID, "department")).select_by_value("dep-a")
     browser.find_element(By.ID, "apply").click()
     WebDriverWait(browser, TIMEOUT_S).until(lambda d: "department=dep-a" in d.current_url)

@@ -17,14 +17,16 @@ Definitions (the pages repeat them):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
-import statistics
+import sys
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kiosk.server.db import Connection, Row, from_db_time, lock_key, write_transaction
 
@@ -33,16 +35,25 @@ MAX_RANGE_DAYS = 366
 COMMENTS_SHOWN = 50
 
 
-def percentiles(values: Sequence[float], points: Sequence[int]) -> list[float]:
+def percentiles(
+    values: Sequence[float], points: Sequence[int], *, ordered: bool = False
+) -> list[float]:
     """The ``points`` (whole percents, 1–99) of ``values`` by linear interpolation between the
     closest ranks: ``statistics.quantiles(values, n=100, method="inclusive")``, the same as
-    PostgreSQL's ``percentile_cont`` (rank ``(n - 1) * p``). One value is every percentile."""
+    PostgreSQL's ``percentile_cont`` (rank ``(n - 1) * p``). One value is every percentile.
+    That function's own formula for the points asked only; ``ordered``: ``values`` are sorted
+    already (a page's hundreds of thousands of waits are not sorted twice)."""
     if not values:
         raise ValueError("no values")
-    if len(values) == 1:
-        return [float(values[0]) for _ in points]
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return [float(cuts[point - 1]) for point in points]
+    data = values if ordered else sorted(values)
+    if len(data) == 1:
+        return [float(data[0]) for _ in points]
+    last = len(data) - 1
+    cuts = []
+    for point in points:
+        rank, delta = divmod(point * last, 100)
+        cuts.append(float((data[rank] * (100 - delta) + data[rank + 1] * delta) / 100))
+    return cuts
 
 
 @dataclass(frozen=True)
@@ -61,18 +72,23 @@ class Filters:
 # --- waiting ---------------------------------------------------------------------------------
 
 
-class QueueVisit(NamedTuple):  # a tuple: a page reads some 100,000 of them
-    """One queue entry's waiting figures, as its events tell them (``insight_queue_visits``).
-    A slot is weekday × 24 + hour (Monday 0) in the server's local time."""
+class QueueDay(NamedTuple):
+    """One queue's day (``insight_queue_days``): what a page reads instead of every visit.
+    The waits and service times are every visit's own (in minutes, as ``seconds / 60``),
+    sorted, so the percentiles over any range of days are exact. A slot is
+    weekday × 24 + hour (Monday 0) in the server's local time; the slots count arrivals and
+    first calls."""
 
     queue_id: str
     department_id: str | None
     day: dt.date
-    state: str
-    wait_s: float | None  # None: never called
-    service_s: float | None  # None: not done, or no start recorded
-    arrived_slot: int
-    called_slot: int | None
+    arrivals: int
+    done: int
+    no_show: int
+    waits_min: list[float]
+    services_min: list[float]
+    arrived_slots: dict[int, int]
+    called_slots: dict[int, int]
 
 
 _FOLD_SQL = (
@@ -128,11 +144,18 @@ def _fold(row: Row) -> tuple[object, ...]:
     )
 
 
-def _folded_up_to(conn: Connection) -> int:
-    row = conn.execute(
-        "SELECT last_id FROM insight_progress WHERE name = 'queue_events'"
-    ).fetchone()
+def _progress(conn: Connection, log: str) -> int:
+    """The id of the newest event of ``log`` (a table) folded so far."""
+    row = conn.execute("SELECT last_id FROM insight_progress WHERE name = ?", (log,)).fetchone()
     return int(row[0]) if row else 0
+
+
+def _set_progress(conn: Connection, log: str, last_id: int) -> None:
+    conn.execute(
+        "INSERT INTO insight_progress (name, last_id) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+        (log, last_id),
+    )
 
 
 def _newest_event(conn: Connection) -> int:
@@ -140,13 +163,14 @@ def _newest_event(conn: Connection) -> int:
 
 
 def refresh_queue_visits(conn: Connection) -> int:
-    """Fold the events written since the last refresh into ``insight_queue_visits``; returns
-    how many entries changed. One refresher at a time (the others wait, then find nothing)."""
-    if _folded_up_to(conn) >= _newest_event(conn):
+    """Fold the events written since the last refresh into ``insight_queue_visits`` and the
+    queues' days they touched into ``insight_queue_days``; returns how many entries changed. One
+    refresher at a time (the others wait, then find nothing)."""
+    if _progress(conn, "queue_events") >= _newest_event(conn):
         return 0  # nothing new: no write lock taken
     with write_transaction(conn):
         lock_key(conn, "insight_queue_visits")
-        done, newest = _folded_up_to(conn), _newest_event(conn)
+        done, newest = _progress(conn, "queue_events"), _newest_event(conn)
         if newest <= done:
             return 0
         entries = [
@@ -156,36 +180,108 @@ def refresh_queue_visits(conn: Connection) -> int:
                 (max(0, done - REFOLD_MARGIN), newest),
             ).fetchall()
         ]
+        touched: set[tuple[str, str]] = set()
         for first in range(0, len(entries), _FOLD_CHUNK):
             chunk = entries[first : first + _FOLD_CHUNK]
             marks = ", ".join("?" * len(chunk))
-            rows = conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()
-            conn.executemany(_UPSERT, [_fold(r) for r in rows])
-        conn.execute(
-            "INSERT INTO insight_progress (name, last_id) VALUES ('queue_events', ?) "
-            "ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
-            (newest,),
-        )
+            folded = [_fold(r) for r in conn.execute(f"{_FOLD_SQL}({marks})", chunk).fetchall()]
+            conn.executemany(_UPSERT, folded)
+            touched.update((str(row[3]), str(row[1])) for row in folded)
+        fold_queue_days(conn, touched)
+        _set_progress(conn, "queue_events", newest)
         return len(entries)
 
 
-def queue_visits(conn: Connection, filters: Filters) -> list[QueueVisit]:
-    """The entries of the range, brought up to the newest event first."""
+def fold_queue_days(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
+    """Write ``insight_queue_days`` again for these (day, queue) pairs from their visits
+    (inside the caller's transaction)."""
+    queues_by_day: dict[str, set[str]] = defaultdict(set)
+    for day, queue_id in touched:
+        queues_by_day[day].add(queue_id)
+    for day, queues in sorted(queues_by_day.items()):
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in conn.execute(
+            "SELECT queue_id, department_id, state, wait_s, service_s, arrived_slot,"
+            " called_slot FROM insight_queue_visits WHERE service_date = ?",
+            (day,),
+        ).fetchall():
+            if row[0] in queues:
+                groups[row[0]].append(row)
+        for queue_id in queues:
+            conn.execute(
+                "DELETE FROM insight_queue_days WHERE service_date = ? AND queue_id = ?",
+                (day, queue_id),
+            )
+        conn.executemany(
+            "INSERT INTO insight_queue_days (queue_id, service_date, department_id, arrivals,"
+            " done, no_show, waits_min, services_min, arrived_slots, called_slots)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(queue_id, day, *_day_row(rows)) for queue_id, rows in groups.items()],
+        )
+
+
+def _day_row(visits: Sequence[Row]) -> tuple[object, ...]:
+    """A queue's day from its visits' rows (``fold_queue_days``'s columns after the key)."""
+    waits = sorted(row[3] / 60 for row in visits if row[3] is not None)
+    services = sorted(row[4] / 60 for row in visits if row[4] is not None)
+    arrived = Counter(int(row[5]) for row in visits)
+    called = Counter(int(row[6]) for row in visits if row[6] is not None)
+    return (
+        visits[0][1],
+        len(visits),
+        sum(row[2] == "done" for row in visits),
+        sum(row[2] == "no_show" for row in visits),
+        _packed(waits),
+        _packed(services),
+        json.dumps(sorted(arrived.items())),
+        json.dumps(sorted(called.items())),
+    )
+
+
+def _packed(minutes: list[float]) -> bytes:
+    """Minutes as little-endian doubles: a page unpacks a quarter of a million of them at
+    memory speed (as JSON text, parsing them took most of the page's time)."""
+    packed = array("d", minutes)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpacked(blob: bytes) -> list[float]:
+    minutes = array("d")
+    minutes.frombytes(blob)
+    if sys.byteorder == "big":
+        minutes.byteswap()
+    return minutes.tolist()
+
+
+def queue_days(conn: Connection, filters: Filters) -> list[QueueDay]:
+    """The queues' days of the range, brought up to the newest event first."""
     refresh_queue_visits(conn)
     sql = (
-        "SELECT queue_id, department_id, service_date, state, wait_s, service_s, arrived_slot,"
-        " called_slot FROM insight_queue_visits WHERE service_date >= ? AND service_date <= ?"
+        "SELECT queue_id, department_id, service_date, arrivals, done, no_show, waits_min,"
+        " services_min, arrived_slots, called_slots FROM insight_queue_days"
+        " WHERE service_date >= ? AND service_date <= ?"
     )
     params = [filters.start.isoformat(), filters.end.isoformat()]
     if filters.department_id is not None:
         sql += " AND department_id = ?"
         params.append(filters.department_id)
-    days: dict[str, dt.date] = {}
-    visits = []
-    for row in conn.execute(sql, params).fetchall():
-        day = days.get(row[2]) or days.setdefault(row[2], dt.date.fromisoformat(row[2]))
-        visits.append(QueueVisit(row[0], row[1], day, row[3], row[4], row[5], row[6], row[7]))
-    return visits
+    return [
+        QueueDay(
+            queue_id=row[0],
+            department_id=row[1],
+            day=dt.date.fromisoformat(row[2]),
+            arrivals=int(row[3]),
+            done=int(row[4]),
+            no_show=int(row[5]),
+            waits_min=_unpacked(bytes(row[6])),
+            services_min=_unpacked(bytes(row[7])),
+            arrived_slots=dict(json.loads(row[8])),
+            called_slots=dict(json.loads(row[9])),
+        )
+        for row in conn.execute(sql + " ORDER BY service_date, queue_id", params).fetchall()
+    ]
 
 
 def wait_targets(conn: Connection) -> dict[str, int]:
@@ -216,46 +312,42 @@ class WaitFigures:
     service_level: float | None
 
 
-def wait_figures(visits: Iterable[QueueVisit], targets: dict[str, int]) -> WaitFigures:
-    arrivals = called = within = done = no_show = 0
+def wait_figures(days: Sequence[QueueDay], targets: dict[str, int]) -> WaitFigures:
     waits: list[float] = []
     services: list[float] = []
-    for visit in visits:
-        arrivals += 1
-        wait = visit.wait_s
-        if wait is not None:
-            called += 1
-            waits.append(wait / 60)
-            target = targets.get(visit.department_id or "", DEFAULT_TARGET_MINUTES)
-            within += wait <= target * 60
-        service = visit.service_s
-        if service is not None:
-            services.append(service / 60)
-        done += visit.state == "done"
-        no_show += visit.state == "no_show"
-    p50, p90 = percentiles(waits, (50, 90)) if waits else (None, None)
+    within = done = no_show = 0
+    for day in days:
+        waits += day.waits_min
+        services += day.services_min
+        target = targets.get(day.department_id or "", DEFAULT_TARGET_MINUTES)
+        # wait / 60 <= target exactly when wait <= target × 60, for every double wait
+        within += bisect.bisect_right(day.waits_min, target)
+        done += day.done
+        no_show += day.no_show
+    waits.sort()  # sorted runs, one per day: close to linear
+    services.sort()
+    p50, p90 = percentiles(waits, (50, 90), ordered=True) if waits else (None, None)
     return WaitFigures(
-        arrivals=arrivals,
-        called=called,
+        arrivals=sum(day.arrivals for day in days),
+        called=len(waits),
         wait_p50_min=p50,
         wait_p90_min=p90,
-        wait_max_min=max(waits) if waits else None,
-        service_p50_min=percentiles(services, (50,))[0] if services else None,
+        wait_max_min=waits[-1] if waits else None,
+        service_p50_min=percentiles(services, (50,), ordered=True)[0] if services else None,
         no_show_rate=no_show / (done + no_show) if done + no_show else None,
-        service_level=within / called if called else None,
+        service_level=within / len(waits) if waits else None,
     )
 
 
 def weekday_hour_counts(
-    visits: Iterable[QueueVisit],
+    days: Iterable[QueueDay],
 ) -> tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]]:
     """Arrivals and first calls by (weekday 0 = Monday, hour), in the server's local time."""
     arrivals: Counter[int] = Counter()
     calls: Counter[int] = Counter()
-    for visit in visits:
-        arrivals[visit.arrived_slot] += 1
-        if visit.called_slot is not None:
-            calls[visit.called_slot] += 1
+    for day in days:
+        arrivals.update(day.arrived_slots)
+        calls.update(day.called_slots)
     return (
         Counter({divmod(slot, 24): n for slot, n in arrivals.items()}),
         Counter({divmod(slot, 24): n for slot, n in calls.items()}),
@@ -279,39 +371,106 @@ def screen_comment(comment: str) -> str:
     return _PRIVATE_NUMBER.sub(REDACTED, comment)
 
 
-@dataclass(frozen=True)
-class Rating:
+class Ratings(NamedTuple):
+    """``how_many`` ratings alike: the same local day received, kiosk, service, stars, tags."""
+
     day: dt.date
     kiosk_id: str
     service: str
     rating: int
     tags: tuple[str, ...]
-    comment: str
+    how_many: int
 
 
-def ratings(conn: Connection, filters: Filters) -> list[Rating]:
-    """The ratings received in the range (by the local day they were received)."""
+class Comment(NamedTuple):
+    day: dt.date
+    kiosk_id: str
+    rating: int
+    comment: str  # as the patient wrote it: ``satisfaction`` screens it
+
+
+def refresh_rating_days(conn: Connection) -> None:
+    """Count again into ``insight_rating_days`` every day that received ratings since the
+    last refresh (whole days, as ``refresh_usage_days``)."""
+    done = _progress(conn, "feedback")
+    newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM feedback").fetchone()[0])
+    if done >= newest:
+        return
+    with write_transaction(conn):
+        lock_key(conn, "insight_rating_days")
+        done = _progress(conn, "feedback")
+        if newest <= done:
+            return
+        days = conn.execute(
+            "SELECT DISTINCT substr(received_at, 1, 10) FROM feedback WHERE id > ? AND id <= ?",
+            (max(0, done - REFOLD_MARGIN), newest),
+        ).fetchall()
+        for (day,) in days:
+            conn.execute("DELETE FROM insight_rating_days WHERE service_date = ?", (day,))
+            conn.execute(
+                "INSERT INTO insight_rating_days (service_date, kiosk_id, service, rating,"
+                " tags_json, count) SELECT ?, kiosk_id, context, rating, tags_json, count(*)"
+                " FROM feedback WHERE substr(received_at, 1, 10) = ?"
+                " GROUP BY kiosk_id, context, rating, tags_json",
+                (day, day),
+            )
+        _set_progress(conn, "feedback", newest)
+
+
+def ratings(conn: Connection, filters: Filters) -> list[Ratings]:
+    """The ratings received in the range (by the local day they were received), in groups of
+    alike ones, brought up to the newest first."""
+    refresh_rating_days(conn)
     rows = conn.execute(
-        "SELECT kiosk_id, rating, tags_json, comment, context, received_at FROM feedback "
-        "WHERE substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ? "
-        "ORDER BY id",
+        "SELECT service_date, kiosk_id, service, rating, tags_json, count"
+        " FROM insight_rating_days WHERE service_date >= ? AND service_date <= ?",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchall()
+    tags = _json_list([row[4] for row in rows])
     return [
-        Rating(
-            day=dt.date.fromisoformat(row["received_at"][:10]),
-            kiosk_id=row["kiosk_id"],
-            service=row["context"],
-            rating=int(row["rating"]),
-            tags=tuple(json.loads(row["tags_json"])),
-            comment=row["comment"],
+        Ratings(
+            day=dt.date.fromisoformat(row[0]),
+            kiosk_id=row[1],
+            service=row[2],
+            rating=int(row[3]),
+            tags=tuple(row_tags),
+            how_many=int(row[5]),
         )
-        for row in rows
+        for row, row_tags in zip(rows, tags, strict=True)
     ]
 
 
-def average(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def recent_comments(conn: Connection, filters: Filters) -> list[Comment]:
+    """The range's newest ``COMMENTS_SHOWN`` comments, newest first."""
+    comments = []
+    for row in conn.execute(
+        "SELECT received_at, kiosk_id, rating, comment FROM feedback WHERE comment <> ''"
+        " AND substr(received_at, 1, 10) >= ? AND substr(received_at, 1, 10) <= ?"
+        " ORDER BY id DESC",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ):
+        if row[3].strip():
+            day = dt.date.fromisoformat(row[0][:10])
+            comments.append(Comment(day, row[1], int(row[2]), row[3]))
+            if len(comments) == COMMENTS_SHOWN:
+                break
+    return comments
+
+
+def average_rating(conn: Connection, filters: Filters) -> float | None:
+    """The average of the range's ratings (``satisfaction(...).average`` without the rows)."""
+    refresh_rating_days(conn)
+    total, count = conn.execute(
+        "SELECT coalesce(sum(rating * count), 0), coalesce(sum(count), 0)"
+        " FROM insight_rating_days WHERE service_date >= ? AND service_date <= ?",
+        (filters.start.isoformat(), filters.end.isoformat()),
+    ).fetchone()
+    return int(total) / int(count) if count else None
+
+
+def _json_list(texts: Sequence[str]) -> list[Any]:
+    """Many JSON texts parsed in one call: a page parses tens of thousands of them."""
+    return list(json.loads("[" + ",".join(texts) + "]"))
 
 
 @dataclass(frozen=True)
@@ -326,32 +485,36 @@ class Satisfaction:
     comments: list[tuple[dt.date, str, int, str]]  # newest first, screened
 
 
-def _grouped(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int, float]]:
-    groups: dict[str, list[int]] = defaultdict(list)
-    for key, value in pairs:
-        groups[key].append(value)
-    return [(key, len(v), sum(v) / len(v)) for key, v in sorted(groups.items())]
+def _grouped(
+    groups: Iterable[tuple[str, int, int]],
+) -> list[tuple[str, int, float]]:
+    """(key, how many, average) per key of (key, stars, how many)."""
+    counts: Counter[str] = Counter()
+    stars: Counter[str] = Counter()
+    for key, rating, count in groups:
+        counts[key] += count
+        stars[key] += rating * count
+    return [(key, counts[key], stars[key] / counts[key]) for key in sorted(counts)]
 
 
-def satisfaction(rows: Sequence[Rating]) -> Satisfaction:
-    tags: Counter[str] = Counter(tag for row in rows for tag in row.tags)
-    by_day: dict[dt.date, list[int]] = defaultdict(list)
-    for row in rows:
-        by_day[row.day].append(row.rating)
-    comments = [
-        (row.day, row.kiosk_id, row.rating, screen_comment(row.comment))
-        for row in reversed(rows)
-        if row.comment.strip()
-    ]
+def satisfaction(groups: Sequence[Ratings], comments: Sequence[Comment]) -> Satisfaction:
+    tags: Counter[str] = Counter()
+    distribution = dict.fromkeys(range(1, 6), 0)
+    for group in groups:
+        for tag in group.tags:
+            tags[tag] += group.how_many
+        distribution[group.rating] += group.how_many
+    count = sum(distribution.values())
+    by_day = _grouped((group.day.isoformat(), group.rating, group.how_many) for group in groups)
     return Satisfaction(
-        count=len(rows),
-        average=average([row.rating for row in rows]),
-        distribution={star: sum(row.rating == star for row in rows) for star in range(1, 6)},
+        count=count,
+        average=sum(star * n for star, n in distribution.items()) / count if count else None,
+        distribution=distribution,
         tags=sorted(tags.items(), key=lambda item: (-item[1], item[0])),
-        by_service=_grouped((row.service or "-", row.rating) for row in rows),
-        by_kiosk=_grouped((row.kiosk_id, row.rating) for row in rows),
-        by_day=[(day, len(v), sum(v) / len(v)) for day, v in sorted(by_day.items())],
-        comments=comments[:COMMENTS_SHOWN],
+        by_service=_grouped((g.service or "-", g.rating, g.how_many) for g in groups),
+        by_kiosk=_grouped((g.kiosk_id, g.rating, g.how_many) for g in groups),
+        by_day=[(dt.date.fromisoformat(day), n, mean) for day, n, mean in by_day],
+        comments=[(c.day, c.kiosk_id, c.rating, screen_comment(c.comment)) for c in comments],
     )
 
 
@@ -360,8 +523,9 @@ def satisfaction(rows: Sequence[Rating]) -> Satisfaction:
 
 @dataclass(frozen=True)
 class UsageEvent:
-    """``count`` kiosk usage events alike: the same kind and detail (and, for a visit started
-    or a printer fault, the same kiosk; for a visit started, the same hour)."""
+    """``count`` kiosk usage events alike: the same kind and detail as far as ``kiosk_use``
+    reads it (and, for a visit started or a printer fault, the same kiosk; for a visit
+    started, the same hour, else -1)."""
 
     kiosk_id: str
     hour: int
@@ -370,27 +534,69 @@ class UsageEvent:
     count: int
 
 
-def usage_events(conn: Connection, filters: Filters) -> list[UsageEvent]:
-    """The range's usage events, counted by the database in groups of alike ones (a visit's
-    hour is the hour of the kiosk's own clock, as it sent the event)."""
+# What ``kiosk_use`` reads of an event's detail; ``insight_usage_days`` keeps only these, so
+# events that differ in nothing else (a finished visit's length) are counted together.
+USED_DETAIL = ("service", "step", "reason", "seconds_to_ticket", "fault", "outcome")
+
+
+def refresh_usage_days(conn: Connection) -> None:
+    """Count again into ``insight_usage_days`` every day that received usage events since the
+    last refresh (whole days: a late commit on PostgreSQL is counted at the next refresh)."""
+    done = _progress(conn, "kiosk_usage_events")
+    newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM kiosk_usage_events").fetchone()[0])
+    if done >= newest:
+        return
+    with write_transaction(conn):
+        lock_key(conn, "insight_usage_days")
+        done = _progress(conn, "kiosk_usage_events")
+        if newest <= done:
+            return
+        days = conn.execute(
+            "SELECT DISTINCT service_date FROM kiosk_usage_events WHERE id > ? AND id <= ?",
+            (max(0, done - REFOLD_MARGIN), newest),
+        ).fetchall()
+        for (day,) in days:
+            conn.execute("DELETE FROM insight_usage_days WHERE service_date = ?", (day,))
+            conn.executemany(
+                "INSERT INTO insight_usage_days (service_date, kiosk_id, hour, kind,"
+                " detail_json, count) VALUES (?, ?, ?, ?, ?, ?)",
+                [(day, *key, n) for key, n in _usage_day(conn, day).items()],
+            )
+        _set_progress(conn, "kiosk_usage_events", newest)
+
+
+def _usage_day(conn: Connection, day: str) -> Counter[tuple[str, int, str, str]]:
+    """A day's usage events counted by (kiosk, hour, kind, the detail ``kiosk_use`` reads);
+    the kiosk only for a visit started or a printer fault, the hour (of the kiosk's own clock)
+    only for a visit started, -1 otherwise."""
     rows = conn.execute(
         "SELECT CASE WHEN kind IN ('visit_started', 'ticket_failed') THEN kiosk_id ELSE '' END,"
         " CASE WHEN kind = 'visit_started' THEN substr(at, 12, 2) ELSE '' END AS hour,"
         " kind, CASE WHEN kind = 'visit_started' THEN '{}' ELSE detail_json END AS detail,"
         " count(*) FROM kiosk_usage_events"
-        " WHERE service_date >= ? AND service_date <= ? AND kind <> 'service_chosen'"
-        " GROUP BY 1, 2, 3, 4",
+        " WHERE service_date = ? AND kind <> 'service_chosen' GROUP BY 1, 2, 3, 4",
+        (day,),
+    ).fetchall()
+    counts: Counter[tuple[str, int, str, str]] = Counter()
+    for row, detail in zip(rows, _json_list([row[3] for row in rows]), strict=True):
+        used = {key: detail[key] for key in USED_DETAIL if key in detail}
+        hour = int(row[1]) if row[1].isdigit() else -1
+        counts[(row[0], hour, row[2], json.dumps(used, sort_keys=True))] += int(row[4])
+    return counts
+
+
+def usage_events(conn: Connection, filters: Filters) -> list[UsageEvent]:
+    """The range's usage events in groups of alike ones, brought up to the newest first."""
+    refresh_usage_days(conn)
+    rows = conn.execute(
+        "SELECT kiosk_id, hour, kind, detail_json, sum(count) FROM insight_usage_days"
+        " WHERE service_date >= ? AND service_date <= ? GROUP BY 1, 2, 3, 4",
         (filters.start.isoformat(), filters.end.isoformat()),
     ).fetchall()
+    details = _json_list([row[3] for row in rows])
     return [
-        UsageEvent(
-            kiosk_id=row[0],
-            hour=int(row[1]) if row[1].isdigit() else -1,
-            kind=row[2],
-            detail=json.loads(row[3]),
-            count=int(row[4]),
-        )
-        for row in rows
+        UsageEvent(kiosk_id=row[0], hour=int(row[1]), kind=row[2], detail=detail, count=int(row[4]))
+        for row, detail in zip(rows, details, strict=True)
     ]
 
 

@@ -57,10 +57,26 @@ class _Sink:
     usage: list[tuple[object, ...]]
     feedback: list[tuple[object, ...]]
 
+    def days(self, first: str, last: str) -> _Sink:
+        """The rows of the days from ``first`` to ``last`` (ISO dates, both included)."""
+
+        def within(stamp: object) -> bool:
+            return first <= str(stamp)[:10] <= last
+
+        return _Sink(
+            [row for row in self.entries if within(row[1])],
+            [row for row in self.events if within(row[0])],
+            [row for row in self.usage if within(row[4])],
+            [row for row in self.feedback if within(row[5])],
+        )
+
+
+_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
+
 
 class _Day:
     """Times of one day as seconds from midnight, written as ISO 8601 with the day's offset
-    (formatted by hand: the history has some 400,000 of them)."""
+    (looked up, not formatted: the history has some 150,000 of them)."""
 
     def __init__(self, day: dt.date, offset: str) -> None:
         self.day = day
@@ -69,8 +85,7 @@ class _Day:
         self._offset = offset
 
     def stamp(self, seconds: float) -> str:
-        s = int(seconds)
-        return f"{self._prefix}{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{self._offset}"
+        return self._prefix + _CLOCK[int(seconds)] + self._offset
 
 
 _HOURS = list(HOUR_WEIGHTS)
@@ -90,13 +105,24 @@ def _start_of_call(free_at: float, arrived: float) -> float:
     return _LUNCH_S[1] if _LUNCH_S[0] <= start < _LUNCH_S[1] else start
 
 
+APART_DAYS = 5  # days written per transaction by ``seed_history_apart``
+
+
 def seed_history_apart(target: Target, now: dt.datetime) -> None:
-    """``seed_history`` on a connection of its own, in its own transaction: for a demo server
-    that already serves (its writers wait for this one transaction, a few seconds at most)."""
+    """``seed_history`` on a connection of its own for a demo server that already serves:
+    the history is made first, outside any transaction, then written ``APART_DAYS`` days per
+    transaction, so the server's writers (a station signing in) wait a fraction of a second
+    between them, not for the whole history."""
     conn = connect(target)
     try:
-        with write_transaction(conn):
-            seed_history(conn, now)
+        sink = _history(conn, now, days=HISTORY_DAYS, seed=HISTORY_SEED, scale=1,
+                        kiosk_share=KIOSK_SHARE)  # fmt: skip
+        first_day = now.date() - dt.timedelta(days=HISTORY_DAYS)
+        for offset in range(0, HISTORY_DAYS, APART_DAYS):
+            start = first_day + dt.timedelta(days=offset)
+            end = min(start + dt.timedelta(days=APART_DAYS - 1), now.date() - dt.timedelta(days=1))
+            with write_transaction(conn):
+                _write(conn, sink.days(start.isoformat(), end.isoformat()))
     finally:
         conn.close()
 
@@ -115,6 +141,14 @@ def seed_history(
     ``scale`` multiplies every room's patients and callers (the benchmark's big hospital);
     ``kiosk_share`` is the share of patients whose check-in at a kiosk is recorded.
     """
+    sink = _history(conn, now, days=days, seed=seed, scale=scale, kiosk_share=kiosk_share)
+    _write(conn, sink)
+
+
+def _history(
+    conn: Connection, now: dt.datetime, *, days: int, seed: int, scale: int, kiosk_share: float
+) -> _Sink:
+    """The rows of ``days`` days of history before ``now``'s day, not yet written."""
     rng = random.Random(seed)
     offset = now.isoformat()[-6:]
     rooms = conn.execute(
@@ -135,7 +169,7 @@ def seed_history(
                 scale=scale,
                 kiosk_share=kiosk_share,
             )
-    _write(conn, sink, now)
+    return sink
 
 
 def _room_day(
@@ -199,6 +233,17 @@ _STEP = {
     step: json.dumps({"service": "checkin", "step": step}) for step in ("appointments", "ticket")
 }
 _HOW = {how: json.dumps({"how": how}) for how in ("card", "code", "typed")}
+_STAFF_CALLED = json.dumps({"step": "appointments"})
+_ABANDONED = {
+    reason: json.dumps(
+        {"service": "checkin", "step": "appointments", "reason": reason}, sort_keys=True
+    )
+    for reason in ("idle_timeout", "home")
+}
+_PAPER_OUT = json.dumps({"service": "checkin", "fault": "paper_out"}, sort_keys=True)
+_LEFT_AT_TICKET = json.dumps(
+    {"service": "checkin", "step": "ticket", "reason": "home"}, sort_keys=True
+)
 
 
 def _kiosk_visit(rng: random.Random, sink: _Sink, day: _Day, arrived: float) -> None:
@@ -213,17 +258,14 @@ def _kiosk_visit(rng: random.Random, sink: _Sink, day: _Day, arrived: float) -> 
         (start + 9, "step_reached", _STEP["appointments"]),
     ]
     if rng.random() < 0.03:
-        events.append((start + 12, "staff_called", json.dumps({"step": "appointments"})))
+        events.append((start + 12, "staff_called", _STAFF_CALLED))
     draw = rng.random()
     if draw < 0.05:
         reason = "idle_timeout" if draw < 0.03 else "home"
-        detail = {"service": "checkin", "step": "appointments", "reason": reason}
-        events.append((start + 70, "visit_abandoned", json.dumps(detail, sort_keys=True)))
+        events.append((start + 70, "visit_abandoned", _ABANDONED[reason]))
     elif draw < 0.06:
-        fault = json.dumps({"service": "checkin", "fault": "paper_out"}, sort_keys=True)
-        left = {"service": "checkin", "step": "ticket", "reason": "home"}
-        events.append((arrived, "ticket_failed", fault))
-        events.append((arrived + 20, "visit_abandoned", json.dumps(left, sort_keys=True)))
+        events.append((arrived, "ticket_failed", _PAPER_OUT))
+        events.append((arrived + 20, "visit_abandoned", _LEFT_AT_TICKET))
     else:
         seconds = round(arrived - start, 1)
         printed = {"service": "checkin", "seconds_to_ticket": seconds}
@@ -251,7 +293,13 @@ def _rating(rng: random.Random, sink: _Sink, day: _Day, finished: float, wait_mi
     )  # fmt: skip
 
 
-def _write(conn: Connection, sink: _Sink, now: dt.datetime) -> None:
+def _write(conn: Connection, sink: _Sink) -> None:
+    """The sink's rows; its entries' ids are read back by their tracking tokens to link
+    their events."""
+    if not sink.entries:
+        return
+    first = min(str(entry[1]) for entry in sink.entries)
+    last = max(str(entry[1]) for entry in sink.entries)
     conn.executemany(
         "INSERT INTO queue_entries (queue_id, service_date, number, track_token, state, "
         "sort_key, issued_at, entered_at, called_at, serving_at, finished_at, recalls) "
@@ -261,8 +309,9 @@ def _write(conn: Connection, sink: _Sink, now: dt.datetime) -> None:
     ids = {
         row["track_token"]: int(row["id"])
         for row in conn.execute(
-            "SELECT id, track_token FROM queue_entries WHERE service_date < ?",
-            (now.date().isoformat(),),
+            "SELECT id, track_token FROM queue_entries WHERE service_date >= ? "
+            "AND service_date <= ?",
+            (first, last),
         ).fetchall()
     }
     conn.executemany(
@@ -276,8 +325,9 @@ def _write(conn: Connection, sink: _Sink, now: dt.datetime) -> None:
     conn.execute(  # a join, not a subquery per entry: the planner has no statistics yet
         "UPDATE queue_entries SET last_event_id = last.id FROM (SELECT entry_id, max(id) AS id "
         "FROM queue_events GROUP BY entry_id) AS last "
-        "WHERE last.entry_id = queue_entries.id AND queue_entries.service_date < ?",
-        (now.date().isoformat(),),
+        "WHERE last.entry_id = queue_entries.id AND queue_entries.service_date >= ? "
+        "AND queue_entries.service_date <= ?",
+        (first, last),
     )
     conn.executemany(
         "INSERT INTO kiosk_usage_events (kiosk_id, event_id, visit_id, at, service_date, kind, "

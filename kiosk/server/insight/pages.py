@@ -187,10 +187,9 @@ def _filter_form(
     for legend, first, last, start, end in ranges:
         fields.append(
             f"<fieldset><legend>{html.escape(legend)}</legend>"
-            f'<label>{html.escape(text["from"])} <input type="date" name="{first}" id="{first}" '
-            f'value="{start.isoformat()}"></label>'
-            f'<label>{html.escape(text["to"])} <input type="date" name="{last}" id="{last}" '
-            f'value="{end.isoformat()}"></label></fieldset>'
+            + _date_input(text, "from", first, start)
+            + _date_input(text, "to", last, end)
+            + "</fieldset>"
         )
     options = [f'<option value="">{html.escape(text["all_departments"])}</option>']
     for key, name in departments:
@@ -203,6 +202,18 @@ def _filter_form(
         f"{''.join(options)}</select></label>"
         f'<input type="hidden" name="lang" value="{language}">'
         f'<button type="submit" id="apply">{html.escape(text["apply"])}</button></form>'
+    )
+
+
+def _date_input(text: dict[str, str], label: str, name: str, value: dt.date) -> str:
+    """A day as year-month-day text: ``type=date`` would show it in the browser's own locale
+    (MM/DD/YYYY on a Chinese page in an English Chromium), this reads the same everywhere."""
+    hint = html.escape(text["date_format"])
+    return (
+        f'<label><span>{html.escape(text[label])} <small class="hint">{hint}</small></span>'
+        f'<input type="text" name="{name}" id="{name}" value="{value.isoformat()}" '
+        f'inputmode="numeric" pattern="[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}" maxlength="10" '
+        f'size="10" placeholder="{hint}" title="{hint}" autocomplete="off"></label>'
     )
 
 
@@ -266,7 +277,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
         for row in r.conn.execute("SELECT id, name, name_en FROM queues").fetchall()
     }
     targets = fig.wait_targets(r.conn)
-    visits = fig.queue_visits(r.conn, filters)
+    queue_days = fig.queue_days(r.conn, filters)
     figure_headers = [
         text["arrivals"],
         text["called"],
@@ -290,11 +301,11 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
             _pct(f.service_level),
         ]
 
-    by_queue: dict[str, list[fig.QueueVisit]] = {}
-    by_day: dict[dt.date, list[fig.QueueVisit]] = {}
-    for visit in visits:
-        by_queue.setdefault(visit.queue_id, []).append(visit)
-        by_day.setdefault(visit.day, []).append(visit)
+    by_queue: dict[str, list[fig.QueueDay]] = {}
+    by_day: dict[dt.date, list[fig.QueueDay]] = {}
+    for queue_day in queue_days:
+        by_queue.setdefault(queue_day.queue_id, []).append(queue_day)
+        by_day.setdefault(queue_day.day, []).append(queue_day)
     room_rows = []
     for queue_id, group in sorted(by_queue.items()):
         department_id = group[0].department_id or ""
@@ -310,7 +321,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
     days = [filters.start + dt.timedelta(days=n) for n in range(filters.days)]
     daily = {day: fig.wait_figures(by_day.get(day, []), targets) for day in days}
     day_rows = [[day.isoformat(), *cells(daily[day])] for day in days if daily[day].arrivals]
-    arrivals, calls = fig.weekday_hour_counts(visits)
+    arrivals, calls = fig.weekday_hour_counts(queue_days)
     heat_rows = [
         [WEEKDAYS[r.language][weekday]]
         + [f"{arrivals[(weekday, hour)]}/{calls[(weekday, hour)]}" for hour in OPEN_HOURS]
@@ -331,7 +342,7 @@ def _waiting(r: _Request) -> tuple[str, list[Table]]:
             heat_rows,
         ),
     ]
-    total = fig.wait_figures(visits, targets)
+    total = fig.wait_figures(queue_days, targets)
     shown_days = [day for day in days if daily[day].arrivals]
     trend = charts.line_chart(
         text["trend_wait"],
@@ -404,7 +415,7 @@ def _targets_form(r: _Request, targets: dict[str, int]) -> str:
 
 def _satisfaction(r: _Request) -> tuple[str, list[Table]]:
     text, filters = r.text, r.filters()
-    s = fig.satisfaction(fig.ratings(r.conn, filters))
+    s = fig.satisfaction(fig.ratings(r.conn, filters), fig.recent_comments(r.conn, filters))
     count_avg = [text["ratings"], text["average"]]
     tables = [
         Table(
@@ -587,9 +598,9 @@ class Measures:
 
 def measures(conn: Connection, filters: fig.Filters) -> Measures:
     return Measures(
-        waiting=fig.wait_figures(fig.queue_visits(conn, filters), fig.wait_targets(conn)),
+        waiting=fig.wait_figures(fig.queue_days(conn, filters), fig.wait_targets(conn)),
         days=filters.days,
-        rating=fig.average([row.rating for row in fig.ratings(conn, filters)]),
+        rating=fig.average_rating(conn, filters),
         kiosk=fig.kiosk_use(fig.usage_events(conn, filters)),
     )
 
