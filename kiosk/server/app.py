@@ -53,6 +53,7 @@ from kiosk.server import (
     queries,
     queue,
     routes_queue,
+    routes_reports,
     routes_services,
     staff_calls,
     staffpage,
@@ -646,6 +647,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
+    app.include_router(routes_reports.router)
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)
