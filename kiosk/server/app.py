@@ -144,6 +144,7 @@ API_TAGS = [
     {"name": "departments", "description": "Departments and their schedules."},
     {"name": "registrations", "description": "Same-day registration (挂号)."},
     {"name": "payments", "description": "Itemized bills and their payment (缴费)."},
+    {"name": "reports", "description": "Lab and imaging reports (报告), as PDFs to print."},
     {"name": "feedback", "description": "The patient's rating (满意度评价)."},
     {"name": "information", "description": "Prices and the hospital's buildings."},
     {"name": "staff calls", "description": "A patient at a kiosk asks for a person."},
