@@ -96,9 +96,7 @@ def test_a_pending_report_has_no_pdf_yet(api):
     assert error["details"]["expected_at"] == reports["Urinalysis"]["expected_at"].replace(
         "Z", "+00:00"
     )
-    assert printed(api, reports["Urinalysis"]["id"]).json()["error"]["code"] == (
-        "report_not_ready"
-    )
+    assert printed(api, reports["Urinalysis"]["id"]).json()["error"]["code"] == ("report_not_ready")
 
 
 def test_another_patients_report_is_refused(api):
