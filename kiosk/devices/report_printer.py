@@ -85,6 +85,8 @@ class ReportPrinter(Protocol):
 
     def job_state(self, job_id: int) -> JobState: ...
 
+    def cancel(self, job_id: int) -> None: ...
+
 
 @dataclass(frozen=True)
 class _Answer:
@@ -314,3 +316,7 @@ class SimulatedReportPrinter:
 
     def job_state(self, job_id: int) -> JobState:
         return self._jobs.get(job_id, JobState.aborted)
+
+    def cancel(self, job_id: int) -> None:
+        if job_id in self._jobs and not self._jobs[job_id].ended:
+            self._jobs[job_id] = JobState.canceled

@@ -43,7 +43,7 @@ def printer(cups: CupsServer) -> QueuedWhilePaused:
     return QueuedWhilePaused(cups.server, cups.queue, duplex=True, job_timeout_s=30, poll_s=0.2)
 
 
-def test_a_report_prints_to_completion_and_comes_out_whole(cups: CupsServer):
+def test_a_report_prints_to_completion_and_comes_out_whole(cups: CupsServer) -> None:
     device = printer(cups)
     assert device.queue_state() is QueueState.ready
     job = device.submit(two_page_pdf("LAB-0001"), "report LAB-0001")
@@ -56,7 +56,7 @@ def test_a_report_prints_to_completion_and_comes_out_whole(cups: CupsServer):
     assert "LAB-0001 page 2/2" in reader.pages[1].extract_text()
 
 
-def test_duplex_is_asked_of_cups(cups: CupsServer):
+def test_duplex_is_asked_of_cups(cups: CupsServer) -> None:
     device = printer(cups)
     job = device.submit(two_page_pdf("DUPLEX"), "report duplex")
     device.follow(job)
@@ -66,7 +66,7 @@ def test_duplex_is_asked_of_cups(cups: CupsServer):
     assert line.endswith("iso_a4_210x297mm two-sided-long-edge"), line
 
 
-def test_a_paused_queue_is_found_before_anything_is_sent(cups: CupsServer):
+def test_a_paused_queue_is_found_before_anything_is_sent(cups: CupsServer) -> None:
     cups.command("cupsdisable", cups.queue)
     device = printer(cups)
     assert device.queue_state() is QueueState.paused
@@ -77,7 +77,7 @@ def test_a_paused_queue_is_found_before_anything_is_sent(cups: CupsServer):
     assert cups.printed_pdfs() == []
 
 
-def test_a_job_held_in_a_stopped_queue_is_cancelled_not_printed_later(cups: CupsServer):
+def test_a_job_held_in_a_stopped_queue_is_cancelled_not_printed_later(cups: CupsServer) -> None:
     device = printer(cups)
     cups.command("cupsdisable", cups.queue)
     job = device.submit_anyway(two_page_pdf("HELD"), "report held")
@@ -89,7 +89,7 @@ def test_a_job_held_in_a_stopped_queue_is_cancelled_not_printed_later(cups: Cups
     assert cups.printed_pdfs() == []
 
 
-def test_a_queue_rejecting_jobs_is_reported(cups: CupsServer):
+def test_a_queue_rejecting_jobs_is_reported(cups: CupsServer) -> None:
     cups.command("cupsreject", cups.queue)
     device = printer(cups)
     assert device.queue_state() is QueueState.rejecting
@@ -98,7 +98,7 @@ def test_a_queue_rejecting_jobs_is_reported(cups: CupsServer):
     assert raised.value.state is QueueState.rejecting
 
 
-def test_a_missing_queue_and_an_unreachable_server(cups: CupsServer):
+def test_a_missing_queue_and_an_unreachable_server(cups: CupsServer) -> None:
     assert CupsReportPrinter(cups.server, "no-such-queue", duplex=False).queue_state() is (
         QueueState.missing
     )

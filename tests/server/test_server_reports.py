@@ -67,7 +67,7 @@ def test_the_pdf_is_a4_with_the_chinese_font_embedded_and_the_results(api):
     report_id = reports["Biochemistry panel"]["id"]
     assert f"Report{report_id}-page1/2" in text[0]
     assert f"Report{report_id}-page2/2" in text[1]
-    fonts = reader.pages[0]["/Resources"]["/Font"]
+    fonts: Any = reader.pages[0]["/Resources"]["/Font"]  # type: ignore[index]
     embedded = [
         font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
         for font in fonts.values()
