@@ -18,6 +18,7 @@ from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers import Reader
+from kiosk.devices.report_printer import ReportPrinter
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,15 @@ class DeviceManager(QObject):
         readers: Sequence[Reader],
         reader_problems: Sequence[DeviceState] = (),
         *,
+        report_printer: ReportPrinter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._printer_kind = printer_kind
+        # The A4 report printer's queue as the reports flow last found it (it asks CUPS off
+        # the GUI thread when a patient opens reports and at start).
+        self.report_printer = report_printer
+        self._report_printer_state = ("unknown", "not checked yet")
         self.printer = printer
         self.printer.setParent(self)
         self.printer.status_changed.connect(self._on_printer_status)
@@ -88,11 +94,26 @@ class DeviceManager(QObject):
                 detail=self.last_printer_error or status.description,
             )
         ]
+        if self.report_printer is not None:
+            state, detail = self._report_printer_state
+            states.append(
+                DeviceState(
+                    name="report_printer", kind=self.report_printer.kind, state=state, detail=detail
+                )
+            )
         states += [
             DeviceState(name=r.name, kind=r.kind, state=r.state.value, detail=r.detail)
             for r in self.readers
         ]
         return states + self.reader_problems
+
+    def set_report_printer_state(self, state: str, detail: str) -> None:
+        """The report queue's state (``QueueState`` value): ready, paused, rejecting, missing
+        or unreachable, shown to technicians and sent with the heartbeat."""
+        if (state, detail) != self._report_printer_state:
+            log.info("report printer: %s %s", state, detail)
+            self._report_printer_state = (state, detail)
+            self.health_changed.emit()
 
     @property
     def paper_warning(self) -> bool:

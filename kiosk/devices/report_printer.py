@@ -19,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import requests
+
+if TYPE_CHECKING:
+    from kiosk.config import ReportPrinterSection
 
 log = logging.getLogger(__name__)
 
@@ -320,3 +323,14 @@ class SimulatedReportPrinter:
     def cancel(self, job_id: int) -> None:
         if job_id in self._jobs and not self._jobs[job_id].ended:
             self._jobs[job_id] = JobState.canceled
+
+
+def create_report_printer(section: ReportPrinterSection) -> ReportPrinter | None:
+    """The configured report printer; None when reports are printed at the window."""
+    if section.kind == "cups":
+        return CupsReportPrinter(
+            section.server, section.name, duplex=section.duplex, job_timeout_s=section.job_timeout_s
+        )
+    if section.kind == "simulated":
+        return SimulatedReportPrinter(Path(section.spool_dir or "report-spool"))
+    return None
