@@ -1176,6 +1176,95 @@
     </message>
 </context>
 <context>
+    <name>ReportPreviewScreen</name>
+    <message>
+        <source>Printing your report… Please wait by the printer.</source>
+        <translation>正在打印报告……请在打印机旁稍候。</translation>
+    </message>
+    <message>
+        <source>Printed. Please take your report from the A4 printer.</source>
+        <translation>打印完成，请从A4打印机取走您的报告。</translation>
+    </message>
+    <message>
+        <source>Printed copies of reports are given at the service window.</source>
+        <translation>纸质报告请到服务窗口领取。</translation>
+    </message>
+    <message>
+        <source>All reports</source>
+        <translation>全部报告</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+</context>
+<context>
+    <name>Reports</name>
+    <message>
+        <source>This report is no longer available; the hospital may have withdrawn it. Please ask at service window {window}.</source>
+        <translation>该报告已无法查看，可能已被医院撤回。请到{window}号服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>This report is not ready yet. Please come back at the time shown.</source>
+        <translation>该报告尚未出具，请在显示的时间后再来查询。</translation>
+    </message>
+    <message>
+        <source>This report has been printed here {count} times. For another copy, please ask at service window {window}.</source>
+        <translation>该报告已在自助机打印{count}次。如需再次打印，请到{window}号服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>The report printer is not working at the moment. Nothing was printed. You can read your report here, or ask at service window {window} for a printed copy.</source>
+        <translation>报告打印机暂时无法使用，本次未打印。您可以在此查看报告，或到{window}号服务窗口领取纸质报告。</translation>
+    </message>
+    <message>
+        <source>The report could not be printed and was not counted. Touch “Print” to try again, or ask at service window {window}.</source>
+        <translation>报告未能打印，不计入打印次数。请点击“打印”重试，或到{window}号服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>Expected {date} {time}</source>
+        <translation>预计 {date} {time} 出报告</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <source>Your lab and imaging reports</source>
+        <translation>您的检验、检查报告</translation>
+    </message>
+    <message>
+        <source>Reports can be read here; printed copies are given at the service window.</source>
+        <translation>可在此查看报告；纸质报告请到服务窗口领取。</translation>
+    </message>
+    <message>
+        <source>You have no reports at this hospital.</source>
+        <translation>您在本院暂无报告。</translation>
+    </message>
+    <message>
+        <source>Lab test</source>
+        <translation>检验</translation>
+    </message>
+    <message>
+        <source>Imaging</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>{kind} · {department} · ordered {date}</source>
+        <translation>{kind} · {department} · 开单 {date}</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>View the report {title}</source>
+        <translation>查看报告 {title}</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>未出报告</translation>
+    </message>
+</context>
+<context>
     <name>ScrollHint</name>
     <message>
         <source>Scroll down for more</source>
@@ -1215,6 +1304,14 @@
     <message>
         <source>Fees, receipts, pharmacy</source>
         <translation>费用明细、收据、取药</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>报告查询与打印</translation>
+    </message>
+    <message>
+        <source>Lab and imaging, print</source>
+        <translation>检验检查报告</translation>
     </message>
     <message>
         <source>Hospital guide</source>

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -43,43 +43,49 @@ def render_pages(pdf: bytes, width: int) -> list[QImage]:
 class _Problems:
     """The words for a ``ReportProblem``, shared by the list and the preview."""
 
-    def __init__(self, screen: Screen, service_window: str) -> None:
-        self._screen = screen
+    def __init__(self, service_window: str) -> None:
         self._window = service_window
 
     def text(self, problem: ReportProblem | None, report: Report | None) -> str:
-        tr = self._screen.tr
         window = self._window
         if problem is ReportProblem.withdrawn:
-            return tr(
+            return QCoreApplication.translate(
+                "Reports",
                 "This report is no longer available; the hospital may have withdrawn it. "
-                "Please ask at service window {window}."
+                "Please ask at service window {window}.",
             ).format(window=window)
         if problem is ReportProblem.not_ready:
-            return tr("This report is not ready yet. Please come back at the time shown.")
+            return QCoreApplication.translate(
+                "Reports", "This report is not ready yet. Please come back at the time shown."
+            )
         if problem is ReportProblem.no_copies_left:
-            return tr(
+            return QCoreApplication.translate(
+                "Reports",
                 "This report has been printed here {count} times. For another copy, please "
-                "ask at service window {window}."
+                "ask at service window {window}.",
             ).format(count=report.prints if report else 0, window=window)
         if problem is ReportProblem.printer_unavailable:
-            return tr(
+            return QCoreApplication.translate(
+                "Reports",
                 "The report printer is not working at the moment. Nothing was printed. You can "
-                "read your report here, or ask at service window {window} for a printed copy."
+                "read your report here, or ask at service window {window} for a printed copy.",
             ).format(window=window)
         if problem is ReportProblem.print_failed:
-            return tr(
+            return QCoreApplication.translate(
+                "Reports",
                 "The report could not be printed and was not counted. Touch “Print” to try "
-                "again, or ask at service window {window}."
+                "again, or ask at service window {window}.",
             ).format(window=window)
         return ""
 
 
-def expected_text(screen: Screen, report: Report) -> str:
+def expected_text(report: Report) -> str:
     if report.status is ReportStatus.ready or report.expected_at is None:
         return ""
     at = report.expected_at.astimezone()
-    return screen.tr("Expected {date} {time}").format(date=f"{at:%m-%d}", time=f"{at:%H:%M}")
+    return QCoreApplication.translate("Reports", "Expected {date} {time}").format(
+        date=f"{at:%m-%d}", time=f"{at:%H:%M}"
+    )
 
 
 class ReportsScreen(Screen):
@@ -95,7 +101,7 @@ class ReportsScreen(Screen):
 
     def __init__(self, service_window: str, parent: QWidget | None = None) -> None:
         super().__init__("reports", parent)
-        self._problems = _Problems(self, service_window)
+        self._problems = _Problems(service_window)
         self._reports: list[Report] = []
         self._problem: ReportProblem | None = None
         self._printer_state = QueueState.ready
@@ -202,7 +208,7 @@ class ReportsScreen(Screen):
                 )
             expected = self.findChild(QLabel, f"reports.report.{index}.expected")
             if expected is not None:
-                expected.setText(self.tr("Not ready") + "\n" + expected_text(self, report))
+                expected.setText(self.tr("Not ready") + "\n" + expected_text(report))
         label_home_button(self.finish)
 
 
@@ -221,7 +227,7 @@ class ReportPreviewScreen(Screen):
 
     def __init__(self, service_window: str, parent: QWidget | None = None) -> None:
         super().__init__("report", parent)
-        self._problems = _Problems(self, service_window)
+        self._problems = _Problems(service_window)
         self._report: Report | None = None
         self._pdf = b""
         self._problem: ReportProblem | None = None
