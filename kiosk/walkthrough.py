@@ -287,7 +287,6 @@ class Walkthrough:
         self.click("payment_result.finish")
         self.wait_for(Step.home)
 
-
     def reports(self) -> None:
         """The reports list (ready and pending), one report's pages, printed on the A4 printer."""
         flow = self.kiosk.part(ReportsFlow)
@@ -295,7 +294,7 @@ class Walkthrough:
         self.click("identify.demo.unpaid_bills")
         wait_until(lambda: flow.step == ReportStep.reports and not flow.busy)
         self.shoot("reports")
-        self.click("reports.open.0")
+        self.click("reports.open.1")  # the first is pending: it has no button
         wait_until(lambda: flow.step == ReportStep.preview and not flow.busy)
         self.shoot("report-preview")
         self.click("report.print")

@@ -133,9 +133,12 @@ def running_cups() -> Iterator[CupsServer]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
+        # Poppler's pdftops, not Ghostscript, turns the PDF into cups-pdf's PostScript: with
+        # Ghostscript a page with an embedded CJK font comes back as one image, without text.
         server.command(
             "lpadmin", "-p", queue, "-E", "-v", f"cups-pdf:/{queue}", "-P", str(CUPS_PDF_PPD)
-        )
+        )  # fmt: skip
+        server.command("lpadmin", "-p", queue, "-o", "pdftops-renderer-default=pdftops")
         yield server
     finally:
         process.terminate()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrol
 from kiosk.ui.widgets.basics import button, in_language, label, named
 
 PAGE_GAP_PX = 16
+MAX_PAGE_WIDTH_PX = 1240  # A4 at 150 dpi: body text about 20 px high
 
 
 def render_pages(pdf: bytes, width: int) -> list[QImage]:
@@ -296,8 +297,14 @@ class ReportPreviewScreen(Screen):
         if self._pdf and abs(self._page_width() - self._rendered_width) > 40:
             self._render()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pdf and abs(self._page_width() - self._rendered_width) > 40:
+            self._render()  # laid out at its real size only now
+
     def _page_width(self) -> int:
-        return max(self._scroll.viewport().width() - 8, 200)
+        """The viewport's width (readable text), no wider than a page shown at 150 %."""
+        return max(min(self._scroll.viewport().width() - 8, MAX_PAGE_WIDTH_PX), 200)
 
     def _render(self) -> None:
         clear_layout(self._pages)
