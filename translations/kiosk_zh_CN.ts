@@ -996,6 +996,10 @@
         <translation>医院系统暂无响应。如您已支付，系统恢复后将在本机打印收据，不会重复扣费。</translation>
     </message>
     <message>
+        <source>Scan for your electronic receipt: {amount}, No. {number}</source>
+        <translation>扫码查看电子票据：{amount}，票据号 {number}</translation>
+    </message>
+    <message>
         <source>The receipt could not be printed. Touch “Print again” or ask at the window.</source>
         <translation>收据未能打印。请点击“重新打印”或到窗口咨询。</translation>
     </message>

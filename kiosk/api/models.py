@@ -492,6 +492,9 @@ class Receipt(ApiModel):
     self_pay_cents: int
     # The wallet whose payment code paid it; None when it was paid through the QR code's page.
     wallet: Wallet | None = None
+    # The electronic receipt (电子票据): a printable page on the server, in Chinese and English,
+    # that the kiosk shows and prints as a QR code.
+    receipt_url: str = ""
 
 
 class PharmacyTicket(ApiModel):
