@@ -996,8 +996,8 @@
         <translation>医院系统暂无响应。如您已支付，系统恢复后将在本机打印收据，不会重复扣费。</translation>
     </message>
     <message>
-        <source>Scan for your electronic receipt: {amount}, No. {number}</source>
-        <translation>扫码查看电子票据：{amount}，票据号 {number}</translation>
+        <source>Scan for your electronic receipt</source>
+        <translation>扫码查看电子票据</translation>
     </message>
     <message>
         <source>The receipt could not be printed. Touch “Print again” or ask at the window.</source>

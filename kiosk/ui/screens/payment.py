@@ -636,6 +636,9 @@ class PaymentCodeScreen(Screen):
         self.set_seconds_left(self._seconds)
 
 
+RECEIPT_QR_PX = 160  # beside its caption, so the paid screen still fits 1920×1080
+
+
 class PaymentResultScreen(Screen):
     """Paid (receipt, pharmacy and queue numbers) or not (nothing was charged).
 
@@ -670,7 +673,7 @@ class PaymentResultScreen(Screen):
         self.details = label("payment_result.details", "hint", wrap=True)
         self.print_state = label("payment_result.print_state", "hint", wrap=True)
         # The electronic receipt (电子票据) on the patient's phone: the same QR as on the slip.
-        self.receipt_qr = named(QrCode(200), "payment_result.receipt_qr")
+        self.receipt_qr = named(QrCode(RECEIPT_QR_PX), "payment_result.receipt_qr")
         self.receipt_caption = label("payment_result.receipt_caption", "small", wrap=True)
         receipt_row = QHBoxLayout()
         receipt_row.addStretch(1)
@@ -864,12 +867,9 @@ class PaymentResultScreen(Screen):
         receipt_url = receipt.receipt_url if receipt is not None else ""
         if receipt_url != self.receipt_qr.data:
             self.receipt_qr.set_data(receipt_url)
+        # The amount and the receipt number are on the line above.
         self.receipt_caption.setText(
-            self.tr("Scan for your electronic receipt: {amount}, No. {number}").format(
-                amount=format_money(receipt.self_pay_cents), number=receipt.receipt_number
-            )
-            if receipt is not None and receipt_url
-            else ""
+            self.tr("Scan for your electronic receipt") if receipt_url else ""
         )
         self.receipt_qr.setVisible(bool(receipt_url))
         self.receipt_caption.setVisible(bool(receipt_url))
