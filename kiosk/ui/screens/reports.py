@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -35,7 +35,13 @@ def render_pages(pdf: bytes, width: int) -> list[QImage]:
     for page in range(document.pageCount()):
         size = document.pagePointSize(page)
         height = round(width * size.height() / size.width()) if size.width() else width
-        images.append(document.render(page, QSize(width, height)))
+        rendered = document.render(page, QSize(width, height))  # transparent where no ink
+        paper = QImage(rendered.size(), QImage.Format.Format_RGB32)
+        paper.fill(Qt.GlobalColor.white)
+        painter = QPainter(paper)
+        painter.drawImage(0, 0, rendered)
+        painter.end()
+        images.append(paper)
     document.close()
     buffer.close()
     return images
