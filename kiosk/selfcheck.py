@@ -55,7 +55,7 @@ def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
 
     from kiosk.app import Kiosk
     from kiosk.devices.printing.drivers import PrinterStatus, create_connection
-    from kiosk.devices.report_printer import QueueState
+    from kiosk.report_printing import QueueState
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)

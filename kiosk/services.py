@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from kiosk.config import KioskConfig
     from kiosk.devices.printing.tickets import TicketPrinting
     from kiosk.devices.readers import Reader
-    from kiosk.devices.report_printer import ReportPrinter
     from kiosk.flows.visit import ServiceFlow, VisitFlow
     from kiosk.journal import Journal
     from kiosk.outbox import OutboxSender
+    from kiosk.report_printing import ReportPrinter
     from kiosk.runner import Runner
     from kiosk.ui.visit_view import VisitView
 

@@ -18,7 +18,7 @@ from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers import Reader
-from kiosk.devices.report_printer import ReportPrinter
+from kiosk.report_printing import ReportPrinter
 
 log = logging.getLogger(__name__)
 

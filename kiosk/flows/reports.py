@@ -23,17 +23,12 @@ from PySide6.QtCore import QObject, Signal
 from kiosk.api.models import ErrorCode, Patient, Report, ReportStatus
 from kiosk.backend.client import KioskApiClient, new_idempotency_key
 from kiosk.backend.errors import BackendRejectedError
-from kiosk.devices.report_printer import (
-    JobState,
-    QueueState,
-    ReportPrinter,
-    ReportPrintError,
-)
 from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, notice_for_error
 from kiosk.flows.visit import VisitFlow
 from kiosk.journal import Journal, ReportJob
 from kiosk.outbox import OutboxSender
+from kiosk.report_printing import JobState, QueueState, ReportPrinter, ReportPrintError
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,8 @@ import pypdf
 import pytest
 from fpdf import FPDF
 
-from kiosk.devices.report_printer import (
-    CupsReportPrinter,
-    JobState,
-    QueueState,
-    ReportPrintError,
-)
+from kiosk.devices.report_printer import CupsReportPrinter
+from kiosk.report_printing import JobState, QueueState, ReportPrintError
 from tests.helpers.cups import CupsServer
 
 

@@ -17,10 +17,11 @@ from PySide6.QtCore import QObject
 
 from kiosk.api.models import IdentifierKind, Patient, Report
 from kiosk.backend.client import KioskApiClient
-from kiosk.devices.report_printer import CupsReportPrinter, JobState, QueueState
+from kiosk.devices.report_printer import CupsReportPrinter
 from kiosk.flows.reports import OUTBOX_KIND, ReportProblem, ReportsFlow, ReportStep
 from kiosk.journal import Journal
 from kiosk.outbox import OutboxSender
+from kiosk.report_printing import JobState, QueueState
 from kiosk.runner import Runner
 from kiosk.server.db import connect, write_transaction
 from kiosk.server.embedded import EmbeddedServer

@@ -9,8 +9,9 @@ import requests
 from PySide6.QtWidgets import QLabel
 
 from kiosk.app import Kiosk
-from kiosk.devices.report_printer import QueueState, SimulatedReportPrinter
+from kiosk.devices.report_printer import SimulatedReportPrinter
 from kiosk.flows.reports import ReportsFlow, ReportStep
+from kiosk.report_printing import QueueState
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.reports_view import ReportsView
 from tests.helpers.ui import Touch, visible_texts

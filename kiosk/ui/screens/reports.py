@@ -15,8 +15,8 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import Report, ReportKind, ReportStatus
-from kiosk.devices.report_printer import QueueState
 from kiosk.flows.reports import ReportProblem
+from kiosk.report_printing import QueueState
 from kiosk.ui.screens.base import Screen, clear_layout, label_home_button, scrolling
 from kiosk.ui.widgets.basics import button, in_language, label, named
 
