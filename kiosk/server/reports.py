@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,12 +138,39 @@ class _ReportPdf(FPDF):
         self.cell(0, 6, f"Report {self.report_id} - page {self.page_no()}/{{nb}}", align="C")
 
 
-def render_pdf(row: Row, patient: Row, now: dt.datetime) -> bytes:
-    """The report as an A4 PDF: header, patient, the results or findings, signature line."""
+_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf")
+_RENDERED: OrderedDict[tuple[str, ...], Future[bytes]] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+_RENDERED_KEPT = 64
+
+
+def report_pdf(row: Row, patient: Row, tz: dt.tzinfo | None) -> Future[bytes]:
+    """The report's PDF, made once per content on one worker thread and kept (a few MB at
+    most): fpdf2 reads and subsets the 14 MB CJK font for each document, seconds of work, so
+    ``listReports`` starts the ready ones (``prepare``) before the patient opens one."""
+    report = {key: str(row[key]) for key in row.keys() if key != "prints"}
+    person = {key: str(patient[key]) for key in ("id", "name", "gender")}
+    key = (*report.values(), *person.values(), str(tz))
+    with _RENDERED_LOCK:
+        made = _RENDERED.get(key)
+        if made is None or (made.done() and made.exception() is not None):
+            made = _RENDERER.submit(render_pdf, report, person, tz)
+            _RENDERED[key] = made
+        _RENDERED.move_to_end(key)
+        while len(_RENDERED) > _RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+    return made
+
+
+def render_pdf(row: Mapping[str, str], patient: Mapping[str, str], tz: dt.tzinfo | None) -> bytes:
+    """The report as an A4 PDF: header, patient, the results or findings, signature line.
+    The same report always makes the same bytes (its creation date is its ready time)."""
     kind = ReportKind(row["kind"])
     content = json.loads(row["content_json"])
     pdf = _ReportPdf(row["id"])
-    pdf.set_creation_date(now)
+    ordered = from_db_time(row["ordered_at"]).astimezone(tz)
+    ready = from_db_time(row["ready_at"]).astimezone(tz)
+    pdf.set_creation_date(ready)
     pdf.set_title(f"{row['title_en']} {row['id']}")
     pdf.add_page()
     zh, en = _KIND_TITLES[kind]
@@ -147,8 +178,6 @@ def render_pdf(row: Row, patient: Row, now: dt.datetime) -> bytes:
     pdf.cell(0, 10, f"{zh}  {en}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(_FONT, size=10)
-    ordered = from_db_time(row["ordered_at"]).astimezone(now.tzinfo)
-    ready = from_db_time(row["ready_at"]).astimezone(now.tzinfo)
     facts = (
         ("姓名 Name", mask_name(patient["name"])),
         ("性别 Sex", {"male": "男 M", "female": "女 F"}.get(patient["gender"], "")),

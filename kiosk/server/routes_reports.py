@@ -42,6 +42,7 @@ from kiosk.server.idempotency import idempotent_response
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS, tags=["reports"])
 
 ReportId = Annotated[str, PathParam(max_length=64)]
+PDF_TIMEOUT_S = 60.0
 _NOT_READY = documented_error(
     "The report is pending (details.expected_at)", ErrorCode.report_not_ready
 )
@@ -83,9 +84,13 @@ def list_reports(
     """Newest first. A pending report has ``expected_at``; a ready one ``prints_left``, the
     copies kiosks may still print under the server's reprint policy."""
     visits.require_visit(conn, kiosk_id, visit_token, patient_id, now)
-    return ReportList(
-        reports=reports.patient_reports(conn, patient_id, now, limits.kiosk_copies_per_report)
-    )
+    listed = reports.patient_reports(conn, patient_id, now, limits.kiosk_copies_per_report)
+    patient = queries.get_patient_row(conn, patient_id)
+    for report in listed:  # made now, so a report opens at once (see reports.report_pdf)
+        row = reports.get_report_row(conn, report.id)
+        if report.status is ReportStatus.ready and row is not None and patient is not None:
+            reports.report_pdf(row, patient, now.tzinfo)
+    return ReportList(reports=listed)
 
 
 @router.get(
@@ -119,7 +124,7 @@ def report_pdf(
     if patient is None:
         raise not_found("patient", row["patient_id"])
     return Response(
-        reports.render_pdf(row, patient, now),
+        reports.report_pdf(row, patient, now.tzinfo).result(timeout=PDF_TIMEOUT_S),
         media_type="application/pdf",
         headers={"Cache-Control": "no-store"},
     )

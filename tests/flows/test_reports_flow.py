@@ -14,6 +14,7 @@ import pypdf
 import pytest
 import shiboken6
 from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import IdentifierKind, Patient, Report
 from kiosk.backend.client import KioskApiClient
@@ -28,7 +29,9 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES
 from tests.helpers.cups import CupsServer
 from tests.helpers.executors import ImmediateExecutor
-from tests.helpers.flows import Rig
+from tests.helpers.flows import Rig, build_rig
+
+PDF_READ_TIMEOUT_S = 14.0  # within the client's 15 s deadline
 
 
 @dataclass
@@ -74,6 +77,20 @@ def reports_rig(
     yield ReportsRig(flow, rig.client, journal, printer, cups, server, states)
     journal.close()
     shiboken6.delete(owner)
+
+
+@pytest.fixture
+def rig(live_server: EmbeddedServer, tmp_path: Path, qtbot: QtBot) -> Iterator[Rig]:
+    """The flows' rig with a patient read timeout: the server makes a report's PDF in a few
+    seconds (it subsets a 14 MB font), longer on this shared machine."""
+    yield from build_rig(
+        live_server.url,
+        tmp_path / "spool",
+        ImmediateExecutor(),
+        lambda: live_server.clock().date(),
+        clock=live_server.clock,
+        read_timeout_s=PDF_READ_TIMEOUT_S,
+    )
 
 
 @pytest.fixture
