@@ -217,7 +217,7 @@ SERVICES: tuple[Service, ...] = (
     Service(
         "reports",
         str(QT_TRANSLATE_NOOP("Services", "Reports")),
-        str(QT_TRANSLATE_NOOP("Services", "Lab and imaging, print")),
+        str(QT_TRANSLATE_NOOP("Services", "Lab and imaging, printed")),
         needs_identification=True,
         build=_build_reports,
     ),

@@ -1198,8 +1198,16 @@
         <translation>全部报告</translation>
     </message>
     <message>
+        <source>Back to all your reports</source>
+        <translation>返回全部报告</translation>
+    </message>
+    <message>
         <source>Print</source>
         <translation>打印</translation>
+    </message>
+    <message>
+        <source>Print this report on the A4 printer</source>
+        <translation>用A4打印机打印本报告</translation>
     </message>
 </context>
 <context>
@@ -1311,11 +1319,11 @@
     </message>
     <message>
         <source>Reports</source>
-        <translation>报告查询与打印</translation>
+        <translation>报告查询</translation>
     </message>
     <message>
-        <source>Lab and imaging, print</source>
-        <translation>检验检查报告</translation>
+        <source>Lab and imaging, printed</source>
+        <translation>检验检查报告打印</translation>
     </message>
     <message>
         <source>Hospital guide</source>

@@ -173,12 +173,8 @@ class ReportsScreen(Screen):
             show = button(f"reports.open.{index}", "primary")
             show.clicked.connect(lambda _=False, rid=report.id: self.report_chosen.emit(rid))
             layout.addWidget(show, 0, Qt.AlignmentFlag.AlignVCenter)
-        else:
-            layout.addWidget(
-                label(f"reports.report.{index}.expected", "prompt", wrap=True),
-                0,
-                Qt.AlignmentFlag.AlignVCenter,
-            )
+        else:  # under the title, so the title and detail keep the card's width
+            texts.addWidget(label(f"reports.report.{index}.expected", "prompt", wrap=True))
         return card
 
     def retranslate(self) -> None:
@@ -215,7 +211,7 @@ class ReportsScreen(Screen):
                 )
             expected = self.findChild(QLabel, f"reports.report.{index}.expected")
             if expected is not None:
-                expected.setText(self.tr("Not ready") + "\n" + expected_text(report))
+                expected.setText(self.tr("Not ready") + " · " + expected_text(report))
         label_home_button(self.finish)
 
 
@@ -342,7 +338,9 @@ class ReportPreviewScreen(Screen):
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem) and problem != status)
         self.back.setText(self.tr("All reports"))
+        self.back.setAccessibleName(self.tr("Back to all your reports"))
         self.print.setText(self.tr("Print"))
+        self.print.setAccessibleName(self.tr("Print this report on the A4 printer"))
         copies_left = report is not None and report.prints_left > 0
         self.print.setVisible(self._can_print and not self._printed)
         self.print.setEnabled(copies_left and not self._printing)
