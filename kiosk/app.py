@@ -34,11 +34,13 @@ from kiosk.devices.printing.samples import sample_layout
 from kiosk.devices.printing.service import PrinterService, print_within
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.devices.readers import Reader, ReaderError, create_reader
+from kiosk.devices.report_printer import create_report_printer
 from kiosk.diagnostics.counters import CounterBook
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import HeartbeatSender
 from kiosk.flows.base import Flow
 from kiosk.flows.idle import IdleWatcher
+from kiosk.flows.reports import ReportsFlow
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
 from kiosk.flows.visit import POSITION_REFRESH_S, Step, VisitFlow
 from kiosk.journal import Journal
@@ -243,6 +245,7 @@ class Kiosk(QObject):
             journal=self.journal,
             printing=self.ticket_printing,
             readers=self.devices.readers,
+            report_printer=self.devices.report_printer,
             outbox=self.outbox,
             clock=self.clock,
             owner=self,
@@ -260,6 +263,8 @@ class Kiosk(QObject):
                             name, str(step)
                         )
                     )
+                if isinstance(built, ReportsFlow):  # a stopped queue is the technician's too
+                    built.printer_state_changed.connect(self.devices.set_report_printer_state)
 
     def _build_assistance(self, speech: SpeechOutput | None) -> None:
         """Crash guard, voice and sounds, diagnostics, and the heartbeat to the fleet page."""
@@ -576,7 +581,15 @@ def build_devices(
             problems.append(
                 DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
             )
-    return DeviceManager(printer, section.kind, readers, problems, counters=counters, now=now)
+    return DeviceManager(
+        printer,
+        section.kind,
+        readers,
+        problems,
+        counters=counters,
+        now=now,
+        report_printer=create_report_printer(config.report_printer),
+    )
 
 
 def print_sample(

@@ -207,6 +207,30 @@ class PrinterSection(_Section):
         return self
 
 
+class ReportPrinterSection(_Section):
+    """The A4 printer for lab and imaging reports, a CUPS queue; "none": reports are shown,
+    and printed at the window."""
+
+    kind: Literal["none", "cups", "simulated"] = "none"
+    # cups: the CUPS server (host:port, spoken to over IPP) and the queue's name
+    server: str = "localhost:631"
+    name: str = ""
+    duplex: bool = True
+    job_timeout_s: Annotated[float, Field(ge=10, le=600)] = 120.0
+    # simulated: where the printed PDFs go
+    spool_dir: str = ""
+
+    @model_validator(mode="after")
+    def _required_for_kind(self) -> ReportPrinterSection:
+        if self.kind == "cups" and not self.name:
+            raise ValueError("kind 'cups' needs name (the CUPS queue)")
+        if self.kind == "cups" and not re.fullmatch(
+            r"[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}", self.server
+        ):
+            raise ValueError("server must be host:port (CUPS listens on localhost:631)")
+        return self
+
+
 class ReaderSection(_Section):
     kind: ReaderKind
     name: str = ""
@@ -283,6 +307,7 @@ class KioskConfig(_Section):
     backend: BackendSection
     idle: IdleSection = IdleSection()
     printer: PrinterSection = PrinterSection()
+    report_printer: ReportPrinterSection = ReportPrinterSection()
     readers: tuple[ReaderSection, ...] = (ReaderSection(kind="keyboard"),)
     identifiers: IdentifiersSection = IdentifiersSection()
     technician: TechnicianSection = TechnicianSection()
@@ -407,6 +432,7 @@ def demo_config(backend_url: str, spool_dir: Path) -> KioskConfig:
         kiosk=KioskSection(id="demo-kiosk", hospital_name_en="Demo City First People's Hospital"),
         backend=BackendSection(url=backend_url, token="demo-token"),
         printer=PrinterSection(kind="simulated", spool_dir=str(spool_dir)),
+        report_printer=ReportPrinterSection(kind="simulated", spool_dir=str(spool_dir / "reports")),
         readers=(ReaderSection(kind="keyboard"), ReaderSection(kind="simulated")),
         technician=TechnicianSection(pin_hash=DEMO_PIN_HASH),
         demo=True,

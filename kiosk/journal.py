@@ -6,6 +6,9 @@ Two things must survive a timeout, a crash or a power cut:
   Idempotency-Key that created it. On the next start every unfinished one is reconciled with
   the server: paid ones whose receipt the printer has not finished get it printed, the rest
   are cancelled.
+- **Report print jobs.** A report's job is written here before it goes to CUPS (its job id
+  once CUPS answers) and removed when its "printed" message is in the outbox: on the next start
+  a job CUPS completed is recorded once, and one still waiting is cancelled (never sent again).
 - **The outbox.** Messages that may wait (feedback, usage events) are kept until the server
   has taken them; each keeps its Idempotency-Key (a usage event its event id) so a resend
   after a lost answer is not a duplicate.
@@ -39,6 +42,13 @@ CREATE TABLE IF NOT EXISTS pending_payments (
     state TEXT NOT NULL DEFAULT 'pending',
     receipt_printed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS report_jobs (
+    idempotency_key TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    job_id INTEGER,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -62,6 +72,17 @@ class PendingPayment:
     created_at: dt.datetime
     state: str
     receipt_printed: bool
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """A report sent to CUPS whose end the kiosk has not seen yet (``job_id`` None: the
+    kiosk stopped before CUPS answered)."""
+
+    idempotency_key: str
+    report_id: str
+    pages: int
+    job_id: int | None
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,54 @@ class Journal:
                 (payment_id,),
             )
             return cursor.rowcount == 1
+
+    # -- report print jobs -------------------------------------------------------------------
+
+    def record_report_job(self, idempotency_key: str, report_id: str, pages: int) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO report_jobs (idempotency_key, report_id, pages, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (idempotency_key, report_id, pages, _now()),
+            )
+
+    def set_report_job_id(self, idempotency_key: str, job_id: int) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE report_jobs SET job_id = ? WHERE idempotency_key = ?",
+                (job_id, idempotency_key),
+            )
+
+    def report_jobs(self) -> list[ReportJob]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT idempotency_key, report_id, pages, job_id FROM report_jobs"
+                " ORDER BY created_at"
+            ).fetchall()
+        return [ReportJob(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def finish_report_job(
+        self, idempotency_key: str, printed: tuple[str, dict[str, Any]] | None
+    ) -> None:
+        """Forget the job, and queue its ``(kind, body)`` "printed" message with its key in
+        the same transaction when it printed."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                if printed is not None:
+                    kind, body = printed
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (kind, idempotency_key, json.dumps(body, ensure_ascii=False), _now()),
+                    )
+                self._conn.execute(
+                    "DELETE FROM report_jobs WHERE idempotency_key = ?", (idempotency_key,)
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     # -- outbox ------------------------------------------------------------------------------
 

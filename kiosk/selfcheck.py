@@ -55,6 +55,7 @@ def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
 
     from kiosk.app import Kiosk
     from kiosk.devices.printing.drivers import PrinterStatus, create_connection
+    from kiosk.report_printing import QueueState
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
@@ -96,6 +97,16 @@ def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
         return f"{config.printer.kind} printer: {status.value}"
 
     checks.append(_timed("printer", printer_status))
+    report_printer = kiosk.devices.report_printer
+    if report_printer is not None:
+
+        def report_printer_status() -> str:
+            state = report_printer.queue_state()
+            if state is not QueueState.ready:
+                raise RuntimeError(f"{report_printer.kind} report printer is {state.value}")
+            return f"{report_printer.kind} report printer: {state.value}"
+
+        checks.append(_timed("report printer", report_printer_status))
     checks.append(
         Check(
             "home screen",

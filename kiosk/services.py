@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kiosk.flows.visit import ServiceFlow, VisitFlow
     from kiosk.journal import Journal
     from kiosk.outbox import OutboxSender
+    from kiosk.report_printing import ReportPrinter
     from kiosk.runner import Runner
     from kiosk.ui.visit_view import VisitView
 
@@ -47,6 +48,7 @@ class ServiceParts:
     journal: Journal
     printing: TicketPrinting
     readers: Sequence[Reader]  # the scanners also read payment codes when asked
+    report_printer: ReportPrinter | None  # the A4 printer of reports; None: at the window
     outbox: OutboxSender
     clock: Callable[[], dt.datetime]
     owner: QObject  # the parent of every flow
@@ -128,6 +130,24 @@ def _build_payment(parts: ServiceParts) -> Journey:
     return Journey(flow, view, start=flow.reconcile)
 
 
+def _build_reports(parts: ServiceParts) -> Journey:
+    from kiosk.flows.reports import ReportsFlow
+    from kiosk.ui.reports_view import ReportsView
+
+    flow = ReportsFlow(
+        parts.client,
+        parts.runner,
+        parts.visit,
+        parts.journal,
+        parts.outbox,
+        parts.report_printer,
+        parent=parts.owner,
+    )
+    view = ReportsView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+    # Report jobs a stopped kiosk left behind are settled once the kiosk starts.
+    return Journey(flow, view, start=flow.reconcile)
+
+
 def _build_info(parts: ServiceParts) -> Journey:
     from kiosk.flows.info import InfoFlow
     from kiosk.flows.registration import RegistrationFlow
@@ -193,6 +213,13 @@ SERVICES: tuple[Service, ...] = (
         str(QT_TRANSLATE_NOOP("Services", "Fees, receipts, pharmacy")),
         needs_identification=True,
         build=_build_payment,
+    ),
+    Service(
+        "reports",
+        str(QT_TRANSLATE_NOOP("Services", "Reports")),
+        str(QT_TRANSLATE_NOOP("Services", "Lab and imaging, printed")),
+        needs_identification=True,
+        build=_build_reports,
     ),
     Service(
         "info",

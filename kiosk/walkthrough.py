@@ -35,6 +35,7 @@ from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
+from kiosk.flows.reports import ReportsFlow, ReportStep
 from kiosk.flows.staff_call import CallStep
 from kiosk.flows.visit import Step
 from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
@@ -142,6 +143,7 @@ class Walkthrough:
         self.prices_and_floors()
         self.registration()
         self.payment()
+        self.reports()
         self.call_staff()
         self.feedback()
         self.diagnostics()
@@ -314,6 +316,22 @@ class Walkthrough:
         wait_until(lambda: flow.step == PayStep.paid)
         self.shoot("payment-paid")
         self.click("payment_result.finish")
+        self.wait_for(Step.home)
+
+    def reports(self) -> None:
+        """The reports list (ready and pending), one report's pages, printed on the A4 printer."""
+        flow = self.kiosk.part(ReportsFlow)
+        self.start("reports")
+        self.click("identify.demo.unpaid_bills")
+        wait_until(lambda: flow.step == ReportStep.reports and not flow.busy)
+        self.shoot("reports")
+        self.click("reports.open.1")  # the first is pending: it has no button
+        wait_until(lambda: flow.step == ReportStep.preview and not flow.busy)
+        self.shoot("report-preview")
+        self.click("report.print")
+        wait_until(lambda: flow.step == ReportStep.printed and not flow.busy)
+        self.shoot("report-printed")
+        self.click("report.finish")
         self.wait_for(Step.home)
 
 

@@ -13,6 +13,8 @@ packages=(
   chromium chromium-driver  # the web pages' tests and screenshots (Selenium drives them)
   espeak-ng  # the waiting-room display's announcements are spoken on the server
   postgresql  # the server's tests run on PostgreSQL too (a throwaway cluster per session)
+  cups cups-client printer-driver-cups-pdf  # A4 reports: lp/lpstat, and a real cupsd with the
+                                            # cups-pdf printer started by the report tests
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

@@ -23,6 +23,7 @@ from kiosk.server.clock import ManualClock
 from kiosk.server.db import Target, add_kiosk, connect, open_database
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import seed_demo
+from tests.helpers.cups import CupsServer, running_cups, why_cups_cannot_run
 from tests.helpers.fhir_server import FhirTestServer, running_fhir_server
 from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient
@@ -186,3 +187,19 @@ def other_kiosk(live_server: EmbeddedServer) -> Iterator[ApiClient]:
 def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirTestServer]:
     """sekmet-fhir on loopback, started once per session (tests/helpers/fhir_server.py)."""
     yield from running_fhir_server(tmp_path_factory.mktemp("fhir"))
+
+
+@pytest.fixture(scope="session")
+def _cups_session() -> Iterator[CupsServer]:
+    reason = why_cups_cannot_run()
+    if reason:
+        pytest.skip(f"no real CUPS here: {reason}")
+    with running_cups() as server:
+        yield server
+
+
+@pytest.fixture
+def cups(_cups_session: CupsServer) -> CupsServer:
+    """A real cupsd (started once per session) with a cups-pdf queue, enabled and empty."""
+    _cups_session.reset_queue()
+    return _cups_session

@@ -348,6 +348,22 @@
         <translation>无语音引擎</translation>
     </message>
     <message>
+        <source>Queue paused</source>
+        <translation>打印队列已暂停</translation>
+    </message>
+    <message>
+        <source>Queue not accepting jobs</source>
+        <translation>打印队列拒收任务</translation>
+    </message>
+    <message>
+        <source>No such print queue</source>
+        <translation>找不到该打印队列</translation>
+    </message>
+    <message>
+        <source>Print server not answering</source>
+        <translation>打印服务器无响应</translation>
+    </message>
+    <message>
         <source>Replace the {width} mm thermal paper roll.</source>
         <translation>请更换 {width} mm 热敏纸卷。</translation>
     </message>
@@ -386,6 +402,22 @@
     <message>
         <source>Check the speaker cable and the system&apos;s sound output, then restart the kiosk.</source>
         <translation>请检查扬声器连接线和系统的声音输出，然后重启自助机。</translation>
+    </message>
+    <message>
+        <source>Clear the A4 printer&apos;s fault (paper, toner, jam), then resume the queue (cupsenable).</source>
+        <translation>排除 A4 打印机故障（缺纸、墨粉、卡纸），然后恢复打印队列（cupsenable）。</translation>
+    </message>
+    <message>
+        <source>Let the queue accept jobs again (cupsaccept).</source>
+        <translation>让打印队列重新接收任务（cupsaccept）。</translation>
+    </message>
+    <message>
+        <source>Check [report_printer] name in the configuration against the CUPS queues.</source>
+        <translation>核对配置中 [report_printer] 的 name 与 CUPS 打印队列名称是否一致。</translation>
+    </message>
+    <message>
+        <source>Check that CUPS runs and [report_printer] server is right.</source>
+        <translation>检查 CUPS 是否在运行，以及 [report_printer] 的 server 是否正确。</translation>
     </message>
     <message>
         <source>Install a speech engine with Chinese and English voices, then restart the kiosk.</source>
@@ -1231,6 +1263,10 @@
         <translation>医院系统暂无响应。如您已支付，系统恢复后将在本机打印收据，不会重复扣费。</translation>
     </message>
     <message>
+        <source>Scan for your electronic receipt</source>
+        <translation>扫码查看电子票据</translation>
+    </message>
+    <message>
         <source>The receipt could not be printed. Touch “Print again” or ask at the window.</source>
         <translation>收据未能打印。请点击“重新打印”或到窗口咨询。</translation>
     </message>
@@ -1411,6 +1447,103 @@
     </message>
 </context>
 <context>
+    <name>ReportPreviewScreen</name>
+    <message>
+        <source>Printing your report… Please wait by the printer.</source>
+        <translation>正在打印报告……请在打印机旁稍候。</translation>
+    </message>
+    <message>
+        <source>Printed. Please take your report from the A4 printer.</source>
+        <translation>打印完成，请从A4打印机取走您的报告。</translation>
+    </message>
+    <message>
+        <source>Printed copies of reports are given at the service window.</source>
+        <translation>纸质报告请到服务窗口领取。</translation>
+    </message>
+    <message>
+        <source>All reports</source>
+        <translation>全部报告</translation>
+    </message>
+    <message>
+        <source>Back to all your reports</source>
+        <translation>返回全部报告</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Print this report on the A4 printer</source>
+        <translation>用A4打印机打印本报告</translation>
+    </message>
+</context>
+<context>
+    <name>Reports</name>
+    <message>
+        <source>This report is no longer available; the hospital may have withdrawn it. Please ask at service window {window}.</source>
+        <translation>该报告已无法查看，可能已被医院撤回。请到{window}号服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>This report is not ready yet. Please come back at the time shown.</source>
+        <translation>该报告尚未出具，请在显示的时间后再来查询。</translation>
+    </message>
+    <message>
+        <source>This report has been printed here {count} times. For another copy, please ask at service window {window}.</source>
+        <translation>该报告已在自助机打印{count}次。如需再次打印，请到{window}号服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>The report printer is not working at the moment. Nothing was printed. You can read your report here, or ask at service window {window} for a printed copy.</source>
+        <translation>报告打印机暂时无法使用，本次未打印。您可以在此查看报告，或到{window}号服务窗口领取纸质报告。</translation>
+    </message>
+    <message>
+        <source>The report could not be printed and was not counted. Touch “Print” to try again, or ask at service window {window}.</source>
+        <translation>报告未能打印，不计入打印次数。请点击“打印”重试，或到{window}号服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>Expected {date} {time}</source>
+        <translation>预计 {date} {time} 出报告</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <source>Your lab and imaging reports</source>
+        <translation>您的检验、检查报告</translation>
+    </message>
+    <message>
+        <source>Reports can be read here; printed copies are given at the service window.</source>
+        <translation>可在此查看报告；纸质报告请到服务窗口领取。</translation>
+    </message>
+    <message>
+        <source>You have no reports at this hospital.</source>
+        <translation>您在本院暂无报告。</translation>
+    </message>
+    <message>
+        <source>Lab test</source>
+        <translation>检验</translation>
+    </message>
+    <message>
+        <source>Imaging</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>{kind} · {department} · ordered {date}</source>
+        <translation>{kind} · {department} · 开单 {date}</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>View the report {title}</source>
+        <translation>查看报告 {title}</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>未出报告</translation>
+    </message>
+</context>
+<context>
     <name>ScrollHint</name>
     <message>
         <source>Scroll down for more</source>
@@ -1450,6 +1583,14 @@
     <message>
         <source>Fees, receipts, pharmacy</source>
         <translation>费用明细、收据、取药</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>报告查询</translation>
+    </message>
+    <message>
+        <source>Lab and imaging, printed</source>
+        <translation>检验检查报告打印</translation>
     </message>
     <message>
         <source>Hospital guide</source>

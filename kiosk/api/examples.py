@@ -134,3 +134,17 @@ STATION_SESSION: dict[str, Any] = {
     "expires_at": "2026-12-04T01:16:12.414376Z",
     "station": {"id": "dep-a", "name": "内科 201诊室", "queues": ["q-dep-a"]},
 }
+
+REPORT: dict[str, Any] = {
+    "id": "rep-0002",
+    "kind": "lab",
+    "status": "ready",
+    "title": "血常规",
+    "title_en": "Complete blood count",
+    "department": _DEPARTMENT,
+    "ordered_at": "2026-12-03T06:10:00Z",
+    "ready_at": "2026-12-03T07:40:00Z",
+    "expected_at": None,
+    "prints": 0,
+    "prints_left": 2,
+}

@@ -522,6 +522,9 @@ class Receipt(ApiModel):
     self_pay_cents: int
     # The wallet whose payment code paid it; None when it was paid through the QR code's page.
     wallet: Wallet | None = None
+    # The electronic receipt (电子票据): a printable page on the server, in Chinese and English,
+    # that the kiosk shows and prints as a QR code.
+    receipt_url: str = ""
 
 
 class PharmacyTicket(ApiModel):
@@ -561,6 +564,53 @@ class Payment(ApiModel):
     pharmacy_tickets: list[PharmacyTicket] = []
     registration_tickets: list[Ticket] = []
     directions: list[Directions] = []
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+class ReportKind(StrEnum):
+    lab = "lab"  # 检验: blood, urine...
+    imaging = "imaging"  # 检查: X-ray, CT, ultrasound...
+
+
+class ReportStatus(StrEnum):
+    ready = "ready"
+    pending = "pending"  # not out yet: ``expected_at`` says when
+
+
+class Report(ApiModel):
+    """A lab or imaging report (报告); its PDF is ``getReportPdf`` once it is ready."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REPORT]})
+
+    id: str
+    kind: ReportKind
+    status: ReportStatus
+    title: str
+    title_en: str = ""
+    department: DepartmentSummary
+    ordered_at: dt.datetime
+    ready_at: dt.datetime | None = None
+    expected_at: dt.datetime | None = None
+    # Copies printed at kiosks so far, and how many more a kiosk may print (the server's
+    # reprint policy); after that the patient asks at the window.
+    prints: int = 0
+    prints_left: int = 0
+
+
+class ReportList(ApiModel):
+    reports: list[Report]
+
+
+class ReportPrinted(ApiModel):
+    """The kiosk saw CUPS complete the report's print job."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"pages": 2}]}
+    )
+
+    pages: Annotated[int, Field(ge=1, le=200)]
 
 
 # --- feedback, prices, buildings ------------------------------------------------------------
@@ -663,6 +713,8 @@ class ErrorCode(StrEnum):
     bad_credentials = "bad_credentials"  # 401: unknown station or wrong password
     speech_unavailable = "speech_unavailable"  # 503: no espeak-ng; the call is shown, not spoken
     database_unavailable = "database_unavailable"  # 503, Retry-After: retry with the same key
+    report_not_ready = "report_not_ready"  # 409: the report is pending (details.expected_at)
+    print_limit_reached = "print_limit_reached"  # 409: no kiosk copy left (reprint policy)
 
 
 class ErrorDetail(ApiModel):

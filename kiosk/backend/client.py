@@ -61,6 +61,9 @@ from kiosk.api.models import (
     PriceList,
     RegistrationRequest,
     RegistrationResult,
+    Report,
+    ReportList,
+    ReportPrinted,
     Schedule,
     StaffCall,
     StaffCallRequest,
@@ -83,6 +86,13 @@ from kiosk.backend.errors import (
 log = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class PdfDocument(BaseModel):
+    """A PDF answer (a report): the one call whose body is not JSON."""
+
+    data: bytes
+
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
@@ -257,6 +267,26 @@ class KioskApiClient:
     def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> Payment:
         path = f"/payments/{_segment(payment_id)}/cancel"
         return self._call("POST", path, Payment, json={}, idempotency_key=idempotency_key)
+
+    def reports(self, patient_id: str) -> list[Report]:
+        """The patient's lab and imaging reports, ready and pending."""
+        path = f"/patients/{_segment(patient_id)}/reports"
+        return self._call("GET", path, ReportList, visit_token=self.visit_token).reports
+
+    def report_pdf(self, report_id: str) -> bytes:
+        """A ready report as a PDF (during the patient's visit)."""
+        path = f"/reports/{_segment(report_id)}/pdf"
+        return self._call("GET", path, PdfDocument, visit_token=self.visit_token).data
+
+    def mark_report_printed(self, report_id: str, pages: int, *, idempotency_key: str) -> Report:
+        """Record a copy CUPS completed; needs no visit (sent again after a restart)."""
+        return self._call(
+            "POST",
+            f"/reports/{_segment(report_id)}/printed",
+            Report,
+            json=ReportPrinted(pages=pages).model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
 
     def send_feedback(self, feedback: FeedbackRequest, *, idempotency_key: str) -> FeedbackAck:
         return self._call(
@@ -585,6 +615,8 @@ def _interpret(
         raise BackendRejectedError(
             status, body.error.code, body.error.message, body.ticket, body.error.details
         )
+    if model is PdfDocument and content_type.split(";")[0].strip().lower() == "application/pdf":
+        return model.model_validate({"data": content})
     if not is_json:
         raise BadResponseError(f"{where}: expected JSON, got {content_type or 'no content type'}")
     try:

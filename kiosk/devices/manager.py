@@ -23,8 +23,10 @@ from kiosk.devices.printing.service import PrinterService
 from kiosk.devices.readers import Reader
 from kiosk.diagnostics.cards import COUNTERS, CounterReading, DeviceCard, DeviceRole
 from kiosk.diagnostics.counters import Counter, CounterBook
+from kiosk.report_printing import QueueState, ReportPrinter
 
 PRINTER = "printer"
+REPORT_PRINTER = "report_printer"
 CUT_TEST = TicketLayout((Feed(3), Cut()), "cut-test")
 
 log = logging.getLogger(__name__)
@@ -68,12 +70,17 @@ class DeviceManager(QObject):
         *,
         counters: CounterBook | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+        report_printer: ReportPrinter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._printer_kind = printer_kind
         self._now = now
         self.counters = counters or CounterBook(None, None)
+        # The A4 report printer's queue as the reports flow last found it (it asks CUPS off
+        # the GUI thread when a patient opens reports and at start).
+        self.report_printer = report_printer
+        self._report_printer_state = ("unknown", "not checked yet")
         self.printer = printer
         self.printer.setParent(self)
         self.printer.status_changed.connect(self._on_printer_status)
@@ -154,6 +161,18 @@ class DeviceManager(QObject):
             )
             for problem in self.reader_problems
         ]
+        if self.report_printer is not None:
+            state, detail = self._report_printer_state
+            cards.append(
+                DeviceCard(
+                    name=REPORT_PRINTER,
+                    role=DeviceRole.report_printer,
+                    driver=self.report_printer.kind,
+                    state=state,
+                    since=self.since.get(REPORT_PRINTER),
+                    last_error="" if state == QueueState.ready else detail,
+                )
+            )
         return cards
 
     def _readings(self, device: str, role: DeviceRole) -> tuple[CounterReading, ...]:
@@ -167,6 +186,7 @@ class DeviceManager(QObject):
         details = {PRINTER: self.last_printer_error or self.printer.status.description}
         details |= {reader.name: reader.detail for reader in self.readers}
         details |= {problem.name: problem.detail for problem in self.reader_problems}
+        details[REPORT_PRINTER] = self._report_printer_state[1]
         return [
             DeviceState(
                 name=card.name,
@@ -183,6 +203,16 @@ class DeviceManager(QObject):
             )
             for card in self.device_cards()
         ]
+
+    def set_report_printer_state(self, state: str, detail: str) -> None:
+        """The report queue's state (``QueueState`` value): ready, paused, rejecting, missing
+        or unreachable, shown to technicians and sent with the heartbeat."""
+        if (state, detail) != self._report_printer_state:
+            log.info("report printer: %s %s", state, detail)
+            if state != self._report_printer_state[0]:
+                self.since[REPORT_PRINTER] = self._now()
+            self._report_printer_state = (state, detail)
+            self.health_changed.emit()
 
     @property
     def paper_warning(self) -> bool:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.readers.base import ReaderState
 from kiosk.diagnostics.counters import Counter
+from kiosk.report_printing import QueueState
 
 
 class Light(StrEnum):
@@ -28,6 +29,7 @@ class DeviceRole(StrEnum):
     reader = "reader"
     sound = "sound"
     speech = "speech"
+    report_printer = "report_printer"  # the A4 printer of reports, a CUPS queue
 
 
 class OutputState(StrEnum):
@@ -51,6 +53,10 @@ _LIGHTS: dict[str, Light] = {
     ReaderState.stopped: Light.unknown,
     OutputState.ready: Light.ok,
     OutputState.unavailable: Light.warning,
+    QueueState.paused: Light.fault,
+    QueueState.rejecting: Light.fault,
+    QueueState.missing: Light.fault,
+    QueueState.unreachable: Light.fault,
 }
 
 COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
@@ -58,6 +64,7 @@ COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
     DeviceRole.reader: (Counter.reads, Counter.rejected),
     DeviceRole.sound: (),
     DeviceRole.speech: (),
+    DeviceRole.report_printer: (),
 }
 
 

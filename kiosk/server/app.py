@@ -54,6 +54,7 @@ from kiosk.server import (
     queries,
     queue,
     routes_queue,
+    routes_reports,
     routes_services,
     staff_calls,
     staffpage,
@@ -145,6 +146,7 @@ API_TAGS = [
     {"name": "departments", "description": "Departments and their schedules."},
     {"name": "registrations", "description": "Same-day registration (挂号)."},
     {"name": "payments", "description": "Itemized bills and their payment (缴费)."},
+    {"name": "reports", "description": "Lab and imaging reports (报告), as PDFs to print."},
     {"name": "feedback", "description": "The patient's rating (满意度评价)."},
     {"name": "information", "description": "Prices and the hospital's buildings."},
     {"name": "staff calls", "description": "A patient at a kiosk asks for a person."},
@@ -666,6 +668,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)
     app.include_router(api)
     app.include_router(routes_services.router)
+    app.include_router(routes_reports.router)
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)

@@ -113,6 +113,11 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
         "Payment: a bill is paid, held by another payment, or its registration lapsed.",
     ),
     ErrorCode.already_paid: (409, "Cancel: the payment is paid (details.payment)."),
+    ErrorCode.report_not_ready: (409, "The report is pending (details.expected_at)."),
+    ErrorCode.print_limit_reached: (
+        409,
+        "Kiosks printed every copy of the report the reprint policy allows: the window prints.",
+    ),
     ErrorCode.queue_empty: (409, "Call-next: nobody is waiting."),
     ErrorCode.stale_action: (409, "The queue entry is no longer in a state that allows this."),
     ErrorCode.recall_limit: (409, "Recalled as often as the queue's rules allow."),

@@ -67,6 +67,11 @@ def pay_url(base_url: str, pay_token: str) -> str:
     return f"{base_url.rstrip('/')}/pay/{pay_token}"
 
 
+def receipt_url(base_url: str, pay_token: str) -> str:
+    """The paid payment's electronic receipt: the payment page's secret, a page of its own."""
+    return f"{pay_url(base_url, pay_token)}/receipt"
+
+
 def new_pay_token() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
 
@@ -144,6 +149,7 @@ def payment_by_id(
             insurance_cents=sum(bill.insurance_cents for bill in bills),
             self_pay_cents=sum(bill.self_pay_cents for bill in bills),
             wallet=Wallet(row["wallet"]) if row["wallet"] else None,
+            receipt_url=receipt_url(base_url, row["pay_token"]) if row["pay_token"] else "",
         )
         for ticket_row in conn.execute(
             "SELECT * FROM pharmacy_tickets WHERE payment_id = ? ORDER BY id", (payment_id,)

@@ -65,6 +65,8 @@ border-radius:10px;margin:.75rem 0;cursor:pointer}
 .pay{background:#0a7d3b;color:#fff}.decline{background:#e3e7eb;color:#1b1f24}
 .status{font-size:1.3rem;font-weight:700}
 .paid{color:#0a7d3b}.bad{color:#a4161a}
+@media print{body{background:#fff;font-size:12pt}main{max-width:none}
+.card{box-shadow:none;border:1px solid #999}.noprint{display:none}}
 """
 
 
@@ -242,6 +244,53 @@ def payment_page(pay_token: PayToken, conn: Conn, now: Now, base_url: BaseUrl) -
     payment_id, csrf = found
     payment = payments.payment_by_id(conn, payment_id, now, base_url)
     return _payment_page(payment, csrf, pay_token, conn, now)
+
+
+@router.get("/{pay_token}/receipt", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
+def receipt_page(pay_token: PayToken, conn: Conn, now: Now, base_url: BaseUrl) -> HTMLResponse:
+    """The electronic receipt (电子票据) of a paid payment: what was paid, by whom it was
+    covered, the receipt number; laid out to print on A4 from the phone or a computer."""
+    found = _payment_of(conn, pay_token)
+    if found is None:
+        return _not_found()
+    payment = payments.payment_by_id(conn, found[0], now, base_url)
+    receipt = payment.receipt
+    if receipt is None:
+        return _page(
+            "尚未支付 Not paid",
+            '<div class="card"><h1>该费用尚未支付，暂无电子票据<br><span class="en">Not paid: '
+            "there is no electronic receipt yet</span></h1></div>",
+            404,
+        )
+    paid_at = receipt.paid_at.astimezone(now.tzinfo)
+    rows = "".join(
+        f'<tr><td>{html.escape(item.name)}<br><span class="en">{html.escape(item.name_en)}'
+        f'</span></td><td class="num">{item.quantity:g}</td>'
+        f'<td class="num">{format_money(item.amount_cents)}</td></tr>'
+        for item in receipt.items
+    )
+    sums = "".join(
+        f'<tr><td>{zh} <span class="en">{en}</span></td><td></td>'
+        f'<td class="num">{format_money(cents)}</td></tr>'
+        for zh, en, cents in (
+            ("合计", "Total", receipt.total_cents),
+            ("医保支付", "Insurance", receipt.insurance_cents),
+            ("个人支付", "Self-pay", receipt.self_pay_cents),
+        )
+    )
+    body = (
+        '<div class="card"><h1>门诊电子票据<br><span class="en">Electronic receipt</span></h1>'
+        f'<p>票据号 <span class="en">Receipt number</span> '
+        f"<b>{html.escape(receipt.receipt_number)}</b><br>"
+        f'缴费时间 <span class="en">Paid at</span> {paid_at:%Y-%m-%d %H:%M}</p>'
+        f'<div class="amount">{format_money(receipt.self_pay_cents)}</div></div>'
+        '<div class="card"><table><tr><td>项目 <span class="en">Item</span></td>'
+        '<td class="num">数量 <span class="en">Qty</span></td>'
+        f'<td class="num">金额 <span class="en">Amount</span></td></tr>{rows}{sums}</table></div>'
+        '<p class="en noprint">用浏览器的“打印”即可打印本页。 Use the browser\'s Print to print '
+        "this page.</p>"
+    )
+    return _page(f"电子票据 Electronic receipt {receipt.receipt_number}", body)
 
 
 def _result(conn: Conn, payment_id: str, now: dt.datetime, base_url: str) -> HTMLResponse:

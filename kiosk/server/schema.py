@@ -602,6 +602,43 @@ def _insight_days(conn: Connection) -> None:
     fold_queue_days(conn, [(row[0], row[1]) for row in pairs.fetchall()])
 
 
+REPORT_TABLES = """
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    department_id TEXT NOT NULL REFERENCES departments(id),
+    kind TEXT NOT NULL CHECK (kind IN ('lab', 'imaging')),
+    title TEXT NOT NULL,
+    title_en TEXT NOT NULL DEFAULT '',
+    ordered_at TEXT NOT NULL,
+    ready_at TEXT NOT NULL,
+    content_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX reports_patient ON reports(patient_id, ordered_at);
+CREATE TABLE IF NOT EXISTS report_prints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    kiosk_id TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    printed_at TEXT NOT NULL
+);
+CREATE INDEX report_prints_report ON report_prints(report_id);
+"""
+"""The patients' lab and imaging reports (报告): ``ready_at`` is when the report is out (a
+future time: pending, expected then); ``content_json`` the results or findings the PDF shows.
+``report_prints`` holds one row per copy a kiosk saw printed, for the reprint policy."""
+
+
+def _reports(conn: Connection) -> None:
+    """Migration 7: lab and imaging reports and their printed copies (``REPORT_TABLES``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(REPORT_TABLES))
+    else:
+        run_script(conn, REPORT_TABLES)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -616,7 +653,9 @@ MIGRATIONS = (
     Migration(4, "the insight pages' wait targets and indexes", _insight),
     Migration(5, "the writes the hospital's system is still owed", _hospital_writes),
     Migration(6, "each queue's day of waiting figures for the insight pages", _insight_days),
+    Migration(7, "lab and imaging reports and their printed copies", _reports),
 )
+REPORTS_VERSION = 6
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -15,7 +15,7 @@ import json
 import random
 from dataclasses import dataclass
 
-from kiosk.api.models import IdentifierKind
+from kiosk.api.models import IdentifierKind, ReportKind
 from kiosk.identity import is_valid_resident_id
 from kiosk.server.db import (
     DEFAULT_MINUTES_PER_PATIENT,
@@ -35,6 +35,8 @@ from kiosk.server.queue import (
     issue_ticket,
     pharmacy_queue_id,
 )
+from kiosk.server.reports import add_report
+from kiosk.server.schema import REPORTS_VERSION, schema_version
 from kiosk.server.seed_data import (
     DEPARTMENTS,
     DOCTOR_TITLES,
@@ -50,6 +52,7 @@ from kiosk.server.seed_data import (
     PRICES,
     REGIONS,
     SCENARIO_BILLS,
+    SCENARIO_REPORTS,
     SESSION_HOURS,
     SPECIAL_NAMES,
     SURNAMES,
@@ -503,6 +506,22 @@ class _Builder:
             (("IMG-DR", 1),),
         )
 
+    def reports(self) -> None:
+        """The scenario patients' reports, ready and pending (``SCENARIO_REPORTS``)."""
+        fixed = {p.scenario: p.patient_id for p in FIXED_PATIENTS}
+        for number, spec in enumerate(SCENARIO_REPORTS, start=1):
+            add_report(
+                self.conn,
+                report_id=f"rep-{number:04d}",
+                patient_id=fixed[spec.scenario],
+                department_id=_department_id(spec.department_code),
+                kind=ReportKind(spec.kind),
+                title=(spec.title, spec.title_en),
+                ordered_at=self.now + dt.timedelta(minutes=spec.ordered_minutes),
+                ready_at=self.now + dt.timedelta(minutes=spec.ready_minutes),
+                content=spec.content,
+            )
+
     def queues_and_stations(self) -> None:
         """A queue per consulting room, the blood draw, each pharmacy window and the cashier,
         in a waiting area per building floor; a demo station (password ``demo``) for each."""
@@ -612,6 +631,8 @@ def seed_demo(conn: Connection, now: dt.datetime, *, history_days: int = 0) -> N
         builder.general_clinic()
         builder.prices_and_places()
         builder.bills()
+        if (schema_version(conn) or 0) >= REPORTS_VERSION:  # not a migration test's old schema
+            builder.reports()
         if history_days:
             seed_history(conn, now, days=history_days)
     add_kiosk(conn, DEMO_KIOSK_ID, DEMO_TOKEN, now=now, location="门诊楼 1楼 大厅东侧")

@@ -476,3 +476,90 @@ REGIONS = (
     "330106", "320102", "420106", "610113", "650102", "210102", "370102",
 )  # fmt: skip
 PHONE_PREFIXES = ("135", "136", "137", "139", "150", "151", "158", "177", "186", "188", "199")
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+class ScenarioReport(NamedTuple):
+    """A demo report: whose, which department, kind, title, ordered and out (minutes from now:
+    negative in the past, positive pending), and its content (``kiosk.server.reports``)."""
+
+    scenario: str
+    department_code: str
+    kind: str
+    title: str
+    title_en: str
+    ordered_minutes: int
+    ready_minutes: int
+    content: dict[str, object]
+
+
+_CBC = [
+    ("白细胞计数", "WBC", "11.2", "10^9/L", "3.5-9.5", "↑"),
+    ("中性粒细胞百分比", "Neutrophils %", "78.4", "%", "40-75", "↑"),
+    ("淋巴细胞百分比", "Lymphocytes %", "15.1", "%", "20-50", "↓"),
+    ("单核细胞百分比", "Monocytes %", "5.2", "%", "3-10", ""),
+    ("嗜酸性粒细胞百分比", "Eosinophils %", "1.0", "%", "0.4-8", ""),
+    ("嗜碱性粒细胞百分比", "Basophils %", "0.3", "%", "0-1", ""),
+    ("红细胞计数", "RBC", "4.52", "10^12/L", "3.8-5.1", ""),
+    ("血红蛋白", "Hemoglobin", "132", "g/L", "115-150", ""),
+    ("红细胞压积", "Hematocrit", "40.1", "%", "35-45", ""),
+    ("平均红细胞体积", "MCV", "88.7", "fL", "82-100", ""),
+    ("平均血红蛋白量", "MCH", "29.2", "pg", "27-34", ""),
+    ("平均血红蛋白浓度", "MCHC", "329", "g/L", "316-354", ""),
+    ("红细胞分布宽度", "RDW-CV", "12.8", "%", "11-16", ""),
+    ("血小板计数", "Platelets", "236", "10^9/L", "125-350", ""),
+    ("平均血小板体积", "MPV", "10.1", "fL", "7.4-12.5", ""),
+    ("C反应蛋白", "CRP", "18.6", "mg/L", "0-10", "↑"),
+]
+_BIOCHEMISTRY = [
+    ("谷丙转氨酶", "ALT", "23", "U/L", "7-40", ""),
+    ("谷草转氨酶", "AST", "21", "U/L", "13-35", ""),
+    ("碱性磷酸酶", "ALP", "76", "U/L", "35-100", ""),
+    ("γ-谷氨酰转移酶", "GGT", "18", "U/L", "7-45", ""),
+    ("总蛋白", "Total protein", "71.3", "g/L", "65-85", ""),
+    ("白蛋白", "Albumin", "43.2", "g/L", "40-55", ""),
+    ("球蛋白", "Globulin", "28.1", "g/L", "20-40", ""),
+    ("总胆红素", "Total bilirubin", "12.4", "μmol/L", "0-21", ""),
+    ("直接胆红素", "Direct bilirubin", "3.1", "μmol/L", "0-8", ""),
+    ("尿素", "Urea", "5.6", "mmol/L", "2.6-7.5", ""),
+    ("肌酐", "Creatinine", "68", "μmol/L", "41-73", ""),
+    ("尿酸", "Uric acid", "402", "μmol/L", "155-357", "↑"),
+    ("葡萄糖", "Glucose", "6.4", "mmol/L", "3.9-6.1", "↑"),
+    ("总胆固醇", "Cholesterol", "5.8", "mmol/L", "0-5.2", "↑"),
+    ("甘油三酯", "Triglycerides", "1.9", "mmol/L", "0-1.7", "↑"),
+    ("高密度脂蛋白", "HDL", "1.21", "mmol/L", "1.04-1.55", ""),
+    ("低密度脂蛋白", "LDL", "3.62", "mmol/L", "0-3.37", "↑"),
+    ("钾", "Potassium", "4.1", "mmol/L", "3.5-5.3", ""),
+    ("钠", "Sodium", "140", "mmol/L", "137-147", ""),
+    ("氯", "Chloride", "103", "mmol/L", "99-110", ""),
+    ("钙", "Calcium", "2.31", "mmol/L", "2.11-2.52", ""),
+    ("磷", "Phosphorus", "1.12", "mmol/L", "0.85-1.51", ""),
+    ("镁", "Magnesium", "0.91", "mmol/L", "0.75-1.02", ""),
+    ("二氧化碳", "CO2", "24.6", "mmol/L", "22-29", ""),
+    ("乳酸脱氢酶", "LDH", "178", "U/L", "120-250", ""),
+    ("肌酸激酶", "CK", "96", "U/L", "40-200", ""),
+    ("同型半胱氨酸", "Homocysteine", "11.8", "μmol/L", "0-15", ""),
+    ("糖化血红蛋白", "HbA1c", "6.1", "%", "4-6", "↑"),
+]
+SCENARIO_REPORTS: tuple[ScenarioReport, ...] = (
+    ScenarioReport("unpaid_bills", "A", "lab", "血常规", "Complete blood count", -150, -60,
+                   {"results": _CBC}),
+    ScenarioReport("unpaid_bills", "A", "lab", "生化全项", "Biochemistry panel", -150, -20,
+                   {"results": _BIOCHEMISTRY}),
+    ScenarioReport("unpaid_bills", "A", "lab", "尿常规", "Urinalysis", -40, 90,
+                   {"results": []}),
+    ScenarioReport("too_early", "K", "imaging", "右膝关节X线正侧位", "X-ray, right knee", -2900,
+                   -2800, {
+        "findings": "右膝关节诸骨骨质未见明显骨折征象，关节间隙稍变窄，髁间隆起略变尖，"
+                    "髌骨上下缘可见少许骨质增生。软组织未见明显肿胀。",
+        "findings_en": "No fracture of the right knee. The joint space is slightly narrowed, "
+                       "the intercondylar eminence slightly sharpened, with small osteophytes "
+                       "at the patella's edges. No soft-tissue swelling.",
+        "impression": "右膝关节退行性变。",
+        "impression_en": "Degenerative change of the right knee.",
+    }),
+    ScenarioReport("too_early", "K", "imaging", "右膝关节磁共振", "MRI, right knee", -60, 1440,
+                   {"findings": "", "findings_en": "", "impression": "", "impression_en": ""}),
+)  # fmt: skip

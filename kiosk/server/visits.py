@@ -45,11 +45,20 @@ class Limits:
     identify_window: dt.timedelta = dt.timedelta(minutes=1)
     # Fee registrations pending payment one kiosk may hold at once.
     max_pending_registrations: int = 3
+    # Copies of a report kiosks may print (the first and one free reprint); then the window.
+    kiosk_copies_per_report: int = 2
 
     def __post_init__(self) -> None:
         if self.visit_lifetime <= dt.timedelta(0) or self.identify_window <= dt.timedelta(0):
             raise ValueError("lifetimes and windows must be positive")
-        if self.identify_per_window < 1 or self.max_pending_registrations < 1:
+        if (
+            min(
+                self.identify_per_window,
+                self.max_pending_registrations,
+                self.kiosk_copies_per_report,
+            )
+            < 1
+        ):
             raise ValueError("limits must be at least 1")
 
 

@@ -44,6 +44,7 @@ ACTIONS = {
     DeviceRole.reader: ("read",),
     DeviceRole.sound: ("sound_test",),
     DeviceRole.speech: ("speak_zh", "speak_en"),
+    DeviceRole.report_printer: (),
 }
 
 

@@ -41,6 +41,8 @@ PATIENT_SCOPED = {
     "listBills",
     "createPayment",
     "payByPaymentCode",
+    "listReports",
+    "getReportPdf",
 }
 WEB_PAGES = ("/pay", "/staff", "/display", "/q/", "/web/", "/admin/login", "/admin/assets")
 

@@ -30,10 +30,11 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN
 
 PACKAGE = "kiosk_api_client"
-# What an integrator tells the generator: the WAV of a spoken call is a file to it, and no
-# formatter runs after it (none is needed to import the code).
+# What an integrator tells the generator: the WAV of a spoken call and a report's PDF are files
+# to it, and no formatter runs after it (none is needed to import the code).
 GENERATOR_CONFIG = (
     "post_hooks: []\ncontent_type_overrides:\n  audio/wav: application/octet-stream\n"
+    "  application/pdf: application/octet-stream\n"
 )
 GENERATOR_TIMEOUT_S = 120
 # Ends with neither 0051 (declined) nor 0090 (held): the simulated wallet charges it.
@@ -423,6 +424,21 @@ def test_every_other_operation_through_the_generated_client(
     )
     cancelled = kiosk.ok("payments", "cancel_payment", payment_id=payment.id, idempotency_key=key())
     assert cancelled.status == models.PaymentStatus.CANCELLED
+
+    reports = kiosk.ok(
+        "reports", "list_reports", patient_id=patient.id, x_visit_token=visit
+    ).reports
+    [ready, *_] = [r for r in reports if r.status == models.ReportStatus.READY]
+    pdf = kiosk.ok("reports", "get_report_pdf", report_id=ready.id, x_visit_token=visit)
+    assert pdf.payload.read(5) == b"%PDF-"
+    copy = kiosk.ok(
+        "reports",
+        "mark_report_printed",
+        report_id=ready.id,
+        body=models.ReportPrinted(pages=1),
+        idempotency_key=key(),
+    )
+    assert copy.prints == ready.prints + 1
 
     call = kiosk.ok(
         "staff_calls",

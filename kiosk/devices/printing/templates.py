@@ -189,6 +189,7 @@ class PaymentReceipt:
     insurance_cents: int
     self_pay_cents: int
     method: str
+    receipt_url: str = ""  # the electronic receipt (电子票据), printed as a QR code
 
 
 def payment_receipt(
@@ -214,6 +215,13 @@ def payment_receipt(
         Row(_t(language, "个人支付", "Self-pay"), _money(receipt.self_pay_cents, language)),
         Field(_t(language, "支付方式", "Method"), receipt.method),
         Separator(),
+    ]
+    if receipt.receipt_url:
+        elements += [
+            Text(_t(language, "扫码查看电子票据", "Scan for the electronic receipt"), Align.center),
+            Qr(receipt.receipt_url),
+        ]
+    elements += [
         Note(
             _t(
                 language,

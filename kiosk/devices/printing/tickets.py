@@ -83,6 +83,7 @@ class TicketPrinting(QObject):
                     insurance_cents=receipt.insurance_cents,
                     self_pay_cents=receipt.self_pay_cents,
                     method=_paid_with(receipt.wallet, zh=zh),
+                    receipt_url=receipt.receipt_url,
                 ),
                 hospital_name=hospital_name,
                 language=language,

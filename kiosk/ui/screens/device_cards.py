@@ -20,6 +20,7 @@ from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.readers.base import ReaderState
 from kiosk.diagnostics.cards import DeviceCard, DeviceRole, Light, OutputState
 from kiosk.diagnostics.counters import Counter
+from kiosk.report_printing import QueueState
 from kiosk.ui.widgets.basics import button, label, named
 
 LAMP_PX = 44
@@ -73,6 +74,17 @@ def state_words(role: DeviceRole, state: str) -> str:
             OutputState.ready: QCoreApplication.translate("DeviceCards", "Ready"),
             OutputState.unavailable: QCoreApplication.translate("DeviceCards", "No speech engine"),
         },
+        DeviceRole.report_printer: {
+            QueueState.ready: QCoreApplication.translate("DeviceCards", "Ready"),
+            QueueState.paused: QCoreApplication.translate("DeviceCards", "Queue paused"),
+            QueueState.rejecting: QCoreApplication.translate(
+                "DeviceCards", "Queue not accepting jobs"
+            ),
+            QueueState.missing: QCoreApplication.translate("DeviceCards", "No such print queue"),
+            QueueState.unreachable: QCoreApplication.translate(
+                "DeviceCards", "Print server not answering"
+            ),
+        },
     }
     return table[role].get(state, state)
 
@@ -121,6 +133,23 @@ def advice(role: DeviceRole, state: str, *, paper_width_mm: int) -> str:
             OutputState.unavailable: QCoreApplication.translate(
                 "DeviceCards",
                 "Check the speaker cable and the system's sound output, then restart the kiosk.",
+            ),
+        },
+        DeviceRole.report_printer: {
+            QueueState.paused: QCoreApplication.translate(
+                "DeviceCards",
+                "Clear the A4 printer's fault (paper, toner, jam), then resume the queue "
+                "(cupsenable).",
+            ),
+            QueueState.rejecting: QCoreApplication.translate(
+                "DeviceCards", "Let the queue accept jobs again (cupsaccept)."
+            ),
+            QueueState.missing: QCoreApplication.translate(
+                "DeviceCards",
+                "Check [report_printer] name in the configuration against the CUPS queues.",
+            ),
+            QueueState.unreachable: QCoreApplication.translate(
+                "DeviceCards", "Check that CUPS runs and [report_printer] server is right."
             ),
         },
         DeviceRole.speech: {

@@ -636,6 +636,9 @@ class PaymentCodeScreen(Screen):
         self.set_seconds_left(self._seconds)
 
 
+RECEIPT_QR_PX = 160  # beside its caption, so the paid screen still fits 1920×1080
+
+
 class PaymentResultScreen(Screen):
     """Paid (receipt, pharmacy and queue numbers) or not (nothing was charged).
 
@@ -669,6 +672,14 @@ class PaymentResultScreen(Screen):
         self.directions = label("payment_result.directions", "heading", wrap=True)
         self.details = label("payment_result.details", "hint", wrap=True)
         self.print_state = label("payment_result.print_state", "hint", wrap=True)
+        # The electronic receipt (电子票据) on the patient's phone: the same QR as on the slip.
+        self.receipt_qr = named(QrCode(RECEIPT_QR_PX), "payment_result.receipt_qr")
+        self.receipt_caption = label("payment_result.receipt_caption", "small", wrap=True)
+        receipt_row = QHBoxLayout()
+        receipt_row.addStretch(1)
+        receipt_row.addWidget(self.receipt_qr)
+        receipt_row.addWidget(self.receipt_caption)
+        receipt_row.addStretch(1)
         for widget in (
             self.title,
             self.body,
@@ -681,6 +692,7 @@ class PaymentResultScreen(Screen):
         ):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             inner.addWidget(widget)
+        inner.addLayout(receipt_row)
         self.reprint = button("payment_result.reprint")
         self.reprint.clicked.connect(self.reprint_requested)
         self.retry = button("payment_result.retry")
@@ -851,6 +863,16 @@ class PaymentResultScreen(Screen):
         self.details.setText(details)
         paid = self._outcome == PayStep.paid
         self._show_pickup(self._payment if paid else None)
+        receipt = self._payment.receipt if paid and self._payment is not None else None
+        receipt_url = receipt.receipt_url if receipt is not None else ""
+        if receipt_url != self.receipt_qr.data:
+            self.receipt_qr.set_data(receipt_url)
+        # The amount and the receipt number are on the line above.
+        self.receipt_caption.setText(
+            self.tr("Scan for your electronic receipt") if receipt_url else ""
+        )
+        self.receipt_qr.setVisible(bool(receipt_url))
+        self.receipt_caption.setVisible(bool(receipt_url))
         self.print_state.setText(
             self.tr("The receipt could not be printed. Touch “Print again” or ask at the window.")
             if paid and self._print_failed
