@@ -142,10 +142,10 @@ def self_check(config_path: str | None, *, demo: bool) -> int:
     from kiosk import selfcheck
 
     if demo:
-        from kiosk.app import demo_server
+        from kiosk.app import DemoHospital
 
-        with demo_server() as config:
-            checks, _ = selfcheck.run_checks(config)
+        with DemoHospital(simulated_clinic=False) as hospital:
+            checks, _ = selfcheck.run_checks(hospital.config(), first_frame=hospital.open)
     else:
         try:
             config = find_and_load_config(config_path, os.environ)
