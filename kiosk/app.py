@@ -473,7 +473,9 @@ def pin_lockout_path(config: KioskConfig) -> Path:
 
 def _demo_cards() -> list[DemoCard]:
     """Buttons standing in for the card reader in the demo (the demo hospital's fixed patients)."""
-    from kiosk.server.seed import DEMO_IDENTITIES  # the demo hospital is only needed here
+    # The demo hospital's fixed patients, from its data alone: the rest of the server waits
+    # until after the first frame (DemoHospital).
+    from kiosk.server.seed_data import FIXED_PATIENTS
 
     labels: dict[str, str] = {
         "one_in_window": str(QT_TRANSLATE_NOOP("DemoCards", "One appointment now")),
@@ -488,8 +490,13 @@ def _demo_cards() -> list[DemoCard]:
         "unpaid_bills": str(QT_TRANSLATE_NOOP("DemoCards", "Two unpaid bills")),
     }
     return [
-        DemoCard(scenario, labels.get(scenario, scenario), identity.kind, identity.value)
-        for scenario, identity in DEMO_IDENTITIES.items()
+        DemoCard(
+            patient.scenario,
+            labels.get(patient.scenario, patient.scenario),
+            patient.kind,
+            patient.value,
+        )
+        for patient in FIXED_PATIENTS
     ]
 
 
