@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QLoggingCategory, QObject, QTimer, Signal
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk import __version__
 from kiosk.api.models import DeviceState
@@ -52,7 +52,14 @@ from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
 from kiosk.ui.technician_view import TechnicianView
-from kiosk.ui.theme import apply_theme, body_font, register_fonts, stylesheet
+from kiosk.ui.theme import (
+    apply_theme,
+    body_font,
+    draw_glyphs,
+    large_text_fonts,
+    register_fonts,
+    stylesheet,
+)
 from kiosk.ui.visit_view import VisitView
 from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
@@ -184,6 +191,7 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
+        after_first_paint(self.window, self._warm_large_text)
 
     def _build_usage(self) -> None:
         """Usage events from the visit; the services' and the staff call's are added as
@@ -444,6 +452,16 @@ class Kiosk(QObject):
 
     def _on_identifier_read(self, identifier: Identifier) -> None:
         self.flow.identifier_read(identifier.kind, identifier.value)
+
+    def _warm_large_text(self) -> None:
+        """Draw the window's characters in every large-text font off screen, one font per
+        turn of the event loop: the first drawing of glyphs at a new size was most of the
+        large-text switch's stall, and now no tap waits behind it either."""
+        texts = [label.text() for label in self.window.findChildren(QLabel)]
+        texts += [button.text() for button in self.window.findChildren(QAbstractButton)]
+        characters = "".join(sorted(set("".join(texts)) - set(" \n")))
+        for delay, font in enumerate(large_text_fonts(self._font_family)):
+            QTimer.singleShot(delay, lambda font=font: draw_glyphs(font, characters))
 
     def _set_large_text(self, on: bool) -> None:
         self._app.setFont(body_font(self._font_family, large_text=on))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from string import Template
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from kiosk.assets import assets_dir, cjk_font_path
@@ -35,6 +36,13 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
     """The theme's stylesheet with sizes filled in (``$body``, ``$title``, ``$target``...)."""
     if theme not in THEMES:
         raise ValueError(f"unknown theme {theme!r}")
+    values = {name: str(px) for name, px in role_sizes(large_text=large_text).items()}
+    text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
+    return Template(text).substitute(values)
+
+
+def role_sizes(*, large_text: bool) -> dict[str, int]:
+    """The stylesheet's sizes in pixels: text roles and the touch target."""
     # Reading text and touch targets grow most; headings are already large and grow less, so
     # a screen still fits without scrolling.
     sizes = {
@@ -47,12 +55,39 @@ def stylesheet(theme: str, *, large_text: bool) -> str:
         "target": (64, 1.5),
     }
     values = {
-        name: str(round(px * (scale if large_text else 1.0))) for name, (px, scale) in sizes.items()
+        name: round(px * (scale if large_text else 1.0)) for name, (px, scale) in sizes.items()
     }
     for role in BOLD_ROLES:
-        values[role] = str(min(int(values[role]), SYNTHETIC_BOLD_MAX_PX))
-    text = (assets_dir() / "themes" / f"{theme}.qss").read_text(encoding="utf-8")
-    return Template(text).substitute(values)
+        values[role] = min(values[role], SYNTHETIC_BOLD_MAX_PX)
+    return values
+
+
+def large_text_fonts(family: str) -> list[QFont]:
+    """Every font the large-text stylesheet draws text in."""
+    sizes = role_sizes(large_text=True)
+    fonts = []
+    for role, px in sizes.items():
+        if role == "target":
+            continue
+        for bold in (False, True) if role in BOLD_ROLES else (False,):
+            font = QFont(family)
+            font.setPixelSize(px)
+            font.setBold(bold)
+            fonts.append(font)
+    return fonts
+
+
+def draw_glyphs(font: QFont, characters: str) -> None:
+    """Draw ``characters`` once off screen in ``font``: Qt keeps the rasterized glyphs, so
+    the next drawing of them on screen (the large-text switch) does not wait for it."""
+    width = 1024
+    rows = 1 + len(characters) * font.pixelSize() // width
+    # Opaque like a window's backing store, so the glyphs are kept in the format it uses.
+    image = QImage(width, 2 * font.pixelSize() * rows, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setFont(font)
+    painter.drawText(image.rect(), Qt.TextFlag.TextWrapAnywhere, characters)
+    painter.end()
 
 
 def body_font(family: str, *, large_text: bool) -> QFont:
