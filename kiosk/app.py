@@ -621,6 +621,7 @@ class DemoHospital:
         self._on_ready = on_ready
         self._thread = threading.Thread(target=self._serve, name="demo-hospital")
         self._server: EmbeddedServer | None = None
+        self._start_ended = threading.Event()
 
     def config(self) -> KioskConfig:
         """The configuration the demo kiosk runs with: this server, simulated devices."""
@@ -630,6 +631,11 @@ class DemoHospital:
         """Start the server in the background; once."""
         if self._thread.ident is None:
             self._thread.start()
+
+    def wait_until_serving(self, timeout_s: float) -> bool:
+        """Whether the server started (True) or failed to (False) within ``timeout_s``."""
+        self._start_ended.wait(timeout_s)
+        return self._server is not None
 
     def _serve(self) -> None:
         from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
@@ -646,9 +652,13 @@ class DemoHospital:
         except Exception:
             log.exception("the demo hospital's server did not start")
             return
+        finally:
+            self._start_ended.set()
+        # The links are given once the past days are in: the history is one long write
+        # transaction that someone following a link at once would wait behind.
+        seed_history_apart(self._db_path, self._server.clock())
         if self._on_ready is not None:
             self._on_ready(self._server)
-        seed_history_apart(self._db_path, self._server.clock())
 
     def close(self) -> None:
         """Wait for the start (and the history) to finish, stop the server, delete its files."""
@@ -724,7 +734,7 @@ def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """The kiosk on the demo hospital with simulated devices; the demo's links on ``out``
-    once its server is up."""
+    once its server is up and its past days written."""
     with DemoHospital(
         simulated_clinic=simulated_clinic, on_ready=lambda server: print_demo_links(server, out)
     ) as hospital:

@@ -208,6 +208,7 @@ def test_a_request_before_the_demo_server_starts_waits_for_it(tmp_path: Path) ->
         assert answers.empty()
         assert ready == []
         hospital.open()
+        assert hospital.wait_until_serving(60)
         asking.join(timeout=60)
         answer = answers.get_nowait()
         assert answer.status_code == 200, answer.text
