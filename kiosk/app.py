@@ -81,6 +81,8 @@ def local_now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
+GLYPHS_PER_TURN = 8  # drawn at once after the first frame: a few milliseconds at most
+
 EXIT_RESTART = 75  # EX_TEMPFAIL: the technician asked for a restart; the service manager obliges
 
 
@@ -454,14 +456,21 @@ class Kiosk(QObject):
         self.flow.identifier_read(identifier.kind, identifier.value)
 
     def _warm_large_text(self) -> None:
-        """Draw the window's characters in every large-text font off screen, one font per
-        turn of the event loop: the first drawing of glyphs at a new size was most of the
-        large-text switch's stall, and now no tap waits behind it either."""
-        texts = [label.text() for label in self.window.findChildren(QLabel)]
-        texts += [button.text() for button in self.window.findChildren(QAbstractButton)]
+        """Draw the home screen's and the header's characters in every large-text font off
+        screen, a few at a time between other events: the first drawing of glyphs at a new
+        size was most of the large-text switch's stall, and no tap waits behind this."""
+        texts = []
+        for part in (self.window.header, self.view.home):
+            texts += [label.text() for label in part.findChildren(QLabel)]
+            texts += [button.text() for button in part.findChildren(QAbstractButton)]
         characters = "".join(sorted(set("".join(texts)) - set(" \n")))
-        for delay, font in enumerate(large_text_fonts(self._font_family)):
-            QTimer.singleShot(delay, lambda font=font: draw_glyphs(font, characters))
+        pieces = [
+            (font, characters[start : start + GLYPHS_PER_TURN])
+            for font in large_text_fonts(self._font_family)
+            for start in range(0, len(characters), GLYPHS_PER_TURN)
+        ]
+        for turn, (font, piece) in enumerate(pieces):
+            QTimer.singleShot(turn, lambda font=font, piece=piece: draw_glyphs(font, piece))
 
     def _set_large_text(self, on: bool) -> None:
         self._app.setFont(body_font(self._font_family, large_text=on))

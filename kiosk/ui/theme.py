@@ -63,11 +63,12 @@ def role_sizes(*, large_text: bool) -> dict[str, int]:
 
 
 def large_text_fonts(family: str) -> list[QFont]:
-    """Every font the large-text stylesheet draws text in."""
+    """The fonts of the large-text stylesheet's text roles (not ``huge``: a ticket number's
+    digits, drawn on the ticket screen only)."""
     sizes = role_sizes(large_text=True)
     fonts = []
     for role, px in sizes.items():
-        if role == "target":
+        if role in ("target", "huge"):
             continue
         for bold in (False, True) if role in BOLD_ROLES else (False,):
             font = QFont(family)
