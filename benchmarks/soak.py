@@ -35,6 +35,7 @@ from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.visit import Step
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed_data import GENERAL_CLINIC
+from kiosk.server.visits import Limits
 from kiosk.ui.voice import RecordingSpeech
 from kiosk.walkthrough import Walkthrough, demo_morning, settle, wait_until
 
@@ -42,7 +43,10 @@ Figure = tuple[str, float, str]
 
 JOURNEYS = 500
 SAMPLE_EVERY = 50
-RESIDENT_ID = "11010519491231002X"  # the demo patient with one appointment in its window
+RESIDENT_ID = "11010519491231002X"
+# A day's patients come here in minutes: more identifications a minute than the server lets
+# one kiosk make (10, against a stolen token).
+DAY_IN_MINUTES = Limits(identify_per_window=1_000)  # the demo patient with one appointment in its window
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def soak(journeys: int, *, report: bool = True) -> list[Sample]:
         spool = Path(scratch) / "spool"
         clock = demo_morning()
         with EmbeddedServer.start(
-            Path(scratch) / "demo.sqlite3", seed_demo=True, clock=clock
+            Path(scratch) / "demo.sqlite3", seed_demo=True, clock=clock, limits=DAY_IN_MINUTES
         ) as server:
             kiosk = Kiosk(
                 demo_config(server.url, spool), app, clock=clock, speech=RecordingSpeech()
