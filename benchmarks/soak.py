@@ -43,10 +43,10 @@ Figure = tuple[str, float, str]
 
 JOURNEYS = 500
 SAMPLE_EVERY = 50
-RESIDENT_ID = "11010519491231002X"
+RESIDENT_ID = "11010519491231002X"  # the demo patient with one appointment in its window
 # A day's patients come here in minutes: more identifications a minute than the server lets
 # one kiosk make (10, against a stolen token).
-DAY_IN_MINUTES = Limits(identify_per_window=1_000)  # the demo patient with one appointment in its window
+DAY_IN_MINUTES = Limits(identify_per_window=1_000)
 
 
 @dataclass(frozen=True)
