@@ -53,9 +53,9 @@ from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
 from kiosk.ui.technician_view import TechnicianView
 from kiosk.ui.theme import (
+    GlyphWarmer,
     apply_theme,
     body_font,
-    draw_glyphs,
     large_text_fonts,
     register_fonts,
     stylesheet,
@@ -80,8 +80,6 @@ log = logging.getLogger(__name__)
 def local_now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
-
-GLYPHS_PER_TURN = 8  # drawn at once after the first frame: a few milliseconds at most
 
 EXIT_RESTART = 75  # EX_TEMPFAIL: the technician asked for a restart; the service manager obliges
 
@@ -457,20 +455,19 @@ class Kiosk(QObject):
 
     def _warm_large_text(self) -> None:
         """Draw the home screen's and the header's characters in every large-text font off
-        screen, a few at a time between other events: the first drawing of glyphs at a new
-        size was most of the large-text switch's stall, and no tap waits behind this."""
+        screen while the kiosk waits on its home screen: the first drawing of glyphs at a new
+        size was most of the large-text switch's stall."""
         texts = []
         for part in (self.window.header, self.view.home):
             texts += [label.text() for label in part.findChildren(QLabel)]
             texts += [button.text() for button in part.findChildren(QAbstractButton)]
-        characters = "".join(sorted(set("".join(texts)) - set(" \n")))
-        pieces = [
-            (font, characters[start : start + GLYPHS_PER_TURN])
-            for font in large_text_fonts(self._font_family)
-            for start in range(0, len(characters), GLYPHS_PER_TURN)
-        ]
-        for turn, (font, piece) in enumerate(pieces):
-            QTimer.singleShot(turn, lambda font=font, piece=piece: draw_glyphs(font, piece))
+        self.glyph_warmer = GlyphWarmer(
+            large_text_fonts(self._font_family),
+            "".join(sorted(set("".join(texts)) - set(" \n"))),
+            idle=lambda: self.flow.step == Step.home and not self.view.large_text,
+            parent=self,
+        )
+        self.glyph_warmer.start()
 
     def _set_large_text(self, on: bool) -> None:
         self._app.setFont(body_font(self._font_family, large_text=on))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from string import Template
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +21,8 @@ THEMES = ("standard", "high_contrast")
 # draws glyphs as outlines, which are not thickened. Bold roles stay below that size.
 SYNTHETIC_BOLD_MAX_PX = 63
 BOLD_ROLES = ("title", "heading")
+GLYPHS_PER_TURN = 8  # characters drawn at once while warming the glyphs: a few milliseconds
+WARM_TURN_MS = 20
 
 
 def register_fonts() -> str:
@@ -76,6 +79,43 @@ def large_text_fonts(family: str) -> list[QFont]:
             font.setBold(bold)
             fonts.append(font)
     return fonts
+
+
+class GlyphWarmer(QObject):
+    """Draws characters in fonts off screen (``draw_glyphs``), a few at a time and only while
+    ``idle()`` says nobody is using the kiosk, so no tap ever waits behind it."""
+
+    def __init__(
+        self,
+        fonts: Sequence[QFont],
+        characters: str,
+        idle: Callable[[], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._pieces = [
+            (font, characters[start : start + GLYPHS_PER_TURN])
+            for font in fonts
+            for start in range(0, len(characters), GLYPHS_PER_TURN)
+        ]
+        self._idle = idle
+        self._timer = QTimer(self, interval=WARM_TURN_MS)
+        self._timer.timeout.connect(self._turn)
+
+    @property
+    def done(self) -> bool:
+        return not self._pieces
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def _turn(self) -> None:
+        if not self._idle():
+            return
+        if self._pieces:
+            draw_glyphs(*self._pieces.pop(0))
+        if not self._pieces:
+            self._timer.stop()
 
 
 def draw_glyphs(font: QFont, characters: str) -> None:
