@@ -26,8 +26,9 @@ MODULES = (
     "benchmarks.ui",
     "benchmarks.package",
 )
-# Run only when named with --only (about 15 minutes): `make reliability`.
-ON_REQUEST = ("benchmarks.reliability",)
+# Run only when named with --only: `make reliability` (about 15 minutes), and the soak
+# (500 journeys through the UI: 25 minutes or more on two shared cores).
+ON_REQUEST = ("benchmarks.reliability", "benchmarks.soak")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 Figure = tuple[str, float, str]

@@ -11,14 +11,13 @@ import logging
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QLoggingCategory, QObject, Signal
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QLoggingCategory, QObject, QTimer, Signal
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk import __version__
 from kiosk.api.models import DeviceState
@@ -47,6 +46,7 @@ from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
 from kiosk.runner import Runner, background_executor
+from kiosk.server.loopback import listening_socket
 from kiosk.services import Journey, ServiceParts, registry
 from kiosk.stop_signals import quit_on_signals
 from kiosk.ui.i18n import Translations
@@ -55,7 +55,14 @@ from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.identify import DemoCard
 from kiosk.ui.sounds import SoundCues
 from kiosk.ui.technician_view import TechnicianView
-from kiosk.ui.theme import apply_theme, body_font, register_fonts, stylesheet
+from kiosk.ui.theme import (
+    GlyphWarmer,
+    apply_theme,
+    body_font,
+    large_text_fonts,
+    register_fonts,
+    stylesheet,
+)
 from kiosk.ui.visit_view import VisitView
 from kiosk.ui.voice import QtSpeech, SpeechOutput, VoiceGuide
 from kiosk.ui.widgets.header import HeaderBar
@@ -195,6 +202,7 @@ class Kiosk(QObject):
             clock=clock,
         )
         self.flow.visit_wiped.connect(self._restore_language)
+        after_first_paint(self.window, self._warm_large_text)
 
     def _build_usage(self) -> None:
         """Usage events from the visit; the services' and the staff call's are added as
@@ -464,6 +472,22 @@ class Kiosk(QObject):
     def _on_identifier_read(self, identifier: Identifier) -> None:
         self.flow.identifier_read(identifier.kind, identifier.value)
 
+    def _warm_large_text(self) -> None:
+        """Draw the home screen's and the header's characters in every large-text font off
+        screen while the kiosk waits on its home screen: the first drawing of glyphs at a new
+        size was most of the large-text switch's stall."""
+        texts = []
+        for part in (self.window.header, self.view.home):
+            texts += [label.text() for label in part.findChildren(QLabel)]
+            texts += [button.text() for button in part.findChildren(QAbstractButton)]
+        self.glyph_warmer = GlyphWarmer(
+            large_text_fonts(self._font_family),
+            "".join(sorted(set("".join(texts)) - set(" \n"))),
+            idle=lambda: self.flow.step == Step.home and not self.view.large_text,
+            parent=self,
+        )
+        self.glyph_warmer.start()
+
     def _set_large_text(self, on: bool) -> None:
         self._app.setFont(body_font(self._font_family, large_text=on))
         large = stylesheet(self.config.kiosk.theme, large_text=True)
@@ -492,7 +516,9 @@ def pin_lockout_path(config: KioskConfig) -> Path:
 
 def _demo_cards() -> list[DemoCard]:
     """Buttons standing in for the card reader in the demo (the demo hospital's fixed patients)."""
-    from kiosk.server.seed import DEMO_IDENTITIES  # the demo hospital is only needed here
+    # The demo hospital's fixed patients, from its data alone: the rest of the server waits
+    # until after the first frame (DemoHospital).
+    from kiosk.server.seed_data import FIXED_PATIENTS
 
     labels: dict[str, str] = {
         "one_in_window": str(QT_TRANSLATE_NOOP("DemoCards", "One appointment now")),
@@ -507,8 +533,13 @@ def _demo_cards() -> list[DemoCard]:
         "unpaid_bills": str(QT_TRANSLATE_NOOP("DemoCards", "Two unpaid bills")),
     }
     return [
-        DemoCard(scenario, labels.get(scenario, scenario), identity.kind, identity.value)
-        for scenario, identity in DEMO_IDENTITIES.items()
+        DemoCard(
+            patient.scenario,
+            labels.get(patient.scenario, patient.scenario),
+            patient.kind,
+            patient.value,
+        )
+        for patient in FIXED_PATIENTS
     ]
 
 
@@ -610,38 +641,103 @@ def print_sample(
     )
 
 
-@contextmanager
-def demo_hospital(*, simulated_clinic: bool) -> Iterator[EmbeddedServer]:
-    """The embedded reference server on a fresh demo hospital, with or without the
-    simulated clinic working its queues."""
-    from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
-    from kiosk.server.insight.history import seed_history_apart
-    from kiosk.server.simulation import ClinicPace
+class DemoHospital:
+    """The demo hospital's embedded server, started after the kiosk's first frame.
 
-    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-        path = Path(scratch) / "demo.sqlite3"
-        with EmbeddedServer.start(
-            path,
-            seed_demo=True,
-            simulated_clinic=ClinicPace() if simulated_clinic else None,
-        ) as server:
-            # The insight pages' past days are written while the kiosk starts, not before:
-            # they took the first frame from about 1 s to 3.7 s.
-            history = threading.Thread(
-                target=seed_history_apart, args=(path, server.clock()), name="demo-history"
+    Importing, seeding and starting the server took most of the demo's start-up. Its loopback
+    port listens from the start, so the kiosk is built against its URL at once, and a request
+    made before the server is up waits in the port's backlog instead of failing. The insight
+    pages' 60 past days are written once the server is up.
+    """
+
+    def __init__(
+        self,
+        *,
+        simulated_clinic: bool,
+        on_ready: Callable[[EmbeddedServer], None] | None = None,
+    ) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
+        self._db_path = Path(self._scratch.name) / "demo.sqlite3"
+        self._sock = listening_socket()
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._simulated_clinic = simulated_clinic
+        self._on_ready = on_ready
+        self._thread = threading.Thread(target=self._serve, name="demo-hospital")
+        self._server: EmbeddedServer | None = None
+        self._start_ended = threading.Event()
+
+    def config(self) -> KioskConfig:
+        """The configuration the demo kiosk runs with: this server, simulated devices."""
+        return demo_config(self.url, app_cache_dir() / "demo-spool")
+
+    def open(self) -> None:
+        """Start the server in the background; once."""
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def wait_until_serving(self, timeout_s: float) -> bool:
+        """Whether the server started (True) or failed to (False) within ``timeout_s``."""
+        self._start_ended.wait(timeout_s)
+        return self._server is not None
+
+    def _serve(self) -> None:
+        from kiosk.server.embedded import EmbeddedServer  # only the demo needs the server
+        from kiosk.server.insight.history import seed_history_apart
+        from kiosk.server.simulation import ClinicPace
+
+        try:
+            self._server = EmbeddedServer.start(
+                self._db_path,
+                seed_demo=True,
+                simulated_clinic=ClinicPace() if self._simulated_clinic else None,
+                sock=self._sock,
             )
-            history.start()
-            try:
-                yield server
-            finally:
-                history.join()
+        except Exception:
+            log.exception("the demo hospital's server did not start")
+            return
+        finally:
+            self._start_ended.set()
+        # The links are given once the past days are in: the history is one long write
+        # transaction that someone following a link at once would wait behind.
+        seed_history_apart(self._db_path, self._server.clock())
+        if self._on_ready is not None:
+            self._on_ready(self._server)
+
+    def close(self) -> None:
+        """Wait for the start (and the history) to finish, stop the server, delete its files."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self._server is not None:
+            self._server.stop()  # closes the socket too
+        else:
+            self._sock.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> DemoHospital:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
-@contextmanager
-def demo_server() -> Iterator[KioskConfig]:
-    """The embedded reference server with a fresh demo hospital; yields the demo config."""
-    with demo_hospital(simulated_clinic=False) as server:
-        yield demo_config(server.url, app_cache_dir() / "demo-spool")
+class _AfterFirstPaint(QObject):
+    """Calls back once, when the event loop is free again after ``widget``'s first paint."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
+def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Run ``callback`` on the GUI thread right after ``widget`` is first painted."""
+    _AfterFirstPaint(widget, callback)
 
 
 def print_demo_links(server: EmbeddedServer, out: TextIO) -> None:
@@ -680,14 +776,16 @@ def run_demo(
     simulated_clinic: bool = True,
     out: TextIO = sys.stdout,
 ) -> int:
-    """The kiosk on the demo hospital with simulated devices; the demo's links on ``out``."""
-    with demo_hospital(simulated_clinic=simulated_clinic) as server:
-        print_demo_links(server, out)
-        config = demo_config(server.url, app_cache_dir() / "demo-spool")
+    """The kiosk on the demo hospital with simulated devices; the demo's links on ``out``
+    once its server is up and its past days written."""
+    with DemoHospital(
+        simulated_clinic=simulated_clinic, on_ready=lambda server: print_demo_links(server, out)
+    ) as hospital:
+
+        def built(kiosk: Kiosk) -> None:
+            print_ticket_links(kiosk.flow, out)
+            after_first_paint(kiosk.window, hospital.open)
+
         return run(
-            config,
-            windowed=windowed,
-            argv=argv,
-            diagnostics=diagnostics,
-            built=lambda kiosk: print_ticket_links(kiosk.flow, out),
+            hospital.config(), windowed=windowed, argv=argv, diagnostics=diagnostics, built=built
         )

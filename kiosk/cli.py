@@ -138,14 +138,23 @@ def print_sample(config_path: str | None, template: str) -> int:
     return EXIT_OK
 
 
+DEMO_SERVER_START_S = 120.0  # a loaded machine; it usually takes a second or two
+
+
 def self_check(config_path: str | None, *, demo: bool) -> int:
     from kiosk import selfcheck
 
     if demo:
-        from kiosk.app import demo_server
+        from kiosk.app import DemoHospital
 
-        with demo_server() as config:
-            checks, _ = selfcheck.run_checks(config)
+        with DemoHospital(simulated_clinic=False) as hospital:
+
+            def first_frame() -> None:
+                # The backend check asks the demo's own server: it starts now, give it time.
+                hospital.open()
+                hospital.wait_until_serving(DEMO_SERVER_START_S)
+
+            checks, _ = selfcheck.run_checks(hospital.config(), first_frame=first_frame)
     else:
         try:
             config = find_and_load_config(config_path, os.environ)

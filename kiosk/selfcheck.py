@@ -47,8 +47,11 @@ def _timed(name: str, probe: Callable[[], str]) -> Check:
     return Check(name, True, f"{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)")
 
 
-def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
-    """All checks, and the seconds from process start to the first painted home screen."""
+def run_checks(
+    config: KioskConfig, *, first_frame: Callable[[], None] | None = None
+) -> tuple[list[Check], float]:
+    """All checks, and the seconds from process start to the first painted home screen;
+    ``first_frame`` is called once that frame is painted (the demo starts its server then)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
@@ -77,6 +80,8 @@ def run_checks(config: KioskConfig) -> tuple[list[Check], float]:
     while not painted and time.monotonic() < deadline:
         app.processEvents()
     first_frame_s = painted[0] if painted else float("nan")
+    if first_frame is not None:
+        first_frame()
 
     checks = [Check("configuration", True, config.source or "(built in)")]
     checks.append(

@@ -353,8 +353,11 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S)
     """Run the event loop (never sleep: the GUI thread keeps serving events) until ``condition``."""
     loop = QEventLoop()
     poll = QTimer(interval=5)
-    poll.timeout.connect(lambda: loop.quit() if condition() else None)
     deadline = time.monotonic() + timeout_s
+    # Out of the loop at the deadline too, or a condition never met would wait forever.
+    poll.timeout.connect(
+        lambda: loop.quit() if condition() or time.monotonic() > deadline else None
+    )
     poll.start()
     try:
         while not condition():

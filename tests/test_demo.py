@@ -188,3 +188,29 @@ def test_without_the_simulated_clinic_only_the_staff_call(quiet_demo: RunningDem
         timeout=TIMEOUT_S,
     )
     assert called.status_code == 200, called.text  # the staff page calls as before
+
+
+def test_a_request_before_the_demo_server_starts_waits_for_it(tmp_path: Path) -> None:
+    """The demo's server starts after the kiosk's first frame; whatever the kiosk asks
+    meanwhile waits on the open port and is answered once, not refused."""
+    from kiosk.app import DemoHospital
+
+    ready: list[str] = []
+    with DemoHospital(simulated_clinic=False, on_ready=lambda s: ready.append(s.url)) as hospital:
+        answers: Queue[requests.Response] = Queue()
+
+        def ask() -> None:
+            answers.put(requests.get(f"{hospital.url}/api/v1/health", timeout=60))
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.5)  # the question waits on the port: nothing answers yet
+        assert answers.empty()
+        assert ready == []
+        hospital.open()
+        assert hospital.wait_until_serving(60)
+        asking.join(timeout=60)
+        answer = answers.get_nowait()
+        assert answer.status_code == 200, answer.text
+        assert hospital.config().backend.url == hospital.url
+    assert ready == [hospital.url]  # told once the past days were written (close waits)

@@ -9,7 +9,6 @@ With ``simulated_clinic`` (``kiosk --demo``) a simulated clinic works the queues
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ from kiosk.server.app import create_app
 from kiosk.server.clinical import RemoteClinicalSource
 from kiosk.server.db import Database, Target, is_empty, open_database, system_clock
 from kiosk.server.hospital_writes import HospitalWriter
+from kiosk.server.loopback import listening_socket
 from kiosk.server.queue_bus import QueueBus
 from kiosk.server.security import (
     KEEP_ALIVE_TIMEOUT_S,
@@ -81,13 +81,15 @@ class EmbeddedServer:
         simulated_clinic: ClinicPace | None = None,
         clinical: RemoteClinicalSource | None = None,
         history_days: int = 0,
+        sock: socket.socket | None = None,
     ) -> EmbeddedServer:
         """Create/open the database (seeding the demo hospital when asked and it is empty),
         then serve it; returns once the server accepts connections. ``port`` 0 takes a free
         one; a given port may be a stopped server's (its clients come back, as to a restart).
         With ``simulated_clinic`` a simulated clinic at that pace starts working the queues;
         ``clinical``: the hospital's system to read clinical data from (``create_app``).
-        ``history_days`` seeds that many past days for the insight pages.
+        ``history_days`` seeds that many past days for the insight pages. ``sock``: a
+        loopback socket already listening (``listening_socket``), served instead of a new one.
 
         Raises ``RuntimeError`` when the server does not come up within the timeout.
         """
@@ -109,15 +111,8 @@ class EmbeddedServer:
             clinical=clinical,
         )
 
-        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-        # is TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock = sock or listening_socket(port)
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if os.name == "posix":  # as uvicorn does: a restart may take its port back at once
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", port))
-            sock.listen(128)
             config = uvicorn.Config(
                 app,
                 log_config=None,

@@ -3,6 +3,7 @@ then the language and large-text switches."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QRectF, Qt, Signal
@@ -27,6 +28,13 @@ from kiosk.ui.widgets.basics import LayoutSizedButton, button, label, named
 
 def tinted_icon(path: str, size: int, colour: QColor, ratio: float) -> QPixmap:
     """A one-colour SVG pictogram drawn in ``colour``, so it follows the theme's text colour."""
+    return _tinted_icon(path, size, colour.rgba(), ratio)
+
+
+# Drawn once per size and colour: switching large text on and off redraws no pictogram.
+@functools.lru_cache(maxsize=64)
+def _tinted_icon(path: str, size: int, rgba: int, ratio: float) -> QPixmap:
+    colour = QColor.fromRgba(rgba)
     pixels = round(size * ratio)
     image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
@@ -72,6 +80,7 @@ class ServiceTile(LayoutSizedButton):
         for part in (self.pictogram, self.title, self.detail):
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self._narrow: bool | None = None
+        self._drawn_icon: tuple[int, int, float] | None = None  # size, colour, pixel ratio
         self.set_narrow(narrow=False)
 
     def set_narrow(self, *, narrow: bool) -> None:
@@ -102,8 +111,11 @@ class ServiceTile(LayoutSizedButton):
         self.title.ensurePolished()
         colour = self.title.palette().color(QPalette.ColorRole.WindowText)
         size = round(1.5 * max(self.title.font().pixelSize(), 40))
-        self.pictogram.setFixedSize(size, size)
         ratio = self.devicePixelRatioF()
+        if self._drawn_icon == (size, colour.rgba(), ratio):
+            return
+        self._drawn_icon = (size, colour.rgba(), ratio)
+        self.pictogram.setFixedSize(size, size)
         self.pictogram.setPixmap(tinted_icon(self._icon_path, size, colour, ratio))
 
     def showEvent(self, event: QShowEvent) -> None:
