@@ -62,9 +62,11 @@ class CupsServer:
     def command(self, *args: str) -> str:
         """Run a CUPS client command (lpadmin, cupsdisable, lpstat...) against this server."""
         environment = {**os.environ, "CUPS_SERVER": str(self.socket)}
-        result = subprocess.run(
-            args, env=environment, capture_output=True, text=True, timeout=20, check=True
-        )
+        result = subprocess.run(args, env=environment, capture_output=True, text=True, timeout=20)
+        if result.returncode != 0:
+            raise subprocess.CalledProcessError(
+                result.returncode, args, result.stdout, f"{args[0]}: {result.stderr.strip()}"
+            )
         return result.stdout
 
     def printed_pdfs(self) -> list[Path]:
@@ -126,19 +128,22 @@ def running_cups() -> Iterator[CupsServer]:
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
+            # A scheduler that answers lpstat may still refuse lpadmin for a moment on a busy
+            # machine (seen under load): the queue is made once it takes it.
             try:
                 server.command("lpstat", "-r")
+                # Poppler's pdftops, not Ghostscript, turns the PDF into cups-pdf's PostScript:
+                # with Ghostscript a page with a CJK font comes back as one image, without text.
+                server.command(
+                    "lpadmin", "-p", queue, "-E", "-v", f"cups-pdf:/{queue}",
+                    "-P", str(CUPS_PDF_PPD),
+                )  # fmt: skip
+                server.command("lpadmin", "-p", queue, "-o", "pdftops-renderer-default=pdftops")
                 break
             except subprocess.CalledProcessError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
-        # Poppler's pdftops, not Ghostscript, turns the PDF into cups-pdf's PostScript: with
-        # Ghostscript a page with an embedded CJK font comes back as one image, without text.
-        server.command(
-            "lpadmin", "-p", queue, "-E", "-v", f"cups-pdf:/{queue}", "-P", str(CUPS_PDF_PPD)
-        )  # fmt: skip
-        server.command("lpadmin", "-p", queue, "-o", "pdftops-renderer-default=pdftops")
         yield server
     finally:
         process.terminate()
