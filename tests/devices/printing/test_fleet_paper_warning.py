@@ -48,7 +48,9 @@ def test_admin_page_shows_a_printer_out_of_paper(
     qtbot.waitUntil(lambda: devices.printer.status.value == "paper_out", timeout=5000)
     assert devices.paper_warning
     states = {state.name: state.state for state in devices.device_states()}
-    assert states == {"printer": "paper_out", "demo cards": "ready"}
+    # The demo's simulated A4 report printer is asked for its queue's state by the reports
+    # flow, not by build_devices: not checked yet here.
+    assert states == {"printer": "paper_out", "demo cards": "ready", "report_printer": "unknown"}
 
     client = KioskApiClient(live_server.url, DEMO_TOKEN, DEMO_KIOSK_ID)
     sender = HeartbeatSender(
