@@ -497,8 +497,10 @@ class Kiosk(QObject):
         self.translations.switch_to("en" if self.translations.language == "zh_CN" else "zh_CN")
 
     def _restore_language(self) -> None:
-        """The next patient starts in the kiosk's default language."""
-        self.translations.switch_to(self.config.kiosk.language)
+        """The next patient starts in the kiosk's default language (a visit wiped after the
+        kiosk stopped, as its window closes, leaves the application's translators alone)."""
+        if not self._stopped:
+            self.translations.switch_to(self.config.kiosk.language)
 
     def _ticket_language(self) -> Language:
         return "en" if self.translations.language == "en" else "zh_CN"

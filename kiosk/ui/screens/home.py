@@ -201,11 +201,10 @@ class HomeScreen(Screen):
 
     def _arrange(self, *, portrait: bool, width: int) -> None:
         """Portrait: the card picture above its words, two columns of narrow tiles. Landscape:
-        side by side, and three columns once there are more than four tiles (four columns past
-        six) when the screen is wide enough for them (1920×1080: up to eight tiles and the
-        switches fit without scrolling)."""
-        wide = not portrait and width >= THREE_COLUMNS_FROM_PX
-        columns = 2 if not wide or len(self.tiles) <= 4 else 3 if len(self.tiles) <= 6 else 4
+        side by side, and three columns once there are more than four tiles and the screen is
+        wide enough for them (1920×1080: six tiles and the switches fit without scrolling)."""
+        three = not portrait and width >= THREE_COLUMNS_FROM_PX and len(self.tiles) > 4
+        columns = 3 if three else 2
         self._prompt_layout.setDirection(
             QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         )
@@ -219,7 +218,7 @@ class HomeScreen(Screen):
         self._columns = columns
         for tile in self.tiles.values():
             self._tile_grid.removeWidget(tile)
-        for column in range(4):
+        for column in range(3):
             self._tile_grid.setColumnStretch(column, 1 if column < columns else 0)
         for index, tile in enumerate(self.tiles.values()):
             self._tile_grid.addWidget(tile, index // columns, index % columns)

@@ -636,7 +636,7 @@ class PaymentCodeScreen(Screen):
         self.set_seconds_left(self._seconds)
 
 
-RECEIPT_QR_PX = 128  # beside the amount and its caption, so the paid screen fits 1920×1080
+RECEIPT_QR_PX = 160  # beside its caption, so the paid screen still fits 1920×1080
 
 
 class PaymentResultScreen(Screen):
@@ -661,8 +661,8 @@ class PaymentResultScreen(Screen):
         self._by_code = False
         card = named(QFrame(), "payment_result.card", "card")
         inner = QVBoxLayout(card)
-        inner.setContentsMargins(48, 24, 48, 24)
-        inner.setSpacing(12)
+        inner.setContentsMargins(48, 32, 48, 32)
+        inner.setSpacing(16)
         self.title = label("payment_result.title", "title", wrap=True)
         self.body = label("payment_result.body", wrap=True)
         # After paying for medicine the pickup number is what the patient needs most.
@@ -675,12 +675,8 @@ class PaymentResultScreen(Screen):
         # The electronic receipt (电子票据) on the patient's phone: the same QR as on the slip.
         self.receipt_qr = named(QrCode(RECEIPT_QR_PX), "payment_result.receipt_qr")
         self.receipt_caption = label("payment_result.receipt_caption", "small", wrap=True)
-        # The amount and receipt number with its QR beside them: one row, so that the paid
-        # screen with a pickup number and directions still fits 1920×1080.
         receipt_row = QHBoxLayout()
-        receipt_row.setSpacing(24)
         receipt_row.addStretch(1)
-        receipt_row.addWidget(self.details)
         receipt_row.addWidget(self.receipt_qr)
         receipt_row.addWidget(self.receipt_caption)
         receipt_row.addStretch(1)
@@ -691,13 +687,12 @@ class PaymentResultScreen(Screen):
             self.pickup_number,
             self.pickup_place,
             self.directions,
+            self.details,
+            self.print_state,
         ):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             inner.addWidget(widget)
-        self.details.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addLayout(receipt_row)
-        self.print_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        inner.addWidget(self.print_state)
         self.reprint = button("payment_result.reprint")
         self.reprint.clicked.connect(self.reprint_requested)
         self.retry = button("payment_result.retry")
