@@ -7,6 +7,7 @@ Technicians read English and Chinese; the pages are translated like the rest, bu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
@@ -279,7 +280,7 @@ class DiagnosticsScreen(Screen):
         self.export_buttons = []
         for index, folder in enumerate(folders):
             target = button(f"diagnostics.export.{index}")
-            target.setText(folder)
+            target.setText(_short_folder(folder))
             target.setAccessibleName(folder)
             target.clicked.connect(lambda _=False, f=folder: self.export_requested.emit(f))
             self.export_box.addWidget(target)
@@ -373,3 +374,15 @@ class DiagnosticsScreen(Screen):
         if not stretch_first:
             layout.addStretch(1)
         return scrolling(page) if scroll else page
+
+
+SHORT_FOLDER_CHARS = 40
+
+
+def _short_folder(folder: str) -> str:
+    """A folder as a button can show it in portrait: its last two parts after an ellipsis when
+    the whole path is long (the full path is the button's accessible name and the result)."""
+    if len(folder) <= SHORT_FOLDER_CHARS:
+        return folder
+    parts = Path(folder).parts
+    return str(Path("…", *parts[-2:])) if len(parts) > 2 else folder
