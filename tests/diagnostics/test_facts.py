@@ -27,11 +27,11 @@ def test_the_default_gateway_comes_from_the_kernel_s_route_table(tmp_path: Path)
     table = tmp_path / "route"
     table.write_text(
         "Iface\tDestination\tGateway \tFlags\n"
-        "eth0\t0002000A\t00000000\t0001\n"
-        "eth0\t00000000\t0102000A\t0003\n",
+        "lo\t0000007F\t00000000\t0001\n"
+        "lo\t00000000\t0100007F\t0003\n",
         encoding="ascii",
     )
-    assert default_gateway(table) == "10.0.2.1"
+    assert default_gateway(table) == "127.0.0.1"
     assert default_gateway(tmp_path / "missing") == "-"
 
 
