@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make test`'s test run: two pytest processes side by side, so the two cores both work.
 #
-# The reference server's tests (on SQLite and on PostgreSQL; mostly waiting on loopback HTTP
-# and the database) run in one process, the kiosk's (Qt widgets, devices, flows; mostly CPU)
-# in the other. Each keeps its own session fixtures (the server's PostgreSQL cluster, the
+# The reference server's tests (on SQLite and on PostgreSQL, and against the FHIR test
+# server; mostly waiting on loopback HTTP and the database) run in one process, the kiosk's
+# (Qt widgets, devices, flows; mostly CPU) in the other: each about 16 minutes on CI. Each keeps its own session fixtures (the server's PostgreSQL cluster, the
 # browsers). The server group's output is shown after the kiosk group's, each whole.
 # With arguments (`make test PYTEST_ARGS=tests/ui/test_home.py`) one pytest runs them as given.
 set -uo pipefail
@@ -15,7 +15,7 @@ if (($#)); then
   exec "$python" -m pytest "$@"
 fi
 
-server_tests=(tests/server tests/security tests/backend tests/web)
+server_tests=(tests/server tests/security tests/backend tests/web tests/fhir)
 server_log=$(mktemp -t kiosk-server-tests.XXXXXX)
 trap 'rm -f "$server_log"' EXIT
 
