@@ -34,7 +34,7 @@ from kiosk.server.db import (
 )
 from kiosk.server.errors import ApiError
 
-_COLUMNS = "id, kiosk_id, requested_at, requested_by, received_at, size_bytes, sha256"
+_COLUMNS = "id, kiosk_id, seq, requested_at, requested_by, received_at, size_bytes, sha256"
 
 
 def _status(row: Row) -> DiagnosticsBundleStatus:
@@ -50,8 +50,8 @@ def _status(row: Row) -> DiagnosticsBundleStatus:
 
 
 def _newest(rows: list[Row]) -> Row | None:
-    """The row asked for last (times compared parsed, never as text)."""
-    return max(rows, key=lambda row: from_db_time(row["requested_at"]), default=None)
+    """The row asked for last (by its number: two requests may share a clock reading)."""
+    return max(rows, key=lambda row: int(row["seq"]), default=None)
 
 
 def open_request_id(conn: Connection, kiosk_id: str) -> str | None:
@@ -76,10 +76,13 @@ def request_bundle(
         waiting = open_request_id(conn, kiosk_id)
         if waiting is None:
             waiting = f"diag-{uuid.uuid4().hex}"
+            last = conn.execute(
+                "SELECT max(seq) FROM diagnostics_bundles WHERE kiosk_id = ?", (kiosk_id,)
+            ).fetchone()
             conn.execute(
-                "INSERT INTO diagnostics_bundles (id, kiosk_id, requested_at, requested_by) "
-                "VALUES (?, ?, ?, ?)",
-                (waiting, kiosk_id, to_db_time(now), requested_by[:200]),
+                "INSERT INTO diagnostics_bundles "
+                "(id, kiosk_id, seq, requested_at, requested_by) VALUES (?, ?, ?, ?, ?)",
+                (waiting, kiosk_id, int(last[0] or 0) + 1, to_db_time(now), requested_by[:200]),
             )
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM diagnostics_bundles WHERE id = ?", (waiting,)

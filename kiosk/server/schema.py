@@ -643,6 +643,7 @@ DIAGNOSTICS_TABLE = """
 CREATE TABLE IF NOT EXISTS diagnostics_bundles (
     id TEXT PRIMARY KEY,
     kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+    seq INTEGER NOT NULL,
     requested_at TEXT NOT NULL,
     requested_by TEXT NOT NULL DEFAULT '',
     received_at TEXT,
@@ -650,10 +651,10 @@ CREATE TABLE IF NOT EXISTS diagnostics_bundles (
     sha256 TEXT NOT NULL DEFAULT '',
     content BLOB
 );
-CREATE INDEX diagnostics_bundles_kiosk ON diagnostics_bundles(kiosk_id, requested_at);
+CREATE UNIQUE INDEX diagnostics_bundles_kiosk ON diagnostics_bundles(kiosk_id, seq);
 """
 """The diagnostics bundles admins asked kiosks for (``kiosk.server.diagnostics``): one row per
-request; ``received_at``, ``size_bytes``, ``sha256`` and the zip itself (``content``, at most
+request, numbered per kiosk (``seq``: the newest is the largest); ``received_at``, ``size_bytes``, ``sha256`` and the zip itself (``content``, at most
 ``MAX_DIAGNOSTICS_BUNDLE_BYTES``) once the kiosk sent it. Only a kiosk's newest received zip
 is kept (older rows keep their times and sizes): the table stays within a few MB per kiosk,
 is in every backup, and serves every worker and host of a PostgreSQL deployment alike."""

@@ -20,6 +20,7 @@ from kiosk.server.clock import ManualClock
 from kiosk.server.db import Row, Target, connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_KIOSK_ID
+from tests.helpers.fleet import press_request_button
 from tests.helpers.server import ApiClient
 
 UPLOAD = f"/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle"
@@ -61,30 +62,13 @@ def fleet_page(server: EmbeddedServer) -> str:
     return page.text
 
 
-def press_request_button(server: EmbeddedServer, kiosk_id: str = DEMO_KIOSK_ID) -> None:
-    """What the admin's browser sends when the fleet page's button is pressed."""
-    page = fleet_page(server)
-    cell = page[page.index(f'id="bundle-{kiosk_id}"') :]
-    action = re.search(r'<form method="post" action="([^"]+/diagnostics-request)">', cell)
-    assert action is not None, cell[:500]
-    pressed = requests.post(
-        f"{server.url}{action.group(1)}",
-        data={"from": "fleet-page"},
-        headers={"Origin": server.url},
-        timeout=10,
-        allow_redirects=False,
-    )
-    assert pressed.status_code == 303, pressed.text
-    assert pressed.headers["location"] == "/admin/kiosks"
-
-
 def stored(db: Target) -> list[Row]:
     conn = connect(db)
     try:
         return list(
             conn.execute(
                 "SELECT id, kiosk_id, received_at, size_bytes, content IS NOT NULL AS kept "
-                "FROM diagnostics_bundles ORDER BY requested_at"
+                "FROM diagnostics_bundles ORDER BY seq"
             )
         )
     finally:
