@@ -140,7 +140,9 @@ def test_a_new_request_replaces_the_kept_zip_only_when_its_bundle_arrives(
     second_id = beat(api)["diagnostics_request_id"]
     assert second_id != first_id
     # Until the second arrives, the first can still be downloaded.
-    kept = requests.get(f"{live_server.url}/admin/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle")
+    kept = requests.get(
+        f"{live_server.url}/admin/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle", timeout=10
+    )
     assert zipfile.ZipFile(io.BytesIO(kept.content)).namelist() == ["first"]
     assert upload(api, second_id, a_zip(second="2")).status_code == 200
     rows = stored(demo_db)
@@ -149,7 +151,9 @@ def test_a_new_request_replaces_the_kept_zip_only_when_its_bundle_arrives(
         (second_id, True),
     ]
     assert all(row["size_bytes"] for row in rows)  # the old one's size stays on record
-    latest = requests.get(f"{live_server.url}/admin/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle")
+    latest = requests.get(
+        f"{live_server.url}/admin/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle", timeout=10
+    )
     assert zipfile.ZipFile(io.BytesIO(latest.content)).namelist() == ["second"]
 
 
@@ -289,17 +293,25 @@ def test_with_an_admin_token_only_signed_in_admins_ask_and_download(
             assert pressed.status_code == 303
             request_id = beat(kiosk)["diagnostics_request_id"]
             assert request_id
-            assert upload(kiosk, request_id, a_zip()).status_code == 200
+            bundle = a_zip()
+            assert upload(kiosk, request_id, bundle).status_code == 200
             status = browser.get(f"{server.url}/admin/kiosks?format=json", timeout=10).json()
             assert status["kiosks"][0]["diagnostics"]["requested_by"] == (
                 "admin session from 127.0.0.1"
             )
 
-            assert requests.get(download, headers={"Authorization": "Bearer x"}).status_code == 401
+            assert (
+                requests.get(
+                    download, headers={"Authorization": "Bearer x"}, timeout=10
+                ).status_code
+                == 401
+            )
             away = requests.get(download, timeout=10, allow_redirects=False)
             assert away.status_code == 303  # to the sign-in page, never the zip
-            assert browser.get(download, timeout=10).content == a_zip()
-            api_use = requests.get(download, headers={"Authorization": f"Bearer {ADMIN}"})
+            assert browser.get(download, timeout=10).content == bundle
+            api_use = requests.get(
+                download, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10
+            )
             assert api_use.status_code == 200
             # A kiosk's own token is not an admin's.
             assert kiosk.session.get(download, timeout=10).status_code == 401
