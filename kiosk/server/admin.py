@@ -426,7 +426,9 @@ online = heartbeat within {fleet.online_after_s} s.</p>
 </tbody></table>
 <script src="/admin/assets/fleet.js" defer></script>""",
         refresh=True,
-        headers={"content-security-policy": FLEET_PAGE_POLICY},
+        # Its forms (确认, 请求诊断包) must carry this server's origin for ``same_origin``:
+        # under the server's ``no-referrer`` a browser sends ``Origin: null``.
+        headers={"content-security-policy": FLEET_PAGE_POLICY, "referrer-policy": "same-origin"},
     )
 
 
