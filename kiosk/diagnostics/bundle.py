@@ -30,6 +30,7 @@ LOG_MEMBER = "logs/kiosk.log"
 # Read at most this much of the rotated logs (newest first): more could never fit the cap.
 MAX_LOG_BYTES_READ = 16 * 1024 * 1024
 _ROTATED = re.compile(r"\.(\d+)$")
+_LINES_PER_WRITE = 500
 
 
 class BundleTooLargeError(Exception):
@@ -152,6 +153,11 @@ def _zip(fixed: dict[str, str], manifest: str, lines: list[str]) -> tuple[bytes,
         archive.writestr("bundle.json", manifest)
         for name, text in fixed.items():
             archive.writestr(name, text)
-        archive.writestr(LOG_MEMBER, "\n".join(lines) + ("\n" if lines else ""))
+        # In small pieces: one 12 MB join and encode would hold the GIL, and so the GUI
+        # thread, for tens of milliseconds.
+        with archive.open(LOG_MEMBER, "w") as member:
+            for start in range(0, len(lines), _LINES_PER_WRITE):
+                piece = lines[start : start + _LINES_PER_WRITE]
+                member.write(("\n".join(piece) + "\n").encode("utf-8"))
         log_size = archive.getinfo(LOG_MEMBER).compress_size
     return buffer.getvalue(), log_size

@@ -654,7 +654,8 @@ CREATE TABLE IF NOT EXISTS diagnostics_bundles (
 CREATE UNIQUE INDEX diagnostics_bundles_kiosk ON diagnostics_bundles(kiosk_id, seq);
 """
 """The diagnostics bundles admins asked kiosks for (``kiosk.server.diagnostics``): one row per
-request, numbered per kiosk (``seq``: the newest is the largest); ``received_at``, ``size_bytes``, ``sha256`` and the zip itself (``content``, at most
+request, numbered per kiosk (``seq``: the newest is the largest); ``received_at``,
+``size_bytes``, ``sha256`` and the zip itself (``content``, at most
 ``MAX_DIAGNOSTICS_BUNDLE_BYTES``) once the kiosk sent it. Only a kiosk's newest received zip
 is kept (older rows keep their times and sizes): the table stays within a few MB per kiosk,
 is in every backup, and serves every worker and host of a PostgreSQL deployment alike."""
