@@ -71,9 +71,9 @@ def test_an_admin_asks_for_a_bundle_and_downloads_what_the_kiosk_sent(
 
     browser.refresh()
     WebDriverWait(browser, TIMEOUT_S).until(lambda d: "已收到" in _cell_text(d))
-    assert f"Received 2025-03-10 09:30:00, {receipt.size_bytes / 1024:.1f} KB" in _cell_text(
-        browser
-    )
+    assert receipt.size_bytes == len(zipped.getvalue())
+    size = f"{len(zipped.getvalue()) / 1024:.1f} KB"
+    assert f"Received 2025-03-10 09:30:00, {size}" in _cell_text(browser)
     link = browser.find_element(By.CSS_SELECTOR, f"#bundle-{DEMO_KIOSK_ID} a.bundle-download")
     href = str(link.get_attribute("href"))
     assert href == f"{server.url}/admin/kiosks/{DEMO_KIOSK_ID}/diagnostics-bundle"
