@@ -11,6 +11,7 @@ import logging
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -34,9 +35,10 @@ from kiosk.devices.printing.service import PrinterService, print_within
 from kiosk.devices.printing.tickets import TicketPrinting
 from kiosk.devices.readers import Reader, ReaderError, create_reader
 from kiosk.devices.report_printer import create_report_printer
+from kiosk.diagnostics.bundle import BundleParts
 from kiosk.diagnostics.counters import CounterBook
 from kiosk.diagnostics.pin import PinGate
-from kiosk.fleet import HeartbeatSender
+from kiosk.fleet import BundleUploader, HeartbeatSender
 from kiosk.flows.base import Flow
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.reports import ReportsFlow
@@ -298,6 +300,7 @@ class Kiosk(QObject):
             clock=self.clock,
             parent=self,
         )
+        self._build_bundles()
         self.technician = TechnicianView(
             self.window,
             self.view,
@@ -316,6 +319,41 @@ class Kiosk(QObject):
             crashes=self.crash_guard,
             clock=self.clock,
         )
+
+    def _build_bundles(self) -> None:
+        """The diagnostics bundle the fleet page asks for at a heartbeat: made and sent on a
+        thread of its own, so a few seconds of compressing logs never hold up a patient."""
+        config, heartbeat = self.config, self.heartbeat
+        self._bundle_executor = background_executor("bundle", workers=1)
+
+        def gather(request_id: str) -> BundleParts:
+            now = time.monotonic()
+            return BundleParts(
+                request_id=request_id,
+                config=config,
+                log_path=log_file(config),
+                uptime_s=heartbeat.uptime_s(),
+                devices=self.devices.device_states(),
+                crashes=list(self.crash_guard.recent),
+                problems=list(self.problems.lines),
+                heartbeats=[
+                    (
+                        now - beat.at,
+                        None if beat.round_trip_s is None else beat.round_trip_s * 1000,
+                        beat.error,
+                    )
+                    for beat in heartbeat.history()
+                ],
+                clock_offset_s=heartbeat.clock_offset_s,
+            )
+
+        self.bundles = BundleUploader(
+            self.client.upload_diagnostics_bundle,
+            Runner(self._bundle_executor, parent=self),
+            gather,
+            parent=self,
+        )
+        heartbeat.beat_sent.connect(self.bundles.on_heartbeat)
 
     def _build_staff_call(self) -> None:
         """呼叫工作人员 on every screen: the header's button, the call's flow and its overlay."""
@@ -392,6 +430,7 @@ class Kiosk(QObject):
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._usage_executor.shutdown(wait=True)  # the last usage events reach the journal
         self._counters_executor.shutdown(wait=True)  # and the last counts their file
+        self._bundle_executor.shutdown(wait=False, cancel_futures=True)
         self.client.close()
         self.journal.close()
         self.translations.uninstall()

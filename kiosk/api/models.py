@@ -289,6 +289,67 @@ class HeartbeatAck(ApiModel):
     kiosk_id: str
     received_at: dt.datetime
     server_time: dt.datetime
+    # Set while an admin waits for this kiosk's diagnostics bundle (the fleet page's button):
+    # the kiosk makes it and sends it with ``uploadDiagnosticsBundle`` under this id.
+    diagnostics_request_id: str | None = None
+
+
+# --- diagnostics bundles (asked for on the fleet page; no patient data) ----------------------
+
+MAX_DIAGNOSTICS_BUNDLE_BYTES = 2 * 1024 * 1024  # the zip itself; the kiosk trims its logs to fit
+DIAGNOSTICS_REQUEST_ID_PATTERN = r"^diag-[0-9a-f]{32}$"
+# Base64 of the largest bundle, as the upload's JSON carries it.
+MAX_DIAGNOSTICS_BUNDLE_BASE64 = 4 * -(-MAX_DIAGNOSTICS_BUNDLE_BYTES // 3)
+
+_BUNDLE_REQUEST_ID = "diag-5f0c2a6e9b7d4c1e8a3f6b2d7c9e1a40"
+
+
+class DiagnosticsBundleUpload(ApiModel):
+    """``POST /kiosks/{id}/diagnostics-bundle``: the zip the fleet page asked for, in base64.
+    It holds the configuration without secrets, device states and counters, system facts,
+    crash summaries and the last log lines (masked), never patient data."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"request_id": _BUNDLE_REQUEST_ID, "content_base64": "UEsFBgAAAAAAAA=="}]
+        },
+    )
+
+    request_id: Annotated[str, Field(pattern=DIAGNOSTICS_REQUEST_ID_PATTERN)]
+    # At most ``MAX_DIAGNOSTICS_BUNDLE_BYTES`` once decoded: a larger bundle is answered 413.
+    content_base64: Annotated[str, Field(min_length=4)]
+
+
+class DiagnosticsBundleStatus(ApiModel):
+    """A kiosk's latest diagnostics request: asked for, and received (when, how large)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_id": _BUNDLE_REQUEST_ID,
+                    "kiosk_id": "lobby-east-1",
+                    "requested_at": "2026-12-03T09:12:00+08:00",
+                    "requested_by": "admin session from 10.0.8.21",
+                    "received_at": "2026-12-03T09:12:31+08:00",
+                    "size_bytes": 48213,
+                    "sha256": "3b7e1c0f9a2d4e6b8c5f7a1d2e3b4c6d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b",
+                }
+            ]
+        },
+    )
+
+    request_id: str
+    kiosk_id: str
+    requested_at: dt.datetime
+    requested_by: str = ""
+    received_at: dt.datetime | None = None  # None: the kiosk has not sent it yet
+    size_bytes: int | None = None
+    sha256: str = ""
 
 
 # --- kiosk usage events (for the insight pages; no patient data) -----------------------------
@@ -749,6 +810,7 @@ class KioskStatus(ApiModel):
     last_error: str = ""
     warnings: list[str] = []  # what IT should act on: silent kiosk, paper low or out...
     identify_rate_limited: int = 0  # identifications refused by the rate limit, last hour
+    diagnostics: DiagnosticsBundleStatus | None = None  # the latest bundle asked for
 
 
 class KioskFleet(ApiModel):

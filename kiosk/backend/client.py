@@ -14,6 +14,7 @@ body holding a resident ID goes to the configured origin only.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import socket
@@ -44,6 +45,8 @@ from kiosk.api.models import (
     CheckInResult,
     Department,
     DepartmentList,
+    DiagnosticsBundleStatus,
+    DiagnosticsBundleUpload,
     ErrorBody,
     FeedbackAck,
     FeedbackRequest,
@@ -314,6 +317,22 @@ class KioskApiClient:
             HeartbeatAck,
             json=report.model_dump(mode="json"),
             idempotency_key=new_idempotency_key(),
+        )
+
+    def upload_diagnostics_bundle(self, request_id: str, content: bytes) -> DiagnosticsBundleStatus:
+        """The bundle a heartbeat's answer asked for; safe to retry: the server keeps the
+        first bundle of a request and answers a resend with the same receipt."""
+        path = f"/kiosks/{_segment(self.kiosk_id)}/diagnostics-bundle"
+        body = DiagnosticsBundleUpload(
+            request_id=request_id, content_base64=base64.b64encode(content).decode("ascii")
+        )
+        return self._call(
+            "POST",
+            path,
+            DiagnosticsBundleStatus,
+            json=body.model_dump(mode="json"),
+            idempotency_key=request_id,
+            safe=True,
         )
 
     def send_usage_events(self, events: Sequence[UsageEvent]) -> UsageEventsAck:

@@ -20,7 +20,7 @@ import html
 import ipaddress
 import secrets
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -28,6 +28,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 
 from kiosk.api.models import (
     DeviceState,
+    DiagnosticsBundleStatus,
     ErrorCode,
     KioskFleet,
     KioskStatus,
@@ -35,7 +36,7 @@ from kiosk.api.models import (
     StaffCallList,
 )
 from kiosk.assets import assets_dir
-from kiosk.server import hospital_writes, queries, staff_calls
+from kiosk.server import diagnostics, hospital_writes, queries, staff_calls
 from kiosk.server.clinical import LinkState, RemoteClinicalSource
 from kiosk.server.db import write_transaction
 from kiosk.server.deps import ERRORS, Conn, Now, not_found
@@ -168,6 +169,8 @@ _STYLE = (
     ".device{margin:.25rem 0}.device b{white-space:nowrap}.light-ok b{color:#1b5e20}"
     ".light-warning b{color:#8a4b00}.light-fault b{color:#a61b1b}.light-unknown b{color:#4a5560}"
     ".device small{display:block;color:#3d4f5c}"
+    "td.bundle form{margin:.25rem 0}td.bundle button{font-size:1rem;margin:0;padding:.3rem .6rem}"
+    "td.bundle p{margin:.2rem 0}"
 )
 
 # The technician's lights as the fleet page shows them: a shape and a word, not colour alone.
@@ -328,6 +331,50 @@ def _fhir_line(
     return line
 
 
+def _local_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 2**20:.2f} MB"
+
+
+def _bundle_cell(
+    kiosk_id: str, bundle: DiagnosticsBundleStatus | None, zone: dt.tzinfo | None
+) -> str:
+    """The kiosk's diagnostics bundle: asked for (since when), received (when, how large,
+    the download) and the button that asks for one."""
+    path = f"/admin/kiosks/{html.escape(quote(kiosk_id, safe=''))}"
+    lines = []
+    if bundle is None:
+        lines.append('<p class="bundle-state">未请求 <span class="en">Not asked for</span></p>')
+    elif bundle.received_at is None:
+        since = html.escape(_local_time(bundle.requested_at, zone))
+        lines.append(
+            f'<p class="bundle-state">已请求（{since}起），等待自助机下次心跳 '
+            f'<span class="en">Asked for since {since}: waiting for the kiosk\'s next '
+            "heartbeat</span></p>"
+        )
+    else:
+        received = html.escape(_local_time(bundle.received_at, zone))
+        size = html.escape(_size_text(bundle.size_bytes or 0))
+        lines.append(
+            f'<p class="bundle-state">已收到 {received}，{size} '
+            f'<span class="en">Received {received}, {size}</span></p>'
+            f'<p><a class="bundle-download" href="{path}/diagnostics-bundle" download>'
+            '下载诊断包 <span class="en">Download the bundle</span></a></p>'
+        )
+    waiting = bundle is not None and bundle.received_at is None
+    if not waiting:
+        lines.append(
+            f'<form method="post" action="{path}/diagnostics-request">'
+            '<input type="hidden" name="from" value="fleet-page">'
+            '<button type="submit">请求诊断包 <span class="en">Request diagnostics bundle</span>'
+            "</button></form>"
+        )
+    return f'<td class="bundle" id="bundle-{html.escape(kiosk_id)}">{"".join(lines)}</td>'
+
+
 def _fleet_page(
     fleet: KioskFleet,
     calls: StaffCallList,
@@ -352,9 +399,10 @@ def _fleet_page(
             + cell(_fmt_uptime(kiosk.uptime_s))
             + f"<td>{devices}</td>"
             + cell("; ".join(kiosk.warnings))
+            + _bundle_cell(kiosk.kiosk_id, kiosk.diagnostics, fleet.server_time.tzinfo)
             + "</tr>"
         )
-    body = "\n".join(rows) or '<tr><td colspan="7">No kiosks registered.</td></tr>'
+    body = "\n".join(rows) or '<tr><td colspan="8">No kiosks registered.</td></tr>'
     sign_out = (
         '<form class="out" method="post" action="/admin/logout">'
         '<button type="submit">退出登录 Sign out</button></form>'
@@ -371,13 +419,16 @@ def _fleet_page(
 online = heartbeat within {fleet.online_after_s} s.</p>
 {_fhir_line(link, owed, fleet.server_time.tzinfo)}
 <table><thead><tr><th>Kiosk</th><th>State</th><th>Last heartbeat</th><th>Version</th>
-<th>Uptime</th><th>Devices</th><th>Needs attention</th></tr></thead>
+<th>Uptime</th><th>Devices</th><th>Needs attention</th>
+<th>诊断包 <span class="en">Diagnostics bundle</span></th></tr></thead>
 <tbody>
 {body}
 </tbody></table>
 <script src="/admin/assets/fleet.js" defer></script>""",
         refresh=True,
-        headers={"content-security-policy": FLEET_PAGE_POLICY},
+        # Its forms (确认, 请求诊断包) must carry this server's origin for ``same_origin``:
+        # under the server's ``no-referrer`` a browser sends ``Origin: null``.
+        headers={"content-security-policy": FLEET_PAGE_POLICY, "referrer-policy": "same-origin"},
     )
 
 
@@ -412,7 +463,11 @@ def fleet(
     signed_in = admitted(request, now, page=format == "html")
     if isinstance(signed_in, RedirectResponse):
         return signed_in
-    statuses: list[KioskStatus] = queries.kiosk_statuses(conn, now, ONLINE_AFTER)
+    bundles = diagnostics.latest_by_kiosk(conn)
+    statuses: list[KioskStatus] = [
+        status.model_copy(update={"diagnostics": bundles.get(status.kiosk_id)})
+        for status in queries.kiosk_statuses(conn, now, ONLINE_AFTER)
+    ]
     fleet = KioskFleet(
         server_time=now, online_after_s=int(ONLINE_AFTER.total_seconds()), kiosks=statuses
     )
@@ -470,6 +525,92 @@ def acknowledge_staff_call(
     if from_form:
         return RedirectResponse("/admin/kiosks", status_code=303)
     return JSONResponse(call.model_dump(mode="json"))
+
+
+def _requested_by(request: Request, signed_in: bool) -> str:
+    """Who asked, as far as the server knows: admins share one token, so the way in and the
+    address they came from."""
+    how = (
+        "admin session"
+        if signed_in
+        else "admin token (API)"
+        if _admin_token(request)
+        else "loopback (no admin token set)"
+    )
+    return f"{how} from {request.client.host}" if request.client is not None else how
+
+
+@router.post(
+    "/kiosks/{kiosk_id}/diagnostics-request",
+    response_model=DiagnosticsBundleStatus,
+    operation_id="requestDiagnosticsBundle",
+    summary="Ask a kiosk for a diagnostics bundle at its next heartbeat",
+    responses={
+        **_ADMIN_ERRORS,
+        303: {"description": "From the fleet page's form: back to the fleet page"},
+        404: documented_error("No such kiosk", ErrorCode.not_found),
+    },
+)
+def request_diagnostics_bundle(
+    kiosk_id: Annotated[str, PathParam(max_length=64)], request: Request, conn: Conn, now: Now
+) -> Response:
+    """The kiosk's next heartbeat answer names the request and the kiosk uploads its bundle
+    (``uploadDiagnosticsBundle``). While a request waits, asking again answers the same one.
+    A browser's form post must come from this server's own page, as the sign-in's does."""
+    from_form = request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    )
+    signed_in = admitted(request, now, page=from_form)
+    if isinstance(signed_in, RedirectResponse):
+        return signed_in
+    if not same_origin(request):
+        raise ApiError(403, ErrorCode.forbidden, "Ask from this server's own page.")
+    status = diagnostics.request_bundle(conn, kiosk_id, now, _requested_by(request, signed_in))
+    if status is None:
+        raise not_found("kiosk", kiosk_id)
+    if from_form:
+        return RedirectResponse("/admin/kiosks", status_code=303)
+    return JSONResponse(status.model_dump(mode="json"))
+
+
+@router.get(
+    "/kiosks/{kiosk_id}/diagnostics-bundle",
+    operation_id="downloadDiagnosticsBundle",
+    summary="The kiosk's newest diagnostics bundle (a zip)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The zip the kiosk sent",
+        },
+        303: {"description": "A browser without a session: to the sign-in page"},
+        **_ADMIN_ERRORS,
+        404: documented_error("No bundle received from this kiosk yet", ErrorCode.not_found),
+    },
+)
+def download_diagnostics_bundle(
+    kiosk_id: Annotated[str, PathParam(max_length=64)], request: Request, conn: Conn, now: Now
+) -> Response:
+    """The zip as the kiosk sent it (``Content-Disposition: attachment``), for admins only."""
+    signed_in = admitted(
+        request, now, page="authorization" not in request.headers, next_page="/admin/kiosks"
+    )
+    if isinstance(signed_in, RedirectResponse):
+        return signed_in
+    found = diagnostics.newest_bundle(conn, kiosk_id)
+    if found is None:
+        raise not_found("diagnostics bundle of kiosk", kiosk_id)
+    status, content = found
+    stamp = (status.received_at or now).strftime("%Y%m%d-%H%M%S")
+    name = quote(f"kiosk-{kiosk_id}-diagnostics-{stamp}.zip", safe="")
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{name}",
+            "cache-control": "no-store",
+        },
+    )
 
 
 # The fleet page's script: rings while a call is open, keeps the waiting times current, and

@@ -25,12 +25,16 @@ from fastapi.responses import Response
 
 from kiosk.api.models import (
     API_PREFIX,
+    MAX_DIAGNOSTICS_BUNDLE_BASE64,
+    MAX_DIAGNOSTICS_BUNDLE_BYTES,
     Appointment,
     AppointmentList,
     AppointmentStatus,
     CheckInRequest,
     CheckInResult,
     DepartmentList,
+    DiagnosticsBundleStatus,
+    DiagnosticsBundleUpload,
     ErrorCode,
     HealthStatus,
     HeartbeatAck,
@@ -48,6 +52,7 @@ from kiosk.server import (
     admin,
     announce,
     clinical_copies,
+    diagnostics,
     displaypage,
     docs_page,
     paypage,
@@ -505,7 +510,9 @@ def heartbeat(
     now: Now,
 ) -> HeartbeatAck:
     """Version, uptime, devices and the last error: what the fleet page shows. A kiosk
-    silent for a few minutes is shown offline."""
+    silent for a few minutes is shown offline. While an admin waits for this kiosk's
+    diagnostics bundle, the answer's ``diagnostics_request_id`` names the request: send the
+    bundle with ``uploadDiagnosticsBundle``."""
     if authenticated != kiosk_id:
         raise ApiError(403, ErrorCode.forbidden, "The token belongs to another kiosk.")
     if not math.isfinite(body.uptime_s):
@@ -521,7 +528,54 @@ def heartbeat(
             "devices_json = ?, last_error = ? WHERE id = ?",
             (to_db_time(now), body.version, body.uptime_s, devices, body.last_error, kiosk_id),
         )
-    return HeartbeatAck(kiosk_id=kiosk_id, received_at=now, server_time=now)
+        wanted = diagnostics.open_request_id(conn, kiosk_id)
+    return HeartbeatAck(
+        kiosk_id=kiosk_id, received_at=now, server_time=now, diagnostics_request_id=wanted
+    )
+
+
+@api.post(
+    "/kiosks/{kiosk_id}/diagnostics-bundle",
+    response_model=DiagnosticsBundleStatus,
+    tags=["kiosks"],
+    operation_id="uploadDiagnosticsBundle",
+    summary="The kiosk sends the diagnostics bundle its heartbeat was asked for",
+    responses={
+        403: documented_error("The token is another kiosk's", ErrorCode.forbidden),
+        404: documented_error(
+            "No diagnostics bundle was asked of this kiosk under this request id",
+            ErrorCode.not_found,
+        ),
+        413: documented_error(
+            f"The bundle is larger than {MAX_DIAGNOSTICS_BUNDLE_BYTES} bytes",
+            ErrorCode.payload_too_large,
+        ),
+    },
+)
+def upload_diagnostics_bundle(
+    kiosk_id: Annotated[str, PathParam(max_length=64)],
+    body: DiagnosticsBundleUpload,
+    authenticated: KioskId,
+    conn: Conn,
+    now: Now,
+) -> DiagnosticsBundleStatus:
+    """The zip (base64) of the request named in the heartbeat's ``diagnostics_request_id``:
+    configuration without secrets, device states and counters, system facts, crash summaries
+    and the last log lines, masked; never patient data. At most 2 MiB once decoded (the kiosk
+    drops its oldest log lines to fit); larger is 413, anything but base64 of a zip 422, a
+    request id this kiosk was never asked under 404. The first bundle of a request is kept:
+    sending again (a lost answer) answers the same receipt and stores nothing."""
+    if authenticated != kiosk_id:
+        raise ApiError(403, ErrorCode.forbidden, "The token belongs to another kiosk.")
+    content = diagnostics.decode_bundle(body.content_base64)
+    received = diagnostics.receive_bundle(conn, kiosk_id, body.request_id, content, now)
+    if received is None:
+        raise ApiError(
+            404,
+            ErrorCode.not_found,
+            f"No diagnostics bundle was asked of this kiosk as {body.request_id!r}.",
+        )
+    return received[0]
 
 
 @api.post(
@@ -659,10 +713,14 @@ def create_app(
             "/pay/",
             "/admin/login",
             "/admin/staff-calls/",
+            "/admin/kiosks/",
             "/staff/login",
             "/insight/targets",
         ),
-        larger_bodies={"/usage-events": usage.USAGE_BODY_BYTES},
+        larger_bodies={
+            "/usage-events": usage.USAGE_BODY_BYTES,
+            "/diagnostics-bundle": MAX_DIAGNOSTICS_BUNDLE_BASE64 + 64 * 1024,
+        },
     )
     app.add_middleware(BodyDeadlineMiddleware, timeout_s=read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, docs_path=docs_page.DOCS_PATH if docs else None)

@@ -639,6 +639,38 @@ def _reports(conn: Connection) -> None:
         run_script(conn, REPORT_TABLES)
 
 
+DIAGNOSTICS_TABLE = """
+CREATE TABLE IF NOT EXISTS diagnostics_bundles (
+    id TEXT PRIMARY KEY,
+    kiosk_id TEXT NOT NULL REFERENCES kiosks(id),
+    seq INTEGER NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL DEFAULT '',
+    received_at TEXT,
+    size_bytes INTEGER,
+    sha256 TEXT NOT NULL DEFAULT '',
+    content BLOB
+);
+CREATE UNIQUE INDEX diagnostics_bundles_kiosk ON diagnostics_bundles(kiosk_id, seq);
+"""
+"""The diagnostics bundles admins asked kiosks for (``kiosk.server.diagnostics``): one row per
+request, numbered per kiosk (``seq``: the newest is the largest); ``received_at``,
+``size_bytes``, ``sha256`` and the zip itself (``content``, at most
+``MAX_DIAGNOSTICS_BUNDLE_BYTES``) once the kiosk sent it. Only a kiosk's newest received zip
+is kept (older rows keep their times and sizes): the table stays within a few MB per kiosk,
+is in every backup, and serves every worker and host of a PostgreSQL deployment alike."""
+
+
+def _diagnostics_bundles(conn: Connection) -> None:
+    """Migration 8: the fleet page's diagnostics bundle requests (``DIAGNOSTICS_TABLE``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(DIAGNOSTICS_TABLE).replace(" BLOB", " BYTEA"))
+    else:
+        run_script(conn, DIAGNOSTICS_TABLE)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -654,6 +686,7 @@ MIGRATIONS = (
     Migration(5, "the writes the hospital's system is still owed", _hospital_writes),
     Migration(6, "each queue's day of waiting figures for the insight pages", _insight_days),
     Migration(7, "lab and imaging reports and their printed copies", _reports),
+    Migration(8, "diagnostics bundles asked of kiosks on the fleet page", _diagnostics_bundles),
 )
 REPORTS_VERSION = 6
 LATEST_VERSION = MIGRATIONS[-1].version

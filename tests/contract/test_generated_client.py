@@ -13,11 +13,14 @@ ran every operation the generator made.
 
 from __future__ import annotations
 
+import base64
 import importlib
+import io
 import pkgutil
 import subprocess
 import sys
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -30,11 +33,12 @@ from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN
 
 PACKAGE = "kiosk_api_client"
-# What an integrator tells the generator: the WAV of a spoken call and a report's PDF are files
-# to it, and no formatter runs after it (none is needed to import the code).
+# What an integrator tells the generator: the WAV of a spoken call, a report's PDF and a
+# kiosk's diagnostics bundle (a zip) are files to it, and no formatter runs after it (none is
+# needed to import the code).
 GENERATOR_CONFIG = (
     "post_hooks: []\ncontent_type_overrides:\n  audio/wav: application/octet-stream\n"
-    "  application/pdf: application/octet-stream\n"
+    "  application/pdf: application/octet-stream\n  application/zip: application/octet-stream\n"
 )
 GENERATOR_TIMEOUT_S = 120
 # Ends with neither 0051 (declined) nor 0090 (held): the simulated wallet charges it.
@@ -401,7 +405,8 @@ def test_every_other_operation_through_the_generated_client(
     live_server: EmbeddedServer, clients: Clients
 ) -> None:
     """Cancelling a payment, a staff call and its answer, prices, buildings, a ticket's public
-    status, the fleet, and a call spoken: with the visit, every operation but the streams."""
+    status, the fleet and a kiosk's diagnostics bundle, and a call spoken: with the visit,
+    every operation but the streams."""
     kiosk = clients.open(DEMO_TOKEN)
     models = kiosk.models
 
@@ -455,6 +460,32 @@ def test_every_other_operation_through_the_generated_client(
     assert answered.status == models.StaffCallStatus.ACKNOWLEDGED
     fleet = admin.ok("admin", "get_fleet", format_=models.GetFleetFormat.JSON)
     assert DEMO_KIOSK_ID in {k.kiosk_id for k in fleet.kiosks}
+
+    # An admin asks for the kiosk's diagnostics bundle; its heartbeat hears it, it uploads the
+    # zip, and the admin downloads the same bytes.
+    asked = admin.ok("admin", "request_diagnostics_bundle", kiosk_id=DEMO_KIOSK_ID)
+    ack = kiosk.ok(
+        "kiosks",
+        "send_heartbeat",
+        kiosk_id=DEMO_KIOSK_ID,
+        body=models.HeartbeatRequest(version="generated-client", uptime_s=1),
+    )
+    assert ack.diagnostics_request_id == asked.request_id
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("system.json", "{}")
+    receipt = kiosk.ok(
+        "kiosks",
+        "upload_diagnostics_bundle",
+        kiosk_id=DEMO_KIOSK_ID,
+        body=models.DiagnosticsBundleUpload(
+            request_id=asked.request_id,
+            content_base64=base64.b64encode(zipped.getvalue()).decode(),
+        ),
+    )
+    assert receipt.size_bytes == len(zipped.getvalue())
+    bundle = admin.ok("admin", "download_diagnostics_bundle", kiosk_id=DEMO_KIOSK_ID)
+    assert bundle.payload.read() == zipped.getvalue()
     second = kiosk.ok(
         "staff_calls",
         "call_staff",

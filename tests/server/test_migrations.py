@@ -17,8 +17,8 @@ import pytest
 
 from kiosk.api.models import VISIT_TOKEN_HEADER
 from kiosk.server import backup as backups
-from kiosk.server import cli, schema
-from kiosk.server.db import Target, connect, open_database, write_transaction
+from kiosk.server import cli, diagnostics, schema
+from kiosk.server.db import Target, add_kiosk, connect, open_database, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.insight import figures as fig
 from kiosk.server.seed import seed_demo
@@ -145,10 +145,30 @@ def test_a_version_3_database_with_history_gains_the_insight_tables(
             (day.isoformat(),),
         ).fetchone()[0]
         assert use.visits == started
-        assert schema.migrate(conn, now=DEMO_NOW) == [7]
+        assert schema.migrate(conn, now=DEMO_NOW) == [7, 8]
         with write_transaction(conn):
             fig.set_wait_target(conn, "dep-a", 15)
         assert fig.wait_targets(conn) == {"dep-a": 15}
+    finally:
+        conn.close()
+
+
+def test_a_version_7_database_gains_the_diagnostics_bundles(empty_db: Target) -> None:
+    """Migration 8 on a database in use: its kiosks can be asked for bundles at once."""
+    conn = connect(empty_db)
+    try:
+        assert schema.migrate(conn, now=DEMO_NOW, target=7) == [1, 2, 3, 4, 5, 6, 7]
+        add_kiosk(conn, "lobby-east-1", "a-token", now=DEMO_NOW)
+        assert schema.migrate(conn, now=DEMO_NOW) == [8]
+        assert schema.check(conn) == 8
+        asked = diagnostics.request_bundle(conn, "lobby-east-1", DEMO_NOW, "test")
+        assert asked is not None
+        content = b"PK\x05\x06" + bytes(18)  # an empty zip
+        received = diagnostics.receive_bundle(
+            conn, "lobby-east-1", asked.request_id, content, DEMO_NOW
+        )
+        assert received is not None
+        assert diagnostics.newest_bundle(conn, "lobby-east-1") == (received[0], content)
     finally:
         conn.close()
 

@@ -20,7 +20,7 @@ from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.diagnostics.cards import Light
 from kiosk.diagnostics.counters import Counter, CounterBook
 from kiosk.server.embedded import EmbeddedServer
-from kiosk.ui.screens.device_cards import DeviceCardView
+from kiosk.ui.screens.device_cards import DeviceCardView, Picture
 from kiosk.ui.voice import RecordingSpeech
 from tests.helpers.executors import ImmediateExecutor
 from tests.helpers.ui import build_kiosk
@@ -79,6 +79,15 @@ PRINTER_STATES = [
 ]
 
 
+# The advice's drawn picture: the roll to put in, the cover to close, the plug to push in.
+PRINTER_PICTURES = {
+    PrinterStatus.near_end: Picture.paper_roll,
+    PrinterStatus.paper_out: Picture.paper_roll,
+    PrinterStatus.cover_open: Picture.printer_cover,
+    PrinterStatus.offline: Picture.usb_plug,
+}
+
+
 @pytest.mark.parametrize(("status", "light", "word", "words", "advice"), PRINTER_STATES)
 def test_each_printer_fault_shows_its_light_words_and_advice(
     diagnostics_kiosk: Kiosk,
@@ -101,12 +110,16 @@ def test_each_printer_fault_shows_its_light_words_and_advice(
     assert printer.advice.isVisible()
     assert printer.advice.text() == advice
     assert printer.since.text().startswith("自 ")
+    assert printer.picture.isVisible()
+    assert printer.picture.picture == PRINTER_PICTURES[status]
+    assert printer.picture.accessibleName() == advice.removeprefix("处理方法：")
 
     connection.set_status(PrinterStatus.ok)  # put right: the light and the advice go
     tap(diagnostics_kiosk, qtbot, "device.printer.status")
     qtbot.waitUntil(lambda: printer.state.text() == "就绪", timeout=5000)
     assert printer.lamp.light == Light.ok
     assert printer.advice.isHidden()
+    assert printer.picture.isHidden()
 
 
 def test_printer_counters_count_tickets_cuts_paper_warnings_and_failures(
@@ -144,11 +157,14 @@ def test_a_reader_unplugged_and_back(diagnostics_kiosk: Kiosk, qtbot: QtBot) -> 
     assert reader.lamp.light == Light.fault
     assert reader.light.text() == "故障"
     assert reader.advice.text() == "处理方法：请检查 USB 线并重新插拔。"
+    assert reader.picture.isVisible()
+    assert reader.picture.picture == Picture.usb_plug
     assert reader.last_error.text() == "最近的错误：unplugged"
     scanner.plug_back()
     qtbot.waitUntil(lambda: reader.state.text() == "就绪", timeout=3000)
     assert reader.lamp.light == Light.ok
     assert reader.advice.isHidden()
+    assert reader.picture.isHidden()
     assert reader.last_error.text() == "最近的错误：unplugged"  # still there to read
 
     tap(diagnostics_kiosk, qtbot, f"device.{scanner.name}.read")

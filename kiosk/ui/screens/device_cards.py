@@ -8,9 +8,10 @@ report has its words here, and every state that is not "ok" has what to do about
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
-from PySide6.QtCore import QCoreApplication, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPolygonF
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import IdentifierKind
@@ -162,6 +163,28 @@ def advice(role: DeviceRole, state: str, *, paper_width_mm: int) -> str:
     return table[role].get(state, "")
 
 
+class Picture(StrEnum):
+    """A drawn hint beside the advice, where a picture says it faster than words."""
+
+    paper_roll = "paper_roll"  # near end, out: the roll to put in
+    printer_cover = "printer_cover"  # open: the cover to close
+    usb_plug = "usb_plug"  # a reader or printer not answering: the plug to push in
+
+
+_PICTURES = {
+    (DeviceRole.printer, str(PrinterStatus.near_end)): Picture.paper_roll,
+    (DeviceRole.printer, str(PrinterStatus.paper_out)): Picture.paper_roll,
+    (DeviceRole.printer, str(PrinterStatus.cover_open)): Picture.printer_cover,
+    (DeviceRole.printer, str(PrinterStatus.offline)): Picture.usb_plug,
+    (DeviceRole.reader, str(ReaderState.disconnected)): Picture.usb_plug,
+}
+
+
+def picture(role: DeviceRole, state: str) -> Picture | None:
+    """The picture of a fault's advice, or None where words alone do."""
+    return _PICTURES.get((role, str(state)))
+
+
 def counter_name(counter: Counter) -> str:
     return {
         Counter.printed: QCoreApplication.translate("DeviceCards", "Tickets printed"),
@@ -267,6 +290,100 @@ class StateLamp(QWidget):
         painter.end()
 
 
+PICTURE_SIZE = (120, 84)
+_INK = QColor("#1f2a33")
+_PAPER = QColor("#ffffff")
+
+
+class AdvicePicture(QWidget):
+    """The advice's picture, drawn (no image files): a paper roll, a printer with its cover
+    open and the arrow that closes it, a USB plug going into its port. The accent is the
+    card's light colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture: Picture | None = None
+        self.light = Light.unknown
+        self.setFixedSize(*PICTURE_SIZE)
+
+    def show_picture(self, picture: Picture | None, light: Light, words: str) -> None:
+        self.picture, self.light = picture, light
+        self.setVisible(picture is not None)
+        self.setAccessibleName(words)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.picture is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        accent = QColor(LAMP_COLOURS[self.light])
+        {
+            Picture.paper_roll: self._paper_roll,
+            Picture.printer_cover: self._printer_cover,
+            Picture.usb_plug: self._usb_plug,
+        }[self.picture](painter, accent)
+        painter.end()
+
+    @staticmethod
+    def _pen(colour: QColor, width: float = 4.0) -> QPen:
+        pen = QPen(colour, width)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        return pen
+
+    def _paper_roll(self, painter: QPainter, accent: QColor) -> None:
+        """A roll seen from its end, the paper running off it; the core in the accent."""
+        painter.setPen(self._pen(_INK))
+        painter.setBrush(_PAPER)
+        path = QPainterPath(QPointF(42, 10))
+        path.lineTo(112, 10)
+        path.lineTo(112, 30)
+        path.lineTo(42, 30)
+        painter.drawPath(path)  # the paper's end, leaving the roll at its top
+        painter.drawLine(QPointF(66, 20), QPointF(104, 20))  # a printed line on it
+        painter.drawEllipse(QPointF(42, 46), 36, 36)
+        painter.setBrush(accent)
+        painter.drawEllipse(QPointF(42, 46), 12, 12)
+        painter.setBrush(_PAPER)
+        painter.drawEllipse(QPointF(42, 46), 5, 5)
+
+    def _printer_cover(self, painter: QPainter, accent: QColor) -> None:
+        """A printer whose cover stands open; an arrow in the accent closes it."""
+        painter.setPen(self._pen(_INK))
+        painter.setBrush(_PAPER)
+        painter.drawRoundedRect(QRectF(8, 44, 84, 36), 6, 6)  # the body
+        painter.drawLine(QPointF(26, 70), QPointF(74, 70))  # the paper slot
+        painter.drawPolygon(  # the cover, hinged at the back and standing up
+            QPolygonF([QPointF(12, 44), QPointF(20, 8), QPointF(30, 10), QPointF(24, 44)])
+        )
+        painter.setPen(self._pen(accent, 5))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        arc = QPainterPath(QPointF(44, 12))
+        arc.quadTo(QPointF(92, 10), QPointF(100, 38))
+        painter.drawPath(arc)
+        painter.setBrush(accent)
+        painter.drawPolygon(
+            QPolygonF([QPointF(92, 34), QPointF(110, 34), QPointF(101, 46)])
+        )  # the arrow's head: down onto the body
+
+    def _usb_plug(self, painter: QPainter, accent: QColor) -> None:
+        """A cable's USB plug with an arrow in the accent pushing it into its port."""
+        painter.setPen(self._pen(_INK))
+        painter.setBrush(_PAPER)
+        painter.drawRect(QRectF(80, 22, 34, 40))  # the port
+        painter.setBrush(_INK)
+        painter.drawRect(QRectF(88, 30, 18, 8))
+        painter.setBrush(_PAPER)
+        painter.drawRoundedRect(QRectF(22, 30, 26, 24), 4, 4)  # the plug's grip
+        painter.drawRect(QRectF(48, 34, 20, 16))  # its metal end
+        painter.drawLine(QPointF(4, 42), QPointF(22, 42))  # the cable
+        painter.setPen(self._pen(accent, 5))
+        painter.drawLine(QPointF(30, 74), QPointF(62, 74))
+        painter.setBrush(accent)
+        painter.drawPolygon(QPolygonF([QPointF(60, 66), QPointF(74, 74), QPointF(60, 82)]))
+
+
 class DeviceCardView(QFrame):
     """One device. Its action buttons are made by the screen (they differ per role).
 
@@ -291,6 +408,7 @@ class DeviceCardView(QFrame):
         self.state = label(f"{prefix}.state", "item-name", wrap=True)
         self.since = label(f"{prefix}.since", "small", wrap=True)
         self.advice = label(f"{prefix}.advice", "advice", wrap=True)
+        self.picture = named(AdvicePicture(), f"{prefix}.picture")
         self.last_error = label(f"{prefix}.last_error", "small", wrap=True)
         self.counters = label(f"{prefix}.counters", "small", wrap=True)
         self.result = label(f"{prefix}.result", "small", wrap=True)
@@ -300,6 +418,7 @@ class DeviceCardView(QFrame):
         row.addWidget(self.lamp)
         row.addWidget(self.light)
         row.addStretch(1)
+        row.addWidget(self.picture)
         # One action a row: two side by side are clipped in a portrait column ("Speak English").
         buttons = QVBoxLayout()
         buttons.setSpacing(12)
@@ -338,6 +457,7 @@ class DeviceCardView(QFrame):
             self.since.setText(since_words(card.since, now))
         what_to_do = advice(card.role, card.state, paper_width_mm=self.paper_width_mm)
         self.advice.setVisible(bool(what_to_do))
+        self.picture.show_picture(picture(card.role, card.state), card.light, what_to_do)
         self.advice.setText(
             QCoreApplication.translate("DeviceCards", "What to do: {advice}").format(
                 advice=what_to_do
