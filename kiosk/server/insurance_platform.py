@@ -20,21 +20,16 @@ insured person's area code (医保区划, 6 digits), ``EC``, and 32 upper-case h
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 
 from kiosk.api.models import ErrorCode
 from kiosk.server.db import Connection, from_db_time, to_db_time
 from kiosk.server.errors import ApiError
+from kiosk.server.seed_data import demo_voucher
+
+__all__ = ["VOUCHER_FORMAT", "add_voucher", "demo_voucher", "exchange"]
 
 VOUCHER_FORMAT = re.compile(r"^\d{6}EC[0-9A-F]{32}$")
-DEMO_AREA = "110100"  # 北京市 (the demo hospital's area)
-
-
-def demo_voucher(patient_id: str, *, salt: str = "") -> str:
-    """The demo's e-voucher code of a patient: deterministic, so the demo cards know it."""
-    digest = hashlib.sha256(f"demo-voucher:{patient_id}:{salt}".encode()).hexdigest()
-    return f"{DEMO_AREA}EC{digest[:32].upper()}"
 
 
 def add_voucher(conn: Connection, token: str, id_number: str, expires_at: dt.datetime) -> None:

@@ -8,6 +8,7 @@ a table changes the seeded database.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -391,8 +392,17 @@ FIXED_INSURANCE: dict[str, tuple[str, int]] = {
     # ¥20 in the account: the lab bill (the older) takes all of it, the prescription none.
     "unpaid_bills": ("employee", 2000),
 }
-# The fixed patients whose medical insurance e-voucher QR the demo knows (a demo card each).
+# The fixed patients whose medical insurance e-voucher QR the demo knows; the first has a
+# demo card.
 VOUCHER_SCENARIOS = ("unpaid_bills", "one_in_window")
+VOUCHER_AREA = "110100"  # 北京市: the demo's insured area code (医保区划)
+
+
+def demo_voucher(patient_id: str, *, salt: str = "") -> str:
+    """The demo's e-voucher code of a patient (``kiosk.server.insurance_platform`` says the
+    shape): deterministic, so the demo cards know it."""
+    digest = hashlib.sha256(f"demo-voucher:{patient_id}:{salt}".encode()).hexdigest()
+    return f"{VOUCHER_AREA}EC{digest[:32].upper()}"
 
 
 def random_insurance(number: int) -> tuple[str, int]:

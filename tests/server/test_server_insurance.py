@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, Payment
+from kiosk.api.money import format_money
 from kiosk.server import insurance_platform
 from kiosk.server.db import Target, connect, write_transaction
 from kiosk.server.idempotency import REPLAY_HEADER
@@ -123,6 +124,12 @@ def test_paying_charges_the_self_pay_and_spends_the_account_once(api, phone, dem
         receipt.self_pay_cents,
     ) == (16330, 5950 + 5307, 2000, 3073)
     assert receipt.insurance_cents == 5950 + 5307 + 2000
+    # The electronic receipt page carries the split in both languages.
+    page = phone.get(receipt.receipt_url).text
+    for text in ("医保统筹支付", "Insurance fund", "个人账户支付", "Personal account", "个人自付"):
+        assert text in page
+    for cents in (5950 + 5307, 2000, 3073):
+        assert format_money(cents) in page
 
     # The kiosk's resend (same key) answers the same payment and spends nothing more.
     again = api.post(

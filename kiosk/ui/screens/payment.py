@@ -70,6 +70,22 @@ def labelled_amount(caption: str, cents: int) -> str:
     return f"{caption}{NO_BREAK_SPACE}{format_money(cents)}".replace(" ", NO_BREAK_SPACE)
 
 
+# The insurance settlement's lines under each bill and for the selected bills, in this order.
+SPLIT_PARTS = ("fund", "account", "self_pay")
+
+
+def fund_caption() -> str:
+    return QCoreApplication.translate("Insurance", "Insurance fund pays")  # 统筹支付
+
+
+def account_caption() -> str:
+    return QCoreApplication.translate("Insurance", "Personal account pays")  # 个人账户支付
+
+
+def self_pay_caption() -> str:
+    return QCoreApplication.translate("Insurance", "You pay")  # 个人自付
+
+
 def kept_together(text: str) -> str:
     """A place that never breaks between a number and its unit: a short Chinese one
     ("医技楼 1楼 101室") stays whole; in English only "floor 1", "room 101" stay together."""
@@ -159,9 +175,17 @@ class BillsScreen(Screen):
         self.finish.clicked.connect(self.home_requested)
         self.pay = button("bills.pay", "primary")
         self.pay.clicked.connect(self.pay_requested)
+        # The selected bills' split: what the fund and the account pay above what is due.
+        self.fund_total = label("bills.fund_total", "small")
+        self.account_total = label("bills.account_total", "small")
+        sums = QVBoxLayout()
+        sums.setSpacing(0)
+        for line in (self.fund_total, self.account_total, self.amount_due):
+            line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            sums.addWidget(line)
         summary = QHBoxLayout()
-        summary.addWidget(self.total, 1)
-        summary.addWidget(self.amount_due)
+        summary.addWidget(self.total, 1, Qt.AlignmentFlag.AlignBottom)
+        summary.addLayout(sums)
         footer = QHBoxLayout()
         footer.addWidget(self.finish)
         footer.addStretch(1)
@@ -229,7 +253,7 @@ class BillsScreen(Screen):
         columns.addWidget(self._item_table(index, bill), 3)
         sums = QVBoxLayout()
         sums.setSpacing(4)
-        for part in ("total", "insurance", "self_pay"):
+        for part in ("total", *SPLIT_PARTS):
             line = label(f"bills.bill.{index}.{part}", "bill-due" if part == "self_pay" else "")
             line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
             sums.addWidget(line)
@@ -276,14 +300,21 @@ class BillsScreen(Screen):
         self.pay.setAccessibleName(self.pay.text())
         self.pay.setVisible(bool(self._bills))
         self.pay.setEnabled(bool(self._selected))
-        for summary in (self.total, self.amount_due):
+        for summary in (self.total, self.amount_due, self.fund_total, self.account_total):
             summary.setVisible(bool(self._bills))
+        chosen = [bill for bill in self._bills if bill.id in self._selected]
+        self.fund_total.setText(
+            labelled_amount(fund_caption(), sum(b.insurance_fund_cents for b in chosen))
+        )
+        self.account_total.setText(
+            labelled_amount(account_caption(), sum(b.personal_account_cents for b in chosen))
+        )
         self.total.setText(
             self.tr("{count} of {total} bills selected").format(
                 count=len(self._selected), total=len(self._bills)
             )
         )
-        self.amount_due.setText(labelled_amount(self.tr("You pay"), self._amount))
+        self.amount_due.setText(labelled_amount(self_pay_caption(), self._amount))
         for index, bill in enumerate(self._bills):
             self._retranslate_bill(index, bill)
 
@@ -308,8 +339,9 @@ class BillsScreen(Screen):
             for column, text in enumerate(cells):
                 set_text(f"item.{row}.{column}", text)
         set_text("total", labelled_amount(self.tr("Total"), bill.total_cents))
-        set_text("insurance", labelled_amount(self.tr("Insurance pays"), bill.insurance_cents))
-        set_text("self_pay", labelled_amount(self.tr("You pay"), bill.self_pay_cents))
+        set_text("fund", labelled_amount(fund_caption(), bill.insurance_fund_cents))
+        set_text("account", labelled_amount(account_caption(), bill.personal_account_cents))
+        set_text("self_pay", labelled_amount(self_pay_caption(), bill.self_pay_cents))
         if index < len(self._toggles):
             toggle = self._toggles[index]
             chosen = bill.id in self._selected
