@@ -9,6 +9,7 @@ self-pay 2523.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import requests
@@ -17,7 +18,7 @@ from kiosk.api.money import format_money
 from kiosk.app import Kiosk
 from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.payment import PaymentFlow, PayStep
-from kiosk.flows.visit import Step, VisitFlow
+from kiosk.flows.visit import Step
 from kiosk.server import insurance_platform
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
@@ -113,8 +114,11 @@ def test_paying_with_insurance_shows_the_split_and_charges_only_the_self_pay(
         ("个人自付", SELF_PAY),
         ("合计", FUND + ACCOUNT + SELF_PAY),
     ):
-        line = next(line for line in receipt.splitlines() if caption in line)
-        assert line.rstrip().endswith(format_money(cents)), line
+        # The row's caption (in the printer's Chinese mode), then its amount on the right.
+        # (FS & and FS . switch it on and off; its yuan sign is the full-width one).
+        row = receipt[receipt.index(caption) :].split("\n", 1)[0]
+        plain = re.sub("\x1c[&.]", "", row).replace("\uffe5", "¥").rstrip()
+        assert plain.endswith(format_money(cents)), repr(row)
     # The electronic receipt the slip's QR code leads to says the same.
     assert flow.payment is not None
     assert flow.payment.receipt is not None
@@ -129,9 +133,9 @@ def test_the_scanner_reads_an_e_voucher_qr(touch: Touch, kiosk: Kiosk) -> None:
     touch("home.payment")
     scanner(kiosk).present(insurance_platform.demo_voucher(PATIENT) + "\r\n")
     wait_for_pay(touch, PayStep.bills)
-    visit = kiosk.part(VisitFlow)
-    assert visit.patient is not None
-    assert visit.patient.id == PATIENT
+    patient = kiosk.part(PaymentFlow).patient
+    assert patient is not None
+    assert patient.id == PATIENT
 
 
 def test_an_unknown_e_voucher_says_the_platform_did_not_recognise_it(
@@ -143,7 +147,7 @@ def test_an_unknown_e_voucher_says_the_platform_did_not_recognise_it(
     assert touch.text("notice.title") == "医保码无法识别"
     assert "医保平台" in touch.text("notice.body")
     assert touch.text("notice.next_step")
-    assert kiosk.part(VisitFlow).patient is None
+    assert kiosk.part(PaymentFlow).patient is None
 
 
 def test_an_expired_e_voucher_asks_to_refresh_it(touch: Touch, kiosk: Kiosk) -> None:
