@@ -211,7 +211,7 @@ def identify(
             retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
             found = None if retry_after is not None else _resolve(conn, body, now)
             refused = found if isinstance(found, ApiError) else None
-            patient = None if found is None or refused else _find(clinical, found, now)
+            patient = _find(clinical, found, now) if isinstance(found, IdentifyRequest) else None
             visit = (
                 None
                 if patient is None
@@ -223,7 +223,7 @@ def identify(
             retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
         found = None if retry_after is not None else _resolve(conn, body, now)
         refused = found if isinstance(found, ApiError) else None
-        patient = None if found is None or refused else _find(clinical, found, now)
+        patient = _find(clinical, found, now) if isinstance(found, IdentifyRequest) else None
         visit = None
         if patient is not None:
             with write_transaction(conn):
