@@ -175,18 +175,23 @@ class BillsScreen(Screen):
         self.finish.clicked.connect(self.home_requested)
         self.pay = button("bills.pay", "primary")
         self.pay.clicked.connect(self.pay_requested)
-        # The selected bills' split: what the fund and the account pay above what is due.
+        # The selected bills' split above what is due: the fund's and the account's lines side
+        # by side in landscape (the list keeps its height), one above the other in portrait.
         self.fund_total = label("bills.fund_total", "small")
         self.account_total = label("bills.account_total", "small")
-        sums = QVBoxLayout()
-        sums.setSpacing(0)
-        for line in (self.fund_total, self.account_total, self.amount_due):
+        self._split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        for line in (self.fund_total, self.account_total):
             line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            sums.addWidget(line)
+            self._split.addWidget(line, 0, Qt.AlignmentFlag.AlignRight)
         summary = QHBoxLayout()
         summary.addWidget(self.total, 1, Qt.AlignmentFlag.AlignBottom)
-        summary.addLayout(sums)
-        footer = QHBoxLayout()
+        summary.addLayout(self._split)
+        # What is due: its own row in portrait, beside the pay button in landscape.
+        self._due = QHBoxLayout()
+        self._due.addStretch(1)
+        self._due.addWidget(self.amount_due)
+        self._footer = footer = QHBoxLayout()
+        footer.setSpacing(32)
         footer.addWidget(self.finish)
         footer.addStretch(1)
         footer.addWidget(self.pay)
@@ -197,6 +202,7 @@ class BillsScreen(Screen):
         layout.addWidget(self.empty)
         layout.addWidget(scrolling(self._list_widget), 1)
         layout.addLayout(summary)
+        layout.addLayout(self._due)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -222,6 +228,18 @@ class BillsScreen(Screen):
     def resizeEvent(self, event: QResizeEvent) -> None:
         for columns in self._columns:
             columns.follow(self.width(), self.window().height())
+        landscape = self.width() > self.window().height() * LANDSCAPE_RATIO
+        self._split.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
+        self._split.setSpacing(32 if landscape else 0)
+        beside_pay = self._footer.indexOf(self.amount_due) >= 0
+        if landscape and not beside_pay:
+            self._due.removeWidget(self.amount_due)
+            self._footer.insertWidget(self._footer.indexOf(self.pay), self.amount_due)
+        elif not landscape and beside_pay:
+            self._footer.removeWidget(self.amount_due)
+            self._due.addWidget(self.amount_due)
         super().resizeEvent(event)
 
     def _rebuild(self) -> None:
