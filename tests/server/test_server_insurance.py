@@ -24,12 +24,13 @@ import pytest
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, ErrorBody, Payment
 from kiosk.api.money import format_money
-from kiosk.server import insurance_platform
+from kiosk.server import insurance_platform, schema
 from kiosk.server.db import Target, connect, write_transaction
+from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.idempotency import REPLAY_HEADER
 from kiosk.server.payments import PAYMENT_LIFETIME
-from kiosk.server.seed import EXPIRED_VOUCHER_SALT
-from tests.helpers.server import ApiClient, Phone
+from kiosk.server.seed import EXPIRED_VOUCHER_SALT, seed_demo
+from tests.helpers.server import DEMO_NOW, ApiClient, Phone
 
 PATIENT = "pat-0200"
 PRESCRIPTION, LAB = "bill-0001", "bill-0002"
@@ -284,3 +285,44 @@ def test_an_e_voucher_expires_on_the_platforms_clock(api, manual_clock, demo_db,
 def _id_number(conn) -> str:
     row = conn.execute("SELECT id_number FROM patients WHERE id = ?", (PATIENT,)).fetchone()
     return str(row[0])
+
+
+def test_a_payment_made_before_the_insurance_migration_reads_as_before(empty_db: Target):
+    """A version 7 database (no insurance data, payments without a stored settlement): after
+    migration 10 its paid bill shows its stored share as the fund, and new bills of its
+    patients keep the source's share too (nobody has an insurance account yet)."""
+    conn = connect(empty_db)
+    try:
+        schema.migrate(conn, now=DEMO_NOW, target=7)
+        seed_demo(conn, DEMO_NOW)
+        with write_transaction(conn):
+            conn.execute(
+                "INSERT INTO payments (id, patient_id, kiosk_id, status, amount_cents, "
+                "created_at, expires_at, decided_at, receipt_number, pay_token) "
+                "VALUES ('pay-old', ?, 'demo-kiosk', 'paid', 3400, ?, ?, ?, 'R2025031000001', "
+                "'old-token')",
+                (PATIENT, DEMO_NOW.isoformat(), DEMO_NOW.isoformat(), DEMO_NOW.isoformat()),
+            )
+            conn.execute(
+                "INSERT INTO payment_bills (payment_id, bill_id, sort) VALUES ('pay-old', ?, 0)",
+                (LAB,),
+            )
+            conn.execute(
+                "UPDATE bills SET status = 'paid', payment_id = 'pay-old' WHERE id = ?", (LAB,)
+            )
+        assert 10 in schema.migrate(conn, now=DEMO_NOW)
+        assert conn.execute("SELECT count(*) FROM insurance_accounts").fetchone()[0] == 0
+    finally:
+        conn.close()
+    with EmbeddedServer.start(empty_db, seed_demo=False, clock=lambda: DEMO_NOW) as server:
+        api = ApiClient(server.url)
+        try:
+            api.identify("unpaid_bills")
+            bills = bills_by_id(api, "all")
+            paid = Payment.model_validate(api.get("/payments/pay-old").json())
+        finally:
+            api.close()
+    assert split(bills[LAB]) == (8500, 5100, 0, 3400)  # the seed's 60 % of covered items
+    assert split(bills[PRESCRIPTION]) == (7830, 4698, 0, 3132)
+    assert paid.receipt is not None
+    assert (paid.receipt.insurance_fund_cents, paid.receipt.personal_account_cents) == (5100, 0)
