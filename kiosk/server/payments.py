@@ -43,6 +43,7 @@ from kiosk.server.db import (
     Connection,
     Row,
     from_db_time,
+    lock_key,
     lock_rows,
     new_id,
     next_counter,
@@ -248,6 +249,9 @@ def create_payment(
                 "This bill is being paid by another payment.",
                 details={"bill_id": bill_id, "reason": "pending_payment"},
             )
+    # Two kiosks paying different bills of one patient: one at a time decides what the
+    # personal account holds for its payment.
+    lock_key(conn, "insurance-account", patient_id)
     splits = unpaid_splits(conn, patient_id, now)
     settled = [(bill_id, splits[bill_id]) for bill_id in unique_ids]
     amount = sum(split.self_pay_cents for _bill_id, split in settled)
