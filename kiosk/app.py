@@ -21,7 +21,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QLoggingCategory, QObject,
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk import __version__
-from kiosk.api.models import DeviceState
+from kiosk.api.models import DeviceState, IdentifierKind
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, PrinterSection, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
@@ -559,7 +559,7 @@ def _demo_cards() -> list[DemoCard]:
     """Buttons standing in for the card reader in the demo (the demo hospital's fixed patients)."""
     # The demo hospital's fixed patients, from its data alone: the rest of the server waits
     # until after the first frame (DemoHospital).
-    from kiosk.server.seed_data import FIXED_PATIENTS
+    from kiosk.server.seed_data import FIXED_PATIENTS, VOUCHER_SCENARIOS, demo_voucher
 
     labels: dict[str, str] = {
         "one_in_window": str(QT_TRANSLATE_NOOP("DemoCards", "One appointment now")),
@@ -573,7 +573,7 @@ def _demo_cards() -> list[DemoCard]:
         "no_appointment_today": str(QT_TRANSLATE_NOOP("DemoCards", "No appointment today")),
         "unpaid_bills": str(QT_TRANSLATE_NOOP("DemoCards", "Two unpaid bills")),
     }
-    return [
+    cards = [
         DemoCard(
             patient.scenario,
             labels.get(patient.scenario, patient.scenario),
@@ -582,6 +582,17 @@ def _demo_cards() -> list[DemoCard]:
         )
         for patient in FIXED_PATIENTS
     ]
+    # The "unpaid_bills" patient again, by the medical insurance e-voucher QR on their phone.
+    voucher_patient = next(p for p in FIXED_PATIENTS if p.scenario == VOUCHER_SCENARIOS[0])
+    cards.append(
+        DemoCard(
+            "insurance_qr",
+            str(QT_TRANSLATE_NOOP("DemoCards", "Insurance e-voucher QR")),
+            IdentifierKind.insurance_qr,
+            demo_voucher(voucher_patient.patient_id),
+        )
+    )
+    return cards
 
 
 def _application() -> QApplication:

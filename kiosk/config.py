@@ -271,9 +271,12 @@ class IdentifiersSection(_Section):
     health_qr_prefix: Annotated[str, Field(min_length=1, max_length=32)] = "EHC:"
     patient_card_pattern: str = r"^HC\d{8}$"
     insurance_card_pattern: str = r"^SI\d{14}$"
+    # The medical insurance e-voucher QR (医保电子凭证): the server exchanges it with the
+    # insurance platform; the default fits the reference server's simulated platform.
+    insurance_qr_pattern: str = r"^\d{6}EC[0-9A-F]{32}$"
     max_length: Annotated[int, Field(ge=8, le=512)] = 128
 
-    @field_validator("patient_card_pattern", "insurance_card_pattern")
+    @field_validator("patient_card_pattern", "insurance_card_pattern", "insurance_qr_pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         try:

@@ -38,8 +38,13 @@ from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.reports import ReportsFlow, ReportStep
 from kiosk.flows.staff_call import CallStep
 from kiosk.flows.visit import Step
-from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
-from kiosk.server.seed_data import GENERAL_CLINIC
+from kiosk.server.seed import DEMO_STATION_PASSWORD, EXPIRED_VOUCHER_SALT, demo_station_id
+from kiosk.server.seed_data import (
+    FIXED_PATIENTS,
+    GENERAL_CLINIC,
+    VOUCHER_SCENARIOS,
+    demo_voucher,
+)
 
 STEP_TIMEOUT_S = 10.0
 POSITION_REFRESH_S = 0.5  # the shots need not wait 15 s for the card to catch up with a call
@@ -294,11 +299,19 @@ class Walkthrough:
         self.wait_for(Step.home)
 
     def payment(self) -> None:
-        """Pay two bills by payment code: the simulated scanner reads a code that the wallet
-        holds for confirmation, and a second HTTP client plays the phone confirming it."""
+        """An expired insurance e-voucher QR, then the fresh one; pay two bills by payment code:
+        the simulated scanner reads a code that the wallet holds for confirmation, and a second
+        HTTP client plays the phone confirming it."""
         flow = self.kiosk.part(PaymentFlow)
+        scanner = next(r for r in self.kiosk.devices.readers if isinstance(r, SimulatedReader))
         self.start("payment")
-        self.click("identify.demo.unpaid_bills")
+        patient = next(p for p in FIXED_PATIENTS if p.scenario == VOUCHER_SCENARIOS[0])
+        scanner.present(demo_voucher(patient.patient_id, salt=EXPIRED_VOUCHER_SALT))
+        self.wait_for(Step.notice)
+        self.shoot("notice-insurance-code-expired")
+        self.click("notice.retry")
+        self.wait_for(Step.identify)
+        self.click("identify.demo.insurance_qr")
         wait_until(lambda: flow.step == PayStep.bills and not flow.busy)
         self.shoot("bills")
         self.click("bills.pay")
@@ -307,7 +320,6 @@ class Walkthrough:
         self.click("payment_qr.payment_code")
         wait_until(lambda: flow.step == PayStep.code)
         self.shoot("payment-code")
-        scanner = next(r for r in self.kiosk.devices.readers if isinstance(r, SimulatedReader))
         scanner.present(EXAMPLE_CODES[ChargeOutcome.held])
         wait_until(lambda: flow.step == PayStep.confirming and not flow.busy)
         self.shoot("payment-code-confirm")

@@ -79,10 +79,6 @@
         <translation>您没有待缴费用。</translation>
     </message>
     <message>
-        <source>You pay</source>
-        <translation>个人支付</translation>
-    </message>
-    <message>
         <source>Item</source>
         <translation>项目</translation>
     </message>
@@ -101,10 +97,6 @@
     <message>
         <source>Total</source>
         <translation>合计</translation>
-    </message>
-    <message>
-        <source>Insurance pays</source>
-        <translation>医保支付</translation>
     </message>
     <message>
         <source>Included</source>
@@ -249,6 +241,10 @@
     <message>
         <source>Two unpaid bills</source>
         <translation>两张待缴费单</translation>
+    </message>
+    <message>
+        <source>Insurance e-voucher QR</source>
+        <translation>医保电子凭证</translation>
     </message>
 </context>
 <context>
@@ -470,6 +466,10 @@
     <message>
         <source>insurance card</source>
         <translation>医保卡</translation>
+    </message>
+    <message>
+        <source>insurance e-voucher QR</source>
+        <translation>医保电子凭证</translation>
     </message>
     <message>
         <source>patient card</source>
@@ -833,6 +833,21 @@
     </message>
 </context>
 <context>
+    <name>Insurance</name>
+    <message>
+        <source>Insurance fund pays</source>
+        <translation>统筹支付</translation>
+    </message>
+    <message>
+        <source>Personal account pays</source>
+        <translation>个人账户支付</translation>
+    </message>
+    <message>
+        <source>You pay</source>
+        <translation>个人自付</translation>
+    </message>
+</context>
+<context>
     <name>Keypad</name>
     <message>
         <source>Hold to show</source>
@@ -1049,6 +1064,26 @@
     <message>
         <source>Please try again in a minute.</source>
         <translation>请一分钟后再试。</translation>
+    </message>
+    <message>
+        <source>The insurance code has expired</source>
+        <translation>医保码已过期</translation>
+    </message>
+    <message>
+        <source>Your medical insurance e-voucher QR code is no longer valid.</source>
+        <translation>您的医保电子凭证二维码已失效。</translation>
+    </message>
+    <message>
+        <source>Please refresh the code in your app and show it to the scanner again.</source>
+        <translation>请在手机应用中刷新二维码后，再次对准扫码口。</translation>
+    </message>
+    <message>
+        <source>The insurance code was not accepted</source>
+        <translation>医保码无法识别</translation>
+    </message>
+    <message>
+        <source>The medical insurance platform did not recognise this QR code.</source>
+        <translation>医保平台未能识别此二维码。</translation>
     </message>
     <message>
         <source>The kiosk cannot reach the hospital system right now.</source>

@@ -38,6 +38,9 @@ class IdentifierKind(StrEnum):
     patient_card = "patient_card"
     health_qr = "health_qr"
     phone = "phone"
+    # The national medical insurance e-voucher (医保电子凭证) QR shown by the patient's phone:
+    # an opaque, short-lived token the server exchanges with the insurance platform.
+    insurance_qr = "insurance_qr"
 
 
 class IdentifyRequest(ApiModel):
@@ -529,8 +532,14 @@ class Bill(ApiModel):
     status: BillStatus
     items: list[BillItem]
     total_cents: int
+    # What the insurance settlement pays: ``insurance_fund_cents`` (统筹支付, the pooled fund)
+    # plus ``personal_account_cents`` (个人账户支付); ``self_pay_cents`` (个人自付) is what the
+    # patient pays at the kiosk. Unpaid bills show the server's pre-settlement (预结算); paid
+    # and held ones the settlement their payment fixed.
     insurance_cents: int
     self_pay_cents: int
+    insurance_fund_cents: int = 0
+    personal_account_cents: int = 0
 
 
 class BillList(ApiModel):
@@ -579,8 +588,10 @@ class Receipt(ApiModel):
     paid_at: dt.datetime
     items: list[BillItem]
     total_cents: int
-    insurance_cents: int
+    insurance_cents: int  # insurance_fund_cents + personal_account_cents
     self_pay_cents: int
+    insurance_fund_cents: int = 0  # 统筹支付
+    personal_account_cents: int = 0  # 个人账户支付
     # The wallet whose payment code paid it; None when it was paid through the QR code's page.
     wallet: Wallet | None = None
     # The electronic receipt (电子票据): a printable page on the server, in Chinese and English,
@@ -776,6 +787,10 @@ class ErrorCode(StrEnum):
     database_unavailable = "database_unavailable"  # 503, Retry-After: retry with the same key
     report_not_ready = "report_not_ready"  # 409: the report is pending (details.expected_at)
     print_limit_reached = "print_limit_reached"  # 409: no kiosk copy left (reprint policy)
+    # 422: a medical insurance e-voucher QR the insurance platform does not know (or not one)
+    insurance_voucher_invalid = "insurance_voucher_invalid"
+    # 422: the e-voucher QR has expired: the patient refreshes it in the app
+    insurance_voucher_expired = "insurance_voucher_expired"
 
 
 class ErrorDetail(ApiModel):

@@ -46,6 +46,7 @@ class ParsingRules:
     patient_card: re.Pattern[str]
     insurance_card: re.Pattern[str]
     max_length: int
+    insurance_qr: re.Pattern[str] = re.compile(IdentifiersSection().insurance_qr_pattern)
 
     @classmethod
     def default(cls) -> ParsingRules:
@@ -58,6 +59,7 @@ class ParsingRules:
             patient_card=re.compile(section.patient_card_pattern),
             insurance_card=re.compile(section.insurance_card_pattern),
             max_length=section.max_length,
+            insurance_qr=re.compile(section.insurance_qr_pattern),
         )
 
 
@@ -77,7 +79,8 @@ def _clean(raw: str, rules: ParsingRules) -> str | Rejection:
 def parse_identifier(raw: str, rules: ParsingRules = DEFAULT_RULES) -> Identifier | Rejection:
     """Recognise what a scanner, card or keypad produced.
 
-    Tried in order: e-health QR (by prefix), resident ID (shape, then GB 11643 checksum),
+    Tried in order: e-health QR (by prefix), medical insurance e-voucher QR (by the configured
+    pattern, as read: it is an opaque token), resident ID (shape, then GB 11643 checksum),
     patient card and insurance card (by the configured patterns), mainland mobile number.
     """
     text = _clean(raw, rules)
@@ -85,6 +88,8 @@ def parse_identifier(raw: str, rules: ParsingRules = DEFAULT_RULES) -> Identifie
         return text
     if text.startswith(rules.health_qr_prefix) and len(text) > len(rules.health_qr_prefix):
         return Identifier(IdentifierKind.health_qr, text)
+    if rules.insurance_qr.match(text):
+        return Identifier(IdentifierKind.insurance_qr, text)
     upper = text.upper()
     if _RESIDENT_ID_SHAPE.match(upper):
         if not is_valid_resident_id(upper):

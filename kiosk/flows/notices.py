@@ -41,6 +41,8 @@ class NoticeKind(StrEnum):
     session_over = "session_over"
     session_full = "session_full"  # and no other session of the department has room
     identify_rate_limited = "identify_rate_limited"  # this kiosk identified too many, too fast
+    insurance_voucher_invalid = "insurance_voucher_invalid"  # the platform does not know it
+    insurance_voucher_expired = "insurance_voucher_expired"  # refresh it in the app
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ _REJECTION_NOTICES = {
     ErrorCode.too_late: NoticeKind.too_late,
     ErrorCode.cancelled: NoticeKind.cancelled,
     ErrorCode.too_many_identifications: NoticeKind.identify_rate_limited,
+    ErrorCode.insurance_voucher_invalid: NoticeKind.insurance_voucher_invalid,
+    ErrorCode.insurance_voucher_expired: NoticeKind.insurance_voucher_expired,
 }
 
 

@@ -39,6 +39,7 @@ from kiosk.api.models import (
     HealthStatus,
     HeartbeatAck,
     HeartbeatRequest,
+    IdentifierKind,
     IdentifyRequest,
     IdentifyResult,
     Patient,
@@ -55,6 +56,7 @@ from kiosk.server import (
     diagnostics,
     displaypage,
     docs_page,
+    insurance_platform,
     paypage,
     queries,
     queue,
@@ -184,6 +186,13 @@ def health(now: Now) -> HealthStatus:
     summary="Identify a patient by card, QR code or phone number",
     responses={
         404: documented_error("No such patient", ErrorCode.patient_not_found),
+        422: documented_error(
+            "The request does not match the schema, or a medical insurance e-voucher QR is "
+            "malformed, unknown or expired",
+            ErrorCode.validation_failed,
+            ErrorCode.insurance_voucher_invalid,
+            ErrorCode.insurance_voucher_expired,
+        ),
         429: documented_error(
             "This kiosk's rate limit (Retry-After)", ErrorCode.too_many_identifications
         ),
@@ -200,11 +209,14 @@ def identify(
     """The patient (name and ID number masked) and a visit token: the patient-scoped calls
     that follow send it in ``X-Visit-Token`` until the kiosk ends the visit or it expires.
     Rate limited per kiosk; every attempt counts, found or not."""
+    refused: ApiError | None = None
     if clinical.local:
         # One write transaction for the attempt, the lookup and the visit: a commit less.
         with write_transaction(conn):
             retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
-            patient = None if retry_after is not None else _find(clinical, body, now)
+            found = None if retry_after is not None else _resolve(conn, body, now)
+            refused = found if isinstance(found, ApiError) else None
+            patient = _find(clinical, found, now) if isinstance(found, IdentifyRequest) else None
             visit = (
                 None
                 if patient is None
@@ -214,7 +226,9 @@ def identify(
         # The attempt is counted first; the hospital's system is asked outside any transaction.
         with write_transaction(conn):
             retry_after = visits.admit_identify(conn, kiosk_id, now, limits)
-        patient = None if retry_after is not None else _find(clinical, body, now)
+        found = None if retry_after is not None else _resolve(conn, body, now)
+        refused = found if isinstance(found, ApiError) else None
+        patient = _find(clinical, found, now) if isinstance(found, IdentifyRequest) else None
         visit = None
         if patient is not None:
             with write_transaction(conn):
@@ -228,10 +242,25 @@ def identify(
             details={"retry_after_s": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
+    if refused is not None:
+        raise refused
     if patient is None or visit is None:
         raise ApiError(404, ErrorCode.patient_not_found, "No patient with this identifier.")
     token, expires_at = visit
     return IdentifyResult(**patient.model_dump(), visit_token=token, visit_expires_at=expires_at)
+
+
+def _resolve(
+    conn: Connection, body: IdentifyRequest, now: dt.datetime
+) -> IdentifyRequest | ApiError:
+    """What to look the patient up by: a medical insurance e-voucher QR is exchanged with the
+    (simulated) insurance platform for the insured's resident ID number first."""
+    if body.kind is not IdentifierKind.insurance_qr:
+        return body
+    answer = insurance_platform.exchange(conn, body.value, now)
+    if isinstance(answer, ApiError):
+        return answer
+    return IdentifyRequest(kind=IdentifierKind.id_card, value=answer)
 
 
 def _find(clinical: ClinicalSource, body: IdentifyRequest, now: dt.datetime) -> Patient | None:

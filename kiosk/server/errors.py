@@ -132,6 +132,15 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
         "The Idempotency-Key was used before with another request.",
     ),
     ErrorCode.payment_code_invalid: (422, "No known wallet issued this payment code."),
+    ErrorCode.insurance_voucher_invalid: (
+        422,
+        "Identify: not a medical insurance e-voucher code, or one the insurance platform does "
+        "not know (details.reason: malformed, unknown).",
+    ),
+    ErrorCode.insurance_voucher_expired: (
+        422,
+        "Identify: the medical insurance e-voucher code expired; the patient refreshes it.",
+    ),
     ErrorCode.too_many_identifications: (
         429,
         "Too many identifications from this kiosk, or failed station sign-ins (Retry-After).",

@@ -31,18 +31,19 @@ from kiosk.api.models import (
     Ticket,
 )
 from kiosk.api.payment_codes import ChargeOutcome, Wallet, simulated_outcome, wallet_of
-from kiosk.server import holds, hospital_writes, queries, queue
+from kiosk.server import holds, hospital_writes, queries, queue, settlement
 from kiosk.server.bills import (
     BILL_SELECT,
     bill_by_id,
-    bill_from_row,
     bill_items,
     locking_payment,
+    unpaid_splits,
 )
 from kiosk.server.db import (
     Connection,
     Row,
     from_db_time,
+    lock_key,
     lock_rows,
     new_id,
     next_counter,
@@ -148,6 +149,8 @@ def payment_by_id(
             total_cents=sum(bill.total_cents for bill in bills),
             insurance_cents=sum(bill.insurance_cents for bill in bills),
             self_pay_cents=sum(bill.self_pay_cents for bill in bills),
+            insurance_fund_cents=sum(bill.insurance_fund_cents for bill in bills),
+            personal_account_cents=sum(bill.personal_account_cents for bill in bills),
             wallet=Wallet(row["wallet"]) if row["wallet"] else None,
             receipt_url=receipt_url(base_url, row["pay_token"]) if row["pay_token"] else "",
         )
@@ -206,13 +209,17 @@ def create_payment(
     now: dt.datetime,
     base_url: str,
 ) -> Payment:
-    """A pending payment of the bills' self-pay share; locks them until paid or expired."""
+    """A pending payment of the bills' self-pay share; locks them until paid or expired.
+
+    The insurance settlement of each bill is fixed here (stored with the payment, its
+    personal-account share held from the balance until the payment ends). A payment with
+    nothing left to pay (the insurance paid all) is settled at once: paid, with no wallet.
+    """
     unique_ids = list(dict.fromkeys(bill_ids))
     lock_rows(conn, "bills", unique_ids)  # two kiosks paying one bill: one payment holds it
     if queries.get_patient_row(conn, patient_id) is None:
         raise ApiError(404, ErrorCode.not_found, f"No patient {patient_id!r}.")
     holds.release_lapsed(conn, now)
-    amount = 0
     for bill_id in unique_ids:
         row = conn.execute(
             BILL_SELECT + "WHERE b.id = ? AND b.patient_id = ?", (bill_id, patient_id)
@@ -242,7 +249,12 @@ def create_payment(
                 "This bill is being paid by another payment.",
                 details={"bill_id": bill_id, "reason": "pending_payment"},
             )
-        amount += bill_from_row(conn, row, now).self_pay_cents
+    # Two kiosks paying different bills of one patient: one at a time decides what the
+    # personal account holds for its payment.
+    lock_key(conn, "insurance-account", patient_id)
+    splits = unpaid_splits(conn, patient_id, now)
+    settled = [(bill_id, splits[bill_id]) for bill_id in unique_ids]
+    amount = sum(split.self_pay_cents for _bill_id, split in settled)
     payment_id = new_id("pay")
     conn.execute(
         "INSERT INTO payments (id, patient_id, kiosk_id, status, amount_cents, created_at, "
@@ -259,10 +271,23 @@ def create_payment(
         ),
     )
     conn.executemany(
-        "INSERT INTO payment_bills (payment_id, bill_id, sort) VALUES (?, ?, ?)",
-        [(payment_id, bill_id, sort) for sort, bill_id in enumerate(unique_ids)],
+        "INSERT INTO payment_bills (payment_id, bill_id, sort, fund_cents, account_cents, "
+        "self_pay_cents) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (payment_id, bill_id, sort, split.fund_cents, split.account_cents, split.self_pay_cents)
+            for sort, (bill_id, split) in enumerate(settled)
+        ],
     )
+    if amount == 0:
+        confirm_payment(conn, payment_id, now)
     return payment_by_id(conn, payment_id, now, base_url)
+
+
+def _payment_patient(conn: Connection, payment_id: str) -> str:
+    row = get_payment_row(conn, payment_id)
+    if row is None:
+        raise KeyError(payment_id)
+    return str(row["patient_id"])
 
 
 def _status_now(conn: Connection, payment_id: str, now: dt.datetime) -> PaymentStatus:
@@ -321,6 +346,7 @@ def confirm_payment(conn: Connection, payment_id: str, now: dt.datetime) -> Paym
             queue.enqueue_pharmacy_ticket(
                 conn, pharmacy_ticket_id, queue.pharmacy_queue_id(window), now, "system"
             )
+    settlement.spend_account(conn, payment_id, _payment_patient(conn, payment_id))
     receipt_seq = next_counter(conn, f"receipt:{day.isoformat()}")
     conn.execute(
         "UPDATE payments SET status = 'paid', decided_at = ?, receipt_number = ? WHERE id = ?",

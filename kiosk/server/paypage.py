@@ -150,11 +150,15 @@ def _payment_page(
                 f"{html.escape(item.name_en)} × {quantity} {html.escape(item.unit_en or item.unit)}"
                 f'</span></td><td class="num">{format_money(item.amount_cents)}</td></tr>'
             )
-        if bill.insurance_cents:
-            rows.append(
-                f'<tr><td>医保支付 <span class="en">Paid by insurance</span></td>'
-                f'<td class="num">−{format_money(bill.insurance_cents)}</td></tr>'
-            )
+        for zh, en, cents in (
+            ("医保统筹支付", "Paid by the insurance fund", bill.insurance_fund_cents),
+            ("个人账户支付", "Paid from the personal account", bill.personal_account_cents),
+        ):
+            if cents:
+                rows.append(
+                    f'<tr><td>{zh} <span class="en">{en}</span></td>'
+                    f'<td class="num">−{format_money(cents)}</td></tr>'
+                )
     if payment.status is PaymentStatus.pending:
         remaining = max(0, int((payment.expires_at - now).total_seconds()))
         action = f"/pay/{html.escape(pay_token)}"
@@ -274,8 +278,9 @@ def receipt_page(pay_token: PayToken, conn: Conn, now: Now, base_url: BaseUrl) -
         f'<td class="num">{format_money(cents)}</td></tr>'
         for zh, en, cents in (
             ("合计", "Total", receipt.total_cents),
-            ("医保支付", "Insurance", receipt.insurance_cents),
-            ("个人支付", "Self-pay", receipt.self_pay_cents),
+            ("医保统筹支付", "Insurance fund", receipt.insurance_fund_cents),
+            ("个人账户支付", "Personal account", receipt.personal_account_cents),
+            ("个人自付", "Self-pay", receipt.self_pay_cents),
         )
     )
     body = (

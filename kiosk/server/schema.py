@@ -671,6 +671,45 @@ def _diagnostics_bundles(conn: Connection) -> None:
         run_script(conn, DIAGNOSTICS_TABLE)
 
 
+INSURANCE_TABLES = """
+CREATE TABLE IF NOT EXISTS insurance_accounts (
+    patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+    insurance_type TEXT NOT NULL CHECK (insurance_type IN ('employee', 'resident', 'none')),
+    balance_cents INTEGER NOT NULL DEFAULT 0 CHECK (balance_cents >= 0)
+);
+CREATE TABLE IF NOT EXISTS insurance_vouchers (
+    token TEXT PRIMARY KEY,
+    id_number TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+"""The simulated medical insurance (医保): ``insurance_accounts`` is each insured patient's
+insurance type and personal account (个人账户) balance, spent when a payment's settlement is
+paid; ``insurance_vouchers`` stands in for the insurance platform's e-voucher (医保电子凭证)
+tokens, each exchanged for the insured person's resident ID number until it expires.
+``payment_bills`` gains the settlement each payment fixed per bill (NULL for payments made
+before: their bills read as before, the stored share as the fund)."""
+
+PAYMENT_BILL_SETTLEMENT_COLUMNS = (
+    ("fund_cents", "INTEGER"),
+    ("account_cents", "INTEGER"),
+    ("self_pay_cents", "INTEGER"),
+)
+
+
+def _insurance(conn: Connection) -> None:
+    """Migration 10: insurance accounts, e-voucher tokens and each payment's settlement."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(INSURANCE_TABLES))
+    else:
+        run_script(conn, INSURANCE_TABLES)
+    for column, declaration in PAYMENT_BILL_SETTLEMENT_COLUMNS:
+        if column not in _columns(conn, "payment_bills"):
+            conn.execute(f"ALTER TABLE payment_bills ADD COLUMN {column} {declaration}")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -687,8 +726,10 @@ MIGRATIONS = (
     Migration(6, "each queue's day of waiting figures for the insight pages", _insight_days),
     Migration(7, "lab and imaging reports and their printed copies", _reports),
     Migration(8, "diagnostics bundles asked of kiosks on the fleet page", _diagnostics_bundles),
+    Migration(10, "medical insurance accounts, e-vouchers and settlements", _insurance),
 )
 REPORTS_VERSION = 6
+INSURANCE_VERSION = 10
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

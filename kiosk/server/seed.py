@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from kiosk.api.models import IdentifierKind, ReportKind
 from kiosk.identity import is_valid_resident_id
+from kiosk.server import insurance_platform
 from kiosk.server.db import (
     DEFAULT_MINUTES_PER_PATIENT,
     Connection,
@@ -36,12 +37,13 @@ from kiosk.server.queue import (
     pharmacy_queue_id,
 )
 from kiosk.server.reports import add_report
-from kiosk.server.schema import REPORTS_VERSION, schema_version
+from kiosk.server.schema import INSURANCE_VERSION, REPORTS_VERSION, schema_version
 from kiosk.server.seed_data import (
     DEPARTMENTS,
     DOCTOR_TITLES,
     FACILITIES,
     FEMALE_GIVEN_NAMES,
+    FIXED_INSURANCE,
     FIXED_PATIENTS,
     GENERAL_CLINIC,
     GENERAL_CLINIC_DOCTORS,
@@ -56,9 +58,15 @@ from kiosk.server.seed_data import (
     SESSION_HOURS,
     SPECIAL_NAMES,
     SURNAMES,
+    VOUCHER_SCENARIOS,
     complete_resident_id,
+    random_insurance,
 )
 from kiosk.server.stations import hash_password
+
+# The demo's e-voucher codes stay valid for years: the demo cards show them.
+VOUCHER_DEMO_LIFETIME = dt.timedelta(days=3650)
+EXPIRED_VOUCHER_SALT = "expired"  # demo_voucher(patient, salt=...) of the expired code
 
 SEED = 20240607
 DEMO_KIOSK_ID = "demo-kiosk"
@@ -506,6 +514,40 @@ class _Builder:
             (("IMG-DR", 1),),
         )
 
+    def insurance(self) -> None:
+        """Every patient's insurance and account (``FIXED_INSURANCE``, ``random_insurance``),
+        and the e-voucher codes of ``VOUCHER_SCENARIOS`` (valid for years: the demo's cards
+        show them) plus an expired one of the "unpaid_bills" patient (``EXPIRED_VOUCHER``)."""
+        fixed = {p.patient_id: p for p in FIXED_PATIENTS}
+        rows = []
+        for (patient_id,) in self.conn.execute("SELECT id FROM patients ORDER BY id").fetchall():
+            if patient_id in fixed:
+                kind, balance = FIXED_INSURANCE[fixed[patient_id].scenario]
+            else:
+                kind, balance = random_insurance(int(str(patient_id).split("-")[1]))
+            rows.append((patient_id, kind, balance))
+        self.conn.executemany(
+            "INSERT INTO insurance_accounts (patient_id, insurance_type, balance_cents) "
+            "VALUES (?, ?, ?)",
+            rows,
+        )
+        by_scenario = {p.scenario: p for p in FIXED_PATIENTS}
+        for scenario in VOUCHER_SCENARIOS:
+            patient = by_scenario[scenario]
+            insurance_platform.add_voucher(
+                self.conn,
+                insurance_platform.demo_voucher(patient.patient_id),
+                patient.id_number,
+                self.now + VOUCHER_DEMO_LIFETIME,
+            )
+        patient = by_scenario["unpaid_bills"]
+        insurance_platform.add_voucher(
+            self.conn,
+            insurance_platform.demo_voucher(patient.patient_id, salt=EXPIRED_VOUCHER_SALT),
+            patient.id_number,
+            self.now - dt.timedelta(minutes=5),
+        )
+
     def reports(self) -> None:
         """The scenario patients' reports, ready and pending (``SCENARIO_REPORTS``)."""
         fixed = {p.scenario: p.patient_id for p in FIXED_PATIENTS}
@@ -631,6 +673,8 @@ def seed_demo(conn: Connection, now: dt.datetime, *, history_days: int = 0) -> N
         builder.general_clinic()
         builder.prices_and_places()
         builder.bills()
+        if (schema_version(conn) or 0) >= INSURANCE_VERSION:
+            builder.insurance()
         if (schema_version(conn) or 0) >= REPORTS_VERSION:  # not a migration test's old schema
             builder.reports()
         if history_days:

@@ -8,6 +8,7 @@ a table changes the seeded database.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -374,7 +375,41 @@ PRICES: tuple[Price, ...] = (
     Price("MAT-GAU", "医用纱布", "Medical gauze", "material", "包", "pack", 200, True, "yysb"),
     Price("MAT-BND", "弹力绷带", "Elastic bandage", "material", "卷", "roll", 1200, False, "tlbd"),
 )  # fmt: skip
-INSURANCE_SHARE_PERCENT = 60  # of each covered item
+INSURANCE_SHARE_PERCENT = 60  # of each covered item: the bills' stored share (see settlement)
+
+# How the fixed patients are insured (kiosk.server.settlement): the type and the personal
+# account's balance in cents. The other patients' follow ``random_insurance``.
+FIXED_INSURANCE: dict[str, tuple[str, int]] = {
+    "one_in_window": ("employee", 120000),
+    "two_today": ("employee", 0),
+    "too_early": ("resident", 0),
+    "too_late": ("resident", 0),
+    "cancelled": ("none", 0),
+    "already_checked_in": ("employee", 8000),
+    "rare_name": ("resident", 0),
+    "middle_dot": ("none", 0),
+    "no_appointment_today": ("employee", 20000),
+    # ¥20 in the account: the lab bill (the older) takes all of it, the prescription none.
+    "unpaid_bills": ("employee", 2000),
+}
+# The fixed patients whose medical insurance e-voucher QR the demo knows; the first has a
+# demo card.
+VOUCHER_SCENARIOS = ("unpaid_bills", "one_in_window")
+VOUCHER_AREA = "110100"  # 北京市: the demo's insured area code (医保区划)
+
+
+def demo_voucher(patient_id: str, *, salt: str = "") -> str:
+    """The demo's e-voucher code of a patient (``kiosk.server.insurance_platform`` says the
+    shape): deterministic, so the demo cards know it."""
+    digest = hashlib.sha256(f"demo-voucher:{patient_id}:{salt}".encode()).hexdigest()
+    return f"{VOUCHER_AREA}EC{digest[:32].upper()}"
+
+
+def random_insurance(number: int) -> tuple[str, int]:
+    """A seeded patient's insurance by their number: three in five employee insurance with up
+    to ¥799 in the account, one resident insurance, one none."""
+    kind = ("employee", "employee", "employee", "resident", "none")[number % 5]
+    return kind, (number * 7919 % 800) * 100 if kind == "employee" else 0
 
 
 class Facility(NamedTuple):

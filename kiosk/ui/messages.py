@@ -163,6 +163,26 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
             QCoreApplication.translate("Notices", "Please try again in a minute.") + " " + window,
             True,
         )
+    if kind == NoticeKind.insurance_voucher_expired:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "The insurance code has expired"),
+            QCoreApplication.translate(
+                "Notices", "Your medical insurance e-voucher QR code is no longer valid."
+            ),
+            QCoreApplication.translate(
+                "Notices", "Please refresh the code in your app and show it to the scanner again."
+            ),
+            True,
+        )
+    if kind == NoticeKind.insurance_voucher_invalid:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "The insurance code was not accepted"),
+            QCoreApplication.translate(
+                "Notices", "The medical insurance platform did not recognise this QR code."
+            ),
+            identify_again + " " + window,
+            True,
+        )
     if kind == NoticeKind.backend_unreachable:
         body = QCoreApplication.translate(
             "Notices", "The kiosk cannot reach the hospital system right now."

@@ -16,6 +16,9 @@ from kiosk.devices.parsing import (
     parse_typed_identifier,
 )
 
+# A medical insurance e-voucher QR as the simulated platform issues it (6-digit area, EC, hex).
+VOUCHER = "110100EC" + "0123456789ABCDEF" * 2
+
 
 @pytest.mark.parametrize(
     ("raw", "kind", "value"),
@@ -26,6 +29,7 @@ from kiosk.devices.parsing import (
         ("hc10000001", IdentifierKind.patient_card, "HC10000001"),
         ("SI11010500000001", IdentifierKind.insurance_card, "SI11010500000001"),
         ("EHC:demo-0001-7f3a9c", IdentifierKind.health_qr, "EHC:demo-0001-7f3a9c"),
+        (VOUCHER + "\r\n", IdentifierKind.insurance_qr, VOUCHER),
         ("13800138000\n", IdentifierKind.phone, "13800138000"),
         (" \t11010519491231002X\r", IdentifierKind.id_card, "11010519491231002X"),
     ],
@@ -50,6 +54,8 @@ def test_identifiers(raw: str, kind: IdentifierKind, value: str) -> None:
         ("\ufffd\ufffd\x7f", RejectionReason.unreadable),
         ("110105194913310024", RejectionReason.bad_checksum),
         ("1101051949123100", RejectionReason.unknown_format),
+        (VOUCHER[:-1], RejectionReason.unknown_format),  # cut short
+        (VOUCHER.lower(), RejectionReason.unknown_format),  # an opaque token is not recased
     ],
 )
 def test_rejections(raw: str, reason: RejectionReason) -> None:
@@ -63,6 +69,10 @@ def test_rules_come_from_the_config() -> None:
     assert parse_identifier("HQR|abc", rules) == Identifier(IdentifierKind.health_qr, "HQR|abc")
     assert parse_identifier("P123456", rules) == Identifier(IdentifierKind.patient_card, "P123456")
     assert parse_identifier("EHC:abc", rules) == Rejection(RejectionReason.unknown_format)
+    vouchers = ParsingRules.from_section(IdentifiersSection(insurance_qr_pattern=r"^YB\d{20}$"))
+    code = "YB" + "1" * 20
+    assert parse_identifier(code, vouchers) == Identifier(IdentifierKind.insurance_qr, code)
+    assert parse_identifier(VOUCHER, vouchers) == Rejection(RejectionReason.unknown_format)
 
 
 def test_default_rules_match_the_config_defaults() -> None:

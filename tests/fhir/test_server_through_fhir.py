@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, CheckInResult, ErrorBody
-from kiosk.server import registrations
+from kiosk.server import insurance_platform, registrations
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import (
     PoolExhaustedError,
@@ -806,3 +806,37 @@ def test_the_same_registration_sent_twice_at_once_books_one_fhir_slot(
         )
         == 1
     )
+
+
+def test_an_insurance_e_voucher_is_resolved_through_the_fhir_server(
+    api: ApiClient, server: EmbeddedServer, db_path: Target, clock: ManualClock
+) -> None:
+    """The (simulated) insurance platform answers the ID number; the FHIR server finds the
+    patient by it, or says clearly that it has nobody: never a 5xx."""
+    token = insurance_platform.demo_voucher("pat-zhang")
+    conn = connect(db_path)
+    try:
+        with write_transaction(conn):
+            insurance_platform.add_voucher(
+                conn, token, ZHANG_ID_CARD, clock.now + dt.timedelta(minutes=5)
+            )
+    finally:
+        conn.close()
+    found = api.post("/patients/identify", json={"kind": "insurance_qr", "value": token})
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == "pat-zhang"
+    api.session.headers[VISIT_TOKEN_HEADER] = found.json()["visit_token"]
+    # Zhang has no insurance data at the simulated platform: the Invoice's share is the fund.
+    bills = api.get("/patients/pat-zhang/bills").json()["bills"]
+    lab = next(bill for bill in bills if bill["insurance_cents"])
+    assert (lab["insurance_fund_cents"], lab["personal_account_cents"]) == (1500, 0)
+    # A demo patient's voucher: the platform knows the person, the hospital's FHIR server not.
+    stranger = api.post(
+        "/patients/identify",
+        json={"kind": "insurance_qr", "value": insurance_platform.demo_voucher("pat-0200")},
+    )
+    assert stranger.status_code == 404
+    assert ErrorBody.model_validate(stranger.json()).error.code == "patient_not_found"
+    malformed = api.post("/patients/identify", json={"kind": "insurance_qr", "value": "EC1"})
+    assert malformed.status_code == 422
+    assert malformed.json()["error"]["code"] == "insurance_voucher_invalid"

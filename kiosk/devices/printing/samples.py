@@ -89,6 +89,7 @@ def sample_layout(template: str, *, hospital_name: str, language: Language) -> T
             total_cents=9260,
             insurance_cents=5556,
             self_pay_cents=3704,
+            personal_account_cents=1000,
             method="微信支付",
         )
         return payment_receipt(receipt, hospital_name=hospital_name, language=language)

@@ -190,11 +190,14 @@ class PaymentReceipt:
     self_pay_cents: int
     method: str
     receipt_url: str = ""  # the electronic receipt (电子票据), printed as a QR code
+    # What of ``insurance_cents`` the personal account paid (个人账户); the fund (统筹) the rest.
+    personal_account_cents: int = 0
 
 
 def payment_receipt(
     receipt: PaymentReceipt, *, hospital_name: str, language: Language
 ) -> TicketLayout:
+    fund = receipt.insurance_cents - receipt.personal_account_cents
     elements: list[Element] = [
         Title(hospital_name),
         Text(_t(language, "门诊缴费凭证", "Payment receipt"), Align.center),
@@ -211,8 +214,12 @@ def payment_receipt(
     elements += [
         Separator(),
         Row(_t(language, "合计", "Total"), _money(receipt.total_cents, language)),
-        Row(_t(language, "医保支付", "Insurance"), _money(receipt.insurance_cents, language)),
-        Row(_t(language, "个人支付", "Self-pay"), _money(receipt.self_pay_cents, language)),
+        Row(_t(language, "医保统筹支付", "Insurance fund"), _money(fund, language)),
+        Row(
+            _t(language, "个人账户支付", "Personal account"),
+            _money(receipt.personal_account_cents, language),
+        ),
+        Row(_t(language, "个人自付", "Self-pay"), _money(receipt.self_pay_cents, language)),
         Field(_t(language, "支付方式", "Method"), receipt.method),
         Separator(),
     ]

@@ -82,7 +82,10 @@ class TicketPrinting(QObject):
                     total_cents=receipt.total_cents,
                     insurance_cents=receipt.insurance_cents,
                     self_pay_cents=receipt.self_pay_cents,
-                    method=_paid_with(receipt.wallet, zh=zh),
+                    personal_account_cents=receipt.personal_account_cents,
+                    method=_paid_with(receipt.wallet, zh=zh)
+                    if receipt.self_pay_cents
+                    else ("医保结算" if zh else "Insurance"),
                     receipt_url=receipt.receipt_url,
                 ),
                 hospital_name=hospital_name,

@@ -216,6 +216,9 @@ def identifier_kind_words(kind: IdentifierKind) -> str:
     return {
         IdentifierKind.id_card: QCoreApplication.translate("DeviceCards", "ID card"),
         IdentifierKind.insurance_card: QCoreApplication.translate("DeviceCards", "insurance card"),
+        IdentifierKind.insurance_qr: QCoreApplication.translate(
+            "DeviceCards", "insurance e-voucher QR"
+        ),
         IdentifierKind.patient_card: QCoreApplication.translate("DeviceCards", "patient card"),
         IdentifierKind.health_qr: QCoreApplication.translate("DeviceCards", "health code"),
         IdentifierKind.phone: QCoreApplication.translate("DeviceCards", "phone number"),

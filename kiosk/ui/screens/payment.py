@@ -70,6 +70,22 @@ def labelled_amount(caption: str, cents: int) -> str:
     return f"{caption}{NO_BREAK_SPACE}{format_money(cents)}".replace(" ", NO_BREAK_SPACE)
 
 
+# The insurance settlement's lines under each bill and for the selected bills, in this order.
+SPLIT_PARTS = ("fund", "account", "self_pay")
+
+
+def fund_caption() -> str:
+    return QCoreApplication.translate("Insurance", "Insurance fund pays")  # 统筹支付
+
+
+def account_caption() -> str:
+    return QCoreApplication.translate("Insurance", "Personal account pays")  # 个人账户支付
+
+
+def self_pay_caption() -> str:
+    return QCoreApplication.translate("Insurance", "You pay")  # 个人自付
+
+
 def kept_together(text: str) -> str:
     """A place that never breaks between a number and its unit: a short Chinese one
     ("医技楼 1楼 101室") stays whole; in English only "floor 1", "room 101" stay together."""
@@ -159,10 +175,23 @@ class BillsScreen(Screen):
         self.finish.clicked.connect(self.home_requested)
         self.pay = button("bills.pay", "primary")
         self.pay.clicked.connect(self.pay_requested)
+        # The selected bills' split above what is due: the fund's and the account's lines side
+        # by side in landscape (the list keeps its height), one above the other in portrait.
+        self.fund_total = label("bills.fund_total", "small")
+        self.account_total = label("bills.account_total", "small")
+        self._split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        for line in (self.fund_total, self.account_total):
+            line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self._split.addWidget(line, 0, Qt.AlignmentFlag.AlignRight)
         summary = QHBoxLayout()
-        summary.addWidget(self.total, 1)
-        summary.addWidget(self.amount_due)
-        footer = QHBoxLayout()
+        summary.addWidget(self.total, 1, Qt.AlignmentFlag.AlignBottom)
+        summary.addLayout(self._split)
+        # What is due: its own row in portrait, beside the pay button in landscape.
+        self._due = QHBoxLayout()
+        self._due.addStretch(1)
+        self._due.addWidget(self.amount_due)
+        self._footer = footer = QHBoxLayout()
+        footer.setSpacing(32)
         footer.addWidget(self.finish)
         footer.addStretch(1)
         footer.addWidget(self.pay)
@@ -173,6 +202,7 @@ class BillsScreen(Screen):
         layout.addWidget(self.empty)
         layout.addWidget(scrolling(self._list_widget), 1)
         layout.addLayout(summary)
+        layout.addLayout(self._due)
         layout.addLayout(footer)
         self.retranslate()
 
@@ -198,6 +228,18 @@ class BillsScreen(Screen):
     def resizeEvent(self, event: QResizeEvent) -> None:
         for columns in self._columns:
             columns.follow(self.width(), self.window().height())
+        landscape = self.width() > self.window().height() * LANDSCAPE_RATIO
+        self._split.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
+        self._split.setSpacing(32 if landscape else 0)
+        beside_pay = self._footer.indexOf(self.amount_due) >= 0
+        if landscape and not beside_pay:
+            self._due.removeWidget(self.amount_due)
+            self._footer.insertWidget(self._footer.indexOf(self.pay), self.amount_due)
+        elif not landscape and beside_pay:
+            self._footer.removeWidget(self.amount_due)
+            self._due.addWidget(self.amount_due)
         super().resizeEvent(event)
 
     def _rebuild(self) -> None:
@@ -229,7 +271,7 @@ class BillsScreen(Screen):
         columns.addWidget(self._item_table(index, bill), 3)
         sums = QVBoxLayout()
         sums.setSpacing(4)
-        for part in ("total", "insurance", "self_pay"):
+        for part in ("total", *SPLIT_PARTS):
             line = label(f"bills.bill.{index}.{part}", "bill-due" if part == "self_pay" else "")
             line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
             sums.addWidget(line)
@@ -276,14 +318,21 @@ class BillsScreen(Screen):
         self.pay.setAccessibleName(self.pay.text())
         self.pay.setVisible(bool(self._bills))
         self.pay.setEnabled(bool(self._selected))
-        for summary in (self.total, self.amount_due):
+        for summary in (self.total, self.amount_due, self.fund_total, self.account_total):
             summary.setVisible(bool(self._bills))
+        chosen = [bill for bill in self._bills if bill.id in self._selected]
+        self.fund_total.setText(
+            labelled_amount(fund_caption(), sum(b.insurance_fund_cents for b in chosen))
+        )
+        self.account_total.setText(
+            labelled_amount(account_caption(), sum(b.personal_account_cents for b in chosen))
+        )
         self.total.setText(
             self.tr("{count} of {total} bills selected").format(
                 count=len(self._selected), total=len(self._bills)
             )
         )
-        self.amount_due.setText(labelled_amount(self.tr("You pay"), self._amount))
+        self.amount_due.setText(labelled_amount(self_pay_caption(), self._amount))
         for index, bill in enumerate(self._bills):
             self._retranslate_bill(index, bill)
 
@@ -308,8 +357,9 @@ class BillsScreen(Screen):
             for column, text in enumerate(cells):
                 set_text(f"item.{row}.{column}", text)
         set_text("total", labelled_amount(self.tr("Total"), bill.total_cents))
-        set_text("insurance", labelled_amount(self.tr("Insurance pays"), bill.insurance_cents))
-        set_text("self_pay", labelled_amount(self.tr("You pay"), bill.self_pay_cents))
+        set_text("fund", labelled_amount(fund_caption(), bill.insurance_fund_cents))
+        set_text("account", labelled_amount(account_caption(), bill.personal_account_cents))
+        set_text("self_pay", labelled_amount(self_pay_caption(), bill.self_pay_cents))
         if index < len(self._toggles):
             toggle = self._toggles[index]
             chosen = bill.id in self._selected
