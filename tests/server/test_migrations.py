@@ -145,7 +145,8 @@ def test_a_version_3_database_with_history_gains_the_insight_tables(
             (day.isoformat(),),
         ).fetchone()[0]
         assert use.visits == started
-        assert schema.migrate(conn, now=DEMO_NOW) == [7]
+        later = [m.version for m in schema.MIGRATIONS if m.version > 6]
+        assert schema.migrate(conn, now=DEMO_NOW) == later
         with write_transaction(conn):
             fig.set_wait_target(conn, "dep-a", 15)
         assert fig.wait_targets(conn) == {"dep-a": 15}
