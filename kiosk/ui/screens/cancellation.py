@@ -41,10 +41,14 @@ def _facts_card(name: str) -> tuple[QFrame, list[tuple[QLabel, QLabel]]]:
     return card, rows
 
 
-def _fill_facts(
-    screen: Screen, rows: list[tuple[QLabel, QLabel]], appointment: Appointment | None
-) -> None:
-    captions = (screen.tr("Department"), screen.tr("Doctor"), screen.tr("Time"), screen.tr("Place"))
+def _fill_facts(rows: list[tuple[QLabel, QLabel]], appointment: Appointment | None) -> None:
+    translate = QCoreApplication.translate
+    captions = (
+        translate("Cancellation", "Department"),
+        translate("Cancellation", "Doctor"),
+        translate("Cancellation", "Time"),
+        translate("Cancellation", "Place"),
+    )
     values: tuple[str, ...] = ("",) * 4
     if appointment is not None:
         doctor = appointment.doctor
@@ -154,7 +158,7 @@ class CancelScreen(Screen):
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Cancel this appointment?"))
-        _fill_facts(self, self._rows, self._appointment)
+        _fill_facts(self._rows, self._appointment)
         self.note.setText(
             self.tr(
                 "Its place is given to other patients. A registration fee you paid is "
@@ -247,7 +251,7 @@ class CancelledScreen(Screen):
     def retranslate(self) -> None:
         self.heading.setText(self.tr("Your appointment is cancelled"))
         result = self._result
-        _fill_facts(self, self._rows, result.appointment if result else None)
+        _fill_facts(self._rows, result.appointment if result else None)
         refund = result.refund if result else None
         if refund is not None:
             self.refund.setText(
