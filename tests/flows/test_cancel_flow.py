@@ -71,7 +71,7 @@ def losing(
     )
     printing = TicketPrinting(service, lambda: "zh_CN", parent=owner)
     flow = VisitFlow(
-        api,  # type: ignore[arg-type]  # the client's other calls through __getattr__
+        api,  # the client's other calls through __getattr__
         Runner(ImmediateExecutor(), parent=owner),
         printing,
         hospital_name="示例市第一人民医院",
