@@ -43,6 +43,7 @@ from kiosk.server.seed import DEMO_STATION_PASSWORD, demo_station_id
 from kiosk.server.seed_data import GENERAL_CLINIC
 
 STEP_TIMEOUT_S = 10.0
+WALKTHROUGH_IDENTIFICATIONS = 60  # per minute (see run)
 POSITION_REFRESH_S = 0.5  # the shots need not wait 15 s for the card to catch up with a call
 
 
@@ -442,6 +443,7 @@ def run(
 ) -> Walkthrough:
     """The whole walkthrough on a fresh demo hospital; the walker holds the screenshots."""
     from kiosk.server.embedded import EmbeddedServer
+    from kiosk.server.visits import Limits
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -450,7 +452,10 @@ def run(
         spool = Path(scratch) / "spool"
         clock = demo_morning()
         database = Path(scratch) / "demo.sqlite3"
-        with EmbeddedServer.start(database, seed_demo=True, clock=clock) as server:
+        # The walkthrough identifies a patient for each journey, faster than any kiosk in a
+        # lobby: more than the default rate limit of a minute allows.
+        limits = Limits(identify_per_window=WALKTHROUGH_IDENTIFICATIONS)
+        with EmbeddedServer.start(database, seed_demo=True, clock=clock, limits=limits) as server:
             config = demo_config(server.url, spool)
             config = config.model_copy(
                 update={

@@ -19,6 +19,7 @@ from kiosk.flows.visit import CancelRefusal
 from kiosk.ui.messages import notice_text
 from kiosk.ui.screens.base import Screen, label_home_button
 from kiosk.ui.screens.payment import wallet_name
+from kiosk.ui.screens.registration import sentences
 from kiosk.ui.widgets.appointment_card import location_text, time_range_text
 from kiosk.ui.widgets.basics import button, in_language, label, named
 
@@ -260,12 +261,14 @@ class CancelledScreen(Screen):
                     destination=refund_destination(refund),
                 )
             )
-            note = self.tr("Refunds usually arrive within 1 to 3 working days.")
-            if refund.receipt_number:
-                note += " " + self.tr("Receipt number: {number}").format(
-                    number=refund.receipt_number
-                )
-            self.refund_note.setText(note)
+            receipt = (
+                self.tr("Receipt number: {number}").format(number=refund.receipt_number)
+                if refund.receipt_number
+                else ""
+            )
+            self.refund_note.setText(
+                sentences(self.tr("Refunds usually arrive within 1 to 3 working days."), receipt)
+            )
         else:
             self.refund.setText(
                 self.tr("No fee was paid for it here, so there is nothing to refund.")

@@ -254,6 +254,12 @@ class DepartmentsScreen(Screen):
         self.footer.retranslate()
 
 
+def sentences(*parts: str) -> str:
+    """Sentences one after the other: a space between English ones, none between Chinese."""
+    chinese = QLocale().language() == QLocale.Language.Chinese
+    return ("" if chinese else " ").join(part for part in parts if part)
+
+
 def short_day_text(day: dt.date, today: dt.date) -> tuple[str, str]:
     """A day of the chooser as two short lines: "今天"/"12月4日", then the weekday."""
     locale = QLocale()
@@ -393,11 +399,9 @@ class SessionsScreen(Screen):
             else:
                 explanation = self.tr("No doctor of this department works that day.")
             if self._days and not today:
-                explanation = " ".join(
-                    (
-                        explanation,
-                        self.tr("You get your queue number when you check in on the day."),
-                    )
+                explanation = sentences(
+                    explanation,
+                    self.tr("You get your queue number when you check in on the day."),
                 )
             self.explanation.setText(explanation)
         self.problem.show_problem(self._problem)
