@@ -92,10 +92,10 @@ class CancelScreen(Screen):
         self.note = label("cancel.note", "hint", wrap=True)
         self.confirm = button("cancel.confirm", "primary")
         self.confirm.clicked.connect(self.confirmed)
-        # The irreversible button on a row of its own, away from Back and Home.
+        # The irreversible button on a row of its own, away from Back and Home, as wide as
+        # the row: its words stay whole in portrait with large text.
         action = QHBoxLayout()
-        action.addStretch(1)
-        action.addWidget(self.confirm, 2)
+        action.addWidget(self.confirm, 1)
         self.back = button("cancel.back")
         self.back.clicked.connect(self.back_requested)
         self.home = button("cancel.home")
