@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, AppointmentStatus, Payment
 from kiosk.api.money import format_money
 from kiosk.app import Kiosk
+from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.flows.notices import Notice, NoticeKind
 from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import BOOKING_DAYS, RegistrationFlow, RegStep
@@ -27,7 +30,7 @@ from kiosk.ui.registration_view import RegistrationView
 from kiosk.ui.widgets.basics import CardButton
 from tests.helpers.printing import parse_escpos
 from tests.helpers.server import ApiClient, pay_page_post
-from tests.helpers.ui import Touch
+from tests.helpers.ui import Touch, build_kiosk
 
 PATIENT = "no_appointment_today"
 DEPARTMENT = "dep-a"  # internal medicine: a free general clinic and paid specialists
@@ -321,3 +324,48 @@ def test_the_server_away_during_cancel_changes_nothing_and_says_try_again(
     assert slots_left(live_server, session["id"]) == taken
     touch("cancel.home")
     touch.wait_for(Step.home)
+
+
+def test_paper_out_keeps_the_booking_and_offers_print_again(
+    qapp: QApplication,
+    qtbot: QtBot,
+    api: ApiClient,
+    live_server: EmbeddedServer,
+    spool: Path,
+    demo_now: dt.datetime,
+) -> None:
+    connection = SimulatedConnection(spool)
+    connection.set_status(PrinterStatus.paper_out)
+    kiosk = build_kiosk(qapp, live_server, spool, printer_connection=connection)
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.resize(1920, 1080)
+    kiosk.window.show()
+    touch = Touch(kiosk, qtbot)
+    try:
+        day = demo_now.date() + dt.timedelta(days=1)
+        session = session_on(api, day, fee=False)
+        to_day(touch, day)
+        touch(f"registration.session.{session['id']}")
+        wait_for_reg(touch, RegStep.confirm)
+        touch("registration.confirm")
+        wait_for_reg(touch, RegStep.booked)
+        flow = kiosk.part(RegistrationFlow)
+        qtbot.waitUntil(lambda: bool(flow.print_failure), timeout=5000)
+        reprint = kiosk.window.find_button("registration.booked.reprint")
+        assert reprint is not None
+        assert reprint.isVisible()
+        assert touch.text("registration.booked.slip") == translate(
+            "BookedScreen",
+            "The confirmation could not be printed. Your appointment is booked all the same; "
+            "touch Print again, or note the time and place.",
+        )
+        assert flow.booked is not None
+        assert appointment_status(live_server, flow.booked.id) == "booked"  # it stands
+        assert list(spool.glob("*.bin")) == []
+        connection.set_status(PrinterStatus.ok)  # paper refilled
+        touch("registration.booked.reprint")
+        qtbot.waitUntil(lambda: len(list(spool.glob("*.bin"))) == 1, timeout=5000)
+        assert not reprint.isVisible()
+        assert slots_left(live_server, session["id"]) == session["slots_left"] - 1  # booked once
+    finally:
+        kiosk.shutdown()
