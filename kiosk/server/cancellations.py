@@ -141,21 +141,3 @@ def _cancel_registration(
     )
     return refund
 
-
-def refund_of(conn: Connection, appointment_id: str) -> Refund | None:
-    """The refund a cancellation of the appointment made, if any (for reports and tests)."""
-    row = conn.execute(
-        "SELECT r.*, p.receipt_number FROM refunds r JOIN payments p ON p.id = r.payment_id "
-        "WHERE r.appointment_id = ?",
-        (appointment_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return Refund(
-        id=row["id"],
-        amount_cents=row["amount_cents"],
-        payment_id=row["payment_id"],
-        receipt_number=row["receipt_number"] or "",
-        wallet=Wallet(row["wallet"]) if row["wallet"] else None,
-        refunded_at=from_db_time(row["refunded_at"]),
-    )
