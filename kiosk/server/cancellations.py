@@ -21,7 +21,6 @@ from kiosk.api.payment_codes import Wallet
 from kiosk.server import queries
 from kiosk.server.db import (
     Connection,
-    from_db_time,
     lock_rows,
     new_id,
     require_transaction,
@@ -140,4 +139,3 @@ def _cancel_registration(
         ),
     )
     return refund
-
