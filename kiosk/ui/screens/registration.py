@@ -340,6 +340,8 @@ class SessionsScreen(Screen):
         self._days = []
         for offered in days:
             tile = CardButton(f"registration.day.{offered.isoformat()}", centred=True)
+            # Body-sized bold (not a heading): seven days fit a landscape row, "Tomorrow" too.
+            tile.title.setProperty("role", "item-name")
             tile.setCheckable(True)
             tile.setChecked(offered == shown)
             tile.clicked.connect(lambda _=False, d=offered: self._on_day(d))
