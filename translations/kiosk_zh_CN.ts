@@ -1617,10 +1617,6 @@
         <source>Today</source>
         <translation>今天</translation>
     </message>
-    <message>
-        <source>Tomorrow</source>
-        <translation>明天</translation>
-    </message>
 </context>
 <context>
     <name>ReportPreviewScreen</name>

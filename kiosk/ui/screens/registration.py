@@ -261,13 +261,12 @@ def sentences(*parts: str) -> str:
 
 
 def short_day_text(day: dt.date, today: dt.date) -> tuple[str, str]:
-    """A day of the chooser as two short lines: "今天"/"12月4日", then the weekday."""
+    """A day of the chooser as two short lines: "今天"/"12月4日", then the weekday (dates
+    after today: a "Tomorrow" is too long for seven on a landscape row in large text)."""
     locale = QLocale()
     weekday = locale.dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
     if day == today:
         return QCoreApplication.translate("Registration", "Today"), weekday
-    if day == today + dt.timedelta(days=1):
-        return QCoreApplication.translate("Registration", "Tomorrow"), weekday
     if locale.language() == QLocale.Language.Chinese:
         return f"{day.month}月{day.day}日", weekday
     return f"{day.day} {locale.monthName(day.month, QLocale.FormatType.ShortFormat)}", weekday
@@ -340,7 +339,7 @@ class SessionsScreen(Screen):
         self._days = []
         for offered in days:
             tile = CardButton(f"registration.day.{offered.isoformat()}", centred=True)
-            # Body-sized bold (not a heading): seven days fit a landscape row, "Tomorrow" too.
+            # Body-sized bold (not a heading): seven days fit a landscape row.
             tile.title.setProperty("role", "item-name")
             tile.setCheckable(True)
             tile.setChecked(offered == shown)
