@@ -95,10 +95,13 @@ def _build_registration(parts: ServiceParts) -> Journey:
         parts.runner,
         parts.visit,
         fees,
+        parts.printing,
         clock=parts.clock,
         service_name=REGISTRATION,
+        hospital_name=parts.config.kiosk.hospital_name,
         parent=parts.owner,
     )
+    parts.printing.print_failed.connect(flow.printer_failed)
     return Journey(flow, RegistrationView(parts.visit_view, flow, clock=parts.clock))
 
 

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +48,7 @@ from kiosk.server.seed_data import (
 )
 
 STEP_TIMEOUT_S = 10.0
+WALKTHROUGH_IDENTIFICATIONS = 60  # per minute (see run)
 POSITION_REFRESH_S = 0.5  # the shots need not wait 15 s for the card to catch up with a call
 
 
@@ -147,6 +149,7 @@ class Walkthrough:
         self.schedule_to_registration()
         self.prices_and_floors()
         self.registration()
+        self.booking()
         self.payment()
         self.reports()
         self.call_staff()
@@ -272,6 +275,63 @@ class Walkthrough:
         self.click("ticket.done")
         self.wait_for(Step.home)
 
+    def booking(self) -> None:
+        """Book ahead: the day chooser on a later day, a free session booked (its
+        confirmation printed), then a paid one paid on the phone; that one is cancelled from
+        my appointments, with its refund."""
+        flow = self.kiosk.part(RegistrationFlow)
+        payment = self.kiosk.part(PaymentFlow)
+        booked_ids = []
+        for offset, fee in ((1, False), (2, True)):
+            self.start("registration")
+            self.click("identify.demo.no_appointment_today")
+            wait_until(lambda: flow.step == RegStep.departments and not flow.busy)
+            self.click(f"registration.department.{GENERAL_CLINIC}")
+            wait_until(lambda: flow.step == RegStep.doctors and not flow.busy)
+            day = self.kiosk.clock().date() + dt.timedelta(days=offset)
+            self.click(f"registration.day.{day.isoformat()}")
+            wait_until(partial(_showing_day, flow, day))
+            chosen = next(
+                session
+                for doctor in (flow.schedule.doctors if flow.schedule else [])
+                for session in doctor.sessions
+                if (session.fee_cents > 0) == fee and session.slots_left > 0
+            )
+            if not fee:
+                self.shoot("booking-day")
+            self.click(f"registration.session.{chosen.id}")
+            wait_until(lambda: flow.step == RegStep.confirm)
+            self.shoot("booking-confirm-paid" if fee else "booking-confirm")
+            self.click("registration.confirm")
+            if fee:
+                wait_until(lambda: payment.step == PayStep.qr and not payment.busy)
+                assert payment.payment is not None
+                _pay_on_the_phone(payment.payment.qr_payload)
+                wait_until(lambda: payment.step == PayStep.paid)
+                self.shoot("booking-paid")
+                booked_ids += [a.id for a in payment.payment.booked_appointments]
+                self.click("payment_result.finish")
+            else:
+                wait_until(lambda: flow.step == RegStep.booked and not flow.busy)
+                self.shoot("booking-booked")
+                self.click("registration.booked.finish")
+            self.wait_for(Step.home)
+        self.start("appointments")
+        self.click("identify.demo.no_appointment_today")
+        self.wait_for(Step.upcoming)
+        index = next(i for i, a in enumerate(self.kiosk.flow.appointments) if a.id in booked_ids)
+        self.shoot("my-appointments-cancellable")
+        self.click(f"appointments.cancel.{index}")
+        self.wait_for(Step.cancel)
+        self.shoot("cancel-confirm")
+        self.click("cancel.confirm")
+        self.wait_for(Step.cancelled)
+        self.shoot("cancelled-refund")
+        self.click("cancelled.back")
+        self.wait_for(Step.upcoming)
+        self.click("upcoming.home")
+        self.wait_for(Step.home)
+
     def feedback(self) -> None:
         """Four faces and a tag; then thanks."""
         flow = self.kiosk.part(FeedbackFlow)
@@ -347,6 +407,10 @@ class Walkthrough:
         self.wait_for(Step.home)
 
 
+def _showing_day(flow: RegistrationFlow, day: dt.date) -> bool:
+    return flow.schedule is not None and flow.schedule.date == day and not flow.busy
+
+
 def demo_morning() -> Callable[[], dt.datetime]:
     """Today at 10:15, running: every service is open whenever the walkthrough is made."""
     now = dt.datetime.now().astimezone()
@@ -391,6 +455,7 @@ def run(
 ) -> Walkthrough:
     """The whole walkthrough on a fresh demo hospital; the walker holds the screenshots."""
     from kiosk.server.embedded import EmbeddedServer
+    from kiosk.server.visits import Limits
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -399,7 +464,10 @@ def run(
         spool = Path(scratch) / "spool"
         clock = demo_morning()
         database = Path(scratch) / "demo.sqlite3"
-        with EmbeddedServer.start(database, seed_demo=True, clock=clock) as server:
+        # The walkthrough identifies a patient for each journey, faster than any kiosk in a
+        # lobby: more than the default rate limit of a minute allows.
+        limits = Limits(identify_per_window=WALKTHROUGH_IDENTIFICATIONS)
+        with EmbeddedServer.start(database, seed_demo=True, clock=clock, limits=limits) as server:
             config = demo_config(server.url, spool)
             config = config.model_copy(
                 update={

@@ -52,6 +52,14 @@
         <translation>{number}号：前面还有 {ahead} 人，预计等待约 {minutes} 分钟</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>取消预约</translation>
+    </message>
+    <message>
+        <source>Cancel this appointment</source>
+        <translation>取消这个预约</translation>
+    </message>
+    <message>
         <source>Check in</source>
         <translation>签到</translation>
     </message>
@@ -124,6 +132,49 @@
     </message>
 </context>
 <context>
+    <name>BookedScreen</name>
+    <message>
+        <source>Your appointment is booked</source>
+        <translation>预约成功</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>On {day}, check in at a kiosk from {opens} to {closes} to get your queue number.</source>
+        <translation>请于{day} {opens}至{closes}在自助机签到取号。</translation>
+    </message>
+    <message>
+        <source>The confirmation could not be printed. Your appointment is booked all the same; touch Print again, or note the time and place.</source>
+        <translation>预约凭条未能打印，但预约已成功。请点“重新打印”，或记下时间和地点。</translation>
+    </message>
+    <message>
+        <source>Please take your confirmation slip. To cancel, use My appointments before it starts: the fee is refunded.</source>
+        <translation>请取走预约凭条。如需取消，请在就诊开始前到“我的预约”中取消，挂号费原路退回。</translation>
+    </message>
+    <message>
+        <source>Print again</source>
+        <translation>重新打印</translation>
+    </message>
+</context>
+<context>
     <name>BusyOverlay</name>
     <message>
         <source>Please wait a moment…</source>
@@ -132,6 +183,111 @@
     <message>
         <source>Stop waiting</source>
         <translation>不再等待</translation>
+    </message>
+</context>
+<context>
+    <name>CancelScreen</name>
+    <message>
+        <source>This appointment has started, so it can no longer be cancelled here. Please ask at a service window.</source>
+        <translation>该预约的就诊时段已开始，自助机上不能再取消。请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>You have checked in for this appointment, so it can no longer be cancelled here. Please ask at a service window.</source>
+        <translation>该预约已签到，自助机上不能再取消。请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>This appointment is already cancelled. A fee you paid for it has been refunded.</source>
+        <translation>该预约已取消，已付的挂号费已原路退回。</translation>
+    </message>
+    <message>
+        <source>In this hospital, appointments are cancelled at a service window. Please ask there.</source>
+        <translation>本院的预约需到服务窗口取消，请到窗口办理。</translation>
+    </message>
+    <message>
+        <source>Cancel this appointment?</source>
+        <translation>确定取消这个预约吗？</translation>
+    </message>
+    <message>
+        <source>Its place is given to other patients. A registration fee you paid is refunded to where you paid it.</source>
+        <translation>取消后号源将让给其他患者；已付的挂号费原路退回。</translation>
+    </message>
+    <message>
+        <source>Touch Try again: it will not be cancelled or refunded twice. If it keeps failing, please ask at a service window.</source>
+        <translation>请点“重试”：不会重复取消或重复退费。如仍失败，请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Cancel the appointment</source>
+        <translation>确认取消预约</translation>
+    </message>
+    <message>
+        <source>Keep it</source>
+        <translation>不取消</translation>
+    </message>
+    <message>
+        <source>Keep the appointment: back to my appointments</source>
+        <translation>保留预约，返回我的预约</translation>
+    </message>
+</context>
+<context>
+    <name>Cancellation</name>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+</context>
+<context>
+    <name>CancelledScreen</name>
+    <message>
+        <source>the account that paid by scanning the QR code</source>
+        <translation>扫码付款的账户</translation>
+    </message>
+    <message>
+        <source>Your appointment is cancelled</source>
+        <translation>预约已取消</translation>
+    </message>
+    <message>
+        <source>{amount} is refunded to {destination}.</source>
+        <translation>{amount} 已原路退回{destination}。</translation>
+    </message>
+    <message>
+        <source>Refunds usually arrive within 1 to 3 working days.</source>
+        <translation>退款一般在1至3个工作日内到账。</translation>
+    </message>
+    <message>
+        <source>Receipt number: {number}</source>
+        <translation>票据号：{number}</translation>
+    </message>
+    <message>
+        <source>No fee was paid for it here, so there is nothing to refund.</source>
+        <translation>该预约未在此缴费，无需退费。</translation>
+    </message>
+    <message>
+        <source>Its place is free for other patients now.</source>
+        <translation>号源已释放给其他患者。</translation>
+    </message>
+    <message>
+        <source>My appointments</source>
+        <translation>我的预约</translation>
+    </message>
+    <message>
+        <source>Back to my appointments</source>
+        <translation>返回我的预约</translation>
     </message>
 </context>
 <context>
@@ -159,6 +315,14 @@
     <message>
         <source>Fee</source>
         <translation>挂号费</translation>
+    </message>
+    <message>
+        <source>You pay the fee by QR code on the next screen; then your appointment confirmation is printed. Check in on the day to get your number.</source>
+        <translation>下一步扫码缴纳挂号费，缴费后打印预约凭条。就诊当日签到取号。</translation>
+    </message>
+    <message>
+        <source>Your appointment confirmation is printed at once. Check in on the day to get your number.</source>
+        <translation>确认后立即打印预约凭条。就诊当日签到取号。</translation>
     </message>
     <message>
         <source>You pay the fee by QR code on the next screen; then you get your number.</source>
@@ -1246,6 +1410,10 @@
         <translation>排队号 {number}：{department}</translation>
     </message>
     <message>
+        <source>Appointment booked: {department}, {time}. Check in on the day from {opens}.</source>
+        <translation>预约成功：{department}，{time}。请于当日 {opens} 起签到。</translation>
+    </message>
+    <message>
         <source>If you need help, please go to service window {window}.</source>
         <translation>如需帮助，请到 {window} 号服务窗口。</translation>
     </message>
@@ -1480,6 +1648,10 @@
         <source>Return to the home screen</source>
         <translation>返回首页</translation>
     </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
 </context>
 <context>
     <name>ReportPreviewScreen</name>
@@ -1669,6 +1841,14 @@
     <message>
         <source>No doctor of this department works today.</source>
         <translation>本科室今天没有医生出诊。</translation>
+    </message>
+    <message>
+        <source>No doctor of this department works that day.</source>
+        <translation>该科室当天没有医生出诊。</translation>
+    </message>
+    <message>
+        <source>You get your queue number when you check in on the day.</source>
+        <translation>预约成功后，就诊当日签到取号。</translation>
     </message>
     <message>
         <source>Full – touch for other times</source>

@@ -480,10 +480,42 @@ class Registration(ApiModel):
     bill_id: str | None = None  # the registration-fee bill, when a fee is due
     ticket: Ticket | None = None  # once confirmed
     created_at: dt.datetime | None = None
+    # Booked ahead (预约: a session on a later day), once confirmed: the appointment the
+    # patient checks in for on the day; such a registration has no ticket yet.
+    appointment: Appointment | None = None
 
 
 class RegistrationResult(ApiModel):
     registration: Registration
+
+
+class CancelAppointmentRequest(ApiModel):
+    """Body of a cancellation; empty today, kept as an object so fields can be added. A
+    client may leave the body out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [{}]})
+
+
+class Refund(ApiModel):
+    """A registration fee given back (退费) when its appointment is cancelled: simulated by
+    the reference server, recorded with the payment that paid it."""
+
+    id: str
+    amount_cents: int
+    payment_id: str
+    receipt_number: str = ""  # of the payment that paid the fee
+    # Where the money goes back: the wallet whose payment code paid; None when it was paid
+    # through the QR code's page (back to the account that paid there).
+    wallet: Wallet | None = None
+    refunded_at: dt.datetime
+
+
+class CancellationResult(ApiModel):
+    """A cancelled appointment (取消预约/退号): its place is free again; ``refund`` when a
+    paid registration fee went back (None for a free one or one booked elsewhere)."""
+
+    appointment: Appointment
+    refund: Refund | None = None
 
 
 class SessionSuggestion(ApiModel):
@@ -636,6 +668,8 @@ class Payment(ApiModel):
     pharmacy_tickets: list[PharmacyTicket] = []
     registration_tickets: list[Ticket] = []
     directions: list[Directions] = []
+    # The appointments booked ahead whose fees this payment paid (checked in on their day).
+    booked_appointments: list[Appointment] = []
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -791,6 +825,9 @@ class ErrorCode(StrEnum):
     insurance_voucher_invalid = "insurance_voucher_invalid"
     # 422: the e-voucher QR has expired: the patient refreshes it in the app
     insurance_voucher_expired = "insurance_voucher_expired"
+    # 409: this server cannot cancel the appointment itself (one the hospital's system holds):
+    # the patient cancels at a service window.
+    cancellation_unavailable = "cancellation_unavailable"
 
 
 class ErrorDetail(ApiModel):

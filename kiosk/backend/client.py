@@ -42,6 +42,7 @@ from kiosk.api.models import (
     BillList,
     Building,
     BuildingList,
+    CancellationResult,
     CheckInResult,
     Department,
     DepartmentList,
@@ -193,6 +194,20 @@ class KioskApiClient:
             "POST",
             path,
             CheckInResult,
+            json={},
+            idempotency_key=idempotency_key,
+            visit_token=self.visit_token,
+        )
+
+    def cancel_appointment(
+        self, appointment_id: str, *, idempotency_key: str
+    ) -> CancellationResult:
+        """Cancel before the session starts; the same key again answers the same refund."""
+        path = f"/appointments/{_segment(appointment_id)}/cancel"
+        return self._call(
+            "POST",
+            path,
+            CancellationResult,
             json={},
             idempotency_key=idempotency_key,
             visit_token=self.visit_token,

@@ -1,4 +1,9 @@
-"""Same-day registration (挂号): department, then a doctor's session today, confirm, ticket.
+"""Registration (挂号): department, then a day and a doctor's session, confirm, ticket.
+
+The doctors list opens on today; a day chooser offers the next ``BOOKING_DAYS`` days. A
+session of a later day is booked ahead (预约挂号): once confirmed (free, or its fee paid) the
+patient gets an appointment to check in for on the day and a printed confirmation slip, not
+a queue number (the ``booked`` step; a paid one's slip comes with the payment's receipt).
 
 A session touched on the hospital guide's schedule (:meth:`RegistrationFlow.begin_for`) goes
 straight to confirm, after the visit has identified the patient.
@@ -22,6 +27,7 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject
 
 from kiosk.api.models import (
+    Appointment,
     Department,
     DoctorSummary,
     ErrorCode,
@@ -49,6 +55,7 @@ log = logging.getLogger(__name__)
 
 SUGGESTION_DAYS = 7
 MAX_SUGGESTIONS = 3
+BOOKING_DAYS = 7  # today and the six days after it: the days the chooser offers
 
 
 class RegStep(StrEnum):
@@ -57,6 +64,7 @@ class RegStep(StrEnum):
     doctors = "doctors"  # today's sessions of the chosen department
     confirm = "confirm"
     full = "full"  # the chosen session is full: later sessions with places
+    booked = "booked"  # booked ahead: the appointment and its printed confirmation
     error = "error"  # a notice is shown
 
 
@@ -66,8 +74,9 @@ _ALLOWED: dict[RegStep, frozenset[RegStep]] = {
     ),
     RegStep.departments: frozenset({RegStep.doctors, RegStep.error}),
     RegStep.doctors: frozenset({RegStep.departments, RegStep.confirm, RegStep.full, RegStep.error}),
-    RegStep.confirm: frozenset({RegStep.doctors, RegStep.full, RegStep.error}),
+    RegStep.confirm: frozenset({RegStep.doctors, RegStep.full, RegStep.booked, RegStep.error}),
     RegStep.full: frozenset({RegStep.doctors, RegStep.confirm, RegStep.error}),
+    RegStep.booked: frozenset(),
     RegStep.error: frozenset(),
 }
 
@@ -84,6 +93,14 @@ class RegistrationApi(Protocol):
 
 class FeePayment(Protocol):
     def pay_bills(self, patient: Patient, bill_ids: Sequence[str]) -> None: ...
+
+
+class BookingPrinter(Protocol):
+    """Prints the confirmation of an appointment booked ahead; failures come back later."""
+
+    def print_booking(
+        self, appointment: Appointment, patient_name: str, hospital_name: str
+    ) -> None: ...
 
 
 # The answer to a registration may have been lost (or nothing reached the server): the same
@@ -147,9 +164,11 @@ class RegistrationFlow(Flow[RegStep]):
         runner: Runner,
         visit: VisitFlow,
         payment: FeePayment,
+        printer: BookingPrinter,
         *,
         clock: Callable[[], dt.datetime],
         service_name: str,
+        hospital_name: str,
         parent: QObject | None = None,
     ) -> None:
         """``service_name``: this service's name in the registry, by which the visit opens it."""
@@ -158,6 +177,8 @@ class RegistrationFlow(Flow[RegStep]):
         self._visit = visit
         self._service_name = service_name
         self._payment = payment
+        self._printer = printer
+        self._hospital_name = hospital_name
         self._clock = clock
         self._clear()
         visit.visit_wiped.connect(self._on_visit_wiped)
@@ -170,6 +191,9 @@ class RegistrationFlow(Flow[RegStep]):
         self.doctor: DoctorSummary | None = None
         self.session: ScheduleSession | None = None
         self.suggestions: list[SessionSuggestion] = []
+        self.day: dt.date | None = None  # the day of the doctors list; None: today
+        self.booked: Appointment | None = None  # booked ahead, once confirmed
+        self.print_failure = ""
         self.notice: Notice | None = None
         self.problem: Notice | None = None
         self._keys: dict[str, str] = {}
@@ -193,6 +217,7 @@ class RegistrationFlow(Flow[RegStep]):
         department, choice = wanted
         self.department = department
         day = choice.session.starts_at.astimezone(self._clock().tzinfo).date()
+        self.day = day
         self._ask(
             lambda: self._api.schedule(department.id, day),
             lambda schedule: self._on_wanted_schedule(schedule, choice.session.id),
@@ -212,6 +237,20 @@ class RegistrationFlow(Flow[RegStep]):
         if department is None or self.busy or self.step != RegStep.departments:
             return
         self.department = department
+        self.day = None
+        self._load_schedule()
+
+    def days(self) -> list[dt.date]:
+        """The days the chooser offers: today first."""
+        today = self._clock().date()
+        return [today + dt.timedelta(days=n) for n in range(BOOKING_DAYS)]
+
+    def choose_day(self, day: dt.date) -> None:
+        """Another day of the chooser: that day's doctors and sessions."""
+        if self.busy or self.step != RegStep.doctors or day not in self.days():
+            return
+        self.day = day
+        self.problem = None
         self._load_schedule()
 
     def choose_session(self, session_id: str) -> None:
@@ -252,6 +291,19 @@ class RegistrationFlow(Flow[RegStep]):
     def finish(self) -> None:
         self._visit.go_home()
 
+    def printer_failed(self, reason: str) -> None:
+        """The confirmation slip did not print: the booked screen says so and offers it again
+        (the booking itself stands)."""
+        if self.step == RegStep.booked:
+            self.print_failure = reason
+            self._show_again()
+
+    def reprint(self) -> None:
+        if self.step == RegStep.booked and self.booked is not None and self.patient is not None:
+            self.print_failure = ""
+            self._printer.print_booking(self.booked, self.patient.display_name, self._hospital_name)
+            self._show_again()
+
     # -- internals ---------------------------------------------------------------------------
 
     def choices(self) -> list[SessionSuggestion]:
@@ -266,8 +318,8 @@ class RegistrationFlow(Flow[RegStep]):
         department = self.department
         if department is None:
             return
-        today = self._clock().date()
-        self._ask(lambda: self._api.schedule(department.id, today), self._on_schedule, "schedule")
+        day = self.day or self._clock().date()
+        self._ask(lambda: self._api.schedule(department.id, day), self._on_schedule, "schedule")
 
     def _on_departments(self, departments: list[Department]) -> None:
         self.departments = departments
@@ -325,6 +377,13 @@ class RegistrationFlow(Flow[RegStep]):
         self.problem = None
         if registration.ticket is not None:
             self._visit.show_ticket(registration.ticket, existing=False)
+        elif registration.appointment is not None and self.patient is not None:
+            self.booked = registration.appointment
+            self.print_failure = ""
+            self._move(RegStep.booked)
+            self._printer.print_booking(
+                registration.appointment, self.patient.display_name, self._hospital_name
+            )
         elif registration.bill_id is not None and self.patient is not None:
             self._payment.pay_bills(self.patient, [registration.bill_id])
         else:

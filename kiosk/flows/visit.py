@@ -22,6 +22,7 @@ from kiosk.api.models import (
     AppointmentStatus,
     Bill,
     BillStatus,
+    CancellationResult,
     CheckInResult,
     ErrorCode,
     IdentifierKind,
@@ -61,6 +62,25 @@ class Step(StrEnum):
     ticket = "ticket"
     notice = "notice"
     service = "service"  # another service's flow (information, feedback...) has the screen
+    cancel = "cancel"  # my appointments: confirm cancelling one (or why it cannot be)
+    cancelled = "cancelled"  # my appointments: cancelled, with the refund
+
+
+class CancelRefusal(StrEnum):
+    """Why the server would not cancel an appointment: said on the cancel screen."""
+
+    started = "started"  # its session has begun
+    checked_in = "checked_in"  # checked in (a queue number) or over
+    already_cancelled = "already_cancelled"
+    at_window = "at_window"  # the hospital's system holds it: cancelled at a service window
+
+
+_CANCEL_REFUSALS = {
+    ErrorCode.too_late.value: CancelRefusal.started,
+    ErrorCode.already_checked_in.value: CancelRefusal.checked_in,
+    ErrorCode.cancelled.value: CancelRefusal.already_cancelled,
+    ErrorCode.cancellation_unavailable.value: CancelRefusal.at_window,
+}
 
 
 class VisitJourney(StrEnum):
@@ -76,8 +96,11 @@ _ALLOWED: dict[Step, frozenset[Step]] = {
     Step.identify: frozenset({Step.looking_up, Step.notice}),
     Step.looking_up: frozenset({Step.appointments, Step.upcoming, Step.service, Step.notice}),
     Step.appointments: frozenset({Step.checking_in, Step.ticket}),
-    # My appointments checks in like the check-in journey: one tap on an open card.
-    Step.upcoming: frozenset({Step.checking_in, Step.ticket}),
+    # My appointments checks in like the check-in journey: one tap on an open card; and
+    # cancels one booked ahead before it starts.
+    Step.upcoming: frozenset({Step.checking_in, Step.ticket, Step.cancel}),
+    Step.cancel: frozenset({Step.upcoming, Step.cancelled}),
+    Step.cancelled: frozenset({Step.upcoming}),
     Step.checking_in: frozenset({Step.ticket, Step.notice}),
     Step.ticket: frozenset(),
     Step.notice: frozenset(
@@ -115,6 +138,10 @@ class AppointmentsApi(Protocol):
     ) -> list[Appointment]: ...
 
     def check_in(self, appointment_id: str, *, idempotency_key: str) -> CheckInResult: ...
+
+    def cancel_appointment(
+        self, appointment_id: str, *, idempotency_key: str
+    ) -> CancellationResult: ...
 
     def bills(self, patient_id: str) -> list[Bill]: ...
 
@@ -196,6 +223,13 @@ class VisitFlow(Flow[Step]):
         # One key per appointment for the whole visit: a repeated tap or a retry after a lost
         # answer returns the same ticket instead of a second one.
         self._check_in_keys: dict[str, str] = {}
+        # Cancelling (my appointments): the appointment asked about, why the server refused
+        # (a ``CancelRefusal``) or that its answer was lost, and the answer once cancelled.
+        self.cancelling: Appointment | None = None
+        self.cancel_refusal: CancelRefusal | None = None
+        self.cancel_problem: Notice | None = None
+        self.cancellation: CancellationResult | None = None
+        self._cancel_keys: dict[str, str] = {}
 
     def offer(self, name: str, flow: ServiceFlow, *, needs_identification: bool) -> None:
         """Make a service reachable by its registry name (the wiring does this once)."""
@@ -264,6 +298,35 @@ class VisitFlow(Flow[Step]):
             lambda error: self._on_check_in_failed(appointment, error),
             "check-in",
         )
+
+    def ask_cancel(self, appointment_id: str) -> None:
+        """A card's Cancel on my appointments: show what would be cancelled and refunded."""
+        appointment = next((a for a in self.appointments if a.id == appointment_id), None)
+        if appointment is None or self.busy or self.step != Step.upcoming:
+            return
+        self.cancelling = appointment
+        self.cancel_refusal, self.cancel_problem, self.cancellation = None, None, None
+        self._move(Step.cancel)
+
+    def confirm_cancel(self) -> None:
+        """Cancel it. One key per appointment for the whole visit: Try again after a lost
+        answer (or a second tap) cancels and refunds once, the server replaying its answer."""
+        appointment = self.cancelling
+        if appointment is None or self.busy or self.step != Step.cancel or self.cancel_refusal:
+            return
+        key = self._cancel_keys.setdefault(appointment.id, new_idempotency_key())
+        self._call(
+            lambda: self._api.cancel_appointment(appointment.id, idempotency_key=key),
+            self._on_cancelled,
+            self._on_cancel_failed,
+            "cancellation",
+        )
+
+    def back_to_upcoming(self) -> None:
+        """From the cancel screens: the list, with a cancelled card shown as such."""
+        if not self.busy and self.step in (Step.cancel, Step.cancelled):
+            self.cancelling = None
+            self._move(Step.upcoming)
 
     def reprint(self) -> None:
         if self.step == Step.ticket and self.ticket is not None:
@@ -461,6 +524,30 @@ class VisitFlow(Flow[Step]):
             self._show_notice(notice)  # the offer is a convenience: the notice still stands
 
         self._call(lambda: self._api.bills(patient.id), on_bills, on_failed, "bills")
+
+    def _on_cancelled(self, result: CancellationResult) -> None:
+        self.cancellation = result
+        self.cancel_problem = None
+        self.appointments = [
+            result.appointment if a.id == result.appointment.id else a for a in self.appointments
+        ]
+        self._move(Step.cancelled)
+
+    def _on_cancel_failed(self, error: Exception) -> None:
+        """A refusal is said on the cancel screen (no button to try again); a lost answer
+        keeps the screen with Try again, which resends the same key."""
+        refusal = (
+            _CANCEL_REFUSALS.get(str(error.code))
+            if isinstance(error, BackendRejectedError)
+            else None
+        )
+        if refusal is not None:
+            log.info("cancellation refused: %s", refusal)
+            self.cancel_refusal = refusal
+            self.cancel_problem = None
+        else:
+            self.cancel_problem = notice_for_error(error, context="cancellation")
+        self._show_again()
 
     def _show_ticket(self, ticket: Ticket, *, existing: bool) -> None:
         self.ticket = ticket

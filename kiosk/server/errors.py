@@ -93,7 +93,10 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.patient_not_found: (404, "Identify: no patient with this identifier."),
     ErrorCode.method_not_allowed: (405, "The path exists, the method does not."),
     ErrorCode.too_early: (409, "Check-in is not open yet (details: the window)."),
-    ErrorCode.too_late: (409, "Check-in has closed (details: the window)."),
+    ErrorCode.too_late: (
+        409,
+        "Check-in has closed (details: the window), or a cancellation came after the start.",
+    ),
     ErrorCode.already_checked_in: (
         409,
         "The appointment has a ticket already; it is in the body's `ticket`.",
@@ -117,6 +120,10 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.print_limit_reached: (
         409,
         "Kiosks printed every copy of the report the reprint policy allows: the window prints.",
+    ),
+    ErrorCode.cancellation_unavailable: (
+        409,
+        "The hospital's system holds the appointment: it is cancelled at a service window.",
     ),
     ErrorCode.queue_empty: (409, "Call-next: nobody is waiting."),
     ErrorCode.stale_action: (409, "The queue entry is no longer in a state that allows this."),

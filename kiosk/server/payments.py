@@ -19,6 +19,7 @@ import json
 import secrets
 
 from kiosk.api.models import (
+    Appointment,
     BillItem,
     Directions,
     ErrorCode,
@@ -140,6 +141,7 @@ def payment_by_id(
     pharmacy: list[PharmacyTicket] = []
     tickets: list[Ticket] = []
     directions: list[Directions] = []
+    booked: list[Appointment] = []
     if status is PaymentStatus.paid:
         bills = [bill_by_id(conn, bill_id, now) for bill_id in bill_ids]
         receipt = Receipt(
@@ -179,6 +181,16 @@ def payment_by_id(
             bill_ids,
         ):
             tickets.append(queries.ticket_by_id(conn, int(reg["ticket_id"]), base_url))
+        for reg in conn.execute(
+            "SELECT r.appointment_id FROM registrations r "
+            "JOIN appointments a ON a.id = r.appointment_id "
+            f"WHERE r.bill_id IN ({placeholders}) AND a.ticket_id IS NULL "
+            "ORDER BY r.created_at",
+            bill_ids,
+        ):
+            apt = queries.get_appointment_row(conn, reg["appointment_id"])
+            if apt is not None:
+                booked.append(queries.appointment(conn, apt, base_url))
         if any(item.category is ItemCategory.lab for item in receipt.items):
             lab = lab_directions(conn)
             directions += [lab] if lab is not None else []
@@ -197,6 +209,7 @@ def payment_by_id(
         pharmacy_tickets=pharmacy,
         registration_tickets=tickets,
         directions=directions,
+        booked_appointments=booked,
     )
 
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 
 from kiosk.api.models import (
+    Appointment,
     ErrorCode,
     ItemCategory,
     Registration,
@@ -101,12 +102,13 @@ def registration_by_id(conn: Connection, registration_id: str, base_url: str) ->
     session_row = get_session_row(conn, reg["session_id"])
     assert session_row is not None
     ticket: Ticket | None = None
+    booked: Appointment | None = None
     if reg["appointment_id"] is not None:
-        apt = conn.execute(
-            "SELECT ticket_id FROM appointments WHERE id = ?", (reg["appointment_id"],)
-        ).fetchone()
+        apt = queries.get_appointment_row(conn, reg["appointment_id"])
         if apt is not None and apt["ticket_id"] is not None:
             ticket = queries.ticket_by_id(conn, int(apt["ticket_id"]), base_url)
+        elif apt is not None:
+            booked = queries.appointment(conn, apt, base_url)
     return Registration(
         id=reg["id"],
         status=RegistrationStatus(reg["status"]),
@@ -118,6 +120,7 @@ def registration_by_id(conn: Connection, registration_id: str, base_url: str) ->
         bill_id=reg["bill_id"],
         ticket=ticket,
         created_at=from_db_time(reg["created_at"]),
+        appointment=booked,
     )
 
 
@@ -326,9 +329,16 @@ def _insert_registration_bill(
     )
 
 
+def booked_ahead(session_day: str, now: dt.datetime) -> bool:
+    """A session on a later day than ``now``'s is booked ahead (预约): confirmed as an
+    appointment the patient checks in for on the day, not with a ticket at once."""
+    return session_day > now.date().isoformat()
+
+
 def confirm_registration(conn: Connection, registration_id: str, now: dt.datetime) -> None:
     """Confirm a registration: its visit becomes an appointment, checked in with a ticket from
-    the department's counter of the session's day."""
+    the department's counter of the session's day; booked ahead (``booked_ahead``), it stays
+    booked until the patient checks in on the day."""
     require_transaction(conn)
     reg = conn.execute("SELECT * FROM registrations WHERE id = ?", (registration_id,)).fetchone()
     if reg is None:
@@ -347,7 +357,8 @@ def confirm_registration(conn: Connection, registration_id: str, now: dt.datetim
         duration=from_db_time(session["ends_at"]) - starts_at,
         session_id=session["id"],
     )
-    issue_ticket(conn, appointment_id, now)
+    if not booked_ahead(str(session["service_date"]), now):
+        issue_ticket(conn, appointment_id, now)
     conn.execute(
         "UPDATE registrations SET status = 'confirmed', appointment_id = ? WHERE id = ?",
         (appointment_id, registration_id),

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
@@ -23,6 +23,8 @@ from kiosk.api.models import (
     BillStatus,
     Building,
     BuildingList,
+    CancelAppointmentRequest,
+    CancellationResult,
     DepartmentSummary,
     ErrorCode,
     FeedbackAck,
@@ -39,7 +41,15 @@ from kiosk.api.models import (
     RegistrationRequest,
     RegistrationResult,
 )
-from kiosk.server import clinical_copies, hospital_writes, payments, queries, registrations, visits
+from kiosk.server import (
+    cancellations,
+    clinical_copies,
+    hospital_writes,
+    payments,
+    queries,
+    registrations,
+    visits,
+)
 from kiosk.server.bills import patient_bills
 from kiosk.server.clinical import (
     Booking,
@@ -205,6 +215,76 @@ def _register_at_the_hospital(
         return 200, RegistrationResult(registration=registration).model_dump(mode="json")
 
     return action
+
+
+# --- cancelling an appointment --------------------------------------------------------------
+
+# A cancellation's body may be left out: it is this then.
+_EMPTY_CANCEL = CancelAppointmentRequest()
+
+
+@router.post(
+    "/appointments/{appointment_id}/cancel",
+    response_model=CancellationResult,
+    tags=["appointments"],
+    operation_id="cancelAppointment",
+    summary="Cancel an appointment before it starts (取消预约/退号)",
+    description=(
+        "Booked → cancelled, before its session starts and before check-in; the place goes\n"
+        "back to the session and a registration fee paid at a kiosk is refunded (`refund`:\n"
+        "amount and where the money goes back). The body may be left out. A retry with the\n"
+        "same Idempotency-Key answers the same cancellation and refunds nothing again."
+    ),
+    responses={
+        **IDEMPOTENT_ERRORS,
+        **VISIT_ERRORS,
+        409: documented_error(
+            "The appointment cannot be cancelled: it has started (too_late, details.starts_at), "
+            "is checked in, is cancelled already, or is held by the hospital's system "
+            "(cancellation_unavailable: at a service window)",
+            ErrorCode.too_late,
+            ErrorCode.already_checked_in,
+            ErrorCode.cancelled,
+            ErrorCode.cancellation_unavailable,
+        ),
+    },
+)
+def cancel_appointment(
+    appointment_id: Annotated[str, PathParam(max_length=64)],
+    request: Request,
+    kiosk_id: KioskId,
+    conn: Conn,
+    now: Now,
+    base_url: BaseUrl,
+    idempotency_key: IdempotencyKeyHeader,
+    visit_token: VisitTokenHeader,
+    remote: RemoteClinical,
+    body: Annotated[CancelAppointmentRequest, Body()] = _EMPTY_CANCEL,
+) -> Response:
+    """Only the visit's own patient may cancel. With the hospital's system as the clinical
+    source, its appointments are its own to cancel: 409 ``cancellation_unavailable``."""
+    patient_id = visits.visit_patient(conn, kiosk_id, visit_token, now)
+    if remote is not None:
+        raise ApiError(
+            409,
+            ErrorCode.cancellation_unavailable,
+            "Appointments are cancelled at a service window here.",
+        )
+
+    def action() -> tuple[int, Any]:
+        result = cancellations.cancel_appointment(
+            conn,
+            kiosk_id=kiosk_id,
+            patient_id=patient_id,
+            appointment_id=appointment_id,
+            now=now,
+            base_url=base_url,
+        )
+        return 200, result.model_dump(mode="json")
+
+    return idempotent_response(
+        request, conn, kiosk_id, idempotency_key, body.model_dump(mode="json"), now, action
+    )
 
 
 # --- bills and payments ---------------------------------------------------------------------

@@ -710,6 +710,35 @@ def _insurance(conn: Connection) -> None:
             conn.execute(f"ALTER TABLE payment_bills ADD COLUMN {column} {declaration}")
 
 
+REFUND_TABLES = """
+CREATE TABLE IF NOT EXISTS refunds (
+    id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    registration_id TEXT NOT NULL REFERENCES registrations(id),
+    appointment_id TEXT NOT NULL REFERENCES appointments(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    wallet TEXT,
+    kiosk_id TEXT NOT NULL,
+    refunded_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX refunds_once ON refunds(registration_id);
+CREATE INDEX refunds_payment ON refunds(payment_id);
+"""
+"""Registration fees given back when an appointment booked ahead is cancelled: the payments
+journal's refunds, one per registration at most (the unique index is the last guard against a
+second refund)."""
+
+
+def _refunds(conn: Connection) -> None:
+    """Migration 9: the refunds of cancelled appointments (``REFUND_TABLES``)."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(REFUND_TABLES))
+    else:
+        run_script(conn, REFUND_TABLES)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -726,6 +755,7 @@ MIGRATIONS = (
     Migration(6, "each queue's day of waiting figures for the insight pages", _insight_days),
     Migration(7, "lab and imaging reports and their printed copies", _reports),
     Migration(8, "diagnostics bundles asked of kiosks on the fleet page", _diagnostics_bundles),
+    Migration(9, "the refunds of cancelled appointments", _refunds),
     Migration(10, "medical insurance accounts, e-vouchers and settlements", _insurance),
 )
 REPORTS_VERSION = 6

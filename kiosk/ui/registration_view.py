@@ -10,7 +10,12 @@ from PySide6.QtCore import QObject
 
 from kiosk.api.models import SessionSuggestion
 from kiosk.flows.registration import RegistrationFlow, RegStep
-from kiosk.ui.screens.registration import ConfirmScreen, DepartmentsScreen, SessionsScreen
+from kiosk.ui.screens.registration import (
+    BookedScreen,
+    ConfirmScreen,
+    DepartmentsScreen,
+    SessionsScreen,
+)
 from kiosk.ui.visit_view import VisitView
 
 
@@ -24,15 +29,19 @@ class RegistrationView(QObject):
         self.departments = DepartmentsScreen()
         self.sessions = SessionsScreen(clock)
         self.confirm = ConfirmScreen(clock)
-        visit.add_service_screens(self.departments, self.sessions, self.confirm)
+        self.booked = BookedScreen(clock)
+        visit.add_service_screens(self.departments, self.sessions, self.confirm, self.booked)
         self.departments.department_chosen.connect(flow.choose_department)
         self.departments.home_requested.connect(flow.finish)
         self.sessions.session_chosen.connect(flow.choose_session)
+        self.sessions.day_chosen.connect(lambda day: flow.choose_day(dt.date.fromisoformat(day)))
         self.sessions.back_requested.connect(flow.back)
         self.sessions.home_requested.connect(flow.finish)
         self.confirm.confirmed.connect(flow.confirm)
         self.confirm.back_requested.connect(flow.back)
         self.confirm.home_requested.connect(flow.finish)
+        self.booked.reprint_requested.connect(flow.reprint)
+        self.booked.home_requested.connect(flow.finish)
         flow.busy_changed.connect(visit.busy.set_busy)
         flow.step_changed.connect(self._on_step_changed)
 
@@ -48,6 +57,7 @@ class RegistrationView(QObject):
                 full=step == RegStep.full,
                 problem=flow.problem,
                 day=flow.schedule.date if flow.schedule is not None else None,
+                days=flow.days() if step == RegStep.doctors else (),
             )
             window.show_screen(self.sessions)
         elif step == RegStep.confirm:
@@ -57,5 +67,8 @@ class RegistrationView(QObject):
                     flow.patient, flow.department, choice, problem=flow.problem
                 )
                 window.show_screen(self.confirm)
+        elif step == RegStep.booked and flow.patient and flow.booked:
+            self.booked.show_booking(flow.patient, flow.booked, print_failure=flow.print_failure)
+            window.show_screen(self.booked)
         elif step == RegStep.error and flow.notice is not None:
             self.visit.show_notice(flow.notice)

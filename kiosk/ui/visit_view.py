@@ -20,6 +20,7 @@ from kiosk.services import Service
 from kiosk.ui.main_window import NAVIGATION_KEYS, KioskWindow
 from kiosk.ui.screens.appointments import TodayScreen, UpcomingScreen
 from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.cancellation import CancelledScreen, CancelScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.identify import DemoCard, IdentifyScreen
 from kiosk.ui.screens.notice import NoticeScreen
@@ -60,6 +61,8 @@ class VisitView(QObject):
         self.identify = IdentifyScreen(demo_cards)
         self.today = TodayScreen(clock)
         self.upcoming = UpcomingScreen(clock)
+        self.cancel = CancelScreen()
+        self.cancelled = CancelledScreen()
         self.ticket = TicketScreen()
         self.notice = NoticeScreen(service_window)
         self.out_of_order = OutOfOrderScreen(service_window)
@@ -73,6 +76,8 @@ class VisitView(QObject):
             Step.upcoming: self.upcoming,
             Step.ticket: self.ticket,
             Step.notice: self.notice,
+            Step.cancel: self.cancel,
+            Step.cancelled: self.cancelled,
         }
         for screen in dict.fromkeys(self.screens.values()):
             window.add_screen(screen)
@@ -92,6 +97,12 @@ class VisitView(QObject):
         self.today.home_requested.connect(flow.go_home)
         self.upcoming.check_in_requested.connect(flow.check_in)
         self.upcoming.home_requested.connect(flow.go_home)
+        self.upcoming.cancel_requested.connect(flow.ask_cancel)
+        self.cancel.confirmed.connect(flow.confirm_cancel)
+        self.cancel.back_requested.connect(flow.back_to_upcoming)
+        self.cancel.home_requested.connect(flow.go_home)
+        self.cancelled.back_requested.connect(flow.back_to_upcoming)
+        self.cancelled.home_requested.connect(flow.go_home)
         self.ticket.reprint_requested.connect(flow.reprint)
         self.ticket.done.connect(flow.go_home)
         self.notice.retry_requested.connect(flow.retry_identify)
@@ -206,6 +217,12 @@ class VisitView(QObject):
             )
         elif step == Step.notice and flow.notice is not None:
             self.notice.show_notice(flow.notice, may_go_back=bool(flow.appointments))
+        elif step == Step.cancel and flow.cancelling is not None:
+            self.cancel.show_appointment(
+                flow.cancelling, refusal=flow.cancel_refusal, problem=flow.cancel_problem
+            )
+        elif step == Step.cancelled and flow.cancellation is not None:
+            self.cancelled.show_result(flow.cancellation)
         if step == Step.checking_in and flow.intent == VisitJourney.appointments:
             self.window.show_screen(self.upcoming)  # checking in from My appointments
         elif step != Step.service:  # the service's own view picks its screen

@@ -14,6 +14,7 @@ ran every operation the generator made.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import importlib
 import io
 import pkgutil
@@ -429,6 +430,29 @@ def test_every_other_operation_through_the_generated_client(
     )
     cancelled = kiosk.ok("payments", "cancel_payment", payment_id=payment.id, idempotency_key=key())
     assert cancelled.status == models.PaymentStatus.CANCELLED
+
+    # An appointment booked ahead for tomorrow, cancelled before it starts (a free one).
+    tomorrow = live_server.clock().date() + dt.timedelta(days=1)
+    schedule = kiosk.ok(
+        "departments", "get_department_schedule", department_id="dep-a", date=tomorrow
+    )
+    free = next(s for d in schedule.doctors for s in d.sessions if s.slots_left and not s.fee_cents)
+    booked = kiosk.ok(
+        "registrations",
+        "create_registration",
+        body=models.RegistrationRequest(patient_id=patient.id, session_id=free.id),
+        idempotency_key=key(),
+        x_visit_token=visit,
+    ).registration.appointment
+    undone = kiosk.ok(
+        "appointments",
+        "cancel_appointment",
+        appointment_id=booked.id,
+        idempotency_key=key(),
+        x_visit_token=visit,
+    )
+    assert undone.appointment.status == models.AppointmentStatus.CANCELLED
+    assert undone.refund is None  # nothing was paid
 
     reports = kiosk.ok(
         "reports", "list_reports", patient_id=patient.id, x_visit_token=visit

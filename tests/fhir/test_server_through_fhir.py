@@ -840,3 +840,19 @@ def test_an_insurance_e_voucher_is_resolved_through_the_fhir_server(
     malformed = api.post("/patients/identify", json={"kind": "insurance_qr", "value": "EC1"})
     assert malformed.status_code == 422
     assert malformed.json()["error"]["code"] == "insurance_voucher_invalid"
+
+
+def test_cancelling_is_refused_clearly_when_the_hospitals_system_holds_appointments(
+    api: ApiClient, db_path: Target
+) -> None:
+    """The FHIR source cannot cancel (nor refund) here: a 409 the kiosk words as "at a
+    service window", never a 5xx; nothing changes locally."""
+    identify_zhang(api)
+    (appointment, *_) = api.get("/patients/pat-zhang/appointments").json()["appointments"]
+    response = api.post(
+        f"/appointments/{appointment['id']}/cancel",
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+    assert response.status_code == 409, response.text
+    assert ErrorBody.model_validate(response.json()).error.code == "cancellation_unavailable"
+    assert local_count(db_path, "SELECT count(*) FROM refunds") == 0

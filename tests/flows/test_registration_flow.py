@@ -162,7 +162,15 @@ def build(server: EmbeddedServer, tmp_path: Path, executor: Executor) -> Iterato
     api = FlakyApi(client)
     payment = RecordedPayment()
     flow = RegistrationFlow(
-        api, runner, visit, payment, clock=server.clock, service_name=REGISTRATION, parent=owner
+        api,
+        runner,
+        visit,
+        payment,
+        printing,
+        clock=server.clock,
+        service_name=REGISTRATION,
+        hospital_name="示例市第一人民医院",
+        parent=owner,
     )
     visit.offer(REGISTRATION, flow, needs_identification=True)
     yield RegRig(flow, visit, api, payment, executor, spool, server)

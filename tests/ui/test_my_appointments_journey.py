@@ -66,7 +66,8 @@ def test_an_open_card_checks_in_with_one_tap_and_prints_once(
     assert kiosk.view.upcoming.instruction().endswith("请选择“签到”取号。")  # read aloud
     first = card(kiosk, 0)
     assert first.property(PROMISES_ACTION) == CHECK_IN_ACTION
-    assert visible_buttons(first) == ["appointments.checkin.0"]
+    # Not begun yet: it may also be cancelled (below the check-in button).
+    assert visible_buttons(first) == ["appointments.checkin.0", "appointments.cancel.0"]
     button = first.findChild(QPushButton, "appointments.checkin.0")
     assert button is not None  # inside the card itself
     assert button.text() == "签到"
@@ -104,7 +105,7 @@ def test_cards_not_open_say_from_when_and_past_ones_say_so(kiosk: Kiosk, touch: 
     later_card = card(kiosk, later)
     assert label_text(later_card, f"appointment.{later}.status").endswith(f"{opens:%H:%M} 起可签到")
     assert f"{opens.month}月{opens.day}日" in label_text(later_card, f"appointment.{later}.status")
-    assert visible_buttons(later_card) == []
+    assert visible_buttons(later_card) == [f"appointments.cancel.{later}"]  # no check-in yet
     assert later_card.property(PROMISES_ACTION) == ""
     cancelled_card = card(kiosk, cancelled)
     assert label_text(cancelled_card, f"appointment.{cancelled}.status") == "已取消"
@@ -124,7 +125,7 @@ def test_a_card_opening_later_today_says_its_time(kiosk: Kiosk, touch: Touch) ->
     [appointment] = kiosk.flow.appointments
     opens = appointment.check_in_opens_at.astimezone()
     assert label_text(card(kiosk, 0), "appointment.0.status") == f"{opens:%H:%M} 起可签到"
-    assert visible_buttons(card(kiosk, 0)) == []
+    assert visible_buttons(card(kiosk, 0)) == ["appointments.cancel.0"]  # no check-in yet
     assert "签到" not in kiosk.view.upcoming.instruction()  # no button to choose yet
 
 

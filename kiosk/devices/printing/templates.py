@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kiosk.api.models import Location, Ticket
+from kiosk.api.models import Appointment, Location, Ticket
 from kiosk.api.money import FULL_WIDTH_YUAN_SIGN, format_money
 from kiosk.devices.printing.layout import (
     Align,
@@ -170,6 +170,60 @@ def registration_slip(
         )
     elements.append(Cut())
     return TicketLayout(tuple(elements), "registration")
+
+
+def booking_slip(
+    appointment: Appointment,
+    *,
+    patient_display_name: str,
+    hospital_name: str,
+    language: Language,
+) -> TicketLayout:
+    """The confirmation of an appointment booked ahead (预约凭条): when and where, and when
+    to come and check in on the day (no queue number yet: that comes with the check-in)."""
+    zh = language == "zh_CN"
+    department = appointment.department
+    doctor = appointment.doctor
+    starts, ends = appointment.starts_at, appointment.ends_at
+    opens, closes = appointment.check_in_opens_at, appointment.check_in_closes_at
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "预约挂号凭条", "Appointment confirmation"), Align.center),
+        Separator(),
+        Text(_t(language, "就诊时间", "Your appointment"), Align.center),
+        Emphasis(f"{starts:%Y-%m-%d} {starts:%H:%M}-{ends:%H:%M}"),
+        Text(_t(language, "就诊地点", "Where"), Align.center),
+        Emphasis(_location_text(appointment.location, language)),
+        Separator(),
+        Field(
+            _t(language, "科室", "Department"),
+            department.name if zh else (department.name_en or department.name),
+        ),
+        Field(
+            _t(language, "医生", "Doctor"),
+            f"{doctor.name if zh else (doctor.name_en or doctor.name)} "
+            f"{doctor.title if zh else (doctor.title_en or doctor.title)}".strip(),
+        ),
+        Field(_t(language, "患者", "Patient"), mask_name(patient_display_name)),
+        Field(_t(language, "预约号", "Booking"), appointment.id),
+        Separator(),
+        Field(
+            _t(language, "签到时间", "Check in"),
+            f"{opens:%Y-%m-%d} {opens:%H:%M}-{closes:%H:%M}",
+        ),
+        Note(
+            _t(
+                language,
+                "请于就诊当日在上述时间内到自助机签到取号；如需取消，请在就诊开始前在自助机"
+                "“我的预约”中取消，挂号费原路退回。",
+                "On the day, check in at a kiosk within these times to get your queue number. "
+                "To cancel, use My appointments at a kiosk before it starts: the fee is "
+                "refunded to where you paid it.",
+            )
+        ),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "booking")
 
 
 @dataclass(frozen=True)

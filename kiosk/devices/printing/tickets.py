@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.api.models import BillItem, Payment, Ticket
+from kiosk.api.models import Appointment, BillItem, Payment, Ticket
 from kiosk.api.payment_codes import Wallet
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
@@ -18,6 +18,7 @@ from kiosk.devices.printing.templates import (
     PaymentReceipt,
     PharmacyPickup,
     ReceiptItem,
+    booking_slip,
     checkin_ticket,
     payment_receipt,
     pharmacy_ticket,
@@ -51,6 +52,18 @@ class TicketPrinting(QObject):
         layout = checkin_ticket(ticket, hospital_name=hospital_name, language=self._language())
         self._jobs.add(self._service.print_layout(layout))
 
+    def print_booking(
+        self, appointment: Appointment, patient_name: str, hospital_name: str
+    ) -> None:
+        """The confirmation slip of an appointment booked ahead (a free one: nothing paid)."""
+        layout = booking_slip(
+            appointment,
+            patient_display_name=patient_name,
+            hospital_name=hospital_name,
+            language=self._language(),
+        )
+        self._jobs.add(self._service.print_layout(layout))
+
     def print_payment(
         self,
         payment: Payment,
@@ -59,7 +72,8 @@ class TicketPrinting(QObject):
         on_printed: Callable[[], None] | None = None,
     ) -> None:
         """Everything a paid payment hands the patient: the itemized receipt, a pickup slip
-        per pharmacy ticket, and the queue ticket of each registration it paid for.
+        per pharmacy ticket, the queue ticket of each registration it paid for, and the
+        confirmation slip of each appointment booked ahead it paid for.
 
         ``on_printed`` is called (on this object's thread) once the printer has finished every
         one of these jobs; not at all if one of them failed (``print_failed`` says why)."""
@@ -113,6 +127,15 @@ class TicketPrinting(QObject):
         layouts += [
             checkin_ticket(ticket, hospital_name=hospital_name, language=language)
             for ticket in payment.registration_tickets
+        ]
+        layouts += [
+            booking_slip(
+                appointment,
+                patient_display_name=patient_name,
+                hospital_name=hospital_name,
+                language=language,
+            )
+            for appointment in payment.booked_appointments
         ]
         group = _JobGroup(on_printed)
         for layout in layouts:

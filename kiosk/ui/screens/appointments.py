@@ -24,12 +24,21 @@ class _AppointmentList(Screen):
     """
 
     check_in_requested = Signal(str)
+    cancel_requested = Signal(str)
     home_requested = Signal()
 
-    def __init__(self, name: str, now: Callable[[], dt.datetime], *, with_date: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        now: Callable[[], dt.datetime],
+        *,
+        with_date: bool,
+        cancellable: bool = False,
+    ) -> None:
         super().__init__(name)
         self._now = now
         self._with_date = with_date  # cards show the day when the list is more than today
+        self._cancellable = cancellable
         self._patient: Patient | None = None
         self._appointments: list[Appointment] = []
         self._positions: Mapping[str, TrackStatus | None] = {}
@@ -91,8 +100,15 @@ class _AppointmentList(Screen):
         now = self._now()
         self._cards = []
         for index, appointment in enumerate(self._appointments):
-            card = AppointmentCard(appointment, index, now=now, with_date=self._with_date)
+            card = AppointmentCard(
+                appointment,
+                index,
+                now=now,
+                with_date=self._with_date,
+                cancellable=self._cancellable,
+            )
             card.check_in_requested.connect(self.check_in_requested)
+            card.cancel_requested.connect(self.cancel_requested)
             self._list.addWidget(card)
             self._cards.append(card)
         self._list.addStretch(1)
@@ -123,10 +139,17 @@ class TodayScreen(_AppointmentList):
 
 
 class UpcomingScreen(_AppointmentList):
-    """The next 30 days; a card whose check-in is open checks in from here in one tap."""
+    """The next 30 days; a card whose check-in is open checks in from here in one tap.
+
+    Cancelling (取消预约) lives here, on each card not begun yet, rather than in registration:
+    a patient who wants to undo a booking looks for it among his appointments, where he
+    sees the booking itself (day, doctor, place) before giving it up; registration is for
+    taking a new place. Today's check-in list (``TodayScreen``) stays without it, so the
+    check-in journey remains one tap.
+    """
 
     def __init__(self, now: Callable[[], dt.datetime]) -> None:
-        super().__init__("upcoming", now, with_date=True)
+        super().__init__("upcoming", now, with_date=True, cancellable=True)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -848,6 +848,17 @@ class PaymentResultScreen(Screen):
                     department=in_language(ticket.department.name, ticket.department.name_en),
                 )
             )
+        for booked in payment.booked_appointments:
+            opens = booked.check_in_opens_at.astimezone()
+            lines.append(
+                self.tr(
+                    "Appointment booked: {department}, {time}. Check in on the day from {opens}."
+                ).format(
+                    department=in_language(booked.department.name, booked.department.name_en),
+                    time=f"{booked.starts_at.astimezone():%m-%d %H:%M}",
+                    opens=f"{opens:%H:%M}",
+                )
+            )
         return "\n".join(lines)
 
     def retranslate(self) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.api.models import (
+    Appointment,
     ClinicLevel,
     Department,
     DoctorSummary,
@@ -20,7 +21,7 @@ from kiosk.api.models import (
 from kiosk.api.money import format_money
 from kiosk.flows.notices import Notice
 from kiosk.ui.messages import notice_text
-from kiosk.ui.screens.base import Screen, scrolling
+from kiosk.ui.screens.base import Screen, label_home_button, scrolling
 from kiosk.ui.widgets.basics import CardButton, button, in_language, label, named
 from kiosk.ui.widgets.card_grid import CardGrid
 
@@ -253,16 +254,40 @@ class DepartmentsScreen(Screen):
         self.footer.retranslate()
 
 
+def sentences(*parts: str) -> str:
+    """Sentences one after the other: a space between English ones, none between Chinese."""
+    chinese = QLocale().language() == QLocale.Language.Chinese
+    return ("" if chinese else " ").join(part for part in parts if part)
+
+
+def short_day_text(day: dt.date, today: dt.date) -> tuple[str, str]:
+    """A day of the chooser as two short lines: "今天"/"12月4日", then the weekday (dates
+    after today: a "Tomorrow" is too long for seven on a landscape row in large text)."""
+    locale = QLocale()
+    weekday = locale.dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
+    if day == today:
+        return QCoreApplication.translate("Registration", "Today"), weekday
+    if locale.language() == QLocale.Language.Chinese:
+        return f"{day.month}月{day.day}日", weekday
+    return f"{day.day} {locale.monthName(day.month, QLocale.FormatType.ShortFormat)}", weekday
+
+
 class SessionsScreen(Screen):
-    """Today's sessions of a department, or the suggestions when a session is full.
+    """A day's sessions of a department, or the suggestions when a session is full.
+
+    Above the doctors, a day chooser (today and the next days): a later day's session is
+    booked ahead (预约), the chooser being where patients of Chinese hospitals look for it
+    (the schedule they already see, one day at a time).
 
     Signals:
         session_chosen: a session id.
+        day_chosen: an ISO date of the chooser.
         back_requested: back to the departments (or to today's sessions).
         home_requested: finish.
     """
 
     session_chosen = Signal(str)
+    day_chosen = Signal(str)
     back_requested = Signal()
     home_requested = Signal()
 
@@ -275,9 +300,12 @@ class SessionsScreen(Screen):
         self._full = False
         self._problem: Notice | None = None
         self._doctors: list[tuple[DoctorCard, list[tuple[CardButton, ScheduleSession]]]] = []
+        self._days: list[tuple[CardButton, dt.date]] = []
         self.heading = label("registration.sessions.heading", "heading", wrap=True)
         self.explanation = label("registration.sessions.explanation", "hint", wrap=True)
         self.problem = _ProblemBanner("registration.sessions.problem")
+        # Short lines (今天 / 周四): as many days on a row as fit, the rest below.
+        self.day_grid = CardGrid("registration.days", max_columns=7, spacing=12, characters=4)
         # One card per doctor; two columns where they fit, so a day fits a landscape screen.
         self.doctors = CardGrid("registration.doctors")
         self.footer = _Footer("registration", self.back_requested, self.home_requested)
@@ -285,6 +313,7 @@ class SessionsScreen(Screen):
         layout.setContentsMargins(48, 24, 48, 24)
         layout.setSpacing(20)
         layout.addWidget(self.heading)
+        layout.addWidget(self.day_grid)
         layout.addWidget(self.problem)
         layout.addWidget(self.explanation)
         layout.addWidget(scrolling(self.doctors), 1)
@@ -299,11 +328,25 @@ class SessionsScreen(Screen):
         full: bool,
         problem: Notice | None = None,
         day: dt.date | None = None,
+        days: Sequence[dt.date] = (),
     ) -> None:
         """``choices`` in the order shown (a doctor's card comes where their first session
-        is); ``problem`` says why the patient is back here; ``day`` when it is not today."""
+        is); ``problem`` says why the patient is back here; ``day`` when it is not today;
+        ``days`` the chooser's days (none: no chooser, as for the suggestions)."""
         self._department, self._choices, self._full = department, list(choices), full
         self._problem, self._day = problem, day
+        shown = day or self._now().date()
+        self._days = []
+        for offered in days:
+            tile = CardButton(f"registration.day.{offered.isoformat()}", centred=True)
+            # Body-sized bold (not a heading): seven days fit a landscape row.
+            tile.title.setProperty("role", "item-name")
+            tile.setCheckable(True)
+            tile.setChecked(offered == shown)
+            tile.clicked.connect(lambda _=False, d=offered: self._on_day(d))
+            self._days.append((tile, offered))
+        self.day_grid.set_cards([tile for tile, _ in self._days])
+        self.day_grid.setVisible(bool(self._days))
         self._doctors = doctor_cards(
             "registration.doctor",
             self._choices,
@@ -317,10 +360,16 @@ class SessionsScreen(Screen):
         self.doctors.set_cards([card for card, _ in self._doctors])
         self.retranslate()
 
+    def _on_day(self, day: dt.date) -> None:
+        for tile, offered in self._days:  # the chosen day stays the checked one
+            tile.setChecked(offered == (self._day or self._now().date()))
+        self.day_chosen.emit(day.isoformat())
+
     def wipe(self) -> None:
         self._department, self._problem, self._day = None, None, None
-        self._choices, self._doctors = [], []
+        self._choices, self._doctors, self._days = [], [], []
         self.doctors.set_cards([])
+        self.day_grid.set_cards([])
         self.retranslate()
 
     def instruction(self) -> str:
@@ -343,13 +392,24 @@ class SessionsScreen(Screen):
                     department=name, day=day_text(self._day)
                 )
             self.heading.setText(heading)
-            self.explanation.setText(
-                self.tr("Choose a session. Full sessions show other times.")
-                if self._choices
-                else self.tr("No doctor of this department works today.")
-            )
+            today = self._day is None or self._day == now.date()
+            if self._choices:
+                explanation = self.tr("Choose a session. Full sessions show other times.")
+            elif today:
+                explanation = self.tr("No doctor of this department works today.")
+            else:
+                explanation = self.tr("No doctor of this department works that day.")
+            if self._days and not today:
+                explanation = sentences(
+                    explanation,
+                    self.tr("You get your queue number when you check in on the day."),
+                )
+            self.explanation.setText(explanation)
         self.problem.show_problem(self._problem)
         now = self._now()
+        for tile, offered in self._days:
+            tile.set_lines(*short_day_text(offered, now.date()))
+            tile.setAccessibleName(day_text(offered))
         for doctor, buttons in self._doctors:
             doctor.retranslate()
             for card, session in buttons:
@@ -458,11 +518,28 @@ class ConfirmScreen(Screen):
         for (name, value), text, shown in zip(self._rows, labels, values, strict=True):
             name.setText(text)
             value.setText(shown)
-        self.note.setText(
-            self.tr("You pay the fee by QR code on the next screen; then you get your number.")
-            if fee
-            else self.tr("Your queue number is printed at once.")
+        ahead = self._facts is not None and (
+            self._facts[2].session.starts_at.astimezone(self._now().tzinfo).date()
+            > self._now().date()
         )
+        if ahead:
+            self.note.setText(
+                self.tr(
+                    "You pay the fee by QR code on the next screen; then your appointment "
+                    "confirmation is printed. Check in on the day to get your number."
+                )
+                if fee
+                else self.tr(
+                    "Your appointment confirmation is printed at once. Check in on the day "
+                    "to get your number."
+                )
+            )
+        else:
+            self.note.setText(
+                self.tr("You pay the fee by QR code on the next screen; then you get your number.")
+                if fee
+                else self.tr("Your queue number is printed at once.")
+            )
         self.problem.show_problem(
             self._problem,
             self.tr(
@@ -473,3 +550,125 @@ class ConfirmScreen(Screen):
         self.confirm.setText(self.tr("Try again") if self._problem else self.tr("Confirm"))
         self.confirm.setAccessibleName(self.confirm.text())
         self.footer.retranslate()
+
+
+class BookedScreen(Screen):
+    """An appointment booked ahead (预约成功): when and where, when to come and check in, and
+    the confirmation slip (printing, or Print again after a printer failure).
+
+    Signals:
+        reprint_requested: print the confirmation again.
+        home_requested: finish.
+    """
+
+    reprint_requested = Signal()
+    home_requested = Signal()
+
+    def __init__(self, now: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+        super().__init__("registration_booked", parent)
+        self._now = now
+        self._booked: tuple[Patient, Appointment] | None = None
+        self._print_failure = ""
+        self.heading = label("registration.booked.heading", "title", wrap=True)
+        card = named(QFrame(), "registration.booked.card", "card")
+        grid = QGridLayout(card)
+        grid.setContentsMargins(40, 28, 40, 28)
+        grid.setHorizontalSpacing(32)
+        grid.setVerticalSpacing(14)
+        self._rows: list[tuple[QLabel, QLabel]] = []
+        for row, key in enumerate(("patient", "time", "department", "doctor", "place")):
+            name = label(f"registration.booked.{key}.label", "small")
+            value = label(f"registration.booked.{key}", "heading", wrap=True)
+            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, row, 1)
+            self._rows.append((name, value))
+        grid.setColumnStretch(1, 1)
+        self.check_in = label("registration.booked.check_in", "heading", wrap=True)
+        self.slip = label("registration.booked.slip", "hint", wrap=True)
+        self.reprint = button("registration.booked.reprint")
+        self.reprint.clicked.connect(self.reprint_requested)
+        self.finish = button("registration.booked.finish", "primary")
+        self.finish.clicked.connect(self.home_requested)
+        footer = QHBoxLayout()
+        footer.addWidget(self.finish)
+        footer.addStretch(1)
+        footer.addWidget(self.reprint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(64, 32, 64, 32)
+        layout.setSpacing(24)
+        layout.addWidget(self.heading)
+        layout.addWidget(card)
+        layout.addWidget(self.check_in)
+        layout.addWidget(self.slip)
+        layout.addStretch(1)
+        layout.addLayout(footer)
+        self.retranslate()
+
+    def show_booking(
+        self, patient: Patient, appointment: Appointment, *, print_failure: str = ""
+    ) -> None:
+        self._booked = (patient, appointment)
+        self._print_failure = print_failure
+        self.retranslate()
+
+    def wipe(self) -> None:
+        self._booked, self._print_failure = None, ""
+        self.retranslate()
+
+    def instruction(self) -> str:
+        return " ".join(t for t in (self.heading.text(), self.check_in.text()) if t)
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("Your appointment is booked"))
+        labels = (
+            self.tr("Patient"),
+            self.tr("Time"),
+            self.tr("Department"),
+            self.tr("Doctor"),
+            self.tr("Place"),
+        )
+        values: tuple[str, ...] = ("",) * 5
+        check_in = ""
+        if self._booked is not None:
+            patient, appointment = self._booked
+            tz = self._now().tzinfo
+            starts = appointment.starts_at.astimezone(tz)
+            ends = appointment.ends_at.astimezone(tz)
+            doctor = appointment.doctor
+            values = (
+                patient.display_name,
+                f"{day_text(starts.date())} {starts:%H:%M}–{ends:%H:%M}",
+                in_language(appointment.department.name, appointment.department.name_en),
+                f"{in_language(doctor.name, doctor.name_en)} · "
+                f"{in_language(doctor.title, doctor.title_en)}",
+                appointment.location.describe(
+                    chinese=QLocale().language() == QLocale.Language.Chinese
+                ),
+            )
+            opens = appointment.check_in_opens_at.astimezone(tz)
+            closes = appointment.check_in_closes_at.astimezone(tz)
+            check_in = self.tr(
+                "On {day}, check in at a kiosk from {opens} to {closes} to get your queue number."
+            ).format(day=day_text(opens.date()), opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}")
+        for (name, value), text, shown in zip(self._rows, labels, values, strict=True):
+            name.setText(text)
+            value.setText(shown)
+        self.check_in.setText(check_in)
+        if self._print_failure:
+            self.slip.setText(
+                self.tr(
+                    "The confirmation could not be printed. Your appointment is booked all the "
+                    "same; touch Print again, or note the time and place."
+                )
+            )
+        else:
+            self.slip.setText(
+                self.tr(
+                    "Please take your confirmation slip. To cancel, use My appointments "
+                    "before it starts: the fee is refunded."
+                )
+            )
+        self.reprint.setVisible(bool(self._print_failure))
+        self.reprint.setText(self.tr("Print again"))
+        self.reprint.setAccessibleName(self.reprint.text())
+        label_home_button(self.finish)

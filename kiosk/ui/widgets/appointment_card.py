@@ -12,7 +12,7 @@ import datetime as dt
 from enum import Enum
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import Appointment, AppointmentStatus, EntryState, Location, TrackStatus
 from kiosk.ui.widgets.basics import button, in_language, label, named
@@ -44,6 +44,15 @@ def check_in_state(appointment: Appointment, now: dt.datetime) -> CheckInState:
     if now > appointment.check_in_closes_at:
         return CheckInState.expired
     return CheckInState.open
+
+
+def can_cancel(appointment: Appointment, now: dt.datetime) -> bool:
+    """Booked, not checked in, and its session not begun: the server's rule too."""
+    return (
+        appointment.status == AppointmentStatus.booked
+        and appointment.ticket is None
+        and now < appointment.starts_at
+    )
 
 
 def location_text(location: Location) -> str:
@@ -132,9 +141,11 @@ def position_text(position: TrackStatus | None) -> str:
 class AppointmentCard(QFrame):
     """Signals:
     check_in_requested: the appointment id (check in, or show the ticket already issued).
+    cancel_requested: the appointment id (only a card made ``cancellable`` has the button).
     """
 
     check_in_requested = Signal(str)
+    cancel_requested = Signal(str)
 
     def __init__(
         self,
@@ -143,8 +154,10 @@ class AppointmentCard(QFrame):
         *,
         now: dt.datetime,
         with_date: bool,
+        cancellable: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``cancellable``: offer Cancel when the appointment can be (my appointments)."""
         super().__init__(parent)
         named(self, f"appointment.{index}", "card")
         self.appointment_id = appointment.id
@@ -179,8 +192,24 @@ class AppointmentCard(QFrame):
         else:
             grid.addWidget(status, 4, 0)
         self.action = self._action(appointment, index, state)
-        if self.action is not None:
-            grid.addWidget(self.action, 0, 1, 5, 1)
+        self.cancel: QPushButton | None = None
+        if cancellable and can_cancel(appointment, now):
+            self.cancel = button(f"appointments.cancel.{index}")
+            self.cancel.setText(QCoreApplication.translate("AppointmentCard", "Cancel"))
+            self.cancel.setAccessibleName(
+                QCoreApplication.translate("AppointmentCard", "Cancel this appointment")
+            )
+            self.cancel.setMinimumWidth(200)
+            self.cancel.clicked.connect(lambda _=False: self.cancel_requested.emit(appointment.id))
+        buttons = [b for b in (self.action, self.cancel) if b is not None]
+        if buttons:
+            column = QVBoxLayout()
+            column.setSpacing(16)
+            column.addStretch(1)
+            for each in buttons:
+                column.addWidget(each)
+            column.addStretch(1)
+            grid.addLayout(column, 0, 1, 5, 1)
         # Shown once the queue position is known (see show_position).
         self.position = label(f"appointment.{index}.position", "heading", wrap=True)
         self.position.hide()
