@@ -160,8 +160,9 @@ def test_a_version_7_database_gains_the_diagnostics_bundles(empty_db: Target) ->
     try:
         assert schema.migrate(conn, now=DEMO_NOW, target=7) == [1, 2, 3, 4, 5, 6, 7]
         add_kiosk(conn, "lobby-east-1", "a-token", now=DEMO_NOW)
-        assert schema.migrate(conn, now=DEMO_NOW) == [8]
-        assert schema.check(conn) == 8
+        later = [m.version for m in schema.MIGRATIONS if m.version > 7]
+        assert schema.migrate(conn, now=DEMO_NOW) == later
+        assert schema.check(conn) == schema.LATEST_VERSION
         asked = diagnostics.request_bundle(conn, "lobby-east-1", DEMO_NOW, "test")
         assert asked is not None
         content = b"PK\x05\x06" + bytes(18)  # an empty zip
