@@ -61,3 +61,20 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13800138000 → 138****8000: the first 3 and last 4 digits stay."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def resident_id_birth_date(value: str) -> dt.date:
+    """The birth date a valid resident ID number carries (digits 7 to 14)."""
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def resident_id_sex(value: str) -> str:
+    """``male`` or ``female``: the 17th digit of a resident ID number is odd for men."""
+    return "male" if int(value[16]) % 2 else "female"
