@@ -24,6 +24,8 @@ from kiosk.api.models import DeviceState
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, PrinterSection, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
+from kiosk.devices.dispenser import create_dispenser
+from kiosk.devices.dispenser.service import DispenserService
 from kiosk.devices.manager import DeviceManager
 from kiosk.devices.parsing import Identifier, ParsingRules
 from kiosk.devices.printing.drivers import create_connection
@@ -614,6 +616,7 @@ def build_devices(
             problems.append(
                 DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
             )
+    dispenser = create_dispenser(config.card_dispenser)
     return DeviceManager(
         printer,
         section.kind,
@@ -622,6 +625,7 @@ def build_devices(
         counters=counters,
         now=now,
         report_printer=create_report_printer(config.report_printer),
+        dispenser=DispenserService(dispenser) if dispenser is not None else None,
     )
 
 

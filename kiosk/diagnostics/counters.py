@@ -30,6 +30,7 @@ class Counter(StrEnum):
     failed = "failed"
     reads = "reads"
     rejected = "rejected"
+    dispensed = "dispensed"  # patient cards pushed to the gate
 
 
 class CounterBook:

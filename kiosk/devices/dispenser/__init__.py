@@ -9,7 +9,10 @@ the :class:`DispenserStatus` that explains it.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from kiosk.config import CardDispenserSection
 
 
 class DispenserStatus(StrEnum):
@@ -52,3 +55,16 @@ class CardDispenser(Protocol):
         """Take a card waiting in the gate back into the bin; raises :class:`DispenserError`."""
 
     def close(self) -> None: ...
+
+
+def create_dispenser(section: CardDispenserSection) -> CardDispenser | None:
+    """The configured dispenser, or None for ``kind = "none"``; imports the chosen driver."""
+    if section.kind == "simulated":
+        from kiosk.devices.dispenser.simulated import SimulatedDispenser
+
+        return SimulatedDispenser()
+    if section.kind == "serial":
+        from kiosk.devices.dispenser.serial import SerialDispenser
+
+        return SerialDispenser(section.port, section.baud, address=section.address)
+    return None
