@@ -87,7 +87,7 @@ class PhoneCodeRequest(ApiModel):
 
 class PhoneCodeSent(ApiModel):
     """The code is on its way: it is good until ``expires_at`` for ``attempts`` tries; another
-    may be asked for from ``resend_at``."""
+    may be asked for from ``resend_at``, ``resend_after_s`` from now."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -96,6 +96,7 @@ class PhoneCodeSent(ApiModel):
                     "masked_phone": "138****8000",
                     "expires_at": "2026-12-03T13:10:00Z",
                     "resend_at": "2026-12-03T13:06:00Z",
+                    "resend_after_s": 60,
                     "attempts": 5,
                 }
             ]
@@ -105,6 +106,7 @@ class PhoneCodeSent(ApiModel):
     masked_phone: str
     expires_at: dt.datetime
     resend_at: dt.datetime
+    resend_after_s: int
     attempts: int
 
 

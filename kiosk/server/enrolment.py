@@ -159,6 +159,7 @@ def send_code(conn: Connection, kiosk_id: str, raw_phone: str, now: dt.datetime)
         masked_phone=mask_phone(phone),
         expires_at=now + CODE_LIFETIME,
         resend_at=now + RESEND_AFTER,
+        resend_after_s=int(RESEND_AFTER.total_seconds()),
         attempts=CODE_ATTEMPTS,
     )
 

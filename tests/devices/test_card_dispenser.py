@@ -28,12 +28,12 @@ def driver(device: FakeDispenserDevice) -> SerialDispenser:
     return SerialDispenser(str(device.link), 9600)
 
 
-def test_a_command_frame_byte_for_byte():
+def test_a_command_frame_byte_for_byte() -> None:
     # STX, address 0, length 3 ("CAP"), ETX, then the XOR of all of it.
     assert f.frame(b"C", b"AP") == bytes([0x02, 0x00, 0x00, 0x03, 0x43, 0x41, 0x50, 0x03, 0x50])
 
 
-def test_a_response_with_a_bad_bcc_is_refused():
+def test_a_response_with_a_bad_bcc_is_refused() -> None:
     good = f.frame(b"P", b"AP", b"002")
     assert f.parse_response(good) == f.Response(True, b"AP", b"002")
     with pytest.raises(f.FrameError, match="BCC"):
@@ -50,13 +50,15 @@ def test_a_response_with_a_bad_bcc_is_refused():
         (20, False, True, DispenserStatus.jammed),
     ],
 )
-def test_the_status_bits_over_the_wire(device, cards, at_gate, jammed, status):
+def test_the_status_bits_over_the_wire(
+    device: FakeDispenserDevice, cards: int, at_gate: bool, jammed: bool, status: DispenserStatus
+) -> None:
     device.cards, device.at_gate, device.jammed = cards, at_gate, jammed
     assert driver(device).status() == status
     assert device.commands == [b"AP"]
 
 
-def test_a_dispense_puts_one_card_at_the_gate(device):
+def test_a_dispense_puts_one_card_at_the_gate(device: FakeDispenserDevice) -> None:
     dispenser = driver(device)
     dispenser.dispense()
     assert (device.cards, device.dispensed, device.at_gate) == (19, 1, True)
@@ -64,7 +66,7 @@ def test_a_dispense_puts_one_card_at_the_gate(device):
     assert dispenser.status() == DispenserStatus.card_at_gate
 
 
-def test_a_card_left_at_the_gate_is_captured_before_the_next(device):
+def test_a_card_left_at_the_gate_is_captured_before_the_next(device: FakeDispenserDevice) -> None:
     device.at_gate = True
     driver(device).dispense()
     assert device.captured == 1
@@ -72,7 +74,7 @@ def test_a_card_left_at_the_gate_is_captured_before_the_next(device):
     assert device.commands == [b"AP", b"CP", b"AP", b"DC"]
 
 
-def test_an_empty_stack_refuses_before_anything_moves(device):
+def test_an_empty_stack_refuses_before_anything_moves(device: FakeDispenserDevice) -> None:
     device.cards = 0
     with pytest.raises(DispenserError) as raised:
         driver(device).dispense()
@@ -80,7 +82,7 @@ def test_an_empty_stack_refuses_before_anything_moves(device):
     assert b"DC" not in device.commands
 
 
-def test_a_jam_reported_by_the_dispense_itself(device):
+def test_a_jam_reported_by_the_dispense_itself(device: FakeDispenserDevice) -> None:
     dispenser = driver(device)
     assert dispenser.status() == DispenserStatus.ready
     device.jammed = True  # jams between the check and the move
@@ -89,7 +91,7 @@ def test_a_jam_reported_by_the_dispense_itself(device):
     assert raised.value.status == DispenserStatus.jammed
 
 
-def test_an_empty_answer_to_the_dispense_itself(device):
+def test_an_empty_answer_to_the_dispense_itself(device: FakeDispenserDevice) -> None:
     dispenser = driver(device)
     device.cards = 0
     with pytest.raises(DispenserError) as raised:
@@ -97,13 +99,13 @@ def test_an_empty_answer_to_the_dispense_itself(device):
     assert raised.value.status == DispenserStatus.empty
 
 
-def test_one_nak_is_resent_and_goes_through(device):
+def test_one_nak_is_resent_and_goes_through(device: FakeDispenserDevice) -> None:
     device.nak_next = 1
     assert driver(device).status() == DispenserStatus.ready
     assert device.commands == [b"AP"]
 
 
-def test_a_silent_dispenser_is_offline_not_a_hang(device):
+def test_a_silent_dispenser_is_offline_not_a_hang(device: FakeDispenserDevice) -> None:
     device.silent = True
     dispenser = driver(device)
     assert dispenser.status() == DispenserStatus.offline
@@ -113,14 +115,16 @@ def test_a_silent_dispenser_is_offline_not_a_hang(device):
     assert device.dispensed == 0
 
 
-def test_a_missing_port_is_offline(tmp_path):
+def test_a_missing_port_is_offline(tmp_path: Path) -> None:
     dispenser = SerialDispenser(str(tmp_path / "nothing-here"))
     assert dispenser.status() == DispenserStatus.offline
     with pytest.raises(DispenserError):
         dispenser.dispense()
 
 
-def test_the_service_reports_a_dispensed_card_then_a_failure(qtbot: QtBot, device):
+def test_the_service_reports_a_dispensed_card_then_a_failure(
+    qtbot: QtBot, device: FakeDispenserDevice
+) -> None:
     service = DispenserService(driver(device))
     try:
         with qtbot.waitSignal(service.card_dispensed, timeout=10_000) as dispensed:
@@ -138,7 +142,7 @@ def test_the_service_reports_a_dispensed_card_then_a_failure(qtbot: QtBot, devic
         service.shutdown()
 
 
-def test_the_simulated_twin_runs_out_and_jams():
+def test_the_simulated_twin_runs_out_and_jams() -> None:
     dispenser = SimulatedDispenser(cards=2, near_empty_at=1)
     assert dispenser.status() == DispenserStatus.ready
     dispenser.dispense()
