@@ -176,7 +176,8 @@ def test_the_server_away_at_confirm_makes_nothing_and_says_try_again(
     touch.qtbot.waitUntil(lambda: flow(kiosk).problem == Problem.not_sure, timeout=15000)
     assert flow(kiosk).step == FirstVisitStep.code
     confirm = kiosk.window.find_button("first_visit.code.confirm")
-    assert confirm is not None and confirm.isEnabled()  # the same code, the same key
+    assert confirm is not None
+    assert confirm.isEnabled()  # the same code again, with the same key
     assert patients_with_the_card(live_server) == 0
     assert list(spool.glob("*.bin")) == []
     assert dispenser(kiosk).dispensed == 0
