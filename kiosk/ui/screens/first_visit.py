@@ -111,7 +111,7 @@ class FirstVisitFormScreen(_KeypadScreen):
         self.side.addWidget(self.intro)
         self.side.addWidget(card)
         self.side.addStretch(1)
-        self.keypad = Keypad(hide_middle=True)
+        self.keypad = Keypad(hide_middle=True, digits_only=True)
         self.keypad.text_changed.connect(self._on_typed)
         self.keypad_column.addWidget(self.keypad)
         self.back = button("first_visit.form.back")
@@ -182,7 +182,7 @@ class FirstVisitFormScreen(_KeypadScreen):
         self.retranslate()
 
     def _on_typed(self, text: str) -> None:
-        self.send.setEnabled(len(text) == 11 and "X" not in text)
+        self.send.setEnabled(len(text) == 11)
 
 
 class FirstVisitCodeScreen(_KeypadScreen):
@@ -217,7 +217,7 @@ class FirstVisitCodeScreen(_KeypadScreen):
         self.side.addWidget(self.resend, 0, Qt.AlignmentFlag.AlignLeft)
         self.side.addWidget(self.change_phone, 0, Qt.AlignmentFlag.AlignLeft)
         self.side.addStretch(1)
-        self.keypad = Keypad()
+        self.keypad = Keypad(digits_only=True)
         self.keypad.text_changed.connect(self._on_typed)
         self.keypad_column.addWidget(self.keypad)
         self.back = button("first_visit.code.back")
