@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QPushButton
 
 from kiosk.api.models import IDEMPOTENCY_HEADER
 from kiosk.app import DEMO_NEW_PATIENT, Kiosk
@@ -286,3 +287,32 @@ def test_going_home_wipes_the_card_holder(touch: Touch, kiosk: Kiosk) -> None:
     assert flow(kiosk).holder is None
     assert flow(kiosk).step == FirstVisitStep.rest
     assert touch.kiosk.first_visit_view.form.values["name"].text() == ""
+
+
+def test_a_typed_id_number_without_a_record_offers_no_record_making(
+    touch: Touch, kiosk: Kiosk
+) -> None:
+    """Without the card's chip there is no name to put on a record: the usual notice."""
+    touch("home.checkin")
+    touch.wait_for(Step.identify)
+    type_on_keypad(touch, DEMO_NEW_PATIENT.id_number)
+    touch("identify.submit")
+    touch.wait_for(Step.notice)
+    assert touch.text("notice.title") == translate("Notices", "We could not find you")
+    enrol = kiosk.window.find_button("notice.enrol")
+    assert enrol is not None
+    assert not enrol.isVisible()
+    kiosk.flow.enrol()  # nothing to enrol with
+    assert kiosk.flow.step == Step.notice
+
+
+def test_the_phone_and_code_keypads_have_no_x_key(touch: Touch, kiosk: Kiosk) -> None:
+    touch("home.checkin")
+    touch("identify.demo.first_visit")
+    touch.wait_for(Step.notice)
+    touch("notice.enrol")
+    wait_for_first_visit(touch, FirstVisitStep.form)
+    form = kiosk.first_visit_view.form
+    x_key = form.keypad.findChild(QPushButton, "keypad.x")
+    assert x_key is not None
+    assert not x_key.isVisible()

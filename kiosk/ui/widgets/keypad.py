@@ -71,9 +71,11 @@ class Keypad(QWidget):
             button.setAccessibleName(key)
             button.clicked.connect(lambda _=False, k=key: self._press(k))
             grid.addWidget(button, index // 3, index % 3)
+            if key == "X" and digits_only:
+                button.hide()  # a phone number or a code: digits only
         x_key = self.findChild(QPushButton, "keypad.x")
-        if (masked or digits_only) and x_key is not None:
-            x_key.hide()  # PINs, phone numbers and codes are digits only
+        if masked and x_key is not None:
+            x_key.hide()  # PINs are digits only
         self.backspace_key = named(QPushButton("⌫"), "keypad.backspace")
         self.backspace_key.clicked.connect(self._backspace)
         grid.addWidget(self.backspace_key, 3, 2)
