@@ -496,6 +496,10 @@
         <translation>已发卡数</translation>
     </message>
     <message>
+        <source>Cards not dispensed (empty, jam, offline)</source>
+        <translation>发卡失败（无卡、卡堵塞、离线）</translation>
+    </message>
+    <message>
         <source>Printer ({driver})</source>
         <translation>打印机（{driver}）</translation>
     </message>

@@ -296,4 +296,4 @@ class DeviceManager(QObject):
 
     def _on_dispense_failed(self, _card: str, reason: str) -> None:
         self.last_errors[CARD_DISPENSER] = f"dispensing failed: {reason}"
-        self._count(CARD_DISPENSER, Counter.failed)
+        self._count(CARD_DISPENSER, Counter.dispense_failed)

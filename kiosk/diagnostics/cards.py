@@ -71,7 +71,7 @@ COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
     DeviceRole.sound: (),
     DeviceRole.speech: (),
     DeviceRole.report_printer: (),
-    DeviceRole.card_dispenser: (Counter.dispensed, Counter.failed),
+    DeviceRole.card_dispenser: (Counter.dispensed, Counter.dispense_failed),
 }
 
 

@@ -31,6 +31,7 @@ class Counter(StrEnum):
     reads = "reads"
     rejected = "rejected"
     dispensed = "dispensed"  # patient cards pushed to the gate
+    dispense_failed = "dispense_failed"  # a card that did not come out (empty, jam, offline)
 
 
 class CounterBook:

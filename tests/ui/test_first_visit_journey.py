@@ -206,7 +206,7 @@ def test_an_empty_dispenser_still_gives_the_number_on_screen_and_slip(
     # The technician's card shows it.
     card = next(c for c in kiosk.devices.device_cards() if c.name == "card_dispenser")
     assert (card.state, card.light.value) == ("empty", "fault")
-    assert {r.counter.value: r.today for r in card.counters}["failed"] == 1
+    assert {r.counter.value: r.today for r in card.counters}["dispense_failed"] == 1
 
 
 def test_a_jammed_dispenser_is_said_and_counted_once(

@@ -210,6 +210,9 @@ def counter_name(counter: Counter) -> str:
         Counter.reads: QCoreApplication.translate("DeviceCards", "Cards and codes read"),
         Counter.rejected: QCoreApplication.translate("DeviceCards", "Unrecognised input"),
         Counter.dispensed: QCoreApplication.translate("DeviceCards", "Cards dispensed"),
+        Counter.dispense_failed: QCoreApplication.translate(
+            "DeviceCards", "Cards not dispensed (empty, jam, offline)"
+        ),
     }[counter]
 
 
