@@ -316,3 +316,25 @@ def test_the_phone_and_code_keypads_have_no_x_key(touch: Touch, kiosk: Kiosk) ->
     x_key = form.keypad.findChild(QPushButton, "keypad.x")
     assert x_key is not None
     assert not x_key.isVisible()
+
+
+def test_after_the_record_the_same_card_identifies_no_second_record_or_card(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    """The visit ended (or the kiosk stopped) right after the record was made: the card now
+    identifies its holder, and nothing is made or dispensed again."""
+    to_code(touch)
+    type_on_keypad(touch, sent_code(live_server.db_path, PHONE))
+    touch("first_visit.code.confirm")
+    wait_for_first_visit(touch, FirstVisitStep.done)
+    touch.qtbot.waitUntil(lambda: flow(kiosk).card == Output.done, timeout=5000)
+    touch("first_visit.done.home")
+    touch.wait_for(Step.home)
+    touch("home.checkin")
+    touch("identify.demo.first_visit")
+    touch.wait_for(Step.notice)
+    assert kiosk.flow.patient is not None  # identified: no appointment today
+    assert kiosk.flow.notice is not None
+    assert not kiosk.flow.notice.can_enrol
+    assert patients_with_the_card(live_server) == 1
+    assert dispenser(kiosk).dispensed == 1

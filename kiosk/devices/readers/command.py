@@ -77,8 +77,9 @@ class CommandReader(Reader):
             raise ValueError("command needs at least the program")
         self.command = tuple(command)
         # A JSON line carries a bit more than the identifier (an ID card's holder's name and
-        # address, in escaped UTF-8 at worst); beyond this it is junk.
-        self._line_limit = rules.max_length * 4 + 256 + 6 * (MAX_HOLDER_NAME + MAX_HOLDER_ADDRESS)
+        # address: 3 bytes a character in UTF-8; an ID card's 70-character address fits even
+        # as \uXXXX escapes); beyond this it is junk.
+        self._line_limit = rules.max_length * 4 + 256 + 3 * (MAX_HOLDER_NAME + MAX_HOLDER_ADDRESS)
         self._buffer = bytearray()
         self._running = False
         self._process: QProcess | None = None
