@@ -270,11 +270,11 @@ class FirstVisitFlow(Flow[FirstVisitStep]):
                 self._show_problem(Problem.invalid_phone)
                 return
             if error.code == ErrorCode.phone_code_cooldown:
-                wait = _retry_after(error.details)
-                self.wait_s = wait
-                if self.step == FirstVisitStep.code:
-                    self._hold_resend(wait)
-                self._show_problem(Problem.code_cooldown)
+                # A code went to this number moments ago (a second try, or the number typed
+                # again after "change the number"): that code is the one to type.
+                self._hold_resend(_retry_after(error.details))
+                self.problem = Problem.code_cooldown
+                self._move(FirstVisitStep.code)
                 return
         self._show_notice(notice_for_error(error, context="phone code"))
 

@@ -338,3 +338,22 @@ def test_after_the_record_the_same_card_identifies_no_second_record_or_card(
     assert not kiosk.flow.notice.can_enrol
     assert patients_with_the_card(live_server) == 1
     assert dispenser(kiosk).dispensed == 1
+
+
+def test_the_same_number_again_within_a_minute_goes_to_the_code_already_sent(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer
+) -> None:
+    to_code(touch)
+    code = sent_code(live_server.db_path, PHONE)
+    touch("first_visit.code.change_phone")
+    wait_for_first_visit(touch, FirstVisitStep.form)
+    touch("first_visit.form.send")  # the number is still typed: the same one again
+    wait_for_first_visit(touch, FirstVisitStep.code)
+    assert flow(kiosk).problem == Problem.code_cooldown
+    assert sent_code(live_server.db_path, PHONE) == code  # no new code replaced it
+    resend = kiosk.window.find_button("first_visit.code.resend")
+    assert resend is not None
+    assert not resend.isEnabled()
+    type_on_keypad(touch, code)
+    touch("first_visit.code.confirm")
+    wait_for_first_visit(touch, FirstVisitStep.done)
