@@ -162,6 +162,11 @@ class FirstVisitFlow(Flow[FirstVisitStep]):
         self._key = ""
         self._dispensed_for = ""
 
+    @property
+    def creation_key(self) -> str:
+        """The Idempotency-Key every try of this visit's creation sends."""
+        return self._key
+
     # -- patient actions ---------------------------------------------------------------------
 
     def begin_with(self, holder: CardHolder) -> None:

@@ -357,3 +357,31 @@ def test_the_same_number_again_within_a_minute_goes_to_the_code_already_sent(
     type_on_keypad(touch, code)
     touch("first_visit.code.confirm")
     wait_for_first_visit(touch, FirstVisitStep.done)
+
+
+def test_a_lost_answer_retried_gets_the_same_record_and_card_number(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, api: ApiClient
+) -> None:
+    """The server made the record but its answer never reached the kiosk: the kiosk's next
+    try carries the same Idempotency-Key and gets that record, not a second one."""
+    to_code(touch)
+    code = sent_code(live_server.db_path, PHONE)
+    lost = api.post(  # what the first try did at the server (this kiosk's token and key)
+        "/patients",
+        json={
+            "id_number": DEMO_NEW_PATIENT.id_number,
+            "name": DEMO_NEW_PATIENT.name,
+            "address": DEMO_NEW_PATIENT.address,
+            "phone": PHONE,
+            "phone_code": code,
+        },
+        headers={IDEMPOTENCY_HEADER: flow(kiosk).creation_key},
+    )
+    assert lost.status_code == 200, lost.text
+    type_on_keypad(touch, code)
+    touch("first_visit.code.confirm")
+    wait_for_first_visit(touch, FirstVisitStep.done)
+    assert flow(kiosk).card_number == lost.json()["patient_card"]
+    touch.qtbot.waitUntil(lambda: flow(kiosk).card == Output.done, timeout=5000)
+    assert patients_with_the_card(live_server) == 1
+    assert dispenser(kiosk).dispensed == 1
