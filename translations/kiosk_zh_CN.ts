@@ -879,8 +879,8 @@
         <translation>发卡机暂时无法使用。</translation>
     </message>
     <message>
-        <source>Your record is made: {window} gives you the card with this number.</source>
-        <translation>您已建档成功，请凭此卡号到{window}领取就诊卡。</translation>
+        <source>{reason} Your record is made: {window} gives you the card with this number.</source>
+        <translation>{reason}您已建档成功，请凭此卡号到{window}领取就诊卡。</translation>
     </message>
 </context>
 <context>

@@ -429,13 +429,9 @@ class FirstVisitDoneScreen(Screen):
             "empty": self.tr("The kiosk has run out of cards."),
             "jammed": self.tr("The card dispenser is jammed."),
         }.get(self._card_failure, self.tr("The card dispenser is not working."))
-        return (
-            reason
-            + " "
-            + self.tr("Your record is made: {window} gives you the card with this number.").format(
-                window=window
-            )
-        )
+        return self.tr(
+            "{reason} Your record is made: {window} gives you the card with this number."
+        ).format(reason=reason, window=window)
 
     def instruction(self) -> str:
         texts = (self.heading, self.number_label, self.slip_state, self.card_state, self.next_step)
