@@ -25,6 +25,8 @@ from kiosk.api.models import DeviceState, IdentifierKind
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, PrinterSection, app_cache_dir, app_data_dir, demo_config
 from kiosk.crash import CrashGuard
+from kiosk.devices.dispenser import create_dispenser
+from kiosk.devices.dispenser.service import DispenserService
 from kiosk.devices.manager import DeviceManager
 from kiosk.devices.parsing import Identifier, ParsingRules
 from kiosk.devices.printing.drivers import create_connection
@@ -40,10 +42,12 @@ from kiosk.diagnostics.counters import CounterBook
 from kiosk.diagnostics.pin import PinGate
 from kiosk.fleet import BundleUploader, HeartbeatSender
 from kiosk.flows.base import Flow
+from kiosk.flows.first_visit import FirstVisitFlow
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.reports import ReportsFlow
 from kiosk.flows.staff_call import CallStep, StaffCallFlow
 from kiosk.flows.visit import POSITION_REFRESH_S, Step, VisitFlow
+from kiosk.identity import CardHolder
 from kiosk.journal import Journal
 from kiosk.logs import RecentProblems, configure_logging, log_file
 from kiosk.outbox import OutboxSender
@@ -51,6 +55,7 @@ from kiosk.runner import Runner, background_executor
 from kiosk.server.loopback import listening_socket
 from kiosk.services import Journey, ServiceParts, registry
 from kiosk.stop_signals import quit_on_signals
+from kiosk.ui.first_visit_view import FirstVisitView
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.base import Screen
@@ -126,6 +131,7 @@ class Kiosk(QObject):
         self._build_devices(printer)
         self._build_visit(idle, position_refresh_s)
         self._build_services()
+        self._build_first_visit()
         self._build_assistance(speech)
         self._build_staff_call()
 
@@ -275,6 +281,27 @@ class Kiosk(QObject):
                     )
                 if isinstance(built, ReportsFlow):  # a stopped queue is the technician's too
                     built.printer_state_changed.connect(self.devices.set_report_printer_state)
+
+    def _build_first_visit(self) -> None:
+        """建档/办卡: offered on the "no record" notice of an ID card (no home tile); the slip
+        goes to the ticket printer, the card to the dispenser where one is configured."""
+        dispenser = self.devices.dispenser
+        self.first_visit = FirstVisitFlow(
+            self.client,
+            self.runner,
+            self.flow,
+            self.ticket_printing,
+            hospital_name=self.config.kiosk.hospital_name,
+            clock=self.clock,
+            dispense=dispenser.dispense if dispenser is not None else None,
+            parent=self,
+        )
+        if dispenser is not None:
+            dispenser.card_dispensed.connect(self.first_visit.card_dispensed)
+            dispenser.dispense_failed.connect(self.first_visit.dispense_failed)
+        self.first_visit_view = FirstVisitView(
+            self.view, self.first_visit, service_window=self.config.kiosk.service_window
+        )
 
     def _build_assistance(self, speech: SpeechOutput | None) -> None:
         """Crash guard, voice and sounds, diagnostics, and the heartbeat to the fleet page."""
@@ -509,7 +536,7 @@ class Kiosk(QObject):
             self.view.recover()
 
     def _on_identifier_read(self, identifier: Identifier) -> None:
-        self.flow.identifier_read(identifier.kind, identifier.value)
+        self.flow.identifier_read(identifier.kind, identifier.value, identifier.holder)
 
     def _warm_large_text(self) -> None:
         """Draw the home screen's and the header's characters in every large-text font off
@@ -555,6 +582,10 @@ def pin_lockout_path(config: KioskConfig) -> Path:
     return app_data_dir() / f"pin-lockout-{config.kiosk.id}.json"
 
 
+# The demo's first-visit ID card: valid, and no demo patient's.
+DEMO_NEW_PATIENT = CardHolder("110101199208150023", "林晓雨", "北京市东城区东长安街1号")
+
+
 def _demo_cards() -> list[DemoCard]:
     """Buttons standing in for the card reader in the demo (the demo hospital's fixed patients)."""
     # The demo hospital's fixed patients, from its data alone: the rest of the server waits
@@ -581,6 +612,15 @@ def _demo_cards() -> list[DemoCard]:
             patient.value,
         )
         for patient in FIXED_PATIENTS
+    ] + [
+        # An ID card with no record (建档): its chip's name and address come with it.
+        DemoCard(
+            "first_visit",
+            str(QT_TRANSLATE_NOOP("DemoCards", "First visit: no record")),
+            IdentifierKind.id_card,
+            DEMO_NEW_PATIENT.id_number,
+            DEMO_NEW_PATIENT,
+        )
     ]
     # The "unpaid_bills" patient again, by the medical insurance e-voucher QR on their phone.
     voucher_patient = next(p for p in FIXED_PATIENTS if p.scenario == VOUCHER_SCENARIOS[0])
@@ -664,6 +704,7 @@ def build_devices(
             problems.append(
                 DeviceState(name=name, kind=reader_section.kind, state="error", detail=str(error))
             )
+    dispenser = create_dispenser(config.card_dispenser)
     return DeviceManager(
         printer,
         section.kind,
@@ -672,6 +713,7 @@ def build_devices(
         counters=counters,
         now=now,
         report_printer=create_report_printer(config.report_printer),
+        dispenser=DispenserService(dispenser) if dispenser is not None else None,
     )
 
 

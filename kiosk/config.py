@@ -231,6 +231,23 @@ class ReportPrinterSection(_Section):
         return self
 
 
+class CardDispenserSection(_Section):
+    """The patient-card dispenser (发卡机) of first visits; "none": the card number is printed
+    on the slip and the card is collected at the window."""
+
+    kind: Literal["none", "simulated", "serial"] = "none"
+    # serial: the port (COM3, /dev/ttyUSB0, a /dev/serial/by-id/… link) and its speed
+    port: str = ""
+    baud: Annotated[int, Field(ge=1200, le=115200)] = 9600
+    address: Annotated[int, Field(ge=0, le=15)] = 0
+
+    @model_validator(mode="after")
+    def _required_for_kind(self) -> CardDispenserSection:
+        if self.kind == "serial" and not self.port:
+            raise ValueError("kind 'serial' needs port")
+        return self
+
+
 class ReaderSection(_Section):
     kind: ReaderKind
     name: str = ""
@@ -311,6 +328,7 @@ class KioskConfig(_Section):
     idle: IdleSection = IdleSection()
     printer: PrinterSection = PrinterSection()
     report_printer: ReportPrinterSection = ReportPrinterSection()
+    card_dispenser: CardDispenserSection = CardDispenserSection()
     readers: tuple[ReaderSection, ...] = (ReaderSection(kind="keyboard"),)
     identifiers: IdentifiersSection = IdentifiersSection()
     technician: TechnicianSection = TechnicianSection()
@@ -436,6 +454,7 @@ def demo_config(backend_url: str, spool_dir: Path) -> KioskConfig:
         backend=BackendSection(url=backend_url, token="demo-token"),
         printer=PrinterSection(kind="simulated", spool_dir=str(spool_dir)),
         report_printer=ReportPrinterSection(kind="simulated", spool_dir=str(spool_dir / "reports")),
+        card_dispenser=CardDispenserSection(kind="simulated"),
         readers=(ReaderSection(kind="keyboard"), ReaderSection(kind="simulated")),
         technician=TechnicianSection(pin_hash=DEMO_PIN_HASH),
         demo=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
@@ -61,3 +62,39 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13800138000 → 138****8000: the first 3 and last 4 digits stay."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def resident_id_birth_date(value: str) -> dt.date:
+    """The birth date a valid resident ID number carries (digits 7 to 14)."""
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def resident_id_sex(value: str) -> str:
+    """``male`` or ``female``: the 17th digit of a resident ID number is odd for men."""
+    return "male" if int(value[16]) % 2 else "female"
+
+
+@dataclass(frozen=True)
+class CardHolder:
+    """What a resident ID card's chip says about its holder (the card reader's helper sends
+    it with the number): pre-fills a first visit's record. Patient data: never in a repr or
+    a log line."""
+
+    id_number: str = field(repr=False)
+    name: str = field(repr=False)
+    address: str = field(default="", repr=False)
+
+    @property
+    def sex(self) -> str:
+        return resident_id_sex(self.id_number)
+
+    @property
+    def birth_date(self) -> dt.date:
+        return resident_id_birth_date(self.id_number)

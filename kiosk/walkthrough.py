@@ -30,9 +30,12 @@ from kiosk.api.models import IDEMPOTENCY_HEADER, AppointmentStatus, EntryState
 from kiosk.api.payment_codes import EXAMPLE_CODES, ChargeOutcome
 from kiosk.app import Kiosk
 from kiosk.config import demo_config
+from kiosk.devices.dispenser import DispenserStatus
+from kiosk.devices.dispenser.simulated import SimulatedDispenser
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
+from kiosk.flows.first_visit import FirstVisitStep, Output
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.payment import PaymentFlow, PayStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
@@ -49,6 +52,7 @@ from kiosk.server.seed_data import (
 
 STEP_TIMEOUT_S = 10.0
 WALKTHROUGH_IDENTIFICATIONS = 60  # per minute (see run)
+DEMO_PHONE = "13912345678"  # the first visit's mobile number
 POSITION_REFRESH_S = 0.5  # the shots need not wait 15 s for the card to catch up with a call
 
 
@@ -68,6 +72,7 @@ class Walkthrough:
         self.prefix = prefix
         self.shots: list[Shot] = []
         self.taps = 0
+        self.database: Path | None = None  # the demo server's, where its simulated SMS is
 
     def start(self, service: str) -> None:
         """From home: large text if asked (it resets with every visit), then a service tile."""
@@ -152,9 +157,46 @@ class Walkthrough:
         self.booking()
         self.payment()
         self.reports()
+        self.first_visit()
         self.call_staff()
         self.feedback()
         self.diagnostics()
+
+    def first_visit(self) -> None:
+        """建档/办卡: the ID card without a record, the form, the code (a wrong one first),
+        the new card number; then the same screen when the dispenser ran out of cards."""
+        flow = self.kiosk.first_visit
+        self.start("checkin")
+        self.click("identify.demo.first_visit")
+        self.wait_for(Step.notice)
+        self.shoot("first-visit-no-record")
+        self.click("notice.enrol")
+        wait_until(lambda: flow.step == FirstVisitStep.form and not flow.busy)
+        for key in DEMO_PHONE:
+            self.click(f"keypad.digit{key}")
+        self.shoot("first-visit-form")
+        self.click("first_visit.form.send")
+        wait_until(lambda: flow.step == FirstVisitStep.code and not flow.busy)
+        code = _sent_code(self.database, DEMO_PHONE)
+        wrong = "000000" if code != "000000" else "111111"
+        for key in wrong:
+            self.click(f"keypad.digit{key}")
+        self.click("first_visit.code.confirm")
+        wait_until(lambda: flow.problem is not None and not flow.busy)
+        self.shoot("first-visit-code-wrong")
+        for key in code:
+            self.click(f"keypad.digit{key}")
+        self.click("first_visit.code.confirm")
+        wait_until(lambda: flow.step == FirstVisitStep.done and not flow.busy)
+        wait_until(lambda: flow.slip != Output.working and flow.card != Output.working)
+        self.shoot("first-visit-done")
+        flow.dispense_failed(flow.card_number, "empty")  # as the dispenser reports it
+        self.shoot("first-visit-no-card")
+        self.click("first_visit.done.register")
+        registration = self.kiosk.part(RegistrationFlow)
+        wait_until(lambda: registration.step == RegStep.departments and not registration.busy)
+        self.click("registration.finish")
+        self.wait_for(Step.home)
 
     def diagnostics(self) -> None:
         """Every technician page, with the printer's paper nearly used up and the simulated
@@ -172,15 +214,29 @@ class Walkthrough:
         self.click("device.printer.status")
         wait_until(lambda: self.kiosk.printer.status == PrinterStatus.near_end)
         scanner.unplug()
+        dispenser = self.kiosk.devices.dispenser
+        if dispenser is not None and isinstance(dispenser.dispenser, SimulatedDispenser):
+            dispenser.dispenser.set_fault(DispenserStatus.jammed)
+            dispenser.refresh_status()
+            wait_until(lambda: dispenser.status == DispenserStatus.jammed)
         try:
             self.shoot("diagnostics-devices")
             self.scroll_to_end()
             self.shoot("diagnostics-devices-end")
+            card = self.kiosk.technician.diagnostics.device_cards.get("card_dispenser")
+            screen = self.kiosk.window.current_screen()
+            if card is not None and screen is not None:
+                for area in screen.findChildren(QScrollArea):
+                    area.ensureWidgetVisible(card)
+                self.shoot("diagnostics-card-dispenser")  # jammed: light, words, advice
             for page in ("backend", "system", "config", "touch", "logs", "actions"):
                 self.click(f"diagnostics.page.{page}")
                 self.shoot(f"diagnostics-{page}")
         finally:
             scanner.plug_back()
+            if dispenser is not None and isinstance(dispenser.dispenser, SimulatedDispenser):
+                dispenser.dispenser.set_fault(None)
+                dispenser.refresh_status()
             if isinstance(connection, SimulatedConnection):
                 connection.set_status(PrinterStatus.ok)
             self.kiosk.technician.resume()
@@ -483,6 +539,7 @@ def run(
                 if theme != "standard":
                     tag = f"{theme}-{tag}"
                 walk = walker(kiosk, out_dir, tag, large_text=large_text)
+                walk.database = database
                 walk.journey()
                 wait_until(lambda: any(spool.glob("*.png")))
                 previews = sorted(spool.glob("*.png"))
@@ -498,6 +555,22 @@ def run(
                 # would repolish a leftover window's widgets too, run after run.
                 kiosk.window.deleteLater()
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _sent_code(database: Path | None, phone: str) -> str:
+    """The demo server's simulated SMS: the code it keeps for ``phone``."""
+    from kiosk.server.db import connect
+
+    if database is None:
+        raise RuntimeError("the walkthrough needs the demo server's database")
+    conn = connect(database)
+    try:
+        row = conn.execute("SELECT code FROM phone_codes WHERE phone = ?", (phone,)).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        raise RuntimeError("no code was sent")
+    return str(row["code"])
 
 
 def _call_as_station(server_url: str, queue_id: str, number: str) -> None:

@@ -410,6 +410,10 @@
         <source>Insurance e-voucher QR</source>
         <translation>医保电子凭证</translation>
     </message>
+    <message>
+        <source>First visit: no record</source>
+        <translation>初次就诊：未建档</translation>
+    </message>
 </context>
 <context>
     <name>DepartmentScreen</name>
@@ -524,6 +528,26 @@
         <translation>打印服务器无响应</translation>
     </message>
     <message>
+        <source>Few cards left</source>
+        <translation>卡将用完</translation>
+    </message>
+    <message>
+        <source>Out of cards</source>
+        <translation>无卡</translation>
+    </message>
+    <message>
+        <source>Card jammed</source>
+        <translation>卡堵塞</translation>
+    </message>
+    <message>
+        <source>A card waits at the gate</source>
+        <translation>出卡口有卡未取</translation>
+    </message>
+    <message>
+        <source>Offline: not answering</source>
+        <translation>离线：无应答</translation>
+    </message>
+    <message>
         <source>Replace the {width} mm thermal paper roll.</source>
         <translation>请更换 {width} mm 热敏纸卷。</translation>
     </message>
@@ -584,6 +608,26 @@
         <translation>请安装带中英文语音的语音引擎，然后重启自助机。</translation>
     </message>
     <message>
+        <source>Refill the card stack soon.</source>
+        <translation>请尽快补充卡片。</translation>
+    </message>
+    <message>
+        <source>Refill the card stack, then tap Status now. New patients get their card number on the slip meanwhile.</source>
+        <translation>请补充卡片，然后点“立即查询状态”。在此期间新患者凭凭条上的卡号就诊。</translation>
+    </message>
+    <message>
+        <source>Open the dispenser, take out the jammed card, close it, then tap Status now.</source>
+        <translation>请打开发卡机，取出堵塞的卡，关好后点“立即查询状态”。</translation>
+    </message>
+    <message>
+        <source>Take the card from the gate; the next dispense captures it.</source>
+        <translation>请取走出卡口的卡；下次发卡时会自动回收。</translation>
+    </message>
+    <message>
+        <source>Check the dispenser&apos;s power and serial cable, and [card_dispenser] port.</source>
+        <translation>请检查发卡机的电源和串口线，以及配置中的 [card_dispenser] port。</translation>
+    </message>
+    <message>
         <source>Tickets printed</source>
         <translation>已打印票据</translation>
     </message>
@@ -608,6 +652,14 @@
         <translation>无法识别次数</translation>
     </message>
     <message>
+        <source>Cards dispensed</source>
+        <translation>已发卡数</translation>
+    </message>
+    <message>
+        <source>Cards not dispensed (empty, jam, offline)</source>
+        <translation>发卡失败（无卡、卡堵塞、离线）</translation>
+    </message>
+    <message>
         <source>Printer ({driver})</source>
         <translation>打印机（{driver}）</translation>
     </message>
@@ -618,6 +670,10 @@
     <message>
         <source>Sounds</source>
         <translation>提示音</translation>
+    </message>
+    <message>
+        <source>Card dispenser ({driver})</source>
+        <translation>发卡机（{driver}）</translation>
     </message>
     <message>
         <source>Speech</source>
@@ -866,6 +922,187 @@
     </message>
 </context>
 <context>
+    <name>FirstVisitCodeScreen</name>
+    <message>
+        <source>Type the code from the text message</source>
+        <translation>请输入短信验证码</translation>
+    </message>
+    <message>
+        <source>Sent to {phone}</source>
+        <translation>已发送至 {phone}</translation>
+    </message>
+    <message>
+        <source>The code is good for 5 minutes.</source>
+        <translation>验证码5分钟内有效。</translation>
+    </message>
+    <message>
+        <source>The 6-digit code:</source>
+        <translation>6位验证码：</translation>
+    </message>
+    <message>
+        <source>Send a new code</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <source>No message? You can ask for a new code after {seconds} seconds.</source>
+        <translation>没收到短信？{seconds}秒后可重新发送。</translation>
+    </message>
+    <message>
+        <source>Change the number</source>
+        <translation>更换手机号</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>The code is wrong. {count} tries left.</source>
+        <translation>验证码错误，还可以试{count}次。</translation>
+    </message>
+    <message>
+        <source>This code can no longer be used. Please ask for a new code.</source>
+        <translation>此验证码已失效，请重新发送。</translation>
+    </message>
+    <message>
+        <source>A code was sent moments ago. Please wait for the message.</source>
+        <translation>验证码刚刚已发送，请留意短信。</translation>
+    </message>
+    <message>
+        <source>We are not sure your record was made. Press Confirm again: nothing will be made twice.</source>
+        <translation>暂不确定是否已建档。请再按“确认”，不会重复建档。</translation>
+    </message>
+    <message>
+        <source>Type the 6-digit code from the text message, then press Confirm.</source>
+        <translation>请输入短信中的6位验证码，然后按“确认”。</translation>
+    </message>
+</context>
+<context>
+    <name>FirstVisitDoneScreen</name>
+    <message>
+        <source>service window {window}</source>
+        <translation>{window}号人工窗口</translation>
+    </message>
+    <message>
+        <source>You already have a record here. Your ID card identifies you.</source>
+        <translation>您在本院已有档案，已凭身份证识别您的身份。</translation>
+    </message>
+    <message>
+        <source>Your record is made.</source>
+        <translation>建档成功。</translation>
+    </message>
+    <message>
+        <source>Your patient card number</source>
+        <translation>您的就诊卡号</translation>
+    </message>
+    <message>
+        <source>Printing your slip with the card number…</source>
+        <translation>正在打印卡号凭条…</translation>
+    </message>
+    <message>
+        <source>Please take your slip from the printer below.</source>
+        <translation>请从下方出纸口取走凭条。</translation>
+    </message>
+    <message>
+        <source>The slip could not be printed. Please note your card number, or touch Print again.</source>
+        <translation>凭条未能打印。请记下您的就诊卡号，或点“重新打印”。</translation>
+    </message>
+    <message>
+        <source>You can register for a doctor today now.</source>
+        <translation>现在就可以挂今天的号。</translation>
+    </message>
+    <message>
+        <source>Print again</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <source>Register now</source>
+        <translation>立即挂号</translation>
+    </message>
+    <message>
+        <source>Collect your patient card at {window} with this number.</source>
+        <translation>请凭此卡号到{window}领取就诊卡。</translation>
+    </message>
+    <message>
+        <source>Your patient card is coming out of the card slot…</source>
+        <translation>就诊卡正在从出卡口送出…</translation>
+    </message>
+    <message>
+        <source>Please take your patient card from the card slot.</source>
+        <translation>请从出卡口取走您的就诊卡。</translation>
+    </message>
+    <message>
+        <source>The kiosk has run out of cards.</source>
+        <translation>本机就诊卡已发完。</translation>
+    </message>
+    <message>
+        <source>The card dispenser is jammed.</source>
+        <translation>发卡机卡住了。</translation>
+    </message>
+    <message>
+        <source>The card dispenser is not working.</source>
+        <translation>发卡机暂时无法使用。</translation>
+    </message>
+    <message>
+        <source>{reason} Your record is made: {window} gives you the card with this number.</source>
+        <translation>{reason}您已建档成功，请凭此卡号到{window}领取就诊卡。</translation>
+    </message>
+</context>
+<context>
+    <name>FirstVisitFormScreen</name>
+    <message>
+        <source>Make a record and a patient card</source>
+        <translation>建档办卡</translation>
+    </message>
+    <message>
+        <source>Your ID card says (please check it is yours):</source>
+        <translation>身份证信息（请核对是否本人）：</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Born</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>住址</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Type your mobile number; we send a 6-digit code to it by text message:</source>
+        <translation>请输入手机号，我们将发送6位短信验证码：</translation>
+    </message>
+    <message>
+        <source>This is not a mobile number. It has 11 digits and starts with 1.</source>
+        <translation>这不是手机号。手机号为11位，以1开头。</translation>
+    </message>
+    <message>
+        <source>Send the code</source>
+        <translation>发送验证码</translation>
+    </message>
+    <message>
+        <source>Check that the card&apos;s details are yours, type your mobile number, then press Send the code.</source>
+        <translation>请核对身份证信息是否本人，输入手机号，然后按“发送验证码”。</translation>
+    </message>
+</context>
+<context>
     <name>FloorGuideScreen</name>
     <message>
         <source>Floor guide</source>
@@ -1071,6 +1308,10 @@
         <translation>先去缴费</translation>
     </message>
     <message>
+        <source>Make a record</source>
+        <translation>建档办卡</translation>
+    </message>
+    <message>
         <source>Where: {place}</source>
         <translation>就诊地点：{place}</translation>
     </message>
@@ -1088,6 +1329,18 @@
     <message>
         <source>Please try again, or choose another way to identify yourself.</source>
         <translation>请重试，或换一种方式识别身份。</translation>
+    </message>
+    <message>
+        <source>No record yet</source>
+        <translation>您还没有建档</translation>
+    </message>
+    <message>
+        <source>This ID card has no patient record at this hospital yet.</source>
+        <translation>此身份证在本院还没有就诊档案。</translation>
+    </message>
+    <message>
+        <source>You can make a record and get a patient card here now; it takes a mobile phone for a text message code.</source>
+        <translation>您可以现在在本机建档办卡，需要用手机接收短信验证码。</translation>
     </message>
     <message>
         <source>We could not find you</source>
@@ -1930,6 +2183,10 @@
     <message>
         <source>Cutting…</source>
         <translation>正在切纸……</translation>
+    </message>
+    <message>
+        <source>Asked the card dispenser at {time}.</source>
+        <translation>已于 {time} 查询发卡机。</translation>
     </message>
     <message>
         <source>Asked the printer at {time}.</source>

@@ -74,6 +74,83 @@ class IdentifyResult(Patient):
     visit_expires_at: dt.datetime
 
 
+# --- first visit: a record and a patient card (建档/办卡) -----------------------------------
+
+
+class PhoneCodeRequest(ApiModel):
+    """``POST /enrolment/phone-codes``: send a 6-digit code to this mobile number (simulated:
+    the reference server writes it to its log instead of an SMS gateway)."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"examples": [{"phone": "13800138000"}]}
+    )
+
+    phone: Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class PhoneCodeSent(ApiModel):
+    """The code is on its way: it is good until ``expires_at`` for ``attempts`` tries; another
+    may be asked for from ``resend_at``, ``resend_after_s`` from now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "masked_phone": "138****8000",
+                    "expires_at": "2026-12-03T13:10:00Z",
+                    "resend_at": "2026-12-03T13:06:00Z",
+                    "resend_after_s": 60,
+                    "attempts": 5,
+                }
+            ]
+        }
+    )
+
+    masked_phone: str
+    expires_at: dt.datetime
+    resend_at: dt.datetime
+    resend_after_s: int
+    attempts: int
+
+
+class NewPatientRequest(ApiModel):
+    """``POST /patients``: a record for a patient whose ID card has none. Sex and birth date
+    are the ID number's own (the server derives them); the name and address are the card's."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id_number": "110105199003071234",
+                    "name": "张三",
+                    "address": "北京市朝阳区建国路1号",
+                    "phone": "13800138000",
+                    "phone_code": "123456",
+                }
+            ]
+        },
+    )
+
+    id_number: Annotated[str, Field(min_length=1, max_length=32)]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    address: Annotated[str, Field(max_length=200)] = ""
+    phone: Annotated[str, Field(min_length=1, max_length=32)]
+    phone_code: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class PatientCreated(IdentifyResult):
+    """The new patient (masked, with a visit token as identify gives) and the patient card
+    number (就诊卡号) the kiosk prints and writes to the card it dispenses."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**examples.IDENTIFY_RESULT, "patient_card": "HC30000001"}]}
+    )
+
+    patient_card: str
+
+
 class VisitEnded(ApiModel):
     """``DELETE /visits/current``: the visit is over (also when it was already)."""
 
@@ -828,6 +905,13 @@ class ErrorCode(StrEnum):
     # 409: this server cannot cancel the appointment itself (one the hospital's system holds):
     # the patient cancels at a service window.
     cancellation_unavailable = "cancellation_unavailable"
+    invalid_id_number = "invalid_id_number"  # 422: not a resident ID (format, date, checksum)
+    invalid_phone = "invalid_phone"  # 422: not a mainland mobile number
+    patient_exists = "patient_exists"  # 409: the ID number has a record already
+    phone_code_wrong = "phone_code_wrong"  # 422: details.attempts_left
+    phone_code_expired = "phone_code_expired"  # 422: none sent, expired, used or tried out
+    phone_code_cooldown = "phone_code_cooldown"  # 429, Retry-After: a code was just sent
+    enrolment_unavailable = "enrolment_unavailable"  # 409: records are made at the hospital
 
 
 class ErrorDetail(ApiModel):

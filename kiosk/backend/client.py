@@ -57,10 +57,14 @@ from kiosk.api.models import (
     IdentifyRequest,
     IdentifyResult,
     ItemCategory,
+    NewPatientRequest,
     Patient,
+    PatientCreated,
     Payment,
     PaymentCodeRequest,
     PaymentRequest,
+    PhoneCodeRequest,
+    PhoneCodeSent,
     PriceItem,
     PriceList,
     RegistrationRequest,
@@ -174,6 +178,31 @@ class KioskApiClient:
         with self._visit_lock:
             self._visit_token = found.visit_token
         return Patient.model_validate(found.model_dump(exclude={"visit_token", "visit_expires_at"}))
+
+    def request_phone_code(self, phone: str) -> PhoneCodeSent:
+        """A first visit's phone code, sent to ``phone`` (not retried: a second request so
+        soon after is refused with ``phone_code_cooldown``)."""
+        body = PhoneCodeRequest(phone=phone).model_dump(mode="json")
+        return self._call("POST", "/enrolment/phone-codes", PhoneCodeSent, json=body)
+
+    def create_patient(
+        self, request: NewPatientRequest, *, idempotency_key: str
+    ) -> tuple[Patient, str]:
+        """A first visit's record: the new patient and the patient card number. The answer's
+        visit token is kept, as identify's is, for registering the patient at once."""
+        created = self._call(
+            "POST",
+            "/patients",
+            PatientCreated,
+            json=request.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+        )
+        with self._visit_lock:
+            self._visit_token = created.visit_token
+        patient = Patient.model_validate(
+            created.model_dump(exclude={"visit_token", "visit_expires_at", "patient_card"})
+        )
+        return patient, created.patient_card
 
     def appointments(
         self, patient_id: str, start: dt.date | None = None, end: dt.date | None = None

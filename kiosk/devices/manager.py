@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.api.models import DeviceCounterReading, DeviceState, IdentifierKind
+from kiosk.devices.dispenser import DispenserStatus
+from kiosk.devices.dispenser.service import DispenserService
 from kiosk.devices.parsing import Identifier
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.printing.layout import Cut, Feed, TicketLayout
@@ -27,6 +29,7 @@ from kiosk.report_printing import QueueState, ReportPrinter
 
 PRINTER = "printer"
 REPORT_PRINTER = "report_printer"
+CARD_DISPENSER = "card_dispenser"
 CUT_TEST = TicketLayout((Feed(3), Cut()), "cut-test")
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ class DeviceManager(QObject):
         counters: CounterBook | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
         report_printer: ReportPrinter | None = None,
+        dispenser: DispenserService | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -94,6 +98,16 @@ class DeviceManager(QObject):
         started = now()
         self.since: dict[str, dt.datetime] = {PRINTER: started}
         self.last_errors: dict[str, str] = {}
+        # The patient-card dispenser of first visits (None: none is configured).
+        self.dispenser = dispenser
+        if dispenser is not None:
+            dispenser.setParent(self)
+            self.since[CARD_DISPENSER] = started
+            dispenser.status_changed.connect(self._on_dispenser_status)
+            dispenser.card_dispensed.connect(
+                lambda _card: self._count(CARD_DISPENSER, Counter.dispensed)
+            )
+            dispenser.dispense_failed.connect(self._on_dispense_failed)
         for problem in self.reader_problems:
             self.since[problem.name] = started
             self.last_errors[problem.name] = problem.detail
@@ -114,11 +128,15 @@ class DeviceManager(QObject):
         for reader in self.readers:
             reader.start()
         self.printer.refresh_status()
+        if self.dispenser is not None:
+            self.dispenser.refresh_status()
 
     def stop(self) -> None:
         for reader in self.readers:
             reader.stop()
         self.printer.shutdown()
+        if self.dispenser is not None:
+            self.dispenser.shutdown()
 
     def cut(self) -> int:
         """Feed a little and cut, as a cutter test; counted as a cut, not a ticket."""
@@ -173,6 +191,18 @@ class DeviceManager(QObject):
                     last_error="" if state == QueueState.ready else detail,
                 )
             )
+        if self.dispenser is not None:
+            cards.append(
+                DeviceCard(
+                    name=CARD_DISPENSER,
+                    role=DeviceRole.card_dispenser,
+                    driver=self.dispenser.kind,
+                    state=self.dispenser.status.value,
+                    since=self.since.get(CARD_DISPENSER),
+                    last_error=self.last_errors.get(CARD_DISPENSER, ""),
+                    counters=self._readings(CARD_DISPENSER, DeviceRole.card_dispenser),
+                )
+            )
         return cards
 
     def _readings(self, device: str, role: DeviceRole) -> tuple[CounterReading, ...]:
@@ -187,6 +217,8 @@ class DeviceManager(QObject):
         details |= {reader.name: reader.detail for reader in self.readers}
         details |= {problem.name: problem.detail for problem in self.reader_problems}
         details[REPORT_PRINTER] = self._report_printer_state[1]
+        if self.dispenser is not None:
+            details[CARD_DISPENSER] = self.dispenser.last_error or self.dispenser.status.value
         return [
             DeviceState(
                 name=card.name,
@@ -253,3 +285,15 @@ class DeviceManager(QObject):
         self.counters.add(PRINTER, Counter.failed)
         self.last_printer_error = f"job {job_id} failed: {reason}"
         self.health_changed.emit()
+
+    def _count(self, device: str, counter: Counter) -> None:
+        self.counters.add(device, counter)
+        self.health_changed.emit()
+
+    def _on_dispenser_status(self, status: DispenserStatus) -> None:
+        self.since[CARD_DISPENSER] = self._now()
+        self.health_changed.emit()
+
+    def _on_dispense_failed(self, _card: str, reason: str) -> None:
+        self.last_errors[CARD_DISPENSER] = f"dispensing failed: {reason}"
+        self._count(CARD_DISPENSER, Counter.dispense_failed)

@@ -9,12 +9,12 @@ and must stay out of logs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from kiosk.api.models import IdentifierKind
 from kiosk.config import IdentifiersSection
-from kiosk.identity import is_mobile_phone, is_valid_resident_id
+from kiosk.identity import CardHolder, is_mobile_phone, is_valid_resident_id
 
 _RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _CARD_UID = re.compile(r"^[0-9A-F]{8,20}$")
@@ -27,10 +27,31 @@ class RejectionReason(StrEnum):
     unknown_format = "unknown_format"
 
 
+MAX_HOLDER_NAME = 64
+MAX_HOLDER_ADDRESS = 200
+
+
 @dataclass(frozen=True)
 class Identifier:
+    """``holder``: what an ID card's chip says about its holder, when the reader sent it."""
+
     kind: IdentifierKind
     value: str = field(repr=False)
+    holder: CardHolder | None = field(default=None, repr=False)
+
+
+def card_holder(identifier: Identifier, name: object, address: object) -> Identifier:
+    """The ID card's identifier with its holder's name and address, when both are plausible
+    text (a name 1 to 64 printable characters, an address up to 200); else as it was."""
+    if identifier.kind is not IdentifierKind.id_card or not isinstance(name, str):
+        return identifier
+    name = name.strip()
+    address = address.strip() if isinstance(address, str) else ""
+    if not (0 < len(name) <= MAX_HOLDER_NAME and name.isprintable()):
+        return identifier
+    if len(address) > MAX_HOLDER_ADDRESS or not address.isprintable():
+        address = ""
+    return replace(identifier, holder=CardHolder(identifier.value, name, address))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.devices.dispenser import DispenserStatus
 from kiosk.devices.printing.drivers import PrinterStatus
 from kiosk.devices.readers.base import ReaderState
 from kiosk.diagnostics.counters import Counter
@@ -30,6 +31,7 @@ class DeviceRole(StrEnum):
     sound = "sound"
     speech = "speech"
     report_printer = "report_printer"  # the A4 printer of reports, a CUPS queue
+    card_dispenser = "card_dispenser"  # the patient cards of first visits
 
 
 class OutputState(StrEnum):
@@ -57,6 +59,10 @@ _LIGHTS: dict[str, Light] = {
     QueueState.rejecting: Light.fault,
     QueueState.missing: Light.fault,
     QueueState.unreachable: Light.fault,
+    DispenserStatus.near_empty: Light.warning,
+    DispenserStatus.empty: Light.fault,
+    DispenserStatus.jammed: Light.fault,
+    DispenserStatus.card_at_gate: Light.warning,
 }
 
 COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
@@ -65,6 +71,7 @@ COUNTERS: dict[DeviceRole, tuple[Counter, ...]] = {
     DeviceRole.sound: (),
     DeviceRole.speech: (),
     DeviceRole.report_printer: (),
+    DeviceRole.card_dispenser: (Counter.dispensed, Counter.dispense_failed),
 }
 
 

@@ -30,6 +30,8 @@ class Counter(StrEnum):
     failed = "failed"
     reads = "reads"
     rejected = "rejected"
+    dispensed = "dispensed"  # patient cards pushed to the gate
+    dispense_failed = "dispense_failed"  # a card that did not come out (empty, jam, offline)
 
 
 class CounterBook:

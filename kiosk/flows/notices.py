@@ -48,12 +48,14 @@ class NoticeKind(StrEnum):
 @dataclass(frozen=True)
 class Notice:
     """One message for the patient. ``at`` is the time a too-early window opens;
-    ``appointment`` the one it is about; ``has_unpaid_bills`` offers paying them meanwhile."""
+    ``appointment`` the one it is about; ``has_unpaid_bills`` offers paying them meanwhile;
+    ``can_enrol`` offers making a record (建档) for an ID card that has none."""
 
     kind: NoticeKind
     at: dt.datetime | None = None
     appointment: Appointment | None = None
     has_unpaid_bills: bool = False
+    can_enrol: bool = False
 
 
 _REJECTION_NOTICES = {

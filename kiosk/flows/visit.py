@@ -34,7 +34,7 @@ from kiosk.backend.client import new_idempotency_key, track_token
 from kiosk.backend.errors import BackendRejectedError
 from kiosk.flows.base import Flow
 from kiosk.flows.notices import Notice, NoticeKind, notice_for_error
-from kiosk.identity import is_mobile_phone, is_valid_resident_id
+from kiosk.identity import CardHolder, is_mobile_phone, is_valid_resident_id
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,12 @@ class _OfferedService:
     needs_identification: bool
 
 
+class Enrolment(Protocol):
+    """First visits (建档): a record for an ID card's holder who has none."""
+
+    def begin_with(self, holder: CardHolder) -> None: ...
+
+
 class TicketPrinter(Protocol):
     """What the visit needs from the printer: the ticket goes out, failures come back later."""
 
@@ -202,6 +208,7 @@ class VisitFlow(Flow[Step]):
         # list is always shown and the server judges each check-in.
         self._clock = clock
         self._services: dict[str, _OfferedService] = {}
+        self._enrolment: Enrolment | None = None
         self._clear()
         self._position_timer = QTimer(self, interval=round(position_refresh_s * 1000))
         self._position_timer.timeout.connect(self._refresh_positions)
@@ -216,6 +223,8 @@ class VisitFlow(Flow[Step]):
         self.notice: Notice | None = None
         self.print_failure = ""
         self.card_was_read = False
+        # The ID card's holder as its chip says (name, address), for a record when it has none.
+        self._holder: CardHolder | None = None
         # By appointment id; None where the position could not be read: the screen says so
         # rather than show a number that may be stale.
         self.positions: dict[str, TrackStatus | None] = {}
@@ -235,6 +244,11 @@ class VisitFlow(Flow[Step]):
         """Make a service reachable by its registry name (the wiring does this once)."""
         self._services[name] = _OfferedService(flow, needs_identification)
 
+    def set_enrolment(self, enrolment: Enrolment) -> None:
+        """First visits: offered on the "no record" notice of an ID card read with its
+        holder's data (not a home tile)."""
+        self._enrolment = enrolment
+
     # -- patient actions ---------------------------------------------------------------------
 
     def choose(self, service: str) -> None:
@@ -253,12 +267,16 @@ class VisitFlow(Flow[Step]):
         self.service_chosen.emit(service)
         self._move(Step.identify)
 
-    def identifier_read(self, kind: IdentifierKind, value: str) -> None:
-        """A card, code or scan arrived (on home, identify, or a notice about identifying)."""
+    def identifier_read(
+        self, kind: IdentifierKind, value: str, holder: CardHolder | None = None
+    ) -> None:
+        """A card, code or scan arrived (on home, identify, or a notice about identifying);
+        ``holder``: an ID card's holder as its chip says, when the reader sent it."""
         if self.paused or self.step not in (Step.home, Step.identify, Step.notice) or self.busy:
             log.info("identifier ignored during step %s", self.step)
             return
         self.card_was_read = self.card_was_read or kind in CARD_KINDS
+        self._holder = holder if kind is IdentifierKind.id_card else None
         if self.step == Step.home:  # a card on the reader at home chooses check-in
             self.service_chosen.emit(self.intent)
         self._look_up(kind, value, how=kind.value)
@@ -271,6 +289,7 @@ class VisitFlow(Flow[Step]):
     def submit_typed(self, text: str) -> None:
         """The keypad's OK: a resident ID (checked before any backend call) or a phone."""
         value = text.strip().upper()
+        self._holder = None  # a typed number brings no name or address for a record
         if len(value) == 18:
             if not is_valid_resident_id(value):
                 self._show_notice(Notice(NoticeKind.invalid_resident_id))
@@ -357,6 +376,28 @@ class VisitFlow(Flow[Step]):
         self._move(Step.service)
         offered.flow.begin(self.patient)
 
+    def enrol(self) -> None:
+        """From the "no record" notice: make a record and a card (建档/办卡) for the holder of
+        the ID card just read."""
+        holder, enrolment, notice = self._holder, self._enrolment, self.notice
+        if self.paused or self.busy or holder is None or enrolment is None:
+            return
+        if self.step != Step.notice or notice is None or not notice.can_enrol:
+            return
+        self._move(Step.service)
+        enrolment.begin_with(holder)
+
+    def enrolled(self, patient: Patient, service: str) -> None:
+        """A first visit made the patient's record (or found it): go on into ``service``
+        (registration) with them identified."""
+        offered = self._services.get(service)
+        if self.paused or self.step != Step.service or offered is None:
+            return
+        self.patient = patient
+        self.intent = service
+        self.service_chosen.emit(service)
+        offered.flow.begin(patient)
+
     def go_home(self) -> None:
         """Finish or abandon the visit: wipe everything, drop late answers, and end the visit
         on the server so its token opens nothing any more."""
@@ -440,9 +481,19 @@ class VisitFlow(Flow[Step]):
         self._call(
             lambda: self._api.identify(kind, value),
             self._on_identified,
-            lambda error: self._show_notice(notice_for_error(error, context="identify")),
+            self._on_identify_failed,
             "identify",
         )
+
+    def _on_identify_failed(self, error: Exception) -> None:
+        notice = notice_for_error(error, context="identify")
+        if (
+            notice.kind == NoticeKind.patient_not_found
+            and self._holder is not None
+            and self._enrolment is not None
+        ):
+            notice = replace(notice, can_enrol=True)  # an ID card without a record: 建档
+        self._show_notice(notice)
 
     def _on_identified(self, patient: Patient) -> None:
         self.patient = patient

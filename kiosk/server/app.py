@@ -60,6 +60,7 @@ from kiosk.server import (
     paypage,
     queries,
     queue,
+    routes_enrolment,
     routes_queue,
     routes_reports,
     routes_services,
@@ -756,6 +757,7 @@ def create_app(
     app.include_router(api)
     app.include_router(routes_services.router)
     app.include_router(routes_reports.router)
+    app.include_router(routes_enrolment.router)
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)
     app.include_router(admin.router)

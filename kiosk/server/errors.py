@@ -125,6 +125,14 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
         409,
         "The hospital's system holds the appointment: it is cancelled at a service window.",
     ),
+    ErrorCode.patient_exists: (
+        409,
+        "Create patient: the ID number has a record already; identify the patient with it.",
+    ),
+    ErrorCode.enrolment_unavailable: (
+        409,
+        "Create patient: records are made in the hospital's own system (the FHIR source).",
+    ),
     ErrorCode.queue_empty: (409, "Call-next: nobody is waiting."),
     ErrorCode.stale_action: (409, "The queue entry is no longer in a state that allows this."),
     ErrorCode.recall_limit: (409, "Recalled as often as the queue's rules allow."),
@@ -147,6 +155,20 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.insurance_voucher_expired: (
         422,
         "Identify: the medical insurance e-voucher code expired; the patient refreshes it.",
+    ),
+    ErrorCode.invalid_id_number: (
+        422,
+        "Not a resident ID number: format, birth date or check character is wrong.",
+    ),
+    ErrorCode.invalid_phone: (422, "Not a mainland mobile number (11 digits from 13 to 19)."),
+    ErrorCode.phone_code_wrong: (422, "The phone code is wrong (details.attempts_left)."),
+    ErrorCode.phone_code_expired: (
+        422,
+        "No phone code is usable: none sent, expired, used or tried too often; send another.",
+    ),
+    ErrorCode.phone_code_cooldown: (
+        429,
+        "A phone code was sent to this number moments ago (Retry-After).",
     ),
     ErrorCode.too_many_identifications: (
         429,

@@ -739,6 +739,35 @@ def _refunds(conn: Connection) -> None:
         run_script(conn, REFUND_TABLES)
 
 
+FIRST_VISIT_TABLE = """
+CREATE TABLE phone_codes (
+    phone TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    attempts_left INTEGER NOT NULL,
+    used_at TEXT
+);
+"""
+"""The last phone code sent to each mobile number for a first visit (建档): simulated SMS,
+so the code is kept as sent; ``used_at`` once a record was made with it. The new patients'
+address and when their record was made are columns of ``patients``; their card numbers come
+from the ``patient_card`` row of ``counters``."""
+
+
+def _first_visit(conn: Connection) -> None:
+    """Migration 11: ``FIRST_VISIT_TABLE`` and the patients' ``address`` and ``created_at``."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(FIRST_VISIT_TABLE))
+    else:
+        run_script(conn, FIRST_VISIT_TABLE)
+    conn.execute("ALTER TABLE patients ADD COLUMN address TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE patients ADD COLUMN created_at TEXT")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -757,6 +786,7 @@ MIGRATIONS = (
     Migration(8, "diagnostics bundles asked of kiosks on the fleet page", _diagnostics_bundles),
     Migration(9, "the refunds of cancelled appointments", _refunds),
     Migration(10, "medical insurance accounts, e-vouchers and settlements", _insurance),
+    Migration(11, "first visits: phone codes, the patients' address", _first_visit),
 )
 REPORTS_VERSION = 6
 INSURANCE_VERSION = 10

@@ -29,6 +29,19 @@ def notice_text(notice: Notice, *, service_window: str) -> NoticeText:
     identify_again = QCoreApplication.translate(
         "Notices", "Please try again, or choose another way to identify yourself."
     )
+    if kind == NoticeKind.patient_not_found and notice.can_enrol:
+        return NoticeText(
+            QCoreApplication.translate("Notices", "No record yet"),
+            QCoreApplication.translate(
+                "Notices", "This ID card has no patient record at this hospital yet."
+            ),
+            QCoreApplication.translate(
+                "Notices",
+                "You can make a record and get a patient card here now; it takes a mobile "
+                "phone for a text message code.",
+            ),
+            True,
+        )
     if kind == NoticeKind.patient_not_found:
         return NoticeText(
             QCoreApplication.translate("Notices", "We could not find you"),

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from kiosk.backend.client import KioskApiClient
 from kiosk.config import KioskConfig, app_data_dir
 from kiosk.crash import CrashGuard
-from kiosk.devices.manager import PRINTER, DeviceManager
+from kiosk.devices.manager import CARD_DISPENSER, PRINTER, DeviceManager
 from kiosk.devices.printing.layout import TicketLayout
 from kiosk.devices.printing.templates import printer_test_page
 from kiosk.diagnostics import facts
@@ -45,6 +45,7 @@ ACTIONS = {
     DeviceRole.sound: ("sound_test",),
     DeviceRole.speech: ("speak_zh", "speak_en"),
     DeviceRole.report_printer: (),
+    DeviceRole.card_dispenser: ("status",),
 }
 
 
@@ -230,6 +231,14 @@ class TechnicianView(QObject):
         elif action == "cut":
             self._printer_jobs[self.devices.cut()] = action
             view.show_result(self.tr("Cutting…"))
+        elif action == "status" and device == CARD_DISPENSER:
+            if self.devices.dispenser is not None:
+                self.devices.dispenser.refresh_status()
+            view.show_result(
+                self.tr("Asked the card dispenser at {time}.").format(
+                    time=self.clock().strftime("%H:%M:%S")
+                )
+            )
         elif action == "status":
             self.devices.printer.refresh_status()
             view.show_result(

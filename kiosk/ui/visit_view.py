@@ -91,7 +91,11 @@ class VisitView(QObject):
         self.home.language_toggled.connect(toggle_language)
         self.home.large_text_toggled.connect(self._toggle_large_text)
         self.identify.typed_submitted.connect(flow.submit_typed)
-        self.identify.demo_card_presented.connect(flow.identifier_read)
+        # A demo ID card may carry its holder's data, as the helper reader sends it.
+        holders = {card.value: card.holder for card in demo_cards if card.holder is not None}
+        self.identify.demo_card_presented.connect(
+            lambda kind, value: flow.identifier_read(kind, value, holders.get(value))
+        )
         self.identify.back_requested.connect(flow.go_home)
         self.today.check_in_requested.connect(flow.check_in)
         self.today.home_requested.connect(flow.go_home)
@@ -109,6 +113,7 @@ class VisitView(QObject):
         self.notice.back_requested.connect(flow.back_to_appointments)
         self.notice.home_requested.connect(flow.go_home)
         self.notice.pay_bills_requested.connect(lambda: flow.continue_with(PAY_BILLS_SERVICE))
+        self.notice.enrol_requested.connect(flow.enrol)
         self.busy.cancelled.connect(flow.go_home)
         self.countdown.more_time.connect(idle.touch)
         self.countdown.finish.connect(flow.go_home)

@@ -32,6 +32,7 @@ import requests
 
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_STATION_PASSWORD, DEMO_TOKEN
+from tests.helpers.enrolment import new_resident_id, sent_code
 
 PACKAGE = "kiosk_api_client"
 # What an integrator tells the generator: the WAV of a spoken call, a report's PDF and a
@@ -406,8 +407,8 @@ def test_every_other_operation_through_the_generated_client(
     live_server: EmbeddedServer, clients: Clients
 ) -> None:
     """Cancelling a payment, a staff call and its answer, prices, buildings, a ticket's public
-    status, the fleet and a kiosk's diagnostics bundle, and a call spoken: with the visit,
-    every operation but the streams."""
+    status, the fleet and a kiosk's diagnostics bundle, a call spoken and a first visit's
+    record: with the visit, every operation but the streams."""
     kiosk = clients.open(DEMO_TOKEN)
     models = kiosk.models
 
@@ -547,6 +548,26 @@ def test_every_other_operation_through_the_generated_client(
     assert calls, "the demo hospital has called patients"
     spoken = public.ok("queue", "get_call_announcement", call_id=calls[0].call_id)
     assert spoken.payload.read(4) == b"RIFF"
+
+    # A first visit (建档): the phone code, then the record and its patient card number.
+    sent = kiosk.ok(
+        "patients",
+        "request_phone_code",
+        body=models.PhoneCodeRequest(phone="13912340000"),
+    )
+    assert sent.masked_phone == "139****0000"
+    created = kiosk.ok(
+        "patients",
+        "create_patient",
+        body=models.NewPatientRequest(
+            id_number=new_resident_id(),
+            name="张三",
+            phone="13912340000",
+            phone_code=sent_code(live_server.db_path, "13912340000"),
+        ),
+        idempotency_key=key(),
+    )
+    assert created.patient_card.startswith("HC")
 
     assert WHOLE_VISIT | clients.called | STREAMS == clients.operations()
 

@@ -856,3 +856,26 @@ def test_cancelling_is_refused_clearly_when_the_hospitals_system_holds_appointme
     assert response.status_code == 409, response.text
     assert ErrorBody.model_validate(response.json()).error.code == "cancellation_unavailable"
     assert local_count(db_path, "SELECT count(*) FROM refunds") == 0
+
+
+def test_a_first_visit_s_record_is_the_hospital_s_to_make_a_clear_409(
+    api: ApiClient, db_path: Target
+) -> None:
+    """The FHIR source makes no records here: both calls say so (409, not a 5xx), and
+    nothing is kept locally."""
+    code = api.post("/enrolment/phone-codes", json={"phone": "13900001111"})
+    assert code.status_code == 409
+    assert ErrorBody.model_validate(code.json()).error.code == "enrolment_unavailable"
+    made = api.post(
+        "/patients",
+        json={
+            "id_number": "110101199208150023",
+            "name": "林晓雨",
+            "phone": "13900001111",
+            "phone_code": "123456",
+        },
+        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+    )
+    assert made.status_code == 409
+    assert ErrorBody.model_validate(made.json()).error.code == "enrolment_unavailable"
+    assert local_count(db_path, "SELECT count(*) FROM phone_codes") == 0

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.api.models import VISIT_TOKEN_HEADER
+from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER
 from kiosk.server import backup as backups
 from kiosk.server import cli, diagnostics, schema
 from kiosk.server.db import Target, add_kiosk, connect, open_database, write_transaction
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.insight import figures as fig
 from kiosk.server.seed import seed_demo
+from tests.helpers.enrolment import new_resident_id, sent_code
 from tests.helpers.postgres import TempCluster, database_name
 from tests.helpers.server import DEMO_NOW, ApiClient, visit_token
 
@@ -173,6 +174,44 @@ def test_a_version_7_database_gains_the_diagnostics_bundles(empty_db: Target) ->
         assert diagnostics.newest_bundle(conn, "lobby-east-1") == (received[0], content)
     finally:
         conn.close()
+
+
+def test_a_version_7_database_gains_the_first_visit_tables_and_makes_records(
+    empty_db: Target,
+) -> None:
+    conn = connect(empty_db)
+    try:
+        assert schema.migrate(conn, now=DEMO_NOW, target=7)[-1] == 7
+        seed_demo(conn, DEMO_NOW)
+        patients = conn.execute("SELECT count(*) FROM patients").fetchone()[0]
+        later = [m.version for m in schema.MIGRATIONS if m.version > 7]
+        assert schema.migrate(conn, now=DEMO_NOW) == later
+        assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == patients
+        row = conn.execute(
+            "SELECT address, created_at FROM patients WHERE id = 'pat-0001'"
+        ).fetchone()
+        assert (row["address"], row["created_at"]) == ("", None)
+        assert conn.execute("SELECT count(*) FROM phone_codes").fetchone()[0] == 0
+    finally:
+        conn.close()
+    # The migrated database makes a first visit's record.
+    with EmbeddedServer.start(empty_db, seed_demo=False, clock=lambda: DEMO_NOW) as server:
+        api = ApiClient(server.url)
+        try:
+            assert api.post("/enrolment/phone-codes", json={"phone": "13900001111"}).ok
+            made = api.post(
+                "/patients",
+                json={
+                    "id_number": new_resident_id(),
+                    "name": "张三",
+                    "phone": "13900001111",
+                    "phone_code": sent_code(empty_db, "13900001111"),
+                },
+                headers={IDEMPOTENCY_HEADER: "first"},
+            )
+        finally:
+            api.close()
+    assert made.status_code == 200, made.text
 
 
 def test_a_newer_schema_is_refused_by_the_server_and_by_migrate(

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk, device_counters_path
+from kiosk.devices.dispenser import DispenserStatus
+from kiosk.devices.dispenser.simulated import SimulatedDispenser
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.devices.readers.simulated import SimulatedReader
 from kiosk.diagnostics.cards import Light
@@ -237,3 +239,69 @@ def test_a_count_after_shutdown_is_kept_in_memory_not_raised(tmp_path: Path) -> 
     book.add("printer", Counter.printed)
     assert book.counts("printer", Counter.printed) == (1, 1)
     assert not (tmp_path / "counters.json").exists()
+
+
+DISPENSER_STATES = [
+    (
+        DispenserStatus.jammed,
+        Light.fault,
+        "卡堵塞",
+        "处理方法：请打开发卡机，取出堵塞的卡，关好后点“立即查询状态”。",
+    ),
+    (
+        DispenserStatus.offline,
+        Light.fault,
+        "离线：无应答",
+        "处理方法：请检查发卡机的电源和串口线，以及配置中的 [card_dispenser] port。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "light", "words", "advice"), DISPENSER_STATES)
+def test_each_dispenser_fault_shows_its_light_words_and_advice(
+    diagnostics_kiosk: Kiosk,
+    qtbot: QtBot,
+    fault: DispenserStatus,
+    light: Light,
+    words: str,
+    advice: str,
+) -> None:
+    service = diagnostics_kiosk.devices.dispenser
+    assert service is not None
+    device = service.dispenser
+    assert isinstance(device, SimulatedDispenser)
+    dispenser = card(diagnostics_kiosk, "card_dispenser")
+    qtbot.waitUntil(lambda: dispenser.state.text() == "就绪", timeout=5000)
+    assert dispenser.heading.text() == "发卡机（simulated）"
+    device.set_fault(fault)
+    tap(diagnostics_kiosk, qtbot, "device.card_dispenser.status")
+    qtbot.waitUntil(lambda: dispenser.state.text() == words, timeout=5000)
+    assert dispenser.lamp.light == light
+    assert dispenser.advice.text() == advice
+    assert dispenser.result.text().startswith("已于 ")
+    device.set_fault(None)  # put right
+    tap(diagnostics_kiosk, qtbot, "device.card_dispenser.status")
+    qtbot.waitUntil(lambda: dispenser.state.text() == "就绪", timeout=5000)
+    assert dispenser.advice.isHidden()
+
+
+def test_the_dispenser_counts_cards_out_and_failures(
+    diagnostics_kiosk: Kiosk, qtbot: QtBot
+) -> None:
+    service = diagnostics_kiosk.devices.dispenser
+    assert service is not None
+    device = service.dispenser
+    assert isinstance(device, SimulatedDispenser)
+    with qtbot.waitSignal(service.card_dispensed, timeout=5000):
+        service.dispense("HC30000001")
+    device.take_card()
+    device.set_cards(0)
+    with qtbot.waitSignal(service.dispense_failed, timeout=5000):
+        service.dispense("HC30000002")
+    dispenser = card(diagnostics_kiosk, "card_dispenser")
+    qtbot.waitUntil(lambda: dispenser.state.text() == "无卡", timeout=5000)
+    assert dispenser.counters.text().split("\n") == [
+        "已发卡数：今天 1，累计 1",
+        "发卡失败（无卡、卡堵塞、离线）：今天 1，累计 1",
+    ]
+    assert dispenser.last_error.text() == "最近的错误：dispensing failed: empty"

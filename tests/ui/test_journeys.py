@@ -241,7 +241,7 @@ def test_large_text_reaches_later_screens_and_ends_with_the_visit(
     touch("home.checkin")  # the identify screen was restyled large; now it is shown normal
     touch.qtbot.wait(20)
     assert kiosk.view.identify.way_labels[0].font().pixelSize() == 28
-    digit = kiosk.window.findChild(QPushButton, "keypad.digit1")
+    digit = kiosk.view.identify.findChild(QPushButton, "keypad.digit1")
     assert digit is not None
     assert digit.height() < 96
 

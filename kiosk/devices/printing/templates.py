@@ -226,6 +226,40 @@ def booking_slip(
     return TicketLayout(tuple(elements), "booking")
 
 
+def patient_card_slip(
+    card_number: str,
+    patient_display_name: str,
+    masked_id_number: str,
+    issued_at: dt.datetime,
+    *,
+    hospital_name: str,
+    language: Language,
+) -> TicketLayout:
+    """A first visit's slip (建档/办卡): the new patient card number, large. It is the proof
+    of the number whatever happened to the card itself (any window can give the card)."""
+    elements: list[Element] = [
+        Title(hospital_name),
+        Text(_t(language, "建档办卡凭条", "New patient record"), Align.center),
+        Separator(),
+        Text(_t(language, "就诊卡号", "Patient card number"), Align.center),
+        BigNumber(card_number),
+        Separator(),
+        Field(_t(language, "患者", "Patient"), mask_name(patient_display_name)),
+        Field(_t(language, "身份证号", "ID number"), masked_id_number),
+        Field(_t(language, "办理时间", "Made"), _time_text(issued_at)),
+        Note(
+            _t(
+                language,
+                "请妥善保管。凭就诊卡号或身份证可挂号、缴费；未取到就诊卡请到人工窗口补领。",
+                "Keep this slip. Your card number or ID card lets you register and pay; "
+                "if no card came out, any service window gives you one.",
+            )
+        ),
+        Cut(),
+    ]
+    return TicketLayout(tuple(elements), "patient-card")
+
+
 @dataclass(frozen=True)
 class ReceiptItem:
     name: str

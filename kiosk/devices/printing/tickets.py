@@ -6,6 +6,7 @@ now, and a ``print_failed`` signal later if the printer could not do it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -20,6 +21,7 @@ from kiosk.devices.printing.templates import (
     ReceiptItem,
     booking_slip,
     checkin_ticket,
+    patient_card_slip,
     payment_receipt,
     pharmacy_ticket,
 )
@@ -45,6 +47,8 @@ class TicketPrinting(QObject):
         self._language = language
         self._jobs: set[int] = set()
         self._groups: dict[int, _JobGroup] = {}
+        # Slips whose outcome goes to their own callback, not to print_failed.
+        self._slips: dict[int, Callable[[str], None]] = {}
         service.job_printed.connect(self._on_job_printed)
         service.job_failed.connect(self._on_job_failed)
 
@@ -63,6 +67,26 @@ class TicketPrinting(QObject):
             language=self._language(),
         )
         self._jobs.add(self._service.print_layout(layout))
+
+    def print_card_slip(
+        self,
+        card_number: str,
+        patient_display_name: str,
+        masked_id_number: str,
+        issued_at: dt.datetime,
+        hospital_name: str,
+        on_done: Callable[[str], None],
+    ) -> None:
+        """A first visit's card slip; ``on_done`` gets "" once printed, else the reason."""
+        layout = patient_card_slip(
+            card_number,
+            patient_display_name,
+            masked_id_number,
+            issued_at,
+            hospital_name=hospital_name,
+            language=self._language(),
+        )
+        self._slips[self._service.print_layout(layout)] = on_done
 
     def print_payment(
         self,
@@ -145,6 +169,9 @@ class TicketPrinting(QObject):
             self._groups[job] = group
 
     def _on_job_printed(self, job_id: int) -> None:
+        slip = self._slips.pop(job_id, None)
+        if slip is not None:
+            slip("")
         if job_id in self._jobs:
             self._jobs.discard(job_id)
             self.ticket_printed.emit()
@@ -155,6 +182,9 @@ class TicketPrinting(QObject):
                 group.on_printed()
 
     def _on_job_failed(self, job_id: int, reason: str) -> None:
+        slip = self._slips.pop(job_id, None)
+        if slip is not None:
+            slip(reason or "failed")
         group = self._groups.pop(job_id, None)
         if group is not None:
             group.failed = True

@@ -6,6 +6,9 @@ Linux): a small helper links the SDK and prints, for each read, either
     {"kind": "id_card", "value": "11010519491231002X"}    the helper knows the kind
     {"raw": "HC10000001"}                                  the kiosk's parsing rules decide
 
+An ID card's line may also carry its holder's ``name`` and ``address`` (as the chip has them):
+they pre-fill a first visit's record (建档) when the card has none.
+
 Lines that are not JSON objects of that shape are rejected. The helper's stderr is discarded:
 it may echo card data, which must not reach the kiosk's logs. When the helper exits or cannot be
 started the reader is "disconnected" or "error" and starts it again after 0.5 s, 1 s, 2 s … 10 s.
@@ -19,10 +22,13 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, QProcess
 
 from kiosk.devices.parsing import (
+    MAX_HOLDER_ADDRESS,
+    MAX_HOLDER_NAME,
     Identifier,
     ParsingRules,
     Rejection,
     RejectionReason,
+    card_holder,
     parse_identifier,
     parse_typed_identifier,
 )
@@ -44,7 +50,10 @@ def parse_helper_line(line: bytes, rules: ParsingRules) -> Identifier | Rejectio
         return parse_identifier(raw, rules)
     kind, value = message.get("kind"), message.get("value")
     if isinstance(kind, str) and isinstance(value, str):
-        return parse_typed_identifier(kind, value, rules)
+        parsed = parse_typed_identifier(kind, value, rules)
+        if isinstance(parsed, Identifier):
+            return card_holder(parsed, message.get("name"), message.get("address"))
+        return parsed
     return Rejection(RejectionReason.unknown_format)
 
 
@@ -67,8 +76,10 @@ class CommandReader(Reader):
         if not command:
             raise ValueError("command needs at least the program")
         self.command = tuple(command)
-        # A JSON line carries a bit more than the identifier; beyond this it is junk.
-        self._line_limit = rules.max_length * 4 + 256
+        # A JSON line carries a bit more than the identifier (an ID card's holder's name and
+        # address: 3 bytes a character in UTF-8; an ID card's 70-character address fits even
+        # as \uXXXX escapes); beyond this it is junk.
+        self._line_limit = rules.max_length * 4 + 256 + 3 * (MAX_HOLDER_NAME + MAX_HOLDER_ADDRESS)
         self._buffer = bytearray()
         self._running = False
         self._process: QProcess | None = None

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPo
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.api.models import IdentifierKind
+from kiosk.devices.dispenser import DispenserStatus
 from kiosk.devices.manager import ReaderInput
 from kiosk.devices.parsing import RejectionReason
 from kiosk.devices.printing.drivers import PrinterStatus
@@ -84,6 +85,21 @@ def state_words(role: DeviceRole, state: str) -> str:
             QueueState.missing: QCoreApplication.translate("DeviceCards", "No such print queue"),
             QueueState.unreachable: QCoreApplication.translate(
                 "DeviceCards", "Print server not answering"
+            ),
+        },
+        DeviceRole.card_dispenser: {
+            DispenserStatus.ready: QCoreApplication.translate("DeviceCards", "Ready"),
+            DispenserStatus.near_empty: QCoreApplication.translate("DeviceCards", "Few cards left"),
+            DispenserStatus.empty: QCoreApplication.translate("DeviceCards", "Out of cards"),
+            DispenserStatus.jammed: QCoreApplication.translate("DeviceCards", "Card jammed"),
+            DispenserStatus.card_at_gate: QCoreApplication.translate(
+                "DeviceCards", "A card waits at the gate"
+            ),
+            DispenserStatus.offline: QCoreApplication.translate(
+                "DeviceCards", "Offline: not answering"
+            ),
+            DispenserStatus.unknown: QCoreApplication.translate(
+                "DeviceCards", "Did not report its status"
             ),
         },
     }
@@ -159,6 +175,27 @@ def advice(role: DeviceRole, state: str, *, paper_width_mm: int) -> str:
                 "Install a speech engine with Chinese and English voices, then restart the kiosk.",
             ),
         },
+        DeviceRole.card_dispenser: {
+            DispenserStatus.near_empty: QCoreApplication.translate(
+                "DeviceCards", "Refill the card stack soon."
+            ),
+            DispenserStatus.empty: QCoreApplication.translate(
+                "DeviceCards",
+                "Refill the card stack, then tap Status now. New patients get their card "
+                "number on the slip meanwhile.",
+            ),
+            DispenserStatus.jammed: QCoreApplication.translate(
+                "DeviceCards",
+                "Open the dispenser, take out the jammed card, close it, then tap Status now.",
+            ),
+            DispenserStatus.card_at_gate: QCoreApplication.translate(
+                "DeviceCards", "Take the card from the gate; the next dispense captures it."
+            ),
+            DispenserStatus.offline: QCoreApplication.translate(
+                "DeviceCards",
+                "Check the dispenser's power and serial cable, and [card_dispenser] port.",
+            ),
+        },
     }
     return table[role].get(state, "")
 
@@ -195,6 +232,10 @@ def counter_name(counter: Counter) -> str:
         ),
         Counter.reads: QCoreApplication.translate("DeviceCards", "Cards and codes read"),
         Counter.rejected: QCoreApplication.translate("DeviceCards", "Unrecognised input"),
+        Counter.dispensed: QCoreApplication.translate("DeviceCards", "Cards dispensed"),
+        Counter.dispense_failed: QCoreApplication.translate(
+            "DeviceCards", "Cards not dispensed (empty, jam, offline)"
+        ),
     }[counter]
 
 
@@ -209,6 +250,10 @@ def title(card: DeviceCard) -> str:
         )
     if card.role == DeviceRole.sound:
         return QCoreApplication.translate("DeviceCards", "Sounds")
+    if card.role == DeviceRole.card_dispenser:
+        return QCoreApplication.translate("DeviceCards", "Card dispenser ({driver})").format(
+            driver=card.driver
+        )
     return QCoreApplication.translate("DeviceCards", "Speech")
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.api.models import IdentifierKind
+from kiosk.identity import CardHolder
 from kiosk.ui.screens.base import Screen, illustration, label_home_button
 from kiosk.ui.widgets.basics import button, label
 from kiosk.ui.widgets.keypad import Keypad
@@ -29,6 +30,7 @@ class DemoCard:
     label: str  # English source text in the "DemoCards" translation context
     kind: IdentifierKind
     value: str
+    holder: CardHolder | None = None  # an ID card's chip data (a first visit's record)
 
 
 class IdentifyScreen(Screen):

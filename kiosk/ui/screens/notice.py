@@ -18,12 +18,14 @@ class NoticeScreen(Screen):
     retry_requested: try identifying again.
     back_requested: back to the list of appointments.
     pay_bills_requested: use the wait to pay the patient's unpaid bills.
+    enrol_requested: make a record and a patient card for an ID card without one (建档).
     home_requested: finish.
     """
 
     retry_requested = Signal()
     back_requested = Signal()
     pay_bills_requested = Signal()
+    enrol_requested = Signal()
     home_requested = Signal()
 
     def __init__(self, service_window: str, parent: QWidget | None = None) -> None:
@@ -50,6 +52,8 @@ class NoticeScreen(Screen):
         self.back.clicked.connect(self.back_requested)
         self.pay_bills = button("notice.pay_bills", "primary")
         self.pay_bills.clicked.connect(self.pay_bills_requested)
+        self.enrol = button("notice.enrol", "primary")
+        self.enrol.clicked.connect(self.enrol_requested)
         self.home = button("notice.home")
         self.home.clicked.connect(self.home_requested)
         # A row in landscape; in portrait a column with the main action on top and the way
@@ -60,6 +64,7 @@ class NoticeScreen(Screen):
         self._actions.addWidget(self.back)
         self._actions.addWidget(self.retry)
         self._actions.addWidget(self.pay_bills)
+        self._actions.addWidget(self.enrol)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(64, 48, 64, 32)
         layout.addStretch(1)
@@ -92,8 +97,9 @@ class NoticeScreen(Screen):
         self.retry.setText(self.tr("Try again"))
         self.back.setText(self.tr("Back to my appointments"))
         self.pay_bills.setText(self.tr("Pay bills now"))
+        self.enrol.setText(self.tr("Make a record"))
         label_home_button(self.home)
-        for widget in (self.retry, self.back, self.pay_bills, self.home):
+        for widget in (self.retry, self.back, self.pay_bills, self.enrol, self.home):
             widget.setAccessibleName(widget.text())
         notice = self._notice
         if notice is None:
@@ -107,6 +113,7 @@ class NoticeScreen(Screen):
         self.retry.setVisible(words.may_retry_identify)
         self.back.setVisible(self._may_go_back)
         self.pay_bills.setVisible(notice.has_unpaid_bills)
+        self.enrol.setVisible(notice.can_enrol)
         appointment = notice.appointment if notice.kind == NoticeKind.too_early else None
         self.appointment.setVisible(appointment is not None)
         self.location.setVisible(appointment is not None)

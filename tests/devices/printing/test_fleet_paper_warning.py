@@ -47,10 +47,18 @@ def test_admin_page_shows_a_printer_out_of_paper(
     devices.start()
     qtbot.waitUntil(lambda: devices.printer.status.value == "paper_out", timeout=5000)
     assert devices.paper_warning
+    dispenser = devices.dispenser
+    assert dispenser is not None  # the demo's simulated card dispenser, asked at start
+    qtbot.waitUntil(lambda: dispenser.status.value == "ready", timeout=5000)
     states = {state.name: state.state for state in devices.device_states()}
     # The demo's simulated A4 report printer is asked for its queue's state by the reports
     # flow, not by build_devices: not checked yet here.
-    assert states == {"printer": "paper_out", "demo cards": "ready", "report_printer": "unknown"}
+    assert states == {
+        "printer": "paper_out",
+        "demo cards": "ready",
+        "report_printer": "unknown",
+        "card_dispenser": "ready",
+    }
 
     client = KioskApiClient(live_server.url, DEMO_TOKEN, DEMO_KIOSK_ID)
     sender = HeartbeatSender(

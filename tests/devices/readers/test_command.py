@@ -14,6 +14,7 @@ from kiosk.api.models import IdentifierKind
 from kiosk.devices.parsing import DEFAULT_RULES, Identifier, Rejection, RejectionReason
 from kiosk.devices.readers.base import ReaderState
 from kiosk.devices.readers.command import CommandReader, parse_helper_line
+from kiosk.identity import CardHolder
 
 # Notes each start in argv[3], prints the file argv[1], then waits or exits (argv[2]).
 HELPER = textwrap.dedent(
@@ -175,3 +176,40 @@ def test_stop_ends_a_running_helper(qtbot: QtBot, tmp_path: Path, helper: Path) 
 )
 def test_parse_helper_line(line: bytes, expected: Identifier | Rejection) -> None:
     assert parse_helper_line(line, DEFAULT_RULES) == expected
+
+
+def test_an_id_card_line_brings_its_holder_for_a_first_visit() -> None:
+    line = (
+        '{"kind": "id_card", "value": "110101199208150023", "name": "林晓雨", '
+        '"address": "北京市东城区东长安街1号"}'
+    ).encode()
+    parsed = parse_helper_line(line, DEFAULT_RULES)
+    assert isinstance(parsed, Identifier)
+    assert parsed.holder == CardHolder("110101199208150023", "林晓雨", "北京市东城区东长安街1号")
+    assert parsed.holder.sex == "female"
+    assert "林" not in repr(parsed)  # patient data stays out of reprs and logs
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '"name": ""',
+        '"name": 7',
+        '"name": "a\\nb"',
+        '"name": "' + "王" * 65 + '"',
+    ],
+)
+def test_an_unusable_holder_name_leaves_the_identifier_alone(extra: str) -> None:
+    line = ('{"kind": "id_card", "value": "110101199208150023", ' + extra + "}").encode()
+    parsed = parse_helper_line(line, DEFAULT_RULES)
+    assert parsed == Identifier(IdentifierKind.id_card, "110101199208150023")
+    assert isinstance(parsed, Identifier)
+    assert parsed.holder is None
+
+
+def test_a_phone_line_never_carries_a_holder() -> None:
+    parsed = parse_helper_line(
+        b'{"kind": "phone", "value": "13800138000", "name": "x"}', DEFAULT_RULES
+    )
+    assert isinstance(parsed, Identifier)
+    assert parsed.holder is None
