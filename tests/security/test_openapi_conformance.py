@@ -90,8 +90,13 @@ def test_iso_dates_still_work(api: ApiClient) -> None:
     assert response.status_code == 200, response.text
 
 
-def _assert_security_headers(response: requests.Response, *, no_store: bool = True) -> None:
-    for name, value in SECURITY_HEADERS.items():
+def _assert_security_headers(
+    response: requests.Response, *, no_store: bool = True, referrer: str = "no-referrer"
+) -> None:
+    """``referrer``: pages with forms say ``same-origin``, or the browser posts them with
+    ``Origin: null`` and the same-origin check refuses them; no other site learns anything."""
+    expected = {**SECURITY_HEADERS, "referrer-policy": referrer}
+    for name, value in expected.items():
         assert response.headers.get(name) == value, (response.url, name, response.headers)
     csp = response.headers.get("content-security-policy", "")
     assert "default-src 'none'" in csp, csp
@@ -109,7 +114,9 @@ def test_security_headers_on_answers_and_pages(api: ApiClient, live_server: Embe
     _assert_security_headers(api.get("/departments"))
     _assert_security_headers(api.get("/nowhere"))
     _assert_security_headers(requests.get(f"{live_server.url}/pay/nope", timeout=10))
-    _assert_security_headers(requests.get(f"{live_server.url}/admin/kiosks", timeout=10))
+    _assert_security_headers(
+        requests.get(f"{live_server.url}/admin/kiosks", timeout=10), referrer="same-origin"
+    )
     _assert_security_headers(requests.get(f"{live_server.url}/openapi.json", timeout=10))
 
 

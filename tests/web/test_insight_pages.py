@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from kiosk.server.clock import ManualClock
@@ -242,6 +245,16 @@ def test_the_print_shows_figures_without_filters_or_links(
     assert not browser.find_element(By.ID, "print-range").is_displayed()
 
 
+def _save_targets(browser: webdriver.Chrome, typed_in: WebElement, value: str) -> None:
+    """Saves the targets and waits for the page that comes back: until the old page is gone,
+    its field already holds what was typed, and a field found during the reload is stale."""
+    browser.find_element(By.ID, "save-targets").click()
+    WebDriverWait(browser, TIMEOUT_S).until(expected_conditions.staleness_of(typed_in))
+    WebDriverWait(browser, TIMEOUT_S, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.find_element(By.ID, "target-dep-b").get_attribute("value") == value
+    )
+
+
 def test_the_wait_targets_are_saved_from_the_page(
     browser: webdriver.Chrome, server: EmbeddedServer
 ) -> None:
@@ -251,10 +264,7 @@ def test_the_wait_targets_are_saved_from_the_page(
     field = browser.find_element(By.ID, "target-dep-b")
     field.clear()
     field.send_keys("12")
-    browser.find_element(By.ID, "save-targets").click()
-    WebDriverWait(browser, TIMEOUT_S).until(
-        lambda d: d.find_element(By.ID, "target-dep-b").get_attribute("value") == "12"
-    )
+    _save_targets(browser, field, "12")
     assert _table(browser, "rooms")[1][2] == "12"
     forged = requests.post(
         f"{server.url}/insight/targets",
@@ -276,7 +286,4 @@ def test_the_wait_targets_are_saved_from_the_page(
     field = browser.find_element(By.ID, "target-dep-b")
     field.clear()
     field.send_keys("30")
-    browser.find_element(By.ID, "save-targets").click()
-    WebDriverWait(browser, TIMEOUT_S).until(
-        lambda d: d.find_element(By.ID, "target-dep-b").get_attribute("value") == "30"
-    )
+    _save_targets(browser, field, "30")
