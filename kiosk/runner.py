@@ -124,9 +124,13 @@ class Runner(QObject):
             on_error,
             description or getattr(call, "__name__", "task"),
         )
+        try:
+            future = self._executor.submit(call)
+        except RuntimeError:  # the executor was shut down: the kiosk is stopping
+            log.warning("%s not run: the kiosk is stopping", task.description)
+            return task_id
         with self._lock:
             self._pending[task_id] = task
-        future = self._executor.submit(call)
         future.add_done_callback(lambda done: self._deliver(task_id, done))
         return task_id
 

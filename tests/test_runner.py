@@ -144,3 +144,21 @@ def test_an_answer_after_the_runner_was_deleted_is_dropped_without_a_crash(
     assert not shiboken6.isValid(runner)
     assert seen.threads == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+def test_work_asked_for_after_shutdown_is_not_run_and_raises_nothing(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A late callback (a printout finishing as the kiosk stops) may ask for more work once
+    the executor is shut down: nothing runs, no callback comes, and the log says why."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    runner = Runner(executor)
+    executor.shutdown(wait=True)
+    seen = Recorder()
+    ran: list[bool] = []
+    runner.run(lambda: ran.append(True), seen.success, seen.error, description="record printed")
+    qtbot.wait(50)
+    assert ran == []
+    assert seen.threads == []
+    assert runner.pending_count == 0
+    assert "record printed not run: the kiosk is stopping" in caplog.text
