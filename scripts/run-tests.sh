@@ -3,7 +3,7 @@
 #
 # The reference server's tests (on SQLite and on PostgreSQL, and against the FHIR test
 # server; mostly waiting on loopback HTTP and the database) run in one process, the kiosk's
-# (Qt widgets, devices, flows; mostly CPU) in the other: each about 16 minutes on CI. Each keeps its own session fixtures (the server's PostgreSQL cluster, the
+# (Qt widgets, devices, flows; mostly CPU) in the other: each about 17 minutes on CI. Each keeps its own session fixtures (the server's PostgreSQL cluster, the
 # browsers). The server group's output is shown after the kiosk group's, each whole.
 # With arguments (`make test PYTEST_ARGS=tests/ui/test_home.py`) one pytest runs them as given.
 set -uo pipefail
