@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QFrame
+from PySide6.QtWidgets import QApplication, QFrame, QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import EXIT_RESTART, Kiosk
@@ -58,6 +58,20 @@ def open_pin(kiosk: Kiosk, qtbot: QtBot) -> None:
     qtbot.mousePress(logo, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: kiosk.window.current_screen() is kiosk.technician.pin, timeout=2000)
     qtbot.mouseRelease(logo, Qt.MouseButton.LeftButton)
+
+
+def test_the_pin_keypad_has_digits_and_no_x_key(kiosk: Kiosk, qtbot: QtBot) -> None:
+    """A PIN is digits only: the ID keypad's X key is not on it (it once was, shown because
+    the keypad looked for the key before the key was its child)."""
+    open_pin(kiosk, qtbot)
+    keypad = kiosk.technician.pin.keypad
+    for digit in "0123456789":
+        key = keypad.findChild(QPushButton, f"keypad.digit{digit}")
+        assert key is not None
+        assert key.isVisible(), digit
+    x_key = keypad.findChild(QPushButton, "keypad.x")
+    assert x_key is not None
+    assert not x_key.isVisible()
 
 
 def test_pin_hashes() -> None:

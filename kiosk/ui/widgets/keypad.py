@@ -40,9 +40,9 @@ class Keypad(QWidget):
         digits_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        """``masked``: a PIN, every digit a dot. ``hide_middle``: an ID or phone number, shown
-        with its middle hidden and a press-and-hold "show" key beside it. ``digits_only``:
-        no X key (a phone number, a code)."""
+        """``masked``: a PIN (digits only), every digit a dot. ``hide_middle``: an ID or phone
+        number, shown with its middle hidden and a press-and-hold "show" key beside it.
+        ``digits_only``: no X key (a phone number, a code)."""
         super().__init__(parent)
         self.setObjectName("keypad")
         self._masked = masked
@@ -71,11 +71,8 @@ class Keypad(QWidget):
             button.setAccessibleName(key)
             button.clicked.connect(lambda _=False, k=key: self._press(k))
             grid.addWidget(button, index // 3, index % 3)
-            if key == "X" and digits_only:
-                button.hide()  # a phone number or a code: digits only
-        x_key = self.findChild(QPushButton, "keypad.x")
-        if masked and x_key is not None:
-            x_key.hide()  # PINs are digits only
+            if key == "X" and (digits_only or masked):
+                button.hide()  # a phone number, a code or a PIN: digits only
         self.backspace_key = named(QPushButton("⌫"), "keypad.backspace")
         self.backspace_key.clicked.connect(self._backspace)
         grid.addWidget(self.backspace_key, 3, 2)
