@@ -150,23 +150,31 @@ def _prepare(conn: Connection, writes: int) -> list[Client]:
 
 
 class Killer(threading.Thread):
-    """``kill -9`` the server at random moments and start it again, until told to stop."""
+    """``kill -9`` the server as soon as the first write was acknowledged (``under_way``), then
+    at random moments, starting it again each time, until told to stop.
+
+    The first kill waits for no timer: on a quiet machine every write could be acknowledged
+    before the first random uptime ended, and no kill would hit a write at all."""
 
     def __init__(self, server: ServerProcess, seed: int, after_s: tuple[float, float]) -> None:
         super().__init__(daemon=True)
         self.server = server
         self.after_s = after_s
         self.rng = random.Random(seed)
+        self.under_way = threading.Event()
         self.done = threading.Event()
         self.kills = 0
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            while not self.done.wait(self.rng.uniform(*self.after_s)):
+            self.under_way.wait()
+            pause_s = 0.0
+            while not self.done.wait(pause_s):
                 self.server.kill()
                 self.kills += 1
                 self.server.start()
+                pause_s = self.rng.uniform(*self.after_s)
         except BaseException as exc:  # reported by the harness, not lost in a thread
             self.error = exc
 
@@ -182,7 +190,12 @@ def _send(
 
 
 def _drive(
-    client: Client, url: str, target: int, result: CrashResult, lock: threading.Lock
+    client: Client,
+    url: str,
+    target: int,
+    result: CrashResult,
+    lock: threading.Lock,
+    under_way: threading.Event,
 ) -> None:
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {client.token}"
@@ -243,6 +256,7 @@ def _drive(
                 if response.ok:
                     client.writes.append(write)
                     result.by_kind[kind] += 1
+                    under_way.set()
                 else:
                     result.refused[response.status_code] += 1
                     result.problems.append(
@@ -348,7 +362,7 @@ def run(
 
         def drive(client: Client) -> None:
             try:
-                _drive(client, server.url, share, result, lock)
+                _drive(client, server.url, share, result, lock, killer.under_way)
             except BaseException as exc:
                 errors.append(exc)
 
@@ -361,6 +375,7 @@ def run(
                 thread.join()
         finally:
             killer.done.set()
+            killer.under_way.set()  # no write was acknowledged: the killer stops too
             killer.join()
         result.kills = killer.kills
         if killer.error is not None:
