@@ -76,8 +76,8 @@ from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.staff_call import StaffCallOverlay
 from kiosk.usage import BATCH_SIZE as USAGE_BATCH_SIZE
+from kiosk.usage import FIRST_VISIT, UsageRecorder, send_valid
 from kiosk.usage import OUTBOX_KIND as USAGE_OUTBOX_KIND
-from kiosk.usage import UsageRecorder, send_valid
 
 if TYPE_CHECKING:
     from kiosk.server.embedded import EmbeddedServer
@@ -299,6 +299,9 @@ class Kiosk(QObject):
         if dispenser is not None:
             dispenser.card_dispensed.connect(self.first_visit.card_dispensed)
             dispenser.dispense_failed.connect(self.first_visit.dispense_failed)
+        self.first_visit.step_changed.connect(
+            lambda step: self.usage.service_step(FIRST_VISIT, str(step))
+        )
         self.first_visit_view = FirstVisitView(
             self.view, self.first_visit, service_window=self.config.kiosk.service_window
         )

@@ -39,6 +39,7 @@ SEND_EVERY_MS = 30_000
 BATCH_SIZE = 50
 NOT_IDENTIFIED = "none"  # ``how`` of a visit that never identified anyone
 VISIT = "visit"  # whose steps: the visit's own flow (identify, appointments, ticket...)
+FIRST_VISIT = "first_visit"  # 建档/办卡: no home tile, offered on the "no record" notice
 
 # (flow, step) pairs that count a visit as finished: the patient got what they came for.
 # The visit's own ``ticket`` step covers check-in, my appointments and a registration's ticket.
@@ -46,6 +47,7 @@ FINISHING_STEPS = frozenset(
     {
         (VISIT, "ticket"),
         ("payment", "paid"),
+        (FIRST_VISIT, "done"),
         ("feedback", "thanks"),
         ("info", "department"),
         ("info", "prices"),

@@ -106,6 +106,10 @@ def test_paying_with_insurance_shows_the_split_and_charges_only_the_self_pay(
         phone.close()
     wait_for_pay(touch, PayStep.paid)
     assert balance(live_server) == 0  # the account paid its ¥20.00, once
+    # The paid screen says what insurance paid beside the patient's own amount.
+    details = touch.text("payment_result.details").replace("\u00a0", " ")
+    assert f"统筹支付 {format_money(FUND)}" in details
+    assert f"个人账户支付 {format_money(ACCOUNT)}" in details
     touch.qtbot.waitUntil(lambda: len(printed(spool)) == 2, timeout=5000)
     receipt = printed(spool)[0]
     for caption, cents in (

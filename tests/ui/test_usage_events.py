@@ -17,14 +17,17 @@ from kiosk.app import Kiosk
 from kiosk.backend.errors import BackendUnreachableError
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
+from kiosk.flows.first_visit import FirstVisitStep
 from kiosk.flows.idle import IdleWatcher
 from kiosk.flows.payment import PayStep
 from kiosk.flows.visit import Step
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
-from kiosk.usage import OUTBOX_KIND
+from kiosk.usage import FIRST_VISIT, OUTBOX_KIND
+from tests.helpers.enrolment import sent_code
 from tests.helpers.server import pay_page_post, pay_url_of
 from tests.helpers.ui import Touch, build_kiosk, type_on_keypad
+from tests.ui.test_first_visit_journey import PHONE, to_code, wait_for_first_visit
 from tests.ui.test_payment_journey import open_qr, wait_for_pay
 
 Event = tuple[str, dict[str, Any]]
@@ -336,3 +339,26 @@ def test_a_malformed_event_in_the_journal_is_dropped_and_the_rest_arrive(
     kiosk.outbox.send_now()
     qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=8000)
     assert [e["event_id"] for e in stored(live_server)] == ["ev-good"]
+
+
+def test_a_first_visit_reports_its_steps_and_finishes_with_the_card_number(
+    touch: Touch, kiosk: Kiosk, live_server: EmbeddedServer, qtbot: QtBot
+) -> None:
+    to_code(touch)
+    type_on_keypad(touch, sent_code(live_server.db_path, PHONE))
+    touch("first_visit.code.confirm")
+    wait_for_first_visit(touch, FirstVisitStep.done)
+    touch("first_visit.done.home")
+    touch.wait_for(Step.home)
+
+    events = without_timings(deliver(qtbot, kiosk, live_server, 8))
+    first_visit = [e for e in events if e[1].get("service") == FIRST_VISIT]
+    assert first_visit == [
+        ("step_reached", {"service": FIRST_VISIT, "step": "form"}),
+        ("step_reached", {"service": FIRST_VISIT, "step": "code"}),
+        ("step_reached", {"service": FIRST_VISIT, "step": "done"}),
+    ]
+    assert events[0] == ("visit_started", {"how": "id_card"})
+    # Finished where the record was made, not abandoned at the home button.
+    assert events[-1][0] == "visit_finished"
+    assert "visit_abandoned" not in [kind for kind, _ in events]

@@ -826,13 +826,26 @@ class PaymentResultScreen(Screen):
 
     def _paid_details(self, payment: Payment) -> str:
         lines = []
-        if payment.receipt is not None:
+        receipt = payment.receipt
+        if receipt is not None:
             lines.append(
                 self.tr("Paid {amount} · receipt {number}").format(
-                    amount=format_money(payment.receipt.self_pay_cents),
-                    number=payment.receipt.receipt_number,
+                    amount=format_money(receipt.self_pay_cents),
+                    number=receipt.receipt_number,
                 )
             )
+            if receipt.insurance_cents:
+                # What insurance paid beside the patient, as the bills screen showed it.
+                lines.append(
+                    " · ".join(
+                        labelled_amount(caption, cents)
+                        for caption, cents in (
+                            (fund_caption(), receipt.insurance_fund_cents),
+                            (account_caption(), receipt.personal_account_cents),
+                        )
+                        if cents
+                    )
+                )
         for pickup in payment.pharmacy_tickets[1:]:
             lines.append(
                 self.tr("Medicine pickup number {number}: {window}, {place}").format(
