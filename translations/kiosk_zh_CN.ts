@@ -1655,6 +1655,14 @@
         <translation>已支付 {amount} · 收据号 {number}</translation>
     </message>
     <message>
+        <source>Insurance fund paid {amount}</source>
+        <translation>统筹支付 {amount}</translation>
+    </message>
+    <message>
+        <source>Personal account paid {amount}</source>
+        <translation>个人账户支付 {amount}</translation>
+    </message>
+    <message>
         <source>Medicine pickup number {number}: {window}, {place}</source>
         <translation>取药号 {number}：{place} {window}</translation>
     </message>

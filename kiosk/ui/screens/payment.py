@@ -834,18 +834,18 @@ class PaymentResultScreen(Screen):
                     number=receipt.receipt_number,
                 )
             )
-            if receipt.insurance_cents:
-                # What insurance paid beside the patient, as the bills screen showed it.
-                lines.append(
-                    " · ".join(
-                        labelled_amount(caption, cents)
-                        for caption, cents in (
-                            (fund_caption(), receipt.insurance_fund_cents),
-                            (account_caption(), receipt.personal_account_cents),
-                        )
-                        if cents
-                    )
+            # What insurance paid beside the patient, as the bills screen showed it.
+            insurance = [
+                # Each part kept on one line; the lines break between them.
+                text.format(amount=format_money(cents)).replace(" ", NO_BREAK_SPACE)
+                for text, cents in (
+                    (self.tr("Insurance fund paid {amount}"), receipt.insurance_fund_cents),
+                    (self.tr("Personal account paid {amount}"), receipt.personal_account_cents),
                 )
+                if cents
+            ]
+            if insurance:
+                lines.append(" · ".join(insurance))
         for pickup in payment.pharmacy_tickets[1:]:
             lines.append(
                 self.tr("Medicine pickup number {number}: {window}, {place}").format(
