@@ -133,6 +133,20 @@ class ClinicalSource(Protocol):
 
 
 @dataclass(frozen=True)
+class NewRecord:
+    """A first visit's record (建档): the ID card's data, the checked phone and the patient
+    card number the server gave it."""
+
+    id_number: str
+    name: str
+    sex: str  # "male" or "female", from the ID number
+    birth_date: dt.date
+    address: str
+    phone: str
+    card_number: str
+
+
+@dataclass(frozen=True)
 class LinkState:
     """How the last exchange with a remote source went, for the fleet page."""
 
@@ -166,4 +180,14 @@ class RemoteClinicalSource(ClinicalSource, Protocol):
 
     def mark_bill_paid(self, bill_id: str) -> None:
         """Record that the server's payment provider was paid for the bill; idempotent."""
+        ...
+
+    def card_number_taken(self, card_number: str) -> bool:
+        """True when a record already holds this patient card number."""
+        ...
+
+    def create_patient(self, record: NewRecord, today: dt.date) -> Patient:
+        """Make the record, at most one per ID number: ``RecordConflictError`` when the ID
+        number has one already (made meanwhile, or by an earlier try of the same request).
+        ``RecordRejectedError`` when the source does not take new records."""
         ...

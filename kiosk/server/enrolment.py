@@ -9,7 +9,8 @@ and only at the kiosk that asked for it.
 A wrong code's try is counted in a transaction of its own *before* the creation (whose
 transaction rolls back on any refusal), so tries cannot be had for free. The creation itself
 runs once per Idempotency-Key: the record, its card number (the ``patient_card`` counter),
-the code marked used and the visit, in one transaction.
+the code marked used and the visit, in one transaction. On the FHIR source the record is the
+hospital system's, made before that transaction (``create_at_hospital``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kiosk.api.models import (
     ErrorCode,
     IdentifierKind,
     NewPatientRequest,
+    Patient,
     PatientCreated,
     PhoneCodeSent,
 )
@@ -33,7 +35,13 @@ from kiosk.identity import (
     resident_id_birth_date,
     resident_id_sex,
 )
-from kiosk.server import queries, visits
+from kiosk.server import clinical_copies, queries, visits
+from kiosk.server.clinical import (
+    NewRecord,
+    RecordConflictError,
+    RecordRejectedError,
+    RemoteClinicalSource,
+)
 from kiosk.server.db import (
     Connection,
     from_db_time,
@@ -45,6 +53,7 @@ from kiosk.server.db import (
 )
 from kiosk.server.errors import ApiError
 
+log = logging.getLogger(__name__)
 sms_log = logging.getLogger("kiosk.server.sms")
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -54,6 +63,8 @@ CODE_DIGITS = 6
 # New card numbers start above the demo's (HC1000000x) so the two never meet.
 CARD_NUMBER_BASE = 30_000_000
 CARD_COUNTER = "patient_card"
+# Numbers tried against the hospital's records before giving up (FHIR source).
+CARD_NUMBER_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -110,14 +121,18 @@ def check_request(body: NewPatientRequest) -> CheckedRequest:
     )
 
 
+def _exists() -> ApiError:
+    return ApiError(
+        409,
+        ErrorCode.patient_exists,
+        "This ID number has a record already: identify the patient with the ID card.",
+    )
+
+
 def refuse_existing(conn: Connection, id_number: str) -> None:
     """409 ``patient_exists`` when the ID number has a record: the kiosk identifies instead."""
     if queries.find_patient(conn, IdentifierKind.id_card, id_number) is not None:
-        raise ApiError(
-            409,
-            ErrorCode.patient_exists,
-            "This ID number has a record already: identify the patient with the ID card.",
-        )
+        raise _exists()
 
 
 def send_code(conn: Connection, kiosk_id: str, raw_phone: str, now: dt.datetime) -> PhoneCodeSent:
@@ -216,16 +231,11 @@ def create_patient(
     require_transaction(conn)
     lock_key(conn, "new-patient", request.id_number)
     refuse_existing(conn, request.id_number)
-    used = conn.execute(
-        "UPDATE phone_codes SET used_at = ? WHERE phone = ? AND kiosk_id = ? AND code = ? "
-        "AND used_at IS NULL RETURNING phone",
-        (to_db_time(now), request.phone, kiosk_id, request.phone_code),
-    ).fetchone()
-    if used is None:  # another creation used it meanwhile
+    if not _use_code(conn, kiosk_id, request, now):  # another creation used it meanwhile
         raise _expired()
     number = next_counter(conn, CARD_COUNTER)
     patient_id = f"pat-n{number:07d}"
-    card = f"HC{CARD_NUMBER_BASE + number}"
+    card = _card_number(number)
     conn.execute(
         "INSERT INTO patients (id, name, gender, birth_date, id_number, phone, patient_card, "
         "address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -251,4 +261,85 @@ def create_patient(
         visit_token=token,
         visit_expires_at=expires_at,
         patient_card=card,
+    )
+
+
+def _use_code(conn: Connection, kiosk_id: str, request: CheckedRequest, now: dt.datetime) -> bool:
+    used = conn.execute(
+        "UPDATE phone_codes SET used_at = ? WHERE phone = ? AND kiosk_id = ? AND code = ? "
+        "AND used_at IS NULL RETURNING phone",
+        (to_db_time(now), request.phone, kiosk_id, request.phone_code),
+    ).fetchone()
+    return used is not None
+
+
+def _card_number(number: int) -> str:
+    return f"HC{CARD_NUMBER_BASE + number}"
+
+
+# --- the hospital's own system keeps the records (FHIR source) ---------------------------
+
+
+def refuse_existing_at(remote: RemoteClinicalSource, id_number: str, today: dt.date) -> None:
+    """``refuse_existing`` asked of the hospital's system."""
+    if remote.find_patient(IdentifierKind.id_card, id_number, today) is not None:
+        raise _exists()
+
+
+def create_at_hospital(
+    conn: Connection, remote: RemoteClinicalSource, request: CheckedRequest, now: dt.datetime
+) -> tuple[Patient, str]:
+    """The record made in the hospital's system, before the server's write transaction: a
+    card number from the server's counter that no record there holds, then a create that
+    makes at most one record per ID number. Returns the patient and the card number."""
+    for _ in range(CARD_NUMBER_TRIES):
+        with write_transaction(conn):
+            card = _card_number(next_counter(conn, CARD_COUNTER))
+        if not remote.card_number_taken(card):
+            break
+    else:
+        raise ApiError(
+            409,
+            ErrorCode.enrolment_unavailable,
+            "The hospital's system holds the next patient card numbers already.",
+        )
+    record = NewRecord(
+        id_number=request.id_number,
+        name=request.name,
+        sex=resident_id_sex(request.id_number),
+        birth_date=resident_id_birth_date(request.id_number),
+        address=request.address,
+        phone=request.phone,
+        card_number=card,
+    )
+    try:
+        return remote.create_patient(record, now.date()), card
+    except RecordConflictError:
+        raise _exists() from None
+    except RecordRejectedError as exc:
+        log.warning("the hospital's system did not make the record: %s", exc)
+        raise ApiError(
+            409,
+            ErrorCode.enrolment_unavailable,
+            "The hospital's system does not take new records from kiosks.",
+        ) from None
+
+
+def finish_at_hospital(
+    conn: Connection,
+    kiosk_id: str,
+    request: CheckedRequest,
+    made: tuple[Patient, str],
+    now: dt.datetime,
+    limits: visits.Limits,
+) -> PatientCreated:
+    """The server's part once the hospital's system made the record: the code used up, the
+    patient kept as identify keeps one, and a visit; inside the idempotent transaction."""
+    require_transaction(conn)
+    patient, card = made
+    _use_code(conn, kiosk_id, request, now)  # made at the hospital whatever became of it
+    clinical_copies.keep_patient(conn, patient)
+    token, expires_at = visits.start_visit(conn, kiosk_id, patient.id, now, limits)
+    return PatientCreated(
+        **patient.model_dump(), visit_token=token, visit_expires_at=expires_at, patient_card=card
     )

@@ -131,7 +131,7 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
     ),
     ErrorCode.enrolment_unavailable: (
         409,
-        "Create patient: records are made in the hospital's own system (the FHIR source).",
+        "Create patient: the hospital's system (FHIR source) takes no new records from kiosks.",
     ),
     ErrorCode.queue_empty: (409, "Call-next: nobody is waiting."),
     ErrorCode.stale_action: (409, "The queue entry is no longer in a state that allows this."),

@@ -3,6 +3,12 @@
 ``createPatient`` answers like identify (masked patient and a visit token), so the kiosk goes
 on to register the new patient at once. It runs once per Idempotency-Key: a resend after a
 lost answer gets the same patient and card number.
+
+On the FHIR source the record is made in the hospital's system before the server's write
+transaction opens (a create conditional on the resident ID, so never two), with a card number
+from the server's counter; the server keeps the code, the patient's copy and the visit. A
+resend whose first try made the record there but never got its answer stored finds the
+record: 409 ``patient_exists``, and the kiosk identifies the patient with the card.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from kiosk.api.models import (
     API_PREFIX,
     ErrorCode,
     NewPatientRequest,
+    Patient,
     PatientCreated,
     PhoneCodeRequest,
     PhoneCodeSent,
@@ -36,22 +43,6 @@ from kiosk.server.idempotency import answered, idempotent_response, require_key
 
 router = APIRouter(prefix=API_PREFIX, responses=ERRORS, tags=["patients"])
 
-_AT_THE_HOSPITAL = documented_error(
-    "The hospital's own system keeps the records (FHIR source): make it at a window",
-    ErrorCode.enrolment_unavailable,
-)
-
-
-def _refuse_remote(remote: RemoteClinical) -> None:
-    """Records of a FHIR-backed server are the hospital system's to make: a clear 409 (the
-    kiosk sends the patient to the registration window), not a half-made record here."""
-    if remote is not None:
-        raise ApiError(
-            409,
-            ErrorCode.enrolment_unavailable,
-            "New records are made at the hospital's registration window.",
-        )
-
 
 @router.post(
     "/enrolment/phone-codes",
@@ -59,7 +50,6 @@ def _refuse_remote(remote: RemoteClinical) -> None:
     operation_id="requestPhoneCode",
     summary="Send a 6-digit code to a mobile number (first visit, 建档)",
     responses={
-        409: _AT_THE_HOSPITAL,
         422: documented_error(
             "Not a mobile number, or not the schema",
             ErrorCode.invalid_phone,
@@ -77,7 +67,6 @@ def request_phone_code(
     """A new code replaces the number's earlier one; it is good at this kiosk only, for a few
     minutes and a few tries. The reference server's SMS is simulated: the code is written to
     its log (``kiosk.server.sms``)."""
-    _refuse_remote(remote)
     return enrolment.send_code(conn, kiosk_id, body.phone, now)
 
 
@@ -89,7 +78,8 @@ def request_phone_code(
     responses={
         **IDEMPOTENT_ERRORS,
         409: documented_error(
-            "The ID number has a record already, or records are made at the hospital",
+            "The ID number has a record already, or the hospital's system (FHIR source) takes"
+            " no new records from kiosks",
             ErrorCode.patient_exists,
             ErrorCode.enrolment_unavailable,
         ),
@@ -118,21 +108,32 @@ def create_patient(
     patient card number. The phone code from ``requestPhoneCode`` is checked first; a wrong
     one costs a try even though nothing is made. An ID number with a record is 409
     ``patient_exists``: identify the patient with it instead."""
-    _refuse_remote(remote)
     key = require_key(idempotency_key)
     checked = enrolment.check_request(body)
+    made: tuple[Patient, str] | None = None
     if not answered(conn, kiosk_id, key):
         try:
-            enrolment.refuse_existing(conn, checked.id_number)
+            if remote is None:
+                enrolment.refuse_existing(conn, checked.id_number)
+            else:
+                enrolment.refuse_existing_at(remote, checked.id_number, now.date())
             enrolment.verify_code(conn, kiosk_id, checked.phone, checked.phone_code, now)
         except ApiError:
             # A resend racing its own first try finds the record made (or the code used) by
             # it: that try's answer is replayed below instead.
             if not answered(conn, kiosk_id, key):
                 raise
+        else:
+            if remote is not None:  # asked before the server's write transaction opens
+                made = enrolment.create_at_hospital(conn, remote, checked, now)
 
     def action() -> tuple[int, Any]:
-        created = enrolment.create_patient(conn, kiosk_id, checked, now, limits)
+        if remote is None:
+            created = enrolment.create_patient(conn, kiosk_id, checked, now, limits)
+        elif made is None:  # pragma: no cover - only an answered key comes here unmade
+            raise RuntimeError("an answered createPatient is replayed, never run again")
+        else:
+            created = enrolment.finish_at_hospital(conn, kiosk_id, checked, made, now, limits)
         return 200, created.model_dump(mode="json")
 
     return idempotent_response(

@@ -27,9 +27,13 @@ def test_sekmet_fhir_has_everything(
     assert out[0] == f"{fhir_server.base_url}: FHIR 4.0.1"
     assert "ok       Patient: identify by card (Patient?identifier=SYSTEM|VALUE)" in out
     assert "ok       system: book in one transaction Bundle" in out
+    assert (
+        "ok       Patient: first visit: make a record (create, If-None-Exist on the resident ID) (optional)"
+        in out
+    )  # noqa: E501
     assert "ok       Appointment: book: find a booking by its key (Appointment?identifier=)" in out
     assert all(line.startswith("ok ") for line in out[1:])
-    assert len(out) == 20
+    assert len(out) == 21
 
 
 def test_the_encounter_is_checked_when_configured(

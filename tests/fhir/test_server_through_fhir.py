@@ -19,6 +19,7 @@ import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, CheckInResult, ErrorBody
 from kiosk.server import insurance_platform, registrations
+from kiosk.server.clinical import NewRecord
 from kiosk.server.clock import ManualClock
 from kiosk.server.db import (
     PoolExhaustedError,
@@ -33,6 +34,7 @@ from kiosk.server.fhir.source import FhirClinicalSource
 from kiosk.server.idempotency import REPLAY_HEADER
 from kiosk.server.seed import DEMO_TOKEN
 from tests.fhir.conftest import validate_r4
+from tests.helpers.enrolment import sent_code
 from tests.helpers.fhir_server import BEIJING, FhirTestServer, Hospital, free_port
 from tests.helpers.server import ApiClient
 
@@ -858,24 +860,141 @@ def test_cancelling_is_refused_clearly_when_the_hospitals_system_holds_appointme
     assert local_count(db_path, "SELECT count(*) FROM refunds") == 0
 
 
-def test_a_first_visit_s_record_is_the_hospital_s_to_make_a_clear_409(
-    api: ApiClient, db_path: Target
-) -> None:
-    """The FHIR source makes no records here: both calls say so (409, not a 5xx), and
-    nothing is kept locally."""
-    code = api.post("/enrolment/phone-codes", json={"phone": "13900001111"})
-    assert code.status_code == 409
-    assert ErrorBody.model_validate(code.json()).error.code == "enrolment_unavailable"
-    made = api.post(
+NEW_ID_NUMBER = "110101199208150023"
+NEW_PHONE = "13900001111"
+
+
+def new_record(api: ApiClient, db_path: Target, key: str) -> requests.Response:
+    """A first visit's two calls: the phone code, then the record under ``key``."""
+    sent = api.post("/enrolment/phone-codes", json={"phone": NEW_PHONE})
+    assert sent.status_code == 200, sent.text
+    return api.post(
         "/patients",
         json={
-            "id_number": "110101199208150023",
+            "id_number": NEW_ID_NUMBER,
             "name": "林晓雨",
-            "phone": "13900001111",
-            "phone_code": "123456",
+            "address": "北京市东城区东华门街道",
+            "phone": NEW_PHONE,
+            "phone_code": sent_code(db_path, NEW_PHONE),
         },
-        headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())},
+        headers={IDEMPOTENCY_HEADER: key},
     )
-    assert made.status_code == 409
-    assert ErrorBody.model_validate(made.json()).error.code == "enrolment_unavailable"
-    assert local_count(db_path, "SELECT count(*) FROM phone_codes") == 0
+
+
+@pytest.fixture
+def new_patients(fhir_server: FhirTestServer) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The FHIR server's records of the new ID number; deleted afterwards, so the shared
+    FHIR server's hospital stays as loaded."""
+    url = f"{fhir_server.base_url}/Patient"
+    search = {"identifier": f"urn:oid:2.16.156.10011.1.3|{NEW_ID_NUMBER}"}
+
+    def found() -> list[dict[str, Any]]:
+        bundle = requests.get(url, params=search, timeout=10).json()
+        return [entry["resource"] for entry in bundle.get("entry", [])]
+
+    yield found
+    for patient in found():
+        requests.delete(f"{url}/{patient['id']}", timeout=10)
+
+
+def test_a_first_visit_makes_one_record_in_the_hospitals_system(
+    api: ApiClient,
+    db_path: Target,
+    clock: ManualClock,
+    new_patients: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """The record is made at the FHIR server (R4-valid: both identifiers, name, sex and birth
+    date from the ID number, mobile phone, address); a resend replays it, the patient
+    identifies by ID card and by the new card number, and a second try is patient_exists."""
+    key = str(uuid.uuid4())
+    made = new_record(api, db_path, key)
+    assert made.status_code == 200, made.text
+    created = made.json()
+    card = created["patient_card"]
+    assert card.startswith("HC3")
+    assert created["display_name"] == "林*雨"
+    (record,) = new_patients()
+    validate_r4(record)
+    assert record["id"] == created["id"]
+    assert {(i["system"], i["value"]) for i in record["identifier"]} == {
+        ("urn:oid:2.16.156.10011.1.3", NEW_ID_NUMBER),
+        ("urn:oid:2.16.156.10011.1.11", card),
+    }
+    assert (record["gender"], record["birthDate"]) == ("female", "1992-08-15")
+    assert record["telecom"] == [{"system": "phone", "value": NEW_PHONE, "use": "mobile"}]
+    assert record["address"][0]["text"] == "北京市东城区东华门街道"
+
+    resent = api.post(
+        "/patients",
+        json={
+            "id_number": NEW_ID_NUMBER,
+            "name": "林晓雨",
+            "address": "北京市东城区东华门街道",
+            "phone": NEW_PHONE,
+            "phone_code": sent_code(db_path, NEW_PHONE),
+        },
+        headers={IDEMPOTENCY_HEADER: key},
+    )
+    assert resent.status_code == 200
+    assert resent.headers[REPLAY_HEADER] == "true"
+    assert resent.json()["patient_card"] == card
+    for kind, value in (("id_card", NEW_ID_NUMBER), ("patient_card", card)):
+        found = api.post("/patients/identify", json={"kind": kind, "value": value})
+        assert found.status_code == 200, found.text
+        assert found.json()["id"] == created["id"]
+
+    api.session.headers.pop(VISIT_TOKEN_HEADER, None)
+    again = api.post("/patients", json={}, headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())})
+    assert again.status_code == 422  # not the schema: refused before anything is asked
+    clock.advance(dt.timedelta(minutes=1))  # a new code may be sent
+    twice = new_record(api, db_path, str(uuid.uuid4()))
+    assert twice.status_code == 409
+    assert ErrorBody.model_validate(twice.json()).error.code == "patient_exists"
+    assert len(new_patients()) == 1
+    # The code of that refused try was not spent: the patient identifies with the card.
+    assert local_count(db_path, "SELECT attempts_left FROM phone_codes") == 5
+
+
+def test_a_record_made_at_the_hospital_whose_answer_was_lost_is_patient_exists(
+    api: ApiClient,
+    db_path: Target,
+    config: FhirConfig,
+    new_patients: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """The first try made the record at the FHIR server, then the server stopped before it
+    stored its answer (or the hospital made it meanwhile): the resend finds the record
+    (patient_exists, before the code is tried: the kiosk identifies the patient with the
+    card) and makes no second one."""
+    source = FhirClinicalSource(config)
+    source.create_patient(
+        NewRecord(
+            id_number=NEW_ID_NUMBER,
+            name="林晓雨",
+            sex="female",
+            birth_date=dt.date(1992, 8, 15),
+            address="",
+            phone=NEW_PHONE,
+            card_number="HC39999999",
+        ),
+        dt.date(2026, 12, 4),
+    )
+    resent = new_record(api, db_path, str(uuid.uuid4()))
+    assert resent.status_code == 409
+    assert ErrorBody.model_validate(resent.json()).error.code == "patient_exists"
+    assert [p["identifier"][1]["value"] for p in new_patients()] == ["HC39999999"]
+    assert local_count(db_path, "SELECT attempts_left FROM phone_codes") == 5
+
+
+def test_a_first_visit_while_the_fhir_server_is_away_is_a_503_and_makes_nothing(
+    db_path: Target, clock: ManualClock, new_patients: Callable[[], list[dict[str, Any]]]
+) -> None:
+    away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
+    with serve(db_path, away, clock) as down:
+        client = ApiClient(down.url)
+        refused = new_record(client, db_path, str(uuid.uuid4()))
+        client.close()
+    assert refused.status_code == 503
+    assert ErrorBody.model_validate(refused.json()).error.code == "database_unavailable"
+    assert local_count(db_path, "SELECT count(*) FROM phone_codes WHERE used_at IS NULL") == 1
+    assert local_count(db_path, "SELECT attempts_left FROM phone_codes") == 5
+    assert new_patients() == []

@@ -54,6 +54,8 @@ def needs(config: FhirConfig) -> list[Need]:
         Need("open bills (Invoice?subject=&status=)", "Invoice", "search-type",
              ("subject", "status")),
         Need("mark a bill paid (JSON Patch with If-Match)", "Invoice", "patch"),
+        Need("first visit: make a record (create, If-None-Exist on the resident ID)",
+             "Patient", "create", required=False),
     ]  # fmt: skip
     if config.create_encounter:
         found.append(Need("check-in Encounter (conditional create)", "Encounter", "create"))

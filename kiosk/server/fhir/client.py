@@ -128,8 +128,13 @@ class FhirClient:
             bundle = self._request("GET", self._own_url(next_url))
         raise RecordRejectedError(f"{kind} search has more than {MAX_PAGES} pages")
 
-    def create(self, resource: Resource) -> Resource:
-        return self._request("POST", resource["resourceType"], json_body=resource)
+    def create(self, resource: Resource, *, if_none_exist: str = "") -> Resource:
+        """POST the resource; with ``if_none_exist`` (a search, e.g. ``identifier=S|V``) a
+        conditional create: a resource matching it already is answered instead of a new one."""
+        headers = {"Prefer": "return=representation"}
+        if if_none_exist:
+            headers["If-None-Exist"] = if_none_exist
+        return self._request("POST", resource["resourceType"], json_body=resource, headers=headers)
 
     def update(self, resource: Resource, *, version: str) -> Resource:
         """PUT the resource if the server's copy is still ``version`` (412: a conflict)."""

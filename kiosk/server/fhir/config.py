@@ -51,7 +51,10 @@ class Auth:
     private_key_file: Path | None = None
     key_id: str = ""
     algorithm: str = "RS384"
-    scope: str = "system/*.read system/Appointment.write system/Slot.write system/Invoice.write"
+    scope: str = (
+        "system/*.read system/Appointment.write system/Slot.write system/Invoice.write"
+        " system/Patient.write"
+    )
 
 
 @dataclass(frozen=True)

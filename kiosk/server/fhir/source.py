@@ -34,6 +34,7 @@ from kiosk.server.clinical import (
     Booking,
     ClinicalError,
     LinkState,
+    NewRecord,
     RecordConflictError,
     RecordNotFoundError,
     SessionFullError,
@@ -148,6 +149,45 @@ class FhirClinicalSource:
             return mapping.patient(self.client.read("Patient", patient_id), self.config, today)
         except RecordNotFoundError:
             return None
+
+    def card_number_taken(self, card_number: str) -> bool:
+        system = self.config.identifier_systems.get(IdentifierKind.patient_card)
+        if not system:
+            raise UnsupportedIdentifierError("no identifier system for patient_card")
+        found = self.client.search("Patient", [("identifier", f"{system}|{card_number}")])
+        return bool(found.matches)
+
+    def create_patient(self, record: NewRecord, today: dt.date) -> Patient:
+        """A conditional create on the resident ID: a record that has it already comes back
+        instead of a new one, with a card number other than ours."""
+        systems = self.config.identifier_systems
+        id_system = systems[IdentifierKind.id_card]
+        card_system = systems[IdentifierKind.patient_card]
+        resource: Resource = {
+            "resourceType": "Patient",
+            "active": True,
+            "identifier": [
+                {"use": "official", "system": id_system, "value": record.id_number},
+                {"use": "usual", "system": card_system, "value": record.card_number},
+            ],
+            "name": [{"use": "official", "text": record.name}],
+            "telecom": [{"system": "phone", "value": record.phone, "use": "mobile"}],
+            "gender": record.sex,
+            "birthDate": record.birth_date.isoformat(),
+        }
+        if record.address:
+            resource["address"] = [{"use": "home", "text": record.address}]
+        made = self.client.create(
+            resource, if_none_exist=f"identifier={id_system}|{record.id_number}"
+        )
+        cards = {
+            str(i.get("value", ""))
+            for i in made.get("identifier", [])
+            if i.get("system") == card_system
+        }
+        if record.card_number not in cards:
+            raise RecordConflictError(f"Patient/{made.get('id')} holds this ID number already")
+        return mapping.patient(made, self.config, today)
 
     # --- appointments ---------------------------------------------------------------------
 
