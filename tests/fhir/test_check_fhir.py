@@ -28,9 +28,9 @@ def test_sekmet_fhir_has_everything(
     assert "ok       Patient: identify by card (Patient?identifier=SYSTEM|VALUE)" in out
     assert "ok       system: book in one transaction Bundle" in out
     assert (
-        "ok       Patient: first visit: make a record (create, If-None-Exist on the resident ID) (optional)"
-        in out
-    )  # noqa: E501
+        "ok       Patient: first visit: make a record (create, If-None-Exist on the resident"
+        " ID) (optional)" in out
+    )
     assert "ok       Appointment: book: find a booking by its key (Appointment?identifier=)" in out
     assert all(line.startswith("ok ") for line in out[1:])
     assert len(out) == 21

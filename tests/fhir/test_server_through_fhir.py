@@ -5,14 +5,18 @@ database keeps (the queue's tickets, one per check-in, nothing when the FHIR ser
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -998,3 +1002,74 @@ def test_a_first_visit_while_the_fhir_server_is_away_is_a_503_and_makes_nothing(
     assert local_count(db_path, "SELECT count(*) FROM phone_codes WHERE used_at IS NULL") == 1
     assert local_count(db_path, "SELECT attempts_left FROM phone_codes") == 5
     assert new_patients() == []
+
+
+class _NoNewPatients(BaseHTTPRequestHandler):
+    """A FHIR server that takes no new records: POST Patient is 405 with an OperationOutcome;
+    everything else goes on to sekmet-fhir."""
+
+    upstream = ""
+
+    def do_POST(self) -> None:
+        if self.path.rstrip("/").endswith("/Patient"):
+            body = json.dumps(
+                {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": "error", "code": "not-supported", "diagnostics": "no"}],
+                }
+            ).encode()
+            self.send_response(405)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self._forward("POST")
+
+    def do_GET(self) -> None:
+        self._forward("GET")
+
+    def _forward(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        answer = requests.request(
+            method,
+            self.upstream + self.path,
+            data=self.rfile.read(length) if length else None,
+            headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+            timeout=10,
+        )
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_fhir_server_that_takes_no_new_records_is_enrolment_unavailable(
+    db_path: Target,
+    clock: ManualClock,
+    fhir_server: FhirTestServer,
+    new_patients: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """The create refused (405 OperationOutcome): 409 enrolment_unavailable, which the kiosk
+    words as "at the registration window"; nothing made there, no visit here."""
+    upstream = urlsplit(fhir_server.base_url)
+    handler = type("Handler", (_NoNewPatients,), {"upstream": f"http://{upstream.netloc}"})
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        front = FhirConfig(base_url=f"http://127.0.0.1:{proxy.server_port}{upstream.path}")
+        with serve(db_path, front, clock) as running:
+            client = ApiClient(running.url)
+            refused = new_record(client, db_path, str(uuid.uuid4()))
+            client.close()
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert refused.status_code == 409, refused.text
+    assert ErrorBody.model_validate(refused.json()).error.code == "enrolment_unavailable"
+    assert new_patients() == []
+    assert local_count(db_path, "SELECT count(*) FROM visits") == 0
