@@ -4,6 +4,7 @@ moment the test chooses."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import queue
 import signal
@@ -52,8 +53,18 @@ directory = "{path.parent / "logs"}"
 class KioskProcess:
     """One run of the journey script; ``lines`` are its stdout lines, split into words."""
 
-    def __init__(self, config: Path, data_home: Path, journey: str, *args: str) -> None:
+    def __init__(
+        self,
+        config: Path,
+        data_home: Path,
+        journey: str,
+        *args: str,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """``now``: where the kiosk's clock starts (the test server's day), else the wall's."""
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(data_home))
+        if now is not None:
+            env["KIOSK_TEST_NOW"] = now.isoformat()
         self._errors = (config.parent / "kiosk-stderr.txt").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, str(SCRIPT), str(config), journey, *args],

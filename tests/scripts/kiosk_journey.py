@@ -18,18 +18,23 @@ methods, as a patient would with taps. One line per thing the patient sees:
   PRINTS_LEFT``, then (unless ``list``) opened and printed: ``printed`` or ``problem WHAT``.
 
 Every line ends the moment it is printed (flushed); the script waits after its last one.
+With ``KIOSK_TEST_NOW`` (ISO 8601) in its environment the kiosk's clock starts there and
+ticks, as the test server's manual clock is set to the demo hospital's day.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.api.models import IdentifierKind
-from kiosk.app import DEMO_NEW_PATIENT, Kiosk
+from kiosk.app import DEMO_NEW_PATIENT, Kiosk, local_now
 from kiosk.config import load_config
 from kiosk.flows.first_visit import FirstVisitFlow, FirstVisitStep, Output
 from kiosk.flows.reports import OUTBOX_KIND, ReportsFlow, ReportStep
@@ -177,9 +182,18 @@ def report(kiosk: Kiosk, kind: str, value: str, report_id: str, only_list: bool)
     when(settled, begin)
 
 
+def test_clock() -> Callable[[], dt.datetime]:
+    """The kiosk's clock: from ``KIOSK_TEST_NOW`` on, or the wall clock."""
+    start = os.environ.get("KIOSK_TEST_NOW")
+    if not start:
+        return local_now
+    origin, began = dt.datetime.fromisoformat(start), time.monotonic()
+    return lambda: origin + dt.timedelta(seconds=time.monotonic() - began)
+
+
 def main(config_path: str, journey: str, *args: str) -> int:
     app = QApplication(sys.argv[:1])
-    kiosk = Kiosk(load_config(config_path), app)
+    kiosk = Kiosk(load_config(config_path), app, clock=test_clock())
     kiosk.start()
     kiosk.window.resize(1080, 1920)
     kiosk.window.show()
@@ -192,7 +206,7 @@ def main(config_path: str, journey: str, *args: str) -> int:
         QTimer.singleShot(0, lambda: cancel(kiosk, *args[:3]))
     elif journey == "report":
         only_list = args[3:4] == ("list",)
-        QTimer.singleShot(0, lambda: report(kiosk, *args[:3], only_list))
+        QTimer.singleShot(0, lambda: report(kiosk, args[0], args[1], args[2], only_list))
     else:
         raise SystemExit(f"unknown journey {journey}")
     return app.exec()
