@@ -29,6 +29,11 @@ PATIENT = "unpaid_bills"
 REPORT = "Complete blood count"
 HOLD_TIMEOUT_S = 40.0  # the server makes the PDF, CUPS turns it into cups-pdf's: seconds
 COPIES_PER_REPORT = 2  # the reference server's reprint policy: the first and one free
+PRINT_JOB = b"\x00\x02"  # the IPP operation, after the version (RFC 8011 4.2.1)
+
+
+def is_print_job(body: bytes) -> bool:
+    return body[2:4] == PRINT_JOB
 
 
 @dataclass
@@ -104,6 +109,25 @@ def rig(
         process.close()  # one a failed test left running
     ipp.close()
     backend.close()
+
+
+def test_killed_before_cups_answered_the_job_it_prints_once_and_is_counted_once_at_restart(
+    rig: Rig,
+) -> None:
+    # CUPS takes the job; its answer (the job id) never reaches the kiosk, which dies
+    # waiting. Only the job's name, which carries the journalled key, can find it again.
+    rig.ipp.hold("POST", r"^/printers/", is_print_job)
+    first = rig.kiosk()
+    assert first.expect("listed") == ["0", str(COPIES_PER_REPORT)]
+    assert rig.ipp.held.wait(HOLD_TIMEOUT_S)
+    first.kill()
+    rig.wait_for_pdfs(1)
+    assert rig.prints() == 0
+
+    rig.comes_back()
+    assert rig.prints() == 1
+    time.sleep(0.5)
+    assert len(rig.cups.printed_pdfs()) == 1
 
 
 def test_killed_after_cups_took_the_job_it_prints_once_and_is_counted_once_at_restart(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ class HoldingProxy:
     def __init__(self, upstream: str) -> None:
         parts = urlsplit(upstream)
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self._rule: tuple[str, re.Pattern[str]] | None = None
+        self._rule: tuple[str, re.Pattern[str], Callable[[bytes], bool] | None] | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self.held = threading.Event()
@@ -57,11 +58,14 @@ class HoldingProxy:
         """``host:port``, as CUPS settings want it."""
         return f"127.0.0.1:{self.port}"
 
-    def hold(self, method: str, path_pattern: str) -> None:
-        """Swallow the answer to the next ``method`` request whose path matches (re.search)."""
+    def hold(
+        self, method: str, path_pattern: str, body_test: Callable[[bytes], bool] | None = None
+    ) -> None:
+        """Swallow the answer to the next ``method`` request whose path matches (re.search)
+        and whose body passes ``body_test`` if given (an IPP operation, say)."""
         with self._lock:
             self.held.clear()
-            self._rule = (method, re.compile(path_pattern))
+            self._rule = (method, re.compile(path_pattern), body_test)
 
     def close(self) -> None:
         self._closing.set()  # a held handler stops waiting
@@ -69,13 +73,15 @@ class HoldingProxy:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _take_rule(self, method: str, path: str) -> bool:
+    def _take_rule(self, method: str, path: str, body: bytes) -> bool:
         with self._lock:
             rule = self._rule
-            if rule is not None and rule[0] == method and rule[1].search(path):
-                self._rule = None
-                return True
-            return False
+            if rule is None or rule[0] != method or not rule[1].search(path):
+                return False
+            if rule[2] is not None and not rule[2](body):
+                return False
+            self._rule = None
+            return True
 
     def _forward(
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
@@ -108,7 +114,7 @@ class HoldingProxy:
                     for name, value in self.headers.items()
                     if name.lower() not in _HOP_BY_HOP
                 ]
-                hold = proxy._take_rule(self.command, self.path)
+                hold = proxy._take_rule(self.command, self.path, body)
                 status, reason, answer_headers, data = proxy._forward(
                     self.command, self.path, headers, body
                 )
