@@ -39,7 +39,6 @@ class HoldingProxy:
         self._closing = threading.Event()
         self.held = threading.Event()
         self.held_status = 0
-        self.forwarded: list[tuple[str, str, int]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -118,7 +117,6 @@ class HoldingProxy:
                 status, reason, answer_headers, data = proxy._forward(
                     self.command, self.path, headers, body
                 )
-                proxy.forwarded.append((self.command, self.path, status))
                 if hold:
                     proxy.held_status = status
                     proxy.held.set()
