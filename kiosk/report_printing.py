@@ -61,4 +61,9 @@ class ReportPrinter(Protocol):
 
     def job_state(self, job_id: int) -> JobState: ...
 
+    def find_job(self, title: str) -> int | None:
+        """The job named ``title`` (any state), or None: how a job whose id never reached
+        the kiosk is found again."""
+        ...
+
     def cancel(self, job_id: int) -> None: ...

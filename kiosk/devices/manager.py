@@ -129,7 +129,7 @@ class DeviceManager(QObject):
             reader.start()
         self.printer.refresh_status()
         if self.dispenser is not None:
-            self.dispenser.refresh_status()
+            self.dispenser.start()
 
     def stop(self) -> None:
         for reader in self.readers:

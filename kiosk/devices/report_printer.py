@@ -30,18 +30,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _VERSION = b"\x01\x01"
-_PRINT_JOB, _CANCEL_JOB, _GET_JOB_ATTRIBUTES, _GET_PRINTER_ATTRIBUTES = 0x02, 0x08, 0x09, 0x0B
+_PRINT_JOB, _CANCEL_JOB, _GET_JOB_ATTRIBUTES, _GET_JOBS = 0x02, 0x08, 0x09, 0x0A
+_GET_PRINTER_ATTRIBUTES = 0x0B
 _OPERATION_GROUP, _JOB_GROUP, _END = 0x01, 0x02, 0x03
 _INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
 _KEYWORD, _URI, _CHARSET, _LANGUAGE, _MIME, _NAME = 0x44, 0x45, 0x47, 0x48, 0x49, 0x42
 _NOT_FOUND = 0x0406
 _USER = "kiosk"
+# How far back a job whose id never reached the kiosk is looked for: it was sent just before
+# the kiosk stopped, so it is among the queue's newest jobs of this user.
+_FIND_JOB_DEPTH = 20
 
 
 @dataclass(frozen=True)
 class _Answer:
     status: int
     attributes: dict[str, list[int | bool | str]]
+    # The same, group by group (Get-Jobs answers one job group per job).
+    groups: list[dict[str, list[int | bool | str]]]
 
 
 def _attribute(tag: int, name: str, *values: bytes) -> bytes:
@@ -59,6 +65,8 @@ def _parse(data: bytes) -> _Answer:
         raise ValueError("IPP answer too short")
     status = struct.unpack(">H", data[2:4])[0]
     attributes: dict[str, list[int | bool | str]] = {}
+    groups: list[dict[str, list[int | bool | str]]] = []
+    group: dict[str, list[int | bool | str]] = {}
     position, last = 8, ""
     while position < len(data):
         tag = data[position]
@@ -66,6 +74,8 @@ def _parse(data: bytes) -> _Answer:
         if tag == _END:
             break
         if tag < 0x10:  # the start of the next group
+            group = {}
+            groups.append(group)
             continue
         (name_length,) = struct.unpack(">H", data[position : position + 2])
         name = data[position + 2 : position + 2 + name_length].decode()
@@ -82,7 +92,8 @@ def _parse(data: bytes) -> _Answer:
             value = raw.decode(errors="replace")
         last = name or last
         attributes.setdefault(last, []).append(value)
-    return _Answer(status, attributes)
+        group.setdefault(last, []).append(value)
+    return _Answer(status, attributes, groups)
 
 
 class CupsReportPrinter:
@@ -207,6 +218,47 @@ class CupsReportPrinter:
             return JobState.aborted
         return JobState(int(states[0]))
 
+    def find_job(self, title: str) -> int | None:
+        """The id of this queue's job named ``title``, in any state (CUPS keeps the history:
+        ``PreserveJobHistory``), among its newest ``_FIND_JOB_DEPTH``; None when there is none.
+
+        Get-Jobs lists a finished job without its name once CUPS has put the job's details
+        away, and Get-Job-Attributes reads them back: each unnamed job is asked about."""
+        answer = self._request(
+            self._url,
+            _GET_JOBS,
+            _attribute(_URI, "printer-uri", self._printer_uri.encode())
+            + _attribute(_NAME, "requesting-user-name", _USER.encode())
+            + _attribute(_KEYWORD, "which-jobs", b"all")
+            + _attribute(_BOOLEAN, "my-jobs", b"\x01")
+            + _attribute(_KEYWORD, "requested-attributes", b"job-id", b"job-name"),
+        )
+        if answer.status >= 0x0400 and answer.status != _NOT_FOUND:
+            raise ReportPrintError(
+                QueueState.unreachable, f"CUPS: jobs not listed (status 0x{answer.status:04x})"
+            )
+        names: dict[int, str | None] = {}
+        for group in answer.groups:
+            ids, name = group.get("job-id"), group.get("job-name")
+            if ids:
+                names[int(ids[0])] = str(name[0]) if name else None
+        for job_id in sorted(names, reverse=True)[:_FIND_JOB_DEPTH]:
+            if (names[job_id] or self._job_name(job_id)) == title:
+                return job_id
+        return None
+
+    def _job_name(self, job_id: int) -> str | None:
+        answer = self._request(
+            f"{self._jobs_url}/{job_id}",
+            _GET_JOB_ATTRIBUTES,
+            _attribute(_URI, "printer-uri", self._printer_uri.encode())
+            + _attribute(_INTEGER, "job-id", struct.pack(">i", job_id))
+            + _attribute(_NAME, "requesting-user-name", _USER.encode())
+            + _attribute(_KEYWORD, "requested-attributes", b"job-name"),
+        )
+        names = answer.attributes.get("job-name")
+        return str(names[0]) if names else None
+
     def cancel(self, job_id: int) -> None:
         self._request(
             f"{self._jobs_url}/{job_id}",
@@ -245,6 +297,7 @@ class SimulatedReportPrinter:
         self.spool_dir = spool_dir
         self.state = QueueState.ready
         self._jobs: dict[int, JobState] = {}
+        self._titles: dict[str, int] = {}
 
     def queue_state(self) -> QueueState:
         return self.state
@@ -256,8 +309,12 @@ class SimulatedReportPrinter:
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         (self.spool_dir / f"report-{job_id:04d}.pdf").write_bytes(pdf)
         self._jobs[job_id] = JobState.completed
+        self._titles[title] = job_id
         log.info("simulated report job %d: %s", job_id, title)
         return job_id
+
+    def find_job(self, title: str) -> int | None:
+        return self._titles.get(title)
 
     def follow(self, job_id: int) -> None:
         state = self.job_state(job_id)

@@ -7,8 +7,9 @@ A copy is counted on the server only after CUPS *completed* its job, and never s
 3. followed until it ends; if it completed, the "printed" message goes into the outbox in the
    same journal transaction that forgets the job (the outbox delivers it, now or later).
 
-A kiosk stopped anywhere in between finds the job at its next start (:meth:`reconcile`): a
-completed one is recorded once, one still waiting is cancelled, none is sent again. The report
+A kiosk stopped anywhere in between finds the job at its next start (:meth:`reconcile`), by
+its id or, when CUPS's answer never arrived, by its name (which carries the key): a completed
+one is recorded once, one still waiting is cancelled, none is sent again. The report
 stays on the server either way, so nothing is lost: an uncounted copy can be printed again.
 """
 
@@ -40,6 +41,12 @@ _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 def pdf_page_count(data: bytes) -> int:
     return max(len(_PAGE.findall(data)), 1)
+
+
+def job_title(report_id: str, idempotency_key: str) -> str:
+    """The print job's name: with the journalled key, so a job whose id never reached the
+    kiosk (stopped while CUPS answered) is found again at the next start."""
+    return f"report {report_id} {idempotency_key}"
 
 
 class ReportStep(StrEnum):
@@ -208,7 +215,7 @@ class ReportsFlow(Flow[ReportStep]):
         pages = pdf_page_count(pdf)
         self._journal.record_report_job(key, report.id, pages)
         try:
-            job_id = printer.submit(pdf, f"report {report.id}")
+            job_id = printer.submit(pdf, job_title(report.id, key))
         except ReportPrintError:
             self._journal.finish_report_job(key, None)
             raise
@@ -272,8 +279,11 @@ class ReportsFlow(Flow[ReportStep]):
     def _settle(self, printer: ReportPrinter, job: ReportJob) -> None:
         key, report_id, job_id = job.idempotency_key, job.report_id, job.job_id
         if job_id is None:
-            # Stopped before CUPS answered: whether a job exists is unknown; it is not sent
-            # again (never a second copy) and not counted (the report can be printed again).
+            # Stopped before CUPS answered: CUPS may have taken the job all the same; its name
+            # carries the key. None there: it is not sent again (never a second copy) and not
+            # counted (the report can be printed again).
+            job_id = printer.find_job(job_title(report_id, key))
+        if job_id is None:
             log.warning("report %s: the kiosk stopped while sending it; not counted", report_id)
             self._journal.finish_report_job(key, None)
             return

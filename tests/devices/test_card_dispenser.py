@@ -160,3 +160,47 @@ def test_the_simulated_twin_runs_out_and_jams() -> None:
         dispenser.dispense()
     assert jammed.value.status == DispenserStatus.jammed
     assert dispenser.dispensed == 2
+
+
+def test_a_card_left_in_the_gate_at_start_goes_to_the_reject_bin(
+    qtbot: QtBot, device: FakeDispenserDevice
+) -> None:
+    device.at_gate = True  # the kiosk that dispensed it stopped before its patient took it
+    service = DispenserService(driver(device))
+    try:
+        with qtbot.waitSignal(service.status_changed, timeout=10_000) as changed:
+            service.start()
+        assert changed.args == [DispenserStatus.ready]
+        assert (device.captured, device.at_gate, device.dispensed) == (1, False, 0)
+        assert device.commands == [b"AP", b"CP", b"AP"]
+    finally:
+        service.shutdown()
+
+
+def test_an_empty_gate_at_start_is_only_asked_about(
+    qtbot: QtBot, device: FakeDispenserDevice
+) -> None:
+    service = DispenserService(driver(device))
+    try:
+        with qtbot.waitSignal(service.status_changed, timeout=10_000):
+            service.start()
+        assert device.commands == [b"AP"]
+        assert device.captured == 0
+    finally:
+        service.shutdown()
+
+
+def test_a_capture_that_jams_at_start_is_reported_not_raised(
+    qtbot: QtBot, device: FakeDispenserDevice
+) -> None:
+    device.at_gate = True
+    device.capture_jams = True
+    service = DispenserService(driver(device))
+    try:
+        with qtbot.waitSignal(service.status_changed, timeout=10_000) as changed:
+            service.start()
+        assert changed.args == [DispenserStatus.jammed]  # the technician's light says so
+        assert "CP refused" in service.last_error
+        assert device.captured == 0
+    finally:
+        service.shutdown()

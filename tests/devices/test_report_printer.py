@@ -4,6 +4,7 @@ the printed PDF's pages and text, duplex, and a paused, stopped, rejecting or mi
 from __future__ import annotations
 
 import io
+import time
 
 import pypdf
 import pytest
@@ -103,3 +104,19 @@ def test_a_missing_queue_and_an_unreachable_server(cups: CupsServer) -> None:
     with pytest.raises(ReportPrintError) as raised:
         gone.submit(two_page_pdf("GONE"), "report gone")
     assert raised.value.state is QueueState.unreachable
+
+
+def test_a_job_is_found_again_by_its_name(cups: CupsServer) -> None:
+    device = printer(cups)
+    earlier = device.submit(two_page_pdf("EARLIER"), "report EARLIER key-0")
+    device.follow(earlier)
+    # Nobody asks about this one (its sender stopped): CUPS prints it and, soon after, lists
+    # it without its name; it is found all the same.
+    job = device.submit(two_page_pdf("FOUND"), "report FOUND key-1")
+    deadline = time.monotonic() + 30
+    while len(cups.printed_pdfs()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    assert device.find_job("report FOUND key-1") == job
+    assert device.find_job("report EARLIER key-0") == earlier
+    assert device.find_job("report FOUND key-2") is None

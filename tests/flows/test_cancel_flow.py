@@ -5,7 +5,6 @@ cancellation, one refund, one place freed)."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from kiosk.api.models import IDEMPOTENCY_HEADER, CancellationResult
+from kiosk.api.models import CancellationResult
 from kiosk.backend.client import KioskApiClient
 from kiosk.backend.errors import BackendTimeoutError
 from kiosk.devices.printing.drivers import SimulatedConnection
@@ -28,8 +27,9 @@ from kiosk.runner import Runner
 from kiosk.server.db import connect
 from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.seed import DEMO_IDENTITIES, DEMO_KIOSK_ID, DEMO_TOKEN
+from tests.helpers.booking import paid_booking
 from tests.helpers.executors import ImmediateExecutor
-from tests.helpers.server import ApiClient, pay_page_post
+from tests.helpers.server import ApiClient
 
 PATIENT = "no_appointment_today"
 
@@ -85,28 +85,6 @@ def losing(
     shiboken6.delete(owner)
 
 
-def paid_booking(api: ApiClient, day: dt.date) -> tuple[str, int]:
-    """A paid session of ``day`` booked and paid for the patient: (appointment id, fee)."""
-    patient = api.identify(PATIENT)["id"]
-    schedule = api.get("/departments/dep-a/schedule", params={"date": day.isoformat()}).json()
-    session = next(
-        s for d in schedule["doctors"] for s in d["sessions"] if s["slots_left"] and s["fee_cents"]
-    )
-    registration = api.post(
-        "/registrations",
-        json={"patient_id": patient, "session_id": session["id"]},
-        headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
-    ).json()["registration"]
-    payment = api.post(
-        "/payments",
-        json={"patient_id": patient, "bill_ids": [registration["bill_id"]]},
-        headers={IDEMPOTENCY_HEADER: uuid.uuid4().hex},
-    ).json()
-    assert pay_page_post(payment["qr_payload"], "confirm").status_code == 200
-    booked = api.get(f"/payments/{payment['id']}").json()["booked_appointments"]
-    return str(booked[0]["id"]), int(session["fee_cents"])
-
-
 def test_a_lost_answer_then_try_again_cancels_and_refunds_once(
     losing: tuple[VisitFlow, LosingClient],
     api: ApiClient,
@@ -114,7 +92,8 @@ def test_a_lost_answer_then_try_again_cancels_and_refunds_once(
     demo_now: dt.datetime,
 ) -> None:
     flow, client = losing
-    appointment_id, fee = paid_booking(api, demo_now.date() + dt.timedelta(days=1))
+    booking = paid_booking(api, PATIENT, demo_now.date() + dt.timedelta(days=1))
+    appointment_id, fee = booking.appointment_id, booking.fee_cents
     flow.choose(VisitJourney.appointments)
     identity = DEMO_IDENTITIES[PATIENT]
     flow.identifier_read(identity.kind, identity.value)

@@ -34,6 +34,11 @@ class FakeDispenserDevice:
         self.jammed = False
         self.silent = False  # unplugged in all but name: reads and never answers
         self.nak_next = 0  # NAK this many good frames (line noise)
+        # The card moves, but the answer never comes (the kill tests' worst moment); set once
+        # a dispense was taken.
+        self.capture_jams = False  # the card sticks on its way to the bin
+        self.withhold_dispense_answer = False
+        self.dispense_taken = threading.Event()
         self.commands: list[bytes] = []
         self.dispensed = 0
         self.captured = 0
@@ -89,6 +94,10 @@ class FakeDispenserDevice:
                     continue
                 os.write(self.master, bytes([ACK]))
                 pending = self._answer(raw[1], raw[4:-2])
+                if self.commands[-1:] == [b"DC"]:
+                    self.dispense_taken.set()
+                    if self.withhold_dispense_answer:
+                        pending = None
 
     def _answer(self, address: int, text: bytes) -> bytes:
         command = text[1:3]
@@ -108,7 +117,7 @@ class FakeDispenserDevice:
             self.dispensed += 1
             return self._frame(address, b"P" + command)
         if command == b"CP":
-            if self.jammed:
+            if self.jammed or self.capture_jams:
                 return self._frame(address, b"N" + command + b"20")
             if self.at_gate:
                 self.at_gate = False

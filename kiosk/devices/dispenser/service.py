@@ -71,6 +71,33 @@ class DispenserService(QObject):
             per_visit=False,
         )
 
+    def start(self) -> None:
+        """At the kiosk's start: the status, and a card found waiting in the gate is captured
+        into the reject bin. Nobody at the screen is waiting for it (the kiosk that dispensed
+        it stopped, or its patient walked away), and a card left in the mouth would go to
+        whoever passes by next."""
+        if self._closed:
+            return
+
+        def work() -> DispenserStatus:
+            status = self._dispenser.status()
+            if status == DispenserStatus.card_at_gate:
+                log.warning("a card was left in the gate: captured into the reject bin")
+                self._dispenser.capture()
+                status = self._dispenser.status()
+            return status
+
+        def failed(error: Exception) -> None:
+            self.last_error = str(error)
+            log.warning("the card left in the gate was not captured: %s", error)
+            self._set_status(
+                error.status if isinstance(error, DispenserError) else DispenserStatus.offline
+            )
+
+        self._runner.run(
+            work, self._set_status, failed, description="dispenser start", per_visit=False
+        )
+
     def dispense(self, card_number: str) -> None:
         """One card to the gate for ``card_number``; exactly one of ``card_dispensed`` or
         ``dispense_failed`` follows."""
