@@ -1,4 +1,4 @@
-"""Rebuild Qt's ``libicudata.so.73`` with only the ICU data the kiosk can reach (32 MB -> ~3 MB).
+"""Rebuild Qt's ``libicudata.so.73`` with only the ICU data the kiosk can reach (32 MB -> 3.8 MB).
 
     python packaging/icu_data.py SOURCE_LIBICUDATA OUT_DIR
 
@@ -10,10 +10,10 @@ a few ICU services (``nm -D --undefined-only libQt6Core.so.6``): case mapping
 (``ucnv_*``, QStringConverter for encodings beyond UTF-8/16/32 and Latin-1). No break
 iterators (Qt breaks text with its own tables), no transliteration, no number spell-out.
 The kiosk speaks zh_CN and English, so it keeps, for the root, English and Simplified
-Chinese locales: the locale, zone-name, region/language-name and collation bundles; the
-time-zone rules and metazones; the normalisation and property data; the converter alias
-table and the Chinese encodings (GB18030, GBK, GB2312). Any other locale falls back to root (as an unknown locale does with the
-full data).
+Chinese locales: the locale, zone-name and collation bundles (Qt asks for no currency, unit,
+language or region names); the time-zone rules and metazones; the normalisation and property
+data; the converter alias table and the Chinese encodings (GB18030, GBK, GB2312). Any other
+locale falls back to root (as an unknown locale does with the full data).
 
 How (Debian's icu-devtools and gcc, nothing downloaded): the common data is the
 ``icudt73_dat`` symbol of the library; ``icupkg`` lists and removes items; ``genccode``
@@ -34,8 +34,9 @@ from pathlib import Path
 # The locales the kiosk can be set to, their parents, and the bundles every lookup starts from.
 LOCALES = ("root", "en", "en_US", "en_US_POSIX", "zh", "zh_CN", "zh_Hans", "zh_Hans_CN")
 INDEXES = ("pool", "res_index")
-# Locale-dependent trees whose zh/en bundles are kept (what ucal/ucol/uloc read).
-TREES = ("", "zone/", "coll/", "lang/", "region/", "curr/", "unit/")
+# Locale-dependent trees whose zh/en bundles are kept: the locale data (calendar, week), the
+# zone names (ucal_getTimeZoneDisplayName) and the collations (ucol_open).
+TREES = ("", "zone/", "coll/")
 # Locale-independent items Qt can reach through ucal, ucol, ucnv, uloc and the property APIs.
 SHARED = (
     "cnvalias.icu",  # converter name lookup (ucnv_open, ucnv_getStandardName)
