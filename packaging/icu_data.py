@@ -80,10 +80,17 @@ def kept(item: str, package: str) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in SHARED)
 
 
+# `readelf -S -W`: [Nr] Name Type Address Off Size ...
+SECTION_LINE = r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)"
+
+
 def data_symbol(library: Path) -> tuple[str, int, int]:
     """The common data's symbol name, file offset and size (``nm`` and ``readelf``)."""
     symbols = subprocess.run(
-        ["nm", "-D", "-S", "--defined-only", str(library)], capture_output=True, text=True, check=True
+        ["nm", "-D", "-S", "--defined-only", str(library)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     found = re.search(r"^([0-9a-f]+) ([0-9a-f]+) R (icudt\d+_dat)$", symbols, re.MULTILINE)
     if found is None:
@@ -93,7 +100,7 @@ def data_symbol(library: Path) -> tuple[str, int, int]:
         ["readelf", "-S", "-W", str(library)], capture_output=True, text=True, check=True
     ).stdout
     for line in sections.splitlines():
-        fields = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)", line)
+        fields = re.match(SECTION_LINE, line)
         if fields:
             start, offset, length = (int(fields.group(i), 16) for i in (2, 3, 4))
             if start <= address and address + size <= start + length:

@@ -16,15 +16,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import pytest
 import PySide6
+import pytest
 
 # packaging/ is not a package (its name is the PyPI distribution's): load the file itself.
 _SPEC = importlib.util.spec_from_file_location(
     "icu_data", Path(__file__).resolve().parents[2] / "packaging" / "icu_data.py"
 )
-assert _SPEC is not None and _SPEC.loader is not None
+assert _SPEC is not None
+assert _SPEC.loader is not None
 icu_data = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(icu_data)
 
@@ -34,8 +36,10 @@ PROBE = r"""
 import functools, json
 from PySide6.QtCore import QCollator, QDate, QDateTime, QLocale, QStringDecoder, QTime, QTimeZone
 
-out = {"library": [line.split()[-1] for line in open("/proc/self/maps") if "libicudata" in line][0]}
-names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "赵敏", "钱", "孙", "Zhang", "apple", "Éclair", "zebra"]
+maps = open("/proc/self/maps").read().splitlines()
+out = {"library": [line.split()[-1] for line in maps if "libicudata" in line][0]}
+names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "赵敏", "钱", "孙"]
+names += ["Zhang", "apple", "Éclair", "zebra"]
 for name in ("zh_CN", "en_US", "de_DE"):
     locale = QLocale(name)
     collator = QCollator(locale)
@@ -53,7 +57,10 @@ for name in ("zh_CN", "en_US", "de_DE"):
             locale.toString(moment, QLocale.FormatType.LongFormat),
             tz.offsetFromUtc(moment),
         ]
-out["canonical"] = [bytes(QTimeZone(b"PRC").id()).decode(), QTimeZone.isTimeZoneIdAvailable(b"Asia/Chongqing")]
+out["canonical"] = [
+    bytes(QTimeZone(b"PRC").id()).decode(),
+    QTimeZone.isTimeZoneIdAvailable(b"Asia/Chongqing"),
+]
 out["codecs"] = {
     codec: (QStringDecoder(codec).isValid(), QStringDecoder(codec).name())
     for codec in ("GB18030", "GBK", "GB2312", "UTF-8", "ISO-8859-1", "Big5")
@@ -62,7 +69,7 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
-def probe(library_dir: Path | None) -> dict[str, object]:
+def probe(library_dir: Path | None) -> dict[str, Any]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     if library_dir is not None:
         env["LD_LIBRARY_PATH"] = str(library_dir)
@@ -70,7 +77,7 @@ def probe(library_dir: Path | None) -> dict[str, object]:
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    answer: dict[str, object] = json.loads(result.stdout)
+    answer: dict[str, Any] = json.loads(result.stdout)
     return answer
 
 
@@ -78,7 +85,8 @@ def probe(library_dir: Path | None) -> dict[str, object]:
 def small_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for tool in ("icupkg", "genccode", "gcc", "nm", "readelf"):
         assert shutil.which(tool), f"{tool} is missing (scripts/ensure-system-deps.sh installs it)"
-    return icu_data.build(LIBICUDATA, tmp_path_factory.mktemp("icu"))
+    library: Path = icu_data.build(LIBICUDATA, tmp_path_factory.mktemp("icu"))
+    return library
 
 
 def test_the_rebuilt_library_is_a_tenth_of_the_size_and_keeps_the_symbol(
@@ -115,5 +123,5 @@ def test_other_locales_fall_back_to_root_and_the_chinese_encodings_stay(
     codecs = small["codecs"]
     assert isinstance(codecs, dict)
     for codec in ("GB18030", "GBK", "GB2312", "UTF-8", "ISO-8859-1"):
-        assert codecs[codec] == full["codecs"][codec], codec  # type: ignore[index]
+        assert codecs[codec] == full["codecs"][codec], codec
     assert codecs["Big5"][0] is False  # dropped with the other non-Chinese tables
