@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kiosk and server need when they are missing: Qt's libraries
 # (offscreen and on a real X display), Chromium for the web pages' tests, espeak-ng for the calls,
-# PostgreSQL for the server's tests on its second engine.
+# PostgreSQL for the server's tests on its second engine; ICU's tools and gcc for `make package`.
 # Idempotent and quiet when everything is present; used by `make demo`, `make test` and .ci/run.
 set -euo pipefail
 
@@ -15,6 +15,8 @@ packages=(
   postgresql  # the server's tests run on PostgreSQL too (a throwaway cluster per session)
   cups cups-client printer-driver-cups-pdf  # A4 reports: lp/lpstat, and a real cupsd with the
                                             # cups-pdf printer started by the report tests
+  icu-devtools gcc  # make package: icupkg, genccode and gcc rebuild Qt's ICU data smaller
+                    # (packaging/icu_data.py)
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here
