@@ -46,6 +46,7 @@ FINISHING_STEPS = frozenset(
     {
         (VISIT, "ticket"),
         ("payment", "paid"),
+        ("receipts", "printed"),
         ("feedback", "thanks"),
         ("info", "department"),
         ("info", "prices"),

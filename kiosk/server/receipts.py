@@ -13,7 +13,14 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.api.models import ReceiptRecord, ReceiptReprint
-from kiosk.server.db import Connection, Row, from_db_time, lock_rows, require_transaction, to_db_time
+from kiosk.server.db import (
+    Connection,
+    Row,
+    from_db_time,
+    lock_rows,
+    require_transaction,
+    to_db_time,
+)
 from kiosk.server.payments import paid_receipt, payment_bill_ids
 
 
