@@ -101,7 +101,9 @@ def server_reprints(api: ApiClient, number: str) -> int:
     return next(r.reprints for r in listed.receipts if r.receipt.receipt_number == number)
 
 
-def test_the_list_is_the_patients_receipts_newest_first(receipt_rig, api):
+def test_the_list_is_the_patients_receipts_newest_first(
+    receipt_rig: ReceiptRig, api: ApiClient
+) -> None:
     numbers = paid_receipts(api, 2)
     identify(receipt_rig)
     flow = receipt_rig.flow
@@ -110,13 +112,15 @@ def test_the_list_is_the_patients_receipts_newest_first(receipt_rig, api):
     assert flow.days == 30
 
 
-def test_no_payments_is_an_empty_list(receipt_rig):
+def test_no_payments_is_an_empty_list(receipt_rig: ReceiptRig) -> None:
     identify(receipt_rig, "one_in_window")
     assert receipt_rig.flow.step == ReceiptStep.receipts
     assert receipt_rig.flow.receipts == []
 
 
-def test_a_copy_is_printed_with_its_copy_mark_and_counted_once(receipt_rig, api, qtbot):
+def test_a_copy_is_printed_with_its_copy_mark_and_counted_once(
+    receipt_rig: ReceiptRig, api: ApiClient, qtbot: QtBot
+) -> None:
     (number,) = paid_receipts(api)
     identify(receipt_rig)
     flow = receipt_rig.flow
@@ -134,7 +138,9 @@ def test_a_copy_is_printed_with_its_copy_mark_and_counted_once(receipt_rig, api,
     assert server_reprints(api, number) == 1
 
 
-def test_beyond_the_free_reprints_the_refusal_is_shown(receipt_rig, api, qtbot):
+def test_beyond_the_free_reprints_the_refusal_is_shown(
+    receipt_rig: ReceiptRig, api: ApiClient, qtbot: QtBot
+) -> None:
     (number,) = paid_receipts(api)
     for _ in range(2):  # both free reprints taken at another kiosk's visit
         response = api.post(
@@ -149,7 +155,9 @@ def test_beyond_the_free_reprints_the_refusal_is_shown(receipt_rig, api, qtbot):
     assert receipt_rig.printed() == []
 
 
-def test_the_servers_refusal_when_the_list_was_out_of_date(receipt_rig, api, qtbot):
+def test_the_servers_refusal_when_the_list_was_out_of_date(
+    receipt_rig: ReceiptRig, api: ApiClient, qtbot: QtBot
+) -> None:
     (number,) = paid_receipts(api)
     identify(receipt_rig)
     flow = receipt_rig.flow
@@ -164,7 +172,9 @@ def test_the_servers_refusal_when_the_list_was_out_of_date(receipt_rig, api, qtb
     assert server_reprints(api, number) == 2
 
 
-def test_a_printer_fault_offers_a_retry_that_counts_nothing_more(receipt_rig, api, qtbot):
+def test_a_printer_fault_offers_a_retry_that_counts_nothing_more(
+    receipt_rig: ReceiptRig, api: ApiClient, qtbot: QtBot
+) -> None:
     (number,) = paid_receipts(api)
     identify(receipt_rig)
     flow = receipt_rig.flow
@@ -204,7 +214,9 @@ class LosesFirstAnswer:
         return copy
 
 
-def test_a_lost_answer_asked_again_gives_the_same_copy(rig, tmp_path, api, qtbot):
+def test_a_lost_answer_asked_again_gives_the_same_copy(
+    rig: Rig, tmp_path: Path, api: ApiClient, qtbot: QtBot
+) -> None:
     (number,) = paid_receipts(api)
     losing = LosesFirstAnswer(rig.client)
     receipt_rig = build(rig, tmp_path, losing)
@@ -248,8 +260,8 @@ class StopsBeforePrinting:
 
 
 def test_a_kiosk_stopped_after_the_count_before_printing_does_not_count_twice(
-    rig, tmp_path, api, qtbot
-):
+    rig: Rig, tmp_path: Path, api: ApiClient, qtbot: QtBot
+) -> None:
     """The first run counts the copy and stops before printing; the next run (a new flow on
     the same journal file) reprints that receipt with the same key: the same copy."""
     (number,) = paid_receipts(api)
