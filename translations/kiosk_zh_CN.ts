@@ -1870,10 +1870,6 @@
         <translation>合计</translation>
     </message>
     <message>
-        <source>Insurance fund (统筹)</source>
-        <translation>医保统筹支付</translation>
-    </message>
-    <message>
         <source>Personal account</source>
         <translation>个人账户支付</translation>
     </message>
@@ -1882,8 +1878,12 @@
         <translation>个人自付</translation>
     </message>
     <message>
-        <source>This was reprint {number}. {left}</source>
-        <translation>这是第 {number} 次补打。{left}</translation>
+        <source>Insurance fund</source>
+        <translation>医保统筹支付</translation>
+    </message>
+    <message>
+        <source>Reprint {number} of this receipt. {left}</source>
+        <translation>第 {number} 次补打。{left}</translation>
     </message>
     <message>
         <source>All receipts</source>
@@ -1909,8 +1909,8 @@
 <context>
     <name>Receipts</name>
     <message>
-        <source>and {count} more</source>
-        <translation>等 {count} 项</translation>
+        <source>{items} and {more} more</source>
+        <translation>{items}等 {total} 项</translation>
     </message>
     <message>
         <source>Paid {date} {time}</source>

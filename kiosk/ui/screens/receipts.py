@@ -21,9 +21,11 @@ def items_summary(record: ReceiptRecord) -> str:
     names = [in_language(item.name, item.name_en) for item in record.receipt.items]
     shown = in_language("、", ", ").join(names[:ITEMS_SHOWN])
     more = len(names) - ITEMS_SHOWN
-    if more > 0:
-        shown += " " + QCoreApplication.translate("Receipts", "and {count} more").format(count=more)
-    return shown
+    if more < 1:
+        return shown
+    return QCoreApplication.translate("Receipts", "{items} and {more} more").format(
+        items=shown, more=more, total=len(names)
+    )
 
 
 def paid_text(record: ReceiptRecord) -> str:
@@ -68,7 +70,7 @@ def problem_text(problem: ReceiptProblem | None, fault: str, cashier: str) -> st
             "Nothing more was counted: touch “Try again” once it is fixed, or ask at "
             "cashier window {window}.",
         ).format(window=cashier)
-        return f"{fault_text(fault)} {advice}"
+        return in_language("", " ").join((fault_text(fault), advice))
     return ""
 
 
@@ -324,7 +326,10 @@ class ReceiptConfirmScreen(Screen):
             status = paid_text(record)
         self.status.setText(status)
         self.status.setVisible(bool(status))
-        problem = problem_text(self._problem, self._fault, self._cashier)
+        retry = self._problem is ReceiptProblem.printer_failed
+        none_left = record is not None and record.reprints_left < 1 and not retry
+        shown = ReceiptProblem.limit_reached if none_left and not self._printed else self._problem
+        problem = problem_text(shown, self._fault, self._cashier)
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         if receipt is not None and record is not None:
@@ -334,7 +339,7 @@ class ReceiptConfirmScreen(Screen):
             fund = receipt.insurance_fund_cents
             self._set("receipt.total", self.tr("Total"))
             self._set("receipt.total.amount", format_money(receipt.total_cents))
-            self._set("receipt.fund", self.tr("Insurance fund (统筹)"))
+            self._set("receipt.fund", self.tr("Insurance fund"))
             self._set("receipt.fund.amount", format_money(fund))
             self._set("receipt.account", self.tr("Personal account"))
             self._set("receipt.account.amount", format_money(receipt.personal_account_cents))
@@ -342,16 +347,15 @@ class ReceiptConfirmScreen(Screen):
             self._set("receipt.self_pay.amount", format_money(receipt.self_pay_cents))
             copies = reprints_text(record)
             if isinstance(record, ReceiptReprint):
-                copies = self.tr("This was reprint {number}. {left}").format(
+                copies = self.tr("Reprint {number} of this receipt. {left}").format(
                     number=record.reprint_number, left=copies
                 )
             self._set("receipt.copies", copies)
         self.back.setText(self.tr("All receipts"))
         self.back.setAccessibleName(self.tr("Back to all your receipts"))
-        retry = self._problem is ReceiptProblem.printer_failed
         self.print.setText(self.tr("Try again") if retry else self.tr("Print a copy"))
         self.print.setAccessibleName(self.tr("Print a copy of this receipt"))
-        left = record is not None and (record.reprints_left > 0 or retry)
-        self.print.setVisible(not self._printed)
-        self.print.setEnabled(left and not self._printing)
+        # None left: the banner says where to go instead; no button that cannot work.
+        self.print.setVisible(not self._printed and not none_left)
+        self.print.setEnabled(not self._printing)
         label_home_button(self.finish)
