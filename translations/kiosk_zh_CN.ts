@@ -1883,7 +1883,7 @@
     </message>
     <message>
         <source>Reprint {number} of this receipt. {left}</source>
-        <translation>第 {number} 次补打。{left}</translation>
+        <translation>第{number}次补打。{left}</translation>
     </message>
     <message>
         <source>All receipts</source>
@@ -1910,7 +1910,7 @@
     <name>Receipts</name>
     <message>
         <source>{items} and {more} more</source>
-        <translation>{items}等 {total} 项</translation>
+        <translation>{items}等{total}项</translation>
     </message>
     <message>
         <source>Paid {date} {time}</source>
@@ -1922,7 +1922,7 @@
     </message>
     <message>
         <source>Free reprints left: {count}</source>
-        <translation>还可免费补打 {count} 次</translation>
+        <translation>还可免费补打{count}次</translation>
     </message>
     <message>
         <source>The printer is out of paper.</source>
@@ -1938,15 +1938,15 @@
     </message>
     <message>
         <source>This receipt has been reprinted as often as the kiosks may. Please ask at cashier window {window} for another copy.</source>
-        <translation>这张票据在自助机上的补打次数已用完。如需再打，请到 {window} 号收费窗口办理。</translation>
+        <translation>这张票据在自助机上的补打次数已用完。如需再打，请到{window}号收费窗口办理。</translation>
     </message>
     <message>
         <source>That receipt can no longer be reprinted here. Please ask at cashier window {window}.</source>
-        <translation>这张票据已不能在自助机上补打，请到 {window} 号收费窗口办理。</translation>
+        <translation>这张票据已不能在自助机上补打，请到{window}号收费窗口办理。</translation>
     </message>
     <message>
         <source>Nothing more was counted: touch “Try again” once it is fixed, or ask at cashier window {window}.</source>
-        <translation>本次未多计补打次数：故障排除后请点“重试”，或到 {window} 号收费窗口办理。</translation>
+        <translation>本次未多计补打次数：故障排除后请点“重试”，或到{window}号收费窗口办理。</translation>
     </message>
 </context>
 <context>
@@ -1957,11 +1957,11 @@
     </message>
     <message>
         <source>Your payments of the last {days} days. Choose one to print it again.</source>
-        <translation>近 {days} 天的缴费记录。请选择要补打的票据。</translation>
+        <translation>近{days}天的缴费记录。请选择要补打的票据。</translation>
     </message>
     <message>
         <source>You have no payments in the last {days} days. For an older receipt, please ask at cashier window {window}.</source>
-        <translation>近 {days} 天没有缴费记录。更早的票据请到 {window} 号收费窗口补打。</translation>
+        <translation>近{days}天没有缴费记录。更早的票据请到{window}号收费窗口补打。</translation>
     </message>
     <message>
         <source>{amount} paid · {date}</source>
