@@ -10,10 +10,12 @@ import pytest
 import requests
 
 from kiosk.api.models import IDEMPOTENCY_HEADER, VISIT_TOKEN_HEADER, ReceiptList, ReceiptReprint
+from kiosk.server.clock import ManualClock
 from kiosk.server.db import connect, from_db_time, to_db_time, write_transaction
+from kiosk.server.embedded import EmbeddedServer
 from kiosk.server.idempotency import REPLAY_HEADER
 from kiosk.server.visits import Limits
-from tests.helpers.server import ApiClient
+from tests.helpers.server import DEMO_NOW, ApiClient
 
 CHARGED_CODE = "134567890123456789"  # the simulated wallet charges it at once
 
@@ -210,3 +212,35 @@ def test_a_missing_ended_or_expired_visit_token_is_refused(api, live_server, pai
     api.identify("unpaid_bills")
     (record,) = listed(api, patient).receipts
     assert record.reprints == 0  # the refused reprints counted nothing
+
+
+def test_the_servers_policy_and_window_are_its_configuration(demo_db):
+    """``--free-receipt-reprints 0`` leaves every reprint to the window; ``--receipt-days``
+    is how far back the list goes."""
+    limits = Limits(free_receipt_reprints=0, receipt_days=1)
+    clock = ManualClock(DEMO_NOW)
+    with EmbeddedServer.start(demo_db, seed_demo=True, clock=clock, limits=limits) as server:
+        client = ApiClient(server.url)
+        try:
+            patient = client.identify("unpaid_bills")["id"]
+            first, *_ = bills_of(client, patient)
+            payment = pay(client, patient, [first])
+            answer = listed(client, patient)
+            assert answer.days == 1
+            (record,) = answer.receipts
+            assert (record.reprints, record.reprints_left) == (0, 0)
+            refused = reprint(client, payment["receipt"]["receipt_number"])
+            assert refused.status_code == 409
+            assert refused.json()["error"]["details"] == {"free_reprints": 0}
+            clock.advance(dt.timedelta(days=1, minutes=1))
+            client.identify("unpaid_bills")
+            assert listed(client, patient).receipts == []
+        finally:
+            client.close()
+
+
+def test_limits_refuse_nonsense() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Limits(receipt_days=0)
+    with pytest.raises(ValueError, match="negative"):
+        Limits(free_receipt_reprints=-1)
