@@ -6,13 +6,18 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
 from kiosk.api.models import IDEMPOTENCY_HEADER
 from kiosk.app import Kiosk
 from kiosk.devices.printing.drivers import PrinterStatus, SimulatedConnection
 from kiosk.flows.receipts import ReceiptProblem, ReceiptsFlow, ReceiptStep
+from kiosk.flows.visit import Step
+from kiosk.server.embedded import EmbeddedServer
 from kiosk.ui.receipts_view import ReceiptsView
 from tests.helpers.server import ApiClient
 from tests.helpers.ui import Touch, visible_texts
+from tests.ui.test_usage_events import deliver, without_timings
 
 CHARGED_CODE = "134567890123456789"
 COPY_MARK = "补打".encode("gb18030")
@@ -131,3 +136,21 @@ def test_a_patient_without_payments_is_told_so(touch: Touch, kiosk: Kiosk) -> No
     assert view.list.empty.isVisible()
     assert not view.list.hint.isVisible()
     touch("receipts.finish")
+
+
+def test_a_reprint_reports_its_visit_as_finished(
+    touch: Touch, kiosk: Kiosk, api: ApiClient, live_server: EmbeddedServer, qtbot: QtBot
+) -> None:
+    pay_one_bill(api)
+    touch("home.receipts")
+    touch("identify.demo.unpaid_bills")
+    wait_for(touch, ReceiptStep.receipts)
+    touch("receipts.choose.0")
+    touch("receipt.print")
+    wait_for(touch, ReceiptStep.printed)
+    touch("receipt.finish")
+    touch.wait_for(Step.home)
+    events = without_timings(deliver(qtbot, kiosk, live_server, 1))
+    assert ("service_chosen", {"service": "receipts"}) in events
+    assert ("step_reached", {"service": "receipts", "step": "printed"}) in events
+    assert events[-1] == ("visit_finished", {"service": "receipts"})
