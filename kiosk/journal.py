@@ -270,8 +270,9 @@ class Journal:
             ).fetchone()
         return str(row[0])
 
-    def reprint_printed(self, receipt_number: str) -> None:
-        """The copy is out of the printer: the next reprint of the receipt is a new one."""
+    def reprint_done(self, receipt_number: str) -> None:
+        """The copy is out of the printer (or the server refused it, counting nothing): the
+        next reprint of the receipt is a new one."""
         with self._lock:
             self._conn.execute(
                 "DELETE FROM receipt_reprints WHERE receipt_number = ?", (receipt_number,)

@@ -72,7 +72,7 @@ class ReceiptApi(Protocol):
 class ReprintJournal(Protocol):
     def reprint_key(self, receipt_number: str, new_key: str) -> str: ...
 
-    def reprint_printed(self, receipt_number: str) -> None: ...
+    def reprint_done(self, receipt_number: str) -> None: ...
 
 
 class ReceiptCopyPrinting(Protocol):
@@ -208,18 +208,15 @@ class ReceiptsFlow(Flow[ReceiptStep]):
             self.printer_fault = fault
             self._move(ReceiptStep.confirm)
             return
-        self._runner.run(
-            lambda: self._journal.reprint_printed(number),
-            lambda _none: None,
-            lambda error: log.error("journal: %s", error),
-            description="journal",
-            per_visit=False,
-        )
+        self._forget_key(copy)
         self.copy_printed.emit(number)
         self._move(ReceiptStep.printed)
 
     def _on_count_failed(self, error: Exception) -> None:
         if isinstance(error, BackendRejectedError):
+            if error.code == ErrorCode.reprint_limit_reached or error.status == 404:
+                # Refused: nothing was counted with the key (a counted one replays its copy).
+                self._forget_key(self.chosen)
             if error.code == ErrorCode.reprint_limit_reached and self.chosen is not None:
                 self.problem = ReceiptProblem.limit_reached
                 self.chosen = self.chosen.model_copy(update={"reprints_left": 0})
@@ -237,6 +234,20 @@ class ReceiptsFlow(Flow[ReceiptStep]):
                 )
                 return
         self._on_failed(error)
+
+    def _forget_key(self, record: ReceiptRecord | None) -> None:
+        """The receipt's next reprint is a new one: its journalled key goes (off the GUI
+        thread, whatever happens to the visit meanwhile)."""
+        if record is None:
+            return
+        number = record.receipt.receipt_number
+        self._runner.run(
+            lambda: self._journal.reprint_done(number),
+            lambda _none: None,
+            lambda error: log.error("journal: %s", error),
+            description="journal",
+            per_visit=False,
+        )
 
     def _on_reloaded(self, listed: ReceiptList) -> None:
         self.receipts, self.days = listed.receipts, listed.days

@@ -98,6 +98,13 @@ def test_newest_first(api, live_server, paid_one):
     newer = pay(api, patient, bills_of(api, patient))
     numbers = [r.receipt.receipt_number for r in listed(api, patient).receipts]
     assert numbers == [newer["receipt"]["receipt_number"], older["receipt"]["receipt_number"]]
+    # One key is one reprint of one receipt: the same key for another is a conflict.
+    key = uuid.uuid4().hex
+    assert reprint(api, numbers[0], key=key).status_code == 200
+    conflict = reprint(api, numbers[1], key=key)
+    assert conflict.status_code == 422
+    assert conflict.json()["error"]["code"] == "idempotency_conflict"
+    assert [r.reprints for r in listed(api, patient).receipts] == [1, 0]
 
 
 def test_another_patient_sees_none_of_them_and_cannot_reprint_them(api, paid_one):
