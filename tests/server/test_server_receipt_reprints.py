@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -251,3 +252,15 @@ def test_limits_refuse_nonsense() -> None:
         Limits(receipt_days=0)
     with pytest.raises(ValueError, match="negative"):
         Limits(free_receipt_reprints=-1)
+
+
+def test_two_kiosks_taking_the_last_free_reprint_at_once_get_one_copy(api, other_kiosk, paid_one):
+    patient, payment = paid_one
+    number = payment["receipt"]["receipt_number"]
+    assert reprint(api, number).status_code == 200  # one left
+    other_kiosk.identify("unpaid_bills")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda client: reprint(client, number), [api, other_kiosk]))
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    (record,) = listed(api, patient).receipts
+    assert (record.reprints, record.reprints_left) == (2, 0)
