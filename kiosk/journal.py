@@ -9,6 +9,11 @@ Two things must survive a timeout, a crash or a power cut:
 - **Report print jobs.** A report's job is written here before it goes to CUPS (its job id
   once CUPS answers) and removed when its "printed" message is in the outbox: on the next start
   a job CUPS completed is recorded once, and one still waiting is cancelled (never sent again).
+- **Receipt reprints not printed yet.** A reprint (票据补打) is counted by the server before
+  it prints; its Idempotency-Key is kept here, per receipt, until the printer finished the copy.
+  Asking again for that receipt (a printer fault, a lost answer, a kiosk stopped before
+  printing) sends the same key, so the server replays the copy it counted instead of counting
+  another.
 - **The outbox.** Messages that may wait (feedback, usage events) are kept until the server
   has taken them; each keeps its Idempotency-Key (a usage event its event id) so a resend
   after a lost answer is not a duplicate.
@@ -47,6 +52,11 @@ CREATE TABLE IF NOT EXISTS report_jobs (
     report_id TEXT NOT NULL,
     pages INTEGER NOT NULL,
     job_id INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS receipt_reprints (
+    receipt_number TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -243,6 +253,30 @@ class Journal:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    # -- receipt reprints --------------------------------------------------------------------
+
+    def reprint_key(self, receipt_number: str, new_key: str) -> str:
+        """The key of the receipt's reprint not printed yet, or ``new_key`` kept as it."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO receipt_reprints (receipt_number, idempotency_key,"
+                " created_at) VALUES (?, ?, ?)",
+                (receipt_number, new_key, _now()),
+            )
+            row = self._conn.execute(
+                "SELECT idempotency_key FROM receipt_reprints WHERE receipt_number = ?",
+                (receipt_number,),
+            ).fetchone()
+        return str(row[0])
+
+    def reprint_done(self, receipt_number: str) -> None:
+        """The copy is out of the printer (or the server refused it, counting nothing): the
+        next reprint of the receipt is a new one."""
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM receipt_reprints WHERE receipt_number = ?", (receipt_number,)
+            )
 
     # -- outbox ------------------------------------------------------------------------------
 

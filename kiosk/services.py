@@ -151,6 +151,23 @@ def _build_reports(parts: ServiceParts) -> Journey:
     return Journey(flow, view, start=flow.reconcile)
 
 
+def _build_receipts(parts: ServiceParts) -> Journey:
+    from kiosk.flows.receipts import ReceiptsFlow
+    from kiosk.ui.receipts_view import ReceiptsView
+
+    flow = ReceiptsFlow(
+        parts.client,
+        parts.runner,
+        parts.visit,
+        parts.journal,
+        parts.printing,
+        hospital_name=parts.config.kiosk.hospital_name,
+        parent=parts.owner,
+    )
+    view = ReceiptsView(parts.visit_view, flow, cashier_window=parts.config.kiosk.service_window)
+    return Journey(flow, view)
+
+
 def _build_info(parts: ServiceParts) -> Journey:
     from kiosk.flows.info import InfoFlow
     from kiosk.flows.registration import RegistrationFlow
@@ -223,6 +240,13 @@ SERVICES: tuple[Service, ...] = (
         str(QT_TRANSLATE_NOOP("Services", "Lab and imaging, printed")),
         needs_identification=True,
         build=_build_reports,
+    ),
+    Service(
+        "receipts",
+        str(QT_TRANSLATE_NOOP("Services", "Reprint a receipt")),
+        str(QT_TRANSLATE_NOOP("Services", "Past payments, printed again")),
+        needs_identification=True,
+        build=_build_receipts,
     ),
     Service(
         "info",

@@ -48,6 +48,7 @@ FINISHING_STEPS = frozenset(
         (VISIT, "ticket"),
         ("payment", "paid"),
         (FIRST_VISIT, "done"),
+        ("receipts", "printed"),
         ("feedback", "thanks"),
         ("info", "department"),
         ("info", "prices"),

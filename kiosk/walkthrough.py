@@ -38,6 +38,7 @@ from kiosk.flows.feedback import FeedbackFlow, FeedbackStep
 from kiosk.flows.first_visit import FirstVisitStep, Output
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.payment import PaymentFlow, PayStep
+from kiosk.flows.receipts import ReceiptProblem, ReceiptsFlow, ReceiptStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
 from kiosk.flows.reports import ReportsFlow, ReportStep
 from kiosk.flows.staff_call import CallStep
@@ -157,6 +158,7 @@ class Walkthrough:
         self.booking()
         self.payment()
         self.reports()
+        self.receipts()
         self.first_visit()
         self.call_staff()
         self.feedback()
@@ -460,6 +462,46 @@ class Walkthrough:
         wait_until(lambda: flow.step == ReportStep.printed and not flow.busy)
         self.shoot("report-printed")
         self.click("report.finish")
+        self.wait_for(Step.home)
+
+    def receipts(self) -> None:
+        """Receipts printed again (票据补打): the receipt paid in :meth:`payment`, a copy
+        printed, a second, then none left (the cashier window); a patient with no payments."""
+        flow = self.kiosk.part(ReceiptsFlow)
+        self.start("receipts")
+        self.click("identify.demo.unpaid_bills")  # the patient who paid in ``payment``
+        wait_until(lambda: flow.step == ReceiptStep.receipts and not flow.busy)
+        self.shoot("receipts")
+        self.click("receipts.choose.0")
+        wait_until(lambda: flow.step == ReceiptStep.confirm)
+        self.shoot("receipt-confirm")
+        connection = self.kiosk.printer.connection
+        if isinstance(connection, SimulatedConnection):  # out of paper: the retry offered
+            connection.set_status(PrinterStatus.paper_out)
+            self.click("receipt.print")
+            wait_until(lambda: flow.problem is ReceiptProblem.printer_failed and not flow.busy)
+            self.shoot("receipt-printer-fault")
+            connection.set_status(PrinterStatus.ok)
+        self.click("receipt.print")
+        wait_until(lambda: flow.step == ReceiptStep.printed and not flow.busy)
+        self.shoot("receipt-printed")
+        self.click("receipt.back")
+        wait_until(lambda: flow.step == ReceiptStep.receipts)
+        self.click("receipts.choose.0")
+        self.click("receipt.print")
+        wait_until(lambda: flow.step == ReceiptStep.printed and not flow.busy)
+        self.click("receipt.back")
+        wait_until(lambda: flow.step == ReceiptStep.receipts)
+        self.click("receipts.choose.0")
+        wait_until(lambda: flow.step == ReceiptStep.confirm)
+        self.shoot("receipt-none-left")
+        self.click("receipt.finish")
+        self.wait_for(Step.home)
+        self.start("receipts")
+        self.click("identify.demo.one_in_window")
+        wait_until(lambda: flow.step == ReceiptStep.receipts and not flow.busy)
+        self.shoot("receipts-empty")
+        self.click("receipts.finish")
         self.wait_for(Step.home)
 
 

@@ -1860,6 +1860,135 @@
     </message>
 </context>
 <context>
+    <name>ReceiptConfirmScreen</name>
+    <message>
+        <source>Receipt {number}</source>
+        <translation>票据 {number}</translation>
+    </message>
+    <message>
+        <source>Printing a copy of your receipt… Please wait by the printer.</source>
+        <translation>正在补打票据……请在打印机旁稍候。</translation>
+    </message>
+    <message>
+        <source>Printed. Please take the copy, marked “补打 / COPY”, from the ticket printer.</source>
+        <translation>已打印。请从凭条打印机取走标有“补打 / COPY”的票据。</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Personal account</source>
+        <translation>个人账户支付</translation>
+    </message>
+    <message>
+        <source>You paid</source>
+        <translation>个人自付</translation>
+    </message>
+    <message>
+        <source>Insurance fund</source>
+        <translation>医保统筹支付</translation>
+    </message>
+    <message>
+        <source>Reprint {number} of this receipt. {left}</source>
+        <translation>第{number}次补打。{left}</translation>
+    </message>
+    <message>
+        <source>All receipts</source>
+        <translation>全部票据</translation>
+    </message>
+    <message>
+        <source>Back to all your receipts</source>
+        <translation>返回全部票据</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Print a copy</source>
+        <translation>补打票据</translation>
+    </message>
+    <message>
+        <source>Print a copy of this receipt</source>
+        <translation>补打这张票据</translation>
+    </message>
+</context>
+<context>
+    <name>Receipts</name>
+    <message>
+        <source>{items} and {more} more</source>
+        <translation>{items}等{total}项</translation>
+    </message>
+    <message>
+        <source>Paid {date} {time}</source>
+        <translation>缴费时间 {date} {time}</translation>
+    </message>
+    <message>
+        <source>No free reprint left</source>
+        <translation>免费补打次数已用完</translation>
+    </message>
+    <message>
+        <source>Free reprints left: {count}</source>
+        <translation>还可免费补打{count}次</translation>
+    </message>
+    <message>
+        <source>The printer is out of paper.</source>
+        <translation>打印机缺纸。</translation>
+    </message>
+    <message>
+        <source>The printer cover is open.</source>
+        <translation>打印机盖未关好。</translation>
+    </message>
+    <message>
+        <source>The printer is not working.</source>
+        <translation>打印机暂时无法使用。</translation>
+    </message>
+    <message>
+        <source>This receipt has been reprinted as often as the kiosks may. Please ask at cashier window {window} for another copy.</source>
+        <translation>这张票据在自助机上的补打次数已用完。如需再打，请到{window}号收费窗口办理。</translation>
+    </message>
+    <message>
+        <source>That receipt can no longer be reprinted here. Please ask at cashier window {window}.</source>
+        <translation>这张票据已不能在自助机上补打，请到{window}号收费窗口办理。</translation>
+    </message>
+    <message>
+        <source>Nothing more was counted: touch “Try again” once it is fixed, or ask at cashier window {window}.</source>
+        <translation>本次未多计补打次数：故障排除后请点“重试”，或到{window}号收费窗口办理。</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptsScreen</name>
+    <message>
+        <source>Reprint a receipt</source>
+        <translation>票据补打</translation>
+    </message>
+    <message>
+        <source>Your payments of the last {days} days. Choose one to print it again.</source>
+        <translation>近{days}天的缴费记录。请选择要补打的票据。</translation>
+    </message>
+    <message>
+        <source>You have no payments in the last {days} days. For an older receipt, please ask at cashier window {window}.</source>
+        <translation>近{days}天没有缴费记录。更早的票据请到{window}号收费窗口补打。</translation>
+    </message>
+    <message>
+        <source>{amount} paid · {date}</source>
+        <translation>实付 {amount} · {date}</translation>
+    </message>
+    <message>
+        <source>Receipt {number} · {paid} · {reprints}</source>
+        <translation>票据号 {number} · {paid} · {reprints}</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>补打</translation>
+    </message>
+    <message>
+        <source>Reprint receipt {number}</source>
+        <translation>补打票据 {number}</translation>
+    </message>
+</context>
+<context>
     <name>Registration</name>
     <message>
         <source>Morning</source>
@@ -2059,6 +2188,14 @@
     <message>
         <source>Lab and imaging, printed</source>
         <translation>检验检查报告打印</translation>
+    </message>
+    <message>
+        <source>Reprint a receipt</source>
+        <translation>票据补打</translation>
+    </message>
+    <message>
+        <source>Past payments, printed again</source>
+        <translation>已缴费票据再次打印</translation>
     </message>
     <message>
         <source>Hospital guide</source>

@@ -110,6 +110,21 @@ PAYMENT: dict[str, Any] = {
     "directions": [],
 }
 
+RECEIPT_RECORD: dict[str, Any] = {
+    "payment_id": "pay-1f4de33b283d4474",
+    "receipt": {**PAYMENT["receipt"], "receipt_url": PAYMENT["pay_url"] + "/receipt"},
+    "reprints": 0,
+    "reprints_left": 2,
+}
+
+RECEIPT_REPRINT: dict[str, Any] = {
+    **RECEIPT_RECORD,
+    "reprints": 1,
+    "reprints_left": 1,
+    "reprint_number": 1,
+    "reprinted_at": "2026-12-04T09:02:11.120551Z",
+}
+
 QUEUE_ENTRY: dict[str, Any] = {
     "id": 2,
     "queue_id": "q-dep-a",

@@ -708,6 +708,35 @@ class Receipt(ApiModel):
     receipt_url: str = ""
 
 
+class ReceiptRecord(ApiModel):
+    """A past paid payment's receipt (票据补打): what the list shows and a reprint prints."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RECEIPT_RECORD]})
+
+    payment_id: str
+    receipt: Receipt
+    # Copies reprinted at kiosks so far, and how many more are free under the server's
+    # reprint policy; after that the patient asks at the cashier window.
+    reprints: int = 0
+    reprints_left: int = 0
+
+
+class ReceiptList(ApiModel):
+    """The patient's paid payments of the last ``days`` days, newest first."""
+
+    receipts: list[ReceiptRecord]
+    days: int
+
+
+class ReceiptReprint(ReceiptRecord):
+    """A counted reprint: the receipt to print with its copy mark (补打) and time."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RECEIPT_REPRINT]})
+
+    reprint_number: int  # 1 for the first reprint of this receipt
+    reprinted_at: dt.datetime
+
+
 class PharmacyTicket(ApiModel):
     """Where to collect the paid drugs: a number called at a pharmacy window."""
 
@@ -912,6 +941,8 @@ class ErrorCode(StrEnum):
     phone_code_expired = "phone_code_expired"  # 422: none sent, expired, used or tried out
     phone_code_cooldown = "phone_code_cooldown"  # 429, Retry-After: a code was just sent
     enrolment_unavailable = "enrolment_unavailable"  # 409: records are made at the hospital
+    # 409: the receipt was reprinted as often as the policy allows: the cashier window prints
+    reprint_limit_reached = "reprint_limit_reached"
 
 
 class ErrorDetail(ApiModel):

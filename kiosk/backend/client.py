@@ -67,6 +67,8 @@ from kiosk.api.models import (
     PhoneCodeSent,
     PriceItem,
     PriceList,
+    ReceiptList,
+    ReceiptReprint,
     RegistrationRequest,
     RegistrationResult,
     Report,
@@ -333,6 +335,23 @@ class KioskApiClient:
             Report,
             json=ReportPrinted(pages=pages).model_dump(mode="json"),
             idempotency_key=idempotency_key,
+        )
+
+    def receipts(self, patient_id: str) -> ReceiptList:
+        """The patient's past receipts (paid payments of the server's last days), newest first."""
+        path = f"/patients/{_segment(patient_id)}/receipts"
+        return self._call("GET", path, ReceiptList, visit_token=self.visit_token)
+
+    def reprint_receipt(self, receipt_number: str, *, idempotency_key: str) -> ReceiptReprint:
+        """Count a reprint of the receipt and get it to print. Retried like a read: the key
+        makes a resend replay the same copy, never a second count."""
+        return self._call(
+            "POST",
+            f"/receipts/{_segment(receipt_number)}/reprint",
+            ReceiptReprint,
+            idempotency_key=idempotency_key,
+            safe=True,
+            visit_token=self.visit_token,
         )
 
     def send_feedback(self, feedback: FeedbackRequest, *, idempotency_key: str) -> FeedbackAck:

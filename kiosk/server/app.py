@@ -62,6 +62,7 @@ from kiosk.server import (
     queue,
     routes_enrolment,
     routes_queue,
+    routes_receipts,
     routes_reports,
     routes_services,
     staff_calls,
@@ -757,6 +758,7 @@ def create_app(
     app.include_router(api)
     app.include_router(routes_services.router)
     app.include_router(routes_reports.router)
+    app.include_router(routes_receipts.router)
     app.include_router(routes_enrolment.router)
     app.include_router(staff_calls.router)
     app.include_router(paypage.router)

@@ -152,6 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
         f"{Limits.identify_per_window}); raised only for a load generator",
     )
     parser.add_argument(
+        "--receipt-days",
+        type=int,
+        default=Limits.receipt_days,
+        metavar="N",
+        help="past payments kiosks list for reprinting their receipt (票据补打), in days "
+        f"(default {Limits.receipt_days})",
+    )
+    parser.add_argument(
+        "--free-receipt-reprints",
+        type=int,
+        default=Limits.free_receipt_reprints,
+        metavar="N",
+        help="reprints of each receipt kiosks may print; then the cashier window prints "
+        f"(default {Limits.free_receipt_reprints}; 0: none at kiosks)",
+    )
+    parser.add_argument(
         "--queue-rules",
         type=Path,
         metavar="FILE",
@@ -498,6 +514,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.identify_per_minute < 1:
         print("kiosk-server: --identify-per-minute must be at least 1", file=sys.stderr)
         return 2
+    if args.receipt_days < 1 or args.free_receipt_reprints < 0:
+        print(
+            "kiosk-server: --receipt-days must be at least 1 and --free-receipt-reprints "
+            "at least 0",
+            file=sys.stderr,
+        )
+        return 2
     try:
         target = _parse_target(args)
         admin_token = _admin_token(args.admin_token_file)
@@ -553,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         read_timeout_s=args.read_timeout or READ_TIMEOUT_S,
         admin_session_key=new_session_key().hex(),
         identify_per_minute=args.identify_per_minute,
+        receipt_days=args.receipt_days,
+        free_receipt_reprints=args.free_receipt_reprints,
         fhir_base_url=args.fhir_base_url,
         fhir_config=str(args.fhir_config) if args.fhir_config is not None else None,
     )
@@ -609,6 +634,8 @@ class _WorkerSettings:
     read_timeout_s: float
     admin_session_key: str  # hex: the same on every worker, so a sign-in holds on all
     identify_per_minute: int
+    receipt_days: int
+    free_receipt_reprints: int
     fhir_base_url: str | None
     fhir_config: str | None
 
@@ -635,7 +662,11 @@ def worker_app() -> FastAPI:
         docs=settings.docs,
         read_timeout_s=settings.read_timeout_s,
         admin_session_key=bytes.fromhex(settings.admin_session_key),
-        limits=Limits(identify_per_window=settings.identify_per_minute),
+        limits=Limits(
+            identify_per_window=settings.identify_per_minute,
+            receipt_days=settings.receipt_days,
+            free_receipt_reprints=settings.free_receipt_reprints,
+        ),
         clinical=clinical,
     )
 

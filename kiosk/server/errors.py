@@ -121,6 +121,11 @@ ERROR_CODES: dict[ErrorCode, tuple[int, str]] = {
         409,
         "Kiosks printed every copy of the report the reprint policy allows: the window prints.",
     ),
+    ErrorCode.reprint_limit_reached: (
+        409,
+        "Kiosks reprinted the receipt as often as the reprint policy allows: the cashier "
+        "window prints another.",
+    ),
     ErrorCode.cancellation_unavailable: (
         409,
         "The hospital's system holds the appointment: it is cancelled at a service window.",

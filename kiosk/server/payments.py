@@ -122,6 +122,25 @@ def lab_directions(conn: Connection) -> Directions | None:
     )
 
 
+def paid_receipt(
+    conn: Connection, row: Row, bill_ids: list[str], now: dt.datetime, base_url: str
+) -> Receipt:
+    """The receipt of a paid payment's row: what the slip, the e-receipt and a reprint show."""
+    bills = [bill_by_id(conn, bill_id, now) for bill_id in bill_ids]
+    return Receipt(
+        receipt_number=row["receipt_number"],
+        paid_at=from_db_time(row["decided_at"]),
+        items=[item for bill in bills for item in bill.items],
+        total_cents=sum(bill.total_cents for bill in bills),
+        insurance_cents=sum(bill.insurance_cents for bill in bills),
+        self_pay_cents=sum(bill.self_pay_cents for bill in bills),
+        insurance_fund_cents=sum(bill.insurance_fund_cents for bill in bills),
+        personal_account_cents=sum(bill.personal_account_cents for bill in bills),
+        wallet=Wallet(row["wallet"]) if row["wallet"] else None,
+        receipt_url=receipt_url(base_url, row["pay_token"]) if row["pay_token"] else "",
+    )
+
+
 def payment_by_id(
     conn: Connection,
     payment_id: str,
@@ -143,19 +162,7 @@ def payment_by_id(
     directions: list[Directions] = []
     booked: list[Appointment] = []
     if status is PaymentStatus.paid:
-        bills = [bill_by_id(conn, bill_id, now) for bill_id in bill_ids]
-        receipt = Receipt(
-            receipt_number=row["receipt_number"],
-            paid_at=from_db_time(row["decided_at"]),
-            items=[item for bill in bills for item in bill.items],
-            total_cents=sum(bill.total_cents for bill in bills),
-            insurance_cents=sum(bill.insurance_cents for bill in bills),
-            self_pay_cents=sum(bill.self_pay_cents for bill in bills),
-            insurance_fund_cents=sum(bill.insurance_fund_cents for bill in bills),
-            personal_account_cents=sum(bill.personal_account_cents for bill in bills),
-            wallet=Wallet(row["wallet"]) if row["wallet"] else None,
-            receipt_url=receipt_url(base_url, row["pay_token"]) if row["pay_token"] else "",
-        )
+        receipt = paid_receipt(conn, row, bill_ids, now, base_url)
         for ticket_row in conn.execute(
             "SELECT * FROM pharmacy_tickets WHERE payment_id = ? ORDER BY id", (payment_id,)
         ):

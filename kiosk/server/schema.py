@@ -768,6 +768,30 @@ def _first_visit(conn: Connection) -> None:
     conn.execute("ALTER TABLE patients ADD COLUMN created_at TEXT")
 
 
+RECEIPT_REPRINT_TABLE = """
+CREATE TABLE IF NOT EXISTS receipt_reprints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    kiosk_id TEXT NOT NULL,
+    reprint_number INTEGER NOT NULL CHECK (reprint_number > 0),
+    reprinted_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX receipt_reprints_once ON receipt_reprints(payment_id, reprint_number);
+"""
+"""Receipts printed again at kiosks (票据补打), one row per counted copy, for the reprint
+policy every kiosk shares; the unique index is the last guard against one number twice."""
+
+
+def _receipt_reprints(conn: Connection) -> None:
+    """Migration 12: ``RECEIPT_REPRINT_TABLE``."""
+    if conn.dialect == "postgresql":
+        from kiosk.server.pg import to_postgres_ddl
+
+        run_script(conn, to_postgres_ddl(RECEIPT_REPRINT_TABLE))
+    else:
+        run_script(conn, RECEIPT_REPRINT_TABLE)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -787,6 +811,7 @@ MIGRATIONS = (
     Migration(9, "the refunds of cancelled appointments", _refunds),
     Migration(10, "medical insurance accounts, e-vouchers and settlements", _insurance),
     Migration(11, "first visits: phone codes, the patients' address", _first_visit),
+    Migration(12, "receipts reprinted at kiosks", _receipt_reprints),
 )
 REPORTS_VERSION = 6
 INSURANCE_VERSION = 10

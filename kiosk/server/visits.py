@@ -47,6 +47,10 @@ class Limits:
     max_pending_registrations: int = 3
     # Copies of a report kiosks may print (the first and one free reprint); then the window.
     kiosk_copies_per_report: int = 2
+    # Past payments a kiosk lists for reprinting (票据补打), and the free reprints of each
+    # receipt at kiosks; after those the cashier window prints.
+    receipt_days: int = 30
+    free_receipt_reprints: int = 2
 
     def __post_init__(self) -> None:
         if self.visit_lifetime <= dt.timedelta(0) or self.identify_window <= dt.timedelta(0):
@@ -56,10 +60,13 @@ class Limits:
                 self.identify_per_window,
                 self.max_pending_registrations,
                 self.kiosk_copies_per_report,
+                self.receipt_days,
             )
             < 1
         ):
             raise ValueError("limits must be at least 1")
+        if self.free_receipt_reprints < 0:
+            raise ValueError("free receipt reprints cannot be negative")
 
 
 # --- visits ---------------------------------------------------------------------------------

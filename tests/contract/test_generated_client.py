@@ -407,8 +407,8 @@ def test_every_other_operation_through_the_generated_client(
     live_server: EmbeddedServer, clients: Clients
 ) -> None:
     """Cancelling a payment, a staff call and its answer, prices, buildings, a ticket's public
-    status, the fleet and a kiosk's diagnostics bundle, a call spoken and a first visit's
-    record: with the visit, every operation but the streams."""
+    status, the fleet and a kiosk's diagnostics bundle, a call spoken, a first visit's record and
+    a receipt reprinted: with the visit, every operation but the streams."""
     kiosk = clients.open(DEMO_TOKEN)
     models = kiosk.models
 
@@ -469,6 +469,35 @@ def test_every_other_operation_through_the_generated_client(
         idempotency_key=key(),
     )
     assert copy.prints == ready.prints + 1
+
+    # A bill paid, its receipt listed and reprinted (票据补打).
+    paid = kiosk.ok(
+        "payments",
+        "create_payment",
+        body=models.PaymentRequest(patient_id=patient.id, bill_ids=[bills[-1].id]),
+        idempotency_key=key(),
+        x_visit_token=visit,
+    )
+    kiosk.ok(
+        "payments",
+        "pay_by_payment_code",
+        payment_id=paid.id,
+        body=models.PaymentCodeRequest(code=PAYMENT_CODE),
+        idempotency_key=key(),
+        x_visit_token=visit,
+    )
+    [past] = kiosk.ok(
+        "payments", "list_receipts", patient_id=patient.id, x_visit_token=visit
+    ).receipts
+    assert past.payment_id == paid.id
+    again = kiosk.ok(
+        "payments",
+        "reprint_receipt",
+        receipt_number=past.receipt.receipt_number,
+        idempotency_key=key(),
+        x_visit_token=visit,
+    )
+    assert (again.reprint_number, again.receipt.receipt_url) == (1, past.receipt.receipt_url)
 
     call = kiosk.ok(
         "staff_calls",

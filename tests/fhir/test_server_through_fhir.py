@@ -444,6 +444,40 @@ def test_a_payment_made_while_fhir_is_away_is_balanced_there_later(
     assert int(balanced["meta"]["versionId"]) == int(still_open["meta"]["versionId"]) + 1
 
 
+def test_a_receipt_paid_for_a_fhir_invoice_is_listed_and_reprinted_even_with_fhir_away(
+    db_path: Target, config: FhirConfig, clock: ManualClock
+) -> None:
+    """Payments are the server's own: their receipts list and reprint from its database,
+    whichever clinical source, and while the FHIR server is away."""
+    with serve(db_path, config, clock) as up:
+        client = ApiClient(up.url)
+        identify_zhang(client)
+        open_bills(client)
+        paid = pay(client, ["inv-lab"])
+        assert paid.status_code == 200, paid.text
+        visit = client.session.headers[VISIT_TOKEN_HEADER]
+        listed = client.get("/patients/pat-zhang/receipts")
+        client.close()
+    assert listed.status_code == 200, listed.text
+    (record,) = listed.json()["receipts"]
+    number = paid.json()["receipt"]["receipt_number"]
+    assert record["receipt"]["receipt_number"] == number
+    assert record["receipt"]["self_pay_cents"] == 6000
+    away = FhirConfig(base_url=f"http://127.0.0.1:{free_port()}/fhir", connect_timeout_s=1)
+    with serve(db_path, away, clock) as down:
+        client = ApiClient(down.url)
+        client.session.headers[VISIT_TOKEN_HEADER] = visit
+        again = client.get("/patients/pat-zhang/receipts")
+        copy = client.post(
+            f"/receipts/{number}/reprint", headers={IDEMPOTENCY_HEADER: str(uuid.uuid4())}
+        )
+        client.close()
+    assert again.status_code == 200, again.text
+    assert [r["receipt"]["receipt_number"] for r in again.json()["receipts"]] == [number]
+    assert copy.status_code == 200, copy.text
+    assert (copy.json()["reprint_number"], copy.json()["reprints_left"]) == (1, 1)
+
+
 # --- registrations ----------------------------------------------------------------------------
 
 

@@ -214,6 +214,40 @@ def test_a_version_7_database_gains_the_first_visit_tables_and_makes_records(
     assert made.status_code == 200, made.text
 
 
+def test_a_version_11_database_gains_receipt_reprints(empty_db: Target) -> None:
+    """Migration 12 on a database in use: its receipts can be reprinted."""
+    conn = connect(empty_db)
+    try:
+        assert schema.migrate(conn, now=DEMO_NOW, target=11)[-1] == 11
+        seed_demo(conn, DEMO_NOW)
+        assert schema.migrate(conn, now=DEMO_NOW) == [12]
+        assert conn.execute("SELECT count(*) FROM receipt_reprints").fetchone()[0] == 0
+    finally:
+        conn.close()
+    with EmbeddedServer.start(empty_db, seed_demo=False, clock=lambda: DEMO_NOW) as server:
+        api = ApiClient(server.url)
+        try:
+            patient = api.identify("unpaid_bills")["id"]
+            bills = [b["id"] for b in api.get(f"/patients/{patient}/bills").json()["bills"]]
+            created = api.post(
+                "/payments",
+                json={"patient_id": patient, "bill_ids": bills},
+                headers={IDEMPOTENCY_HEADER: "pay"},
+            ).json()
+            api.post(
+                f"/payments/{created['id']}/payment-code",
+                json={"code": "134567890123456789"},
+                headers={IDEMPOTENCY_HEADER: "code"},
+            )
+            (record,) = api.get(f"/patients/{patient}/receipts").json()["receipts"]
+            number = record["receipt"]["receipt_number"]
+            copy = api.post(f"/receipts/{number}/reprint", headers={IDEMPOTENCY_HEADER: "copy"})
+        finally:
+            api.close()
+    assert copy.status_code == 200, copy.text
+    assert copy.json()["reprint_number"] == 1
+
+
 def test_a_newer_schema_is_refused_by_the_server_and_by_migrate(
     demo_db: Target, capsys: pytest.CaptureFixture[str]
 ) -> None:

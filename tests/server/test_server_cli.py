@@ -177,3 +177,22 @@ def test_identify_limit_flag_reaches_every_worker_and_refuses_zero(tmp_path, cap
     assert cli.main(["--db", str(db), "--identify-per-minute", "0"]) == 2
     assert "--identify-per-minute must be at least 1" in capsys.readouterr().err
     assert len(limits) == 1
+
+
+def test_receipt_reprint_flags_reach_every_worker_and_refuse_nonsense(
+    tmp_path, capsys, monkeypatch
+):
+    import uvicorn
+
+    limits = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **kwargs: limits.append(cli.worker_app().state.limits)
+    )
+    db = tmp_path / "api.sqlite3"
+    flags = ["--receipt-days", "7", "--free-receipt-reprints", "0"]
+    assert cli.main(["--db", str(db), *flags]) == 0
+    assert [(x.receipt_days, x.free_receipt_reprints) for x in limits] == [(7, 0)]
+    assert cli.main(["--db", str(db), "--receipt-days", "0"]) == 2
+    assert "--receipt-days must be at least 1" in capsys.readouterr().err
+    assert cli.main(["--db", str(db), "--free-receipt-reprints", "-1"]) == 2
+    assert len(limits) == 1

@@ -280,6 +280,9 @@ class PaymentReceipt:
     receipt_url: str = ""  # the electronic receipt (电子票据), printed as a QR code
     # What of ``insurance_cents`` the personal account paid (个人账户); the fund (统筹) the rest.
     personal_account_cents: int = 0
+    # A receipt printed again (票据补打): when, and which reprint of it; marked as a copy.
+    reprinted_at: dt.datetime | None = None
+    reprint_number: int = 0
 
 
 def payment_receipt(
@@ -289,6 +292,15 @@ def payment_receipt(
     elements: list[Element] = [
         Title(hospital_name),
         Text(_t(language, "门诊缴费凭证", "Payment receipt"), Align.center),
+    ]
+    if receipt.reprinted_at is not None:
+        # A copy must never pass for the original: said big at the top, with when it was made.
+        elements += [
+            Emphasis(_t(language, "补打 COPY", "COPY - REPRINT")),
+            Field(_t(language, "补打时间", "Reprinted"), _time_text(receipt.reprinted_at)),
+            Field(_t(language, "补打次数", "Reprint no."), str(receipt.reprint_number)),
+        ]
+    elements += [
         Separator(),
         Field(_t(language, "流水号", "Payment"), receipt.payment_id),
         Field(_t(language, "患者", "Patient"), mask_name(receipt.patient_display_name)),

@@ -6,12 +6,13 @@ now, and a ``print_failed`` signal later if the printer could not do it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.api.models import Appointment, BillItem, Payment, Ticket
+from kiosk.api.models import Appointment, BillItem, Payment, Receipt, ReceiptReprint, Ticket
 from kiosk.api.payment_codes import Wallet
 from kiosk.devices.printing.layout import Language
 from kiosk.devices.printing.service import PrinterService
@@ -106,26 +107,9 @@ class TicketPrinting(QObject):
             raise ValueError(f"payment {payment.id} has no receipt (status {payment.status})")
         language = self._language()
         zh = language == "zh_CN"
-        items = tuple(
-            ReceiptItem(_item_name(item, zh), _quantity(item), item.amount_cents)
-            for item in receipt.items
-        )
         layouts = [
             payment_receipt(
-                PaymentReceipt(
-                    payment_id=receipt.receipt_number,
-                    patient_display_name=patient_name,
-                    paid_at=receipt.paid_at,
-                    items=items,
-                    total_cents=receipt.total_cents,
-                    insurance_cents=receipt.insurance_cents,
-                    self_pay_cents=receipt.self_pay_cents,
-                    personal_account_cents=receipt.personal_account_cents,
-                    method=_paid_with(receipt.wallet, zh=zh)
-                    if receipt.self_pay_cents
-                    else ("医保结算" if zh else "Insurance"),
-                    receipt_url=receipt.receipt_url,
-                ),
+                _receipt_slip(receipt, patient_name, zh=zh),
                 hospital_name=hospital_name,
                 language=language,
             )
@@ -168,6 +152,24 @@ class TicketPrinting(QObject):
             group.jobs.add(job)
             self._groups[job] = group
 
+    def print_receipt_copy(
+        self,
+        copy: ReceiptReprint,
+        patient_name: str,
+        hospital_name: str,
+        on_done: Callable[[str], None],
+    ) -> None:
+        """A past receipt printed again (票据补打), marked as a copy with its reprint time;
+        ``on_done`` gets "" once printed, else the printer's reason (paper_out, ...)."""
+        language = self._language()
+        slip = dataclasses.replace(
+            _receipt_slip(copy.receipt, patient_name, zh=language == "zh_CN"),
+            reprinted_at=copy.reprinted_at.astimezone(copy.receipt.paid_at.tzinfo),
+            reprint_number=copy.reprint_number,
+        )
+        layout = payment_receipt(slip, hospital_name=hospital_name, language=language)
+        self._slips[self._service.print_layout(layout)] = on_done
+
     def _on_job_printed(self, job_id: int) -> None:
         slip = self._slips.pop(job_id, None)
         if slip is not None:
@@ -191,6 +193,26 @@ class TicketPrinting(QObject):
         if job_id in self._jobs:
             self._jobs.discard(job_id)
             self.print_failed.emit(reason)
+
+
+def _receipt_slip(receipt: Receipt, patient_name: str, *, zh: bool) -> PaymentReceipt:
+    return PaymentReceipt(
+        payment_id=receipt.receipt_number,
+        patient_display_name=patient_name,
+        paid_at=receipt.paid_at,
+        items=tuple(
+            ReceiptItem(_item_name(item, zh), _quantity(item), item.amount_cents)
+            for item in receipt.items
+        ),
+        total_cents=receipt.total_cents,
+        insurance_cents=receipt.insurance_cents,
+        self_pay_cents=receipt.self_pay_cents,
+        personal_account_cents=receipt.personal_account_cents,
+        method=_paid_with(receipt.wallet, zh=zh)
+        if receipt.self_pay_cents
+        else ("医保结算" if zh else "Insurance"),
+        receipt_url=receipt.receipt_url,
+    )
 
 
 class _JobGroup:
