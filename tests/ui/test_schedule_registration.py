@@ -12,8 +12,9 @@ from PySide6.QtCore import QCoreApplication, QPoint, QRect
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.api.models import ClinicLevel
+from kiosk.api.models import ClinicLevel, Department, Location
 from kiosk.app import Kiosk
+from kiosk.audit import laid_out_lines
 from kiosk.config import demo_config
 from kiosk.flows.info import InfoFlow, InfoStep
 from kiosk.flows.registration import RegistrationFlow, RegStep
@@ -322,3 +323,26 @@ def test_a_kiosk_that_does_not_register_shows_sessions_only(
         assert info.step == InfoStep.department
     finally:
         kiosk.shutdown()
+
+
+def test_a_two_digit_day_never_breaks_in_the_portrait_day_chooser(kiosk: Kiosk) -> None:
+    """ "12月10日" on one line: the chooser takes fewer columns for it (the audit found it
+    broken as "12月/10日" on the days whose week held a two-digit day)."""
+    kiosk.window.resize(1080, 1920)
+    screen = kiosk.part(RegistrationView).sessions
+    kiosk.window.show_screen(screen)
+    first = dt.date(2026, 12, 4)
+    days = [first + dt.timedelta(days=n) for n in range(7)]
+    department = Department(
+        id="dep-x",
+        code="X",
+        name="内科",
+        location=Location(building="门诊楼", floor="2", room="201"),
+    )
+    screen.show_sessions(department, [], full=False, day=days[1], days=days)
+    grid = screen.day_grid
+    QApplication.processEvents()
+    assert 1 < grid.columns < 7
+    for tile in grid.cards():
+        assert isinstance(tile, CardButton)
+        assert [len(lines) for lines in laid_out_lines(tile.title)] == [1], tile.objectName()

@@ -339,8 +339,10 @@ class SessionsScreen(Screen):
         self._days = []
         for offered in days:
             tile = CardButton(f"registration.day.{offered.isoformat()}", centred=True)
-            # Body-sized bold (not a heading): seven days fit a landscape row.
+            # Body-sized bold (not a heading): seven days fit a landscape row. A date never
+            # breaks ("12月/10日"): the grid takes fewer columns for it instead.
             tile.title.setProperty("role", "item-name")
+            tile.title.setWordWrap(False)
             tile.setCheckable(True)
             tile.setChecked(offered == shown)
             tile.clicked.connect(lambda _=False, d=offered: self._on_day(d))
