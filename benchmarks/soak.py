@@ -55,7 +55,7 @@ Figure = tuple[str, float, str]
 JOURNEYS = 500
 SAMPLE_EVERY = 50
 RESIDENT_ID = "11010519491231002X"  # the demo patient with one appointment in its window
-SERVER_START_TIMEOUT_S = 60.0
+SERVER_STOP_TIMEOUT_S = 30.0
 GROWER_FRAMES = 12  # tracemalloc's traceback depth when --growers asks where the heap grows
 
 
@@ -95,26 +95,26 @@ def malloc_trim() -> None:
 @contextmanager
 def hospital(database: Path) -> Iterator[tuple[str, int]]:
     """The demo hospital in a child process: (its URL, its pid) while the block runs."""
-    child = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "benchmarks.soak_server", str(database)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
+        cwd=Path(__file__).resolve().parents[1],  # where ``benchmarks`` imports from
+    ) as child:
+        assert child.stdin is not None
         assert child.stdout is not None
-        url = child.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"the soak's hospital did not start (said {url!r})")
-        yield url, child.pid
-    finally:
-        if child.stdin is not None:
-            child.stdin.close()  # its signal to stop
         try:
-            child.wait(SERVER_START_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            url = child.stdout.readline().strip()
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError(f"the soak's hospital did not start (said {url!r})")
+            yield url, child.pid
+        finally:
+            child.stdin.close()  # its signal to stop
+            try:
+                child.wait(SERVER_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 class Silence(RecordingSpeech):
