@@ -27,7 +27,8 @@ MODULES = (
     "benchmarks.package",
 )
 # Run only when named with --only: `make reliability` (about 15 minutes), and the soak
-# (500 journeys through the UI: 25 minutes or more on two shared cores).
+# (500 journeys through the UI: 3 minutes when the two cores are free, several times that
+# when they are shared).
 ON_REQUEST = ("benchmarks.reliability", "benchmarks.soak")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 from PySide6.QtCore import QObject, QUrl
 
@@ -10,12 +11,16 @@ from kiosk.assets import assets_dir
 
 log = logging.getLogger(__name__)
 
+# The cues remembered for tests and diagnostics: the last few, not every cue since start-up
+# (a kiosk plays one or two a visit, for weeks).
+PLAYED_KEPT = 20
+
 
 class SoundCues(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.reason = ""
-        self.played: list[str] = []
+        self.played: deque[str] = deque(maxlen=PLAYED_KEPT)
         self._effects: dict[str, object] = {}
         try:
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
