@@ -11,6 +11,7 @@
   var partUrl = body.getAttribute("data-part-url");
   var main = document.getElementsByTagName("main")[0];
   var pollTimer = null;
+  var announced = -1; // the newest version the server has told of
 
   function shown() {
     var state = document.getElementById("state");
@@ -46,16 +47,26 @@
   function refresh() {
     var before = shown().state;
     get(partUrl, function (part) {
+      // Two changes in quick succession fetch twice, and the answers may come back in
+      // either order: an older part never replaces a newer one, and a part older than the
+      // newest change told of is fetched again.
+      var holder = document.createElement("div");
+      holder.innerHTML = part;
+      var state = holder.querySelector("#state");
+      var version = state ? +state.getAttribute("data-version") : -1;
+      if (version < shown().version) return;
       main.innerHTML = part;
       if (shown().state === "called" && before !== "called") {
         if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
         document.title = "\u2757 " + document.title.replace(/^\u2757 /, "");
       }
+      if (version < announced) refresh();
     });
   }
 
   function onStatus(text) {
     var status = JSON.parse(text);
+    if (status.version > announced) announced = status.version;
     if (status.version !== shown().version) refresh();
   }
 
