@@ -1,8 +1,9 @@
 """``kiosk self-check``: build everything from the config, try each part, report in a few lines.
 
 IT staff run it after installing a kiosk. It contacts the backend with the kiosk's token, asks
-the printer for its status, paints the home screen off screen and reports how long the process
-took from start to that first painted frame. Exit 0 only when every check passed.
+the printer for its status, loads the sound cues, paints the home screen off screen and reports
+how long the process took from start to that first painted frame. Exit 0 only when every check
+passed; a kiosk with no audio output is reported but passes (the cues are a help, not a need).
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def run_checks(
             return f"{report_printer.kind} report printer: {state.value}"
 
         checks.append(_timed("report printer", report_printer_status))
+    sounds = kiosk.sounds
+    sound = sounds.reason or "success and error cues ready"
+    if sounds.loaded and sounds.reason:
+        sound = f"Qt Multimedia loaded; {sounds.reason}: the cues stay silent"
+    checks.append(Check("sound", sounds.loaded, sound))
     checks.append(
         Check(
             "home screen",

@@ -119,7 +119,11 @@ class Smoke:
         match = re.search(r"first frame ([0-9.]+) s after start", result.stdout)
         if not match:
             raise SmokeError(f"self-check printed no first frame:\n{result.stdout}")
-        return f"first frame {match.group(1)} s after start"
+        # Exit 0 means Qt Multimedia loaded: with the machine's libpulse0 (build.spec).
+        sound = re.search(r"^ok +sound +(.*)$", result.stdout, re.MULTILINE)
+        if not sound:
+            raise SmokeError(f"self-check printed no sound line:\n{result.stdout}")
+        return f"first frame {match.group(1)} s after start; sound: {sound.group(1)}"
 
     def walkthrough(self) -> str:
         out = self.work / "walkthrough"

@@ -1,8 +1,10 @@
-"""``kiosk self-check`` against the live server, a dead one, and a printer out of paper."""
+"""``kiosk self-check`` against the live server, a dead one, a printer out of paper, and a
+machine without the sound server's client library."""
 
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,26 @@ def test_all_well(
     assert "FAIL" not in out
     assert "13 departments" in out
     assert "first frame" in out
+    # This machine has libpulse0 but no sound server running: loaded, and silent.
+    assert any(line.split()[:2] == ["ok", "sound"] for line in out.splitlines())
+
+
+def test_sound_library_missing(
+    qapp: QApplication,
+    live_server: EmbeddedServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The package takes libpulse0 from the machine (build.spec): where it is missing, Qt
+    Multimedia cannot load, and the installer is told so instead of a silent kiosk."""
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # what a failed load raises
+    config = write_config(tmp_path, live_server.url)
+    assert main(["self-check", "--config", str(config)]) == EXIT_FAILURE
+    failed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1
+    assert failed[0].split()[1] == "sound"
+    assert "QtMultimedia cannot load" in failed[0]
 
 
 def test_backend_down(

@@ -20,6 +20,9 @@ class SoundCues(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.reason = ""
+        # False when Qt Multimedia itself cannot load (an installation problem: the package
+        # takes libpulse0 from the machine); a kiosk without speakers loads it and is silent.
+        self.loaded = False
         self.played: deque[str] = deque(maxlen=PLAYED_KEPT)
         self._effects: dict[str, object] = {}
         try:
@@ -27,6 +30,7 @@ class SoundCues(QObject):
         except ImportError as error:
             self.reason = f"QtMultimedia cannot load: {error}"
             return
+        self.loaded = True
         if not QMediaDevices.audioOutputs():
             self.reason = "no audio output device"
             return
