@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.config import PrinterSection
-from kiosk.devices.printing import raster
 from kiosk.devices.printing.layout import (
     Align,
     Cut,
@@ -204,6 +203,8 @@ class EscposRenderer:
     def _line(self, line: StyledLine) -> bytes:
         if self.prints_as_text(line.text):
             return self.encode_text(line.text) + LF
+        from kiosk.devices.printing import raster  # Pillow and qrcode: not before a print
+
         image, used = raster.render_line(line, self.options.paper)
         command = raster.gs_v0(raster.crop_width(image, used))
         if line.align is not Align.left:
@@ -215,11 +216,14 @@ class EscposRenderer:
         module = element.module_dots or default_qr_module_dots(self.options.paper)
         if self.options.native_qr:
             return ALIGN[Align.center] + qr_commands(element.data, module) + ALIGN[Align.left]
+        from kiosk.devices.printing import raster
+
         image, used = raster.centred(raster.qr_image(element.data, module), self.options.paper)
         return raster.gs_v0(raster.crop_width(image, used))
 
     def _render_raster_only(self, layout: TicketLayout) -> bytes:
         # Imported here: preview imports this module's neighbours, not the other way round.
+        from kiosk.devices.printing import raster
         from kiosk.devices.printing.preview import render_image
 
         body = TicketLayout(

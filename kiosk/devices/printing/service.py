@@ -28,7 +28,6 @@ from kiosk.devices.printing.drivers import (
 )
 from kiosk.devices.printing.escpos_render import EscposRenderer, RenderOptions
 from kiosk.devices.printing.layout import TicketLayout
-from kiosk.devices.printing.preview import preview_png
 from kiosk.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -67,6 +66,8 @@ def run_job(
     if not status.can_print:
         raise PrinterError.refused(status)
     if isinstance(connection, PreviewSink):
+        from kiosk.devices.printing.preview import preview_png  # Pillow: not before a print
+
         connection.write_with_preview(data, preview_png(layout, renderer.options.paper))
     else:
         connection.write(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
@@ -18,6 +17,8 @@ class QrCode(QWidget):
     def set_data(self, data: str) -> None:
         self.data = data
         if data:
+            import qrcode  # with Pillow, 45 ms: after the first frame, when a code is shown
+
             code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
             code.add_data(data)
             code.make(fit=True)
