@@ -55,7 +55,6 @@ from kiosk.runner import Runner, background_executor
 from kiosk.server.loopback import listening_socket
 from kiosk.services import Journey, ServiceParts, registry
 from kiosk.stop_signals import quit_on_signals
-from kiosk.ui.first_visit_view import FirstVisitView
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.base import Screen
@@ -81,6 +80,7 @@ from kiosk.usage import OUTBOX_KIND as USAGE_OUTBOX_KIND
 
 if TYPE_CHECKING:
     from kiosk.server.embedded import EmbeddedServer
+    from kiosk.ui.first_visit_view import FirstVisitView
 
 PartT = TypeVar("PartT")
 
@@ -134,6 +134,12 @@ class Kiosk(QObject):
         self._build_first_visit()
         self._build_assistance(speech)
         self._build_staff_call()
+        # The services' screens (about 200 ms of widgets) come after the home screen's first
+        # frame, or as soon as the visit leaves the home screen if a card or a tap is sooner.
+        self.views: dict[str, QObject] = {}
+        self._first_visit_view: FirstVisitView | None = None
+        after_first_paint(self.window, self.build_views)
+        self.flow.step_changed.connect(self._build_views_on_leaving_home)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -302,9 +308,28 @@ class Kiosk(QObject):
         self.first_visit.step_changed.connect(
             lambda step: self.usage.service_step(FIRST_VISIT, str(step))
         )
-        self.first_visit_view = FirstVisitView(
+
+    def build_views(self) -> None:
+        """Every service's view and screens, and the first visit's; once."""
+        if self._first_visit_view is not None:
+            return
+        from kiosk.ui.first_visit_view import FirstVisitView
+
+        for name, journey in self.journeys.items():
+            self.views[name] = journey.build_view()
+        self._first_visit_view = FirstVisitView(
             self.view, self.first_visit, service_window=self.config.kiosk.service_window
         )
+
+    def _build_views_on_leaving_home(self, step: Step) -> None:
+        if step != Step.home:
+            self.build_views()
+
+    @property
+    def first_visit_view(self) -> FirstVisitView:
+        self.build_views()
+        assert self._first_visit_view is not None
+        return self._first_visit_view
 
     def _build_assistance(self, speech: SpeechOutput | None) -> None:
         """Crash guard, voice and sounds, diagnostics, and the heartbeat to the fleet page."""
@@ -319,6 +344,7 @@ class Kiosk(QObject):
         if not self.voice.output.available:
             log.info("voice guidance off: %s", self.voice.output.reason)
         self.sounds = SoundCues(parent=self)
+        after_first_paint(self.window, self.sounds.load)
         self._connect_accessibility(self._app)
         self.problems = RecentProblems()
         logging.getLogger().addHandler(self.problems)
@@ -415,8 +441,9 @@ class Kiosk(QObject):
 
     def part(self, kind: type[PartT]) -> PartT:
         """A service's flow or view by its class (tests and tools look inside the journeys)."""
-        for journey in self.journeys.values():
-            for part in (journey.flow, journey.view):
+        self.build_views()
+        for name, journey in self.journeys.items():
+            for part in (journey.flow, self.views[name]):
                 if isinstance(part, kind):
                     return part
         raise LookupError(f"no service part of type {kind.__name__}")
@@ -468,8 +495,10 @@ class Kiosk(QObject):
 
     def _connect_accessibility(self, app: QApplication) -> None:
         """Voice on every screen and focused control; a physical keypad everywhere."""
+        # The arrows reach the header's controls after the screen's without any tab order of
+        # ours: the header is built first, and its controls (or the portrait bottom bar) come
+        # round after the last control of the chain (tests/ui/test_keypad_and_voice.py).
         header, window = self.window.header, self.window
-        window.move_to_end_of_focus_order(*header.control_buttons())
         self._show_sound_state()
         header.repeat_requested.connect(self.voice.repeat)
         header.mute_toggled.connect(self._toggle_mute)

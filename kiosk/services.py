@@ -1,12 +1,13 @@
 """Every service the kiosk offers, each declared once.
 
 Configuration checks ``[kiosk] services`` against this table, the home screen makes a tile of
-each enabled entry, and ``app.py`` builds each entry's flow and view and offers it to the
-visit. Adding a service is one entry here plus its own flow, view and screens.
+each enabled entry, and ``app.py`` builds each entry's flow and offers it to the visit, and
+builds its view once the home screen is painted. Adding a service is one entry here plus its
+own flow, view and screens.
 
-Builders import their flow and view when called, so reading the table (``check-config``) loads
-no widgets. Together with ``app.py`` they are the composition root: the only code that knows
-concrete flows and views.
+Builders import their flow when called and their view when it is built, so reading the table
+(``check-config``) loads no widgets. Together with ``app.py`` they are the composition root:
+the only code that knows concrete flows and views.
 """
 
 from __future__ import annotations
@@ -60,10 +61,12 @@ class ServiceParts:
 
 @dataclass(frozen=True)
 class Journey:
-    """One built service: its flow (offered to the visit), its view, and what starts with it."""
+    """One built service: its flow (offered to the visit), how its view is built, and what
+    starts with it. The views' screens were most of the start-up: ``Kiosk`` builds them after
+    the first frame, or before the visit first leaves the home screen if that comes sooner."""
 
     flow: ServiceFlow
-    view: QObject
+    build_view: Callable[[], QObject]
     start: Callable[[], None] | None = None  # run by ``Kiosk.start`` (e.g. reconciliation)
 
 
@@ -85,7 +88,6 @@ class Service:
 def _build_registration(parts: ServiceParts) -> Journey:
     from kiosk.flows.payment import PaymentFlow
     from kiosk.flows.registration import RegistrationFlow
-    from kiosk.ui.registration_view import RegistrationView
 
     fees = parts.journey("payment").flow  # a registration with a fee is paid like a bill
     if not isinstance(fees, PaymentFlow):
@@ -102,12 +104,17 @@ def _build_registration(parts: ServiceParts) -> Journey:
         parent=parts.owner,
     )
     parts.printing.print_failed.connect(flow.printer_failed)
-    return Journey(flow, RegistrationView(parts.visit_view, flow, clock=parts.clock))
+
+    def view() -> QObject:
+        from kiosk.ui.registration_view import RegistrationView
+
+        return RegistrationView(parts.visit_view, flow, clock=parts.clock)
+
+    return Journey(flow, view)
 
 
 def _build_payment(parts: ServiceParts) -> Journey:
     from kiosk.flows.payment import PaymentFlow
-    from kiosk.ui.payment_view import PaymentView
 
     flow = PaymentFlow(
         parts.client,
@@ -123,19 +130,23 @@ def _build_payment(parts: ServiceParts) -> Journey:
     for reader in parts.readers:  # the payment code comes through the e-health code's scanner
         flow.payment_code_wanted.connect(reader.read_payment_codes)
         reader.payment_code_read.connect(flow.payment_code_scanned)
-    view = PaymentView(
-        parts.visit_view,
-        flow,
-        service_window=parts.config.kiosk.service_window,
-        demo=parts.config.demo,
-    )
+
+    def view() -> QObject:
+        from kiosk.ui.payment_view import PaymentView
+
+        return PaymentView(
+            parts.visit_view,
+            flow,
+            service_window=parts.config.kiosk.service_window,
+            demo=parts.config.demo,
+        )
+
     # Whatever a crash or power cut left unsettled is settled once the kiosk starts.
     return Journey(flow, view, start=flow.reconcile)
 
 
 def _build_reports(parts: ServiceParts) -> Journey:
     from kiosk.flows.reports import ReportsFlow
-    from kiosk.ui.reports_view import ReportsView
 
     flow = ReportsFlow(
         parts.client,
@@ -146,14 +157,18 @@ def _build_reports(parts: ServiceParts) -> Journey:
         parts.report_printer,
         parent=parts.owner,
     )
-    view = ReportsView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+
+    def view() -> QObject:
+        from kiosk.ui.reports_view import ReportsView
+
+        return ReportsView(parts.visit_view, flow, service_window=parts.config.kiosk.service_window)
+
     # Report jobs a stopped kiosk left behind are settled once the kiosk starts.
     return Journey(flow, view, start=flow.reconcile)
 
 
 def _build_receipts(parts: ServiceParts) -> Journey:
     from kiosk.flows.receipts import ReceiptsFlow
-    from kiosk.ui.receipts_view import ReceiptsView
 
     flow = ReceiptsFlow(
         parts.client,
@@ -164,14 +179,20 @@ def _build_receipts(parts: ServiceParts) -> Journey:
         hospital_name=parts.config.kiosk.hospital_name,
         parent=parts.owner,
     )
-    view = ReceiptsView(parts.visit_view, flow, cashier_window=parts.config.kiosk.service_window)
+
+    def view() -> QObject:
+        from kiosk.ui.receipts_view import ReceiptsView
+
+        return ReceiptsView(
+            parts.visit_view, flow, cashier_window=parts.config.kiosk.service_window
+        )
+
     return Journey(flow, view)
 
 
 def _build_info(parts: ServiceParts) -> Journey:
     from kiosk.flows.info import InfoFlow
     from kiosk.flows.registration import RegistrationFlow
-    from kiosk.ui.info_view import InfoView
 
     registration: RegistrationFlow | None = None
     if REGISTRATION in parts.config.kiosk.services:  # a schedule's sessions lead to it
@@ -187,13 +208,18 @@ def _build_info(parts: ServiceParts) -> Journey:
         today=parts.today,
         parent=parts.owner,
     )
-    return Journey(flow, InfoView(parts.visit_view, flow, clock=parts.clock))
+
+    def view() -> QObject:
+        from kiosk.ui.info_view import InfoView
+
+        return InfoView(parts.visit_view, flow, clock=parts.clock)
+
+    return Journey(flow, view)
 
 
 def _build_feedback(parts: ServiceParts) -> Journey:
     from kiosk.api.models import FeedbackRequest
     from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow
-    from kiosk.ui.feedback_view import FeedbackView
 
     client = parts.client
     parts.outbox.register(
@@ -203,7 +229,13 @@ def _build_feedback(parts: ServiceParts) -> Journey:
         ),
     )
     flow = FeedbackFlow(parts.visit, parts.journal, parts.outbox, parts.runner, parent=parts.owner)
-    return Journey(flow, FeedbackView(parts.visit_view, flow))
+
+    def view() -> QObject:
+        from kiosk.ui.feedback_view import FeedbackView
+
+        return FeedbackView(parts.visit_view, flow)
+
+    return Journey(flow, view)
 
 
 # In the order of the default tiles (``[kiosk] services`` may choose and reorder them).

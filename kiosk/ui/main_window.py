@@ -170,18 +170,6 @@ class KioskWindow(QMainWindow):
         holder = self.screens.currentWidget()
         return holder.widget() if isinstance(holder, QScrollArea) else None
 
-    def move_to_end_of_focus_order(self, *widgets: QWidget) -> None:
-        """The arrow keys reach a screen's own controls before these (the header's)."""
-        last: QWidget = self
-        probe = self.nextInFocusChain()
-        while probe is not None and probe is not self:
-            last = probe
-            probe = probe.nextInFocusChain()
-        for widget in widgets:
-            if widget is not last:
-                QWidget.setTabOrder(last, widget)
-                last = widget
-
     def find_button(self, name: str) -> QPushButton | None:
         """The button called ``name`` on the current screen, else anywhere (overlays).
 

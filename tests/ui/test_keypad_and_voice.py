@@ -137,3 +137,29 @@ def test_focus_frame_only_for_the_keypad(qtbot: QtBot, kiosk: Kiosk) -> None:
     assert frame.geometry().contains(top_left)
     qtbot.mouseClick(kiosk.window.header.volume, Qt.MouseButton.LeftButton)
     assert not frame.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
+def test_the_arrows_reach_the_screen_before_the_header(
+    qtbot: QtBot, kiosk: Kiosk, size: tuple[int, int]
+) -> None:
+    """From the first tile, Down walks the home screen's controls, then the header's (in
+    portrait, in the bottom bar), then comes back: with the services' screens built too."""
+    kiosk.window.resize(*size)
+    qtbot.waitUntil(lambda: kiosk.window.portrait == (size[1] > size[0]), timeout=3000)
+    kiosk.build_views()
+    focus_on(qtbot, kiosk, "home.checkin")
+    reached: list[str] = []
+    for _ in range(40):
+        focused = kiosk.window.focusWidget()
+        assert focused is not None
+        if focused.objectName() in reached:
+            break
+        reached.append(focused.objectName())
+        press(qtbot, kiosk, Qt.Key.Key_Down)
+    header = [name for name in reached if name.startswith("header.")]
+    assert header == [button.objectName() for button in kiosk.window.header.control_buttons()]
+    first_header = reached.index(header[0])
+    assert all(name.startswith("home.") for name in reached[:first_header])
+    assert len(reached[:first_header]) >= 8
+    assert reached[first_header + len(header) :] == []

@@ -77,7 +77,7 @@ class ToyView(QObject):
 
 def build_toy(parts: ServiceParts) -> Journey:
     flow = ToyFlow(parts.runner, parts.visit, parts.owner)
-    return Journey(flow, ToyView(parts.visit_view, flow))
+    return Journey(flow, lambda: ToyView(parts.visit_view, flow))
 
 
 TOY = Service("toy", "Toy", "A seventh service", needs_identification=False, build=build_toy)

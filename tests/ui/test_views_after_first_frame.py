@@ -1,0 +1,84 @@
+"""The services' screens are built after the home screen's first frame (issue 20's start-up),
+or as soon as the visit leaves the home screen when a patient is quicker than that."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import Kiosk
+from kiosk.flows.visit import Step
+from kiosk.server.embedded import EmbeddedServer
+from kiosk.ui.feedback_view import FeedbackView
+from kiosk.ui.first_visit_view import FirstVisitView
+from kiosk.ui.screens.base import Screen
+from tests.helpers.ui import build_kiosk
+
+
+@pytest.fixture
+def unpainted(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> Iterator[Kiosk]:
+    """A started kiosk whose window has not been shown yet."""
+    built = build_kiosk(qapp, live_server, spool)
+    qtbot.addWidget(built.window)
+    built.window.resize(1920, 1080)
+    yield built
+    built.shutdown()
+
+
+def screens(kiosk: Kiosk) -> list[QWidget]:
+    return kiosk.window.findChildren(Screen)
+
+
+def test_the_service_screens_come_after_the_first_frame(unpainted: Kiosk, qtbot: QtBot) -> None:
+    kiosk = unpainted
+    before = len(screens(kiosk))
+    assert kiosk.views == {}
+
+    kiosk.window.show()
+    qtbot.waitUntil(lambda: len(kiosk.views) == len(kiosk.journeys), timeout=10000)
+
+    assert set(kiosk.views) == set(kiosk.journeys) == {
+        "registration", "payment", "reports", "receipts", "info", "feedback",
+    }  # fmt: skip
+    assert isinstance(kiosk.first_visit_view, FirstVisitView)
+    assert len(screens(kiosk)) >= before + 12
+    assert kiosk.flow.step == Step.home
+
+
+def test_a_tile_chosen_before_the_first_frame_opens_its_screen(
+    unpainted: Kiosk, qtbot: QtBot
+) -> None:
+    kiosk = unpainted
+    assert kiosk.views == {}
+
+    kiosk.flow.choose("feedback")  # what the tile's tap does
+
+    view = kiosk.views["feedback"]
+    assert isinstance(view, FeedbackView)
+    assert kiosk.flow.step == Step.service
+    assert kiosk.window.current_screen() is view.feedback
+    kiosk.window.show()
+    qtbot.waitExposed(kiosk.window)
+    assert kiosk.window.current_screen() is view.feedback
+    assert view.feedback.isVisible()
+
+
+def test_views_are_built_once(unpainted: Kiosk, qtbot: QtBot) -> None:
+    kiosk = unpainted
+    kiosk.build_views()
+    built = dict(kiosk.views)
+    count = len(screens(kiosk))
+
+    kiosk.window.show()
+    qtbot.waitExposed(kiosk.window)
+    qtbot.wait(50)  # the first frame's call has run
+    kiosk.flow.choose("feedback")
+
+    assert kiosk.views == built
+    assert len(screens(kiosk)) == count
