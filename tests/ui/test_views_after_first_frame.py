@@ -1,5 +1,6 @@
 """The services' screens are built after the home screen's first frame (issue 20's start-up),
-or as soon as the visit leaves the home screen when a patient is quicker than that."""
+or as soon as the visit leaves the home screen when a patient is quicker than that; building
+them shows no window of their own (a widget shown before it has a parent is one)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +31,20 @@ def unpainted(
     built.window.resize(1920, 1080)
     yield built
     built.shutdown()
+
+
+class WindowsShown(QObject):
+    """Every top-level widget shown while installed on the application."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
+            if watched.isWindow():
+                self.names.append(watched.objectName() or type(watched).__name__)
+        return False
 
 
 def screens(kiosk: Kiosk) -> list[QWidget]:
@@ -82,3 +98,38 @@ def test_views_are_built_once(unpainted: Kiosk, qtbot: QtBot) -> None:
 
     assert kiosk.views == built
     assert len(screens(kiosk)) == count
+
+
+def test_building_the_views_shows_no_window_and_keeps_the_kiosk_active(
+    unpainted: Kiosk, qtbot: QtBot, qapp: QApplication
+) -> None:
+    """A screen that showed a child before adding it to a layout flashed a window of its own
+    and took the focus from the kiosk's window: the staff call's Cancel lost the keypad."""
+    kiosk = unpainted
+    spy = WindowsShown()
+    qapp.installEventFilter(spy)
+    try:
+        kiosk.window.show()
+        qtbot.waitExposed(kiosk.window)
+        kiosk.window.activateWindow()
+        qtbot.waitUntil(lambda: len(kiosk.views) == len(kiosk.journeys), timeout=10000)
+        qtbot.wait(50)
+    finally:
+        qapp.removeEventFilter(spy)
+    assert spy.names == ["window"]
+    assert qapp.activeWindow() is kiosk.window
+
+
+def test_building_the_kiosk_shows_no_window(
+    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
+) -> None:
+    spy = WindowsShown()
+    qapp.installEventFilter(spy)
+    try:
+        built = build_kiosk(qapp, live_server, spool)
+        qtbot.addWidget(built.window)
+        built.build_views()
+    finally:
+        qapp.removeEventFilter(spy)
+    built.shutdown()
+    assert spy.names == [], spy.names

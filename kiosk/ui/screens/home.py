@@ -69,7 +69,8 @@ class ServiceTile(LayoutSizedButton):
         self._icon_path = str(icon_file) if icon_file.exists() else ""
         self.pictogram = named(QLabel(), f"home.{service.name}.pictogram")
         self.pictogram.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pictogram.setVisible(bool(self._icon_path))
+        if not self._icon_path:  # hidden, not "shown": shown without a parent, it is a window
+            self.pictogram.hide()
         self.title = label(f"home.{service.name}.title", "heading", wrap=True)
         self.detail = label(f"home.{service.name}.detail", "small", wrap=True)
         self._grid = QGridLayout(self)

@@ -88,7 +88,8 @@ class IdentifyScreen(Screen):
             )
             self.demo_buttons.append((demo, card))
             self.demo_grid.addWidget(demo, index // 5, index % 5)
-        self.demo_title.setVisible(bool(demo_cards))
+        if not demo_cards:  # hidden, not "shown": shown without a parent, it is a window
+            self.demo_title.hide()
 
         # Side by side on a landscape screen, stacked on a portrait one.
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)

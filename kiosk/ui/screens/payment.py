@@ -578,7 +578,8 @@ class PaymentCodeScreen(Screen):
         footer.addStretch(1)
         footer.addWidget(self.use_qr)
         self.demo_title = label("payment_code.demo.title", "small")
-        self.demo_title.setVisible(demo)
+        if not demo:  # hidden, not "shown": shown without a parent, it would be a window
+            self.demo_title.hide()
         self._demo_buttons: list[QPushButton] = []
         demo_grid = QGridLayout()  # two by two: fits portrait with large text too
         for index, (name, code) in enumerate(self.DEMO_CODES if demo else ()):

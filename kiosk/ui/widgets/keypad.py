@@ -57,7 +57,8 @@ class Keypad(QWidget):
         self.reveal.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.reveal.pressed.connect(lambda: self._set_revealed(True))
         self.reveal.released.connect(lambda: self._set_revealed(False))
-        self.reveal.setVisible(hide_middle)
+        if not hide_middle:  # hidden, not "shown": shown without a parent, it would be a window
+            self.reveal.hide()
         # Under the number, not beside it: a masked ID in large digits needs the full width.
         display_rows = QVBoxLayout()
         display_rows.addWidget(self.display)
