@@ -30,6 +30,8 @@ def kiosk(
     built.window.resize(1920, 1080)
     built.window.show()
     qtbot.waitExposed(built.window)
+    # Up, as a patient finds it: the services' screens are built after the first frame.
+    qtbot.waitUntil(lambda: len(built.views) == len(built.journeys), timeout=10000)
     yield built
     built.shutdown()
     built.translations.switch_to("en")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +14,7 @@ from kiosk.app import Kiosk
 from kiosk.backend.errors import BackendUnreachableError
 from kiosk.flows.feedback import OUTBOX_KIND, FeedbackFlow, FeedbackStep
 from kiosk.flows.visit import Step
+from kiosk.journal import Journal
 from kiosk.outbox import OutboxSender
 from kiosk.runner import Runner, background_executor
 from kiosk.server.embedded import EmbeddedServer
@@ -69,16 +71,18 @@ def test_server_down_keeps_the_feedback_and_sends_it_later(
 ) -> None:
     live_server.stop()
     give_feedback(touch)  # the patient is thanked all the same
-    touch.qtbot.waitUntil(lambda: feedback_attempts(kiosk) == [1], timeout=8000)
+    touch.qtbot.waitUntil(lambda: feedback_attempts(kiosk.journal) == [1], timeout=8000)
     assert kiosk.journal.outbox(kind=OUTBOX_KIND)[0].body["rating"] == 4
 
 
 def test_a_lost_answer_is_resent_with_the_same_key_and_not_doubled(
-    qtbot: QtBot, kiosk: Kiosk, live_server: EmbeddedServer
+    qtbot: QtBot, kiosk: Kiosk, live_server: EmbeddedServer, tmp_path: Path
 ) -> None:
     """The server stored the feedback but its answer never arrived: the resend carries the
-    same Idempotency-Key and the server keeps one row."""
-    kiosk.journal.enqueue("feedback", "key-1", {"rating": 2, "tags": ["prices"], "comment": ""})
+    same Idempotency-Key and the server keeps one row. The message waits in a journal of its
+    own: the kiosk's outbox, started with the kiosk, would otherwise send it too."""
+    journal = Journal(tmp_path / "journal.sqlite3")
+    journal.enqueue("feedback", "key-1", {"rating": 2, "tags": ["prices"], "comment": ""})
     lost = {"first": True}
 
     def deliver_losing_the_first_answer(body: object, key: str) -> None:
@@ -88,13 +92,14 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_not_doubled(
             raise BackendUnreachableError("the answer was lost on the way back")
 
     runner = Runner(background_executor("test-outbox"))
-    sender = OutboxSender(kiosk.journal, runner)
+    sender = OutboxSender(journal, runner)
     sender.register(OUTBOX_KIND, deliver_losing_the_first_answer)
     sender.send_now()
-    qtbot.waitUntil(lambda: feedback_attempts(kiosk) == [1], timeout=5000)
+    qtbot.waitUntil(lambda: feedback_attempts(journal) == [1], timeout=5000)
     sender.send_now()
-    qtbot.waitUntil(lambda: kiosk.journal.outbox(kind=OUTBOX_KIND) == [], timeout=5000)
+    qtbot.waitUntil(lambda: journal.outbox(kind=OUTBOX_KIND) == [], timeout=5000)
     assert [row[:2] for row in feedback_rows(live_server)] == [(2, ["prices"])]
+    journal.close()
 
 
 def test_a_malformed_message_is_dropped_and_does_not_block_the_queue(
@@ -107,6 +112,6 @@ def test_a_malformed_message_is_dropped_and_does_not_block_the_queue(
     assert [row[0] for row in feedback_rows(live_server)] == [5]
 
 
-def feedback_attempts(kiosk: Kiosk) -> list[int]:
+def feedback_attempts(journal: Journal) -> list[int]:
     """How often each feedback still in the outbox was tried (usage events wait there too)."""
-    return [message.attempts for message in kiosk.journal.outbox(kind=OUTBOX_KIND)]
+    return [message.attempts for message in journal.outbox(kind=OUTBOX_KIND)]
