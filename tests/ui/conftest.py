@@ -22,19 +22,25 @@ def spool(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def kiosk(
+def unshown_kiosk(
     qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
 ) -> Iterator[Kiosk]:
+    """A started kiosk whose window has not been shown (nor painted) yet."""
     built = build_kiosk(qapp, live_server, spool)
     qtbot.addWidget(built.window)
     built.window.resize(1920, 1080)
-    built.window.show()
-    qtbot.waitExposed(built.window)
-    # Up, as a patient finds it: the services' screens are built after the first frame.
-    qtbot.waitUntil(lambda: len(built.views) == len(built.journeys), timeout=10000)
     yield built
     built.shutdown()
     built.translations.switch_to("en")
+
+
+@pytest.fixture
+def kiosk(unshown_kiosk: Kiosk, qtbot: QtBot) -> Kiosk:
+    unshown_kiosk.window.show()
+    qtbot.waitExposed(unshown_kiosk.window)
+    # Up, as a patient finds it: the services' screens are built after the first frame.
+    qtbot.waitUntil(lambda: len(unshown_kiosk.views) == len(unshown_kiosk.journeys), timeout=10000)
+    return unshown_kiosk
 
 
 @pytest.fixture

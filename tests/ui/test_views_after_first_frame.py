@@ -4,10 +4,8 @@ them shows no window of their own (a widget shown before it has a parent is one)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -19,18 +17,6 @@ from kiosk.ui.feedback_view import FeedbackView
 from kiosk.ui.first_visit_view import FirstVisitView
 from kiosk.ui.screens.base import Screen
 from tests.helpers.ui import build_kiosk
-
-
-@pytest.fixture
-def unpainted(
-    qapp: QApplication, qtbot: QtBot, live_server: EmbeddedServer, spool: Path
-) -> Iterator[Kiosk]:
-    """A started kiosk whose window has not been shown yet."""
-    built = build_kiosk(qapp, live_server, spool)
-    qtbot.addWidget(built.window)
-    built.window.resize(1920, 1080)
-    yield built
-    built.shutdown()
 
 
 class WindowsShown(QObject):
@@ -51,8 +37,8 @@ def screens(kiosk: Kiosk) -> list[QWidget]:
     return kiosk.window.findChildren(Screen)
 
 
-def test_the_service_screens_come_after_the_first_frame(unpainted: Kiosk, qtbot: QtBot) -> None:
-    kiosk = unpainted
+def test_the_service_screens_come_after_the_first_frame(unshown_kiosk: Kiosk, qtbot: QtBot) -> None:
+    kiosk = unshown_kiosk
     before = len(screens(kiosk))
     assert kiosk.views == {}
 
@@ -68,9 +54,9 @@ def test_the_service_screens_come_after_the_first_frame(unpainted: Kiosk, qtbot:
 
 
 def test_a_tile_chosen_before_the_first_frame_opens_its_screen(
-    unpainted: Kiosk, qtbot: QtBot
+    unshown_kiosk: Kiosk, qtbot: QtBot
 ) -> None:
-    kiosk = unpainted
+    kiosk = unshown_kiosk
     assert kiosk.views == {}
 
     kiosk.flow.choose("feedback")  # what the tile's tap does
@@ -85,8 +71,8 @@ def test_a_tile_chosen_before_the_first_frame_opens_its_screen(
     assert view.feedback.isVisible()
 
 
-def test_views_are_built_once(unpainted: Kiosk, qtbot: QtBot) -> None:
-    kiosk = unpainted
+def test_views_are_built_once(unshown_kiosk: Kiosk, qtbot: QtBot) -> None:
+    kiosk = unshown_kiosk
     kiosk.build_views()
     built = dict(kiosk.views)
     count = len(screens(kiosk))
@@ -101,11 +87,11 @@ def test_views_are_built_once(unpainted: Kiosk, qtbot: QtBot) -> None:
 
 
 def test_building_the_views_shows_no_window_and_keeps_the_kiosk_active(
-    unpainted: Kiosk, qtbot: QtBot, qapp: QApplication
+    unshown_kiosk: Kiosk, qtbot: QtBot, qapp: QApplication
 ) -> None:
     """A screen that showed a child before adding it to a layout flashed a window of its own
     and took the focus from the kiosk's window: the staff call's Cancel lost the keypad."""
-    kiosk = unpainted
+    kiosk = unshown_kiosk
     spy = WindowsShown()
     qapp.installEventFilter(spy)
     try:
